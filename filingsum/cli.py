@@ -1,0 +1,71 @@
+"""The `filingsum` command: one entry point, a subcommand per stage.
+
+Each stage module exposes HELP, DESCRIPTION, add_arguments(parser) and run(args) -> exit status, and imports
+its heavy dependencies (torch, transformers) inside run(), so `--help` and config errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from filingsum import __version__
+from filingsum.config import ConfigError
+from filingsum.errors import FilingsumError
+
+STAGES: dict[str, str] = {
+    "data": "filingsum.dataset.cli",
+    "train": "training.cli",
+    "eval": "eval.cli",
+    "serve": "serving.cli_serve",
+    "summarize": "serving.cli_summarize",
+    "models": "filingsum.models_cli",
+    "demo": "filingsum.demo",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="filingsum",
+        description="Build datasets from SEC filings, LoRA-tune a small model to summarize their business "
+        "model, evaluate it, and serve it. Run `filingsum COMMAND --help` for each stage.",
+    )
+    parser.add_argument("--version", action="version", version=f"filingsum {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module_name in STAGES.items():
+        module = importlib.import_module(module_name)
+        sub = commands.add_parser(
+            name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        return int(args._run(args) or 0)
+    except ConfigError as exc:
+        print(f"filingsum: config error: {exc}", file=sys.stderr)
+        return 2
+    except FilingsumError as exc:
+        print(f"filingsum: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("filingsum: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

