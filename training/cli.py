@@ -1,0 +1,46 @@
+"""`filingsum train`: LoRA / QLoRA / full fine-tuning driven by one YAML config.
+
+Heavy imports (torch, transformers, peft) happen inside run(), so `filingsum --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from filingsum.cli_common import add_config_arguments, load_run_config
+
+HELP = "fine-tune a model (LoRA, QLoRA or full) on a built dataset"
+DESCRIPTION = """\
+Fine-tune the configured model on DATA_OUT_DIR/train.jsonl (data.out_dir), evaluating on validation.jsonl.
+
+Writes a run directory at train.output_dir: adapter/ (peft, loadable by vLLM), checkpoints/, metrics.json,
+loss.png, run_card.md, logs/ (TensorBoard), config.resolved.yaml; merged/ when train.merge is true.
+Rerunning the same command after a kill resumes from the last checkpoint (train.resume).
+
+Multi-GPU: accelerate launch --config_file configs/accelerate-ddp.yaml -m filingsum.cli train --config C
+
+Examples:
+  filingsum train --config configs/smollm2-quality-cpu.yaml
+  filingsum train --config configs/smollm2-quality-cpu.yaml --set train.max_steps=10 --set train.merge=true
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument(
+        "--no-resume", action="store_true", help="start from scratch even if output_dir has checkpoints"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_run_config(args)
+    if getattr(args, "no_resume", False):
+        config.train.resume = False
+    from training.trainer import train
+
+    result = train(config)
+    print(f"run dir: {result.run_dir}")
+    print(f"adapter: {result.adapter_dir}")
+    if result.merged_dir:
+        print(f"merged:  {result.merged_dir}")
+    return 0
