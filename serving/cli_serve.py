@@ -1,0 +1,40 @@
+"""`filingsum serve`: start the OpenAI-compatible server (vLLM on GPU, transformers serve on CPU)."""
+
+from __future__ import annotations
+
+import argparse
+
+from filingsum.cli_common import add_config_arguments
+
+HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM, or transformers on CPU)"
+DESCRIPTION = """\
+Start an OpenAI-compatible server for the run's model, wait until it answers /health, print the endpoint
+and the model names clients pass as `model`, and keep it running until Ctrl-C or SIGTERM.
+
+On a CUDA machine with vLLM installed it runs `vllm serve` with the LoRA adapters loaded directly
+(--enable-lora); otherwise `transformers serve` on CPU, with an adapter merged into its base first.
+
+examples:
+  filingsum serve --config configs/default.yaml
+  filingsum serve --config configs/default.yaml --adapter filingsum=runs/default/adapter
+  filingsum serve --config configs/default.yaml --merged runs/default/merged --port 8001
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser, required=False)
+    parser.add_argument("--backend", choices=["auto", "vllm", "transformers"], help="override serve.backend")
+    parser.add_argument("--host", help="override serve.host")
+    parser.add_argument("--port", type=int, help="override serve.port")
+    parser.add_argument(
+        "--adapter", action="append", default=[], metavar="NAME=PATH",
+        help="serve a LoRA adapter dir under NAME (repeatable; adds to serve.adapters)",
+    )
+    parser.add_argument("--merged", metavar="DIR", help="serve this merged model dir instead of base + adapters")
+    parser.add_argument("--log-file", help="server log (default: <train.output_dir>/serve.log)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from serving.launcher import serve_forever
+
+    return serve_forever(args)

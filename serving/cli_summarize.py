@@ -1,0 +1,44 @@
+"""`filingsum summarize`: summarize filings through a running OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "summarize filings (files, dirs, globs) through a running endpoint"
+DESCRIPTION = """\
+Summarize filings through an OpenAI-compatible endpoint (`filingsum serve`, vLLM, or any other), with the
+same ingestion, sectioning, cleaning, context budget and prompt as training. Filings longer than the
+budget are summarized chunk by chunk and the chunk summaries summarized again (map-reduce).
+
+One input file: the summary is printed. Several: results go to --out (JSONL or Markdown, with token
+counts), one record per input, with an explicit error for any input that failed.
+
+examples:
+  filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --endpoint http://127.0.0.1:8000/v1 --model filingsum
+  filingsum summarize 'filings/*.html' --endpoint http://127.0.0.1:8000/v1 --model filingsum --out sums.jsonl
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|GLOB", help="filings to summarize")
+    parser.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
+    parser.add_argument(
+        "--tokenizer", default=None,
+        help="tokenizer spec for the context budget (default: the embedded SmolLM2; use the served model's)",
+    )
+    parser.add_argument("--max-source-tokens", type=int, default=None, help="context budget of the filing text")
+    parser.add_argument("--max-tokens", type=int, default=512, help="summary token cap")
+    parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
+    parser.add_argument("--out", help="output file (needed for several inputs)")
+    parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=300.0, help="per-request timeout (seconds)")
+    parser.add_argument("--max-retries", type=int, default=3)
+    parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
+
+
+def run(args: argparse.Namespace) -> int:
+    from serving.client import run_summarize_command
+
+    return run_summarize_command(args)
