@@ -1,0 +1,78 @@
+"""`filingsum data`: build a filing-to-summary dataset, or fetch a filing from EDGAR."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+HELP = "build a filing-to-summary dataset (ingest, sections, fit, references, filters, split) or fetch filings"
+DESCRIPTION = """Build a dataset of filing-to-summary pairs, or download a filing from SEC EDGAR.
+
+  filingsum data build --config configs/data-seeds.yaml
+  filingsum data build --config configs/data-seeds.yaml --input data/samples ../shared/filings --out data/built/x
+  filingsum data build --config configs/data-seeds.yaml --set data.references='[gold,extractive]'
+  filingsum data fetch --ticker CXDO --form 10-K --year 2016 --out data/raw --identity "Jane Doe jane@example.com"
+
+`build` is resumable: finished files are journalled in OUT/.work/ and teacher answers cached in
+OUT/teacher_cache/, so rerunning after a kill or crash continues where it stopped. Unusable files (empty,
+binary, undecodable, too large, wrong form) are skipped with the reason listed in OUT/card.md.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from filingsum.cli_common import add_config_arguments
+
+    actions = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build", help="build the dataset from a config", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_arguments(build, required=False)
+    build.add_argument(
+        "--input", "-i", dest="inputs", nargs="+", metavar="PATH",
+        help="input files, dirs or globs (default: data.inputs of the config)",
+    )
+    build.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
+
+    fetch = actions.add_parser("fetch", help="download one filing from SEC EDGAR (needs network access)")
+    fetch.add_argument("--ticker", required=True, help="company ticker, e.g. CXDO")
+    fetch.add_argument("--form", default="10-K", choices=["10-K", "10-Q"], help="form type (default 10-K)")
+    fetch.add_argument("--year", type=int, required=True, help="filing year")
+    fetch.add_argument("--out", dest="out_dir", default="data/raw", help="where to save the HTML (default data/raw)")
+    fetch.add_argument(
+        "--identity", default=None,
+        help='SEC requires "Name email" in the User-Agent (default: $EDGAR_IDENTITY)',
+    )
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from filingsum.cli_common import load_run_config
+    from filingsum.dataset.build import build_dataset
+
+    config = load_run_config(args)
+    result = build_dataset(config, inputs=args.inputs, out_dir=args.out_dir)
+    print(result.summary_line())
+    print(f"card: {result.out_dir / 'card.md'}")
+    return 0 if result.records else 1
+
+
+def _run_fetch(args: argparse.Namespace) -> int:
+    from filingsum.errors import FilingsumError
+
+    identity = args.identity or os.environ.get("EDGAR_IDENTITY")
+    if not identity or not identity.strip():
+        raise FilingsumError(
+            'SEC EDGAR needs an identity ("Name email"): pass --identity "Jane Doe jane@example.com" '
+            "or set EDGAR_IDENTITY"
+        )
+    from filingsum.dataset.fetch import fetch_filing
+
+    path = fetch_filing(args.ticker, args.form, args.year, args.out_dir, identity.strip())
+    print(path)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.data_command == "fetch":
+        return _run_fetch(args)
+    return _run_build(args)
