@@ -1,0 +1,461 @@
+"""Find input filings and load them as `SourceDocument`s.
+
+Supported inputs: plain text, EDGAR HTML (inline XBRL included, parsed with edgartools), EDGAR full-submission
+.txt (SGML with several <DOCUMENT>s), prompt-wrapped files ("Prompt: <request>" then the filing) and JSONL
+with a `text` field. Anything unusable raises `IngestError(path, reason)` so a batch can log it and go on.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
+Form = Literal["10-K", "10-Q", "unknown"]
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl", ".md")
+_HTML_SUFFIXES = (".htm", ".html", ".xhtml", ".xml")
+
+
+class IngestError(Exception):
+    """A file that cannot be used as a filing, with the reason in words."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass
+class SourceDocument:
+    """One filing as loaded from disk, before sectioning and cleaning."""
+
+    source_path: str
+    text: str
+    kind: DocumentKind
+    instruction: str | None = None
+    form: Form = "unknown"
+    company: str | None = None
+    fiscal_period: str | None = None
+    html: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    # The edgartools Document for HTML inputs, kept so sectioning does not parse the HTML twice.
+    parsed_html: Any = field(default=None, repr=False, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Discovery
+
+
+def discover_inputs(specs: list[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES) -> list[Path]:
+    """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated.
+
+    Directories contribute files with one of `suffixes` (hidden files skipped); a named file is taken whatever
+    its suffix. A spec that matches nothing raises IngestError.
+    """
+    found: set[Path] = set()
+    for spec in specs:
+        path = Path(spec).expanduser()
+        if path.is_file():
+            found.add(path.resolve())
+        elif path.is_dir():
+            for child in path.rglob("*"):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in suffixes
+                    and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                ):
+                    found.add(child.resolve())
+        elif glob.has_magic(spec):
+            matches = [Path(m) for m in glob.glob(os.path.expanduser(spec), recursive=True)]
+            files = [m.resolve() for m in matches if m.is_file()]
+            if not files:
+                raise IngestError(spec, "glob pattern matches no files")
+            found.update(files)
+        else:
+            raise IngestError(spec, "no such file or directory")
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading bytes safely
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+
+
+def read_text_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list[str]]:
+    """Decoded text of a file and any warnings; IngestError for empty, oversized, binary or undecodable files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise IngestError(
+            path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (raise max_bytes to allow it)"
+        )
+    data = path.read_bytes()
+    return decode_bytes(data, path)
+
+
+def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[str, list[str]]:
+    """Decode filing bytes: UTF-8 (with or without BOM), else cp1252 with a warning; reject binary and garbage."""
+    if not data.strip():
+        raise IngestError(path, "file is empty")
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise IngestError(path, "binary content (NUL bytes), not a text or HTML filing")
+    control = sum(sample.count(bytes([b])) for b in _CONTROL_BYTES)
+    if control / len(sample) > 0.02:
+        raise IngestError(path, f"binary content ({control / len(sample):.0%} control characters)")
+    warnings: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if _CP1252_UNDEFINED.search(data):
+            raise IngestError(path, "undecodable text: neither UTF-8 nor Windows-1252") from None
+        text = data.decode("cp1252")
+        warnings.append("not valid UTF-8; decoded as Windows-1252 (cp1252)")
+        log.warning("%s: not valid UTF-8; decoded as Windows-1252", path)
+    if not _looks_like_text(text):
+        raise IngestError(path, "undecodable text: decoded characters are mostly not letters, digits or punctuation")
+    return text, warnings
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:65536]
+    readable = sum(1 for ch in sample if ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
+    letters = sum(1 for ch in sample if ch.isalpha())
+    # Real filings are overwhelmingly ASCII; mojibake from random bytes decodes to mostly non-ASCII symbols.
+    return readable / len(sample) >= 0.75 and letters / len(sample) >= 0.2
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Metadata detection (form, company, fiscal period)
+
+
+_FORM_IN_NAME = re.compile(r"(?:^|[_\-\s.])10-?([kq])(?=$|[_\-\s.\d])", re.IGNORECASE)
+_UPPER_FORM_LINE = re.compile(r"(?m)^[^a-z\n]*\bFORM\s+10-?([KQ])\b[^a-z\n]*$")
+_REPORT_PURSUANT = re.compile(r"\b(QUARTERLY|ANNUAL) REPORT PURSUANT TO SECTION 13", re.IGNORECASE)
+_THIS_FORM = re.compile(r"\bthis (?:(?:quarterly|annual) report on )?Form 10-?([KQ])\b", re.IGNORECASE)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_PERIOD_ENDED = re.compile(
+    rf"\bfor the (?:fiscal year|quarterly period|transition period) ended:?\s+((?:{_MONTHS})\s+\d{{1,2}},?\s*\d{{4}})",
+    re.IGNORECASE,
+)
+_REGISTRANT_LINE = re.compile(r"\(\s*exact name of registrant as specified in its charter\s*\)", re.IGNORECASE)
+_DEFINED_COMPANY = re.compile(
+    r"\b([A-Z][\w&.'’-]*(?:[ ,]+[A-Z][\w&.'’-]*){0,6},? (?:Inc\.|Incorporated|Corporation|Corp\.|Company|Co\.|Ltd\.|"
+    r"Limited|LLC|L\.P\.|plc|N\.V\.|S\.A\.|Holdings))\s*\(\s*(?:together with[^)]*)?(?:the )?[“\"]"
+)
+_NAME_STOP_TOKENS = re.compile(
+    r"^(?:10-?[kq]|10|k|q|\d.*|item.*|mdna|md&a|prompt|annual|quarterly|report|filing|form|part.*|section.*)$",
+    re.IGNORECASE,
+)
+
+
+def form_from_label(label: str | None) -> Form:
+    """Normalise a form label ("10-K", "10k", "10-K/A", "10-KT", "10-Q405") to "10-K", "10-Q" or "unknown"."""
+    if not label:
+        return "unknown"
+    match = re.match(r"\s*10-?([KQ])", label, re.IGNORECASE)
+    return f"10-{match.group(1).upper()}" if match else "unknown"  # type: ignore[return-value]
+
+
+def detect_form(text: str, file_name: str = "") -> Form:
+    """Form type from the cover page, the report's own references to itself, or the file name."""
+    head = text[:30000]
+    match = _UPPER_FORM_LINE.search(head)
+    if match:
+        return form_from_label("10-" + match.group(1))
+    match = _REPORT_PURSUANT.search(head)
+    if match:
+        return "10-Q" if match.group(1).lower() == "quarterly" else "10-K"
+    match = _FORM_IN_NAME.search(Path(file_name).stem)
+    if match:
+        return form_from_label("10-" + match.group(1))
+    match = _THIS_FORM.search(text)
+    if match:
+        return form_from_label("10-" + match.group(1))
+    return "unknown"
+
+
+def company_from_file_name(file_name: str) -> str | None:
+    """"crexendo_10k_2016_item1_prompt.txt" -> "Crexendo"; "aapl-10-k-2024-11-01.html" -> "AAPL"."""
+    tokens = [t for t in re.split(r"[_\-\s.]+", Path(file_name).stem) if t]
+    name: list[str] = []
+    for token in tokens:
+        if _NAME_STOP_TOKENS.match(token):
+            break
+        name.append(token)
+    if not name:
+        return None
+    if len(name) == 1 and len(name[0]) <= 4 and name[0].isalpha():
+        return name[0].upper()  # a ticker
+    return " ".join(t if not t.islower() else t.capitalize() for t in name)
+
+
+def detect_company(text: str, file_name: str = "") -> str | None:
+    """Registrant name from the cover page, else the file name, else the name a filing defines for itself."""
+    head = text[:30000]
+    match = _REGISTRANT_LINE.search(head)
+    if match:
+        before = [ln.strip() for ln in head[: match.start()].splitlines() if ln.strip()]
+        if before and 2 <= len(before[-1]) <= 120:
+            return before[-1]
+    from_name = company_from_file_name(file_name)
+    if from_name:
+        return from_name
+    match = _DEFINED_COMPANY.search(head)
+    return match.group(1).strip() if match else None
+
+
+def _iso_date(raw: str) -> str | None:
+    raw = " ".join(raw.replace(",", ", ").split()).replace(" ,", ",")
+    for fmt in ("%B %d, %Y", "%Y%m%d", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def fiscal_period_from_file_name(file_name: str) -> str | None:
+    """"crexendo_10q_2020q3_mdna" -> "2020-Q3"; "crexendo_10k_2016_item1" -> "2016"."""
+    stem = Path(file_name).stem
+    match = re.search(r"(?<!\d)((?:19|20)\d{2})[_\-]?q([1-4])(?!\d)", stem, re.IGNORECASE)
+    if match:
+        return f"{match.group(1)}-Q{match.group(2)}"
+    match = re.search(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem)
+    return match.group(1) if match else None
+
+
+def detect_fiscal_period(text: str, file_name: str = "") -> str | None:
+    """Period end from the cover page ("for the fiscal year ended December 31, 2016"), else the file name."""
+    match = _PERIOD_ENDED.search(text[:30000])
+    if match:
+        iso = _iso_date(match.group(1))
+        if iso:
+            return iso
+    return fiscal_period_from_file_name(file_name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# HTML (edgartools)
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:4096].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or bool(re.search(r"<(?:html|body)[\s>]", head))
+
+
+def _xbrl_facts(parsed: Any) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    for fact in getattr(parsed.metadata, "xbrl_data", None) or []:
+        concept = str(getattr(fact, "concept", ""))
+        if concept.startswith("dei:") and concept not in facts and getattr(fact, "value", None):
+            facts[concept] = " ".join(str(fact.value).split())
+    return facts
+
+
+def parse_html_document(html: str, path: str | os.PathLike[str]) -> tuple[Any, str]:
+    """Parse filing HTML with edgartools; returns (edgartools Document, full text)."""
+    from edgar.documents import ParserConfig, parse_html
+
+    form_match = re.search(r"name=\"dei:DocumentType\"[^>]*>\s*(?:<[^>]+>\s*)*([^<\s]+)", html[:2_000_000])
+    config = ParserConfig(form=form_match.group(1)) if form_match else None
+    try:
+        parsed = parse_html(html, config) if config else parse_html(html)
+        text = parsed.text() or ""
+    except Exception as exc:  # edgartools raises assorted errors on broken markup
+        raise IngestError(path, f"HTML could not be parsed: {type(exc).__name__}: {exc}") from exc
+    if sum(ch.isalpha() for ch in text[:100000]) < 20:
+        raise IngestError(path, "HTML with no extractable text")
+    return parsed, text
+
+
+def _html_document(
+    html: str, path: Path, kind: DocumentKind, source_path: str | None = None, warnings: list[str] | None = None
+) -> SourceDocument:
+    parsed, text = parse_html_document(html, path)
+    dei = _xbrl_facts(parsed)
+    form = form_from_label(dei.get("dei:DocumentType"))
+    if form == "unknown":
+        form = detect_form(text, path.name)
+    company = dei.get("dei:EntityRegistrantName") or detect_company(text, path.name)
+    period = _iso_date(dei["dei:DocumentPeriodEndDate"]) if "dei:DocumentPeriodEndDate" in dei else None
+    return SourceDocument(
+        source_path=source_path or str(path),
+        text=text,
+        kind=kind,
+        form=form,
+        company=company,
+        fiscal_period=period or detect_fiscal_period(text, path.name),
+        html=html,
+        warnings=list(warnings or []),
+        parsed_html=parsed,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# EDGAR full submission (SGML)
+
+
+_SGML_DOCUMENT = re.compile(r"<DOCUMENT>(.*?)(?:</DOCUMENT>|\Z)", re.DOTALL | re.IGNORECASE)
+_SGML_TYPE = re.compile(r"<TYPE>\s*([^\s<]+)", re.IGNORECASE)
+_SGML_TEXT = re.compile(r"<TEXT>(.*?)(?:</TEXT>|\Z)", re.DOTALL | re.IGNORECASE)
+_SGML_HEADER_FIELD = r"(?m)^\s*{}:\s*(.+?)\s*$"
+
+
+def _is_sgml_submission(text: str) -> bool:
+    head = text[:20000]
+    return "<SEC-DOCUMENT>" in head or "<SEC-HEADER>" in head or bool(re.search(r"<DOCUMENT>\s*<TYPE>", head))
+
+
+def _sgml_document(text: str, path: Path, warnings: list[str]) -> SourceDocument:
+    header = text[: text.find("<DOCUMENT>")] if "<DOCUMENT>" in text else text[:20000]
+
+    def header_field(name: str) -> str | None:
+        match = re.search(_SGML_HEADER_FIELD.format(re.escape(name)), header)
+        return match.group(1) if match else None
+
+    types: list[str] = []
+    for block in _SGML_DOCUMENT.finditer(text):
+        type_match = _SGML_TYPE.search(block.group(1))
+        doc_type = type_match.group(1).upper() if type_match else "?"
+        types.append(doc_type)
+        if form_from_label(doc_type) == "unknown" or doc_type.startswith("10-12"):
+            continue
+        body_match = _SGML_TEXT.search(block.group(1))
+        body = body_match.group(1).strip() if body_match else ""
+        if not body:
+            raise IngestError(path, f"the {doc_type} document of the submission has no <TEXT>")
+        company = header_field("COMPANY CONFORMED NAME")
+        period_raw = header_field("CONFORMED PERIOD OF REPORT")
+        period = _iso_date(period_raw) if period_raw else None
+        if _looks_like_html(body) or re.search(r"<(?:p|div|table|font)[\s>]", body[:20000], re.IGNORECASE):
+            doc = _html_document(body, path, kind="sgml", warnings=warnings)
+        else:
+            doc = SourceDocument(source_path=str(path), text=body, kind="sgml", warnings=list(warnings))
+        doc.form = form_from_label(doc_type)
+        doc.company = company or doc.company or detect_company(doc.text, path.name)
+        doc.fiscal_period = period or doc.fiscal_period or detect_fiscal_period(doc.text, path.name)
+        return doc
+    raise IngestError(path, f"no 10-K or 10-Q document in the submission (document types: {', '.join(types) or 'none'})")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prompt-wrapped, JSONL and plain text
+
+
+_PROMPT_PREFIX = re.compile(r"\A\s*Prompt:[ \t]*", re.IGNORECASE)
+
+
+def split_prompt(text: str) -> tuple[str, str] | None:
+    """("request", "filing") for a "Prompt: <request>\\n\\n<filing>" file, else None."""
+    prefix = _PROMPT_PREFIX.match(text)
+    if not prefix:
+        return None
+    rest = text[prefix.end():]
+    parts = re.split(r"\n[ \t]*\n", rest, maxsplit=1)
+    if len(parts) == 1:
+        parts = rest.split("\n", 1)
+    request = " ".join(parts[0].split())
+    body = parts[1] if len(parts) > 1 else ""
+    return request, body
+
+
+def _text_document(text: str, path: Path, kind: DocumentKind, warnings: list[str], **meta: Any) -> SourceDocument:
+    return SourceDocument(
+        source_path=meta.pop("source_path", str(path)),
+        text=text,
+        kind=kind,
+        form=meta.pop("form", None) or detect_form(text, path.name),
+        company=meta.pop("company", None) or detect_company(text, path.name),
+        fiscal_period=meta.pop("fiscal_period", None) or detect_fiscal_period(text, path.name),
+        warnings=list(warnings),
+        **meta,
+    )
+
+
+def _jsonl_documents(text: str, path: Path, warnings: list[str]) -> list[SourceDocument]:
+    documents: list[SourceDocument] = []
+    problems: list[str] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {lineno}: not JSON ({exc.msg})")
+            continue
+        body = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            problems.append(f"line {lineno}: no non-empty 'text' field")
+            continue
+        source = f"{path}#{lineno}"
+        row_form = form_from_label(row.get("form")) if row.get("form") else None
+        meta = {
+            "source_path": source,
+            "company": row.get("company") or None,
+            "fiscal_period": row.get("fiscal_period") or None,
+            "instruction": row.get("instruction") or None,
+        }
+        if _looks_like_html(body):
+            try:
+                doc = _html_document(body, path, kind="jsonl", source_path=source, warnings=warnings)
+            except IngestError as exc:
+                problems.append(f"line {lineno}: {exc.reason}")
+                continue
+            doc.company = meta["company"] or doc.company
+            doc.fiscal_period = meta["fiscal_period"] or doc.fiscal_period
+            doc.instruction = meta["instruction"]
+            doc.form = row_form if row_form and row_form != "unknown" else doc.form
+        else:
+            doc = _text_document(body, path, "jsonl", warnings, form=row_form if row_form != "unknown" else None, **meta)
+        documents.append(doc)
+    for problem in problems:
+        log.warning("%s: skipped %s", path, problem)
+    if not documents:
+        detail = "; ".join(problems[:3]) or "no rows"
+        raise IngestError(path, f"JSONL file has no usable rows ({detail})")
+    if problems:
+        for doc in documents:
+            doc.warnings.append(f"{len(problems)} unusable line(s) in {path.name} skipped")
+    return documents
+
+
+def load_documents(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[SourceDocument]:
+    """Load one input file as filing documents (one per file, or one per line for JSONL).
+
+    Raises IngestError with the reason for: a missing, empty, oversized (over `max_bytes`), binary or
+    undecodable file; HTML without text; a submission without a 10-K/10-Q; JSONL without usable rows.
+    """
+    path = Path(path)
+    text, warnings = read_text_file(path, max_bytes)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _jsonl_documents(text, path, warnings)
+    if _is_sgml_submission(text):
+        return [_sgml_document(text, path, warnings)]
+    if suffix in _HTML_SUFFIXES or _looks_like_html(text):
+        return [_html_document(text, path, kind="html", warnings=warnings)]
+    prompt = split_prompt(text)
+    if prompt is not None:
+        request, body = prompt
+        if not body.strip():
+            raise IngestError(path, "prompt-wrapped file has a request but no filing text after it")
+        return [_text_document(body, path, "prompt", warnings, instruction=request or None)]
+    return [_text_document(text, path, "text", warnings)]
