@@ -1,0 +1,371 @@
+"""Start an OpenAI-compatible server for a run: vLLM on a CUDA machine, `transformers serve` on CPU.
+
+vLLM loads LoRA adapters directly (``--enable-lora --lora-modules NAME=PATH``) and caps every response at
+``serve.max_tokens`` server-side (``max_new_tokens`` in the generation config). `transformers serve` takes a
+plain model dir only, so an adapter is merged into its base first (cached, see ``serving.merge``), and the
+output cap is the client's ``max_tokens``.
+
+``ServerProcess`` runs the server in its own process group with its output in a log file, waits for
+``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from filingsum.config import RunConfig, ServeConfig
+from filingsum.errors import FilingsumError
+from serving.merge import adapter_rank, find_adapter_dir, merged_model_dir
+
+log = logging.getLogger(__name__)
+
+Backend = Literal["vllm", "transformers"]
+# vLLM accepts only these values for --max-lora-rank (vllm.config.lora.MaxLoRARanks).
+VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+CPU_NOTICE = "vLLM unavailable ({reason}); serving with transformers serve on CPU; adapters are merged first"
+
+
+class ServerStartError(FilingsumError):
+    """The server exited or never answered /health; the message carries the tail of its log."""
+
+
+# --- backend choice --------------------------------------------------------------------------------
+
+
+def vllm_unavailable_reason() -> str | None:
+    """Why vLLM cannot serve here (None when it can): not installed, no CUDA GPU, or a broken install."""
+    if importlib.util.find_spec("vllm") is None:
+        return "vllm is not installed"
+    import torch
+
+    if not torch.cuda.is_available():
+        return "no CUDA GPU"
+    try:
+        import vllm  # noqa: F401
+    except Exception as exc:  # a broken install fails in many ways; report it, do not crash
+        return f"import vllm failed: {exc}"
+    return None
+
+
+def choose_backend(serve: ServeConfig) -> Backend:
+    if serve.backend == "transformers":
+        return "transformers"
+    reason = vllm_unavailable_reason()
+    if serve.backend == "vllm":
+        if reason:
+            raise FilingsumError(f"serve.backend is vllm but {reason}; use backend auto or transformers")
+        return "vllm"
+    if reason is None:
+        return "vllm"
+    log.warning(CPU_NOTICE.format(reason=reason))
+    return "transformers"
+
+
+# --- command lines ---------------------------------------------------------------------------------
+
+
+def vllm_lora_rank(rank: int) -> int:
+    """The smallest rank vLLM accepts that holds ``rank``."""
+    for allowed in VLLM_LORA_RANKS:
+        if allowed >= rank:
+            return allowed
+    raise FilingsumError(f"LoRA rank {rank} exceeds vLLM's maximum {VLLM_LORA_RANKS[-1]}")
+
+
+def _vllm_executable() -> list[str]:
+    beside = Path(sys.executable).parent / "vllm"
+    found = str(beside) if beside.exists() else shutil.which("vllm")
+    return [found] if found else [sys.executable, "-m", "vllm.entrypoints.cli.main"]
+
+
+def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path]) -> list[str]:
+    """`vllm serve` for a base (or merged) model dir plus LoRA adapters served under their names."""
+    command = [*_vllm_executable(), "serve", model, "--host", serve.host, "--port", str(serve.port)]
+    if serve.served_model_name:
+        command += ["--served-model-name", serve.served_model_name]
+    if serve.max_model_len:
+        command += ["--max-model-len", str(serve.max_model_len)]
+    command += [
+        "--tensor-parallel-size", str(serve.tensor_parallel_size),
+        "--data-parallel-size", str(serve.data_parallel_size),
+        "--gpu-memory-utilization", str(serve.gpu_memory_utilization),
+        # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
+        # server-wide cap on output tokens for every request.
+        "--generation-config", "auto",
+        "--override-generation-config", json.dumps({"max_new_tokens": serve.max_tokens}),
+    ]
+    if adapters:
+        dirs = {name: find_adapter_dir(path) for name, path in adapters.items()}
+        rank = max(adapter_rank(d) for d in dirs.values())
+        command += ["--enable-lora", "--max-lora-rank", str(vllm_lora_rank(rank)), "--max-loras", str(len(dirs))]
+        command += ["--lora-modules", *(f"{name}={d}" for name, d in dirs.items())]
+        # vLLM renders with the base tokenizer's template by default; the run's own template, when the
+        # adapter carries one, is what the model was trained on.
+        templates = [d / "chat_template.jinja" for d in dirs.values() if (d / "chat_template.jinja").is_file()]
+        if templates:
+            command += ["--chat-template", str(templates[0])]
+    return command + list(serve.extra_args)
+
+
+def build_transformers_command(serve: ServeConfig, model_dir: str | Path) -> list[str]:
+    """`transformers serve` preloading one plain model dir (clients must pass that path as `model`)."""
+    return [
+        sys.executable, "-m", "transformers.cli.transformers", "serve", str(model_dir),
+        "--host", serve.host, "--port", str(serve.port), "--log-level", "info",
+    ]
+
+
+# --- the process -----------------------------------------------------------------------------------
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else ("::1" if host == "::" else host)
+
+
+@dataclass
+class ServerProcess:
+    """A server subprocess: ``with ServerProcess(...) as server:`` starts it and waits for /health."""
+
+    command: list[str]
+    host: str
+    port: int
+    model_names: list[str]
+    backend: Backend
+    log_path: Path
+    startup_timeout_s: float = 600.0
+    grace_s: float = 10.0
+    env: dict[str, str] | None = None
+    process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _log_file: object = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{_connect_host(self.host)}:{self.port}/v1"
+
+    @property
+    def health_url(self) -> str:
+        return f"http://{_connect_host(self.host)}:{self.port}/health"
+
+    def start(self) -> "ServerProcess":
+        if self.process is not None:
+            return self
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = open(self.log_path, "ab")
+        self._log_file.write(f"\n$ {' '.join(self.command)}\n".encode())
+        self._log_file.flush()
+        log.info("starting %s server on %s:%s (log: %s)", self.backend, self.host, self.port, self.log_path)
+        self.process = subprocess.Popen(
+            self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, **(self.env or {})},
+        )
+        return self
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_ready(self, timeout: float | None = None) -> "ServerProcess":
+        import httpx
+
+        if self.process is None:
+            self.start()
+        timeout = self.startup_timeout_s if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                raise ServerStartError(
+                    f"{self.backend} server exited with status {code} before it was ready; "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
+            try:
+                if httpx.get(self.health_url, timeout=2.0).status_code == 200:
+                    log.info("%s server ready at %s", self.backend, self.base_url)
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServerStartError(
+                    f"{self.backend} server not ready after {timeout:.0f}s ({self.health_url}); "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
+            time.sleep(0.5)
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM the process group, SIGKILL it after ``grace_s``; returns the exit status."""
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                process.wait(self.grace_s)
+            except subprocess.TimeoutExpired:
+                log.warning("server did not stop within %.0fs of SIGTERM; killing it", self.grace_s)
+                self._signal_group(signal.SIGKILL)
+                process.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        return process.returncode
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> "ServerProcess":
+        if not self.is_running():
+            self.start()
+            self.wait_ready()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- from a config ---------------------------------------------------------------------------------
+
+
+def default_adapters(config: RunConfig) -> dict[str, Path]:
+    """serve.adapters, else the run's trained adapter (<train.output_dir>/adapter) under the run name."""
+    if config.serve.adapters:
+        return {name: Path(path) for name, path in config.serve.adapters.items()}
+    trained = Path(config.train.output_dir) / "adapter"
+    if (trained / "adapter_config.json").is_file():
+        log.info("serving the run's adapter %s as %r", trained, config.run_name)
+        return {config.run_name: trained}
+    return {}
+
+
+def prepare_server(
+    config: RunConfig,
+    *,
+    backend: Backend | None = None,
+    merged: str | Path | None = None,
+    adapters: dict[str, Path] | None = None,
+    log_path: str | Path | None = None,
+) -> ServerProcess:
+    """The server for a run config, not started yet (merging an adapter first on the transformers path)."""
+    from filingsum.models import resolve_model
+
+    serve = config.serve
+    backend = backend or choose_backend(serve)
+    adapters = default_adapters(config) if adapters is None else adapters
+    if merged is not None:
+        model, adapters = resolve_model(str(merged)), {}
+    else:
+        model = resolve_model(serve.model or config.model.name)
+    log_path = Path(log_path) if log_path else Path(config.train.output_dir) / f"serve-{backend}.log"
+
+    if backend == "vllm":
+        command = build_vllm_command(serve, model, adapters)
+        names = [serve.served_model_name or model, *adapters]
+    else:
+        if len(adapters) > 1:
+            raise FilingsumError(
+                f"transformers serve takes one model; {len(adapters)} adapters configured "
+                f"({', '.join(adapters)}): serve one (--adapter NAME=PATH) or use vLLM on a GPU"
+            )
+        if adapters:
+            (adapter,) = adapters.values()
+            model = str(merged_model_dir(adapter, serve.model))
+        if serve.extra_args:
+            log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", serve.extra_args)
+        command = build_transformers_command(serve, model)
+        names = [model]
+    return ServerProcess(
+        command=command, host=serve.host, port=serve.port, model_names=names, backend=backend,
+        log_path=log_path, startup_timeout_s=serve.startup_timeout_s,
+    )
+
+
+def launch(config: RunConfig, **kwargs) -> ServerProcess:
+    """Start the run's server and wait until it answers /health. Use as ``with launch(cfg) as server:``
+    or call ``server.stop()``. Keyword arguments go to ``prepare_server``."""
+    server = prepare_server(config, **kwargs)
+    server.start()
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+# --- `filingsum serve` -----------------------------------------------------------------------------
+
+
+def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
+    adapters = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise FilingsumError(f"--adapter {value!r}: expected NAME=PATH")
+        adapters[name] = Path(path)
+    return adapters
+
+
+def serve_forever(args: argparse.Namespace) -> int:
+    from filingsum.cli_common import load_run_config
+
+    config = load_run_config(args)
+    for key in ("backend", "host", "port"):
+        if getattr(args, key, None) is not None:
+            setattr(config.serve, key, getattr(args, key))
+    adapters = None
+    if args.adapter:
+        adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
+    server = prepare_server(config, merged=args.merged, adapters=adapters, log_path=args.log_file)
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        server.start()
+        server.wait_ready()
+        print(f"endpoint: {server.base_url}")
+        print("model names (pass one as `model`):")
+        for name in server.model_names:
+            print(f"  {name}")
+        print(f"backend: {server.backend}; log: {server.log_path}; Ctrl-C to stop", flush=True)
+        while not stop.wait(1.0):
+            if not server.is_running():
+                print(f"filingsum: server exited with status {server.process.returncode}; log tail:\n"
+                      f"{server.log_tail()}", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        print("server stopped", file=sys.stderr)
+    return 0
