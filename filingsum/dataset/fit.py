@@ -1,0 +1,212 @@
+"""Fit a cleaned section to the model's source-token budget.
+
+Strategies (all pure, given a ``count_tokens`` callable):
+- ``aspects``: keep the paragraphs that carry the five aspects, highest-scoring first, until the budget is
+  spent, then restore document order (a 10-K Item 1 runs to 10-30k tokens; the business model is spread
+  over a few paragraphs about revenue, customers, products, channels and financing);
+- ``truncate``: leading paragraphs until the budget;
+- ``chunk``: consecutive chunks each under the budget, for map-reduce summarization.
+
+Paragraphs longer than the budget are cut into sentence runs, and a sentence longer than the budget into
+word runs, so every strategy can always make progress.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from filingsum.aspects import aspect_scores
+from filingsum.text import split_paragraphs, split_sentences
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+CountTokens = Callable[[str], int]
+FitStrategy = Literal["aspects", "truncate", "chunk"]
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class FittedText:
+    """A section (or one chunk of it) fitted to the budget."""
+
+    text: str
+    token_count: int
+    kept_ratio: float  # characters kept / characters of the whole section
+    part: int = 1
+    parts: int = 1
+
+
+def token_counter(tokenizer: "PreTrainedTokenizerBase") -> CountTokens:
+    """Count tokens of plain text with the model's tokenizer (no special tokens)."""
+
+    def count(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    return count
+
+
+def _split_words(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
+    """Runs of whole words under the budget (for a single sentence longer than the budget)."""
+    words = text.split()
+    pieces: list[str] = []
+    start = 0
+    while start < len(words):
+        lo, hi = start + 1, len(words)
+        # Largest end such that words[start:end] fits (at least one word, even if it alone is over).
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count_tokens(" ".join(words[start:mid])) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(" ".join(words[start:lo]))
+        start = lo
+    return pieces
+
+
+def _pack(pieces: list[str], count_tokens: CountTokens, budget: int, separator: str) -> list[str]:
+    """Greedily join consecutive pieces into runs that stay under the budget.
+
+    Runs are planned on summed piece counts (linear, not quadratic, in the section length), then each run
+    is checked exactly, since tokens can merge across a join; an overflow moves to the next run.
+    """
+    separator_cost = count_tokens(separator)
+    planned: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for piece in pieces:
+        cost = count_tokens(piece)
+        extra = cost + (separator_cost if current else 0)
+        if current and used + extra > budget:
+            planned.append(current)
+            current, used = [piece], cost
+        else:
+            current.append(piece)
+            used += extra
+    if current:
+        planned.append(current)
+    runs: list[str] = []
+    queue = deque(planned)
+    while queue:
+        run = queue.popleft()
+        overflow: list[str] = []
+        while len(run) > 1 and count_tokens(separator.join(run)) > budget:
+            overflow.insert(0, run.pop())
+        runs.append(separator.join(run))
+        if overflow:
+            queue.appendleft(overflow)
+    return runs
+
+
+def fitting_units(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
+    """Paragraphs of a text, with any paragraph over the budget cut into sentence (or word) runs under it."""
+    units: list[str] = []
+    for paragraph in split_paragraphs(text):
+        if count_tokens(paragraph) <= budget:
+            units.append(paragraph)
+            continue
+        sentences: list[str] = []
+        for sentence in split_sentences(paragraph):
+            if count_tokens(sentence) <= budget:
+                sentences.append(sentence)
+            else:
+                sentences.extend(_split_words(sentence, count_tokens, budget))
+        units.extend(_pack(sentences, count_tokens, budget, " "))
+    return units
+
+
+def _result(kept: list[str], section_chars: int, count_tokens: CountTokens, **part: int) -> FittedText:
+    text = PARAGRAPH_SEPARATOR.join(kept)
+    ratio = min(1.0, len(text) / section_chars) if section_chars else 0.0
+    return FittedText(text=text, token_count=count_tokens(text), kept_ratio=round(ratio, 4), **part)
+
+
+def _trim_to_budget(kept: list[str], count_tokens: CountTokens, budget: int, drop_order: list[int]) -> list[str]:
+    """Joining can add a token or two over the sum of the parts: drop units (in drop_order) until it fits."""
+    alive = dict(enumerate(kept))
+    for index in drop_order:
+        if count_tokens(PARAGRAPH_SEPARATOR.join(alive.values())) <= budget or len(alive) == 1:
+            break
+        alive.pop(index, None)
+    return list(alive.values())
+
+
+def fit_truncate(text: str, count_tokens: CountTokens, budget: int) -> FittedText:
+    """Leading paragraphs (cut at sentences or words where one is over the budget) until the budget."""
+    if count_tokens(text) <= budget:
+        return _result([text.strip()], len(text.strip()), count_tokens)
+    separator_cost = count_tokens(PARAGRAPH_SEPARATOR)
+    kept: list[str] = []
+    used = 0
+    for unit in fitting_units(text, count_tokens, budget):
+        cost = count_tokens(unit) + (separator_cost if kept else 0)
+        if used + cost > budget:
+            break
+        kept.append(unit)
+        used += cost
+    kept = _trim_to_budget(kept, count_tokens, budget, list(range(len(kept) - 1, -1, -1)))
+    return _result(kept, len(text.strip()), count_tokens)
+
+
+def unit_score(unit: str) -> tuple[int, int]:
+    """(aspects mentioned, aspect cue words): breadth first, then depth."""
+    scores = aspect_scores(unit)
+    return sum(1 for n in scores.values() if n), sum(scores.values())
+
+
+def fit_aspects(text: str, count_tokens: CountTokens, budget: int) -> FittedText:
+    """The highest-scoring paragraphs for the five aspects that fit the budget, in document order."""
+    if count_tokens(text) <= budget:
+        return _result([text.strip()], len(text.strip()), count_tokens)
+    units = fitting_units(text, count_tokens, budget)
+    costs = [count_tokens(u) for u in units]
+    separator_cost = count_tokens(PARAGRAPH_SEPARATOR)
+    # Ties keep document order, so equal-scoring paragraphs near the start (the overview) win.
+    ranked = sorted(range(len(units)), key=lambda i: (tuple(-s for s in unit_score(units[i])), i))
+    chosen: list[int] = []
+    used = 0
+    for index in ranked:
+        cost = costs[index] + (separator_cost if chosen else 0)
+        if used + cost <= budget:
+            chosen.append(index)
+            used += cost
+    rank_of = {index: r for r, index in enumerate(chosen)}
+    in_order = sorted(chosen)
+    lowest_first = sorted(range(len(in_order)), key=lambda pos: -rank_of[in_order[pos]])
+    kept = _trim_to_budget([units[i] for i in in_order], count_tokens, budget, lowest_first)
+    return _result(kept, len(text.strip()), count_tokens)
+
+
+def chunk_text(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
+    """Consecutive chunks of a text, each under ``budget`` tokens, cut at paragraphs (or sentences/words)."""
+    if not text.strip():
+        return []
+    if count_tokens(text) <= budget:
+        return [text.strip()]
+    return _pack(fitting_units(text, count_tokens, budget), count_tokens, budget, PARAGRAPH_SEPARATOR)
+
+
+def fit_chunks(text: str, count_tokens: CountTokens, budget: int) -> list[FittedText]:
+    chunks = chunk_text(text, count_tokens, budget)
+    section_chars = len(text.strip())
+    return [
+        _result([chunk], section_chars, count_tokens, part=i, parts=len(chunks))
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def fit_section(text: str, count_tokens: CountTokens, budget: int, strategy: FitStrategy) -> list[FittedText]:
+    """Fit a section with a strategy; one result, or one per chunk for ``chunk``."""
+    if budget < 1:
+        raise ValueError(f"token budget must be positive, got {budget}")
+    if strategy == "aspects":
+        return [fit_aspects(text, count_tokens, budget)]
+    if strategy == "truncate":
+        return [fit_truncate(text, count_tokens, budget)]
+    if strategy == "chunk":
+        return fit_chunks(text, count_tokens, budget)
+    raise ValueError(f"unknown fit strategy {strategy!r}; use aspects, truncate or chunk")

@@ -1,0 +1,107 @@
+"""Context fitting with the real SmolLM2 tokenizer (the tiny-random model dir shares it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from filingsum.aspects import aspect_scores
+from filingsum.dataset.fit import chunk_text, fit_section, fitting_units, token_counter
+from filingsum.models import load_tokenizer
+from filingsum.text import split_paragraphs
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def count():
+    return token_counter(load_tokenizer("tiny-random"))
+
+
+@pytest.fixture(scope="module")
+def item1() -> str:
+    text = (SAMPLES / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
+    return text.split("\n\n", 1)[1]  # drop the "Prompt: ..." line
+
+
+FILLER = "The weather in the region was mild during the period and the office was repainted in blue."
+ASPECT = (
+    "The Company generates revenue from monthly subscription fees paid by small and medium businesses "
+    "for its cloud telephone products, sold through resellers and a direct sales team, and financed with "
+    "a line of credit."
+)
+
+
+def test_short_text_is_kept_whole(count):
+    [fitted] = fit_section(ASPECT, count, 512, "aspects")
+    assert fitted.text == ASPECT
+    assert fitted.kept_ratio == 1.0
+    assert fitted.token_count == count(ASPECT)
+
+
+@pytest.mark.parametrize("strategy", ["aspects", "truncate"])
+def test_long_section_fits_budget_in_document_order(count, item1, strategy):
+    budget = 300
+    assert count(item1) > 3 * budget
+    [fitted] = fit_section(item1, count, budget, strategy)
+    assert 0 < fitted.token_count <= budget
+    assert fitted.token_count == count(fitted.text)
+    flat_source = " ".join(item1.split())
+    kept = [" ".join(p.split()) for p in split_paragraphs(fitted.text)]
+    positions = [flat_source.index(p) for p in kept]  # every kept unit is source text (spacing aside)
+    assert positions == sorted(positions)
+    assert 0 < fitted.kept_ratio < 0.5
+    assert fitted.kept_ratio == pytest.approx(len(fitted.text) / len(item1.strip()), abs=1e-3)
+
+
+def test_aspects_prefers_aspect_paragraphs_truncate_takes_the_lead(count):
+    text = "\n\n".join([FILLER] * 6 + [ASPECT] + [FILLER] * 3)
+    budget = count(ASPECT) + count(FILLER) + 4
+    [by_aspects] = fit_section(text, count, budget, "aspects")
+    [by_lead] = fit_section(text, count, budget, "truncate")
+    assert ASPECT in by_aspects.text
+    assert ASPECT not in by_lead.text and by_lead.text.startswith(FILLER)
+    # the aspect paragraph comes after the filler in the source, so order puts a filler paragraph first
+    assert by_aspects.text.index(FILLER) < by_aspects.text.index(ASPECT)
+
+
+def test_aspect_fit_keeps_higher_scoring_paragraphs_than_it_drops(count, item1):
+    [fitted] = fit_section(item1, count, 400, "aspects")
+    kept = set(split_paragraphs(fitted.text))
+    units = fitting_units(item1, count, 400)
+    breadth = {u: sum(1 for n in aspect_scores(u).values() if n) for u in units}
+    dropped = [u for u in units if u not in kept]
+    assert kept and dropped
+    assert min(breadth[u] for u in kept) >= 1
+    assert sum(breadth[u] for u in kept) / len(kept) > sum(breadth[u] for u in dropped) / len(dropped)
+
+
+def test_chunks_cover_the_whole_section_under_budget(count, item1):
+    budget = 256
+    chunks = chunk_text(item1, count, budget)
+    assert len(chunks) >= 4
+    assert all(count(c) <= budget for c in chunks)
+    rejoined = " ".join(" ".join(chunks).split())
+    assert rejoined == " ".join(item1.split())  # nothing lost, nothing reordered
+    parts = fit_section(item1, count, budget, "chunk")
+    assert [p.part for p in parts] == list(range(1, len(chunks) + 1))
+    assert {p.parts for p in parts} == {len(chunks)}
+    assert sum(p.kept_ratio for p in parts) == pytest.approx(1.0, abs=0.02)
+
+
+def test_one_sentence_longer_than_budget_is_cut_at_words(count):
+    text = " ".join(f"word{i}" for i in range(2000))  # no punctuation, no paragraph break
+    chunks = chunk_text(text, count, 100)
+    assert all(count(c) <= 100 for c in chunks)
+    assert " ".join(chunks).split() == text.split()
+    [truncated] = fit_section(text, count, 100, "truncate")
+    assert truncated.token_count <= 100 and text.startswith(truncated.text)
+
+
+def test_unknown_strategy_and_bad_budget_are_errors(count):
+    with pytest.raises(ValueError, match="strategy"):
+        fit_section(ASPECT, count, 100, "middle")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="budget"):
+        fit_section(ASPECT, count, 0, "aspects")
+    assert chunk_text("   ", count, 100) == []
