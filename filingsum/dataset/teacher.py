@@ -1,0 +1,168 @@
+"""Reference summaries from a teacher model behind any OpenAI-compatible endpoint.
+
+- The prompt is `filingsum.prompt.build_messages`, the same contract the tuned model is trained and served on.
+- Retries: the `openai` client's own ``max_retries`` (exponential backoff with jitter on connection errors,
+  timeouts, 408/409/429 and 5xx, honouring ``Retry-After``); it already knows which errors are transient,
+  so wrapping it in tenacity would only duplicate that logic. Each request has ``timeout_s``.
+- Concurrency: a thread pool of ``concurrency`` workers sharing one client (httpx is thread-safe).
+- Cache: one JSON file per request under ``cache_dir``, named by the sha256 of (messages, model, max_tokens,
+  temperature) and written atomically, so a rerun resumes and never asks the same question twice. Only
+  answers are cached; errors are retried on the next run.
+- A request that still fails becomes a `TeacherAnswer` with ``error`` set; it never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from filingsum.config import TeacherConfig
+from filingsum.errors import FilingsumError
+from filingsum.io import atomic_write_json
+
+log = logging.getLogger(__name__)
+
+Messages = list[dict[str, str]]
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+DUMMY_KEY = "EMPTY"  # local servers (vLLM, transformers serve) ignore the key but the client wants one
+
+
+@dataclass(frozen=True)
+class TeacherAnswer:
+    """A teacher's summary, or why there is none."""
+
+    summary: str | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+    cached: bool = False
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+def resolve_api_key(config: TeacherConfig) -> str:
+    """The key from ``$api_key_env``; a dummy one for a local endpoint; else a clear error."""
+    key = os.environ.get(config.api_key_env)
+    if key:
+        return key
+    host = (urlparse(config.base_url).hostname or "").lower()
+    if host in LOCAL_HOSTS:
+        return DUMMY_KEY
+    raise FilingsumError(
+        f"data.teacher: ${config.api_key_env} is not set and {config.base_url} is not a local endpoint; "
+        f"export {config.api_key_env}=... or set data.teacher.api_key_env to the variable holding the key"
+    )
+
+
+def request_key(messages: Messages, model: str, max_tokens: int, temperature: float) -> str:
+    payload = {"messages": messages, "model": model, "max_tokens": max_tokens, "temperature": temperature}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _describe_error(exc: BaseException) -> str:
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        body = " ".join(str(exc.message).split())[:300]
+        return f"HTTP {exc.status_code} from teacher: {body}"
+    if isinstance(exc, openai.APITimeoutError):
+        return "teacher request timed out (after retries)"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc
+        return f"cannot reach teacher (after retries): {type(cause).__name__}: {cause}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Teacher:
+    """Ask a teacher endpoint for summaries, cached on disk; ``requests_sent`` counts real requests."""
+
+    def __init__(self, config: TeacherConfig, cache_dir: str | os.PathLike[str]):
+        import openai
+
+        self.config = config
+        self.cache_dir = Path(cache_dir)
+        self.client = openai.OpenAI(
+            base_url=config.base_url,
+            api_key=resolve_api_key(config),
+            max_retries=config.max_retries,
+            timeout=config.timeout_s,
+        )
+        self.requests_sent = 0
+        self._lock = threading.Lock()
+
+    def cache_path(self, key: str) -> Path:
+        return self.cache_dir / key[:2] / f"{key}.json"
+
+    def key(self, messages: Messages) -> str:
+        return request_key(messages, self.config.model, self.config.max_tokens, self.config.temperature)
+
+    def cached(self, messages: Messages) -> TeacherAnswer | None:
+        path = self.cache_path(self.key(messages))
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return TeacherAnswer(**{**entry["answer"], "cached": True})
+
+    def ask(self, messages: Messages) -> TeacherAnswer:
+        """One summary: from the cache, else from the endpoint (errors returned, not raised)."""
+        hit = self.cached(messages)
+        if hit is not None:
+            return hit
+        with self._lock:
+            self.requests_sent += 1
+        try:
+            response = self.client.chat.completions.create(
+                model=self.config.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=self.config.max_tokens,
+                temperature=self.config.temperature,
+            )
+        except Exception as exc:  # the openai client already retried what is transient
+            reason = _describe_error(exc)
+            log.warning("teacher request failed: %s", reason)
+            return TeacherAnswer(error=reason)
+        if not response.choices:
+            return TeacherAnswer(error="teacher response has no choices")
+        choice = response.choices[0]
+        usage = response.usage
+        answer = TeacherAnswer(
+            summary=(choice.message.content or "").strip(),
+            finish_reason=choice.finish_reason,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+        )
+        entry: dict[str, Any] = {"model": self.config.model, "answer": asdict(answer)}
+        entry["answer"].pop("cached")
+        atomic_write_json(self.cache_path(self.key(messages)), entry)
+        return answer
+
+    def ask_many(
+        self, batch: Sequence[Messages], on_done: Callable[[int, TeacherAnswer], None] | None = None
+    ) -> list[TeacherAnswer]:
+        """Answers in input order; cached ones first without a request, the rest on the thread pool."""
+        answers: list[TeacherAnswer | None] = [self.cached(m) for m in batch]
+        for index, answer in enumerate(answers):
+            if answer is not None and on_done:
+                on_done(index, answer)
+        todo = [i for i, a in enumerate(answers) if a is None]
+        if todo:
+            with ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="teacher") as pool:
+                futures = {pool.submit(self.ask, batch[i]): i for i in todo}
+                for future in as_completed(futures):
+                    index = futures[future]
+                    answers[index] = future.result()
+                    if on_done:
+                        on_done(index, answers[index])  # type: ignore[arg-type]
+        return [a for a in answers if a is not None]
+
+    def close(self) -> None:
+        self.client.close()

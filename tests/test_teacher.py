@@ -1,0 +1,153 @@
+"""The teacher client against real HTTP servers on 127.0.0.1: `transformers serve` with the tiny random model
+(plumbing: answers, concurrency, the on-disk cache), a scripted stub server (retries on 503), and a port
+nobody listens on (errors become answers, not exceptions)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from filingsum.config import ServeConfig, TeacherConfig
+from filingsum.dataset.teacher import DUMMY_KEY, Teacher, request_key, resolve_api_key
+from filingsum.errors import FilingsumError
+from filingsum.models import resolve_model
+from filingsum.prompt import build_messages
+
+
+
+def _chat_posts(log_text: str) -> int:
+    return sum(1 for line in log_text.splitlines() if "POST /v1/chat/completions" in line)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from serving.launcher import ServerProcess, build_transformers_command, free_port
+
+    model_dir = resolve_model("tiny-random")
+    port = free_port()
+    serve = ServeConfig(host="127.0.0.1", port=port)
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    server = ServerProcess(
+        command=build_transformers_command(serve, model_dir), host="127.0.0.1", port=port,
+        model_names=[model_dir], backend="transformers", log_path=log_path, startup_timeout_s=300,
+    )
+    with server:
+        yield server, model_dir
+
+
+def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
+    server, model_dir = served
+    config = TeacherConfig(base_url=server.base_url, model=model_dir, concurrency=3, max_tokens=16, max_retries=1)
+    batch = [build_messages(f"Filing {i}: the company sells widgets to retailers for cash.") for i in range(4)]
+    posts_before = _chat_posts(server.log_path.read_text())
+
+    teacher = Teacher(config, tmp_path / "cache")
+    done: list[int] = []
+    answers = teacher.ask_many(batch, on_done=lambda i, a: done.append(i))
+    assert sorted(done) == [0, 1, 2, 3]
+    assert all(a.error is None and isinstance(a.summary, str) for a in answers), answers
+    assert all(a.finish_reason in ("length", "stop") for a in answers)
+    assert not any(a.cached for a in answers)
+    assert teacher.requests_sent == 4
+    assert _chat_posts(server.log_path.read_text()) - posts_before == 4
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 4
+
+    rerun = Teacher(config, tmp_path / "cache")
+    again = rerun.ask_many(batch)
+    assert rerun.requests_sent == 0
+    assert all(a.cached for a in again)
+    assert [a.summary for a in again] == [a.summary for a in answers]
+    assert _chat_posts(server.log_path.read_text()) - posts_before == 4  # the server saw nothing new
+
+    # a different parameter is a different question
+    longer = Teacher(config.model_copy(update={"max_tokens": 17}), tmp_path / "cache")
+    longer.ask(batch[0])
+    assert longer.requests_sent == 1
+
+
+def test_wrong_model_name_is_a_record_error_not_a_crash(served, tmp_path):
+    server, _ = served
+    config = TeacherConfig(base_url=server.base_url, model="no-such-model", max_tokens=16, max_retries=0)
+    answer = Teacher(config, tmp_path).ask(build_messages("text"))
+    assert answer.summary is None and answer.error and "HTTP 4" in answer.error
+    assert not list(tmp_path.rglob("*.json"))  # failures are not cached
+
+
+def test_unreachable_port_retries_then_reports(tmp_path, caplog):
+    from serving.launcher import free_port
+
+    config = TeacherConfig(
+        base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=2, timeout_s=5, max_tokens=16
+    )
+    with caplog.at_level(logging.INFO, logger="openai"):
+        answer = Teacher(config, tmp_path).ask(build_messages("text"))
+    assert answer.summary is None and "cannot reach teacher" in answer.error
+    retries = [r for r in caplog.records if "Retrying request" in r.getMessage()]
+    assert len(retries) == 2
+
+
+class _FlakyHandler(BaseHTTPRequestHandler):
+    failures_left = 2
+    seen = 0
+
+    def do_POST(self):  # noqa: N802
+        type(self).seen += 1
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if type(self).failures_left > 0:
+            type(self).failures_left -= 1
+            self.send_response(503)
+            self.send_header("Retry-After", "0")
+            self.end_headers()
+            return
+        reply = {
+            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": " The company sells widgets. "}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9},
+        }
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_transient_5xx_is_retried_until_it_succeeds(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FlakyHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = TeacherConfig(base_url=f"http://127.0.0.1:{server.server_port}/v1", model="m", max_retries=3)
+        answer = Teacher(config, tmp_path).ask(build_messages("text"))
+    finally:
+        server.shutdown()
+    assert answer.error is None and answer.summary == "The company sells widgets."
+    assert answer.prompt_tokens == 5 and answer.finish_reason == "stop"
+    assert _FlakyHandler.seen == 3
+
+
+def test_api_key_rules(monkeypatch):
+    monkeypatch.delenv("FS_TEST_KEY", raising=False)
+    local = TeacherConfig(base_url="http://localhost:8000/v1", model="m", api_key_env="FS_TEST_KEY")
+    remote = TeacherConfig(base_url="https://api.example.com/v1", model="m", api_key_env="FS_TEST_KEY")
+    assert resolve_api_key(local) == DUMMY_KEY
+    with pytest.raises(FilingsumError, match="FS_TEST_KEY"):
+        resolve_api_key(remote)
+    monkeypatch.setenv("FS_TEST_KEY", "sk-123")
+    assert resolve_api_key(remote) == "sk-123"
+
+
+def test_request_key_covers_messages_model_and_parameters():
+    m = build_messages("a")
+    base = request_key(m, "x", 512, 0.0)
+    assert base == request_key(build_messages("a"), "x", 512, 0.0)
+    assert len({base, request_key(build_messages("b"), "x", 512, 0.0), request_key(m, "y", 512, 0.0),
+                request_key(m, "x", 256, 0.0), request_key(m, "x", 512, 0.7)}) == 5
