@@ -113,6 +113,9 @@ class TrainConfig(_Section):
     save_total_limit: int = Field(3, ge=1)
     early_stopping_patience: int | None = Field(None, ge=1)
     generation_eval_samples: int = Field(2, ge=0, description="validation filings generated and scored")
+    generation_max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=1, description="greedy tokens per eval filing")
+    eval_batch_size: int = Field(1, ge=1, description="validation-loss batch size per device")
+    max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
     seed: int = 42
     resume: bool = Field(True, description="continue from the last checkpoint in output_dir")

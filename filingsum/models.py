@@ -53,6 +53,8 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
 }
 DEFAULT_MODEL = "embedded:smollm2-135m-instruct"
 TINY_MODELS = ("tiny-random", "tiny-random-t5")
+# Bump when a builder changes what it writes: cached dirs built by an older recipe are rebuilt.
+RECIPE_VERSION = 2
 
 
 def cache_root() -> Path:
@@ -131,7 +133,8 @@ def _write_manifest(model_dir: Path, source: str) -> None:
         for p in sorted(model_dir.iterdir())
         if p.is_file() and p.name != MANIFEST
     }
-    (model_dir / MANIFEST).write_text(json.dumps({"source": source, "files": files}, indent=2))
+    manifest = {"source": source, "recipe": RECIPE_VERSION, "files": files}
+    (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
 
 def cache_problem(model_dir: Path) -> str | None:
@@ -140,9 +143,12 @@ def cache_problem(model_dir: Path) -> str | None:
     if not manifest.exists():
         return "no manifest (half-written)"
     try:
-        files = json.loads(manifest.read_text())["files"]
+        meta = json.loads(manifest.read_text())
+        files = meta["files"]
     except (ValueError, KeyError) as exc:
         return f"unreadable manifest ({exc})"
+    if meta.get("recipe") != RECIPE_VERSION:
+        return f"built by recipe {meta.get('recipe')}, current is {RECIPE_VERSION}"
     for name, meta in files.items():
         path = model_dir / name
         if not path.exists():
@@ -249,7 +255,7 @@ def _build_tiny(name: str, out: Path) -> None:
             vocab_size=len(tokenizer), d_model=64, d_kv=16, d_ff=128, num_layers=2, num_decoder_layers=2,
             num_heads=4, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
             pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-            decoder_start_token_id=tokenizer.pad_token_id,
+            decoder_start_token_id=tokenizer.bos_token_id,  # not pad: pad doubles as eos here
         )
         model = AutoModelForSeq2SeqLM.from_config(config, dtype=torch.float32)
     config.name_or_path = name

@@ -1,0 +1,57 @@
+"""`filingsum eval`: score a training run, a served endpoint or a predictions file; gate CI on it."""
+
+from __future__ import annotations
+
+import argparse
+
+from filingsum.cli_common import add_config_arguments, load_run_config
+
+HELP = "score summaries (run, endpoint or predictions JSONL) against references and baselines"
+DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report.html.
+
+  filingsum eval --config configs/smollm2-cpu.yaml            systems from eval.systems (lead-k,
+                                                              extractive, zero-shot, tuned, endpoint)
+  filingsum eval --predictions preds.jsonl --out DIR          one JSON object per line: id, source,
+                                                              prediction, optional reference
+  filingsum eval ... --fail-under number_precision=0.95       exit 1 when a gate fails (repeatable;
+                                                              'repetition<=0.05' for maxima)
+  filingsum eval compare OLD/report.json NEW/report.json      regressions between two reports (exit 1)
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser, required=False)
+    parser.add_argument("--predictions", help="JSONL of predictions to score instead of generating")
+    parser.add_argument("--out", help="report directory (default: eval.out_dir)")
+    parser.add_argument("--tokenizer", help="tokenizer for the 512-token check (default: model.name)")
+    parser.add_argument("--system", default=None, help="name of the system in a predictions file")
+    parser.add_argument(
+        "--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+        help="gate: exit 1 when the aggregate is below VALUE (METRIC<=VALUE for maxima)",
+    )
+    sub = parser.add_subparsers(dest="eval_command", metavar="compare")
+    compare = sub.add_parser("compare", help="show regressions between two report.json files")
+    compare.add_argument("old")
+    compare.add_argument("new")
+    compare.add_argument("--tolerance", type=float, default=0.0, help="ignore changes smaller than this")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.eval_command == "compare":
+        from eval.run import compare_command
+
+        return compare_command(args.old, args.new, args.tolerance)
+    config = load_run_config(args)
+    from eval.run import evaluate_config, evaluate_predictions_file
+
+    if args.predictions:
+        return evaluate_predictions_file(
+            config, args.predictions, out_dir=args.out, tokenizer_spec=args.tokenizer,
+            system=args.system, fail_under=args.fail_under,
+        )
+    if not args.config:
+        parser_hint = "give --config CONFIG (systems from eval.systems) or --predictions FILE"
+        from filingsum.config import ConfigError
+
+        raise ConfigError(parser_hint)
+    return evaluate_config(config, out_dir=args.out, fail_under=args.fail_under)

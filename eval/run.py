@@ -1,0 +1,196 @@
+"""Config-driven eval: which records, which systems, which references; the scoring lives in eval.harness.
+
+Systems by name: ``lead-k`` and ``extractive`` (baselines built from the filing), ``zero-shot`` (the base
+model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NAME`` (an OpenAI-compatible
+server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.gates import parse_gates
+from eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
+from filingsum.config import RunConfig
+from filingsum.errors import FilingsumError
+from filingsum.io import read_jsonl
+from filingsum.schema import FilingRecord, PredictionRecord
+
+log = logging.getLogger(__name__)
+
+
+def load_gold(paths: Sequence[str]) -> dict[tuple[str, str | None], str]:
+    """Gold summaries keyed by (source file name, section); section None matches any section."""
+    gold: dict[tuple[str, str | None], str] = {}
+    files: list[Path] = []
+    for p in map(Path, paths):
+        files += sorted(p.glob("*.jsonl")) if p.is_dir() else [p] if p.exists() else []
+    for file in files:
+        for row in read_jsonl(file):
+            if row.get("source_file") and row.get("summary"):
+                gold[(Path(row["source_file"]).name, row.get("section"))] = row["summary"]
+    return gold
+
+
+def gold_for(record: FilingRecord, gold: dict[tuple[str, str | None], str]) -> str | None:
+    name = Path(record.source_path).name
+    return gold.get((name, record.section)) or gold.get((name, None))
+
+
+def load_eval_records(config: RunConfig) -> list[FilingRecord]:
+    """The split to score, with gold references where they exist (else the record's own reference)."""
+    data_dir = Path(config.data.out_dir)
+    splits = ["train", "validation", "test"] if config.eval.split == "all" else [config.eval.split]
+    records: list[FilingRecord] = []
+    for split in splits:
+        path = data_dir / f"{split}.jsonl"
+        if path.exists():
+            records += [FilingRecord.model_validate(row) for row in read_jsonl(path)]
+    if not records:
+        raise FilingsumError(
+            f"no {config.eval.split} records in {data_dir}; build the dataset first: "
+            f"filingsum data build --config {config.source_path or 'CONFIG'}"
+        )
+    gold = load_gold(config.eval.references)
+    with_gold = []
+    for record in records:
+        reference = gold_for(record, gold)
+        if reference:
+            record = record.model_copy(update={"reference": reference, "reference_origin": "gold"})
+        with_gold.append(record)
+    if config.eval.max_documents:
+        with_gold = with_gold[: config.eval.max_documents]
+    log.info("eval on %d %s record(s), %d with gold references", len(with_gold), config.eval.split,
+             sum(r.reference_origin == "gold" for r in with_gold))
+    return with_gold
+
+
+def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSpec:
+    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
+        from filingsum.generation import GenerationSettings, LocalSummarizer
+
+        log.info("generating %d summaries with %s", len(records), name)
+        summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
+        settings = GenerationSettings(
+            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.eval.repetition_penalty
+        )
+        outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records], settings)
+        return [
+            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name)
+            for r, o in zip(records, outputs)
+        ]
+
+    return generate
+
+
+def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
+    if not config.eval.endpoint:
+        raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+
+    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
+        from serving.client import FilingSummarizer
+
+        summarizer = FilingSummarizer(
+            config.eval.endpoint, config.eval.endpoint_model or name.partition(":")[2] or config.model.name,
+            tokenizer=config.model.name, max_source_tokens=config.model.max_source_tokens,
+            max_tokens=config.eval.max_new_tokens,
+        )
+        out = []
+        for r in records:
+            result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
+            out.append(PredictionRecord(id=r.id, source=r.text, prediction=result.summary or "",
+                                        reference=r.reference, system=name))
+        return out
+
+    return generate
+
+
+def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
+    systems: dict[str, SystemSpec] = {}
+    for name in config.eval.systems:
+        if name in BASELINES:
+            systems[name] = None
+        elif name == "zero-shot":
+            systems[name] = _local_system(config, name, None)
+        elif name == "tuned":
+            adapter = config.eval.adapter or config.train.output_dir
+            from filingsum.generation import adapter_dir_of
+
+            try:
+                adapter_dir_of(adapter)
+            except FileNotFoundError as exc:
+                raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
+            systems[name] = _local_system(config, name, adapter)
+        elif name == "endpoint" or name.startswith("endpoint:"):
+            systems[name] = _endpoint_system(config, name)
+        else:
+            raise FilingsumError(
+                f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
+            )
+    return systems
+
+
+def _gates(config: RunConfig, fail_under: Sequence[str]) -> list[str]:
+    return [str(g) for g in parse_gates(config.eval.gates)] + [str(g) for g in parse_gates(list(fail_under))]
+
+
+def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
+    print((out_dir / "report.md").read_text(encoding="utf-8"))
+    print(f"report: {out_dir / 'report.json'}  {out_dir / 'report.md'}  {out_dir / 'report.html'}")
+    if not report.gates.passed:
+        for failure in report.gates.failures:
+            print(f"filingsum: gate failed: {failure.reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = ()) -> int:
+    from filingsum.models import load_tokenizer
+
+    gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
+    records = load_eval_records(config)
+    systems = build_systems(config)
+    out = Path(out_dir or config.eval.out_dir)
+    report = run_eval(
+        records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
+        configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
+        config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
+                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty},
+    )
+    return _finish(report, out)
+
+
+def evaluate_predictions_file(
+    config: RunConfig, path: str, *, out_dir: str | None, tokenizer_spec: str | None, system: str | None,
+    fail_under: Sequence[str],
+) -> int:
+    from filingsum.models import load_tokenizer
+
+    if not out_dir:
+        raise EvalInputError("--predictions needs --out DIR for the report")
+    gates = _gates(config, fail_under)
+    predictions = load_predictions_jsonl(path, system=system)
+    by_system: dict[str, list[PredictionRecord]] = {}
+    for p in predictions:
+        by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
+    spec = tokenizer_spec or config.model.name
+    report = run_eval(
+        [], by_system, load_tokenizer(spec), out_dir, limit=config.eval.token_limit, gates=gates,
+        configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
+    )
+    return _finish(report, Path(out_dir))
+
+
+def compare_command(old: str, new: str, tolerance: float) -> int:
+    from rich.console import Console
+
+    from eval.compare import compare_reports, render_table
+
+    comparison = compare_reports(old, new, tolerance)
+    Console().print(render_table(comparison))
+    n = len(comparison.regressions)
+    print(f"{n} regression(s)" if n else "no regressions")
+    return comparison.exit_code

@@ -1,0 +1,105 @@
+"""`filingsum demo`: the whole slice on one config: data -> train -> eval -> serve -> summarize.
+
+Each stage is the same code its own subcommand runs; the demo only chains them and, at the end, asks the
+served tuned model (vLLM with the adapter on a GPU, `transformers serve` with merged weights on CPU) to
+summarize a filing through the OpenAI-compatible API, as an application would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from filingsum.cli_common import add_config_arguments, load_run_config
+
+HELP = "run the whole slice: build data, LoRA-train, evaluate, serve, summarize a filing"
+DESCRIPTION = """Run every stage of one config end to end and print where the results are.
+
+  filingsum demo --config configs/smollm2-cpu.yaml
+  filingsum demo --config configs/smollm2-cpu.yaml --filing data/samples/fusion_10k_2016_item1_prompt.txt
+"""
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument("--filing", help="filing to summarize through the server (default: first test record's source)")
+    parser.add_argument("--skip-eval", action="store_true", help="skip the eval stage")
+
+
+def _stage(name: str) -> float:
+    log.info("=== %s ===", name)
+    return time.monotonic()
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_run_config(args)
+    from eval.run import evaluate_config
+    from filingsum.dataset.build import build_dataset
+    from filingsum.io import atomic_write_text
+    from serving.client import FilingSummarizer
+    from serving.launcher import launch
+    from training.trainer import train
+
+    timings: dict[str, float] = {}
+    started = _stage("data build")
+    built = build_dataset(config)
+    timings["data"] = time.monotonic() - started
+
+    started = _stage("train")
+    result = train(config)
+    timings["train"] = time.monotonic() - started
+
+    report_dir = Path(config.eval.out_dir)
+    gate_status = 0
+    if not args.skip_eval:
+        started = _stage("eval")
+        gate_status = evaluate_config(config, out_dir=str(report_dir))
+        timings["eval"] = time.monotonic() - started
+
+    filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))
+    started = _stage("serve + summarize")
+    server = launch(config, adapters={config.run_name: Path(result.adapter_dir)})
+    try:
+        summarizer = FilingSummarizer(
+            server.base_url, server.model_names[-1], tokenizer=config.model.name,
+            max_source_tokens=config.model.max_source_tokens, max_tokens=config.serve.max_tokens,
+        )
+        results = summarizer.summarize_file(filing)
+    finally:
+        server.stop()
+    timings["serve"] = time.monotonic() - started
+
+    summary_path = Path(config.train.output_dir) / "demo_summary.md"
+    lines = [f"# Summary of {filing.name} (served {server.backend}, model {server.model_names[-1]})", ""]
+    for item in results:
+        lines += [item.summary or f"ERROR: {item.error}", "", f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_", ""]
+    atomic_write_text(summary_path, "\n".join(lines))
+
+    print()
+    for item in results:
+        print(item.summary or f"ERROR: {item.error}")
+    print()
+    print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    print(f"dataset: {built.out_dir}")
+    print(f"run:     {result.run_dir}")
+    if not args.skip_eval:
+        print(f"report:  {report_dir / 'report.md'}  ({report_dir / 'report.html'}, {report_dir / 'report.json'})")
+    print(f"summary: {summary_path}")
+    failed = any(item.error for item in results)
+    return 1 if failed else gate_status
+
+
+def _pick_filing(data_dir: Path) -> Path:
+    """The source of a held-out record (test, else validation, else train): what the model did not see."""
+    from filingsum.io import read_jsonl
+
+    for split in ("test", "validation", "train"):
+        path = data_dir / f"{split}.jsonl"
+        if path.exists():
+            for row in read_jsonl(path):
+                return Path(row["source_path"])
+    raise FileNotFoundError(f"no records in {data_dir}")

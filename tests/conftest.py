@@ -1,0 +1,50 @@
+"""Shared fixtures: repository paths, the shared filings, and model specs."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples"
+GOLD = REPO / "data" / "gold"
+SHARED_FILINGS = REPO.parent / "shared" / "filings"
+
+# Keep tests quiet and offline: nothing may reach a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def shared_filings() -> Path:
+    if not SHARED_FILINGS.is_dir():
+        pytest.skip("../shared/filings is absent (it is only beside the project checkout in CI)")
+    return SHARED_FILINGS
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer():
+    from filingsum.models import load_tokenizer
+
+    return load_tokenizer("tiny-random")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

