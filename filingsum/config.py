@@ -249,3 +249,43 @@ def require_paths(paths: list[str], what: str, source: str | None) -> None:
     for p in paths:
         if not (Path(p).exists() or glob.glob(p)):
             raise ConfigError(f"{source or '<config>'}: {what}: {p}: no such file or directory")
+
+
+def config_reference_markdown() -> str:
+    """The config reference (docs/config.md), generated from the models so it cannot drift from them."""
+    import typing
+
+    def type_name(annotation: Any) -> str:
+        text = str(annotation).replace("typing.", "").replace("filingsum.config.", "")
+        return text.replace("<class '", "").replace("'>", "")
+
+    lines = [
+        "# Config reference",
+        "",
+        "Generated from `filingsum/config.py` (`python -c 'from filingsum.config import config_reference_markdown "
+        "as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are wrong types.",
+        "",
+    ]
+
+    def section(title: str, model: type[BaseModel]) -> None:
+        lines.extend([f"## `{title}`", "", "| key | type | default | meaning |", "| --- | --- | --- | --- |"])
+        nested: list[tuple[str, type[BaseModel]]] = []
+        for name, field in model.model_fields.items():
+            if field.exclude:
+                continue
+            annotation = field.annotation
+            sub = [a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+            if sub:
+                nested.append((f"{title}.{name}" if title != "(top level)" else name, sub[0]))
+            default = field.get_default(call_default_factory=True)
+            default_text = "see below" if isinstance(default, BaseModel) else repr(default)
+            if len(default_text) > 60:
+                default_text = default_text[:57] + "..."
+            meaning = (field.description or "").replace("|", "\\|")
+            lines.append(f"| `{name}` | `{type_name(annotation)}` | `{default_text}` | {meaning} |".replace("`'", "`'"))
+        lines.append("")
+        for sub_title, sub_model in nested:
+            section(sub_title, sub_model)
+
+    section("(top level)", RunConfig)
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""Generation eval during training: summarize a few validation filings and score them like `filingsum eval`.
+
+Validation loss says the model fits the references; it says nothing about whether the summaries stop, stay
+within 512 tokens or invent figures. After each evaluation this callback generates (greedy) for the first
+`generation_eval_samples` validation records and logs ROUGE-L, number precision and within-limit share as
+`gen_*` metrics (TensorBoard, trainer_state log_history, metrics.json). Scoring uses eval.metrics; if that
+import or a metric fails, a warning is logged and training goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from transformers import TrainerCallback
+
+from filingsum.prompt import prompt_ids
+from filingsum.schema import FilingRecord
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase, Trainer
+
+log = logging.getLogger(__name__)
+
+
+def score_summaries(
+    predictions: list[str], records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase", limit: int
+) -> dict[str, float]:
+    """Mean ROUGE-L, number precision and within-limit share over the generated summaries."""
+    from eval.metrics import score_document
+
+    rows = [
+        score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, limit=limit)
+        for pred, rec in zip(predictions, records)
+    ]
+    out: dict[str, float] = {}
+    for key in ("rougeL", "number_precision", "within_limit", "is_prose", "loop", "tokens"):
+        values = [float(r[key]) for r in rows if r.get(key) is not None]
+        if values:
+            out[f"gen_{key}"] = sum(values) / len(values)
+    return out
+
+
+def generate_summaries(
+    model: Any,
+    tokenizer: "PreTrainedTokenizerBase",
+    records: list[FilingRecord],
+    *,
+    seq2seq: bool,
+    max_new_tokens: int,
+) -> list[str]:
+    """Greedy summaries, one filing at a time (no padding effects; a handful of filings only)."""
+    import torch
+
+    predictions = []
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    try:
+        for record in records:
+            ids = prompt_ids(tokenizer, record.text, record.instruction, seq2seq=seq2seq)
+            input_ids = torch.tensor([ids], device=device)
+            with torch.no_grad():
+                out = model.generate(
+                    input_ids=input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False,
+                    max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id, use_cache=True,
+                )
+            new_tokens = out[0] if seq2seq else out[0, input_ids.shape[1]:]
+            predictions.append(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
+    finally:
+        model.train(was_training)
+    return predictions
+
+
+class GenerationEvalCallback(TrainerCallback):
+    """Runs after each evaluation; `trainer` must be set once the Trainer exists (it logs through it)."""
+
+    def __init__(
+        self,
+        records: list[FilingRecord],
+        tokenizer: "PreTrainedTokenizerBase",
+        *,
+        seq2seq: bool,
+        max_new_tokens: int,
+        limit: int,
+    ) -> None:
+        self.records = records
+        self.tokenizer = tokenizer
+        self.seq2seq = seq2seq
+        self.max_new_tokens = max_new_tokens
+        self.limit = limit
+        self.trainer: "Trainer | None" = None
+        self.last_metrics: dict[str, float] = {}
+        self.last_predictions: list[str] = []
+
+    def on_evaluate(self, args, state, control, model=None, **kwargs):  # noqa: ANN001 (Trainer's signature)
+        if not self.records or self.trainer is None or not state.is_world_process_zero:
+            return control
+        try:
+            self.last_predictions = generate_summaries(
+                self.trainer.model, self.tokenizer, self.records, seq2seq=self.seq2seq,
+                max_new_tokens=self.max_new_tokens,
+            )
+            self.last_metrics = score_summaries(self.last_predictions, self.records, self.tokenizer, self.limit)
+        except Exception as exc:  # scoring must never kill a training run
+            log.warning("generation eval failed, training continues: %s: %s", type(exc).__name__, exc)
+            return control
+        if self.last_metrics:
+            # Trainer.log -> on_log callbacks (TensorBoard) and state.log_history (metrics.json).
+            self.trainer.log(dict(self.last_metrics))
+        return control

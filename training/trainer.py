@@ -1,0 +1,371 @@
+"""`train(config)`: LoRA / QLoRA / full fine-tuning on the HF Trainer, writing one run directory.
+
+Why the plain `transformers.Trainer` and not TRL's `SFTTrainer`: `filingsum.prompt.encode_example` already
+builds the masked examples (chat template, -100 on the prompt) identically for decoder and seq2seq models,
+which is the part SFTTrainer would add; TRL is not a dependency and would be one more version to pin. The
+Trainer still brings accelerate underneath (mixed precision, gradient accumulation, DDP/FSDP through
+`accelerate launch`), seeded sampling, checkpoint/resume, early stopping and tqdm progress with ETA.
+Seq2seq models also use the plain Trainer: generation during eval is done by GenerationEvalCallback, so
+Seq2SeqTrainer's predict_with_generate is not needed.
+
+Run directory (train.output_dir), see docs/training.md:
+  adapter/ checkpoints/ logs/ merged/ (train.merge) config.resolved.yaml data.json metrics.json loss.png
+  run_card.md
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from filingsum.config import ConfigError, RunConfig
+from filingsum.errors import FilingsumError
+from filingsum.io import atomic_write_json, atomic_write_text
+
+log = logging.getLogger(__name__)
+
+CHECKPOINTS = "checkpoints"
+ADAPTER = "adapter"
+FULL_MODEL = "model"
+MERGED = "merged"
+FULL_FT_PARAM_WARNING = 2_000_000_000
+
+
+class TrainingError(FilingsumError):
+    """Training cannot run as configured (QLoRA without a GPU, flash-attention missing, ...)."""
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    adapter_dir: Path | None  # peft adapter (lora/qlora); None for method=full
+    model_dir: Path  # what to serve: adapter_dir for lora/qlora, the full model dir for method=full
+    merged_dir: Path | None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    resumed_from: str | None = None
+
+
+# --- decisions (pure, tested) ----------------------------------------------------------------------------
+
+def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool) -> str:
+    """'bf16' | 'fp16' | 'fp32'. auto: bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU."""
+    if requested == "auto":
+        if not cuda:
+            return "fp32"
+        return "bf16" if bf16_supported else "fp16"
+    if requested == "fp16" and not cuda:
+        raise TrainingError("train.precision=fp16 needs a CUDA GPU (use auto, fp32 or bf16 on CPU)")
+    if requested == "bf16" and cuda and not bf16_supported:
+        raise TrainingError("train.precision=bf16: this GPU has no bfloat16 support (use auto or fp16)")
+    return requested
+
+
+def resolve_attn_implementation(requested: str, *, cuda: bool, seq2seq: bool) -> str | None:
+    """None lets transformers pick (sdpa where the architecture supports it, else eager)."""
+    flash_installed = importlib.util.find_spec("flash_attn") is not None
+    if requested == "flash_attention_2":
+        if not cuda or not flash_installed:
+            raise TrainingError(
+                "model.attn_implementation=flash_attention_2 needs a CUDA GPU and the flash-attn package "
+                "(pip install flash-attn --no-build-isolation); use sdpa or auto"
+            )
+        return requested
+    if requested == "auto":
+        return "flash_attention_2" if cuda and flash_installed and not seq2seq else None
+    return requested
+
+
+def schedule_arguments(train_cfg: Any, has_validation: bool) -> dict[str, Any]:
+    """eval/save strategies: steps when given, else per epoch; saves align with evals so the best checkpoint
+    (lowest validation loss) exists on disk for load_best_model_at_end."""
+    args: dict[str, Any] = {}
+    eval_steps, save_steps = train_cfg.eval_steps, train_cfg.save_steps
+    if has_validation:
+        if eval_steps is None and save_steps is not None:
+            eval_steps = save_steps
+        if save_steps is None and eval_steps is not None:
+            save_steps = eval_steps
+        if eval_steps is not None and save_steps % eval_steps != 0:
+            raise ConfigError(
+                f"train.save_steps ({save_steps}) must be a multiple of train.eval_steps ({eval_steps}) so "
+                "the best checkpoint by validation loss is saved"
+            )
+        args["eval_strategy"] = "steps" if eval_steps else "epoch"
+        if eval_steps:
+            args["eval_steps"] = eval_steps
+        args["load_best_model_at_end"] = True
+        args["metric_for_best_model"] = "eval_loss"
+        args["greater_is_better"] = False
+    else:
+        args["eval_strategy"] = "no"
+    args["save_strategy"] = "steps" if save_steps else "epoch"
+    if save_steps:
+        args["save_steps"] = save_steps
+    return args
+
+
+def last_complete_checkpoint(checkpoint_dir: Path) -> str | None:
+    """The newest checkpoint-N whose trainer_state.json (written last by the Trainer) parses: a run killed
+    mid-save leaves a torn newest checkpoint, and resuming from it would crash."""
+    if not checkpoint_dir.is_dir():
+        return None
+    candidates = []
+    for path in checkpoint_dir.iterdir():
+        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
+        if match and path.is_dir():
+            candidates.append((int(match.group(1)), path))
+    for _, path in sorted(candidates, reverse=True):
+        try:
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+            return str(path)
+        except (OSError, ValueError):
+            log.warning("checkpoint %s is incomplete (killed while saving?); skipping it", path)
+    return None
+
+
+# --- model ------------------------------------------------------------------------------------------------
+
+def _torch_dtype(precision: str, method: str, model_dtype: str) -> Any:
+    import torch
+
+    if model_dtype != "auto":
+        return getattr(torch, model_dtype)
+    # Full fine-tuning keeps fp32 master weights (AMP autocasts the matmuls); LoRA freezes the base, so it is
+    # loaded in the compute dtype and peft keeps the adapter weights in fp32.
+    if method == "full":
+        return torch.float32
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+
+
+def _load_model(config: RunConfig, model_dir: str, *, seq2seq: bool, precision: str, cuda: bool) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    t = config.train
+    kwargs: dict[str, Any] = {"dtype": _torch_dtype(precision, t.method, config.model.dtype),
+                              "trust_remote_code": config.model.trust_remote_code}
+    attn = resolve_attn_implementation(config.model.attn_implementation, cuda=cuda, seq2seq=seq2seq)
+    if attn:
+        kwargs["attn_implementation"] = attn
+    if t.method == "qlora":
+        if not cuda:
+            raise TrainingError("train.method=qlora needs a CUDA GPU (4-bit bitsandbytes); use method=lora on CPU")
+        if importlib.util.find_spec("bitsandbytes") is None:
+            raise TrainingError("train.method=qlora needs bitsandbytes: pip install 'filingsum[qlora]'")
+        from transformers import BitsAndBytesConfig
+
+        compute = torch.bfloat16 if precision == "bf16" else torch.float16
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute,
+        )
+        kwargs["dtype"] = compute
+        from accelerate import PartialState
+
+        kwargs["device_map"] = {"": PartialState().local_process_index}
+    auto = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
+    model = auto.from_pretrained(model_dir, **kwargs)
+    if t.gradient_checkpointing:
+        model.config.use_cache = False
+    if t.method == "qlora":
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=t.gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
+    return model
+
+
+def _apply_peft(model: Any, config: RunConfig, *, seq2seq: bool) -> Any:
+    t = config.train
+    if t.method == "full":
+        total = sum(p.numel() for p in model.parameters())
+        if total > FULL_FT_PARAM_WARNING:
+            log.warning("full fine-tuning a %.1fB-parameter model: expect large memory use; consider lora",
+                        total / 1e9)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        return model
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = LoraConfig(
+        r=t.lora.r, lora_alpha=t.lora.alpha, lora_dropout=t.lora.dropout,
+        target_modules=t.lora.target_modules, bias="none",
+        task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
+    )
+    return get_peft_model(model, lora)
+
+
+def _param_counts(model: Any) -> tuple[int, int]:
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return trainable, total
+
+
+# --- the run ---------------------------------------------------------------------------------------------
+
+def _write_resolved_config(config: RunConfig, run_dir: Path) -> None:
+    data = config.model_dump(mode="json")
+    header = f"# resolved from {config.source_path or '<in-memory config>'}\n"
+    atomic_write_text(run_dir / "config.resolved.yaml", header + yaml.safe_dump(data, sort_keys=False))
+
+
+def train(config: RunConfig) -> TrainResult:
+    """Train as configured and write the run directory; rerunning after a kill resumes (train.resume)."""
+    import torch
+    from torch.utils.tensorboard import SummaryWriter
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+    from transformers.integrations import TensorBoardCallback
+
+    from filingsum.models import load_tokenizer, resolve_model
+    from training.callbacks import GenerationEvalCallback
+    from training.data import data_fingerprint, load_split_records, make_collator, tokenize_records
+    from training.plots import plot_loss
+    from training.run_card import render_run_card
+
+    t = config.train
+    run_dir = Path(t.output_dir)
+    checkpoint_dir = run_dir / CHECKPOINTS
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    splits = load_split_records(config.data.out_dir)
+    train_records = splits["train"]
+    val_records = splits.get("validation", [])
+
+    model_dir = resolve_model(config.model.name)
+    from transformers import AutoConfig
+
+    model_config = AutoConfig.from_pretrained(model_dir, trust_remote_code=config.model.trust_remote_code)
+    seq2seq = bool(getattr(model_config, "is_encoder_decoder", False))
+    tokenizer = load_tokenizer(model_dir)
+    tokenizer.padding_side = "right"
+
+    cuda = torch.cuda.is_available()
+    precision = resolve_precision(t.precision, cuda=cuda, bf16_supported=cuda and torch.cuda.is_bf16_supported())
+    max_length = None if seq2seq else getattr(model_config, "max_position_embeddings", None)
+    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.model.max_summary_tokens, max_length=max_length)
+    train_ds = tokenize_records(train_records, tokenizer, **encode)
+    if len(train_ds) == 0:
+        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
+    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
+    if val_ds is not None and len(val_ds) == 0:
+        val_ds = None
+    fingerprint = {
+        "data_dir": str(config.data.out_dir),
+        "train": {"records": len(train_records), "examples": len(train_ds),
+                  "sha256": data_fingerprint(train_records)},
+        "validation": {"records": len(val_records), "examples": len(val_ds) if val_ds is not None else 0,
+                       "sha256": data_fingerprint(val_records)},
+    }
+
+    set_seed(t.seed)  # before the model: LoRA's initialisation draws from the RNG
+    model = _load_model(config, model_dir, seq2seq=seq2seq, precision=precision, cuda=cuda)
+    model = _apply_peft(model, config, seq2seq=seq2seq)
+    trainable, total = _param_counts(model)
+    log.info("trainable parameters: %d of %d (%.2f%%)", trainable, total, 100 * trainable / max(total, 1))
+
+    collate = make_collator(tokenizer, seq2seq=seq2seq, packing=t.packing, model=model,
+                            pad_to_multiple_of=8 if cuda else None)
+    args = TrainingArguments(
+        output_dir=str(checkpoint_dir),
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        learning_rate=t.learning_rate,
+        lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=t.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=t.weight_decay,
+        max_grad_norm=t.max_grad_norm,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        gradient_checkpointing=t.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        use_cpu=not cuda,
+        train_sampling_strategy="group_by_length" if t.group_by_length and not collate.packed else "random",
+        logging_steps=t.logging_steps,
+        logging_first_step=True,
+        save_total_limit=t.save_total_limit,
+        seed=t.seed,
+        data_seed=t.seed,
+        report_to="none",  # TensorBoard is attached below with the run's own logs/ dir
+        ddp_find_unused_parameters=False if t.method != "full" else None,
+        include_num_input_tokens_seen="non_padding",
+        dataloader_num_workers=0,
+        **schedule_arguments(t, has_validation=val_ds is not None),
+    )
+    callbacks: list[Any] = [TensorBoardCallback(SummaryWriter(log_dir=str(run_dir / "logs")))]
+    if t.early_stopping_patience and val_ds is not None:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
+    gen_callback = None
+    if t.generation_eval_samples and val_records:
+        gen_callback = GenerationEvalCallback(
+            val_records[: t.generation_eval_samples], tokenizer, seq2seq=seq2seq,
+            max_new_tokens=t.generation_max_new_tokens, limit=config.model.max_summary_tokens,
+        )
+        callbacks.append(gen_callback)
+    trainer = Trainer(
+        model=model, args=args, data_collator=collate.collator, train_dataset=train_ds, eval_dataset=val_ds,
+        processing_class=tokenizer, callbacks=callbacks,
+    )
+    if gen_callback is not None:
+        gen_callback.trainer = trainer
+
+    resume_from = last_complete_checkpoint(checkpoint_dir) if t.resume else None
+    if resume_from:
+        log.info("resuming from %s", resume_from)
+    if trainer.is_world_process_zero():
+        _write_resolved_config(config, run_dir)
+        atomic_write_json(run_dir / "data.json", fingerprint)
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+
+    final_metrics: dict[str, Any] = dict(train_output.metrics)
+    if val_ds is not None:
+        final_metrics.update(trainer.evaluate())  # the kept (best) model's validation loss + gen_* metrics
+        if gen_callback is not None:
+            final_metrics.update(gen_callback.last_metrics)
+
+    is_main = trainer.is_world_process_zero()
+    out_dir = run_dir / (FULL_MODEL if t.method == "full" else ADAPTER)
+    trainer.save_model(str(out_dir))  # collective under FSDP/DeepSpeed: every process calls it
+    merged_dir = None
+    if is_main:
+        tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
+        if t.merge and t.method != "full":
+            from training.merge import merge_adapter
+
+            merged_dir = merge_adapter(out_dir, run_dir / MERGED, base_model=model_dir)
+        summary = {
+            "model_dir": model_dir, "seq2seq": seq2seq, "precision": precision,
+            "device": torch.cuda.get_device_name(0) if cuda else "cpu", "world_size": args.world_size,
+            "trainable_params": trainable, "total_params": total,
+            "train_examples": len(train_ds), "validation_examples": len(val_ds) if val_ds is not None else 0,
+            "train_fingerprint": fingerprint["train"]["sha256"], "global_step": trainer.state.global_step,
+            "epoch": trainer.state.epoch, "resumed_from": resume_from,
+            "best_checkpoint": trainer.state.best_model_checkpoint, "merged_dir": str(merged_dir or ""),
+            "final_metrics": final_metrics,
+        }
+        atomic_write_json(run_dir / "metrics.json", {
+            **summary,
+            "generation_eval_predictions": gen_callback.last_predictions if gen_callback else [],
+            "log_history": trainer.state.log_history,
+        })
+        plot_loss(trainer.state.log_history, run_dir / "loss.png", title=f"{config.run_name}: loss")
+        atomic_write_text(run_dir / "run_card.md", render_run_card(config, summary))
+    return TrainResult(
+        run_dir=run_dir,
+        adapter_dir=out_dir if t.method != "full" else None,
+        model_dir=out_dir,
+        merged_dir=merged_dir,
+        metrics=final_metrics,
+        resumed_from=resume_from,
+    )
