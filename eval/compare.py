@@ -1,0 +1,179 @@
+"""Compare two report.json files: per system and metric the change, and which changes are regressions.
+
+A regression is a move in the worse direction by more than the tolerance: down for higher-is-better metrics
+(ROUGE, precision, coverage), up for lower-is-better ones (repetition, novel_ngram_ratio, loop, empty).
+Token counts have no better direction and never regress.
+
+    python -m eval.compare runs/a/eval/report.json runs/b/eval/report.json --tolerance 0.01
+exits 1 when there are regressions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import METRICS
+from eval.report import TABLE_METRICS, load_report_json
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    system: str
+    metric: str
+    before: float | None
+    after: float | None
+    regression: bool
+    improvement: bool
+
+    @property
+    def delta(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+@dataclass
+class Comparison:
+    deltas: list[MetricDelta]
+    tolerance: float | Mapping[str, float]
+    only_in_a: list[str] = field(default_factory=list)
+    only_in_b: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> list[MetricDelta]:
+        return [d for d in self.deltas if d.regression]
+
+    @property
+    def exit_code(self) -> int:
+        """Non-zero when b regresses on a: the signal CI fails on."""
+        return 1 if self.regressions else 0
+
+
+def _tolerance_for(tolerance: float | Mapping[str, float], metric: str) -> float:
+    if isinstance(tolerance, Mapping):
+        return float(tolerance.get(metric, tolerance.get("default", 0.0)))
+    return float(tolerance)
+
+
+def _as_report(report: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
+    if isinstance(report, (str, Path)):
+        return load_report_json(report)
+    if not isinstance(report.get("systems"), Mapping):
+        raise ValueError("not a filingsum report (no 'systems' mapping)")
+    return report
+
+
+def _value(aggregate: Mapping[str, Any], metric: str) -> float | None:
+    v = aggregate.get(metric)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def compare_reports(
+    a_json: Mapping[str, Any] | str | Path,
+    b_json: Mapping[str, Any] | str | Path,
+    tolerance: float | Mapping[str, float] = 0.0,
+    *,
+    metrics: Sequence[str] | None = None,
+) -> Comparison:
+    """Changes from report a (baseline) to report b (candidate), for the systems both contain."""
+    a, b = _as_report(a_json), _as_report(b_json)
+    sys_a, sys_b = a["systems"], b["systems"]
+    deltas: list[MetricDelta] = []
+    for system in (s for s in sys_b if s in sys_a):
+        agg_a, agg_b = sys_a[system].get("aggregate", {}), sys_b[system].get("aggregate", {})
+        names = metrics or [m for m in TABLE_METRICS if m in agg_a or m in agg_b]
+        for metric in names:
+            before, after = _value(agg_a, metric), _value(agg_b, metric)
+            info = METRICS.get(metric)
+            better = info.higher_is_better if info else None
+            regression = improvement = False
+            if before is not None and after is not None and better is not None:
+                tol = _tolerance_for(tolerance, metric)
+                change = (after - before) if better else (before - after)
+                regression = change < -tol
+                improvement = change > tol
+            deltas.append(MetricDelta(system, metric, before, after, regression, improvement))
+    return Comparison(
+        deltas,
+        tolerance,
+        only_in_a=[s for s in sys_a if s not in sys_b],
+        only_in_b=[s for s in sys_b if s not in sys_a],
+    )
+
+
+def _fmt(v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return "–"
+    return f"{v:+.4f}" if signed else f"{v:.4f}"
+
+
+def _status(d: MetricDelta) -> str:
+    return "REGRESSION" if d.regression else ("improved" if d.improvement else "")
+
+
+def render_markdown(comparison: Comparison) -> str:
+    lines = ["| system | metric | a | b | delta | status |", "|---|---|---:|---:|---:|---|"]
+    for d in comparison.deltas:
+        lines.append(f"| {d.system} | {d.metric} | {_fmt(d.before)} | {_fmt(d.after)} | "
+                     f"{_fmt(d.delta, signed=True)} | {_status(d)} |")
+    lines.append("")
+    n = len(comparison.regressions)
+    lines.append(f"**{n} regression{'s' if n != 1 else ''}** (tolerance {comparison.tolerance})."
+                 if n else f"No regressions (tolerance {comparison.tolerance}).")
+    if comparison.only_in_a:
+        lines.append(f"Only in a: {', '.join(comparison.only_in_a)}.")
+    if comparison.only_in_b:
+        lines.append(f"Only in b: {', '.join(comparison.only_in_b)}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(comparison: Comparison) -> Any:
+    """The comparison as a rich Table (for terminals)."""
+    from rich.table import Table
+
+    table = Table(title="report comparison (a -> b)")
+    for col, justify in (("system", "left"), ("metric", "left"), ("a", "right"), ("b", "right"),
+                         ("delta", "right"), ("status", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for d in comparison.deltas:
+        status = _status(d)
+        style = "bold red" if d.regression else ("green" if d.improvement else "")
+        table.add_row(d.system, d.metric, _fmt(d.before), _fmt(d.after), _fmt(d.delta, signed=True),
+                      status, style=style)
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.compare",
+                                     description="Compare two report.json files; exit 1 on regressions.")
+    parser.add_argument("a", help="baseline report.json")
+    parser.add_argument("b", help="candidate report.json")
+    parser.add_argument("--tolerance", type=float, default=0.0, help="allowed worsening per metric (absolute)")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown instead of a rich table")
+    args = parser.parse_args(argv)
+    try:
+        comparison = compare_reports(args.a, args.b, args.tolerance)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.markdown:
+        print(render_markdown(comparison))
+    else:
+        from rich.console import Console
+
+        Console().print(render_table(comparison))
+        n = len(comparison.regressions)
+        print(f"{n} regression(s)" if n else "no regressions")
+    return comparison.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

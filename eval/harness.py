@@ -1,0 +1,242 @@
+"""Score systems' predictions side by side, check gates, write reports.
+
+Systems are just named lists of PredictionRecord: the baselines (lead-k, extractive) are built here from
+the filings; the zero-shot base model, the tuned adapter and a served endpoint come in through a
+`SystemGenerator` (records -> predictions) that `run_eval` calls.
+
+    report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned},
+                      tokenizer, "runs/x/eval", gates={"within_limit": 1.0}, gate_system="tuned")
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from eval.gates import GateSpecError, evaluate_gates, parse_gates
+from eval.metrics import token_count, token_counts, score_document
+from eval.report import EvalResult, Report, aggregate_metrics, write_report
+from filingsum.errors import FilingsumError
+from filingsum.prompt import MAX_SUMMARY_TOKENS
+from filingsum.schema import FilingRecord, PredictionRecord
+
+log = logging.getLogger(__name__)
+
+BaselineKind = Literal["lead-k", "extractive"]
+BASELINES: tuple[str, ...] = ("lead-k", "extractive")
+SystemGenerator = Callable[[Sequence[FilingRecord]], list[PredictionRecord]]
+SystemSpec = SystemGenerator | Sequence[PredictionRecord] | None
+
+
+class EvalInputError(FilingsumError, ValueError):
+    """Predictions that cannot be scored: unreadable file, bad line, duplicate ids, no predictions."""
+
+
+def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = None) -> list[PredictionRecord]:
+    """Predictions from a JSONL file (one PredictionRecord a line); a bad line is an error naming it."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise EvalInputError(f"{path}: cannot read predictions ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise EvalInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected JSONL predictions") from exc
+    records: list[PredictionRecord] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalInputError(f"{path}, line {number}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(row, dict):
+            raise EvalInputError(f"{path}, line {number}: expected a JSON object, got {type(row).__name__}")
+        try:
+            record = PredictionRecord.model_validate(row)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
+            raise EvalInputError(f"{path}, line {number}: not a prediction record ({problems})") from None
+        if system and record.system is None:
+            record = record.model_copy(update={"system": system})
+        records.append(record)
+    if not records:
+        raise EvalInputError(f"{path}: no predictions (empty file)")
+    return records
+
+
+def baseline_predictions(
+    records: Sequence[FilingRecord],
+    kind: BaselineKind,
+    count_tokens: Callable[[str], int],
+    *,
+    k: int = 5,
+    max_tokens: int = MAX_SUMMARY_TOKENS,
+) -> list[PredictionRecord]:
+    """Lead-k (first k sentences) or the aspect-ranked extractive summary of each filing."""
+    from filingsum.dataset.extractive import extractive_summary, lead_summary
+
+    if kind not in BASELINES:
+        raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
+    out = []
+    for record in records:
+        if kind == "lead-k":
+            summary = lead_summary(record.text, k=k)
+        else:
+            summary = extractive_summary(record.text, count_tokens, max_tokens=max_tokens)
+        out.append(PredictionRecord(id=record.id, source=record.text, prediction=summary,
+                                    reference=record.reference, system=kind))
+    return out
+
+
+def _check_ids(preds: Sequence[PredictionRecord], system: str) -> None:
+    seen: set[str] = set()
+    for p in preds:
+        if p.id in seen:
+            raise EvalInputError(f"system {system!r}: duplicate prediction id {p.id!r}")
+        seen.add(p.id)
+
+
+def score_predictions(
+    preds: Sequence[PredictionRecord],
+    tokenizer: Any,
+    *,
+    limit: int = MAX_SUMMARY_TOKENS,
+    system: str | None = None,
+    nli_model: str | None = None,
+) -> EvalResult:
+    """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
+    share within the token limit, share prose)."""
+    name = system or (preds[0].system if preds else None) or "system"
+    if not preds:
+        raise EvalInputError(f"system {name!r}: no predictions to score")
+    _check_ids(preds, name)
+    try:
+        lengths = token_counts([p.prediction for p in preds], tokenizer)
+    except TypeError:  # a slow/pure-Python tokenizer that takes one text at a time
+        lengths = [token_count(p.prediction, tokenizer) for p in preds]
+    per_document: dict[str, dict[str, Any]] = {}
+    for pred, n_tokens in zip(preds, lengths, strict=True):
+        try:
+            per_document[pred.id] = score_document(
+                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
+            )
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            # One pathological document must not sink a whole run: record it, keep scoring the rest.
+            log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
+            per_document[pred.id] = {"error": f"{type(exc).__name__}: {exc}"}
+    aggregate, counts = aggregate_metrics(per_document)
+    return EvalResult(name, per_document, aggregate, counts)
+
+
+def score_systems(
+    systems: Mapping[str, Sequence[PredictionRecord]],
+    tokenizer: Any,
+    *,
+    limit: int = MAX_SUMMARY_TOKENS,
+    config: Mapping[str, Any] | None = None,
+    nli_model: str | None = None,
+) -> Report:
+    """Several named systems scored side by side."""
+    if not systems:
+        raise EvalInputError("no systems to score")
+    results = {name: score_predictions(preds, tokenizer, limit=limit, system=name, nli_model=nli_model)
+               for name, preds in systems.items()}
+    cfg = {"token_limit": limit, **(dict(config) if config else {})}
+    return Report(results, cfg, predictions={name: list(p) for name, p in systems.items()})
+
+
+def collect_predictions(
+    records: Sequence[FilingRecord],
+    systems: Mapping[str, SystemSpec],
+    count_tokens: Callable[[str], int],
+    *,
+    limit: int = MAX_SUMMARY_TOKENS,
+) -> dict[str, list[PredictionRecord]]:
+    """Predictions per system: given lists as they are, generators called on the records, and None for a
+    baseline name (lead-k / extractive) built from the records."""
+    out: dict[str, list[PredictionRecord]] = {}
+    for name, spec in systems.items():
+        if spec is None:
+            if name not in BASELINES:
+                raise EvalInputError(f"system {name!r} has no predictions or generator (only "
+                                     f"{', '.join(BASELINES)} are built in)")
+            out[name] = baseline_predictions(records, name, count_tokens, max_tokens=limit)  # type: ignore[arg-type]
+        elif callable(spec):
+            out[name] = list(spec(records))
+        else:
+            out[name] = list(spec)
+    return out
+
+
+def run_eval(
+    records: Sequence[FilingRecord],
+    systems: Mapping[str, SystemSpec],
+    tokenizer: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    limit: int = MAX_SUMMARY_TOKENS,
+    gates: Mapping[str, Any] | Sequence[str] | None = None,
+    gate_system: str | None = None,
+    configured_gate_system: str | None = "tuned",
+    config: Mapping[str, Any] | None = None,
+    nli_model: str | None = None,
+    examples: int = 5,
+) -> Report:
+    """Predictions for every system, scored, gated and written to out_dir/report.{json,md,html}."""
+    parsed_gates = parse_gates(gates)  # fail on a bad gate before any generation
+    predictions = collect_predictions(records, systems, lambda t: token_count(t, tokenizer), limit=limit)
+    report = score_systems(predictions, tokenizer, limit=limit, config=config, nli_model=nli_model)
+    report.gates = evaluate_gates({n: r.aggregate for n, r in report.systems.items()}, parsed_gates,
+                                  system=gate_system, configured_system=configured_gate_system)
+    write_report(report, out_dir, examples=examples)
+    return report
+
+
+def _load_tokenizer(spec: str) -> Any:
+    from filingsum.models import load_tokenizer
+
+    return load_tokenizer(spec)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """python -m eval.harness --system NAME=preds.jsonl [...] --tokenizer SPEC --out DIR [--fail-under M=V]"""
+    parser = argparse.ArgumentParser(prog="python -m eval.harness", description=main.__doc__)
+    parser.add_argument("--system", action="append", required=True, metavar="NAME=PATH",
+                        help="a system's predictions JSONL (repeatable)")
+    parser.add_argument("--tokenizer", default="embedded:smollm2-135m-instruct")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--limit", type=int, default=MAX_SUMMARY_TOKENS)
+    parser.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
+                        help="gate: METRIC=MIN, METRIC>=MIN or METRIC<=MAX (repeatable)")
+    parser.add_argument("--gate-system", default=None)
+    args = parser.parse_args(argv)
+    try:
+        gates = parse_gates(args.fail_under)
+        systems: dict[str, list[PredictionRecord]] = {}
+        for item in args.system:
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                raise EvalInputError(f"--system {item!r}: expected NAME=PATH")
+            systems[name] = load_predictions_jsonl(path, system=name)
+        report = score_systems(systems, _load_tokenizer(args.tokenizer), limit=args.limit,
+                               config={"tokenizer": args.tokenizer, "fail_under": args.fail_under})
+        report.gates = evaluate_gates({n: r.aggregate for n, r in report.systems.items()}, gates,
+                                      system=args.gate_system, configured_system="tuned")
+        paths = write_report(report, args.out)
+    except (FilingsumError, GateSpecError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(paths["markdown"].read_text(encoding="utf-8"))
+    return 0 if report.gates.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

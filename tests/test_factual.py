@@ -1,0 +1,140 @@
+"""Number normalisation and factual precision against the real seed filings and their gold summaries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.factual import (
+    NLIModelError,
+    check_entities,
+    entity_precision,
+    nli_consistency,
+    number_precision,
+    unsupported_entities,
+    unsupported_numbers,
+)
+from eval.numbers import check_numbers, extract_numbers, parse_number, words_to_number
+
+# Written by hand from data/samples/crexendo_10k_2016_item1_prompt.txt: segment table "(in thousands)"
+# $7,757 / $1,362 / $9,119 for 2016, R&D "$826,000 ... December 31, 2016", 53 employees incl. 15 sales
+# representatives, "thirty-six to sixty month term", OTCQX Marketplace, ticker "CXDO".
+FAITHFUL = (
+    "Crexendo is a CLEC cloud services company that sells cloud telecommunications services, broadband "
+    "Internet services and website hosting to businesses of any size at affordable monthly rates. Revenue is "
+    "recurring: cloud telecommunications contracts typically run thirty-six to sixty months, and Crexendo also "
+    "earns product revenue and equipment financing revenue from selling and leasing equipment. In 2016 the "
+    "Cloud Telecommunications Services segment brought in $7.8 million of the $9.1 million consolidated "
+    "revenue, and the Web Services segment $1.4 million. The company invested $826,000 in research and "
+    "development in 2016. As of December 31, 2016 it had 53 employees, including 15 sales representatives. "
+    "Its stock trades on the OTCQX Marketplace under the symbol CXDO."
+)
+PLANTED = (
+    FAITHFUL.replace("$826,000 in research", "$1.1 billion in research")
+    .replace("and website hosting", "and the CrexCloud Quantum Router")
+    .replace("trades on the OTCQX Marketplace", "trades on Nasdaq alongside Vonage")
+)
+
+
+@pytest.fixture(scope="module")
+def crexendo(samples) -> str:
+    return (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("$1.1 billion", "number", 1.1e9),
+        ("1,100,000", "number", 1.1e6),
+        ("$826,000", "number", 826_000),
+        ("thirty-six", "number", 36),
+        ("fivehundredtwelve", "number", 512),
+        ("five hundred twelve", "number", 512),
+        ("12.5%", "percent", 12.5),
+        ("12.5 percent", "percent", 12.5),
+        ("($3.2) million", "number", -3.2e6),
+        ("$(3,210)", "number", -3210),
+        ("$1.1B", "number", 1.1e9),
+        ("2016", "year", 2016),
+        ("fiscal 2016", "year", 2016),
+        ("December 31, 2016", "date", 2016),
+    ],
+)
+def test_parse_number(text, kind, value):
+    mention = parse_number(text)
+    assert mention is not None and mention.kind == kind
+    assert mention.value == pytest.approx(value)
+
+
+def test_dates_and_scale_equivalence():
+    assert parse_number("December 31, 2016").date == "2016-12-31"
+    assert parse_number("May 2011").date == "2011-05"
+    assert parse_number("1.1 billion").value == parse_number("1,100 million").value == parse_number("1,100,000,000").value
+    assert parse_number("3G") is None and parse_number("52nd") is None and parse_number("see note 3") is None
+    assert words_to_number("ninety-nine") == 99 and words_to_number("revenue") is None
+
+
+def test_extract_numbers_in_running_text():
+    text = "Revenue rose 12.5% to $9.1 million in fiscal 2016, up from ($3.2) million; Q3 and 4G are not figures."
+    found = [(m.kind, m.text) for m in extract_numbers(text)]
+    assert found == [("percent", "12.5%"), ("number", "$9.1 million"), ("year", "fiscal 2016"),
+                     ("number", "($3.2) million")]
+
+
+def test_number_matching_tolerance_and_scale_words():
+    source = "We invested $826,000 in research. Backlog was 1,100 million dollars. Margin was 12.5 percent."
+    assert number_precision("R&D was $826,000 and backlog $1.1 billion.", source) == 1.0
+    assert number_precision("Backlog was 1,100,000,000.", source) == 1.0
+    assert number_precision("R&D was $827,000.", source) == 1.0  # 0.12% off: within the 0.5% tolerance
+    assert number_precision("R&D was $850,000.", source) == 0.0  # 2.9% off
+    assert number_precision("Margin was 12.5%.", source) == 1.0
+    assert number_precision("Margin was $12.5.", source) == 0.0  # a percentage is not an amount
+    assert number_precision("R&D was $0.8 million.", source) == 1.0  # rounded to the stated digit
+    assert number_precision("Crexendo sells cloud services.", source) is None  # no figure: undefined
+
+
+def test_declared_thousands_scale(crexendo):
+    # The segment table is "(in thousands)": $9,119 there is $9.1 million in a summary.
+    assert number_precision("Consolidated revenue was $9.1 million.", crexendo) == 1.0
+    without_hint = crexendo.replace("(in thousands)", "")
+    assert number_precision("Consolidated revenue was $9.1 million.", without_hint) == 0.0
+
+
+def test_faithful_beats_planted_errors(crexendo):
+    assert number_precision(FAITHFUL, crexendo) == 1.0
+    assert entity_precision(FAITHFUL, crexendo) == 1.0
+    assert number_precision(PLANTED, crexendo) < number_precision(FAITHFUL, crexendo)
+    assert entity_precision(PLANTED, crexendo) < entity_precision(FAITHFUL, crexendo)
+    assert [text for _, _, text in unsupported_numbers(PLANTED, crexendo)] == ["$1.1 billion"]
+    names = [text for _, _, text in unsupported_entities(PLANTED, crexendo)]
+    assert names == ["CrexCloud Quantum Router", "Nasdaq", "Vonage"]
+    for start, end, text in unsupported_numbers(PLANTED, crexendo) + unsupported_entities(PLANTED, crexendo):
+        assert PLANTED[start:end] == text
+
+
+def test_sentence_initial_common_words_are_not_names(crexendo):
+    check = check_entities("Revenue comes from subscriptions. Our customers are small businesses.", crexendo)
+    assert check.total == 0 and check.precision is None
+    # A name stays a name at the start of a sentence.
+    assert [e.text for e in check_entities("Vonage sells phones.", crexendo).unsupported] == ["Vonage"]
+
+
+def test_gold_summaries_are_fully_supported(repo, samples):
+    rows = [json.loads(line) for line in (repo / "data" / "gold" / "seeds.jsonl").read_text().splitlines() if line]
+    assert len(rows) == 3
+    for row in rows:
+        source = (samples / row["source_file"]).read_text(encoding="utf-8")
+        numbers = check_numbers(row["summary"], source)
+        assert numbers.total > 5, row["source_file"]
+        assert numbers.unsupported == [], row["source_file"]
+        assert entity_precision(row["summary"], source) == 1.0, row["source_file"]
+        # Another filing's summary is mostly unsupported by this source.
+        other = next(r for r in rows if r["source_file"] != row["source_file"] and r["company"] != row["company"])
+        assert number_precision(other["summary"], source) < 0.6
+
+
+def test_nli_off_by_default_and_clear_error_for_missing_model(tmp_path):
+    assert nli_consistency(FAITHFUL, "source text") is None
+    with pytest.raises(NLIModelError, match="could not be loaded"):
+        nli_consistency(FAITHFUL, "source text", str(tmp_path / "no-such-nli-model"))
