@@ -81,10 +81,10 @@ def baseline_predictions(
     max_tokens: int = MAX_SUMMARY_TOKENS,
 ) -> list[PredictionRecord]:
     """Lead-k (first k sentences) or the aspect-ranked extractive summary of each filing."""
-    from filingsum.dataset.extractive import extractive_summary, lead_summary
-
     if kind not in BASELINES:
         raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
+    from filingsum.dataset.extractive import extractive_summary, lead_summary
+
     out = []
     for record in records:
         if kind == "lead-k":
