@@ -1,0 +1,397 @@
+"""`filingsum data build`: inputs -> sections -> dedup -> fit -> references -> filters -> split -> files.
+
+Bad files never stop the run: each becomes a skipped file with its reason (in the card). Finished work is
+never lost: per-file extraction results are journalled in ``OUT/.work/extract.jsonl`` (keyed by path, size,
+mtime, sha256 and the extraction settings) and teacher answers cached in ``OUT/teacher_cache/``, so a rerun
+after a kill resumes; every final file is written atomically.
+
+Outputs in OUT: records.jsonl, train/validation/test.jsonl, hf/ (a `datasets.DatasetDict`), card.md, card.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filingsum.config import RunConfig
+from filingsum.dataset.card import build_card, render_card_markdown
+from filingsum.dataset.filters import Drop, filter_records
+from filingsum.dataset.fit import fit_section
+from filingsum.dataset.split import SPLITS, split_records
+from filingsum.errors import FilingsumError
+from filingsum.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl
+from filingsum.schema import FilingRecord, FilingSection
+
+log = logging.getLogger(__name__)
+
+JOURNAL_VERSION = 1  # bump when extraction output changes, so old journal rows are not reused
+_SHA_BLOCK = 1 << 22
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    records: list[FilingRecord]
+    drops: list[Drop] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    card: dict[str, Any] = field(default_factory=dict)
+    files_extracted: int = 0  # files parsed in this run
+    files_resumed: int = 0  # files whose extraction came from the journal
+    teacher_requests: int = 0
+
+    def summary_line(self) -> str:
+        splits = ", ".join(f"{n} {sum(1 for r in self.records if r.split == n)}" for n in SPLITS)
+        return (
+            f"{len(self.records)} records ({splits}) in {self.out_dir}; {len(self.skipped)} file(s) skipped, "
+            f"{len(self.drops)} record(s) dropped; {self.files_extracted} file(s) extracted, "
+            f"{self.files_resumed} resumed; {self.teacher_requests} teacher request(s)"
+        )
+
+
+# --- ids and keys ----------------------------------------------------------------------------------------
+
+
+def _slug(text: str | None, fallback: str = "x") -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
+    return slug[:40].strip("-") or fallback
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_id(section: FilingSection, digest: str, part: int = 1, parts: int = 1) -> str:
+    """company-form-period-section-hash8 (and -pNofM for chunks): readable, stable, unique per content."""
+    pieces = [_slug(section.company, "unknown"), _slug(section.form), _slug(section.fiscal_period, "na"),
+              section.section.replace("_", "-"), digest[:8]]
+    rid = "-".join(pieces)
+    return f"{rid}-p{part}of{parts}" if parts > 1 else rid
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_SHA_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def journal_key(path: Path, settings: dict[str, Any]) -> str:
+    """Identity of one extraction: the file (path, size, mtime, sha256) and the settings that shape it."""
+    stat = path.stat()
+    identity = {
+        "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _file_sha256(path),
+        "settings": settings, "version": JOURNAL_VERSION,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+# --- extraction ------------------------------------------------------------------------------------------
+
+
+def extract_file(path: Path, wanted: Sequence[str], max_bytes: int) -> list[FilingSection]:
+    """The wanted sections of one input file; IngestError when it holds none (the reason says why)."""
+    from filingsum.dataset.ingest import IngestError, load_documents
+    from filingsum.dataset.sections import extract_sections, resolve_section
+
+    sections: list[FilingSection] = []
+    notes: list[str] = []
+    for doc in load_documents(path, max_bytes=max_bytes):
+        found = extract_sections(doc, wanted)
+        sections.extend(found)
+        if not found:
+            mapped = [resolve_section(s, doc.form) for s in wanted]
+            reasons = [note for target, note in mapped if target is None and note]
+            notes.append(
+                f"no wanted section ({', '.join(wanted)}) in this {doc.form} document"
+                + (f": {'; '.join(reasons)}" if reasons else " (empty after cleaning)")
+            )
+    if not sections:
+        raise IngestError(path, "; ".join(dict.fromkeys(notes)) or "no sections found")
+    return sections
+
+
+def _discover(specs: Sequence[str]) -> tuple[list[Path], list[SkippedFile]]:
+    from filingsum.dataset.ingest import IngestError, discover_inputs
+
+    files: dict[Path, None] = {}
+    skipped: list[SkippedFile] = []
+    for spec in specs:
+        try:
+            files.update(dict.fromkeys(discover_inputs([spec])))
+        except IngestError as exc:
+            skipped.append(SkippedFile(spec, exc.reason))
+    return list(files), skipped
+
+
+def _progress(iterable: Any = None, **kwargs: Any) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, **kwargs)
+
+
+def extract_all(
+    files: Sequence[Path], wanted: Sequence[str], max_bytes: int, journal_path: Path, *, progress: bool = True
+) -> tuple[list[FilingSection], list[SkippedFile], int, int]:
+    """Sections of every file and the files skipped; reuses and extends the journal. Returns
+    (sections, skipped, files extracted now, files resumed from the journal)."""
+    from filingsum.dataset.ingest import IngestError
+
+    settings = {"sections": list(wanted), "max_bytes": max_bytes}
+    done: dict[str, dict[str, Any]] = {}
+    if journal_path.exists():
+        for row in read_jsonl(journal_path):
+            done[row["key"]] = row
+    sections: list[FilingSection] = []
+    skipped: list[SkippedFile] = []
+    extracted = resumed = 0
+    with JsonlAppender(journal_path) as journal:
+        for path in _progress(files, desc="extract", unit="file", disable=not progress):
+            try:
+                too_big = path.stat().st_size > max_bytes
+                key = None if too_big else journal_key(path, settings)
+            except OSError as exc:
+                skipped.append(SkippedFile(str(path), f"cannot read file: {exc.strerror or exc}"))
+                continue
+            if key in done:
+                row = done[key]
+                resumed += 1
+            else:
+                try:
+                    found = extract_file(path, wanted, max_bytes)
+                    row = {"sections": [s.model_dump() for s in found], "skip": None}
+                except IngestError as exc:
+                    row = {"sections": [], "skip": exc.reason}
+                except Exception as exc:  # a parser bug on one file must not end the run; not journalled
+                    log.warning("%s: skipped after an unexpected error", path, exc_info=True)
+                    skipped.append(SkippedFile(str(path), f"unexpected {type(exc).__name__}: {exc}"))
+                    continue
+                extracted += 1
+                if key is not None:
+                    journal.append({"key": key, "path": str(path), **row})
+            if row["skip"]:
+                log.warning("skipped %s: %s", path, row["skip"])
+                skipped.append(SkippedFile(str(path), row["skip"]))
+            sections.extend(FilingSection.model_validate(s) for s in row["sections"])
+    return sections, skipped, extracted, resumed
+
+
+# --- dedup and fitting -----------------------------------------------------------------------------------
+
+
+def deduplicate(
+    sections: Sequence[FilingSection], threshold: float
+) -> tuple[list[tuple[FilingSection, str]], list[Drop]]:
+    """Drop exact (content hash) and near duplicates (`dedup.find_duplicates`); keeps the first seen."""
+    from filingsum.dataset.dedup import find_duplicates
+
+    kept: list[tuple[FilingSection, str]] = []
+    drops: list[Drop] = []
+    first_by_hash: dict[str, str] = {}
+    for section in sections:
+        digest = content_hash(section.text)
+        rid = record_id(section, digest)
+        if digest in first_by_hash:
+            drops.append(Drop(rid, section.source_path, "dedup", f"exact duplicate of {first_by_hash[digest]}"))
+            continue
+        first_by_hash[digest] = rid
+        kept.append((section, digest))
+    near = find_duplicates([s.text for s, _ in kept], threshold) if len(kept) > 1 else {}
+    for dup_index, kept_index in sorted(near.items()):
+        section, digest = kept[dup_index]
+        other, other_digest = kept[kept_index]
+        drops.append(
+            Drop(record_id(section, digest), section.source_path, "dedup",
+                 f"near duplicate (similarity >= {threshold}) of {record_id(other, other_digest)}")
+        )
+    return [pair for i, pair in enumerate(kept) if i not in near], drops
+
+
+def fit_records(
+    sections: Sequence[tuple[FilingSection, str]],
+    count_tokens: Callable[[str], int],
+    budget: int,
+    strategy: str,
+    default_instruction: str,
+) -> tuple[list[FilingRecord], set[str], list[Drop]]:
+    """Records with fitted text; also the ids that are chunks of a section, and sections that fit to nothing."""
+    records: list[FilingRecord] = []
+    partial: set[str] = set()
+    drops: list[Drop] = []
+    for section, digest in sections:
+        fitted = fit_section(section.text, count_tokens, budget, strategy)  # type: ignore[arg-type]
+        if not fitted or not any(f.text.strip() for f in fitted):
+            drops.append(Drop(record_id(section, digest), section.source_path, "fit", "nothing left after fitting"))
+            continue
+        for piece in fitted:
+            rid = record_id(section, digest, piece.part, piece.parts)
+            warnings = list(section.warnings)
+            if piece.parts > 1:
+                partial.add(rid)
+                warnings.append(f"chunk {piece.part} of {piece.parts} of the section (fit_strategy=chunk)")
+            elif piece.kept_ratio < 1.0:
+                warnings.append(f"context fitting ({strategy}) kept {piece.kept_ratio:.0%} of the section")
+            records.append(
+                FilingRecord(
+                    id=rid, company=section.company, form=section.form, fiscal_period=section.fiscal_period,
+                    source_path=section.source_path, content_hash=digest, section=section.section,
+                    instruction=section.instruction or default_instruction, text=piece.text,
+                    char_count=len(section.text), token_count=piece.token_count, kept_ratio=piece.kept_ratio,
+                    warnings=warnings,
+                )
+            )
+    return records, partial, drops
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+
+def hf_features() -> Any:
+    from datasets import Features, List, Value
+
+    return Features({
+        "id": Value("string"), "company": Value("string"), "form": Value("string"),
+        "fiscal_period": Value("string"), "source_path": Value("string"), "content_hash": Value("string"),
+        "section": Value("string"), "instruction": Value("string"), "text": Value("string"),
+        "char_count": Value("int64"), "token_count": Value("int64"), "kept_ratio": Value("float64"),
+        "warnings": List(Value("string")), "reference": Value("string"), "reference_origin": Value("string"),
+        "split": Value("string"),
+    })
+
+
+def write_hf(records: Sequence[FilingRecord], target: Path) -> None:
+    """Save a DatasetDict (train/validation/test, empty splits allowed), swapped in atomically."""
+    from datasets import Dataset, DatasetDict
+
+    features = hf_features()
+    dd = DatasetDict({
+        name: Dataset.from_list([r.model_dump() for r in records if r.split == name], features=features)
+        if any(r.split == name for r in records)
+        else Dataset.from_dict({k: [] for k in features}, features=features)
+        for name in SPLITS
+    })
+    staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    dd.save_to_disk(str(staging))
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(out: Path, records: Sequence[FilingRecord], card: dict[str, Any], title: str) -> None:
+    rows = [r.model_dump() for r in records]
+    for name in SPLITS:
+        atomic_write_jsonl(out / f"{name}.jsonl", [row for row in rows if row["split"] == name])
+    write_hf(records, out / "hf")
+    atomic_write_json(out / "card.json", card)
+    atomic_write_text(out / "card.md", render_card_markdown(card, title))
+    atomic_write_jsonl(out / "records.jsonl", rows)  # last: its presence means the build finished
+
+
+# --- the pipeline ----------------------------------------------------------------------------------------
+
+
+def build_dataset(
+    config: RunConfig, inputs: list[str] | None = None, out_dir: str | None = None, *, progress: bool = True
+) -> BuildResult:
+    """Build the dataset a config describes; ``inputs`` / ``out_dir`` override data.inputs / data.out_dir."""
+    from filingsum.dataset.fit import token_counter
+    from filingsum.dataset.references import attach_references, load_gold
+    from filingsum.models import load_tokenizer
+
+    data = config.data
+    specs = list(inputs or data.inputs)
+    out = Path(out_dir or data.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+    if not specs:
+        raise FilingsumError("no inputs: give data.inputs in the config or --input PATH")
+
+    teacher = None
+    if "teacher" in data.references:
+        if data.teacher is None:
+            warnings.append("references lists 'teacher' but data.teacher is not configured; teacher skipped")
+        else:
+            from filingsum.dataset.teacher import Teacher
+
+            teacher = Teacher(data.teacher, out / "teacher_cache")  # fails fast on a missing API key
+
+    count_tokens = token_counter(load_tokenizer(config.model.name))
+    files, skipped = _discover(specs)
+    log.info("%d input file(s) from %d spec(s)", len(files), len(specs))
+    max_bytes = int(data.max_file_mb * 1024 * 1024)
+    sections, file_skips, extracted, resumed = extract_all(
+        files, data.sections, max_bytes, out / ".work" / "extract.jsonl", progress=progress
+    )
+    skipped += file_skips
+
+    unique, drops = deduplicate(sections, data.dedup_threshold)
+    records, partial, fit_drops = fit_records(
+        unique, count_tokens, config.model.max_source_tokens, data.fit_strategy, data.instruction
+    )
+    drops += fit_drops
+
+    gold, gold_warnings = (load_gold(data.gold) if "gold" in data.references else (None, []))
+    warnings += gold_warnings
+    if data.fit_strategy == "chunk" and "gold" in data.references:
+        warnings.append("fit_strategy=chunk: gold summaries are not attached to chunks of a section")
+    bar = _progress(total=len(records), desc="teacher", unit="req", disable=not progress or teacher is None)
+    try:
+        records, outcomes = attach_references(
+            records, data.references, gold=gold, teacher=teacher, count_tokens=count_tokens,
+            max_label_tokens=data.filters.max_label_tokens, partial_ids=partial, on_teacher_done=bar.update,
+        )
+    finally:
+        bar.close()
+        if teacher is not None:
+            teacher.close()
+
+    records, filter_drops = filter_records(
+        records, count_tokens=count_tokens, config=data.filters,
+        finish_reasons={rid: o.finish_reason for rid, o in outcomes.items()},
+        reference_errors={rid: o.errors for rid, o in outcomes.items()},
+    )
+    drops += filter_drops
+    records, split_warnings = split_records(records, data.split)
+    warnings += split_warnings
+
+    label_cache = {r.id: count_tokens(r.reference or "") for r in records}
+    card = build_card(
+        records=records, label_tokens=lambda r: label_cache[r.id], drops=[d.to_dict() for d in drops],
+        skipped=[s.to_dict() for s in skipped], warnings=warnings,
+        config=config.model_dump(mode="json"), inputs=[str(f) for f in files],
+        extra={
+            "model": config.model.name, "max_source_tokens": config.model.max_source_tokens,
+            "fit_strategy": data.fit_strategy, "references_priority": list(data.references),
+            "files_extracted": extracted, "files_resumed": resumed,
+            "teacher_requests": teacher.requests_sent if teacher is not None else 0,
+        },
+    )
+    write_outputs(out, records, card, f"filingsum dataset: {config.run_name}")
+    result = BuildResult(
+        out_dir=out, records=records, drops=drops, skipped=skipped, warnings=warnings, card=card,
+        files_extracted=extracted, files_resumed=resumed,
+        teacher_requests=teacher.requests_sent if teacher is not None else 0,
+    )
+    log.info("%s", result.summary_line())
+    return result
