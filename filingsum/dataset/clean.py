@@ -40,7 +40,8 @@ _COMPOUND_PREFIXES = frozenset(
     ninety twenty year month end state third first second two three four five six seven eight nine ten
     cloud web on off anti pre post re sub semi""".split()
 )
-_RULE_LINE = re.compile(r"^\s*[-=_+|: ]*[-=_]{3,}[-=_+|: ]*$")
+_GLUED_ITEM_TITLE = re.compile(r"(?im)^(\s*(?:part\s+[ivx]+[.,]?\s*)?item\s*\d{1,2}[a-d]?\.)(?=[A-Z])")
+_RULE_LINE = re.compile(r"^\s*[-=_+|: ─━═┼┿╋]*[-=_─━═]{3,}[-=_+|: ─━═┼┿╋]*$")
 _LONE_VALUE = re.compile(r"^\$?\s*\(?[\d,]+(?:\.\d+)?\)?%?$")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
@@ -56,6 +57,7 @@ def clean_section_text(text: str) -> str:
     if _ENTITY.search(text):
         text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _GLUED_ITEM_TITLE.sub(r"\1 ", text)
     raw_lines = [_normalise_spaces(line) for line in text.split("\n")]
     raw_lines = [ln for ln in raw_lines if not _RULE_LINE.match(ln)]
     lines = _drop_page_furniture(_merge_wrapped_cells(raw_lines))
@@ -264,7 +266,8 @@ def _soft_wrapped(left: str, right: str, width: int) -> bool:
 
 def _sentence(item: str) -> str:
     item = re.sub(r"[;,]\s*(?:and|or)?$", "", item.strip()).rstrip()
-    if item[:1].islower():
+    first_word = item.split(" ", 1)[0]
+    if first_word.isalpha() and first_word.islower():  # "they do not ..." but never "iPhone"
         item = item[0].upper() + item[1:]
     return item if _TERMINAL.search(item) and not item.endswith((":", ";")) else item.rstrip(":;") + "."
 
@@ -365,3 +368,48 @@ def _rejoin_blocks(blocks: list[str]) -> list[str]:
                 continue
         out.append(block)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prompt injection: text in a filing is data, never an instruction to the model
+
+INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|"
+        r"your|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|directions|rules|guidelines)\b",
+        r"\byou are now\b",
+        r"\b(?:new|updated|real) instructions?\s*:",
+        r"^\s*(?:system|assistant|user)\s*:",
+        r"<\|[a-z_]+\|>|\[/?INST\]|<</?SYS>>",
+        r"\b(?:do not|don't) summari[sz]e\b",
+        r"\bas an ai (?:language )?model\b",
+        r"\bsystem prompt\b",
+        r"\b(?:instead|now),? (?:write|output|respond|say|print|reply)\b",
+    )
+)
+
+
+def strip_prompt_injection(text: str) -> tuple[str, list[str]]:
+    """Remove sentences that address the model ("Ignore previous instructions ...") and say so in a warning."""
+    from filingsum.text import split_sentences
+
+    if not any(p.search(text) for p in INJECTION_PATTERNS):
+        return text, []
+    removed: list[str] = []
+    kept_lines: list[str] = []
+    for line in text.split("\n"):
+        if not any(p.search(line) for p in INJECTION_PATTERNS):
+            kept_lines.append(line)
+            continue
+        sentences = split_sentences(line) or [line]
+        keep = [s for s in sentences if not any(p.search(s) for p in INJECTION_PATTERNS)]
+        removed += [s for s in sentences if s not in keep]
+        kept_lines.append(" ".join(keep))
+    cleaned = normalise_whitespace("\n".join(kept_lines))
+    sample = removed[0] if len(removed[0]) <= 80 else removed[0][:77] + "..."
+    warning = (
+        f"removed {len(removed)} sentence(s) that read as instructions to the model (possible prompt injection), "
+        f"e.g. {sample!r}"
+    )
+    return cleaned, [warning]

@@ -192,6 +192,31 @@ def detect_form(text: str, file_name: str = "") -> Form:
     return "unknown"
 
 
+_CORPORATE_SUFFIX = re.compile(
+    r"(?:[,\s]+(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|l\.?p|plc|n\.?v|s\.?a|ag|"
+    r"holdings?|group)\.?)+$",
+    re.IGNORECASE,
+)
+
+
+def canonical_company(name: str | None) -> str | None:
+    """One spelling per company across its filings: "THE BOEING COMPANY" and "BOEING CO" -> "Boeing".
+
+    Drops a leading "The", trailing corporate suffixes and "/DE/"-style state tags; title-cases all-caps names.
+    Used for detected names so that splitting by company keeps one company's filings together.
+    """
+    if not name:
+        return None
+    cleaned = " ".join(name.replace("\u00a0", " ").split())
+    cleaned = re.sub(r"\s*/[A-Z]{2,3}/?\s*$", "", cleaned)
+    cleaned = re.sub(r"^the\s+", "", cleaned, flags=re.IGNORECASE)
+    stripped = _CORPORATE_SUFFIX.sub("", cleaned).strip(" ,.")
+    cleaned = stripped or cleaned
+    if cleaned.isupper() and len(cleaned) > 5:
+        cleaned = " ".join(w if "&" in w else w.capitalize() for w in cleaned.split())
+    return cleaned or None
+
+
 def company_from_file_name(file_name: str) -> str | None:
     """"crexendo_10k_2016_item1_prompt.txt" -> "Crexendo"; "aapl-10-k-2024-11-01.html" -> "AAPL"."""
     tokens = [t for t in re.split(r"[_\-\s.]+", Path(file_name).stem) if t]
@@ -214,12 +239,12 @@ def detect_company(text: str, file_name: str = "") -> str | None:
     if match:
         before = [ln.strip() for ln in head[: match.start()].splitlines() if ln.strip()]
         if before and 2 <= len(before[-1]) <= 120:
-            return before[-1]
+            return canonical_company(before[-1])
     from_name = company_from_file_name(file_name)
     if from_name:
         return from_name
     match = _DEFINED_COMPANY.search(head)
-    return match.group(1).strip() if match else None
+    return canonical_company(match.group(1)) if match else None
 
 
 def _iso_date(raw: str) -> str | None:
@@ -294,7 +319,7 @@ def _html_document(
     form = form_from_label(dei.get("dei:DocumentType"))
     if form == "unknown":
         form = detect_form(text, path.name)
-    company = dei.get("dei:EntityRegistrantName") or detect_company(text, path.name)
+    company = canonical_company(dei.get("dei:EntityRegistrantName")) or detect_company(text, path.name)
     period = _iso_date(dei["dei:DocumentPeriodEndDate"]) if "dei:DocumentPeriodEndDate" in dei else None
     return SourceDocument(
         source_path=source_path or str(path),
@@ -350,7 +375,7 @@ def _sgml_document(text: str, path: Path, warnings: list[str]) -> SourceDocument
         else:
             doc = SourceDocument(source_path=str(path), text=body, kind="sgml", warnings=list(warnings))
         doc.form = form_from_label(doc_type)
-        doc.company = company or doc.company or detect_company(doc.text, path.name)
+        doc.company = canonical_company(company) or doc.company or detect_company(doc.text, path.name)
         doc.fiscal_period = period or doc.fiscal_period or detect_fiscal_period(doc.text, path.name)
         return doc
     raise IngestError(path, f"no 10-K or 10-Q document in the submission (document types: {', '.join(types) or 'none'})")

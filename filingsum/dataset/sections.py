@@ -1,0 +1,263 @@
+"""Find the wanted sections of a filing (10-K Item 1 / 1A / 7, 10-Q Part I Item 2, or the whole filing).
+
+HTML filings go through edgartools' section extractor first; plain text (and HTML where edgartools finds
+nothing) through `find_item_section`, a heading search that skips the table of contents and in-text
+cross-references. Every returned section is cleaned (`clean_section_text`) and stripped of sentences that
+try to instruct the model.
+
+Form mismatches are mapped, not failed: a 10-Q has no Item 1 or Item 7, so asking it for `item_1` or
+`item_7` gives its MD&A (Part I Item 2) with a warning, and asking a 10-K for `part_i_item_2` gives its
+Item 7 MD&A with a warning. A 10-Q asked for `item_1a` is skipped (logged): its risk factors are usually
+only updates to the 10-K's. Sections that are asked twice after mapping come back once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from filingsum.dataset.clean import clean_section_text, strip_prompt_injection
+from filingsum.dataset.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
+from filingsum.schema import FilingSection
+
+log = logging.getLogger(__name__)
+
+SECTION_NAMES: tuple[str, ...] = ("item_1", "item_1a", "item_7", "part_i_item_2", "whole")
+SECTION_TITLES: dict[str, str] = {
+    "item_1": "Item 1. Business",
+    "item_1a": "Item 1A. Risk Factors",
+    "item_7": "Item 7. Management's Discussion and Analysis",
+    "part_i_item_2": "Part I, Item 2. Management's Discussion and Analysis",
+    "whole": "the whole filing",
+}
+
+
+@dataclass(frozen=True)
+class _ItemSpec:
+    number: str
+    part: str | None
+    title: re.Pattern[str]
+    edgar_names: tuple[str, ...]
+
+
+_SPECS: dict[str, _ItemSpec] = {
+    "item_1": _ItemSpec("1", "I", re.compile(r"^business\b", re.I), ("part_i_item_1", "Item 1")),
+    "item_1a": _ItemSpec("1A", "I", re.compile(r"^risk\s+factors", re.I), ("part_i_item_1a", "Item 1A")),
+    "item_7": _ItemSpec("7", "II", re.compile(r"^management", re.I), ("part_ii_item_7", "Item 7")),
+    "part_i_item_2": _ItemSpec("2", "I", re.compile(r"^management", re.I), ("part_i_item_2", "Item 2")),
+}
+_MIN_SECTION_CHARS = 200  # below this an extracted section is taken as a miss (a TOC line, a stub)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Heading search in plain text
+
+
+_ITEM_HEADING = re.compile(
+    r"^[ \t>#*]*(?:PART[ \t]+(?P<part>IV|I{1,3})[ \t]*[.,:\-–—]?[ \t]*)?ITEM[ \t]*(?P<num>\d{1,2}[A-D]?)(?![\w])"
+    r"[ \t]*(?P<punct>[.:\-–—])?[ \t]*(?P<title>[^\n]*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_PART_HEADING = re.compile(r"^[ \t>#*]*PART[ \t]+(?P<part>IV|I{1,3})\b[ \t]*[.,:\-–—]?[ \t]*(?P<rest>[^\n]*)$", re.I | re.M)
+_END_HEADING = re.compile(r"^[ \t]*(?:SIGNATURES?|EXHIBIT INDEX)[ \t]*$", re.MULTILINE)
+_PAGE_REF = re.compile(r"(?:\.{2,}|\s)\s*\d{1,3}\s*$")
+
+
+@dataclass(frozen=True)
+class _Heading:
+    start: int  # offset of the heading line
+    body: int  # offset just after the heading line
+    number: str | None  # item number ("1A"), None for PART / SIGNATURES lines
+    part: str | None  # the part this heading belongs to, as far as known
+    title: str
+
+
+def _next_line(text: str, offset: int) -> str:
+    match = re.compile(r"\s*([^\n]*)").match(text, offset)
+    return match.group(1).strip() if match else ""
+
+
+def _find_headings(text: str) -> list[_Heading]:
+    events: list[tuple[int, str, re.Match[str]]] = []
+    events += [(m.start(), "item", m) for m in _ITEM_HEADING.finditer(text)]
+    events += [(m.start(), "part", m) for m in _PART_HEADING.finditer(text)]
+    events += [(m.start(), "end", m) for m in _END_HEADING.finditer(text)]
+    events.sort(key=lambda e: (e[0], e[1] != "item"))
+    headings: list[_Heading] = []
+    part: str | None = None
+    last_start = -1
+    for start, kind, match in events:
+        if start == last_start:
+            continue  # "PART I, ITEM 2." is one heading
+        if kind == "part":
+            rest = match.group("rest").strip()
+            if rest and (rest[:1].islower() or len(rest) > 80):
+                continue  # "Part II of this report ..." is prose
+            part = match.group("part").upper()
+            headings.append(_Heading(start, match.end(), None, part, rest))
+        elif kind == "end":
+            headings.append(_Heading(start, match.end(), None, part, match.group(0).strip()))
+        else:
+            title = match.group("title").strip()
+            if title[:1].islower() or (title and title[0] in ",;)") or (not match.group("punct") and title[:1].isdigit()):
+                continue  # "Item 7 of this report", "Item 1A, Risk Factors, ...": a cross-reference
+            if len(title) > 150 and not match.group("punct"):
+                continue
+            if match.group("part"):
+                part = match.group("part").upper()
+            if not title:
+                title = _next_line(text, match.end())
+            headings.append(_Heading(start, match.end(), match.group("num").upper(), part, title))
+        last_start = start
+    return headings
+
+
+def _title_matches(spec: _ItemSpec, title: str) -> bool:
+    title = title.strip(" \t.:-–—\"'“”")
+    return not title or bool(spec.title.match(title)) or bool(_PAGE_REF.fullmatch(title))
+
+
+def find_item_section(text: str, section: str) -> str | None:
+    """The text of one item in a plain-text filing, heading included, or None when no heading is found.
+
+    Of all headings for the item, the one followed by the most text wins: table-of-contents lines are
+    followed at once by the next entry. The section runs to the next heading of another item, the next PART,
+    or SIGNATURES.
+    """
+    spec = _SPECS[section]
+    headings = _find_headings(text)
+    best: tuple[int, int, int] | None = None  # (body length, start, end)
+    for index, heading in enumerate(headings):
+        if heading.number != spec.number:
+            continue
+        if heading.title and not _title_matches(spec, heading.title):
+            continue  # Item 2 "Properties" of a 10-K is not the 10-Q's MD&A
+        if spec.part == "I" and heading.part not in (None, "I") and not spec.title.match(heading.title):
+            continue  # Part II Item 1A/2 of a 10-Q
+        end = len(text)
+        for later in headings[index + 1:]:
+            if later.number == spec.number and later.part == heading.part:
+                continue  # "Item 7 (continued)" after a page break
+            end = later.start
+            break
+        length = len(text[heading.body:end].strip())
+        if best is None or length >= best[0]:
+            best = (length, heading.start, end)
+    if best is None or best[0] < 20:
+        return None
+    return text[best[1]:best[2]].strip()
+
+
+def _trim_trailing_heading(text: str) -> str:
+    """Drop an item heading left dangling at the end of a section excerpt ("... Item 3.")."""
+    headings = [h for h in _find_headings(text) if h.number]
+    if headings and len(text[headings[-1].body:].strip()) < 200 and headings[-1].start > len(text) * 0.5:
+        return text[: headings[-1].start].rstrip()
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sections of a loaded document
+
+
+def resolve_section(section: str, form: str) -> tuple[str | None, str | None]:
+    """(section to extract, warning) after mapping a request onto the filing's form; (None, reason) to skip."""
+    if section not in SECTION_NAMES:
+        raise ValueError(f"unknown section {section!r}; expected one of {', '.join(SECTION_NAMES)}")
+    if form == "10-Q" and section in ("item_1", "item_7"):
+        return "part_i_item_2", f"form is 10-Q; used Part I Item 2 (MD&A) for {section}"
+    if form == "10-Q" and section == "item_1a":
+        return None, "form is 10-Q; item_1a (10-K risk factors) skipped"
+    if form == "10-K" and section == "part_i_item_2":
+        return "item_7", "form is 10-K; used Item 7 (MD&A) for part_i_item_2"
+    return section, None
+
+
+def _html_section(doc: SourceDocument, section: str) -> tuple[str | None, list[str]]:
+    spec = _SPECS[section]
+    warnings: list[str] = []
+    for name in spec.edgar_names:
+        try:
+            text = doc.parsed_html.get_sec_section(name)
+        except Exception as exc:  # edgartools' extractors fail on odd layouts; the heading search still runs
+            warnings.append(f"edgartools could not extract {name}: {type(exc).__name__}")
+            continue
+        if text and len(text.strip()) >= _MIN_SECTION_CHARS:
+            return text, warnings
+    return None, warnings
+
+
+def _raw_section(doc: SourceDocument, section: str) -> tuple[str, list[str]]:
+    if section == "whole":
+        return doc.text, []
+    warnings: list[str] = []
+    if doc.parsed_html is not None:
+        text, warnings = _html_section(doc, section)
+        if text:
+            return text, warnings
+    text = find_item_section(doc.text, section)
+    if text:
+        if doc.parsed_html is not None:
+            warnings.append(f"edgartools found no {SECTION_TITLES[section]}; used the heading search")
+        return text, warnings
+    warnings.append(f"no {SECTION_TITLES[section]} heading found; used the whole text")
+    return _trim_trailing_heading(doc.text), warnings
+
+
+def extract_sections(
+    doc: SourceDocument, wanted: Sequence[str] = ("item_1",), *, clean: bool = True
+) -> list[FilingSection]:
+    """The wanted sections of one document as `FilingSection`s (cleaned unless `clean=False`).
+
+    See the module docstring for how a section asked of the wrong form is mapped or skipped. Sections
+    that come out empty are skipped with a logged warning.
+    """
+    out: list[FilingSection] = []
+    done: set[str] = set()
+    for requested in wanted:
+        section, mapping_note = resolve_section(requested, doc.form)
+        if section is None:
+            log.warning("%s: %s", doc.source_path, mapping_note)
+            continue
+        if section in done:
+            continue
+        done.add(section)
+        raw, warnings = _raw_section(doc, section)
+        if mapping_note:
+            warnings.insert(0, mapping_note)
+        text = clean_section_text(raw) if clean else raw
+        text, injection_warnings = strip_prompt_injection(text)
+        warnings += injection_warnings
+        if not text.strip():
+            log.warning("%s: %s is empty after cleaning; skipped", doc.source_path, SECTION_TITLES[section])
+            continue
+        out.append(
+            FilingSection(
+                company=doc.company or Path(doc.source_path.split("#")[0]).stem,
+                form=doc.form,
+                fiscal_period=doc.fiscal_period,
+                source_path=doc.source_path,
+                section=section,  # type: ignore[arg-type]
+                text=text,
+                instruction=doc.instruction,
+                warnings=[*doc.warnings, *warnings],
+            )
+        )
+    return out
+
+
+def extract_filing_sections(
+    path: str | os.PathLike[str], wanted: Sequence[str] = ("item_1",), max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[FilingSection]:
+    """Load a filing file, find the wanted sections and clean them: what the builder and the client call.
+
+    Raises `IngestError` for a file that cannot be used (empty, binary, undecodable, over `max_bytes`, ...).
+    """
+    sections: list[FilingSection] = []
+    for doc in load_documents(path, max_bytes=max_bytes):
+        sections.extend(extract_sections(doc, wanted))
+    return sections
