@@ -298,7 +298,7 @@ def prepare_server(
             )
         if adapters:
             (adapter,) = adapters.values()
-            model = str(merged_model_dir(adapter, serve.model))
+            model = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name))
         if serve.extra_args:
             log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", serve.extra_args)
         command = build_transformers_command(serve, model)

@@ -1,5 +1,7 @@
 """Merge a LoRA adapter into its base for servers that cannot load adapters (transformers serve on CPU).
 
+The merge itself is the training stage's (``training.merge.merge_adapter``); this module adds the cache.
+
 Merged dirs are cached under ``<cache_root>/merged/<adapter-hash>``: the key covers the adapter's files and
 its base model, so retraining the adapter gives a new dir and serving the same one twice merges once.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from pathlib import Path
 
 from filingsum.errors import FilingsumError
@@ -17,7 +18,6 @@ from filingsum.errors import FilingsumError
 log = logging.getLogger(__name__)
 
 ADAPTER_CONFIG = "adapter_config.json"
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")
 
 
 class AdapterError(FilingsumError):
@@ -67,46 +67,29 @@ def adapter_hash(adapter_dir: str | Path, base: str) -> str:
     return digest.hexdigest()
 
 
-def merge_adapter_into(adapter_dir: Path, out_dir: Path, base: str) -> None:
-    """Write base + adapter merged (``merge_and_unload``) as a plain safetensors model dir with a tokenizer."""
-    import torch
-    from peft import PeftModel
+def merged_model_dir(adapter_dir: str | Path, base: str | None = None, fallback_base: str | None = None) -> Path:
+    """A cached merged model dir for an adapter (built once per adapter hash and base).
 
-    from filingsum.models import load_model, load_tokenizer
-
-    model = load_model(base, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
-    merged.save_pretrained(out_dir, safe_serialization=True)
-    # The tokenizer saved with the run (chat template included) wins over the base's.
-    has_own = any((adapter_dir / name).exists() for name in ("tokenizer.json", "tokenizer_config.json"))
-    tokenizer = load_tokenizer(str(adapter_dir) if has_own else base)
-    tokenizer.save_pretrained(out_dir)
-    if (adapter_dir / "chat_template.jinja").exists():
-        shutil.copy2(adapter_dir / "chat_template.jinja", out_dir / "chat_template.jinja")
-
-
-def merged_model_dir(adapter_dir: str | Path, base: str | None = None) -> Path:
-    """A cached merged model dir for an adapter (built once per adapter hash)."""
-    from filingsum.models import _cached_build, resolve_model
+    The base is ``base`` if given, else the adapter's recorded ``base_model_name_or_path`` when it still
+    resolves here, else ``fallback_base`` (the run config's model: a recorded path from another machine).
+    """
+    from filingsum.models import ModelResolutionError, _cached_build, resolve_model
+    from training.merge import merge_adapter
 
     adapter_dir = find_adapter_dir(adapter_dir)
-    base = base or adapter_base_model(adapter_dir)
-    if not base:
-        raise AdapterError(f"{adapter_dir}: adapter_config.json names no base_model_name_or_path; give the base")
-    base_dir = resolve_model(base)
+    candidates = [b for b in (base, adapter_base_model(adapter_dir), fallback_base) if b]
+    base_dir = None
+    for candidate in candidates:
+        try:
+            base_dir = resolve_model(candidate)
+        except ModelResolutionError as exc:
+            log.warning("base model %r for %s does not resolve here (%s)", candidate, adapter_dir, exc)
+            continue
+        if Path(candidate).is_absolute() and not Path(base_dir).exists():
+            continue
+        break
+    if base_dir is None:
+        raise AdapterError(f"{adapter_dir}: no usable base model (tried {', '.join(candidates) or 'none'})")
     key = adapter_hash(adapter_dir, base_dir)[:16]
-
-    def build(out: Path) -> None:
-        try:  # the training stage's merge, when present, is the one source of truth
-            from training.merge import merge_adapter
-        except ImportError:
-            merge_adapter = None
-        if merge_adapter is not None:
-            merge_adapter(adapter_dir, out)
-            if not (out / "config.json").exists():
-                raise AdapterError(f"training.merge.merge_adapter wrote no config.json to {out}")
-        else:
-            merge_adapter_into(adapter_dir, out, base_dir)
-
     log.info("merging adapter %s into %s (cached by adapter hash %s)", adapter_dir, base_dir, key)
-    return _cached_build(f"merged-{key}", build)
+    return _cached_build(f"merged-{key}", lambda out: merge_adapter(adapter_dir, out, base_model=base_dir))

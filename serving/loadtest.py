@@ -1,0 +1,228 @@
+"""Bounded load test of a local OpenAI-compatible server: N concurrent clients, M requests, no request lost.
+
+Only 127.0.0.1 / localhost / ::1 endpoints are accepted (this is for measuring your own server, not anyone
+else's). Every request id ends in exactly one outcome: ok, error, timeout, or not_sent (the total deadline
+passed before it could start), and the report proves it: ``sent == ok + errors + timeouts`` and
+``sent + not_sent == requests``.
+
+    python -m serving.loadtest --endpoint http://127.0.0.1:8000/v1 --model filingsum --requests 64 --concurrency 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from filingsum.prompt import build_messages
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+Outcome = Literal["ok", "error", "timeout", "not_sent"]
+
+
+@dataclass
+class RequestRecord:
+    id: int
+    outcome: Outcome
+    latency_s: float | None = None
+    completion_tokens: int | None = None
+    prompt_tokens: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class LoadTestReport:
+    requests: int
+    concurrency: int
+    sent: int
+    ok: int
+    errors: int
+    timeouts: int
+    not_sent: int
+    wall_s: float
+    latency_p50_s: float | None
+    latency_p90_s: float | None
+    latency_p95_s: float | None
+    latency_p99_s: float | None
+    summaries_per_s: float
+    output_tokens_per_s: float
+    output_tokens: int
+    prompt_tokens: int
+    error_samples: list[str] = field(default_factory=list)
+    records: list[RequestRecord] = field(default_factory=list, repr=False)
+
+    @property
+    def balanced(self) -> bool:
+        """Nothing lost: every id accounted once, and the outcome counts add up."""
+        ids = Counter(r.id for r in self.records)
+        return (
+            sorted(ids) == list(range(self.requests))
+            and all(n == 1 for n in ids.values())
+            and self.sent == self.ok + self.errors + self.timeouts
+            and self.sent + self.not_sent == self.requests
+        )
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("records")
+        data["balanced"] = self.balanced
+        return data
+
+
+def check_local_endpoint(endpoint: str) -> str:
+    host = urlparse(endpoint).hostname
+    if host not in LOCAL_HOSTS:
+        raise ValueError(f"load tests run only against a local server ({', '.join(LOCAL_HOSTS)}); got {host!r}")
+    return endpoint.rstrip("/")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list; None for an empty one."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def run_load_test(
+    endpoint: str,
+    model: str,
+    texts: list[str],
+    *,
+    requests: int,
+    concurrency: int,
+    max_tokens: int = 512,
+    request_timeout_s: float = 120.0,
+    deadline_s: float = 600.0,
+    temperature: float = 0.0,
+    extra_body: dict[str, Any] | None = None,
+    api_key: str | None = None,
+) -> LoadTestReport:
+    """Send ``requests`` chat completions (texts used round-robin) from ``concurrency`` threads."""
+    import httpx
+
+    base = check_local_endpoint(endpoint)
+    if requests < 1 or concurrency < 1 or not texts:
+        raise ValueError("requests and concurrency must be >= 1, and texts non-empty")
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    records: dict[int, RequestRecord] = {}
+    lock = threading.Lock()
+    started = time.monotonic()
+    deadline = started + deadline_s
+
+    def record(rec: RequestRecord) -> None:
+        with lock:
+            if rec.id in records:  # would be a bug in this module: fail loudly rather than double count
+                raise RuntimeError(f"request {rec.id} accounted twice")
+            records[rec.id] = rec
+
+    def one(client: httpx.Client, request_id: int) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            record(RequestRecord(request_id, "not_sent"))
+            return
+        body = {
+            "model": model, "messages": build_messages(texts[request_id % len(texts)]),
+            "max_tokens": max_tokens, "temperature": temperature, **(extra_body or {}),
+        }
+        t0 = time.perf_counter()
+        try:
+            response = client.post(f"{base}/chat/completions", json=body, timeout=min(request_timeout_s, remaining))
+            latency = time.perf_counter() - t0
+            if response.status_code != 200:
+                record(RequestRecord(request_id, "error", latency, error=f"HTTP {response.status_code}: "
+                                     f"{' '.join(response.text.split())[:200]}"))
+                return
+            usage = response.json().get("usage") or {}
+            record(RequestRecord(request_id, "ok", latency, usage.get("completion_tokens"), usage.get("prompt_tokens")))
+        except httpx.TimeoutException as exc:
+            record(RequestRecord(request_id, "timeout", time.perf_counter() - t0, error=f"{type(exc).__name__}"))
+        except Exception as exc:  # connection refused/reset, bad JSON: an error, still accounted
+            record(RequestRecord(request_id, "error", time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}"))
+
+    with httpx.Client(limits=limits, headers=headers) as client, ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(one, client, i) for i in range(requests)]:
+            future.result()
+    wall = time.monotonic() - started
+
+    ordered = [records[i] for i in sorted(records)]
+    counts = Counter(r.outcome for r in ordered)
+    latencies = [r.latency_s for r in ordered if r.outcome == "ok" and r.latency_s is not None]
+    out_tokens = sum(r.completion_tokens or 0 for r in ordered if r.outcome == "ok")
+    return LoadTestReport(
+        requests=requests, concurrency=concurrency,
+        sent=counts["ok"] + counts["error"] + counts["timeout"],
+        ok=counts["ok"], errors=counts["error"], timeouts=counts["timeout"], not_sent=counts["not_sent"],
+        wall_s=round(wall, 3),
+        latency_p50_s=percentile(latencies, 50), latency_p90_s=percentile(latencies, 90),
+        latency_p95_s=percentile(latencies, 95), latency_p99_s=percentile(latencies, 99),
+        summaries_per_s=round(counts["ok"] / wall, 3) if wall > 0 else 0.0,
+        output_tokens_per_s=round(out_tokens / wall, 1) if wall > 0 else 0.0,
+        output_tokens=out_tokens, prompt_tokens=sum(r.prompt_tokens or 0 for r in ordered if r.outcome == "ok"),
+        error_samples=sorted({r.error for r in ordered if r.error})[:5],
+        records=ordered,
+    )
+
+
+def format_report(report: LoadTestReport) -> str:
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"{value * 1000:.0f} ms"
+
+    lines = [
+        f"requests {report.requests}, concurrency {report.concurrency}, wall {report.wall_s:.2f} s",
+        f"sent {report.sent} = ok {report.ok} + errors {report.errors} + timeouts {report.timeouts}; "
+        f"not sent {report.not_sent}; balanced: {report.balanced}",
+        f"latency p50 {ms(report.latency_p50_s)}, p90 {ms(report.latency_p90_s)}, "
+        f"p95 {ms(report.latency_p95_s)}, p99 {ms(report.latency_p99_s)}",
+        f"throughput {report.summaries_per_s:.2f} summaries/s, {report.output_tokens_per_s:.1f} output tokens/s",
+    ]
+    lines += [f"error: {e}" for e in report.error_samples]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m serving.loadtest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint", required=True, help="local base URL, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--model", required=True, help="served model name")
+    parser.add_argument("--input", action="append", default=[], metavar="FILE",
+                        help="text file(s) sent as the filing (default: the data/samples seed files)")
+    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
+    parser.add_argument("--deadline", type=float, default=600.0, help="total deadline (s)")
+    parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
+    args = parser.parse_args(argv)
+
+    files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
+    if not files:
+        parser.error("no --input given and no data/samples/*.txt here")
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    try:
+        report = run_load_test(
+            args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
+            max_tokens=args.max_tokens, request_timeout_s=args.timeout, deadline_s=args.deadline,
+        )
+    except ValueError as exc:
+        print(f"loadtest: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    if args.json_out:
+        from filingsum.io import atomic_write_json
+
+        atomic_write_json(args.json_out, report.summary())
+    return 0 if report.balanced else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The launcher's command lines (real adapter dirs made with peft) and the server process lifecycle."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from filingsum.config import RunConfig, ServeConfig
+from filingsum.errors import FilingsumError
+from serving.launcher import (
+    ServerProcess,
+    ServerStartError,
+    build_transformers_command,
+    build_vllm_command,
+    choose_backend,
+    prepare_server,
+    vllm_unavailable_reason,
+)
+from serving.merge import adapter_rank, merged_model_dir
+
+
+def _save_adapter(out: Path, r: int, *, template: bool = False) -> Path:
+    from peft import LoraConfig, get_peft_model
+
+    from filingsum.models import load_model
+
+    model = load_model("tiny-random")
+    peft_model = get_peft_model(model, LoraConfig(r=r, lora_alpha=2 * r, target_modules=["q_proj", "v_proj"]))
+    peft_model.save_pretrained(out)
+    if template:
+        (out / "chat_template.jinja").write_text("{% for m in messages %}{{ m['content'] }}{% endfor %}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def adapters(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("adapters")
+    return {"small": _save_adapter(root / "small", 8), "big": _save_adapter(root / "big", 24, template=True)}
+
+
+def _flag(command: list[str], name: str) -> list[str]:
+    """Values following a flag (up to the next --flag)."""
+    i = command.index(name)
+    values = []
+    for item in command[i + 1:]:
+        if item.startswith("--"):
+            break
+        values.append(item)
+    return values
+
+
+def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
+    serve = ServeConfig(port=8123, max_tokens=512, tensor_parallel_size=2, data_parallel_size=3,
+                        max_model_len=4096, extra_args=["--enforce-eager", "--seed", "7"])
+    command = build_vllm_command(serve, "/models/base", adapters)
+    assert command[command.index("serve") + 1] == "/models/base"
+    assert "--enable-lora" in command
+    # rank 24 (the larger adapter, read from its adapter_config.json) rounds up to vLLM's allowed 32
+    assert json.loads((adapters["big"] / "adapter_config.json").read_text())["r"] == 24
+    assert _flag(command, "--max-lora-rank") == ["32"]
+    assert _flag(command, "--max-loras") == ["2"]
+    assert sorted(_flag(command, "--lora-modules")) == sorted(f"{n}={p.resolve()}" for n, p in adapters.items())
+    assert _flag(command, "--tensor-parallel-size") == ["2"]
+    assert _flag(command, "--data-parallel-size") == ["3"]
+    assert _flag(command, "--max-model-len") == ["4096"]
+    assert json.loads(_flag(command, "--override-generation-config")[0]) == {"max_new_tokens": 512}
+    assert _flag(command, "--chat-template") == [str(adapters["big"].resolve() / "chat_template.jinja")]
+    assert command[-3:] == ["--enforce-eager", "--seed", "7"]  # extra args verbatim, last
+
+
+def test_vllm_command_without_template_or_adapters(adapters):
+    serve = ServeConfig(served_model_name="filingsum-merged")
+    command = build_vllm_command(serve, "/models/merged", {})
+    assert "--enable-lora" not in command and "--chat-template" not in command
+    assert _flag(command, "--served-model-name") == ["filingsum-merged"]
+    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]})
+    assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
+
+
+def test_adapter_rank_and_run_dir_layout(adapters, tmp_path):
+    assert adapter_rank(adapters["small"]) == 8
+    run_dir = tmp_path / "run"
+    (run_dir / "adapter").mkdir(parents=True)
+    for f in adapters["small"].iterdir():
+        (run_dir / "adapter" / f.name).write_bytes(f.read_bytes())
+    assert adapter_rank(run_dir) == 8  # a training run dir resolves to its adapter/
+    with pytest.raises(FilingsumError, match="adapter_config.json"):
+        adapter_rank(tmp_path / "nothing-here")
+
+
+def test_transformers_command_and_backend_choice():
+    serve = ServeConfig(host="127.0.0.1", port=8999)
+    command = build_transformers_command(serve, "/models/merged")
+    assert command[:4] == [sys.executable, "-m", "transformers.cli.transformers", "serve"]
+    assert command[4] == "/models/merged" and _flag(command, "--port") == ["8999"]
+    assert choose_backend(ServeConfig(backend="transformers")) == "transformers"
+    reason = vllm_unavailable_reason()
+    if reason is not None:  # this machine: no vLLM or no GPU
+        assert choose_backend(ServeConfig(backend="auto")) == "transformers"
+        with pytest.raises(FilingsumError, match="backend is vllm"):
+            choose_backend(ServeConfig(backend="vllm"))
+
+
+def test_transformers_backend_merges_the_adapter(adapters, tmp_path, monkeypatch):
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    config = RunConfig.model_validate({
+        "model": {"name": "tiny-random"}, "serve": {"backend": "transformers", "adapters": {"a": str(adapters["small"])}},
+        "train": {"output_dir": str(tmp_path / "run")},
+    })
+    server = prepare_server(config)
+    merged = Path(server.model_names[0])
+    assert server.command[4] == str(merged) and (merged / "config.json").is_file()
+    assert not (merged / "adapter_config.json").exists()  # a plain model dir, as transformers serve needs
+    assert merged_model_dir(adapters["small"]) == merged  # cached by adapter hash
+    two = config.model_copy(deep=True)
+    two.serve.adapters = {"a": str(adapters["small"]), "b": str(adapters["big"])}
+    with pytest.raises(FilingsumError, match="one model"):
+        prepare_server(two)
+
+
+def test_wait_ready_reports_an_exiting_process_with_its_log(tmp_path):
+    server = ServerProcess(
+        command=[sys.executable, "-c", "import sys; print('boom: bad flag'); sys.exit(3)"],
+        host="127.0.0.1", port=9, model_names=["x"], backend="transformers", log_path=tmp_path / "s.log",
+    )
+    with pytest.raises(ServerStartError, match=r"(?s)status 3.*boom: bad flag"):
+        server.wait_ready(timeout=30)
+
+
+def test_stop_escalates_to_sigkill(tmp_path):
+    ignore_term = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('armed' + '!', flush=True); time.sleep(60)"
+    server = ServerProcess(
+        command=[sys.executable, "-c", ignore_term], host="127.0.0.1", port=9, model_names=["x"],
+        backend="transformers", log_path=tmp_path / "s.log", grace_s=1.0,
+    )
+    server.start()
+    import time
+
+    deadline = time.monotonic() + 20
+    while "armed!" not in server.log_tail() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.stop() == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_transformers_server_starts_answers_and_stops(tmp_path):
+    import httpx
+
+    from _serving_helpers import tiny_server
+
+    with tiny_server(tmp_path) as server:
+        assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
+        response = httpx.post(f"{server.base_url}/chat/completions", timeout=60, json={
+            "model": server.model_names[0], "max_tokens": 4, "messages": [{"role": "user", "content": "hi"}],
+        })
+        assert response.status_code == 200 and response.json()["usage"]["completion_tokens"] == 4
+        process = server.process
+    assert process.poll() is not None  # stopped on exit
