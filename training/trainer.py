@@ -50,6 +50,7 @@ class TrainResult:
     merged_dir: Path | None
     metrics: dict[str, Any] = field(default_factory=dict)
     resumed_from: str | None = None
+    model: Any = field(default=None, repr=False)  # the trained in-memory model (peft-wrapped for lora)
 
 
 # --- decisions (pure, tested) ----------------------------------------------------------------------------
@@ -128,6 +129,20 @@ def last_complete_checkpoint(checkpoint_dir: Path) -> str | None:
         except (OSError, ValueError):
             log.warning("checkpoint %s is incomplete (killed while saving?); skipping it", path)
     return None
+
+
+def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
+    """Gradient (activation) checkpointing arguments, under the name this transformers version uses."""
+    import dataclasses
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in dataclasses.fields(TrainingArguments)}
+    prefix = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+    if not enabled:
+        return {}
+    # Non-reentrant checkpointing works with frozen embeddings (LoRA) without enable_input_require_grads.
+    return {prefix: True, f"{prefix}_kwargs": {"use_reentrant": False}}
 
 
 # --- model ------------------------------------------------------------------------------------------------
@@ -221,7 +236,6 @@ def _write_resolved_config(config: RunConfig, run_dir: Path) -> None:
 def train(config: RunConfig) -> TrainResult:
     """Train as configured and write the run directory; rerunning after a kill resumes (train.resume)."""
     import torch
-    from torch.utils.tensorboard import SummaryWriter
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
     from transformers.integrations import TensorBoardCallback
 
@@ -286,8 +300,7 @@ def train(config: RunConfig) -> TrainResult:
         per_device_train_batch_size=t.batch_size,
         per_device_eval_batch_size=t.eval_batch_size,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
-        gradient_checkpointing=t.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        **_checkpointing_arguments(t.gradient_checkpointing),
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         use_cpu=not cuda,
@@ -303,7 +316,9 @@ def train(config: RunConfig) -> TrainResult:
         dataloader_num_workers=0,
         **schedule_arguments(t, has_validation=val_ds is not None),
     )
-    callbacks: list[Any] = [TensorBoardCallback(SummaryWriter(log_dir=str(run_dir / "logs")))]
+    tensorboard = TensorBoardCallback()
+    tensorboard.logging_dir = str(run_dir / "logs")  # the run's logs/, also for the final evaluate()
+    callbacks: list[Any] = [tensorboard]
     if t.early_stopping_patience and val_ds is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
     gen_callback = None
@@ -368,4 +383,5 @@ def train(config: RunConfig) -> TrainResult:
         merged_dir=merged_dir,
         metrics=final_metrics,
         resumed_from=resume_from,
+        model=trainer.model,
     )
