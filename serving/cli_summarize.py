@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
+    parser.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0: greedy)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=300.0, help="per-request timeout (seconds)")
     parser.add_argument("--max-retries", type=int, default=3)

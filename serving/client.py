@@ -290,7 +290,7 @@ def run_summarize_command(args: argparse.Namespace) -> int:
         args.endpoint, args.model, api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout,
         max_retries=args.max_retries, concurrency=args.concurrency, max_tokens=args.max_tokens,
         tokenizer=args.tokenizer, max_source_tokens=args.max_source_tokens, progress=len(files) > 1,
-        sections=args.sections or DEFAULT_SECTIONS,
+        sections=args.sections or DEFAULT_SECTIONS, temperature=args.temperature,
     )
     order = {str(f): i for i, f in enumerate(files)}
     results = summarizer.summarize_paths([str(f) for f in files], instruction=args.instruction)
