@@ -1,0 +1,79 @@
+"""The load test's accounting: every request id ends in exactly one outcome, even when things go wrong."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from serving.launcher import free_port
+from serving.loadtest import main, percentile, run_load_test
+
+TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
+
+
+def test_refuses_non_local_hosts():
+    for endpoint in ("http://example.com:8000/v1", "http://10.0.0.5:8000/v1"):
+        with pytest.raises(ValueError, match="local server"):
+            run_load_test(endpoint, "m", ["x"], requests=1, concurrency=1)
+    assert main(["--endpoint", "http://example.com/v1", "--model", "m", "--requests", "1"]) == 2
+
+
+def test_percentile_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile(values, 99)) == (50.0, 95.0, 99.0)
+    assert percentile([3.0], 99) == 3.0 and percentile([], 50) is None
+
+
+def test_unreachable_server_every_request_is_an_error():
+    report = run_load_test(f"http://127.0.0.1:{free_port()}/v1", "m", ["x"], requests=12, concurrency=4,
+                           request_timeout_s=5)
+    assert (report.sent, report.ok, report.errors, report.timeouts, report.not_sent) == (12, 0, 12, 0, 0)
+    assert report.balanced and report.latency_p50_s is None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from _serving_helpers import tiny_server
+
+    with tiny_server(tmp_path_factory.mktemp("server")) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_load_test_against_a_real_server(server):
+    report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=8, concurrency=4,
+                           max_tokens=4, temperature=1.0)
+    assert report.balanced and report.ok == 8 and report.errors == report.timeouts == 0
+    assert report.output_tokens == sum(r.completion_tokens for r in report.records) and 0 < report.output_tokens <= 32
+    assert report.latency_p50_s <= report.latency_p95_s <= report.latency_p99_s
+    assert report.summaries_per_s > 0
+
+
+@pytest.mark.slow
+def test_tiny_timeout_and_deadline_are_accounted(server):
+    # 2 workers, a per-request timeout too short to answer, and a total deadline that runs out mid-run.
+    report = run_load_test(server.base_url, server.model_names[0], [TEXT * 3], requests=40, concurrency=2,
+                           max_tokens=64, request_timeout_s=0.05, deadline_s=1.0)
+    assert report.balanced
+    assert report.timeouts > 0 and report.not_sent > 0
+    assert report.sent == report.ok + report.errors + report.timeouts
+    assert report.sent + report.not_sent == 40
+
+
+@pytest.mark.slow
+def test_server_killed_mid_run_loses_nothing(tmp_path):
+    from _serving_helpers import tiny_server
+
+    with tiny_server(tmp_path) as server:
+        killer = threading.Timer(1.5, server.stop)
+        killer.start()
+        started = time.monotonic()
+        report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=30, concurrency=3,
+                               max_tokens=16, temperature=1.0, request_timeout_s=30)
+        killer.join()
+    assert time.monotonic() - started < 60
+    assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
+    assert report.sent == report.ok + report.errors + report.timeouts == 30
