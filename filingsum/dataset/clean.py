@@ -58,7 +58,8 @@ def clean_section_text(text: str) -> str:
         text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _GLUED_ITEM_TITLE.sub(r"\1 ", text)
-    raw_lines = [_normalise_spaces(line) for line in text.split("\n")]
+    text = _ZERO_WIDTH.sub("", _ODD_SPACES.sub(" ", text))
+    raw_lines = [line.rstrip() for line in text.split("\n")]
     raw_lines = [ln for ln in raw_lines if not _RULE_LINE.match(ln)]
     lines = _drop_page_furniture(_merge_wrapped_cells(raw_lines))
     typed = _classify(lines)
@@ -68,10 +69,6 @@ def clean_section_text(text: str) -> str:
 
 _ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-
-
-def _normalise_spaces(line: str) -> str:
-    return _ZERO_WIDTH.sub("", _ODD_SPACES.sub(" ", line)).rstrip()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -90,6 +87,10 @@ def _drop_page_furniture(lines: list[str]) -> list[str]:
     page_marks = [bool(s) and bool(_PAGE_NUMBER.match(s)) for s in stripped]
     keys = [_header_key(s) for s in stripped]
     counts = Counter(k for k in keys if k)
+    positions_of: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key and counts[key] >= 3:
+            positions_of.setdefault(key, []).append(i)
 
     def near_page_mark(i: int) -> bool:
         """A page number lies next to line i, with only other repeated short lines in between."""
@@ -104,10 +105,8 @@ def _drop_page_furniture(lines: list[str]) -> list[str]:
         return False
 
     running: set[str] = set()
-    for key, count in counts.items():
-        if count < 3:
-            continue
-        positions = [i for i, k in enumerate(keys) if k == key]
+    for key, positions in positions_of.items():
+        count = len(positions)
         # "Apple Inc. | 2024 Form 10-K | 57": the same line with a changing number at one end
         variants = {stripped[i] for i in positions}
         embeds_page_number = bool(re.search(r"(?:^#|#$)", key)) and len(variants) * 2 > count
@@ -136,6 +135,8 @@ def _is_numeric_cell(cell: str) -> bool:
 def _cells(stripped: str) -> list[str]:
     if "|" in stripped:
         return [c.strip() for c in stripped.split("|") if c.strip()]
+    if "  " not in stripped and "\t" not in stripped:
+        return [stripped] if stripped else []
     return [c for c in _CELL_SPLIT.split(stripped) if c]
 
 
@@ -245,8 +246,11 @@ def _is_heading(line: str) -> bool:
     return capitalised / len(words) >= 0.6
 
 
+_TRAILING_HYPHEN_WORD = re.compile(r"(\w+)-$")
+
+
 def _join(left: str, right: str) -> str:
-    match = re.search(r"(\w+)-$", left)
+    match = _TRAILING_HYPHEN_WORD.search(left) if left.endswith("-") else None
     if match and right[:1].islower():
         if match.group(1).lower() in _COMPOUND_PREFIXES or match.group(1)[:1].isdigit():
             return left + right  # "thirty-\nsix" keeps its hyphen
@@ -373,37 +377,49 @@ def _rejoin_blocks(blocks: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------
 # Prompt injection: text in a filing is data, never an instruction to the model
 
-INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
+# (cheap substring triggers on the lower-cased text, pattern): a pattern runs only when a trigger occurs
+_INJECTION_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("ignore", "disregard", "forget", "override"),
         r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|any|"
         r"your|system)\b[^.\n]{0,30}\b(?:instructions?|prompts?|directions|rules|guidelines)\b",
-        r"\byou are now\b",
-        r"\b(?:new|updated|real) instructions?\s*:",
-        r"^\s*(?:system|assistant|user)\s*:",
-        r"<\|[a-z_]+\|>|\[/?INST\]|<</?SYS>>",
-        r"\b(?:do not|don't) summari[sz]e\b",
-        r"\bas an ai (?:language )?model\b",
-        r"\bsystem prompt\b",
-        r"\b(?:instead|now),? (?:write|output|respond|say|print|reply)\b",
-    )
+    ),
+    (("you are now",), r"\byou are now\b"),
+    (("instruction",), r"\b(?:new|updated|real) instructions?\s*:"),
+    (("system", "assistant", "user"), r"(?m)^\s*(?:system|assistant|user)\s*:"),
+    (("<|", "[inst", "[/inst", "<<sys", "<</sys"), r"<\|[a-z_]+\|>|\[/?inst\]|<</?sys>>"),
+    (("summari",), r"\b(?:do not|don't) summari[sz]e\b"),
+    (("as an ai",), r"\bas an ai (?:language )?model\b"),
+    (("system prompt",), r"\bsystem prompt\b"),
+    (("instead", "now"), r"\b(?:instead|now),? (?:write|output|respond|say|print|reply)\b"),
 )
+INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for _, p in _INJECTION_RULES)
+
+
+def _injection_patterns_in(text: str) -> list[re.Pattern[str]]:
+    lower = text.lower()
+    return [
+        pattern
+        for (triggers, _), pattern in zip(_INJECTION_RULES, INJECTION_PATTERNS)
+        if any(t in lower for t in triggers) and pattern.search(text)
+    ]
 
 
 def strip_prompt_injection(text: str) -> tuple[str, list[str]]:
     """Remove sentences that address the model ("Ignore previous instructions ...") and say so in a warning."""
     from filingsum.text import split_sentences
 
-    if not any(p.search(text) for p in INJECTION_PATTERNS):
+    patterns = _injection_patterns_in(text)
+    if not patterns:
         return text, []
     removed: list[str] = []
     kept_lines: list[str] = []
     for line in text.split("\n"):
-        if not any(p.search(line) for p in INJECTION_PATTERNS):
+        if not any(p.search(line) for p in patterns):
             kept_lines.append(line)
             continue
         sentences = split_sentences(line) or [line]
-        keep = [s for s in sentences if not any(p.search(s) for p in INJECTION_PATTERNS)]
+        keep = [s for s in sentences if not any(p.search(s) for p in patterns)]
         removed += [s for s in sentences if s not in keep]
         kept_lines.append(" ".join(keep))
     cleaned = normalise_whitespace("\n".join(kept_lines))

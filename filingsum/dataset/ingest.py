@@ -129,15 +129,30 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
         text = data.decode("cp1252")
         warnings.append("not valid UTF-8; decoded as Windows-1252 (cp1252)")
         log.warning("%s: not valid UTF-8; decoded as Windows-1252", path)
-    if not _looks_like_text(text):
+    if not (_bytes_look_like_text(sample) or _looks_like_text(text)):
         raise IngestError(path, "undecodable text: decoded characters are mostly not letters, digits or punctuation")
     return text, warnings
 
 
+_UNREADABLE = re.compile(r"[^\x20-\x7e\n\r\t]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+_PRINTABLE_ASCII = bytes(range(32, 127)) + b"\n\r\t"
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+
+
+def _bytes_look_like_text(sample: bytes) -> bool:
+    """Fast path for the common case: mostly printable ASCII with plenty of letters."""
+    readable = len(sample) - len(sample.translate(None, _PRINTABLE_ASCII))
+    letters = len(sample) - len(sample.translate(None, _ASCII_LETTERS))
+    return readable / len(sample) >= 0.9 and letters / len(sample) >= 0.3
+
+
 def _looks_like_text(text: str) -> bool:
     sample = text[:65536]
-    readable = sum(1 for ch in sample if ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
-    letters = sum(1 for ch in sample if ch.isalpha())
+    readable = len(sample) - len(_UNREADABLE.findall(sample))
+    letters = len(_LETTER.findall(sample))
     # Real filings are overwhelmingly ASCII; mojibake from random bytes decodes to mostly non-ASCII symbols.
     return readable / len(sample) >= 0.75 and letters / len(sample) >= 0.2
 

@@ -1,0 +1,136 @@
+"""Benchmark: ingest + sectioning + cleaning throughput on one core (single process).
+
+The corpus is built from the three seed filings in data/samples: each synthetic filing is one seed with its
+company renamed, its figures changed and its body paragraphs shuffled and repeated to about --size-kb
+(prompt-wrapped seeds stay prompt-wrapped, the hard-wrapped 10-Q stays hard-wrapped), written to a
+temporary folder. Each filing goes through `extract_filing_sections(path, ("item_1",))`: read and decode,
+detect form/company/period, find the section, clean it, strip injected instructions.
+
+Also times the real EDGAR HTML filings in ../shared/filings (edgartools parsing included) when present.
+
+    python benchmarks/bench_ingest.py [--count 200] [--size-kb 50] [--no-real]
+
+Target: >= 20 synthetic filings/s of 50 kB each on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from filingsum.dataset.sections import extract_filing_sections  # noqa: E402
+
+SEEDS = {
+    "crexendo_10k_2016_item1_prompt.txt": "Crexendo",
+    "fusion_10k_2016_item1_prompt.txt": "Fusion",
+    "crexendo_10q_2020q3_mdna.txt": "Crexendo",
+}
+NAMES = ["Borealis", "Kestrel", "Quillon", "Marrowind", "Tessaract", "Pellucid", "Arboreta", "Cindervale"]
+TARGET_FILINGS_PER_S = 20.0
+
+
+def _vary(text: str, company: str, new_company: str, rng: random.Random, size: int) -> str:
+    prompt = ""
+    if text.startswith("Prompt:"):
+        prompt, text = text.split("\n\n", 1)
+        prompt += "\n\n"
+    text = re.sub(company, new_company, text, flags=re.IGNORECASE)
+    text = re.sub(r"\d", lambda m: str((int(m.group(0)) + rng.randint(0, 9)) % 10), text)
+    paragraphs = re.split(r"\n\s*\n", text)
+    head, body = paragraphs[:2], paragraphs[2:]
+    out = list(head)
+    while sum(len(p) for p in out) < size:
+        rng.shuffle(body)
+        out.extend(body)
+    joined = "\n\n".join(out)
+    return prompt + joined[:size]
+
+
+def build_corpus(folder: Path, count: int, size_kb: int, seed: int) -> list[Path]:
+    rng = random.Random(seed)
+    seeds = [(REPO / "data" / "samples" / name, company) for name, company in SEEDS.items()]
+    texts = [(p.name, p.read_text(encoding="utf-8"), c) for p, c in seeds]
+    paths = []
+    for i in range(count):
+        name, text, company = texts[i % len(texts)]
+        new_company = f"{rng.choice(NAMES)}{i}"
+        form = "10q" if "10q" in name else "10k"
+        path = folder / f"{new_company.lower()}_{form}_{2010 + i % 14}_{name.split('_', 3)[-1]}"
+        path.write_text(_vary(text, company, new_company, rng, size_kb * 1024), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def bench_synthetic(count: int, size_kb: int, seed: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = build_corpus(Path(tmp), count, size_kb, seed)
+        total_bytes = sum(p.stat().st_size for p in paths)
+        extract_filing_sections(paths[0])  # warm imports and regex caches
+        start = time.perf_counter()
+        sections = 0
+        for path in paths:
+            sections += len(extract_filing_sections(path, ("item_1",)))
+        elapsed = time.perf_counter() - start
+    return {
+        "filings": count,
+        "sections": sections,
+        "mb": total_bytes / 1e6,
+        "seconds": elapsed,
+        "filings_per_s": count / elapsed,
+        "mb_per_s": total_bytes / 1e6 / elapsed,
+    }
+
+
+def bench_real(folder: Path) -> list[tuple[str, float, float, int]]:
+    import edgar.documents  # noqa: F401  (import once, ~4 s, outside the per-filing timings)
+
+    rows = []
+    for path in sorted(folder.glob("*.htm*")):
+        start = time.perf_counter()
+        sections = extract_filing_sections(path, ("item_1",))
+        rows.append((path.name, path.stat().st_size / 1e6, time.perf_counter() - start, sum(len(s.text) for s in sections)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--size-kb", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-real", action="store_true", help="skip the real EDGAR HTML filings")
+    args = parser.parse_args()
+
+    command = f"python benchmarks/bench_ingest.py --count {args.count} --size-kb {args.size_kb} --seed {args.seed}"
+    print(f"# ingest benchmark {date.today()} | {platform.processor() or platform.machine()} | "
+          f"python {platform.python_version()} | single process (os.cpu_count()={os.cpu_count()})")
+    result = bench_synthetic(args.count, args.size_kb, args.seed)
+    status = "meets" if result["filings_per_s"] >= TARGET_FILINGS_PER_S else "BELOW"
+    print(
+        f"synthetic: {result['filings']} filings ({result['mb']:.1f} MB), {result['sections']} sections in "
+        f"{result['seconds']:.2f} s -> {result['filings_per_s']:.1f} filings/s, {result['mb_per_s']:.2f} MB/s "
+        f"({status} the {TARGET_FILINGS_PER_S:.0f} filings/s target)"
+    )
+    shared = REPO.parent / "shared" / "filings"
+    if not args.no_real and shared.is_dir():
+        rows = bench_real(shared)
+        print("real EDGAR HTML (load + edgartools parse + Item 1 / 10-Q MD&A + clean):")
+        for name, mb, seconds, chars in rows:
+            print(f"  {name:32s} {mb:5.2f} MB {seconds:6.2f} s  {chars:7d} chars out")
+        total = sum(r[2] for r in rows)
+        print(f"  total {total:.1f} s for {len(rows)} filings, mean {total / len(rows):.2f} s/filing")
+    print(f"reproduce: {command}")
+
+
+if __name__ == "__main__":
+    main()
