@@ -38,14 +38,17 @@ CALENDAR_WORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+(?:[&'\u2019.\-][^\W_]+)*")
 # Lower-case words of running text; not parts of web addresses ("www.crexendo.com" does not make a name common).
 _LOWER_WORD = re.compile(r"(?<![\w.@/])[a-z][a-z'\u2019\-]*(?![\w@/]|\.\w)")
-_MAX_PHRASE = 6
+
+
+_INNER_CAPITAL = re.compile(r"[a-z]+[A-Z]")
 
 
 def _is_name_token(token: str) -> bool:
     # "Crexendo", "SEC", "AT&T"; also "iPhone" / "eBay" (lower-case start, capital inside).
-    return token[0].isupper() or (token[0].islower() and any(c.isupper() for c in token[1:]))
+    return token[0].isupper() or (token[0].islower() and _INNER_CAPITAL.match(token) is not None)
 
 
+@lru_cache(maxsize=100_000)
 def _norm(token: str) -> str:
     token = token.lower()
     token = re.sub(r"['\u2019]s$", "", token)
@@ -56,19 +59,22 @@ def _norm(token: str) -> str:
 
 @dataclass(frozen=True)
 class SourceTerms:
-    """A source's word n-grams (normalised, up to 6 words), its capitalised words and its lower-case words."""
+    """A source's normalised words as one space-joined string (phrase look-ups are substring searches), its
+    capitalised words and its lower-case words."""
 
-    ngrams: frozenset[tuple[str, ...]]
+    joined: str
     capitalised: frozenset[str]
     lowercase: frozenset[str]
 
     @classmethod
     def from_text(cls, text: str) -> "SourceTerms":
         words = _WORD.findall(text)
-        normed = [_norm(w) for w in words]
-        ngrams = {tuple(normed[i : i + n]) for n in range(1, _MAX_PHRASE + 1) for i in range(len(normed) - n + 1)}
-        capitalised = frozenset(_norm(w) for w in words if _is_name_token(w))
-        return cls(frozenset(ngrams), capitalised, frozenset(_LOWER_WORD.findall(text)))
+        joined = " " + " ".join(_norm(w) for w in words) + " "
+        capitalised = frozenset(_norm(w) for w in words if w[0].isupper() or _INNER_CAPITAL.match(w))
+        return cls(joined, capitalised, frozenset(_LOWER_WORD.findall(text)))
+
+    def has_phrase(self, tokens: tuple[str, ...]) -> bool:
+        return f" {' '.join(tokens)} " in self.joined
 
 
 @lru_cache(maxsize=512)
@@ -133,7 +139,7 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
 
 
 def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
-    if len(entity.tokens) <= _MAX_PHRASE and entity.tokens in terms.ngrams:
+    if terms.has_phrase(entity.tokens):
         return True
     # A longer or recombined name ("Crexendo Cloud Telecommunications") is supported when each of its
     # words is a capitalised word of the source; an invented product or another company's name is not.

@@ -104,6 +104,46 @@ def _check_ids(preds: Sequence[PredictionRecord], system: str) -> None:
         seen.add(p.id)
 
 
+def _token_lengths(preds: Sequence[PredictionRecord], tokenizer: Any) -> list[int]:
+    try:
+        return token_counts([p.prediction for p in preds], tokenizer)
+    except TypeError:  # a slow/pure-Python tokenizer that takes one text at a time
+        return [token_count(p.prediction, tokenizer) for p in preds]
+
+
+def _score_all(
+    systems: Mapping[str, Sequence[PredictionRecord]],
+    tokenizer: Any,
+    *,
+    limit: int,
+    nli_model: str | None,
+) -> dict[str, EvalResult]:
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    work: list[tuple[str, PredictionRecord, int]] = []
+    for name, preds in systems.items():
+        if not preds:
+            raise EvalInputError(f"system {name!r}: no predictions to score")
+        _check_ids(preds, name)
+        rows[name] = {p.id: {} for p in preds}  # keeps each system's document order
+        work += [(name, p, n) for p, n in zip(preds, _token_lengths(preds, tokenizer), strict=True)]
+    # Document-major order: a source's indexes (figures, names, n-grams) are built once and reused by every
+    # system that summarised it, whatever the number of documents.
+    first_seen: dict[str, int] = {}
+    for _, pred, _ in work:
+        first_seen.setdefault(pred.source, len(first_seen))
+    work.sort(key=lambda item: first_seen[item[1].source])
+    for name, pred, n_tokens in work:
+        try:
+            rows[name][pred.id] = score_document(
+                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
+            )
+        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+            # One pathological document must not sink a whole run: record it, keep scoring the rest.
+            log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
+            rows[name][pred.id] = {"error": f"{type(exc).__name__}: {exc}"}
+    return {name: EvalResult(name, per_doc, *aggregate_metrics(per_doc)) for name, per_doc in rows.items()}
+
+
 def score_predictions(
     preds: Sequence[PredictionRecord],
     tokenizer: Any,
@@ -115,25 +155,7 @@ def score_predictions(
     """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
     share within the token limit, share prose)."""
     name = system or (preds[0].system if preds else None) or "system"
-    if not preds:
-        raise EvalInputError(f"system {name!r}: no predictions to score")
-    _check_ids(preds, name)
-    try:
-        lengths = token_counts([p.prediction for p in preds], tokenizer)
-    except TypeError:  # a slow/pure-Python tokenizer that takes one text at a time
-        lengths = [token_count(p.prediction, tokenizer) for p in preds]
-    per_document: dict[str, dict[str, Any]] = {}
-    for pred, n_tokens in zip(preds, lengths, strict=True):
-        try:
-            per_document[pred.id] = score_document(
-                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
-            )
-        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
-            # One pathological document must not sink a whole run: record it, keep scoring the rest.
-            log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
-            per_document[pred.id] = {"error": f"{type(exc).__name__}: {exc}"}
-    aggregate, counts = aggregate_metrics(per_document)
-    return EvalResult(name, per_document, aggregate, counts)
+    return _score_all({name: preds}, tokenizer, limit=limit, nli_model=nli_model)[name]
 
 
 def score_systems(
@@ -147,8 +169,7 @@ def score_systems(
     """Several named systems scored side by side."""
     if not systems:
         raise EvalInputError("no systems to score")
-    results = {name: score_predictions(preds, tokenizer, limit=limit, system=name, nli_model=nli_model)
-               for name, preds in systems.items()}
+    results = _score_all(systems, tokenizer, limit=limit, nli_model=nli_model)
     cfg = {"token_limit": limit, **(dict(config) if config else {})}
     return Report(results, cfg, predictions={name: list(p) for name, p in systems.items()})
 
