@@ -138,3 +138,20 @@ def test_nli_off_by_default_and_clear_error_for_missing_model(tmp_path):
     assert nli_consistency(FAITHFUL, "source text") is None
     with pytest.raises(NLIModelError, match="could not be loaded"):
         nli_consistency(FAITHFUL, "source text", str(tmp_path / "no-such-nli-model"))
+
+
+def test_real_filing_sentences_support_themselves_not_another_company(shared_filings):
+    from eval.metrics import split_sentences
+    from filingsum.dataset.sections import extract_filing_sections
+
+    netflix = extract_filing_sections(shared_filings / "nflx-10-k-2025-01-27.html")[0].text
+    coca_cola = extract_filing_sections(shared_filings / "ko-10-k-2025-02-20.html")[0].text
+    sentences = split_sentences(netflix)
+    with_figures = [s for s in sentences if any(c.isdigit() for c in s)][:12]
+    summary = " ".join(with_figures + sentences[len(sentences) // 2 : len(sentences) // 2 + 8])
+    numbers = check_numbers(summary, netflix)
+    assert numbers.total >= 5 and numbers.precision == 1.0, [m.text for m in numbers.unsupported]
+    assert entity_precision(summary, netflix) == 1.0, unsupported_entities(summary, netflix)
+    assert entity_precision(summary, coca_cola) < 1.0
+    assert "Netflix" in {text for _, _, text in unsupported_entities(summary, coca_cola)}
+    assert number_precision(summary, coca_cola) < 1.0
