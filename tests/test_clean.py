@@ -102,14 +102,18 @@ def test_crexendo_pipe_table_and_glyph_bullets():
 
 
 def test_dehyphenation_and_compound_words():
-    text = "The company expects manage-\nment to review the long-\nterm plan in the next fiscal\nyear, with thirty-\nsix new stores."
+    text = (
+        "The company expects manage-\nment to review the long-\nterm plan in the next fiscal\nyear, with thirty-\n"
+        "six new stores."
+    )
     cleaned = clean_section_text(text)
     assert "management to review" in cleaned
     assert "long-term plan" in cleaned and "thirty-six new stores" in cleaned
 
 
 def test_html_entities_and_odd_spaces():
-    assert clean_section_text("AT&amp;T&nbsp;Inc. sells &#8220;plans&#8221;.\u200b") == "AT&T Inc. sells \u201cplans\u201d."
+    cleaned = clean_section_text("AT&amp;T&nbsp;Inc. sells &#8220;plans&#8221;.\u200b")
+    assert cleaned == "AT&T Inc. sells \u201cplans\u201d."
 
 
 def test_page_footer_with_changing_page_number_is_removed():

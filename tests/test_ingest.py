@@ -94,6 +94,16 @@ def test_sgml_full_submission_takes_the_main_10k_document(tmp_path: Path):
     assert "Subsidiaries of the registrant" not in doc.text  # the EX-21 document is not the filing
 
 
+def test_sgml_submission_with_a_plain_text_10q(tmp_path: Path):
+    body = CREXENDO_10Q.read_text(encoding="utf-8")
+    text = sgml_submission(body).replace("<TYPE>10-K", "<TYPE>10-Q").replace("20231231", "20200930")
+    path = tmp_path / "0001140361-20-025511.txt"
+    path.write_text(text)
+    (doc,) = load_documents(path)
+    assert (doc.kind, doc.form, doc.fiscal_period, doc.html) == ("sgml", "10-Q", "2020-09-30", None)
+    assert doc.text.startswith("This section and other parts of this Form 10-Q")
+
+
 def test_sgml_submission_without_a_10k_or_10q_is_an_error(tmp_path: Path):
     path = tmp_path / "s.txt"
     path.write_text(sgml_submission("<html><body>x</body></html>").replace("<TYPE>10-K", "<TYPE>8-K"))
@@ -151,7 +161,8 @@ def test_file_over_the_size_limit_is_an_error_that_says_so(tmp_path: Path):
 
 def test_cp1252_text_is_decoded_with_a_warning(tmp_path: Path):
     path = tmp_path / "legacy_10k_2001.txt"
-    path.write_bytes("ITEM 1. BUSINESS\nThe Company\u2019s \u201cCaf\u00e9\u201d brand \u2013 sold for \u20ac5.".encode("cp1252"))
+    text = "ITEM 1. BUSINESS\nThe Company\u2019s \u201cCaf\u00e9\u201d brand \u2013 sold for \u20ac5."
+    path.write_bytes(text.encode("cp1252"))
     (doc,) = load_documents(path)
     assert "Company\u2019s \u201cCaf\u00e9\u201d brand \u2013 sold for \u20ac5" in doc.text
     assert any("cp1252" in w for w in doc.warnings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.dataset.ingest import IngestError, SourceDocument, load_documents
+from filingsum.dataset.ingest import IngestError, SourceDocument
 from filingsum.dataset.sections import extract_filing_sections, extract_sections, find_item_section
 from filingsum.schema import FilingSection
 from fixtures_text import (

@@ -27,7 +27,9 @@ _VENDOR_FOOTER = re.compile(
     r"|^.{0,60}\ball rights reserved\.?$",
     re.IGNORECASE,
 )
-_TABLE_OF_CONTENTS_LINK = re.compile(r"^(?:table of contents|return to (?:the )?table of contents|back to contents)$", re.I)
+_TABLE_OF_CONTENTS_LINK = re.compile(
+    r"^(?:table of contents|return to (?:the )?table of contents|back to contents)$", re.I
+)
 _BULLET_GLYPHS = "?●•·▪■□◦‣⁃∙➢➤►▶✓✔o\uf0b7\uf0a7\uf076\uf0d8\uf0fc"
 _BULLET_ONLY = re.compile(rf"^[{re.escape(_BULLET_GLYPHS)}]$")
 _BULLET_START = re.compile(rf"^(?:[{re.escape(_BULLET_GLYPHS.replace('o', ''))}]\s*|o\s+)(?=\S)")
@@ -160,7 +162,8 @@ def _merge_wrapped_cells(lines: list[str]) -> list[str]:
             j -= 1
         if j < 0 or not out[j].strip() or not _is_numeric_row(_cells(out[j].strip())):
             continue
-        nearby = [_value_count(out[k]) for k in range(max(0, j - 12), min(len(out), i + 12)) if k != j and out[k].strip()]
+        window = range(max(0, j - 12), min(len(out), i + 12))
+        nearby = [_value_count(out[k]) for k in window if k != j and out[k].strip()]
         if nearby and _value_count(out[j]) < max(nearby):
             out[j] = out[j].rstrip() + "   " + s
             out[i] = ""
@@ -175,7 +178,7 @@ def _is_numeric_row(cells: list[str]) -> bool:
 
 
 def _is_header_row(cells: list[str]) -> bool:
-    return len(cells) >= 2 and all(len(c) <= 45 for c in cells) and not any(_TERMINAL.search(c) and c.endswith(".") for c in cells)
+    return len(cells) >= 2 and all(len(c) <= 45 and not c.endswith(".") for c in cells)
 
 
 def _classify(lines: list[str]) -> list[_Line]:

@@ -104,7 +104,8 @@ def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens
         return ""
     candidates = _candidates(text)
     if not candidates:
-        candidates = [_Candidate(i, s, aspect_scores(s), 0.0, frozenset()) for i, s in enumerate(_prose_sentences(text))]
+        sentences = _prose_sentences(text)
+        candidates = [_Candidate(i, s, aspect_scores(s), 0.0, frozenset()) for i, s in enumerate(sentences)]
         if not candidates:
             return ""
     chosen: list[_Candidate] = []
@@ -127,7 +128,8 @@ def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens
     for aspect in ASPECT_NAMES:
         if any(c.aspects[aspect] for c in chosen):
             continue
-        for candidate in sorted((c for c in ranked if c.aspects[aspect]), key=lambda c: (-c.aspects[aspect] - c.score, c.index)):
+        having = sorted((c for c in ranked if c.aspects[aspect]), key=lambda c: (-c.aspects[aspect] - c.score, c.index))
+        for candidate in having:
             if try_add(candidate):
                 break
     # 2. fill the remaining budget with the best remaining sentences

@@ -23,7 +23,7 @@ DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
 Form = Literal["10-K", "10-Q", "unknown"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl", ".md")
+INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl")
 _HTML_SUFFIXES = (".htm", ".html", ".xhtml", ".xml")
 
 
@@ -393,7 +393,8 @@ def _sgml_document(text: str, path: Path, warnings: list[str]) -> SourceDocument
         doc.company = canonical_company(company) or doc.company or detect_company(doc.text, path.name)
         doc.fiscal_period = period or doc.fiscal_period or detect_fiscal_period(doc.text, path.name)
         return doc
-    raise IngestError(path, f"no 10-K or 10-Q document in the submission (document types: {', '.join(types) or 'none'})")
+    found = ", ".join(types) or "none"
+    raise IngestError(path, f"no 10-K or 10-Q document in the submission (document types: {found})")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -464,7 +465,8 @@ def _jsonl_documents(text: str, path: Path, warnings: list[str]) -> list[SourceD
             doc.instruction = meta["instruction"]
             doc.form = row_form if row_form and row_form != "unknown" else doc.form
         else:
-            doc = _text_document(body, path, "jsonl", warnings, form=row_form if row_form != "unknown" else None, **meta)
+            known_form = row_form if row_form != "unknown" else None
+            doc = _text_document(body, path, "jsonl", warnings, form=known_form, **meta)
         documents.append(doc)
     for problem in problems:
         log.warning("%s: skipped %s", path, problem)

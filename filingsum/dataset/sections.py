@@ -62,7 +62,9 @@ _ITEM_HEADING = re.compile(
     r"[ \t]*(?P<punct>[.:\-–—])?[ \t]*(?P<title>[^\n]*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_PART_HEADING = re.compile(r"^[ \t>#*]*PART[ \t]+(?P<part>IV|I{1,3})\b[ \t]*[.,:\-–—]?[ \t]*(?P<rest>[^\n]*)$", re.I | re.M)
+_PART_HEADING = re.compile(
+    r"^[ \t>#*]*PART[ \t]+(?P<part>IV|I{1,3})\b[ \t]*[.,:\-–—]?[ \t]*(?P<rest>[^\n]*)$", re.I | re.M
+)
 _END_HEADING = re.compile(r"^[ \t]*(?:SIGNATURES?|EXHIBIT INDEX)[ \t]*$", re.MULTILINE)
 _PAGE_REF = re.compile(r"(?:\.{2,}|\s)\s*\d{1,3}\s*$")
 
@@ -103,7 +105,8 @@ def _find_headings(text: str) -> list[_Heading]:
             headings.append(_Heading(start, match.end(), None, part, match.group(0).strip()))
         else:
             title = match.group("title").strip()
-            if title[:1].islower() or (title and title[0] in ",;)") or (not match.group("punct") and title[:1].isdigit()):
+            cross_reference = title[:1].islower() or (title and title[0] in ",;)")
+            if cross_reference or (not match.group("punct") and title[:1].isdigit()):
                 continue  # "Item 7 of this report", "Item 1A, Risk Factors, ...": a cross-reference
             if len(title) > 150 and not match.group("punct"):
                 continue
