@@ -5,7 +5,8 @@ the percentage 12.5; "December 31, 2016" is the date 2016-12-31 and "fiscal 2016
 
 Matching is deliberately modest: values match within a relative tolerance (0.5% by default), widened to the
 rounding a stated figure implies ("$7.8 million" covers 7,750,000-7,850,000, capped at 5%), and a source
-that declares "(in thousands)" / "(in millions)" also offers its bare figures at that scale. Signs are not
+that declares "(in thousands)" / "(in millions)" also offers the bare figures of the 2,000 characters after
+the declaration (its table) at that scale. Signs are not
 compared, since a summary says "a loss of $3.2 million" where the filing prints "$(3,210)".
 """
 
@@ -88,6 +89,8 @@ _NUMBER_WORD_TOKEN = re.compile(_NUMBER_WORD, re.IGNORECASE)
 _IDIOMATIC_WORDS = frozenset({"one", "zero"})
 
 _SCALE_HINT = re.compile(r"\b(?=[iI])in\s+(?P<scale>thousands|millions)\b", re.IGNORECASE)
+# A "(in thousands)" declaration covers the table right after it, not the prose pages later on.
+SCALE_HINT_REACH = 2_000
 
 
 @dataclass(frozen=True)
@@ -260,14 +263,16 @@ class SourceFigures:
     @classmethod
     def from_text(cls, text: str) -> "SourceFigures":
         figures = cls()
-        scales = {1e3 if m["scale"].lower() == "thousands" else 1e6 for m in _SCALE_HINT.finditer(text)}
+        hints = [(m.start(), 1e3 if m["scale"].lower() == "thousands" else 1e6) for m in _SCALE_HINT.finditer(text)]
+        hint_starts = [h for h, _ in hints]
         numbers: list[float] = []
         percents: list[float] = []
         for mention in extract_numbers(text):
             if mention.kind == "number":
                 numbers.append(abs(mention.value))
-                if not mention.scaled:
-                    numbers.extend(abs(mention.value) * s for s in scales)
+                i = bisect.bisect_right(hint_starts, mention.start) - 1
+                if not mention.scaled and i >= 0 and mention.start - hints[i][0] <= SCALE_HINT_REACH:
+                    numbers.append(abs(mention.value) * hints[i][1])
             elif mention.kind == "percent":
                 percents.append(abs(mention.value))
             else:
@@ -275,7 +280,6 @@ class SourceFigures:
                 if mention.kind == "date" and mention.date:
                     figures.dates.add(mention.date)
                     figures.dates.add(mention.date[:7])
-                    # a bare year in the source also supports the number itself ("2,016" is rare, years are not)
         figures.numbers = sorted(numbers)
         figures.percents = sorted(percents)
         return figures

@@ -101,6 +101,16 @@ def test_declared_thousands_scale(crexendo):
     assert number_precision("Consolidated revenue was $9.1 million.", without_hint) == 0.0
 
 
+def test_declared_scale_covers_its_table_not_later_prose(samples):
+    mdna = (samples / "crexendo_10q_2020q3_mdna.txt").read_text(encoding="utf-8")
+    # The results table "(in thousands ...)" has Total revenue $4,143 for the quarter.
+    assert number_precision("Quarterly revenue was $4.1 million.", mdna) == 1.0
+    # Pages later, prose says "$1,051,000" in full dollars: that is no $1.1 billion.
+    assert "$1,051,000" in mdna
+    assert number_precision("Marketing cost $1.1 billion.", mdna) == 0.0
+    assert number_precision("Marketing cost $1.05 million.", mdna) == 1.0
+
+
 def test_faithful_beats_planted_errors(crexendo):
     assert number_precision(FAITHFUL, crexendo) == 1.0
     assert entity_precision(FAITHFUL, crexendo) == 1.0
