@@ -196,10 +196,19 @@ def _distribution_png(report: Report) -> str | None:
     FigureCanvasAgg(fig)
     for i, metric in enumerate(metrics):
         ax = fig.add_subplot(rows, cols, i + 1)
-        for name, result in report.systems.items():
-            values = [float(v) for r in result.per_document.values() if (v := r.get(metric)) is not None]
+        per_system = {
+            name: [float(v) for r in result.per_document.values() if (v := r.get(metric)) is not None]
+            for name, result in report.systems.items()
+        }
+        everything = [v for values in per_system.values() for v in values]
+        # Shared bins so systems compare bar for bar; ratios on their whole 0-1 range.
+        low, high = (0.0, 1.0) if metric != "tokens" else (min(everything), max(everything))
+        if high <= low:
+            high = low + 1.0
+        bins = [low + (high - low) * k / 20 for k in range(21)]
+        for name, values in per_system.items():
             if values:
-                ax.hist(values, bins=20, alpha=0.5, label=name)
+                ax.hist(values, bins=bins, alpha=0.5, label=name)
         ax.set_title(metric, fontsize=10)
         ax.tick_params(labelsize=8)
     fig.axes[0].legend(fontsize=7)
