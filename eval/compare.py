@@ -148,6 +148,9 @@ def render_table(comparison: Comparison) -> Any:
         style = "bold red" if d.regression else ("green" if d.improvement else "")
         table.add_row(d.system, d.metric, _fmt(d.before), _fmt(d.after), _fmt(d.delta, signed=True),
                       status, style=style)
+    missing = [f"only in a: {', '.join(comparison.only_in_a)}" if comparison.only_in_a else "",
+               f"only in b: {', '.join(comparison.only_in_b)}" if comparison.only_in_b else ""]
+    table.caption = "; ".join(m for m in missing if m) or None
     return table
 
 
