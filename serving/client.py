@@ -280,6 +280,7 @@ def run_summarize_command(args: argparse.Namespace) -> int:
     from filingsum.dataset.ingest import IngestError, discover_inputs
     from filingsum.errors import FilingsumError
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     try:
         files = discover_inputs(list(args.inputs))
     except IngestError as exc:

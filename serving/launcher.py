@@ -338,6 +338,7 @@ def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
 def serve_forever(args: argparse.Namespace) -> int:
     from filingsum.cli_common import load_run_config
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args)
     for key in ("backend", "host", "port"):
         if getattr(args, key, None) is not None:
