@@ -224,3 +224,14 @@ def test_full_finetuning_saves_a_plain_model(tmp_path):
     base = AutoModelForCausalLM.from_pretrained(resolve_model("tiny-random"))
     changed = [n for n, p in model.state_dict().items() if not torch.equal(p, base.state_dict()[n])]
     assert changed  # every weight was trainable; some moved
+
+
+def test_cli_reports_missing_data_as_one_line(tmp_path, capsys):
+    from filingsum.cli import main
+
+    config = write_config(tmp_path / "c.yaml", tmp_path / "no-data", tmp_path / "run", max_steps=1)
+    assert main(["train", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "train.jsonl" in err and "filingsum data" in err
+    assert main(["train", "--config", str(config), "--set", "train.methd=lora"]) == 2
+    assert "did you mean 'method'" in capsys.readouterr().err
