@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-source-tokens", type=int, default=None, help="context budget of the filing text")
     parser.add_argument("--max-tokens", type=int, default=512, help="summary token cap")
     parser.add_argument(
+        "--fit", choices=["aspects", "truncate", "chunk"], default="aspects",
+        help="a section over the budget: aspects (as in training: keep the aspect paragraphs), truncate, "
+        "or chunk (map-reduce: summarize chunks, then the chunk summaries)",
+    )
+    parser.add_argument(
         "--section", dest="sections", action="append", default=None,
         choices=["item_1", "item_1a", "item_7", "part_i_item_2", "whole"],
         help="section to summarize (repeatable; default item_1, which is the MD&A on a 10-Q)",

@@ -2,9 +2,11 @@
 
 A filing goes through the same ingestion, sectioning and cleaning as the dataset builder
 (``filingsum.dataset.sections.extract_filing_sections``), the same token budget (``ModelConfig.max_source_tokens``
-counted with the model's tokenizer) and the same prompt (``filingsum.prompt.build_messages``). A section over
-the budget is summarized map-reduce: each chunk (``filingsum.dataset.fit.chunk_text``) is summarized, then the
-joined chunk summaries are summarized with the same prompt (again chunked if they are still over budget).
+counted with the model's tokenizer), the same context fitting (``fit_strategy``, as ``data.fit_strategy``) and the
+same prompt (``filingsum.prompt.build_messages``). A section over the budget is fitted like the training inputs
+("aspects": the paragraphs carrying the five aspects), or with ``fit_strategy="chunk"`` summarized map-reduce:
+each chunk (``filingsum.dataset.fit.chunk_text``) is summarized, then the joined chunk summaries are
+summarized with the same prompt (again chunked if they are still over budget).
 
 Every input ends as a ``SummaryResult`` with a summary or an explicit error; nothing raises out of a batch.
 Retries with exponential backoff and per-request timeouts are the ``openai`` client's own.
@@ -83,6 +85,7 @@ class FilingSummarizer:
         sections: Iterable[str] = DEFAULT_SECTIONS,
         temperature: float = 0.0,
         progress: bool = True,
+        fit_strategy: str = "aspects",
     ):
         import openai
 
@@ -92,6 +95,11 @@ class FilingSummarizer:
         self.max_source_tokens = max_source_tokens or ModelConfig().max_source_tokens
         self.sections = list(sections)
         self.temperature = temperature
+        # How a section over the budget is handled, as in training (data.fit_strategy): "aspects" keeps the
+        # paragraphs that carry the five aspects, "truncate" the lead, "chunk" summarizes map-reduce.
+        if fit_strategy not in ("aspects", "truncate", "chunk"):
+            raise ValueError(f"fit_strategy must be aspects, truncate or chunk, not {fit_strategy!r}")
+        self.fit_strategy = fit_strategy
         self.concurrency = max(1, concurrency)
         self.progress = progress
         self._client = openai.OpenAI(
@@ -147,14 +155,17 @@ class FilingSummarizer:
         self, text: str, instruction: str | None = None, *, id: str = "text", source_path: str = "<text>"
     ) -> SummaryResult:
         """Summarize one cleaned text; map-reduce when it is over the budget. Never raises."""
-        from filingsum.dataset.fit import chunk_text
+        from filingsum.dataset.fit import chunk_text, fit_section
 
         started = time.perf_counter()
         n_chunks = 1
         try:
             if not text or not text.strip():
                 raise CompletionError("empty text: nothing to summarize")
-            chunks = chunk_text(text, self.count_tokens, self.max_source_tokens)
+            if self.fit_strategy == "chunk":
+                chunks = chunk_text(text, self.count_tokens, self.max_source_tokens)
+            else:
+                chunks = [fit_section(text, self.count_tokens, self.max_source_tokens, self.fit_strategy)[0].text]
             n_chunks = len(chunks)
             rounds = 0
             while len(chunks) > 1:
@@ -291,7 +302,7 @@ def run_summarize_command(args: argparse.Namespace) -> int:
         args.endpoint, args.model, api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout,
         max_retries=args.max_retries, concurrency=args.concurrency, max_tokens=args.max_tokens,
         tokenizer=args.tokenizer, max_source_tokens=args.max_source_tokens, progress=len(files) > 1,
-        sections=args.sections or DEFAULT_SECTIONS, temperature=args.temperature,
+        sections=args.sections or DEFAULT_SECTIONS, temperature=args.temperature, fit_strategy=args.fit,
     )
     order = {str(f): i for i, f in enumerate(files)}
     results = summarizer.summarize_paths([str(f) for f in files], instruction=args.instruction)

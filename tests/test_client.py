@@ -44,12 +44,26 @@ def test_summarize_file_sends_the_training_prompt(server, tiny_tokenizer):
 
 
 @pytest.mark.slow
+def test_long_filing_is_fitted_like_training_by_default(server, tiny_tokenizer):
+    from filingsum.dataset.fit import fit_section
+
+    (section,) = extract_filing_sections(SEED, ["item_1"])
+    budget = 512
+    fitted = fit_section(section.text, token_counter(tiny_tokenizer), budget, "aspects")[0].text
+    assert len(fitted) < len(section.text) / 2
+    (result,) = _client(server, max_source_tokens=budget).summarize_file(SEED)
+    assert result.error is None and result.chunks == 1
+    # one request with exactly the text the dataset builder would have put in a training example
+    assert result.prompt_tokens == len(prompt_ids(tiny_tokenizer, fitted, section.instruction))
+
+
+@pytest.mark.slow
 def test_long_filing_is_map_reduced(server, tiny_tokenizer):
     text = (SAMPLES / "fusion_10k_2016_item1_prompt.txt").read_text().split("\n\n", 1)[1]
     budget = 2048
     expected_chunks = len(chunk_text(text, token_counter(tiny_tokenizer), budget))
     assert expected_chunks > 1
-    result = _client(server, max_source_tokens=budget, concurrency=3).summarize_text(text, id="long")
+    result = _client(server, max_source_tokens=budget, concurrency=3, fit_strategy="chunk").summarize_text(text, id="long")
     assert result.error is None and result.summary
     assert result.chunks == expected_chunks
     assert result.prompt_tokens < budget + len(prompt_ids(tiny_tokenizer, ""))  # the reduce step fits too
