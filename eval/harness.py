@@ -137,8 +137,9 @@ def _score_all(
             rows[name][pred.id] = score_document(
                 pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
             )
-        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
-            # One pathological document must not sink a whole run: record it, keep scoring the rest.
+        except Exception as exc:  # noqa: BLE001
+            # One pathological document must not sink a whole run (nor lose the others' scores): record the
+            # error in its row and the report's counts, log it, keep scoring the rest.
             log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
             rows[name][pred.id] = {"error": f"{type(exc).__name__}: {exc}"}
     return {name: EvalResult(name, per_doc, *aggregate_metrics(per_doc)) for name, per_doc in rows.items()}

@@ -275,9 +275,10 @@ def repeated_ngram_rate(text: str, n: int = 4) -> float | None:
     return 1.0 - len(set(grams)) / len(grams)
 
 
-def has_loop(text: str, min_repeats: int = 3, max_span: int = 60) -> bool:
-    """Whether some span of 1..max_span words is repeated min_repeats or more times back to back."""
-    words = _words(text)
+def has_loop(text: str, min_repeats: int = 3, max_span: int = 60, max_words: int = 5_000) -> bool:
+    """Whether some span of 1..max_span words is repeated min_repeats or more times back to back (within
+    the first max_words words: a summary is ~400; a runaway generation loops early)."""
+    words = _words(text)[:max_words]
     for span in range(1, min(max_span, len(words) // min_repeats) + 1):
         run = 0
         for j in range(len(words) - span):
@@ -316,6 +317,11 @@ def novel_ngram_ratio(summary: str, source: str, n: int = 3) -> float | None:
 
 # --- one document ------------------------------------------------------------------------------------------
 
+# ~25k tokens, 50x the summary limit: beyond it a "summary" is a runaway generation, and sentence splitting
+# and LCS on megabytes would stall a run for one document.
+MAX_SCORED_CHARS = 100_000
+
+
 def score_document(
     prediction: str,
     source: str,
@@ -326,11 +332,17 @@ def score_document(
     limit: int = MAX_SUMMARY_TOKENS,
     nli_model: str | None = None,
 ) -> dict[str, MetricValue]:
-    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with."""
+    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with.
+
+    A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
+    """
     if n_tokens is None:
         if tokenizer is None:
             raise ValueError("score_document needs the model's tokenizer (or n_tokens) to count summary tokens")
         n_tokens = token_count(prediction, tokenizer)
+    prediction = prediction[:MAX_SCORED_CHARS]
+    if reference is not None:
+        reference = reference[:MAX_SCORED_CHARS]
     row: dict[str, MetricValue] = dict(rouge_scores(prediction, reference))
     row.update(
         tokens=n_tokens,

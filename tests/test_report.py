@@ -170,3 +170,28 @@ def test_baselines_and_run_eval_with_gates(tmp_path, gold_predictions, tiny_toke
                        gates={"tokens_max<=": 10})
     assert not failing.gates.passed
     assert "FAIL" in (tmp_path / "run2" / "report.md").read_text(encoding="utf-8")
+
+
+def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, samples, monkeypatch):
+    import eval.harness as harness
+
+    source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
+    runaway = "Crexendo sells cloud services to businesses. " * 12_000  # ~540 kB, a generation that never stopped
+    preds = [PredictionRecord(id="runaway", source=source, prediction=runaway),
+             PredictionRecord(id="fine", source=source, prediction="Crexendo had 53 employees in 2016."),
+             PredictionRecord(id="broken", source=source, prediction="Crexendo sells phones.")]
+    real_score = harness.score_document
+
+    def flaky(prediction, *args, **kwargs):
+        if prediction == "Crexendo sells phones.":
+            raise RuntimeError("metric blew up")
+        return real_score(prediction, *args, **kwargs)
+
+    monkeypatch.setattr(harness, "score_document", flaky)
+    result = score_predictions(preds, tiny_tokenizer)
+    assert result.per_document["runaway"]["loop"] is True
+    assert result.per_document["runaway"]["within_limit"] is False
+    assert result.per_document["runaway"]["tokens"] > 50_000  # counted on the whole text
+    assert result.per_document["fine"]["number_precision"] == 1.0
+    assert "metric blew up" in result.per_document["broken"]["error"]
+    assert result.counts["errors"] == 1 and result.counts["documents"] == 3
