@@ -137,6 +137,10 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.append("Means over documents where a metric is defined; (k/n) when only k of n documents had a value. "
                  "within_limit, is_prose, loop and empty are shares of documents.")
+    for name, result in report.systems.items():
+        if result.counts.get("errors"):
+            lines.append(f"**{name}: {result.counts['errors']} document(s) could not be scored** "
+                         "(see 'error' in report.json per_document).")
     lines.append("")
     lines.extend(_markdown_gates(report.gates))
     return "\n".join(lines) + "\n"

@@ -195,3 +195,6 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
     assert result.per_document["fine"]["number_precision"] == 1.0
     assert "metric blew up" in result.per_document["broken"]["error"]
     assert result.counts["errors"] == 1 and result.counts["documents"] == 3
+    from eval.report import Report, render_markdown
+
+    assert "1 document(s) could not be scored" in render_markdown(Report({"s": result}))
