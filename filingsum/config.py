@@ -29,15 +29,15 @@ class _Section(BaseModel):
 class ModelConfig(_Section):
     name: str = Field(DEFAULT_MODEL, description="embedded:..., tiny-random[-t5], a hub id or a local dir")
     max_source_tokens: int = Field(1536, ge=64, description="token budget of the filing text in the prompt")
-    max_summary_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16, le=4096)
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = "auto"
-    trust_remote_code: bool = False
+    max_summary_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16, le=4096, description="summary token cap (training labels, generation)")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="weights dtype when loading (auto: float32 on CPU)")
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field("auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa")
+    trust_remote_code: bool = Field(False, description="allow custom model code from the hub")
 
 
 class TeacherConfig(_Section):
     base_url: str = Field(description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
-    model: str
+    model: str = Field(description="model name the endpoint serves")
     api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the key")
     concurrency: int = Field(4, ge=1, le=256)
     max_retries: int = Field(4, ge=0)
@@ -67,21 +67,21 @@ class FilterConfig(_Section):
 
 class DataConfig(_Section):
     inputs: list[str] = Field(default_factory=lambda: ["data/samples"], description="files, dirs, globs, JSONL")
-    out_dir: str = "data/built/default"
+    out_dir: str = Field("data/built/default", description="where records, splits, hf/ and the card go")
     sections: list[Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]] = Field(
         default_factory=lambda: ["item_1", "part_i_item_2"]
     )
-    instruction: str = DEFAULT_INSTRUCTION
-    fit_strategy: Literal["aspects", "truncate", "chunk"] = "aspects"
+    instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
+    fit_strategy: Literal["aspects", "truncate", "chunk"] = Field("aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk")
     references: list[Literal["gold", "teacher", "extractive"]] = Field(
         default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
     )
     gold: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files or dirs")
-    teacher: TeacherConfig | None = None
+    teacher: TeacherConfig | None = Field(None, description="OpenAI-compatible teacher for references")
     split: SplitConfig = Field(default_factory=SplitConfig)
     filters: FilterConfig = Field(default_factory=FilterConfig)
-    dedup_threshold: float = Field(0.9, gt=0, le=1)
-    max_file_mb: float = Field(50.0, gt=0)
+    dedup_threshold: float = Field(0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates")
+    max_file_mb: float = Field(50.0, gt=0, description="larger input files are skipped with a reason")
 
 
 class LoraConfig(_Section):
@@ -92,9 +92,9 @@ class LoraConfig(_Section):
 
 
 class TrainConfig(_Section):
-    method: Literal["lora", "qlora", "full"] = "lora"
+    method: Literal["lora", "qlora", "full"] = Field("lora", description="qlora needs a GPU and bitsandbytes")
     lora: LoraConfig = Field(default_factory=LoraConfig)
-    output_dir: str = "runs/default"
+    output_dir: str = Field("runs/default", description="the run directory (docs/training.md)")
     epochs: float = Field(3.0, gt=0)
     max_steps: int = Field(-1, description="overrides epochs when > 0")
     learning_rate: float = Field(2e-4, gt=0)
@@ -158,12 +158,12 @@ class ServeConfig(_Section):
 
 
 class RunConfig(_Section):
-    run_name: str = "default"
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    data: DataConfig = Field(default_factory=DataConfig)
-    train: TrainConfig = Field(default_factory=TrainConfig)
-    eval: EvalConfig = Field(default_factory=EvalConfig)
-    serve: ServeConfig = Field(default_factory=ServeConfig)
+    run_name: str = Field("default", description="names the run; the served adapter name on vLLM")
+    model: ModelConfig = Field(default_factory=ModelConfig, description="base model and token budgets")
+    data: DataConfig = Field(default_factory=DataConfig, description="`filingsum data build`")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="`filingsum train`")
+    eval: EvalConfig = Field(default_factory=EvalConfig, description="`filingsum eval`")
+    serve: ServeConfig = Field(default_factory=ServeConfig, description="`filingsum serve`")
     source_path: str | None = Field(None, exclude=True, description="the YAML it was read from")
 
     @field_validator("run_name")

@@ -80,3 +80,14 @@ def test_cli_exits_2_before_heavy_work(tmp_path: Path, stage: str) -> None:
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("filingsum: config error:") and "train.lerning_rate" in lines[-1]
+
+
+def test_config_reference_doc_is_current() -> None:
+    from filingsum.config import config_reference_markdown
+
+    documented = (REPO / "docs" / "config.md").read_text()
+    assert documented.strip() == config_reference_markdown().strip(), (
+        "docs/config.md is stale; regenerate it (command at its top)"
+    )
+    for key in ("max_source_tokens", "fit_strategy", "gradient_accumulation_steps", "gates", "adapters"):
+        assert f"`{key}`" in documented
