@@ -55,7 +55,9 @@ def _check_merge(spec: str, tmp_path: Path, new_tokens: int) -> None:
     gen_merged, logits_merged = _greedy_and_logits(merged, ids, new_tokens)
     _, logits_base = _greedy_and_logits(base, ids, 1)
     assert gen_merged == gen_adapter
-    torch.testing.assert_close(logits_merged, logits_adapter, rtol=1e-4, atol=1e-4)
+    # W x + B(A x) vs (W + BA) x: same maths, different float summation order, accumulated over the layers
+    # (the 30-layer embedded model differs by ~1e-4 on logits of magnitude ~10; greedy tokens are identical).
+    torch.testing.assert_close(logits_merged, logits_adapter, rtol=1e-4, atol=5e-4)
     assert not torch.allclose(logits_base, logits_merged, atol=1e-3)  # the adapter was really folded in
 
 
