@@ -52,8 +52,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
 def test_demo_runs_every_stage_and_prints_its_paths(demo_run) -> None:
     proc, out, _ = demo_run
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    report_line = re.search(r"^report:\s+(\S+)", proc.stdout, re.M)
-    summary_line = re.search(r"^summary: (\S+)", proc.stdout, re.M)
+    closing = proc.stdout.strip().splitlines()[-2:]  # the demo ends with the report's and the summary's paths
+    report_line = re.match(r"report:\s+(\S+)", closing[0])
+    summary_line = re.match(r"summary: (\S+)", closing[1])
     assert report_line and summary_line, proc.stdout[-2000:]
     assert Path(report_line.group(1)) == out / "eval" / "report.md"
     summary = Path(summary_line.group(1)).read_text()
