@@ -12,32 +12,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.gates import parse_gates
+from eval.gates import GateSpecError, parse_gates
 from eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
-from filingsum.config import RunConfig
+from filingsum.config import ConfigError, RunConfig
+from filingsum.dataset.references import load_gold
 from filingsum.errors import FilingsumError
 from filingsum.io import read_jsonl
 from filingsum.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger(__name__)
-
-
-def load_gold(paths: Sequence[str]) -> dict[tuple[str, str | None], str]:
-    """Gold summaries keyed by (source file name, section); section None matches any section."""
-    gold: dict[tuple[str, str | None], str] = {}
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted(p.glob("*.jsonl")) if p.is_dir() else [p] if p.exists() else []
-    for file in files:
-        for row in read_jsonl(file):
-            if row.get("source_file") and row.get("summary"):
-                gold[(Path(row["source_file"]).name, row.get("section"))] = row["summary"]
-    return gold
-
-
-def gold_for(record: FilingRecord, gold: dict[tuple[str, str | None], str]) -> str | None:
-    name = Path(record.source_path).name
-    return gold.get((name, record.section)) or gold.get((name, None))
 
 
 def load_eval_records(config: RunConfig) -> list[FilingRecord]:
@@ -54,12 +37,14 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
             f"no {config.eval.split} records in {data_dir}; build the dataset first: "
             f"filingsum data build --config {config.source_path or 'CONFIG'}"
         )
-    gold = load_gold(config.eval.references)
+    gold, warnings = load_gold(config.eval.references)
+    for warning in warnings:
+        log.warning("eval.references: %s", warning)
     with_gold = []
     for record in records:
-        reference = gold_for(record, gold)
-        if reference:
-            record = record.model_copy(update={"reference": reference, "reference_origin": "gold"})
+        entry = gold.lookup(record.source_path, record.section)
+        if entry:
+            record = record.model_copy(update={"reference": entry.summary, "reference_origin": "gold"})
         with_gold.append(record)
     if config.eval.max_documents:
         with_gold = with_gold[: config.eval.max_documents]
@@ -134,7 +119,15 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
 
 
 def _gates(config: RunConfig, fail_under: Sequence[str]) -> list[str]:
-    return [str(g) for g in parse_gates(config.eval.gates)] + [str(g) for g in parse_gates(list(fail_under))]
+    """Gates from eval.gates and --fail-under; a bad one is a config error (exit 2) before any work."""
+    try:
+        configured = [str(g) for g in parse_gates(config.eval.gates)]
+    except GateSpecError as exc:
+        raise ConfigError(f"{config.source_path or '<config>'}: eval.gates: {exc}") from None
+    try:
+        return configured + [str(g) for g in parse_gates(list(fail_under))]
+    except GateSpecError as exc:
+        raise ConfigError(f"--fail-under: {exc}") from None
 
 
 def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
