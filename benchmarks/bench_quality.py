@@ -1,7 +1,8 @@
 """Quality target (issue 4): does a short CPU LoRA run make SmolLM2-135M summarize filings better?
 
-1. Training data: Item 1 / MD&A sections of the real EDGAR filings in ../shared/filings (read in place),
-   chunked into ~512-token windows (a few per filing), each with an extractive reference summary.
+1. Training data: Item 1 / MD&A sections of the real EDGAR filings in ../shared/filings (read in place):
+   each section fitted to the source budget by aspect paragraphs (as `data build` does) plus a few
+   contiguous windows, each with an aspect-guided extractive reference summary (~320 tokens of prose).
 2. Test set: the three seed filings (data/samples) with the hand-written gold references (data/gold).
 3. Zero-shot SmolLM2 vs the LoRA-tuned one: greedy, max_new_tokens 512 (repetition_penalty configurable),
    scored with eval.metrics: ROUGE-L vs gold, loops, number precision, within 512 tokens, prose.
@@ -35,7 +36,7 @@ def build_training_data(config, count_tokens, chunks_per_filing: int, reference_
     """train/validation JSONL of filing chunks with extractive references (reused when already built)."""
     from filingsum.dataset.build import content_hash, extract_file
     from filingsum.dataset.extractive import extractive_summary
-    from filingsum.dataset.fit import chunk_text
+    from filingsum.dataset.fit import chunk_text, fit_aspects
     from filingsum.schema import FilingRecord
 
     out = Path(config.data.out_dir)
@@ -52,11 +53,14 @@ def build_training_data(config, count_tokens, chunks_per_filing: int, reference_
         except Exception as exc:  # a filing without the wanted sections is skipped, not fatal
             log.warning("%s: skipped (%s)", path.name, exc)
             continue
-        chunks = [c for s in sections for c in chunk_text(s.text, count_tokens, config.model.max_source_tokens)]
-        picked = sorted(rng.sample(range(len(chunks)), min(chunks_per_filing, len(chunks))))
+        budget = config.model.max_source_tokens
+        # Per section: the aspect-fitted text (what `data build` and the client feed the model) plus a few
+        # contiguous windows, so the model sees more of each filing.
+        texts = [fit_aspects(s.text, count_tokens, budget).text for s in sections]
+        windows = [c for s in sections for c in chunk_text(s.text, count_tokens, budget)]
+        texts += [windows[i] for i in sorted(rng.sample(range(len(windows)), min(chunks_per_filing, len(windows))))]
         section = sections[0]
-        for i in picked:
-            text = chunks[i]
+        for i, text in enumerate(texts):
             reference = extractive_summary(text, count_tokens, reference_tokens)
             if len(reference) < 200:
                 continue
@@ -77,7 +81,7 @@ def build_training_data(config, count_tokens, chunks_per_filing: int, reference_
 def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
     """The seed filings' sections, fitted to the source budget, with their gold summaries."""
     from filingsum.dataset.build import extract_file
-    from filingsum.dataset.fit import fit_truncate
+    from filingsum.dataset.fit import fit_aspects
 
     rows = []
     for gold in read_jsonl(REPO / "data" / "gold" / "seeds.jsonl"):
@@ -86,7 +90,7 @@ def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
             text = extract_file(path, [gold["section"]], 50_000_000)[0].text
         except Exception:
             text = path.read_text(encoding="utf-8")
-        fitted = fit_truncate(text, count_tokens, max_source_tokens).text
+        fitted = fit_aspects(text, count_tokens, max_source_tokens).text  # as the summarize client does
         rows.append({"id": gold["source_file"], "text": fitted, "reference": gold["summary"]})
     return rows
 
@@ -127,7 +131,7 @@ def main() -> int:
     parser.add_argument("--config", default="configs/smollm2-quality-cpu.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--chunks-per-filing", type=int, default=3)
-    parser.add_argument("--reference-tokens", type=int, default=160)
+    parser.add_argument("--reference-tokens", type=int, default=320)
     parser.add_argument("--max-new-tokens", type=int, default=512)
     parser.add_argument("--repetition-penalty", type=float, default=1.1)
     args = parser.parse_args()

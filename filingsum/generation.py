@@ -73,6 +73,15 @@ class LocalSummarizer:
                 model_obj = model_obj.to("cuda")
         self.model = model_obj.eval()
 
+    @classmethod
+    def from_model(cls, model: "PreTrainedModel", tokenizer: "PreTrainedTokenizerBase") -> "LocalSummarizer":
+        """Wrap a model already in memory (e.g. the one being trained); its train/eval mode is the caller's."""
+        summarizer = cls.__new__(cls)
+        summarizer.seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
+        summarizer.tokenizer = tokenizer
+        summarizer.model = model
+        return summarizer
+
     def summarize(
         self, texts: list[str], instructions: list[str | None] | None = None, settings: GenerationSettings = GenerationSettings()
     ) -> list[Generated]:

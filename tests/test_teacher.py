@@ -151,3 +151,47 @@ def test_request_key_covers_messages_model_and_parameters():
     assert base == request_key(build_messages("a"), "x", 512, 0.0)
     assert len({base, request_key(build_messages("b"), "x", 512, 0.0), request_key(m, "y", 512, 0.0),
                 request_key(m, "x", 256, 0.0), request_key(m, "x", 512, 0.7)}) == 5
+
+
+@pytest.mark.slow
+def test_build_with_the_served_embedded_model_as_teacher(tmp_path):
+    """The whole teacher path of `data build` against the real embedded SmolLM2 behind `transformers serve`:
+    its answers become references (origin 'teacher'), and a rerun of the build asks nothing new."""
+    from filingsum.config import RunConfig
+    from filingsum.dataset.build import build_dataset
+    from filingsum.io import read_jsonl
+    from serving.launcher import ServerProcess, build_transformers_command, free_port
+
+    model_dir = resolve_model("embedded:smollm2-135m-instruct")
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    server = ServerProcess(
+        command=build_transformers_command(ServeConfig(host="127.0.0.1", port=port), model_dir),
+        host="127.0.0.1", port=port, model_names=[model_dir], backend="transformers", log_path=log_path,
+        startup_timeout_s=300,
+    )
+    config = RunConfig.model_validate({
+        "model": {"name": "embedded:smollm2-135m-instruct", "max_source_tokens": 256},
+        "data": {
+            "inputs": ["data/samples/crexendo_10k_2016_item1_prompt.txt", "data/samples/fusion_10k_2016_item1_prompt.txt"],
+            "out_dir": str(tmp_path / "built"), "references": ["teacher", "extractive"],
+            "teacher": {"base_url": f"http://127.0.0.1:{port}/v1", "model": model_dir, "max_tokens": 96,
+                        "concurrency": 2},
+            "filters": {"min_label_chars": 0, "drop_non_prose": False, "drop_unsupported_numbers": False},
+            "split": {"validation": 0.0, "test": 0.0},
+        },
+    })
+    with server:
+        first = build_dataset(config, progress=False)
+        posts = _chat_posts(log_path.read_text())
+        second = build_dataset(config, progress=False)
+        assert _chat_posts(log_path.read_text()) == posts  # cached: the rerun asked nothing
+    assert first.teacher_requests == 2 and second.teacher_requests == 0
+    records = list(read_jsonl(tmp_path / "built" / "records.jsonl"))
+    answered = [r for r in records if r["reference_origin"] == "teacher"]
+    # every teacher answer is either a reference or a recorded drop (a 96-token answer may be cut short)
+    truncated = [d for d in first.drops if "finish_reason=length" in d.reason]
+    assert len(answered) + len(truncated) == 2, (records, first.drops)
+    assert all(len(r["reference"].split()) > 5 for r in answered)
+    cached = list((tmp_path / "built").rglob("teacher_cache/**/*.json"))
+    assert len(cached) == 2

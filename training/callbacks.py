@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
-from filingsum.prompt import prompt_ids
 from filingsum.schema import FilingRecord
 
 if TYPE_CHECKING:
@@ -46,30 +45,22 @@ def generate_summaries(
     tokenizer: "PreTrainedTokenizerBase",
     records: list[FilingRecord],
     *,
-    seq2seq: bool,
     max_new_tokens: int,
 ) -> list[str]:
-    """Greedy summaries, one filing at a time (no padding effects; a handful of filings only)."""
-    import torch
+    """Greedy summaries with the model being trained, through the same generation path as `filingsum eval`,
+    one filing at a time (a handful of filings; no padding effects); the model's train mode is restored."""
+    from filingsum.generation import GenerationSettings, LocalSummarizer
 
-    predictions = []
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
     try:
-        for record in records:
-            ids = prompt_ids(tokenizer, record.text, record.instruction, seq2seq=seq2seq)
-            input_ids = torch.tensor([ids], device=device)
-            with torch.no_grad():
-                out = model.generate(
-                    input_ids=input_ids, attention_mask=torch.ones_like(input_ids), do_sample=False,
-                    max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id, use_cache=True,
-                )
-            new_tokens = out[0] if seq2seq else out[0, input_ids.shape[1]:]
-            predictions.append(tokenizer.decode(new_tokens, skip_special_tokens=True).strip())
+        outputs = LocalSummarizer.from_model(model, tokenizer).summarize(
+            [r.text for r in records], [r.instruction for r in records],
+            GenerationSettings(max_new_tokens=max_new_tokens, batch_size=1),
+        )
     finally:
         model.train(was_training)
-    return predictions
+    return [o.text for o in outputs]
 
 
 class GenerationEvalCallback(TrainerCallback):
@@ -80,13 +71,11 @@ class GenerationEvalCallback(TrainerCallback):
         records: list[FilingRecord],
         tokenizer: "PreTrainedTokenizerBase",
         *,
-        seq2seq: bool,
         max_new_tokens: int,
         limit: int,
     ) -> None:
         self.records = records
         self.tokenizer = tokenizer
-        self.seq2seq = seq2seq
         self.max_new_tokens = max_new_tokens
         self.limit = limit
         self.trainer: "Trainer | None" = None
@@ -98,8 +87,7 @@ class GenerationEvalCallback(TrainerCallback):
             return control
         try:
             self.last_predictions = generate_summaries(
-                self.trainer.model, self.tokenizer, self.records, seq2seq=self.seq2seq,
-                max_new_tokens=self.max_new_tokens,
+                self.trainer.model, self.tokenizer, self.records, max_new_tokens=self.max_new_tokens,
             )
             self.last_metrics = score_summaries(self.last_predictions, self.records, self.tokenizer, self.limit)
         except Exception as exc:  # scoring must never kill a training run

@@ -324,7 +324,7 @@ def train(config: RunConfig) -> TrainResult:
     gen_callback = None
     if t.generation_eval_samples and val_records:
         gen_callback = GenerationEvalCallback(
-            val_records[: t.generation_eval_samples], tokenizer, seq2seq=seq2seq,
+            val_records[: t.generation_eval_samples], tokenizer,
             max_new_tokens=t.generation_max_new_tokens, limit=config.model.max_summary_tokens,
         )
         callbacks.append(gen_callback)
