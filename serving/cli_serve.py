@@ -15,9 +15,9 @@ On a CUDA machine with vLLM installed it runs `vllm serve` with the LoRA adapter
 (--enable-lora); otherwise `transformers serve` on CPU, with an adapter merged into its base first.
 
 examples:
-  filingsum serve --config configs/default.yaml
-  filingsum serve --config configs/default.yaml --adapter filingsum=runs/default/adapter
-  filingsum serve --config configs/default.yaml --merged runs/default/merged --port 8001
+  filingsum serve --config configs/smollm2-cpu.yaml
+  filingsum serve --config configs/smollm2-cpu.yaml --adapter filingsum=runs/smollm2-cpu/adapter
+  filingsum serve --config configs/smollm2-cpu.yaml --merged runs/smollm2-cpu/merged --port 8001
 """
 
 
