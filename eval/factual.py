@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from eval.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, check_numbers
+from eval.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, SupportCheck, check_numbers
 
 Span = tuple[int, int, str]
 
@@ -147,17 +147,8 @@ def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
 
 
 @dataclass
-class EntityCheck:
-    supported: list[EntityMention]
-    unsupported: list[EntityMention]
-
-    @property
-    def total(self) -> int:
-        return len(self.supported) + len(self.unsupported)
-
-    @property
-    def precision(self) -> float | None:
-        return len(self.supported) / self.total if self.total else None
+class EntityCheck(SupportCheck[EntityMention]):
+    """A summary's names and capitalised terms split into those the source supports and those it does not."""
 
 
 def check_entities(summary: str, source: str) -> EntityCheck:

@@ -16,7 +16,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 NumberKind = Literal["number", "percent", "year", "date"]
 
@@ -314,12 +314,15 @@ def is_supported(
     return _near(pool, value, tolerance)
 
 
-@dataclass
-class NumberCheck:
-    """A summary's figures split into those the source supports and those it does not."""
+Mention = TypeVar("Mention")
 
-    supported: list[NumberMention]
-    unsupported: list[NumberMention]
+
+@dataclass
+class SupportCheck(Generic[Mention]):
+    """A summary's mentions (figures, names) split into those the source supports and those it does not."""
+
+    supported: list[Mention]
+    unsupported: list[Mention]
 
     @property
     def total(self) -> int:
@@ -327,7 +330,13 @@ class NumberCheck:
 
     @property
     def precision(self) -> float | None:
+        """Share supported; None when the summary has no such mentions (undefined, not 0)."""
         return len(self.supported) / self.total if self.total else None
+
+
+@dataclass
+class NumberCheck(SupportCheck[NumberMention]):
+    """A summary's figures split into those the source supports and those it does not."""
 
 
 def check_numbers(
