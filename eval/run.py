@@ -102,11 +102,11 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
             systems[name] = _local_system(config, name, None)
         elif name == "tuned":
             adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.generation import adapter_dir_of
+            from filingsum.models import AdapterError, find_adapter_dir
 
             try:
-                adapter_dir_of(adapter)
-            except FileNotFoundError as exc:
+                find_adapter_dir(adapter)
+            except AdapterError as exc:
                 raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
             systems[name] = _local_system(config, name, adapter)
         elif name == "endpoint" or name.startswith("endpoint:"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filingsum.models import is_seq2seq, load_model, load_tokenizer
+from filingsum.models import find_adapter_dir, is_seq2seq, load_model, load_tokenizer
 from filingsum.prompt import MAX_SUMMARY_TOKENS, render_prompt
 
 if TYPE_CHECKING:
@@ -35,15 +35,6 @@ class Generated:
     prompt_tokens: int
     completion_tokens: int
     hit_token_limit: bool
-
-
-def adapter_dir_of(path: str | Path) -> Path:
-    """An adapter dir, or a training run dir holding one under adapter/."""
-    path = Path(path)
-    for candidate in (path, path / "adapter"):
-        if (candidate / "adapter_config.json").exists():
-            return candidate
-    raise FileNotFoundError(f"{path} holds no peft adapter (adapter_config.json)")
 
 
 class LocalSummarizer:
@@ -68,7 +59,7 @@ class LocalSummarizer:
             if adapter is not None:
                 from peft import PeftModel
 
-                model_obj = PeftModel.from_pretrained(model_obj, str(adapter_dir_of(adapter)))
+                model_obj = PeftModel.from_pretrained(model_obj, str(find_adapter_dir(adapter)))
             if torch.cuda.is_available():
                 model_obj = model_obj.to("cuda")
         self.model = model_obj.eval()

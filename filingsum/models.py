@@ -42,6 +42,22 @@ class ModelResolutionError(FilingsumError):
     """A model spec that names nothing usable; the message says what was tried."""
 
 
+class AdapterError(FilingsumError):
+    """An adapter dir that cannot be used: missing, unreadable, or without a usable base model."""
+
+
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def find_adapter_dir(path: str | os.PathLike[str]) -> Path:
+    """The dir holding a peft adapter_config.json: the path itself, or a training run dir's ``adapter/``."""
+    path = Path(path).expanduser()
+    for candidate in (path, path / "adapter"):
+        if (candidate / ADAPTER_CONFIG).is_file():
+            return candidate.resolve()
+    raise AdapterError(f"{path}: no {ADAPTER_CONFIG} (expected a peft adapter dir or a run dir with adapter/)")
+
+
 @dataclass(frozen=True)
 class EmbeddedModel:
     package: str

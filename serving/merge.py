@@ -13,25 +13,9 @@ import json
 import logging
 from pathlib import Path
 
-from filingsum.errors import FilingsumError
+from filingsum.models import ADAPTER_CONFIG, AdapterError, find_adapter_dir
 
 log = logging.getLogger(__name__)
-
-ADAPTER_CONFIG = "adapter_config.json"
-
-
-class AdapterError(FilingsumError):
-    """An adapter dir that cannot be served: missing, unreadable, or without a usable base model."""
-
-
-def find_adapter_dir(path: str | Path) -> Path:
-    """The dir holding adapter_config.json: the path itself, or a training run dir's ``adapter/``."""
-    path = Path(path).expanduser()
-    for candidate in (path, path / "adapter"):
-        if (candidate / ADAPTER_CONFIG).is_file():
-            return candidate.resolve()
-    raise AdapterError(f"{path}: no {ADAPTER_CONFIG} (expected a peft adapter dir or a run dir with adapter/)")
-
 
 def read_adapter_config(adapter_dir: str | Path) -> dict:
     path = find_adapter_dir(adapter_dir) / ADAPTER_CONFIG
