@@ -155,3 +155,17 @@ def load_shared(name: str):
     from filingsum.dataset.ingest import load_documents
 
     return load_documents(SHARED_FILINGS / name)[0]
+
+
+# A faithful summary written by hand from the Crexendo 10-K seed (every figure and name is in it);
+# the factual-precision tests plant errors into it, the metric tests score it.
+CREXENDO_FAITHFUL_SUMMARY = (
+    "Crexendo is a CLEC cloud services company that sells cloud telecommunications services, broadband "
+    "Internet services and website hosting to businesses of any size at affordable monthly rates. Revenue is "
+    "recurring: cloud telecommunications contracts typically run thirty-six to sixty months, and Crexendo also "
+    "earns product revenue and equipment financing revenue from selling and leasing equipment. In 2016 the "
+    "Cloud Telecommunications Services segment brought in $7.8 million of the $9.1 million consolidated "
+    "revenue, and the Web Services segment $1.4 million. The company invested $826,000 in research and "
+    "development in 2016. As of December 31, 2016 it had 53 employees, including 15 sales representatives. "
+    "Its stock trades on the OTCQX Marketplace under the symbol CXDO."
+)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
 from eval.factual import (
     NLIModelError,
     check_entities,
@@ -20,16 +21,7 @@ from eval.numbers import check_numbers, extract_numbers, parse_number, words_to_
 # Written by hand from data/samples/crexendo_10k_2016_item1_prompt.txt: segment table "(in thousands)"
 # $7,757 / $1,362 / $9,119 for 2016, R&D "$826,000 ... December 31, 2016", 53 employees incl. 15 sales
 # representatives, "thirty-six to sixty month term", OTCQX Marketplace, ticker "CXDO".
-FAITHFUL = (
-    "Crexendo is a CLEC cloud services company that sells cloud telecommunications services, broadband "
-    "Internet services and website hosting to businesses of any size at affordable monthly rates. Revenue is "
-    "recurring: cloud telecommunications contracts typically run thirty-six to sixty months, and Crexendo also "
-    "earns product revenue and equipment financing revenue from selling and leasing equipment. In 2016 the "
-    "Cloud Telecommunications Services segment brought in $7.8 million of the $9.1 million consolidated "
-    "revenue, and the Web Services segment $1.4 million. The company invested $826,000 in research and "
-    "development in 2016. As of December 31, 2016 it had 53 employees, including 15 sales representatives. "
-    "Its stock trades on the OTCQX Marketplace under the symbol CXDO."
-)
+FAITHFUL = CREXENDO_FAITHFUL_SUMMARY
 PLANTED = (
     FAITHFUL.replace("$826,000 in research", "$1.1 billion in research")
     .replace("and website hosting", "and the CrexCloud Quantum Router")

@@ -7,6 +7,7 @@ import random
 import pytest
 from rouge_score import rouge_scorer
 
+from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
 from eval.metrics import (
     ROUGE_TYPES,
     aspect_coverage,
@@ -25,16 +26,7 @@ from eval.metrics import (
     within_limit,
 )
 
-FAITHFUL = (
-    "Crexendo is a CLEC cloud services company that sells cloud telecommunications services, broadband "
-    "Internet services and website hosting to businesses of any size at affordable monthly rates. Revenue is "
-    "recurring: cloud telecommunications contracts typically run thirty-six to sixty months, and Crexendo also "
-    "earns product revenue and equipment financing revenue from selling and leasing equipment. In 2016 the "
-    "Cloud Telecommunications Services segment brought in $7.8 million of the $9.1 million consolidated "
-    "revenue, and the Web Services segment $1.4 million. The company invested $826,000 in research and "
-    "development in 2016. As of December 31, 2016 it had 53 employees, including 15 sales representatives. "
-    "Its stock trades on the OTCQX Marketplace under the symbol CXDO."
-)
+FAITHFUL = CREXENDO_FAITHFUL_SUMMARY
 
 
 @pytest.fixture(scope="module")
