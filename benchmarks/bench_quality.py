@@ -96,23 +96,19 @@ def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
 
 
 def summarize(model, tokenizer, rows, max_new_tokens: int, repetition_penalty: float) -> tuple[list[str], float]:
-    import torch
-
-    from filingsum.prompt import prompt_ids
+    """Greedy summaries through filingsum's own generation path (as `filingsum eval` generates)."""
+    from filingsum.generation import GenerationSettings, LocalSummarizer
 
     model.eval()
-    outputs, new_tokens, start = [], 0, time.time()
-    for row in rows:
-        ids = torch.tensor([prompt_ids(tokenizer, row["text"])])
-        with torch.no_grad():
-            out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                 max_new_tokens=max_new_tokens, repetition_penalty=repetition_penalty,
-                                 pad_token_id=tokenizer.pad_token_id)
-        gen = out[0, ids.shape[1]:]
-        new_tokens += len(gen)
-        outputs.append(tokenizer.decode(gen, skip_special_tokens=True).strip())
-        log.info("%s: %d tokens", row["id"], len(gen))
-    return outputs, new_tokens / max(time.time() - start, 1e-9)
+    start = time.time()
+    outputs = LocalSummarizer.from_model(model, tokenizer).summarize(
+        [row["text"] for row in rows],
+        settings=GenerationSettings(max_new_tokens=max_new_tokens, repetition_penalty=repetition_penalty, batch_size=1),
+    )
+    for row, out in zip(rows, outputs):
+        log.info("%s: %d tokens", row["id"], out.completion_tokens)
+    new_tokens = sum(o.completion_tokens for o in outputs)
+    return [o.text for o in outputs], new_tokens / max(time.time() - start, 1e-9)
 
 
 def score(predictions, rows, tokenizer) -> dict[str, float]:
