@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from filingsum.dataset.sections import extract_filing_sections  # noqa: E402
+from filingsum.filings.sections import extract_filing_sections  # noqa: E402
 
 SEEDS = {
     "crexendo_10k_2016_item1_prompt.txt": "Crexendo",

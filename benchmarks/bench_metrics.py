@@ -27,13 +27,13 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.harness import score_systems  # noqa: E402
-from eval.metrics import split_sentences  # noqa: E402
-from filingsum.schema import PredictionRecord  # noqa: E402
+from filingsum.eval.harness import score_systems  # noqa: E402
+from filingsum.quality.metrics import split_sentences  # noqa: E402
+from filingsum.core.schema import PredictionRecord  # noqa: E402
 
 
 def load_tokenizer():
-    from filingsum.models import load_tokenizer as load
+    from filingsum.core.models import load_tokenizer as load
 
     for spec in ("embedded:smollm2-135m-instruct", "tiny-random"):
         try:

@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from filingsum.config import load_config  # noqa: E402
-from filingsum.io import atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl  # noqa: E402
+from filingsum.core.config import load_config  # noqa: E402
+from filingsum.core.io import atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl  # noqa: E402
 
 log = logging.getLogger("bench_quality")
 METRIC_KEYS = ("rougeL", "loop", "number_precision", "within_limit", "is_prose", "tokens", "aspect_coverage")
@@ -35,9 +35,9 @@ METRIC_KEYS = ("rougeL", "loop", "number_precision", "within_limit", "is_prose",
 def build_training_data(config, count_tokens, chunks_per_filing: int, reference_tokens: int) -> dict[str, int]:
     """train/validation JSONL of filing chunks with extractive references (reused when already built)."""
     from filingsum.dataset.build import content_hash, extract_file
-    from filingsum.dataset.extractive import extractive_summary
-    from filingsum.dataset.fit import chunk_text, fit_aspects
-    from filingsum.schema import FilingRecord
+    from filingsum.filings.extractive import extractive_summary
+    from filingsum.filings.fit import chunk_text, fit_aspects
+    from filingsum.core.schema import FilingRecord
 
     out = Path(config.data.out_dir)
     if (out / "train.jsonl").is_file():
@@ -81,7 +81,7 @@ def build_training_data(config, count_tokens, chunks_per_filing: int, reference_
 def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
     """The seed filings' sections, fitted to the source budget, with their gold summaries."""
     from filingsum.dataset.build import extract_file
-    from filingsum.dataset.fit import fit_aspects
+    from filingsum.filings.fit import fit_aspects
 
     rows = []
     for gold in read_jsonl(REPO / "data" / "gold" / "seeds.jsonl"):
@@ -97,7 +97,7 @@ def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
 
 def summarize(model, tokenizer, rows, max_new_tokens: int, repetition_penalty: float) -> tuple[list[str], float]:
     """Greedy summaries through filingsum's own generation path (as `filingsum eval` generates)."""
-    from filingsum.generation import GenerationSettings, LocalSummarizer
+    from filingsum.inference.local import GenerationSettings, LocalSummarizer
 
     model.eval()
     start = time.time()
@@ -112,7 +112,7 @@ def summarize(model, tokenizer, rows, max_new_tokens: int, repetition_penalty: f
 
 
 def score(predictions, rows, tokenizer) -> dict[str, float]:
-    from eval.metrics import score_document
+    from filingsum.quality.metrics import score_document
 
     docs = [score_document(p, r["text"], r["reference"], tokenizer=tokenizer) for p, r in zip(predictions, rows)]
     means = {}
@@ -135,8 +135,8 @@ def main() -> int:
 
     import torch
 
-    from filingsum.models import load_model, load_tokenizer
-    from training.trainer import train
+    from filingsum.core.models import load_model, load_tokenizer
+    from filingsum.training.trainer import train
 
     torch.manual_seed(0)
     config = load_config(args.config, args.overrides)

@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from filingsum.config import RunConfig  # noqa: E402
-from serving.launcher import free_port, launch, vllm_unavailable_reason  # noqa: E402
-from serving.loadtest import format_report, percentile, run_load_test  # noqa: E402
+from filingsum.core.config import RunConfig  # noqa: E402
+from filingsum.serving.launcher import free_port, launch, vllm_unavailable_reason  # noqa: E402
+from filingsum.serving.loadtest import format_report, percentile, run_load_test  # noqa: E402
 
 SEEDS = sorted((REPO / "data" / "samples").glob("*.txt"))
 SHARED = REPO.parent / "shared" / "filings"
@@ -34,7 +34,7 @@ SHARED = REPO.parent / "shared" / "filings"
 
 def filing_texts(tokenizer, tokens: int, count: int) -> list[str]:
     """`count` distinct filing excerpts of about `tokens` tokens each (seed files, then shared filings)."""
-    from filingsum.dataset.sections import extract_filing_sections
+    from filingsum.filings.sections import extract_filing_sections
 
     sources = [s.text for f in SEEDS for s in extract_filing_sections(f, ["item_1"])]
     ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in sources]
@@ -49,8 +49,8 @@ def filing_texts(tokenizer, tokens: int, count: int) -> list[str]:
 def hf_generate(model_spec: str, tokenizer, texts: list[str], max_new_tokens: int, batch: int) -> dict:
     import torch
 
-    from filingsum.models import load_model
-    from filingsum.prompt import render_prompt
+    from filingsum.core.models import load_model
+    from filingsum.core.prompt import render_prompt
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = load_model(model_spec, dtype=torch.bfloat16 if device == "cuda" else torch.float32).to(device).eval()
@@ -94,7 +94,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
 
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     reason = "forced by --cpu" if args.cpu else vllm_unavailable_reason()
     gpu = reason is None
@@ -112,7 +112,7 @@ def main() -> int:
     serve = {"port": free_port(), "max_tokens": max_tokens, "startup_timeout_s": 900}
 
     if gpu:
-        from serving.merge import merged_model_dir
+        from filingsum.inference.adapters import merged_model_dir
 
         adapter = Path(args.adapter) if args.adapter else _fresh_adapter(model, workdir / "adapter")
         config = RunConfig.model_validate({"model": {"name": model}, "train": {"output_dir": str(workdir)},
@@ -148,7 +148,7 @@ def main() -> int:
 def _fresh_adapter(model: str, out: Path) -> Path:
     from peft import LoraConfig, get_peft_model
 
-    from filingsum.models import load_model
+    from filingsum.core.models import load_model
 
     peft_model = get_peft_model(load_model(model), LoraConfig(r=16, lora_alpha=32, target_modules="all-linear"))
     peft_model.save_pretrained(out)

@@ -29,7 +29,7 @@ PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0, "A
 
 
 def model_dir(name: str, work: Path) -> str:
-    from filingsum.models import resolve_model
+    from filingsum.core.models import resolve_model
 
     if name == "smollm2":
         return resolve_model("embedded:smollm2-135m-instruct")
@@ -37,7 +37,7 @@ def model_dir(name: str, work: Path) -> str:
         import torch
         from transformers import AutoModelForCausalLM, Qwen2Config
 
-        from filingsum.models import load_tokenizer
+        from filingsum.core.models import load_tokenizer
 
         out = work / "qwen2.5-1.5b-shape"
         if not (out / "config.json").exists():
@@ -53,8 +53,8 @@ def model_dir(name: str, work: Path) -> str:
 
 def write_data(data_dir: Path, tokenizer, seq_len: int, n: int) -> None:
     """n records: windows of the sample filings sized so prompt + summary is about seq_len tokens."""
-    from filingsum.io import atomic_write_jsonl
-    from filingsum.schema import FilingRecord
+    from filingsum.core.io import atomic_write_jsonl
+    from filingsum.core.schema import FilingRecord
 
     text = " ".join((REPO / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt").read_text().split())
     words = text.split()
@@ -85,8 +85,8 @@ def peak_flops() -> float | None:
 
 
 def run_filingsum(model: str, data_dir: Path, out: Path, steps: int, batch: int) -> dict:
-    from filingsum.config import parse_config
-    from training.trainer import train
+    from filingsum.core.config import parse_config
+    from filingsum.training.trainer import train
 
     config = parse_config({
         "model": {"name": model}, "data": {"out_dir": str(data_dir)},
@@ -104,8 +104,8 @@ def run_plain(model: str, data_dir: Path, out: Path, steps: int, batch: int) -> 
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
-    from filingsum.models import load_tokenizer
-    from training.data import load_records, tokenize_records
+    from filingsum.core.models import load_tokenizer
+    from filingsum.training.data import load_records, tokenize_records
 
     tok = load_tokenizer(model)
     ds = tokenize_records(load_records(data_dir / "train.jsonl"), tok, seq2seq=False)
@@ -133,7 +133,7 @@ def main() -> int:
 
     import torch
 
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     peak = peak_flops()
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"

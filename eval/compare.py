@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import METRICS
-from eval.report import TABLE_METRICS, load_report_json
+from filingsum.quality.metrics import METRICS
+from filingsum.eval.report import TABLE_METRICS, load_report_json
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from eval.gates import GateSpecError, evaluate_gates, parse_gates
-from eval.metrics import token_count, token_counts, score_document
-from eval.report import EvalResult, Report, aggregate_metrics, write_report
-from filingsum.errors import FilingsumError
-from filingsum.prompt import MAX_SUMMARY_TOKENS
-from filingsum.schema import FilingRecord, PredictionRecord
+from filingsum.eval.gates import GateSpecError, evaluate_gates, parse_gates
+from filingsum.quality.metrics import token_count, token_counts, score_document
+from filingsum.eval.report import EvalResult, Report, aggregate_metrics, write_report
+from filingsum.core.errors import FilingsumError
+from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def baseline_predictions(
     """Lead-k (first k sentences) or the aspect-ranked extractive summary of each filing."""
     if kind not in BASELINES:
         raise ValueError(f"unknown baseline {kind!r}; choose one of {', '.join(BASELINES)}")
-    from filingsum.dataset.extractive import extractive_summary, lead_summary
+    from filingsum.filings.extractive import extractive_summary, lead_summary
 
     out = []
     for record in records:
@@ -223,7 +223,7 @@ def run_eval(
 
 
 def _load_tokenizer(spec: str) -> Any:
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     return load_tokenizer(spec)
 

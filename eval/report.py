@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eval.factual import unsupported_entities, unsupported_numbers
-from eval.gates import GateOutcome
-from eval.metrics import METRICS, MetricValue
-from filingsum.io import atomic_write_json, atomic_write_text
-from filingsum.schema import PredictionRecord
+from filingsum.quality.factual import unsupported_entities, unsupported_numbers
+from filingsum.eval.gates import GateOutcome
+from filingsum.quality.metrics import METRICS, MetricValue
+from filingsum.core.io import atomic_write_json, atomic_write_text
+from filingsum.core.schema import PredictionRecord
 
 SCHEMA_VERSION = 1
 TABLE_METRICS = (

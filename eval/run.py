@@ -12,13 +12,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.gates import GateSpecError, parse_gates
-from eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
-from filingsum.config import ConfigError, RunConfig
+from filingsum.eval.gates import GateSpecError, parse_gates
+from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
+from filingsum.core.config import ConfigError, RunConfig
 from filingsum.dataset.references import load_gold
-from filingsum.errors import FilingsumError
-from filingsum.io import read_jsonl
-from filingsum.schema import FilingRecord, PredictionRecord
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import read_jsonl
+from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
 
 def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSpec:
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.generation import GenerationSettings, LocalSummarizer
+        from filingsum.inference.local import GenerationSettings, LocalSummarizer
 
         log.info("generating %d summaries with %s", len(records), name)
         summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
@@ -76,7 +76,7 @@ def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from serving.client import FilingSummarizer
+        from filingsum.inference.endpoint import FilingSummarizer
 
         summarizer = FilingSummarizer(
             config.eval.endpoint, config.eval.endpoint_model or name.partition(":")[2] or config.model.name,
@@ -102,7 +102,7 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
             systems[name] = _local_system(config, name, None)
         elif name == "tuned":
             adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.models import AdapterError, find_adapter_dir
+            from filingsum.core.models import AdapterError, find_adapter_dir
 
             try:
                 find_adapter_dir(adapter)
@@ -141,7 +141,7 @@ def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
 
 
 def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = ()) -> int:
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
     records = load_eval_records(config)
@@ -160,7 +160,7 @@ def evaluate_predictions_file(
     config: RunConfig, path: str, *, out_dir: str | None, tokenizer_spec: str | None, system: str | None,
     fail_under: Sequence[str],
 ) -> int:
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     if not out_dir:
         raise EvalInputError("--predictions needs --out DIR for the report")
@@ -180,7 +180,7 @@ def evaluate_predictions_file(
 def compare_command(old: str, new: str, tolerance: float) -> int:
     from rich.console import Console
 
-    from eval.compare import compare_reports, render_table
+    from filingsum.eval.compare import compare_reports, render_table
 
     comparison = compare_reports(old, new, tolerance)
     Console().print(render_table(comparison))

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from filingsum.config import RunConfig, ServeConfig
-from filingsum.errors import FilingsumError
-from serving.merge import adapter_rank, find_adapter_dir, merged_model_dir
+from filingsum.core.config import RunConfig, ServeConfig
+from filingsum.core.errors import FilingsumError
+from filingsum.inference.adapters import adapter_rank, find_adapter_dir, merged_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def prepare_server(
     log_path: str | Path | None = None,
 ) -> ServerProcess:
     """The server for a run config, not started yet (merging an adapter first on the transformers path)."""
-    from filingsum.models import resolve_model
+    from filingsum.core.models import resolve_model
 
     serve = config.serve
     backend = backend or choose_backend(serve)
@@ -336,7 +336,7 @@ def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
 
 
 def serve_forever(args: argparse.Namespace) -> int:
-    from filingsum.cli_common import load_run_config
+    from filingsum.cli.common import load_run_config
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args)

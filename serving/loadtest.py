@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from filingsum.prompt import build_messages
+from filingsum.core.prompt import build_messages
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 Outcome = Literal["ok", "error", "timeout", "not_sent"]
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(format_report(report))
     if args.json_out:
-        from filingsum.io import atomic_write_json
+        from filingsum.core.io import atomic_write_json
 
         atomic_write_json(args.json_out, report.summary())
     return 0 if report.balanced else 1

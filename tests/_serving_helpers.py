@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from filingsum.config import RunConfig
-from filingsum.models import resolve_model
-from serving.launcher import ServerProcess, free_port, prepare_server
+from filingsum.core.config import RunConfig
+from filingsum.core.models import resolve_model
+from filingsum.serving.launcher import ServerProcess, free_port, prepare_server
 
 
 def sampling_tiny_model(out: Path) -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from filingsum.io import atomic_write_jsonl
-from filingsum.schema import FilingRecord
+from filingsum.core.io import atomic_write_jsonl
+from filingsum.core.schema import FilingRecord
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

@@ -39,7 +39,7 @@ def shared_filings() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer():
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     return load_tokenizer("tiny-random")
 

@@ -152,7 +152,7 @@ See page F-1.
 @lru_cache(maxsize=4)
 def load_shared(name: str):
     """A real EDGAR filing loaded once per test session (parsing takes about a second)."""
-    from filingsum.dataset.ingest import load_documents
+    from filingsum.filings.ingest import load_documents
 
     return load_documents(SHARED_FILINGS / name)[0]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.config import parse_config
+from filingsum.core.config import parse_config
 from filingsum.dataset import build as build_module
 from filingsum.dataset.build import build_dataset
 from filingsum.dataset.split import company_key
-from filingsum.io import read_jsonl
+from filingsum.core.io import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -165,7 +165,7 @@ def test_build_resumes_from_the_journal(tmp_path, monkeypatch):
 
 
 def test_unreachable_teacher_falls_back_to_extractive(tmp_path):
-    from serving.launcher import free_port
+    from filingsum.serving.launcher import free_port
 
     teacher = {"base_url": f"http://127.0.0.1:{free_port()}/v1", "model": "m", "max_retries": 0, "timeout_s": 5}
     config = _config(tmp_path / "out", references=["teacher", "extractive"], teacher=teacher)
@@ -178,9 +178,9 @@ def test_unreachable_teacher_falls_back_to_extractive(tmp_path):
 
 
 def test_teacher_build_against_a_real_server_never_asks_twice(tmp_path):
-    from filingsum.config import ServeConfig
-    from filingsum.models import resolve_model
-    from serving.launcher import ServerProcess, build_transformers_command, free_port
+    from filingsum.core.config import ServeConfig
+    from filingsum.core.models import resolve_model
+    from filingsum.serving.launcher import ServerProcess, build_transformers_command, free_port
 
     model_dir = resolve_model("tiny-random")
     port = free_port()

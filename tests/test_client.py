@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.dataset.fit import chunk_text, token_counter
-from filingsum.dataset.sections import extract_filing_sections
-from filingsum.prompt import prompt_ids
-from serving.client import FilingSummarizer, write_results
-from serving.launcher import free_port
+from filingsum.filings.fit import chunk_text, token_counter
+from filingsum.filings.sections import extract_filing_sections
+from filingsum.core.prompt import prompt_ids
+from filingsum.inference.endpoint import FilingSummarizer, write_results
+from filingsum.serving.launcher import free_port
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SEED = SAMPLES / "crexendo_10k_2016_item1_prompt.txt"  # ~3.7k tokens of Item 1
@@ -45,7 +45,7 @@ def test_summarize_file_sends_the_training_prompt(server, tiny_tokenizer):
 
 @pytest.mark.slow
 def test_long_filing_is_fitted_like_training_by_default(server, tiny_tokenizer):
-    from filingsum.dataset.fit import fit_section
+    from filingsum.filings.fit import fit_section
 
     (section,) = extract_filing_sections(SEED, ["item_1"])
     budget = 512

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.config import ConfigError, load_config, parse_config
+from filingsum.core.config import ConfigError, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,7 +83,7 @@ def test_cli_exits_2_before_heavy_work(tmp_path: Path, stage: str) -> None:
 
 
 def test_config_reference_doc_is_current() -> None:
-    from filingsum.config import config_reference_markdown
+    from filingsum.core.config import config_reference_markdown
 
     documented = (REPO / "docs" / "config.md").read_text()
     assert documented.strip() == config_reference_markdown().strip(), (

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from filingsum.dataset.dedup import content_hash, find_duplicates, jaccard, shingles
-from filingsum.dataset.sections import extract_filing_sections
+from filingsum.filings.sections import extract_filing_sections
 from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 

@@ -62,7 +62,7 @@ def test_demo_runs_every_stage_and_prints_its_paths(demo_run) -> None:
 
 
 def test_dataset_records_follow_the_schema(demo_run) -> None:
-    from filingsum.schema import FilingRecord
+    from filingsum.core.schema import FilingRecord
 
     _, out, _ = demo_run
     rows = [json.loads(line) for name in ("train", "test") for line in (out / "data" / f"{name}.jsonl").read_text().splitlines()]
@@ -96,9 +96,9 @@ def test_report_has_metrics_for_baselines_and_models(demo_run) -> None:
 
 def test_summarize_command_against_the_served_model(demo_run, tmp_path: Path) -> None:
     """`filingsum serve` + `filingsum summarize FILE --endpoint URL --model NAME` prints a summary."""
-    from serving.launcher import launch
+    from filingsum.serving.launcher import launch
 
-    from filingsum.config import load_config
+    from filingsum.core.config import load_config
 
     _, out, _ = demo_run
     port = free_port()

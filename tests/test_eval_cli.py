@@ -10,8 +10,8 @@ import pytest
 
 from conftest import GOLD, SAMPLES
 from filingsum.cli import main
-from filingsum.dataset.sections import extract_filing_sections
-from filingsum.schema import FilingRecord
+from filingsum.filings.sections import extract_filing_sections
+from filingsum.core.schema import FilingRecord
 
 
 @pytest.fixture()

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from filingsum.aspects import ASPECT_NAMES, aspects_found
-from filingsum.dataset.extractive import extractive_summary, lead_summary
-from filingsum.dataset.sections import extract_filing_sections
-from filingsum.text import split_sentences
+from filingsum.core.aspects import ASPECT_NAMES, aspects_found
+from filingsum.filings.extractive import extractive_summary, lead_summary
+from filingsum.filings.sections import extract_filing_sections
+from filingsum.core.text import split_sentences
 from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 

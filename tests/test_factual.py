@@ -7,7 +7,7 @@ import json
 import pytest
 
 from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
-from eval.factual import (
+from filingsum.quality.factual import (
     NLIModelError,
     check_entities,
     entity_precision,
@@ -16,7 +16,7 @@ from eval.factual import (
     unsupported_entities,
     unsupported_numbers,
 )
-from eval.numbers import check_numbers, extract_numbers, parse_number, words_to_number
+from filingsum.quality.numbers import check_numbers, extract_numbers, parse_number, words_to_number
 
 # Written by hand from data/samples/crexendo_10k_2016_item1_prompt.txt: segment table "(in thousands)"
 # $7,757 / $1,362 / $9,119 for 2016, R&D "$826,000 ... December 31, 2016", 53 employees incl. 15 sales
@@ -143,8 +143,8 @@ def test_nli_off_by_default_and_clear_error_for_missing_model(tmp_path):
 
 
 def test_real_filing_sentences_support_themselves_not_another_company(shared_filings):
-    from eval.metrics import split_sentences
-    from filingsum.dataset.sections import extract_filing_sections
+    from filingsum.quality.metrics import split_sentences
+    from filingsum.filings.sections import extract_filing_sections
 
     netflix = extract_filing_sections(shared_filings / "nflx-10-k-2025-01-27.html")[0].text
     coca_cola = extract_filing_sections(shared_filings / "ko-10-k-2025-02-20.html")[0].text

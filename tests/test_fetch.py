@@ -10,7 +10,7 @@ import edgar
 import pytest
 
 from filingsum.dataset.fetch import FetchError, fetch_filing
-from filingsum.dataset.ingest import load_documents
+from filingsum.filings.ingest import load_documents
 from fixtures_text import synthetic_10k_html
 
 IDENTITY = "Jane Doe jane@example.com"

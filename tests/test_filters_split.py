@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from filingsum.config import FilterConfig, SplitConfig
+from filingsum.core.config import FilterConfig, SplitConfig
 from filingsum.dataset.filters import check_label, filter_records
-from filingsum.dataset.fit import token_counter
+from filingsum.filings.fit import token_counter
 from filingsum.dataset.split import assign_splits, company_key, split_records
-from filingsum.models import load_tokenizer
-from filingsum.schema import FilingRecord
+from filingsum.core.models import load_tokenizer
+from filingsum.core.schema import FilingRecord
 
 SOURCE = (
     "Acme Corp. sells cloud phone subscriptions to small businesses through resellers. Revenue was "

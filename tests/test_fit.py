@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.aspects import aspect_scores
-from filingsum.dataset.fit import chunk_text, fit_section, fitting_units, token_counter
-from filingsum.models import load_tokenizer
-from filingsum.text import split_paragraphs
+from filingsum.core.aspects import aspect_scores
+from filingsum.filings.fit import chunk_text, fit_section, fitting_units, token_counter
+from filingsum.core.models import load_tokenizer
+from filingsum.core.text import split_paragraphs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

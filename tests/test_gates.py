@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from eval.compare import compare_reports, main as compare_main, render_markdown, render_table
-from eval.gates import (
+from filingsum.eval.compare import compare_reports, main as compare_main, render_markdown, render_table
+from filingsum.eval.gates import (
     Gate,
     GateSpecError,
     check_gates,

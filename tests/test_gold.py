@@ -31,7 +31,7 @@ ENTRIES = _entries()
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     return load_tokenizer("embedded:smollm2-135m-instruct")
 

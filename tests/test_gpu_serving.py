@@ -24,7 +24,7 @@ SEED = Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k_
 def _adapter(out: Path) -> Path:
     from peft import LoraConfig, get_peft_model
 
-    from filingsum.models import load_model
+    from filingsum.core.models import load_model
 
     model = load_model("embedded:smollm2-135m-instruct")
     get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"])).save_pretrained(out)
@@ -32,9 +32,9 @@ def _adapter(out: Path) -> Path:
 
 
 def test_vllm_serves_adapter_and_caps_output(tmp_path):
-    from filingsum.config import RunConfig
-    from serving.client import FilingSummarizer
-    from serving.launcher import free_port, launch
+    from filingsum.core.config import RunConfig
+    from filingsum.inference.endpoint import FilingSummarizer
+    from filingsum.serving.launcher import free_port, launch
 
     adapter = _adapter(tmp_path / "adapter")
     config = RunConfig.model_validate({

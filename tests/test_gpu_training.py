@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from filingsum.config import load_config
+from filingsum.core.config import load_config
 from tests._training_data import write_config, write_dataset
 
 pytestmark = [
@@ -18,7 +18,7 @@ pytestmark = [
 
 
 def _run(tmp_path, **train_settings):
-    from training.trainer import train
+    from filingsum.training.trainer import train
 
     data = write_dataset(tmp_path / "data", n_train=2, chars=200)
     config = load_config(write_config(tmp_path / "c.yaml", data, tmp_path / "run", max_steps=4, **train_settings))
@@ -42,7 +42,7 @@ def test_qlora_trains_and_saves_a_plain_adapter(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("flash_attn") is None, reason="needs flash-attn")
 def test_flash_attention_with_packing(tmp_path):
-    from training.trainer import resolve_attn_implementation
+    from filingsum.training.trainer import resolve_attn_implementation
 
     assert resolve_attn_implementation("auto", cuda=True, seq2seq=False) == "flash_attention_2"
     result = _run(tmp_path, packing=True)

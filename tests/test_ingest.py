@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.dataset.ingest import (
+from filingsum.filings.ingest import (
     IngestError,
     canonical_company,
     company_from_file_name,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.config import RunConfig, ServeConfig
-from filingsum.errors import FilingsumError
-from serving.launcher import (
+from filingsum.core.config import RunConfig, ServeConfig
+from filingsum.core.errors import FilingsumError
+from filingsum.serving.launcher import (
     ServerProcess,
     ServerStartError,
     build_transformers_command,
@@ -20,13 +20,13 @@ from serving.launcher import (
     prepare_server,
     vllm_unavailable_reason,
 )
-from serving.merge import adapter_rank, merged_model_dir
+from filingsum.inference.adapters import adapter_rank, merged_model_dir
 
 
 def _save_adapter(out: Path, r: int, *, template: bool = False) -> Path:
     from peft import LoraConfig, get_peft_model
 
-    from filingsum.models import load_model
+    from filingsum.core.models import load_model
 
     model = load_model("tiny-random")
     peft_model = get_peft_model(model, LoraConfig(r=r, lora_alpha=2 * r, target_modules=["q_proj", "v_proj"]))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from serving.launcher import free_port
-from serving.loadtest import main, percentile, run_load_test
+from filingsum.serving.launcher import free_port
+from filingsum.serving.loadtest import main, percentile, run_load_test
 
 TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from filingsum.models import load_tokenizer, resolve_model
-from filingsum.prompt import render_prompt
-from training.merge import MergeError, merge_adapter
+from filingsum.core.models import load_tokenizer, resolve_model
+from filingsum.core.prompt import render_prompt
+from filingsum.inference.train_merge import MergeError, merge_adapter
 
 
 def _random_adapter(spec: str, out: Path) -> Path:

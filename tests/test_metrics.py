@@ -8,7 +8,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
-from eval.metrics import (
+from filingsum.quality.metrics import (
     ROUGE_TYPES,
     aspect_coverage,
     has_loop,

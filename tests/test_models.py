@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from filingsum import models
-from filingsum.models import ModelResolutionError, cache_problem, resolve_model
+from filingsum.core import models
+from filingsum.core.models import ModelResolutionError, cache_problem, resolve_model
 
 
 @pytest.fixture()
@@ -68,7 +68,7 @@ def test_stale_staging_dirs_do_not_break_a_build(isolated_cache: Path) -> None:
 
 
 def test_embedded_model_loads_and_answers() -> None:
-    from filingsum.models import load_model, load_tokenizer
+    from filingsum.core.models import load_model, load_tokenizer
 
     path = Path(resolve_model("embedded:smollm2-135m-instruct"))
     config = json.loads((path / "config.json").read_text())

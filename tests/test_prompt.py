@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from filingsum.prompt import (
+from filingsum.core.prompt import (
     DEFAULT_INSTRUCTION,
     build_messages,
     encode_example,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from eval.harness import (
+from filingsum.eval.harness import (
     EvalInputError,
     baseline_predictions,
     load_predictions_jsonl,
@@ -15,9 +15,9 @@ from eval.harness import (
     score_predictions,
     score_systems,
 )
-from eval.metrics import token_count
-from eval.report import highlight_spans, write_report
-from filingsum.schema import FilingRecord, PredictionRecord
+from filingsum.quality.metrics import token_count
+from filingsum.eval.report import highlight_spans, write_report
+from filingsum.core.schema import FilingRecord, PredictionRecord
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_baselines_and_run_eval_with_gates(tmp_path, gold_predictions, tiny_toke
 
 
 def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, samples, monkeypatch):
-    import eval.harness as harness
+    import filingsum.eval.harness as harness
 
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
     runaway = "Crexendo sells cloud services to businesses. " * 12_000  # ~540 kB, a generation that never stopped
@@ -195,6 +195,6 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
     assert result.per_document["fine"]["number_precision"] == 1.0
     assert "metric blew up" in result.per_document["broken"]["error"]
     assert result.counts["errors"] == 1 and result.counts["documents"] == 3
-    from eval.report import Report, render_markdown
+    from filingsum.eval.report import Report, render_markdown
 
     assert "1 document(s) could not be scored" in render_markdown(Report({"s": result}))

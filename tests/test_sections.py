@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.dataset.ingest import IngestError, SourceDocument
-from filingsum.dataset.sections import extract_filing_sections, extract_sections, find_item_section
-from filingsum.schema import FilingSection
+from filingsum.filings.ingest import IngestError, SourceDocument
+from filingsum.filings.sections import extract_filing_sections, extract_sections, find_item_section
+from filingsum.core.schema import FilingSection
 from fixtures_text import (
     BUSINESS_BODY,
     CREXENDO_10K,

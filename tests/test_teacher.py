@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from filingsum.config import ServeConfig, TeacherConfig
+from filingsum.core.config import ServeConfig, TeacherConfig
 from filingsum.dataset.teacher import DUMMY_KEY, Teacher, request_key, resolve_api_key
-from filingsum.errors import FilingsumError
-from filingsum.models import resolve_model
-from filingsum.prompt import build_messages
+from filingsum.core.errors import FilingsumError
+from filingsum.core.models import resolve_model
+from filingsum.core.prompt import build_messages
 
 
 
@@ -25,7 +25,7 @@ def _chat_posts(log_text: str) -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from serving.launcher import ServerProcess, build_transformers_command, free_port
+    from filingsum.serving.launcher import ServerProcess, build_transformers_command, free_port
 
     model_dir = resolve_model("tiny-random")
     port = free_port()
@@ -78,7 +78,7 @@ def test_wrong_model_name_is_a_record_error_not_a_crash(served, tmp_path):
 
 
 def test_unreachable_port_retries_then_reports(tmp_path, caplog):
-    from serving.launcher import free_port
+    from filingsum.serving.launcher import free_port
 
     config = TeacherConfig(
         base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=2, timeout_s=5, max_tokens=16
@@ -157,10 +157,10 @@ def test_request_key_covers_messages_model_and_parameters():
 def test_build_with_the_served_embedded_model_as_teacher(tmp_path):
     """The whole teacher path of `data build` against the real embedded SmolLM2 behind `transformers serve`:
     its answers become references (origin 'teacher'), and a rerun of the build asks nothing new."""
-    from filingsum.config import RunConfig
+    from filingsum.core.config import RunConfig
     from filingsum.dataset.build import build_dataset
-    from filingsum.io import read_jsonl
-    from serving.launcher import ServerProcess, build_transformers_command, free_port
+    from filingsum.core.io import read_jsonl
+    from filingsum.serving.launcher import ServerProcess, build_transformers_command, free_port
 
     model_dir = resolve_model("embedded:smollm2-135m-instruct")
     port = free_port()

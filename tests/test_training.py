@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from filingsum.config import ConfigError, load_config, parse_config
-from filingsum.models import load_tokenizer, resolve_model
-from filingsum.prompt import prompt_ids
-from filingsum.schema import FilingRecord
+from filingsum.core.config import ConfigError, load_config, parse_config
+from filingsum.core.models import load_tokenizer, resolve_model
+from filingsum.core.prompt import prompt_ids
+from filingsum.core.schema import FilingRecord
 from tests._training_data import make_record, write_config, write_dataset
-from training.data import (
+from filingsum.training.data import (
     TrainingDataError, encode_record, load_records, load_split_records, make_collator, tokenize_records,
 )
-from training.trainer import (
+from filingsum.training.trainer import (
     TrainingError, resolve_attn_implementation, resolve_precision, schedule_arguments, train,
 )
 

@@ -4,7 +4,7 @@ Validation loss says the model fits the references; it says nothing about whethe
 within 512 tokens or invent figures. After each evaluation this callback generates (greedy) for the first
 `generation_eval_samples` validation records and logs ROUGE-L, number precision and within-limit share as
 `gen_*` metrics (TensorBoard, trainer_state log_history, metrics.json). Scoring uses eval.metrics; if that
-import or a metric fails, a warning is logged and training goes on.
+import or a metric fails, a warning is logged and filingsum.training goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
-from filingsum.schema import FilingRecord
+from filingsum.core.schema import FilingRecord
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase, Trainer
@@ -26,7 +26,7 @@ def score_summaries(
     predictions: list[str], records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase", limit: int
 ) -> dict[str, float]:
     """Mean ROUGE-L, number precision and within-limit share over the generated summaries."""
-    from eval.metrics import score_document
+    from filingsum.quality.metrics import score_document
 
     rows = [
         score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, limit=limit)
@@ -49,7 +49,7 @@ def generate_summaries(
 ) -> list[str]:
     """Greedy summaries with the model being trained, through the same generation path as `filingsum eval`,
     one filing at a time (a handful of filings; no padding effects); the model's train mode is restored."""
-    from filingsum.generation import GenerationSettings, LocalSummarizer
+    from filingsum.inference.local import GenerationSettings, LocalSummarizer
 
     was_training = model.training
     model.eval()

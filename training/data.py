@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from filingsum.errors import FilingsumError
-from filingsum.io import read_jsonl
-from filingsum.prompt import encode_example
-from filingsum.schema import FilingRecord
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import read_jsonl
+from filingsum.core.prompt import encode_example
+from filingsum.core.schema import FilingRecord
 
 if TYPE_CHECKING:
     from datasets import Dataset

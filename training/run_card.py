@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from filingsum.config import RunConfig
+from filingsum.core.config import RunConfig
 
 
 def _fmt(value: Any) -> str:

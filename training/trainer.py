@@ -25,9 +25,9 @@ from typing import Any
 
 import yaml
 
-from filingsum.config import ConfigError, RunConfig
-from filingsum.errors import FilingsumError
-from filingsum.io import atomic_write_json, atomic_write_text
+from filingsum.core.config import ConfigError, RunConfig
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -239,11 +239,11 @@ def train(config: RunConfig) -> TrainResult:
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
     from transformers.integrations import TensorBoardCallback
 
-    from filingsum.models import load_tokenizer, resolve_model
-    from training.callbacks import GenerationEvalCallback
-    from training.data import data_fingerprint, load_split_records, make_collator, tokenize_records
-    from training.plots import plot_loss
-    from training.run_card import render_run_card
+    from filingsum.core.models import load_tokenizer, resolve_model
+    from filingsum.training.callbacks import GenerationEvalCallback
+    from filingsum.training.data import data_fingerprint, load_split_records, make_collator, tokenize_records
+    from filingsum.training.plots import plot_loss
+    from filingsum.training.run_card import render_run_card
 
     t = config.train
     run_dir = Path(t.output_dir)
@@ -356,7 +356,7 @@ def train(config: RunConfig) -> TrainResult:
     if is_main:
         tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
         if t.merge and t.method != "full":
-            from training.merge import merge_adapter
+            from filingsum.inference.train_merge import merge_adapter
 
             merged_dir = merge_adapter(out_dir, run_dir / MERGED, base_model=model_dir)
         summary = {

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filingsum.config import RunConfig
+from filingsum.core.config import RunConfig
 from filingsum.dataset.card import build_card, render_card_markdown
 from filingsum.dataset.filters import Drop, filter_records
-from filingsum.dataset.fit import fit_section
+from filingsum.filings.fit import fit_section
 from filingsum.dataset.split import SPLITS, split_records
-from filingsum.errors import FilingsumError
-from filingsum.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl
-from filingsum.schema import FilingRecord, FilingSection
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl
+from filingsum.core.schema import FilingRecord, FilingSection
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ def journal_key(path: Path, settings: dict[str, Any]) -> str:
 
 def extract_file(path: Path, wanted: Sequence[str], max_bytes: int) -> list[FilingSection]:
     """The wanted sections of one input file; IngestError when it holds none (the reason says why)."""
-    from filingsum.dataset.ingest import IngestError, load_documents
-    from filingsum.dataset.sections import extract_sections, resolve_section
+    from filingsum.filings.ingest import IngestError, load_documents
+    from filingsum.filings.sections import extract_sections, resolve_section
 
     sections: list[FilingSection] = []
     notes: list[str] = []
@@ -130,7 +130,7 @@ def extract_file(path: Path, wanted: Sequence[str], max_bytes: int) -> list[Fili
 
 
 def _discover(specs: Sequence[str]) -> tuple[list[Path], list[SkippedFile]]:
-    from filingsum.dataset.ingest import IngestError, discover_inputs
+    from filingsum.filings.ingest import IngestError, discover_inputs
 
     files: dict[Path, None] = {}
     skipped: list[SkippedFile] = []
@@ -153,7 +153,7 @@ def extract_all(
 ) -> tuple[list[FilingSection], list[SkippedFile], int, int]:
     """Sections of every file and the files skipped; reuses and extends the journal. Returns
     (sections, skipped, files extracted now, files resumed from the journal)."""
-    from filingsum.dataset.ingest import IngestError
+    from filingsum.filings.ingest import IngestError
 
     settings = {"sections": list(wanted), "max_bytes": max_bytes}
     done: dict[str, dict[str, Any]] = {}
@@ -315,9 +315,9 @@ def build_dataset(
     config: RunConfig, inputs: list[str] | None = None, out_dir: str | None = None, *, progress: bool = True
 ) -> BuildResult:
     """Build the dataset a config describes; ``inputs`` / ``out_dir`` override data.inputs / data.out_dir."""
-    from filingsum.dataset.fit import token_counter
+    from filingsum.filings.fit import token_counter
     from filingsum.dataset.references import attach_references, load_gold
-    from filingsum.models import load_tokenizer
+    from filingsum.core.models import load_tokenizer
 
     data = config.data
     specs = list(inputs or data.inputs)

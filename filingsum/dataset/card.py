@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from filingsum.schema import FilingRecord
+from filingsum.core.schema import FilingRecord
 
 SPLITS = ("train", "validation", "test")
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from filingsum.io import atomic_write_text
+from filingsum.core.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 

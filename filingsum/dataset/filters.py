@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from filingsum.config import FilterConfig
-from filingsum.schema import FilingRecord
+from filingsum.core.config import FilterConfig
+from filingsum.core.schema import FilingRecord
 
 CountTokens = Callable[[str], int]
 _FINAL_PUNCTUATION = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
@@ -66,7 +66,7 @@ def check_label(
     if tokens > config.max_label_tokens:
         return LabelCheck(f"label too long: {tokens} tokens > max_label_tokens {config.max_label_tokens}")
     if config.drop_non_prose:
-        from eval.metrics import prose_violations
+        from filingsum.quality.metrics import prose_violations
 
         violations = prose_violations(text)
         if violations:
@@ -77,7 +77,7 @@ def check_label(
             )
     warnings: list[str] = []
     if config.drop_unsupported_numbers:
-        from eval.factual import unsupported_numbers
+        from filingsum.quality.factual import unsupported_numbers
 
         unsupported = [span[2] for span in unsupported_numbers(text, source)]
         if unsupported:

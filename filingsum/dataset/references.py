@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filingsum.io import read_jsonl
-from filingsum.prompt import build_messages
-from filingsum.schema import FilingRecord
+from filingsum.core.io import read_jsonl
+from filingsum.core.prompt import build_messages
+from filingsum.core.schema import FilingRecord
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def attach_references(
                     outcome.text, outcome.origin = answer.summary, "teacher"
                     outcome.finish_reason = answer.finish_reason
         elif source == "extractive":
-            from filingsum.dataset.extractive import extractive_summary
+            from filingsum.filings.extractive import extractive_summary
 
             if count_tokens is None:
                 raise ValueError("the extractive reference needs count_tokens (the model tokenizer's count)")

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from filingsum.config import SplitConfig
-from filingsum.schema import FilingRecord
+from filingsum.core.config import SplitConfig
+from filingsum.core.schema import FilingRecord
 
 SPLITS = ("train", "validation", "test")
 _LEGAL_SUFFIXES = re.compile(

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from filingsum.config import TeacherConfig
-from filingsum.errors import FilingsumError
-from filingsum.io import atomic_write_json
+from filingsum.core.config import TeacherConfig
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import atomic_write_json
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ binary, undecodable, too large, wrong form) are skipped with the reason listed i
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from filingsum.cli_common import add_config_arguments
+    from filingsum.cli.common import add_config_arguments
 
     actions = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     build = actions.add_parser(
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from filingsum.cli_common import load_run_config
+    from filingsum.cli.common import load_run_config
     from filingsum.dataset.build import build_dataset
 
     config = load_run_config(args)
@@ -57,7 +57,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_fetch(args: argparse.Namespace) -> int:
-    from filingsum.errors import FilingsumError
+    from filingsum.core.errors import FilingsumError
 
     identity = args.identity or os.environ.get("EDGAR_IDENTITY")
     if not identity or not identity.strip():

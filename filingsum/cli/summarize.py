@@ -50,6 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving.client import run_summarize_command
+    from filingsum.inference.endpoint import run_summarize_command
 
     return run_summarize_command(args)

@@ -12,7 +12,7 @@ import logging
 import time
 from pathlib import Path
 
-from filingsum.cli_common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config
 
 HELP = "run the whole slice: build data, LoRA-train, evaluate, serve, summarize a filing"
 DESCRIPTION = """Run every stage of one config end to end and print where the results are.
@@ -37,12 +37,12 @@ def _stage(name: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
-    from eval.run import evaluate_config
+    from filingsum.eval.run import evaluate_config
     from filingsum.dataset.build import build_dataset
-    from filingsum.io import atomic_write_text
-    from serving.client import FilingSummarizer
-    from serving.launcher import launch
-    from training.trainer import train
+    from filingsum.core.io import atomic_write_text
+    from filingsum.inference.endpoint import FilingSummarizer
+    from filingsum.serving.launcher import launch
+    from filingsum.training.trainer import train
 
     timings: dict[str, float] = {}
     started = _stage("data build")
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _pick_filing(data_dir: Path) -> Path:
     """The source of a held-out record (test, else validation, else train): what the model did not see."""
-    from filingsum.io import read_jsonl
+    from filingsum.core.io import read_jsonl
 
     for split in ("test", "validation", "train"):
         path = data_dir / f"{split}.jsonl"

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from filingsum.text import normalise_whitespace
+from filingsum.core.text import normalise_whitespace
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(?:\s+of\s+\d{1,4})?$"
@@ -410,7 +410,7 @@ def _injection_patterns_in(text: str) -> list[re.Pattern[str]]:
 
 def strip_prompt_injection(text: str) -> tuple[str, list[str]]:
     """Remove sentences that address the model ("Ignore previous instructions ...") and say so in a warning."""
-    from filingsum.text import split_sentences
+    from filingsum.core.text import split_sentences
 
     patterns = _injection_patterns_in(text)
     if not patterns:

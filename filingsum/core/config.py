@@ -14,8 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from filingsum.models import DEFAULT_MODEL
-from filingsum.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
+from filingsum.core.models import DEFAULT_MODEL
+from filingsum.core.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
 
 
 class ConfigError(ValueError):  # exit status 2, not 1: the run never started
@@ -256,7 +256,7 @@ def config_reference_markdown() -> str:
     import typing
 
     def type_name(annotation: Any) -> str:
-        text = str(annotation).replace("typing.", "").replace("filingsum.config.", "")
+        text = str(annotation).replace("typing.", "").replace("filingsum.core.config.", "")
         return text.replace("<class '", "").replace("'>", "")
 
     lines = [

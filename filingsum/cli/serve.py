@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from filingsum.cli_common import add_config_arguments
+from filingsum.cli.common import add_config_arguments
 
 HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM, or transformers on CPU)"
 DESCRIPTION = """\
@@ -35,6 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving.launcher import serve_forever
+    from filingsum.serving.launcher import serve_forever
 
     return serve_forever(args)

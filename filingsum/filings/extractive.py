@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from filingsum.aspects import ASPECT_NAMES, aspect_scores
-from filingsum.text import split_paragraphs, split_sentences
+from filingsum.core.aspects import ASPECT_NAMES, aspect_scores
+from filingsum.core.text import split_paragraphs, split_sentences
 
 _BOILERPLATE = re.compile(
     r"forward-looking|safe harbor|private securities litigation reform|risks and uncertainties|"

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from filingsum.dataset.clean import clean_section_text, strip_prompt_injection
-from filingsum.dataset.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
-from filingsum.schema import FilingSection
+from filingsum.filings.clean import clean_section_text, strip_prompt_injection
+from filingsum.filings.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
+from filingsum.core.schema import FilingSection
 
 log = logging.getLogger(__name__)
 

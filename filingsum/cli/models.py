@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.models import cache_problem, cache_root, resolve_model
+    from filingsum.core.models import cache_problem, cache_root, resolve_model
 
     status = 0
     for spec in args.specs:

@@ -13,7 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-from filingsum.models import ADAPTER_CONFIG, AdapterError, find_adapter_dir
+from filingsum.core.models import ADAPTER_CONFIG, AdapterError, find_adapter_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ def merged_model_dir(adapter_dir: str | Path, base: str | None = None, fallback_
     The base is ``base`` if given, else the adapter's recorded ``base_model_name_or_path`` when it still
     resolves here, else ``fallback_base`` (the run config's model: a recorded path from another machine).
     """
-    from filingsum.models import ModelResolutionError, _cached_build, resolve_model
-    from training.merge import merge_adapter
+    from filingsum.core.models import ModelResolutionError, _cached_build, resolve_model
+    from filingsum.inference.train_merge import merge_adapter
 
     adapter_dir = find_adapter_dir(adapter_dir)
     candidates = [b for b in (base, adapter_base_model(adapter_dir), fallback_base) if b]

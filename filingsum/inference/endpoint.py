@@ -25,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filingsum.config import ModelConfig
-from filingsum.models import DEFAULT_MODEL
-from filingsum.prompt import MAX_SUMMARY_TOKENS, build_messages
-from filingsum.schema import SummaryResult
+from filingsum.core.config import ModelConfig
+from filingsum.core.models import DEFAULT_MODEL
+from filingsum.core.prompt import MAX_SUMMARY_TOKENS, build_messages
+from filingsum.core.schema import SummaryResult
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -117,13 +117,13 @@ class FilingSummarizer:
     def tokenizer(self) -> "PreTrainedTokenizerBase":
         with self._tokenizer_lock:
             if self._tokenizer is None:
-                from filingsum.models import load_tokenizer
+                from filingsum.core.models import load_tokenizer
 
                 self._tokenizer = load_tokenizer(str(self._tokenizer_spec))
             return self._tokenizer
 
     def count_tokens(self, text: str) -> int:
-        from filingsum.dataset.fit import token_counter
+        from filingsum.filings.fit import token_counter
 
         return token_counter(self.tokenizer)(text)
 
@@ -155,7 +155,7 @@ class FilingSummarizer:
         self, text: str, instruction: str | None = None, *, id: str = "text", source_path: str = "<text>"
     ) -> SummaryResult:
         """Summarize one cleaned text; map-reduce when it is over the budget. Never raises."""
-        from filingsum.dataset.fit import chunk_text, fit_section
+        from filingsum.filings.fit import chunk_text, fit_section
 
         started = time.perf_counter()
         n_chunks = 1
@@ -188,7 +188,7 @@ class FilingSummarizer:
 
     def summarize_file(self, path: str | os.PathLike[str], instruction: str | None = None) -> list[SummaryResult]:
         """One result per wanted section found in the filing (or one error record). Never raises."""
-        from filingsum.dataset.sections import extract_filing_sections
+        from filingsum.filings.sections import extract_filing_sections
 
         path = str(path)
         stem = Path(path).stem
@@ -214,7 +214,7 @@ class FilingSummarizer:
     ) -> Iterator[SummaryResult]:
         """Files, dirs or globs, summarized concurrently; results in completion order, one per section or
         an error record per input (a spec that matches nothing included)."""
-        from filingsum.dataset.ingest import IngestError, discover_inputs
+        from filingsum.filings.ingest import IngestError, discover_inputs
 
         files: list[str] = []
         for spec in paths:
@@ -277,7 +277,7 @@ def results_to_markdown(results: list[SummaryResult]) -> str:
 
 
 def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
-    from filingsum.io import atomic_write_jsonl, atomic_write_text
+    from filingsum.core.io import atomic_write_jsonl, atomic_write_text
 
     out = Path(out)
     fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
@@ -288,8 +288,8 @@ def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt
 
 def run_summarize_command(args: argparse.Namespace) -> int:
     """`filingsum summarize`: exit 0 when every input got a summary, 1 when any ended as an error record."""
-    from filingsum.dataset.ingest import IngestError, discover_inputs
-    from filingsum.errors import FilingsumError
+    from filingsum.filings.ingest import IngestError, discover_inputs
+    from filingsum.core.errors import FilingsumError
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     try:

@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from filingsum.errors import FilingsumError
+from filingsum.core.errors import FilingsumError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, *, base_model: s
     from peft import PeftModel
     from transformers import AutoTokenizer
 
-    from filingsum.models import load_model, resolve_model
+    from filingsum.core.models import load_model, resolve_model
 
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
     base = resolve_model(base_model or adapter_base_model(adapter_dir))

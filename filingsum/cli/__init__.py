@@ -13,17 +13,17 @@ import sys
 from collections.abc import Sequence
 
 from filingsum import __version__
-from filingsum.config import ConfigError
-from filingsum.errors import FilingsumError
+from filingsum.core.config import ConfigError
+from filingsum.core.errors import FilingsumError
 
 STAGES: dict[str, str] = {
-    "data": "filingsum.dataset.cli",
-    "train": "training.cli",
-    "eval": "eval.cli",
-    "serve": "serving.cli_serve",
-    "summarize": "serving.cli_summarize",
-    "models": "filingsum.models_cli",
-    "demo": "filingsum.demo",
+    "data": "filingsum.cli.data",
+    "train": "filingsum.cli.train",
+    "eval": "filingsum.cli.eval",
+    "serve": "filingsum.cli.serve",
+    "summarize": "filingsum.cli.summarize",
+    "models": "filingsum.cli.models",
+    "demo": "filingsum.cli.demo",
 }
 
 
@@ -65,7 +65,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("filingsum: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

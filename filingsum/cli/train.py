@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from filingsum.cli_common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config
 
 HELP = "fine-tune a model (LoRA, QLoRA or full) on a built dataset"
 DESCRIPTION = """\
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     if getattr(args, "no_resume", False):
         config.train.resume = False
-    from training.trainer import train
+    from filingsum.training.trainer import train
 
     result = train(config)
     print(f"run dir: {result.run_dir}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from eval.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, SupportCheck, check_numbers
+from filingsum.quality.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, SupportCheck, check_numbers
 
 Span = tuple[int, int, str]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from filingsum.config import RunConfig, load_config, parse_config
+from filingsum.core.config import RunConfig, load_config, parse_config
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -18,7 +18,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
 def load_run_config(args: argparse.Namespace) -> RunConfig:
     if getattr(args, "config", None):
         return load_config(args.config, args.overrides)
-    from filingsum.config import apply_override
+    from filingsum.core.config import apply_override
 
     data: dict = {}
     for override in args.overrides:

@@ -23,9 +23,9 @@ from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
-from eval.factual import entity_precision, nli_consistency, number_precision
-from filingsum.aspects import ASPECTS, aspects_found
-from filingsum.prompt import MAX_SUMMARY_TOKENS
+from filingsum.quality.factual import entity_precision, nli_consistency, number_precision
+from filingsum.core.aspects import ASPECTS, aspects_found
+from filingsum.core.prompt import MAX_SUMMARY_TOKENS
 
 MetricValue = float | int | bool | None
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filingsum.models import find_adapter_dir, is_seq2seq, load_model, load_tokenizer
-from filingsum.prompt import MAX_SUMMARY_TOKENS, render_prompt
+from filingsum.core.models import find_adapter_dir, is_seq2seq, load_model, load_tokenizer
+from filingsum.core.prompt import MAX_SUMMARY_TOKENS, render_prompt
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from filingsum.aspects import aspect_scores
-from filingsum.text import split_paragraphs, split_sentences
+from filingsum.core.aspects import aspect_scores
+from filingsum.core.text import split_paragraphs, split_sentences
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from filingsum.cli_common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config
 
 HELP = "score summaries (run, endpoint or predictions JSONL) against references and baselines"
 DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report.html.
@@ -38,11 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
-        from eval.run import compare_command
+        from filingsum.eval.run import compare_command
 
         return compare_command(args.old, args.new, args.tolerance)
     config = load_run_config(args)
-    from eval.run import evaluate_config, evaluate_predictions_file
+    from filingsum.eval.run import evaluate_config, evaluate_predictions_file
 
     if args.predictions:
         return evaluate_predictions_file(
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.config:
         parser_hint = "give --config CONFIG (systems from eval.systems) or --predictions FILE"
-        from filingsum.config import ConfigError
+        from filingsum.core.config import ConfigError
 
         raise ConfigError(parser_hint)
     return evaluate_config(config, out_dir=args.out, fail_under=args.fail_under)
