@@ -78,3 +78,31 @@ def corpus_windows(path: Path, budget: int = CORPUS_SOURCE_TOKENS) -> list[dict[
                     "input_sha256": _sha256(text), "split": split, "text": text,
                 })
     return rows
+
+
+# --- checking a reference against its window ---------------------------------------------------------------
+
+REFERENCE_MIN_TOKENS = 250
+REFERENCE_MAX_TOKENS = 450
+
+
+def reference_problems(summary: str, source: str, count_tokens: Any) -> list[str]:
+    """What makes `summary` unfit as the reference of window `source`; [] when it passes every check.
+
+    The checks are the eval's own: token budget with the model's tokenizer, prose form, no loop, every figure
+    and every name supported by the window.
+    """
+    from filingsum.quality.factual import check_entities
+    from filingsum.quality.metrics import has_loop, prose_violations
+    from filingsum.quality.numbers import check_numbers
+
+    problems: list[str] = []
+    n = count_tokens(summary)
+    if not REFERENCE_MIN_TOKENS <= n <= REFERENCE_MAX_TOKENS:
+        problems.append(f"{n} tokens (want {REFERENCE_MIN_TOKENS}-{REFERENCE_MAX_TOKENS})")
+    problems += [f"not prose: {v}" for v in prose_violations(summary)]
+    if has_loop(summary):
+        problems.append("repeats itself (loop)")
+    problems += [f"unsupported figure: {m.text!r}" for m in check_numbers(summary, source).unsupported]
+    problems += [f"unsupported name: {m.text!r}" for m in check_entities(summary, source).unsupported]
+    return problems
