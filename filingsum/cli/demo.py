@@ -1,8 +1,10 @@
 """`filingsum demo`: the whole slice on one config: data -> train -> eval -> serve -> summarize.
 
 Each stage is the same code its own subcommand runs; the demo only chains them and, at the end, asks the
-served tuned model (vLLM with the adapter on a GPU, `transformers serve` with merged weights on CPU) to
-summarize a filing through the OpenAI-compatible API, as an application would.
+served tuned model to summarize a filing through the OpenAI-compatible API, as an application would. It is
+served by vLLM wherever vLLM imports (the CPU engine `make setup` installs in .venv-vllm: merged weights; a
+GPU: the adapter by name), by `transformers serve` only when no vLLM is found (with a warning naming what is
+missing). The closing lines say which engine served the summary.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.dataset.build import build_dataset
     from filingsum.core.io import atomic_write_text
     from filingsum.inference.endpoint import FilingSummarizer
+    from filingsum.serving.generate import generate_with_server
     from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
 
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     gate_status = 0
     if not args.skip_eval:
         started = _stage("eval")
-        gate_status = evaluate_config(config, out_dir=str(report_dir))
+        gate_status = evaluate_config(config, out_dir=str(report_dir), served_generate=generate_with_server)
         timings["eval"] = time.monotonic() - started
 
     filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))
@@ -74,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     timings["serve"] = time.monotonic() - started
 
     summary_path = Path(config.train.output_dir) / "demo_summary.md"
-    lines = [f"# Summary of {filing.name} (served {server.backend}, model {server.model_names[-1]})", ""]
+    served = f"{server.backend} on {server.device}, {server.weights} weights, model {server.model_names[-1]}"
+    lines = [f"# Summary of {filing.name} (served by {served})", ""]
     for item in results:
         lines += [item.summary or f"ERROR: {item.error}", "", f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_", ""]
     atomic_write_text(summary_path, "\n".join(lines))
@@ -83,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     for item in results:
         print(item.summary or f"ERROR: {item.error}")
     print()
+    print(f"served by: {served} (ready {server.ready_s or 0:.0f}s after start)")
     print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     print(f"dataset: {built.out_dir}")
     print(f"run:     {result.run_dir}")

@@ -11,6 +11,8 @@ DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report
 
   filingsum eval --config configs/smollm2-cpu.yaml            systems from eval.systems (lead-k,
                                                               extractive, zero-shot, tuned, endpoint)
+  filingsum eval --config C --set eval.generate_with=vllm     zero-shot and tuned generated through a
+                                                              vLLM server (as `filingsum summarize`)
   filingsum eval --predictions preds.jsonl --out DIR          one JSON object per line: id, source,
                                                               prediction, optional reference
   filingsum eval ... --fail-under number_precision=0.95       exit 1 when a gate fails (repeatable;
@@ -54,4 +56,6 @@ def run(args: argparse.Namespace) -> int:
         from filingsum.core.config import ConfigError
 
         raise ConfigError(parser_hint)
-    return evaluate_config(config, out_dir=args.out, fail_under=args.fail_under)
+    from filingsum.serving.generate import generate_with_server
+
+    return evaluate_config(config, out_dir=args.out, fail_under=args.fail_under, served_generate=generate_with_server)

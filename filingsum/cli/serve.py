@@ -1,4 +1,4 @@
-"""`filingsum serve`: start the OpenAI-compatible server (vLLM on GPU, transformers serve on CPU)."""
+"""`filingsum serve`: start the OpenAI-compatible server (vLLM wherever it imports, else transformers serve)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import argparse
 
 from filingsum.cli.common import add_config_arguments
 
-HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM, or transformers on CPU)"
+HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM; transformers serve as a fallback)"
 DESCRIPTION = """\
 Start an OpenAI-compatible server for the run's model, wait until it answers /health, print the endpoint
 and the model names clients pass as `model`, and keep it running until Ctrl-C or SIGTERM.
 
-On a CUDA machine with vLLM installed it runs `vllm serve` with the LoRA adapters loaded directly
-(--enable-lora); otherwise `transformers serve` on CPU, with an adapter merged into its base first.
+It runs vLLM's OpenAI server with the python that imports vLLM (serve.vllm_python, $FILINGSUM_VLLM_PYTHON,
+the project's .venv-vllm made by `make setup`, or this python). On a GPU the LoRA adapters are served by
+name (--enable-lora); on CPU one adapter is merged into its base first and served under the adapter's name
+(vLLM's CPU LoRA path is ~8x slower; --lora adapter to serve it by name anyway). Without vLLM it falls back
+to `transformers serve` (one request at a time) with a warning naming what is missing.
 
 examples:
   filingsum serve --config configs/smollm2-cpu.yaml
@@ -24,6 +27,7 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("--backend", choices=["auto", "vllm", "transformers"], help="override serve.backend")
+    parser.add_argument("--lora", choices=["auto", "adapter", "merged"], help="override serve.lora")
     parser.add_argument("--host", help="override serve.host")
     parser.add_argument("--port", type=int, help="override serve.port")
     parser.add_argument(

@@ -139,16 +139,34 @@ class EvalConfig(_Section):
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
     nli_model: str | None = None
+    generate_with: Literal["local", "vllm"] = Field(
+        "local",
+        description="zero-shot/tuned outputs: local (HF generate in-process) or vllm (a vLLM server started "
+        "with the serve.* settings, requests as `filingsum summarize` sends them: greedy, max_new_tokens)",
+    )
 
 
 class ServeConfig(_Section):
-    backend: Literal["auto", "vllm", "transformers"] = "auto"
+    backend: Literal["auto", "vllm", "transformers"] = Field(
+        "auto", description="auto: vLLM wherever its python imports it (CPU or CUDA), else transformers serve"
+    )
+    vllm_python: str | None = Field(
+        None,
+        description="python that imports vLLM (default: $FILINGSUM_VLLM_PYTHON, else .venv-vllm/bin/python in "
+        "the project, else this python)",
+    )
+    lora: Literal["auto", "adapter", "merged"] = Field(
+        "auto",
+        description="vLLM: adapters by name or merged into the base; auto: merged on CPU (vLLM's CPU LoRA "
+        "path is ~8x slower), adapters on a GPU",
+    )
+    cpu_kvcache_gib: int = Field(2, ge=1, description="vLLM on CPU: KV-cache memory in GiB (VLLM_CPU_KVCACHE_SPACE)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model: str | None = Field(None, description="base model or merged dir (default: model.name)")
     adapters: dict[str, str] = Field(default_factory=dict, description="served name -> adapter dir")
     served_model_name: str | None = None
-    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16, description="output cap per response: server-side on vLLM")
     max_model_len: int | None = None
     tensor_parallel_size: int = Field(1, ge=1)
     data_parallel_size: int = Field(1, ge=1)
