@@ -1,20 +1,28 @@
-"""Serving throughput and latency: filingsum's server stack under the issue's workload, vs plain HF generate.
+"""Serving throughput: vLLM merged, vLLM adapter, `transformers serve` and HF `generate`, one workload, one run.
 
-GPU with vLLM (the real measurement): ~2.5k-token filings, 512-token outputs (ignore_eos, so every answer is
-full length), 256 requests, 64 concurrent; vLLM with the LoRA adapter, vLLM with merged weights, and
-transformers `generate` in batches on the same GPU.
+Every system gets the same requests: ``--requests`` distinct filing windows (``--prompt-tokens`` each, cut
+without overlap from the Item 1 sections of ../shared/filings, else the seed filings; no window is sent
+twice, so no system wins on a prefix cache), ``--concurrency`` in flight, ``--max-tokens`` greedy output
+tokens (vLLM: ignore_eos, so every answer is full length; HF generate: min_new_tokens; transformers serve
+has no such switch and may stop early at EOS: its tokens are counted as they come). The tuned model is the
+embedded SmolLM2 plus a fresh rank-16 LoRA adapter (all-linear; the compute is that of any r=16 adapter):
 
-CPU (no vLLM or no GPU): a small version so the script itself is exercised: `transformers serve` with the
-tiny random model, 16 requests, 4 concurrent, 32-token outputs, vs HF generate one request at a time.
+- vLLM merged: the adapter merged into the base, served as `filingsum serve` does on CPU;
+- vLLM adapter: base + the adapter by name (`serve.lora: adapter`, what a GPU serves);
+- transformers serve: the merged dir (the fallback without vLLM);
+- HF generate: the merged model in-process, batches of ``--concurrency`` (left-padded).
 
-    python benchmarks/bench_serving.py            # picks GPU or CPU
-    python benchmarks/bench_serving.py --cpu      # force the small CPU version
+Printed per system: output tokens/s, requests/s, p50/p95 latency, and server start-to-ready seconds.
+
+    python benchmarks/bench_serving.py                                  # CPU defaults: 16 x 1024 -> 128, 8 concurrent
+    python benchmarks/bench_serving.py --requests 256 --concurrency 64 --prompt-tokens 2500 --max-tokens 512   # GPU
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -25,35 +33,46 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from filingsum.core.config import RunConfig  # noqa: E402
-from filingsum.serving.launcher import free_port, launch, vllm_unavailable_reason  # noqa: E402
+from filingsum.serving.launcher import free_port, launch  # noqa: E402
 from filingsum.serving.loadtest import format_report, percentile, run_load_test  # noqa: E402
 
 SEEDS = sorted((REPO / "data" / "samples").glob("*.txt"))
 SHARED = REPO.parent / "shared" / "filings"
+MODEL = "embedded:smollm2-135m-instruct"
+SYSTEMS = ("vllm_merged", "vllm_adapter", "transformers_serve", "hf_generate")
 
 
-def filing_texts(tokenizer, tokens: int, count: int) -> list[str]:
-    """`count` distinct filing excerpts of about `tokens` tokens each (seed files, then shared filings)."""
+def filing_windows(tokenizer, tokens: int, count: int) -> tuple[list[str], str]:
+    """``count`` distinct, non-overlapping windows of ``tokens`` tokens from Item 1 sections, and their source."""
     from filingsum.filings.sections import extract_filing_sections
 
-    sources = [s.text for f in SEEDS for s in extract_filing_sections(f, ["item_1"])]
-    ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in sources]
-    texts = []
-    for i in range(count):
-        doc = ids[i % len(ids)]
-        start = (i // len(ids)) * 97 % max(1, len(doc) - tokens)  # different windows, so no prefix cache win
-        texts.append(tokenizer.decode(doc[start:start + tokens]))
-    return texts
+    files = sorted(p for p in SHARED.glob("*") if p.suffix in (".html", ".htm", ".txt")) if SHARED.is_dir() else []
+    source = "../shared/filings" if files else "data/samples"
+    windows: list[str] = []
+    for path in files or SEEDS:
+        try:
+            sections = list(extract_filing_sections(path, ["item_1"]))
+        except Exception as exc:  # a filing the sectioner cannot read is skipped, not fatal
+            print(f"skipping {path.name}: {exc}", file=sys.stderr)
+            continue
+        for section in sections:
+            ids = tokenizer(section.text, add_special_tokens=False)["input_ids"]
+            for start in range(0, len(ids) - tokens + 1, tokens):
+                windows.append(tokenizer.decode(ids[start:start + tokens]))
+                if len(windows) == count:
+                    assert len(set(windows)) == count, "windows repeat"
+                    return windows, source
+    raise SystemExit(f"only {len(windows)} windows of {tokens} tokens in {source}; ask for fewer or shorter")
 
 
-def hf_generate(model_spec: str, tokenizer, texts: list[str], max_new_tokens: int, batch: int) -> dict:
+def hf_generate(model_dir: str, tokenizer, texts: list[str], max_tokens: int, batch: int) -> dict:
     import torch
 
     from filingsum.core.models import load_model
     from filingsum.core.prompt import render_prompt
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = load_model(model_spec, dtype=torch.bfloat16 if device == "cuda" else torch.float32).to(device).eval()
+    model = load_model(model_dir, dtype=torch.bfloat16 if device == "cuda" else torch.float32).to(device).eval()
     tokenizer.padding_side = "left"
     latencies, out_tokens = [], 0
     started = time.perf_counter()
@@ -62,97 +81,107 @@ def hf_generate(model_spec: str, tokenizer, texts: list[str], max_new_tokens: in
         inputs = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = model.generate(**inputs, max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens,
-                                 do_sample=False, pad_token_id=tokenizer.pad_token_id)
+            out = model.generate(**inputs, max_new_tokens=max_tokens, min_new_tokens=max_tokens, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id)
         latencies += [time.perf_counter() - t0] * len(prompts)
         out_tokens += (out.shape[1] - inputs["input_ids"].shape[1]) * len(prompts)
     wall = time.perf_counter() - started
-    return {"summaries_per_s": len(texts) / wall, "output_tokens_per_s": out_tokens / wall,
-            "p50_s": percentile(latencies, 50), "p95_s": percentile(latencies, 95), "requests": len(texts),
-            "batch": batch}
+    return {"requests": len(texts), "ok": len(texts), "output_tokens": out_tokens, "wall_s": wall,
+            "requests_per_s": len(texts) / wall, "output_tokens_per_s": out_tokens / wall,
+            "p50_s": percentile(latencies, 50), "p95_s": percentile(latencies, 95), "ready_s": None}
 
 
-def serve_and_load(config: RunConfig, texts, *, requests, concurrency, max_tokens, extra_body, **launch_kwargs):
+def serve_and_load(config: RunConfig, texts: list[str], args, extra_body: dict | None, **launch_kwargs) -> dict:
+    config = config.model_copy(deep=True)
+    config.serve.port = free_port()
     with launch(config, **launch_kwargs) as server:
-        name = server.model_names[-1]  # the adapter name when one is served, else the model
-        warm = run_load_test(server.base_url, name, texts[:1], requests=2, concurrency=1, max_tokens=8)
-        assert warm.ok, f"warm-up failed: {warm.error_samples}"
-        report = run_load_test(server.base_url, name, texts, requests=requests, concurrency=concurrency,
-                               max_tokens=max_tokens, extra_body=extra_body, request_timeout_s=600,
-                               deadline_s=3600)
-    print(format_report(report), flush=True)
-    return {"summaries_per_s": report.summaries_per_s, "output_tokens_per_s": report.output_tokens_per_s,
-            "p50_s": report.latency_p50_s, "p95_s": report.latency_p95_s, "ok": report.ok,
-            "errors": report.errors, "timeouts": report.timeouts, "balanced": report.balanced}
+        name = server.model_names[-1]  # the adapter's name (by name or merged), else the model dir
+        warm = run_load_test(server.base_url, name, ["Warm-up."], requests=1, concurrency=1, max_tokens=4)
+        assert warm.ok == 1, f"warm-up failed: {warm.error_samples}"
+        report = run_load_test(server.base_url, name, texts, requests=len(texts), concurrency=args.concurrency,
+                               max_tokens=args.max_tokens, extra_body=extra_body, request_timeout_s=3600,
+                               deadline_s=7200)
+        ready_s, described = server.ready_s, f"{server.backend} on {server.device}, {server.weights} weights"
+    print(f"[{described}]\n{format_report(report)}", flush=True)
+    assert report.balanced and report.ok == len(texts), f"{report.ok}/{len(texts)} ok: {report.error_samples}"
+    return {"requests": len(texts), "ok": report.ok, "output_tokens": report.output_tokens,
+            "wall_s": report.wall_s, "requests_per_s": report.summaries_per_s,
+            "output_tokens_per_s": report.output_tokens_per_s, "p50_s": report.latency_p50_s,
+            "p95_s": report.latency_p95_s, "ready_s": ready_s, "server": described}
+
+
+def fresh_adapter(out: Path) -> Path:
+    from peft import LoraConfig, get_peft_model
+
+    from filingsum.core.models import load_model, load_tokenizer
+
+    peft_model = get_peft_model(load_model(MODEL), LoraConfig(r=16, lora_alpha=32, target_modules="all-linear"))
+    peft_model.save_pretrained(out)
+    load_tokenizer(MODEL).save_pretrained(out)
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cpu", action="store_true", help="run the small CPU version even if a GPU is here")
-    parser.add_argument("--model", default=None, help="base model spec (GPU default: embedded SmolLM2)")
-    parser.add_argument("--adapter", default=None, help="LoRA adapter dir (GPU default: a fresh r=16 adapter)")
+    parser.add_argument("--requests", type=int, default=16, help="requests per system (distinct windows)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--prompt-tokens", type=int, default=1024, help="filing tokens per request")
+    parser.add_argument("--max-tokens", type=int, default=128, help="output tokens per request")
+    parser.add_argument("--adapter", help="LoRA adapter dir (default: a fresh r=16 adapter on the embedded SmolLM2)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
+    systems = [s for s in args.systems.split(",") if s]
+    unknown = set(systems) - set(SYSTEMS)
+    if unknown:
+        parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
 
     from filingsum.core.models import load_tokenizer
+    from filingsum.inference.adapters import merged_model_dir
 
-    reason = "forced by --cpu" if args.cpu else vllm_unavailable_reason()
-    gpu = reason is None
     workdir = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    tokenizer = load_tokenizer(MODEL)
+    texts, source = filing_windows(tokenizer, args.prompt_tokens, args.requests)
+    adapter = Path(args.adapter) if args.adapter else fresh_adapter(workdir / "adapter")
+    merged = merged_model_dir(adapter, fallback_base=MODEL)
+    config = RunConfig.model_validate({
+        "run_name": "filingsum", "model": {"name": MODEL}, "train": {"output_dir": str(workdir)},
+        "serve": {"max_tokens": max(args.max_tokens, 16), "max_model_len": args.prompt_tokens + args.max_tokens + 512,
+                  "startup_timeout_s": 1800, "adapters": {"filingsum": str(adapter)}},
+    })
+    full_length = {"ignore_eos": True}  # vLLM extension: every answer is exactly max_tokens long
+    load_before = os.getloadavg()
     results: dict[str, dict] = {}
-    if gpu:
-        model = args.model or "embedded:smollm2-135m-instruct"
-        tokens, requests, concurrency, max_tokens, batch = 2500, 256, 64, 512, 16
-    else:
-        print(f"vLLM path unavailable ({reason}): running the small CPU version", flush=True)
-        model = args.model or "tiny-random"
-        tokens, requests, concurrency, max_tokens, batch = 2500, 16, 4, 32, 1
-    tokenizer = load_tokenizer(model)
-    texts = filing_texts(tokenizer, tokens, min(requests, 32))
-    serve = {"port": free_port(), "max_tokens": max_tokens, "startup_timeout_s": 900}
+    for system in systems:
+        print(f"=== {system} ===", flush=True)
+        if system == "vllm_merged":
+            config.serve.lora = "merged"
+            results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
+        elif system == "vllm_adapter":
+            config.serve.lora = "adapter"
+            results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
+        elif system == "transformers_serve":
+            results[system] = serve_and_load(config, texts, args, None, backend="transformers")
+        else:
+            results[system] = hf_generate(str(merged), tokenizer, texts, args.max_tokens, args.concurrency)
+    load_after = os.getloadavg()
 
-    if gpu:
-        from filingsum.inference.adapters import merged_model_dir
-
-        adapter = Path(args.adapter) if args.adapter else _fresh_adapter(model, workdir / "adapter")
-        config = RunConfig.model_validate({"model": {"name": model}, "train": {"output_dir": str(workdir)},
-                                           "serve": {**serve, "backend": "vllm", "max_model_len": 4096}})
-        force_full = {"ignore_eos": True}  # vLLM extension: every answer is exactly max_tokens long
-        results["vllm_adapter"] = serve_and_load(config, texts, requests=requests, concurrency=concurrency,
-                                                 max_tokens=max_tokens, extra_body=force_full,
-                                                 adapters={"filingsum": adapter})
-        config.serve.port = free_port()
-        results["vllm_merged"] = serve_and_load(config, texts, requests=requests, concurrency=concurrency,
-                                                max_tokens=max_tokens, extra_body=force_full,
-                                                merged=merged_model_dir(adapter, fallback_base=model))
-        results["hf_generate"] = hf_generate(model, tokenizer, texts * (64 // len(texts) or 1), max_tokens, batch)
-    else:
-        config = RunConfig.model_validate({"model": {"name": model}, "train": {"output_dir": str(workdir)},
-                                           "serve": {**serve, "backend": "transformers"}})
-        results["transformers_serve"] = serve_and_load(config, texts, requests=requests, concurrency=concurrency,
-                                                       max_tokens=max_tokens, extra_body=None, adapters={})
-        results["hf_generate"] = hf_generate(model, tokenizer, texts[:requests], max_tokens, batch)
-
-    print(f"\nworkload: ~{tokens}-token filings, {max_tokens}-token outputs, {requests} requests, "
-          f"{concurrency} concurrent; model {model}; {'GPU/vLLM' if gpu else 'CPU'}")
-    print(f"{'system':22} {'summaries/s':>12} {'out tok/s':>10} {'p50 s':>8} {'p95 s':>8}")
+    print(f"\nworkload: {args.requests} requests per system, distinct {args.prompt_tokens}-token windows from "
+          f"{source}, {args.max_tokens} output tokens, {args.concurrency} concurrent; {MODEL} + r=16 LoRA; "
+          f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"{'system':20} {'out tok/s':>10} {'req/s':>7} {'p50 s':>8} {'p95 s':>8} {'ready s':>8} {'tokens':>7}")
     for name, r in results.items():
-        print(f"{name:22} {r['summaries_per_s']:12.2f} {r['output_tokens_per_s']:10.1f} "
-              f"{r['p50_s'] or float('nan'):8.2f} {r['p95_s'] or float('nan'):8.2f}")
+        ready = f"{r['ready_s']:.0f}" if r["ready_s"] is not None else "-"
+        print(f"{name:20} {r['output_tokens_per_s']:10.1f} {r['requests_per_s']:7.3f} {r['p50_s'] or float('nan'):8.1f} "
+              f"{r['p95_s'] or float('nan'):8.1f} {ready:>8} {r['output_tokens']:7d}")
+    if "vllm_merged" in results and "transformers_serve" in results:
+        ratio = results["vllm_merged"]["output_tokens_per_s"] / results["transformers_serve"]["output_tokens_per_s"]
+        print(f"vLLM merged / transformers serve: {ratio:.1f}x output tok/s (target >= 3x)")
     print(f"command: python benchmarks/bench_serving.py {shlex.join(sys.argv[1:])}".rstrip())
     if args.json:
-        Path(args.json).write_text(json.dumps({"gpu": gpu, "results": results}, indent=2))
+        Path(args.json).write_text(json.dumps({"args": vars(args), "source": source, "results": results,
+                                               "load": [load_before, load_after]}, indent=2))
     return 0
-
-
-def _fresh_adapter(model: str, out: Path) -> Path:
-    from peft import LoraConfig, get_peft_model
-
-    from filingsum.core.models import load_model
-
-    peft_model = get_peft_model(load_model(model), LoraConfig(r=16, lora_alpha=32, target_modules="all-linear"))
-    peft_model.save_pretrained(out)
-    return out
 
 
 if __name__ == "__main__":

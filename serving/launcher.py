@@ -106,6 +106,8 @@ def build_vllm_command(
     ]
     if device != "cpu":  # on CPU the KV cache is sized by VLLM_CPU_KVCACHE_SPACE instead (vllm_env)
         command += ["--gpu-memory-utilization", str(serve.gpu_memory_utilization)]
+    if serve.enforce_eager if serve.enforce_eager is not None else device == "cpu":
+        command.append("--enforce-eager")
     command += [
         # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
         # server-wide cap on output tokens for every request.

