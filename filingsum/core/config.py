@@ -47,9 +47,14 @@ class TeacherConfig(_Section):
 
 
 class SplitConfig(_Section):
-    validation: float = Field(0.15, ge=0, lt=1)
-    test: float = Field(0.15, ge=0, lt=1)
-    seed: int = 42
+    validation: float = Field(0.15, ge=0, lt=1, description="share of companies (not records) for validation")
+    test: float = Field(0.15, ge=0, lt=1, description="share of companies (not records) for test")
+    seed: int = Field(42, description="seed of the company order the fractions deal from")
+    companies: dict[Literal["train", "validation", "test"], list[str]] = Field(
+        default_factory=dict,
+        description="companies pinned to a split (names as in the filings, matched case- and suffix-blind); "
+        "the others are dealt by the fractions",
+    )
 
     @model_validator(mode="after")
     def _fractions(self) -> "SplitConfig":
@@ -73,6 +78,11 @@ class DataConfig(_Section):
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
     fit_strategy: Literal["aspects", "truncate", "chunk"] = Field("aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk")
+    extra_windows: int = Field(
+        0, ge=0, le=64,
+        description="per long section, this many consecutive chunks (best by aspect score) as extra records "
+        "beside the fitted window: more training examples from one filing",
+    )
     references: list[Literal["gold", "teacher", "extractive"]] = Field(
         default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
     )
