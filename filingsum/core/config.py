@@ -33,6 +33,11 @@ class ModelConfig(_Section):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="weights dtype when loading (auto: float32 on CPU)")
     attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field("auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa")
     trust_remote_code: bool = Field(False, description="allow custom model code from the hub")
+    repetition_penalty: float = Field(
+        1.0, ge=1.0, le=2.0,
+        description="greedy decoding's repetition penalty (HF and vLLM apply it alike), the same for eval's "
+        "local generation, the server's defaults and the summarize client, so eval scores what users get",
+    )
 
 
 class TeacherConfig(_Section):
@@ -144,7 +149,6 @@ class EvalConfig(_Section):
     out_dir: str = "runs/default/eval"
     max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
     token_limit: int = Field(MAX_SUMMARY_TOKENS, ge=16)
-    repetition_penalty: float = Field(1.0, ge=1.0)
     max_documents: int | None = Field(None, ge=1)
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
@@ -272,7 +276,7 @@ def config_reference_markdown() -> str:
     lines = [
         "# Config reference",
         "",
-        "Generated from `filingsum/config.py` (`python -c 'from filingsum.config import config_reference_markdown "
+        "Generated from `filingsum/core/config.py` (`python -c 'from filingsum.core.config import config_reference_markdown "
         "as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are wrong types.",
         "",
     ]
