@@ -172,6 +172,7 @@ class Extraction:
     resumed: int = 0  # files whose extraction came from the journal
     workers: int = 0  # processes used (0: the main process)
     peak_rss: dict[int, int] = field(default_factory=dict)  # worker pid -> its peak resident bytes
+    cpu_s: dict[int, float] = field(default_factory=dict)  # worker pid -> CPU seconds its extractions used
 
     def sections(self) -> list[FilingSection]:
         return [FilingSection.model_validate(s) for f in self.files for s in f.sections]
@@ -226,6 +227,8 @@ def extract_all(
             results[i] = FileExtraction(path, row["sections"], row["skip"], resumed=True)
         else:
             todo.append(i)
+    # largest files first: the long parses start early instead of ending a parallel run on one busy worker
+    todo.sort(key=lambda i: -files[i].stat().st_size)
     extraction = Extraction(files=[], resumed=sum(1 for r in results if r is not None and r.resumed))
     bar = _progress(total=len(files), initial=len(files) - len(todo), desc="extract", unit="file",
                     disable=not progress)
@@ -246,6 +249,7 @@ def extract_all(
             i = todo[n]
             if outcome.pid:
                 extraction.peak_rss[outcome.pid] = max(outcome.peak_rss, extraction.peak_rss.get(outcome.pid, 0))
+                extraction.cpu_s[outcome.pid] = extraction.cpu_s.get(outcome.pid, 0.0) + outcome.cpu_s
             if outcome.error is not None:  # the worker process died, or the row could not come back
                 keep(i, {"sections": [], "skip": f"extraction failed: {outcome.error}", "traceback": ""})
             else:
