@@ -215,10 +215,12 @@ def extract_all(
             done[row["key"]] = row
     results: list[FileExtraction | None] = [None] * len(files)
     keys: list[str | None] = [None] * len(files)
+    sizes = [0] * len(files)
     todo: list[int] = []
     for i, path in enumerate(files):
         try:
-            keys[i] = None if path.stat().st_size > max_bytes else journal_key(path, settings)
+            sizes[i] = path.stat().st_size
+            keys[i] = None if sizes[i] > max_bytes else journal_key(path, settings)
         except OSError as exc:
             results[i] = FileExtraction(path, [], f"cannot read file: {exc.strerror or exc}")
             continue
@@ -228,7 +230,7 @@ def extract_all(
         else:
             todo.append(i)
     # largest files first: the long parses start early instead of ending a parallel run on one busy worker
-    todo.sort(key=lambda i: -files[i].stat().st_size)
+    todo.sort(key=lambda i: -sizes[i])
     extraction = Extraction(files=[], resumed=sum(1 for r in results if r is not None and r.resumed))
     bar = _progress(total=len(files), initial=len(files) - len(todo), desc="extract", unit="file",
                     disable=not progress)
