@@ -4,8 +4,9 @@
    each section fitted to the source budget by aspect paragraphs (as `data build` does) plus a few
    contiguous windows, each with an aspect-guided extractive reference summary (~320 tokens of prose).
 2. Test set: the three seed filings (data/samples) with the hand-written gold references (data/gold).
-3. Zero-shot SmolLM2 vs the LoRA-tuned one: greedy, max_new_tokens 512 (repetition_penalty configurable),
-   scored with eval.metrics: ROUGE-L vs gold, loops, number precision, within 512 tokens, prose.
+3. Zero-shot SmolLM2 vs the LoRA-tuned one: greedy, max_new_tokens = the run's summary cap (512 in the
+   quality config; repetition_penalty configurable), scored with filingsum.quality.metrics: ROUGE-L vs gold,
+   loops, number precision, within the summary cap, prose.
 
     python benchmarks/bench_quality.py --config configs/smollm2-quality-cpu.yaml [--repetition-penalty 1.1]
 
@@ -34,7 +35,8 @@ METRIC_KEYS = ("rougeL", "loop", "number_precision", "within_limit", "is_prose",
 
 def build_training_data(config, count_tokens, chunks_per_filing: int, reference_tokens: int) -> dict[str, int]:
     """train/validation JSONL of filing chunks with extractive references (reused when already built)."""
-    from filingsum.dataset.build import content_hash, extract_file
+    from filingsum.dataset.build import content_hash
+    from filingsum.filings.prepare import extract_file
     from filingsum.filings.extractive import extractive_summary
     from filingsum.filings.fit import chunk_text, fit_aspects
     from filingsum.core.schema import FilingRecord
@@ -80,7 +82,7 @@ def build_training_data(config, count_tokens, chunks_per_filing: int, reference_
 
 def gold_test_set(count_tokens, max_source_tokens: int) -> list[dict]:
     """The seed filings' sections, fitted to the source budget, with their gold summaries."""
-    from filingsum.dataset.build import extract_file
+    from filingsum.filings.prepare import extract_file
     from filingsum.filings.fit import fit_aspects
 
     rows = []
@@ -101,20 +103,19 @@ def summarize(model, tokenizer, rows, max_new_tokens: int, repetition_penalty: f
 
     model.eval()
     start = time.time()
-    outputs = LocalSummarizer.from_model(model, tokenizer).summarize(
-        [row["text"] for row in rows],
-        settings=GenerationSettings(max_new_tokens=max_new_tokens, repetition_penalty=repetition_penalty, batch_size=1),
-    )
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, repetition_penalty=repetition_penalty, batch_size=1)
+    outputs = LocalSummarizer.from_model(model, tokenizer, settings).summarize([row["text"] for row in rows])
     for row, out in zip(rows, outputs):
         log.info("%s: %d tokens", row["id"], out.completion_tokens)
     new_tokens = sum(o.completion_tokens for o in outputs)
     return [o.text for o in outputs], new_tokens / max(time.time() - start, 1e-9)
 
 
-def score(predictions, rows, tokenizer) -> dict[str, float]:
+def score(predictions, rows, tokenizer, limit: int) -> dict[str, float]:
     from filingsum.quality.metrics import score_document
 
-    docs = [score_document(p, r["text"], r["reference"], tokenizer=tokenizer) for p, r in zip(predictions, rows)]
+    docs = [score_document(p, r["text"], r["reference"], tokenizer=tokenizer, limit=limit)
+            for p, r in zip(predictions, rows)]
     means = {}
     for key in METRIC_KEYS:
         values = [float(d[key]) for d in docs if d.get(key) is not None]
@@ -128,7 +129,7 @@ def main() -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--chunks-per-filing", type=int, default=3)
     parser.add_argument("--reference-tokens", type=int, default=320)
-    parser.add_argument("--max-new-tokens", type=int, default=512)
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="default: model.max_summary_tokens")
     parser.add_argument("--repetition-penalty", type=float, default=1.1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -140,6 +141,7 @@ def main() -> int:
 
     torch.manual_seed(0)
     config = load_config(args.config, args.overrides)
+    args.max_new_tokens = args.max_new_tokens or config.summary_tokens(config.eval.max_new_tokens)
     tokenizer = load_tokenizer(config.model.name)
     count = lambda s: len(tokenizer(s, add_special_tokens=False)["input_ids"])  # noqa: E731
     t0 = time.time()
@@ -162,14 +164,15 @@ def main() -> int:
                      "seconds": time.time() - t}
         atomic_write_json(cache, zero_shot)
         del base
-    results["systems"]["zero-shot"] = {"metrics": score(zero_shot["predictions"], rows, tokenizer), **zero_shot}
+    limit = config.summary_tokens(config.eval.token_limit)
+    results["systems"]["zero-shot"] = {"metrics": score(zero_shot["predictions"], rows, tokenizer, limit), **zero_shot}
     t = time.time()
     result = train(config)
     results["train_seconds"] = time.time() - t
     results["train_metrics"] = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
     t = time.time()
     preds, tps = summarize(result.model, tokenizer, rows, args.max_new_tokens, args.repetition_penalty)
-    results["systems"]["tuned"] = {"metrics": score(preds, rows, tokenizer), "predictions": preds,
+    results["systems"]["tuned"] = {"metrics": score(preds, rows, tokenizer, limit), "predictions": preds,
                                    "tokens_per_s": tps, "seconds": time.time() - t}
     results["total_seconds"] = time.time() - t0
 

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from nltk.stem import porter
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
 from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
 from filingsum.quality.factual import entity_precision, nli_consistency, number_precision
 from filingsum.core.aspects import ASPECTS, aspects_found
-from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count
 
 MetricValue = float | int | bool | None
 
@@ -72,23 +71,9 @@ class _CachedStemmer:
 
 _STEMMER = _CachedStemmer()
 
-_punkt_params = PunktParameters()
-_punkt_params.abbrev_types = {
-    "inc", "corp", "co", "ltd", "llc", "l.l.c", "u.s", "u.k", "mr", "mrs", "ms", "dr", "no", "nos", "st", "jr",
-    "sr", "e.g", "i.e", "etc", "vs", "approx", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "n.a", "s.a", "plc", "n.v", "a.g",
-}
-_SENTENCES = PunktSentenceTokenizer(_punkt_params)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text: line breaks first, then Punkt (with filing abbreviations) within each line."""
-    return [s.strip() for line in text.splitlines() for s in _SENTENCES.tokenize(line) if s.strip()]
-
-
 def sentences_for_rouge(text: str) -> str:
-    """One sentence a line, the form rougeLsum expects."""
-    return "\n".join(split_sentences(text))
+    """One sentence a line, the form rougeLsum expects (every line break ends a sentence)."""
+    return "\n".join(split_sentences(text, line_breaks=True))
 
 
 @lru_cache(maxsize=4096)
@@ -177,31 +162,16 @@ def rouge_scores(prediction: str, reference: str | None) -> dict[str, float | No
         out[f"rouge{n}"] = _score_ngrams(_create_ngrams(ref, n), _create_ngrams(pred, n)).fmeasure
     lcs = lcs_length(ref, pred)
     out["rougeL"] = scoring.fmeasure(lcs / len(pred), lcs / len(ref)) if pred and ref else 0.0
-    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference)]
-    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction)]
+    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference, line_breaks=True)]
+    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction, line_breaks=True)]
     out["rougeLsum"] = _summary_level_lcs(ref_sents, pred_sents) if ref_sents and pred_sents else 0.0
     return out
 
 
 # --- length ------------------------------------------------------------------------------------------------
 
-def token_count(text: str, tokenizer: Any) -> int:
-    """Tokens of a summary with the model's tokenizer (no special tokens), never a word count."""
-    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def token_counts(texts: list[str], tokenizer: Any) -> list[int]:
-    """Batch form of token_count (one fast-tokenizer call)."""
-    if not texts:
-        return []
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-
-
-def token_counter(tokenizer: Any) -> Callable[[str], int]:
-    return lambda text: token_count(text, tokenizer)
-
-
-def within_limit(n_tokens: int, limit: int = MAX_SUMMARY_TOKENS) -> bool:
+def within_limit(n_tokens: int, limit: int) -> bool:
+    """Whether a summary of ``n_tokens`` fits the run's summary cap ``limit``."""
     return n_tokens <= limit
 
 
@@ -329,10 +299,11 @@ def score_document(
     *,
     tokenizer: Any = None,
     n_tokens: int | None = None,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     nli_model: str | None = None,
 ) -> dict[str, MetricValue]:
-    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with.
+    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with; ``limit``
+    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``.
 
     A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
     """
