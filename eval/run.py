@@ -133,7 +133,8 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
     systems = build_systems(config)
     out = Path(out_dir or config.eval.out_dir)
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
+        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
                 "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty},

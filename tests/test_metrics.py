@@ -97,7 +97,8 @@ def test_lcs_length_matches_dynamic_programming():
 
 
 def test_split_sentences_keeps_company_abbreviations():
-    assert split_sentences("Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here", line_breaks=True) == [
+    text = "Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here"
+    assert split_sentences(text, line_breaks=True) == [
         "Crexendo, Inc. sells in the U.S. market.", "Revenue grew.", "New line here"
     ]
 

@@ -1,7 +1,8 @@
 """Generation eval during training: summarize a few validation filings and score them like `filingsum eval`.
 
 Validation loss says the model fits the references; it says nothing about whether the summaries stop, stay
-within the summary cap (model.max_summary_tokens) or invent figures. After each evaluation this callback generates (greedy) for the first
+within the summary cap (model.max_summary_tokens) or invent figures. After each evaluation this callback
+generates (greedy) for the first
 `generation_eval_samples` validation records and logs ROUGE-L, number precision and within-limit share as
 `gen_*` metrics (TensorBoard, trainer_state log_history, metrics.json). Scoring uses eval.metrics; if that
 import or a metric fails, a warning is logged and filingsum.training goes on.

@@ -13,7 +13,9 @@ DESCRIPTION = """Resolve model specs to local directories, building cached ones 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["prepare", "check"], help="prepare: build if needed; check: verify every file's sha256")
+    parser.add_argument(
+        "action", choices=["prepare", "check"], help="prepare: build if needed; check: verify every file's sha256"
+    )
     parser.add_argument("specs", nargs="+", help="model specs")
 
 

@@ -38,8 +38,12 @@ class ModelConfig(_Section):
         description="the summary token cap every stage follows: training labels, references (teacher, "
         "extractive, label filter), generation, the eval limit check and the server's output cap",
     )
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="weights dtype when loading (auto: float32 on CPU)")
-    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field("auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="weights dtype when loading (auto: float32 on CPU)"
+    )
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field(
+        "auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa"
+    )
     trust_remote_code: bool = Field(False, description="allow custom model code from the hub")
 
 
@@ -268,15 +272,6 @@ def apply_override(data: dict[str, Any], override: str, source: str = "<config>"
             raise ConfigError(f"{source}: override {dotted}: {part} is not a section")
     node[parts[-1]] = yaml.safe_load(raw)
     return data
-
-
-def require_paths(paths: list[str], what: str, source: str | None) -> None:
-    """Fail fast, with the config key named, when files a stage needs are missing."""
-    import glob
-
-    for p in paths:
-        if not (Path(p).exists() or glob.glob(p)):
-            raise ConfigError(f"{source or '<config>'}: {what}: {p}: no such file or directory")
 
 
 def config_reference_markdown() -> str:

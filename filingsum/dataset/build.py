@@ -307,8 +307,8 @@ def build_dataset(
         else:
             from filingsum.dataset.teacher import Teacher
 
-            # fails fast on a missing API key
-            teacher = Teacher(data.teacher, out / "teacher_cache", max_tokens=config.summary_tokens(data.teacher.max_tokens))
+            cap = config.summary_tokens(data.teacher.max_tokens)
+            teacher = Teacher(data.teacher, out / "teacher_cache", max_tokens=cap)  # fails fast on a missing key
 
     count_tokens = token_counter(load_tokenizer(config.model.name))
     files, skipped = _discover(specs)
