@@ -178,14 +178,16 @@ def cache_problem(model_dir: Path, *, full: bool = False) -> str | None:
 
 
 def _record_mtimes(model_dir: Path) -> None:
-    """After a passing check of an older manifest (sizes and hashes only), record the files' mtimes so the
-    next quick check needs no hashing."""
+    """After a passing check, record the mtimes of files that were hashed because theirs differed from the
+    manifest (copied dirs, manifests from before mtimes were kept), so the next quick check hashes nothing."""
     path = model_dir / MANIFEST
     meta = json.loads(path.read_text())
-    if all("mtime_ns" in entry for entry in meta["files"].values()):
+    stale = {name: (model_dir / name).stat().st_mtime_ns for name, entry in meta["files"].items()
+             if entry.get("mtime_ns") != (model_dir / name).stat().st_mtime_ns}
+    if not stale:
         return
-    for name, entry in meta["files"].items():
-        entry["mtime_ns"] = (model_dir / name).stat().st_mtime_ns
+    for name, mtime in stale.items():
+        meta["files"][name]["mtime_ns"] = mtime
     atomic_write_text(path, json.dumps(meta, indent=2))
 
 
