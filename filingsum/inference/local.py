@@ -98,11 +98,15 @@ class LocalSummarizer(Summarizer):
 
         return token_count(text, self.tokenizer)
 
-    def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
-        """Greedy summaries in batches of ``settings.batch_size``; finish_reason "length" when one hit the cap."""
+    def summarize(
+        self, texts: Sequence[str], instructions: Sequence[str | None] | None = None,
+        settings: GenerationSettings | None = None,
+    ) -> list[Generated]:
+        """Greedy summaries in batches of ``settings.batch_size``; finish_reason "length" when one hit the cap.
+        ``settings`` overrides the summarizer's own for this call (e.g. trying decoding settings on one model)."""
         import torch
 
-        settings = self.settings
+        settings = settings or self.settings
         instructions = list(instructions or [None] * len(texts))
         prompts = [render_prompt(self.tokenizer, t, i, seq2seq=self.seq2seq) for t, i in zip(texts, instructions)]
         outputs: list[Generated] = []
