@@ -137,7 +137,7 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
         gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
-                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty},
+                "systems": list(systems), "repetition_penalty": config.model.repetition_penalty},
     )
     return _finish(report, out)
 

@@ -1,7 +1,8 @@
 """Attach a reference summary to every record, from the sources in `data.references` priority order.
 
 - ``gold``: human-written summaries (`filingsum.filings.gold`), matched by input basename (+ section when
-  the entry names one);
+  the entry names one); an entry written for one model input (the reference corpus: ``input_sha256`` of the
+  fitted window) matches only a record whose fitted text has that hash, chunk or not;
 - ``teacher``: a teacher model behind an OpenAI-compatible endpoint (`filingsum.dataset.teacher`);
 - ``extractive``: the aspect-ranked extractive fallback, at most ``max_label_tokens`` tokens.
 
@@ -61,9 +62,9 @@ def attach_references(
             if gold is None or not len(gold):
                 continue
             for record in pending:
-                if record.id in partial_ids:
-                    continue
-                entry = gold.lookup(record.source_path, record.section)
+                entry = gold.lookup_input(record.text)
+                if entry is None and record.id not in partial_ids:
+                    entry = gold.lookup(record.source_path, record.section)
                 if entry is not None:
                     outcomes[record.id].text, outcomes[record.id].origin = entry.summary, "gold"
         elif source == "teacher":

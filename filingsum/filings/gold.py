@@ -1,12 +1,14 @@
 """Human-written gold summaries: JSONL files read into an index looked up by input file and section.
 
 One line per summary: ``source_file`` (basename of the input file, JSONL rows as "file.jsonl#N"), optional
-``section``, ``company``, ``form``, ``author``, and ``summary``. The dataset builder attaches them as
-references and eval scores against them, so both read them through this one module.
+``section``, ``company``, ``form``, ``author``, and ``summary``; an entry written for one model input (the
+reference corpus) also carries ``input_sha256``, the sha256 of that fitted window's text. The dataset builder
+attaches them as references and eval scores against them, so both read them through this one module.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ class GoldSummary:
     form: str | None = None
     author: str | None = None
     origin_file: str = ""
+    input_sha256: str | None = None  # written for this exact model input (a fitted window), not the section
 
 
 def source_basename(source_path: str) -> str:
@@ -39,14 +42,21 @@ class GoldIndex:
     def __init__(self, entries: Iterable[GoldSummary] = ()):
         self._by_section: dict[tuple[str, str], GoldSummary] = {}
         self._any_section: dict[str, GoldSummary] = {}
+        self._by_input: dict[str, GoldSummary] = {}
         for entry in entries:
-            if entry.section:
+            if entry.input_sha256:
+                self._by_input.setdefault(entry.input_sha256, entry)
+            elif entry.section:
                 self._by_section.setdefault((entry.source_file, entry.section), entry)
             else:
                 self._any_section.setdefault(entry.source_file, entry)
 
     def __len__(self) -> int:
-        return len(self._by_section) + len(self._any_section)
+        return len(self._by_section) + len(self._any_section) + len(self._by_input)
+
+    def lookup_input(self, text: str) -> GoldSummary | None:
+        """The entry written for exactly this model input, if any."""
+        return self._by_input.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
 
     def lookup(self, source_path: str, section: str) -> GoldSummary | None:
         name = source_basename(source_path)
@@ -94,6 +104,7 @@ def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
                     form=row.get("form"),
                     author=row.get("author"),
                     origin_file=str(path),
+                    input_sha256=row.get("input_sha256") or None,
                 )
             )
     return GoldIndex(entries), warnings

@@ -84,6 +84,6 @@ def summarizer_from_config(
         raise FilingsumError(f"unknown summarizer system {system!r}; use zero-shot, tuned or endpoint")
     settings = GenerationSettings(
         max_new_tokens=max_tokens or config.summary_tokens(config.eval.max_new_tokens),
-        repetition_penalty=config.eval.repetition_penalty,
+        repetition_penalty=config.model.repetition_penalty,
     )
     return LocalSummarizer(config.model.name, adapter, settings=settings, dtype=config.model.dtype, **inputs)
