@@ -4,8 +4,8 @@ Systems are just named lists of PredictionRecord: the baselines (lead-k, extract
 the filings; the zero-shot base model, the tuned adapter and a served endpoint come in through a
 `SystemGenerator` (records -> predictions) that `run_eval` calls.
 
-    report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned},
-                      tokenizer, "runs/x/eval", limit=512, gates={"within_limit": 1.0}, gate_system="tuned")
+    report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned}, tokenizer,
+                      "runs/x/eval", limit=config.summary_tokens(), gates={"within_limit": 1.0}, gate_system="tuned")
 """
 
 from __future__ import annotations

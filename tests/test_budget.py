@@ -152,3 +152,30 @@ def test_server_cap_and_client_max_tokens_follow_the_cap(tmp_path, endpoint):
     result = client.summarize_text("Acme sells widgets to small businesses.")
     assert result.summary == ANSWER and result.finish_reason == "stop"
     assert _RecordingHandler.seen == [CAP]
+
+
+def test_no_module_hard_codes_the_cap():
+    """The cap's default lives in core.prompt (MAX_SUMMARY_TOKENS) and is read by core.config only; no other
+    product module imports it or writes a bare 512 (cache sizes and vLLM's LoRA ranks are not token caps)."""
+    import ast
+
+    from test_layers import module_files
+
+    allowed = {"filingsum.core.prompt", "filingsum.core.config"}
+    found = []
+    for name, path in module_files().items():
+        if name in allowed:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        not_caps = {id(node.value) for node in ast.walk(tree)
+                    if isinstance(node, ast.keyword) and node.arg == "maxsize"}
+        not_caps |= {id(elt) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                     and any(getattr(t, "id", "") == "VLLM_LORA_RANKS" for t in node.targets)
+                     for elt in getattr(node.value, "elts", [])}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value == 512 and id(node) not in not_caps:
+                found.append(f"{name}:{node.lineno}: 512")
+            if isinstance(node, (ast.Name, ast.alias)) and "MAX_SUMMARY_TOKENS" in (getattr(node, "id", None),
+                                                                                    getattr(node, "name", None)):
+                found.append(f"{name}:{getattr(node, 'lineno', '?')}: MAX_SUMMARY_TOKENS")
+    assert found == []

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     summary_path = Path(config.train.output_dir) / "demo_summary.md"
     lines = [f"# Summary of {filing.name} (served {server.backend}, model {server.model_names[-1]})", ""]
     for item in results:
-        lines += [item.summary or f"ERROR: {item.error}", "", f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_", ""]
+        note = f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_"
+        lines += [item.summary or f"ERROR: {item.error}", "", note, ""]
     atomic_write_text(summary_path, "\n".join(lines))
 
     print()

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("--predictions", help="JSONL of predictions to score instead of generating")
     parser.add_argument("--out", help="report directory (default: eval.out_dir)")
-    parser.add_argument("--tokenizer", help="tokenizer for the 512-token check (default: model.name)")
+    parser.add_argument("--tokenizer", help="tokenizer for the summary-cap check (default: model.name)")
     parser.add_argument("--system", default=None, help="name of the system in a predictions file")
     parser.add_argument(
         "--fail-under", action="append", default=[], metavar="METRIC=VALUE",
