@@ -315,30 +315,57 @@ def _cue(words: list[str], up: frozenset[str], down: frozenset[str]) -> int:
     return 0 if ups == downs else (1 if ups else -1)
 
 
-def _noun(text: str, end: int, ceiling: int) -> frozenset[str]:
-    """What a count counts: the words of the noun phrase right after it, fillers dropped, synonyms merged."""
+def _noun(text: str, start: int, end: int, ceiling: int) -> frozenset[str]:
+    """What a count counts: the words of the noun phrase right after it on its line, up to its first plural
+    ("53 full-time employees" -> {"employee"}), fillers dropped, synonyms merged. Empty for an identifier
+    ("Phase 4 trials", "Item 8") and where a verb follows ("14,000 used tuition assistance")."""
+    if start > 0 and text[start - 1] == "-":
+        return frozenset()  # "737-9", "10-K": part of a designation
+    before = re.search(r"([A-Za-z]+)[ \t]+$", text[max(0, start - 30) : start])
+    if before and before.group(1)[0].isupper() and not _sentence_opening(text, start - len(before.group(0))):
+        return frozenset()
     window = text[end : min(ceiling, end + 50)]
-    m = re.match(r"[\s\-]*((?:[A-Za-z][A-Za-z'\-]*\s*){1,4})", window)
+    m = re.match(r"[ \t\-]*((?:[A-Za-z][A-Za-z'\-]*[ \t]*){1,4})", window)
     if not m:
         return frozenset()
     words: list[str] = []
     for raw in m.group(1).split():
         word = raw.lower().strip("'-")
-        if word in _NOUN_BREAK or raw[0].isupper() and words:
+        if word in _NOUN_BREAK or (raw[0].isupper() and words) or word.endswith("ed"):
             break
         for part in word.split("-"):
-            part = _singular(part)
-            if part and part not in _NOUN_FILLER:
-                words.append(_NOUN_SYNONYMS.get(part, part))
-    return frozenset(words)
+            singular = _singular(part)
+            if part and singular not in _NOUN_FILLER:
+                words.append(_NOUN_SYNONYMS.get(singular, singular))
+        if word.endswith("s") and not word.endswith("ss"):
+            return frozenset(words)
+    # No plural noun: the number modifies ("60 month term", "the 737 program") rather than counts.
+    return frozenset()
+
+
+def _sentence_opening(text: str, pos: int) -> bool:
+    stripped = text[max(0, pos - 5) : pos].rstrip(" \t\"'(")
+    return not stripped or stripped[-1] in ".!?:;\n|"
+
+
+def nouns_match(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two counted nouns can be the same thing: a shared word or a shared stem of 5+ letters
+    ("wholesalers" ~ "wholesale distributors"); an empty noun (a table figure) goes with any."""
+    if not a or not b or a & b:
+        return True
+    return any(len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5] for x in a for y in b)
 
 
 def _acts_as_year(text: str, start: int, end: int) -> bool:
-    """Whether a bare four-digit number 1800-2099 is a year here ("in 2000", "| 2016 |"), not a count
-    ("2000 stores")."""
-    before = re.findall(r"[A-Za-z]+", text[max(0, start - 20) : start])
+    """Whether a bare four-digit number 1800-2099 is a year here ("in 2000", "Act of 2022", "| 2016 |"), not a
+    count ("operates 2000 stores", "a total of 2000 stores")."""
+    before = re.findall(r"[A-Za-z]+", text[max(0, start - 30) : start])
     if before and before[-1].lower() in _YEAR_LEAD_WORDS:
         return True
+    if before and before[-1][0].isupper() and not _sentence_opening(text, text.rfind(before[-1], 0, start)):
+        return True  # "Act 2022", "Form 2000" name a year or an identifier, not a count
+    if len(before) >= 2 and before[-1] == "of" and before[-2][0].isupper():
+        return True  # "Act of 2022"
     after = re.match(r"[ \t]+([A-Za-z][A-Za-z\-]*)", text[end : end + 30])
     if after is None:
         return True
@@ -396,7 +423,7 @@ def _with_context(text: str, mentions: list[NumberMention]) -> list[NumberMentio
         before = _words_before(text, x.start, floor)
         after = _words_after(text, x.end, ceiling)
         around = before + after
-        noun = _noun(text, x.end, ceiling) if x.kind == "number" and x.currency is None else frozenset()
+        noun = _noun(text, x.start, x.end, ceiling) if x.kind == "number" and x.currency is None else frozenset()
         change = x.change or _cue(around, _CHANGE_UP, _CHANGE_DOWN)
         level = x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN)
         metric = frozenset(_METRIC_WORDS[w] for w in around if w in _METRIC_WORDS)
@@ -474,6 +501,8 @@ class ScaleRegion:
 
 
 def _is_prose_line(line: str) -> bool:
+    if "|" in line:
+        return False  # a table row, also when its header cells are wordy
     words = len(re.findall(r"[A-Za-z]{2,}", line))
     figures = len(re.findall(r"\d[\d,.]*", line))
     return words >= 8 and words > 3 * figures
@@ -495,7 +524,7 @@ def scale_regions(text: str) -> list[ScaleRegion]:
             bounds = [line_start] + [line_start + s.end() for s in _SENTENCE_END.finditer(line)] + [line_end + 1]
             k = bisect.bisect_right(bounds, m.start()) - 1
             start, end = bounds[k], min(bounds[k + 1], line_end)
-            if text[m.end() : line_end].strip(" :.") == "":
+            if end == line_end:  # the line's last sentence introduces the table below it
                 end = _table_end(text, line_end)
         else:
             start = _table_start(text, line_start)
@@ -534,7 +563,7 @@ def apply_scale_notes(text: str, mentions: list[NumberMention]) -> list[list[Num
     out: list[list[NumberMention]] = []
     for x in mentions:
         region = next((r for r in regions if r.start <= x.start < r.end), None)
-        if region is None or x.kind != "number" or x.scaled:
+        if region is None or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text):
             out.append([x])
             continue
         scaled = NumberMention(x.start, x.end, x.text, x.kind, x.value * region.scale, x.date,
@@ -596,7 +625,7 @@ class SourceFigures:
             other = self.mentions[i]
             if not _same_unit(mention, other):
                 continue
-            if mention.noun and other.noun and mention.noun & other.noun:
+            if mention.noun and other.noun and nouns_match(mention.noun, other.noun):
                 out.append(other)
             elif mention.metric and mention.metric & other.metric:
                 out.append(other)
@@ -621,7 +650,7 @@ def _same_unit(a: NumberMention, b: NumberMention) -> bool:
     if a.currency or b.currency:
         counted = b.noun if a.currency else a.noun
         return not counted
-    return not a.noun or not b.noun or bool(a.noun & b.noun)
+    return nouns_match(a.noun, b.noun)
 
 
 def _opposed(a: NumberMention, b: NumberMention) -> bool:
