@@ -86,8 +86,10 @@ def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
         out = []
         for r in records:
             result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
+            # A failed request stays a failure (error kept), never an empty summary that passes the limit.
             out.append(PredictionRecord(id=r.id, source=r.text, prediction=result.summary or "",
-                                        reference=r.reference, system=name))
+                                        reference=r.reference, system=name,
+                                        error=result.error or (None if result.summary else "empty completion")))
         return out
 
     return generate
