@@ -22,8 +22,9 @@ rounding a stated figure implies ("$7.8 million" covers 7,750,000-7,850,000, cap
 from __future__ import annotations
 
 import bisect
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Generic, Literal, TypeVar
 
@@ -78,7 +79,7 @@ _FISCAL_YEAR = re.compile(rf"\b(?=[fF])(?:fiscal(?:\s+year)?|FY)\s*'?(?P<year>{_
 _AMOUNT = re.compile(
     r"""
     (?=[-(\u2212$€£Uu.\d])
-    (?<![\w.,/])
+    (?<![\w.,/])(?<!\d-)
     (?P<lparen>\(\s?)?
     (?P<sign>[-\u2212](?=[$\d.]))?
     (?P<currency>US\$|\$|€|£|USD|EUR|GBP)?\s?
@@ -155,7 +156,15 @@ _METRIC_WORDS = {
     "dividend": "dividend", "dividends": "dividend", "research": "research", "assets": "assets",
     "equity": "equity", "employees": "employee", "expense": "expense", "expenses": "expense",
     "payable": "payable", "buyback": "repurchase", "repurchase": "repurchase", "repurchases": "repurchase",
+    "expenditures": "capex", "capex": "capex", "membership": "membership", "memberships": "membership",
 }
+# Families of metrics a figure can be read as, from the words right around it: a figure next to "revenue"
+# is not the same fact as an equal one next to "net loss".
+_METRIC_FAMILIES = {"revenue": "revenue", "income": "earnings", "margin": "earnings", "ebitda": "earnings"}
+# "46.2% of net sales": the words after "of" name the base of a percentage, not what it measures.
+_PERCENT_BASE = re.compile(r"^\s*(?:of|as\s+a\s+percentage\s+of)\b")
+# Row labels too generic to tell two table rows apart.
+_GENERIC_LABEL_WORDS = frozenset("total net the and of other in for to".split())
 # Direction cues read in a figure's clause: the change (increased/decreased) and the level (income/loss).
 _CHANGE_UP = frozenset("increase increased increases increasing grew grow grows growing growth rose rise rises "
                        "rising higher gained improved expanded up".split())
@@ -165,8 +174,18 @@ _LEVEL_UP = frozenset("income profit profits earnings earned gain gains positive
 _LEVEL_DOWN = frozenset("loss losses lost deficit negative".split())
 _CUE_WORDS_BEFORE = 8
 _CUE_WORDS_AFTER = 3
-_CLAUSE_BOUNDARY = re.compile(r"[;!?\n|]|\.(?=\s)|\b(?:versus|compared|from|against)\b", re.IGNORECASE)
-_NEUTRAL_PHRASES = re.compile(r"\bincome\s+tax(?:es)?\b|\bup\s+to\b|\bcomprehensive\s+income\b", re.IGNORECASE)
+_METRIC_WORDS_BEFORE = 12
+_METRIC_WORDS_AFTER = 8
+# A clause ends at sentence punctuation, a table cell, a blank line or a comparison; a single line break
+# does not end one (hard-wrapped filings break sentences anywhere).
+_CLAUSE_BOUNDARY = re.compile(r"[;!?|]|\.(?=\s)|\n[ \t]*\n|\b(?:versus|compared|from|against)\b", re.IGNORECASE)
+# Capitalised words that number things rather than count them ("Note 20", "Phase 4", "Item 1A").
+_PLURAL_WITHOUT_S = frozenset("feet people personnel staff children men women".split())
+_NEUTRAL_PHRASES = re.compile(
+    r"\bincome\s+tax(?:es)?\b|\bup\s+to\b|\bcomprehensive\s+income\b"
+    r"|\bpercent(?:age)?\s+of\s+(?:total\s+|net\s+)*[a-z]+",  # the base of a percentage, not its metric
+    re.IGNORECASE,
+)
 _CLAUSE_WORD = re.compile(r"[a-z][a-z'\-]*")
 
 
@@ -184,10 +203,16 @@ class NumberMention:
     scaled: bool = False  # carries a scale word ("million"), abbreviation ("$1.1B") or a table's scale note
     currency: str | None = None  # "USD", "EUR", "GBP" for amounts of money
     noun: frozenset[str] = frozenset()  # what a count counts: {"employee"} for "53 full-time employees"
+    head: str = ""  # the head of that noun phrase ("group" for "two primary customer groups")
     change: int = 0  # +1 increase, -1 decrease, 0 not stated
     level: int = 0  # +1 income/profit, -1 loss or a negative figure, 0 not stated
     metric: frozenset[str] = frozenset()  # metric words of its clause: {"revenue"}, {"backlog"}
     more_dates: tuple[str, ...] = ()  # "December 31, 2016 and 2017": the further dates of the same phrase
+    identifier: str | None = None  # "note" for "Note 20": a number that names something, not a quantity
+    family: frozenset[str] = frozenset()  # metric families right around it: {"revenue"}, {"earnings"}
+    row: frozenset[str] = frozenset()  # a table row's label words ({"ipad"} for "iPad: 6,581 | 7,162 | (8)%"),
+    # all of which a summary's sentence must name for that figure to support it
+    context: frozenset[str] = frozenset()  # the words of its clause, to find a table row's label in
 
     @property
     def span(self) -> tuple[int, int, str]:
@@ -292,21 +317,61 @@ def _header_dates(text: str) -> set[str]:
     return out
 
 
-def _words_before(text: str, start: int, floor: int) -> list[str]:
-    window = text[max(floor, start - 120) : start]
+def _words_before(text: str, start: int, floor: int, limit: int = _CUE_WORDS_BEFORE) -> list[str]:
+    window = text[max(floor, start - 160) : start]
     cut = 0
     for b in _CLAUSE_BOUNDARY.finditer(window):
         cut = b.end()
     window = _NEUTRAL_PHRASES.sub(" ", window[cut:])
-    return _CLAUSE_WORD.findall(window.lower())[-_CUE_WORDS_BEFORE:]
+    return _CLAUSE_WORD.findall(window.lower())[-limit:]
 
 
-def _words_after(text: str, end: int, ceiling: int) -> list[str]:
-    window = text[end : min(ceiling, end + 60)]
+def _words_after(text: str, end: int, ceiling: int, limit: int = _CUE_WORDS_AFTER) -> list[str]:
+    window = text[end : min(ceiling, end + 90)]
+    window = re.split(r"\b(?:and|or|but|while|whereas)\b", window, maxsplit=1)[0]
     b = _CLAUSE_BOUNDARY.search(window)
     window = _NEUTRAL_PHRASES.sub(" ", window[: b.start()] if b else window)
     window = re.split(r"[,:()\d$%]", window, maxsplit=1)[0]
-    return _CLAUSE_WORD.findall(window.lower())[:_CUE_WORDS_AFTER]
+    return _CLAUSE_WORD.findall(window.lower())[:limit]
+
+
+def _row_label(text: str, start: int) -> frozenset[str]:
+    """The label of the table row a figure sits in ("iPad" in "iPad: 6,581 | 7,162 | (8)%"); empty in prose."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if "|" not in line:
+        # A hard-wrapped table row: a label, then figures ("Service revenue  $3,654  $3,259  $10,747").
+        first = re.search(r"\$?\(?\d", line)
+        figures = re.findall(r"\d[\d,.]*", line)
+        if first is None or len(figures) < 2 or len(re.findall(r"[A-Za-z]{2,}", line[first.start() :])) > 2:
+            return frozenset()
+    label = re.split(r"[:|$(\d]", line, maxsplit=1)[0]
+    return frozenset(_singular(w) for w in _CLAUSE_WORD.findall(label.lower()) if w not in _GENERIC_LABEL_WORDS)
+
+
+def _identifier(text: str, start: int) -> str | None:
+    """The capitalised word a bare number is glued to ("Note 20", "Phase 4"), or None."""
+    before = re.search(r"([A-Z][A-Za-z]*)[\u00ae\u2122\u2120]?[ \t]+$", text[max(0, start - 30) : start])
+    if before is None or _sentence_opening(text, start - len(before.group(0))):
+        return None
+    return before.group(1).lower()
+
+
+def _implied_words(text: str, x: NumberMention) -> frozenset[str]:
+    """Words a figure implies: "18% of revenue" is a percentage of revenue."""
+    if x.kind == "percent" and re.match(r"\s+of\b", text[x.end : x.end + 5]):
+        return frozenset({"percentage"})
+    return frozenset()
+
+
+def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
+    """The words of the sentence around a figure (for finding a table row's label in a summary sentence)."""
+    head = text[max(0, start - 300) : start]
+    cut = max(head.rfind(". "), head.rfind("\n\n"), head.rfind("; "))
+    tail = text[end : end + 300]
+    stop = min((i for i in (tail.find(". "), tail.find("\n\n"), tail.find("; ")) if i >= 0), default=len(tail))
+    return frozenset(_singular(w) for w in _CLAUSE_WORD.findall((head[cut + 1 :] + " " + tail[:stop]).lower()))
 
 
 def _cue(words: list[str], up: frozenset[str], down: frozenset[str]) -> int:
@@ -315,19 +380,21 @@ def _cue(words: list[str], up: frozenset[str], down: frozenset[str]) -> int:
     return 0 if ups == downs else (1 if ups else -1)
 
 
-def _noun(text: str, start: int, end: int, ceiling: int) -> frozenset[str]:
+def _noun(text: str, start: int, end: int) -> tuple[str, ...]:
     """What a count counts: the words of the noun phrase right after it on its line, up to its first plural
     ("53 full-time employees" -> {"employee"}), fillers dropped, synonyms merged. Empty for an identifier
     ("Phase 4 trials", "Item 8") and where a verb follows ("14,000 used tuition assistance")."""
     if start > 0 and text[start - 1] == "-":
-        return frozenset()  # "737-9", "10-K": part of a designation
+        return ()  # "737-9", "10-K": part of a designation
     before = re.search(r"([A-Za-z]+)[ \t]+$", text[max(0, start - 30) : start])
     if before and before.group(1)[0].isupper() and not _sentence_opening(text, start - len(before.group(0))):
-        return frozenset()
-    window = text[end : min(ceiling, end + 50)]
+        return ()
+    window = text[end : end + 80]
+    # "33.7 billion and 33.3 billion unit cases": the noun of the last figure counts for all of them.
+    window = re.sub(r"^[ \t]*(?:and|or|to)[ \t]+\$?[\d.,]+(?:[ \t]+(?:thousand|million|billion))?", "", window)
     m = re.match(r"[ \t\-]*((?:[A-Za-z][A-Za-z'\-]*[ \t]*){1,4})", window)
     if not m:
-        return frozenset()
+        return ()
     words: list[str] = []
     for raw in m.group(1).split():
         word = raw.lower().strip("'-")
@@ -337,10 +404,10 @@ def _noun(text: str, start: int, end: int, ceiling: int) -> frozenset[str]:
             singular = _singular(part)
             if part and singular not in _NOUN_FILLER:
                 words.append(_NOUN_SYNONYMS.get(singular, singular))
-        if word.endswith("s") and not word.endswith("ss"):
-            return frozenset(words)
+        if (word.endswith("s") and not word.endswith("ss")) or word in _PLURAL_WITHOUT_S:
+            return tuple(words)
     # No plural noun: the number modifies ("60 month term", "the 737 program") rather than counts.
-    return frozenset()
+    return ()
 
 
 def _sentence_opening(text: str, pos: int) -> bool:
@@ -412,7 +479,7 @@ def _amount_mention(m: re.Match[str]) -> NumberMention | None:
 
 
 def _with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
-    """Each amount, count and percentage with its noun, direction cues and metric words."""
+    """Each amount, count and percentage with its noun, direction cues, metric words and table row."""
     out: list[NumberMention] = []
     for i, x in enumerate(mentions):
         if x.kind not in ("number", "percent"):
@@ -420,15 +487,26 @@ def _with_context(text: str, mentions: list[NumberMention]) -> list[NumberMentio
             continue
         floor = mentions[i - 1].end if i else 0
         ceiling = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
-        before = _words_before(text, x.start, floor)
-        after = _words_after(text, x.end, ceiling)
-        around = before + after
-        noun = _noun(text, x.start, x.end, ceiling) if x.kind == "number" and x.currency is None else frozenset()
-        change = x.change or _cue(around, _CHANGE_UP, _CHANGE_DOWN)
-        level = x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN)
-        metric = frozenset(_METRIC_WORDS[w] for w in around if w in _METRIC_WORDS)
-        out.append(NumberMention(x.start, x.end, x.text, x.kind, x.value, x.date, x.half_unit, x.scaled,
-                                 x.currency, noun, change, level, metric, x.more_dates))
+        base = x.kind == "percent" and _PERCENT_BASE.match(text[x.end : x.end + 30]) is not None
+        after = [] if base else _words_after(text, x.end, ceiling)
+        around = _words_before(text, x.start, floor) + after
+        wide = _words_before(text, x.start, floor, _METRIC_WORDS_BEFORE) + _words_after(
+            text, x.end, ceiling, _METRIC_WORDS_AFTER)
+        bare = x.kind == "number" and x.currency is None
+        noun = _noun(text, x.start, x.end) if bare else ()
+        out.append(replace(
+            x,
+            noun=frozenset(noun),
+            head=noun[-1] if noun else "",
+            change=x.change or _cue(around, _CHANGE_UP, _CHANGE_DOWN),
+            level=x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN),
+            metric=frozenset(_METRIC_WORDS[w] for w in wide if w in _METRIC_WORDS),
+            family=frozenset(_METRIC_FAMILIES[_METRIC_WORDS[w]] for w in around
+                             if _METRIC_WORDS.get(w) in _METRIC_FAMILIES),
+            identifier=_identifier(text, x.start) if bare and "$" not in x.text else None,
+            row=_row_label(text, x.start),
+            context=_sentence_words(text, x.start, x.end) | _implied_words(text, x),
+        ))
     return out
 
 
@@ -526,6 +604,8 @@ def scale_regions(text: str) -> list[ScaleRegion]:
             start, end = bounds[k], min(bounds[k + 1], line_end)
             if end == line_end:  # the line's last sentence introduces the table below it
                 end = _table_end(text, line_end)
+        elif re.search(r"\$\s?\d|\d,\d{3}|\d\.\d", text[m.end() : line_end]):
+            start, end = line_start, line_end  # a row's own note: "Customer transactions (in millions): 1,637.2"
         else:
             start = _table_start(text, line_start)
             end = _table_end(text, line_end)
@@ -566,8 +646,7 @@ def apply_scale_notes(text: str, mentions: list[NumberMention]) -> list[list[Num
         if region is None or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text):
             out.append([x])
             continue
-        scaled = NumberMention(x.start, x.end, x.text, x.kind, x.value * region.scale, x.date,
-                               x.half_unit * region.scale, True, x.currency, x.noun, x.change, x.level, x.metric)
+        scaled = replace(x, value=x.value * region.scale, half_unit=x.half_unit * region.scale, scaled=True)
         out.append([scaled, x] if region.keep_face else [scaled])
     return out
 
@@ -590,6 +669,8 @@ class SourceFigures:
         figures = cls()
         for readings in apply_scale_notes(text, extract_numbers(text)):
             for mention in readings:
+                if mention.kind == "number" and _alone_on_line(text, mention):
+                    continue  # a page number ("\n9\n"), not a figure of the filing
                 if mention.kind in ("number", "percent"):
                     pool = figures.numbers if mention.kind == "number" else figures.percents
                     pool.append((mention.magnitude, len(figures.mentions)))
@@ -623,13 +704,20 @@ class SourceFigures:
         out = []
         for _, i in pool:
             other = self.mentions[i]
-            if not _same_unit(mention, other):
+            if not _same_unit(mention, other) or other.identifier or mention.identifier:
                 continue
-            if mention.noun and other.noun and nouns_match(mention.noun, other.noun):
+            if mention.head and mention.head == other.head:
                 out.append(other)
             elif mention.metric and mention.metric & other.metric:
                 out.append(other)
         return out
+
+
+def _alone_on_line(text: str, mention: NumberMention) -> bool:
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    line_end = text.find("\n", mention.end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    return line.strip() == mention.text.strip()
 
 
 @lru_cache(maxsize=512)
@@ -651,6 +739,25 @@ def _same_unit(a: NumberMention, b: NumberMention) -> bool:
         counted = b.noun if a.currency else a.noun
         return not counted
     return nouns_match(a.noun, b.noun)
+
+
+def _same_fact(summary: NumberMention, source: NumberMention) -> bool:
+    """Whether a source figure can state the summary's fact: same unit, same identifier ("Note 20" states no
+    count of countries), no different metric ("net sales" is not "net loss"), and a table figure only for a
+    summary that names its row ("iPad net sales ... 8%" is not Europe's 8%)."""
+    if not _same_unit(summary, source):
+        return False
+    if summary.identifier and source.identifier:
+        if summary.identifier != source.identifier:
+            return False
+    elif (summary.identifier and source.noun) or (source.identifier and summary.noun):
+        return False
+    if summary.family and source.family and not summary.family & source.family:
+        return False  # "net loss" or "income" of the same value as "net sales" is another fact
+    if not source.row or not summary.context:
+        return True
+    # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in").
+    return len(source.row & summary.context) >= math.ceil(0.6 * len(source.row))
 
 
 def _opposed(a: NumberMention, b: NumberMention) -> bool:
@@ -694,7 +801,7 @@ def classify_figure(
     for mention in readings:
         tolerance = _tolerance(mention, rel_tol, max_rounding)
         for other in figures.near(mention, tolerance):
-            if not _same_unit(mention, other):
+            if not _same_fact(mention, other):
                 continue
             if not _opposed(mention, other):
                 return FigureVerdict(mention, "supported", "same value and unit", other)
