@@ -494,17 +494,20 @@ def _with_context(text: str, mentions: list[NumberMention]) -> list[NumberMentio
             text, x.end, ceiling, _METRIC_WORDS_AFTER)
         bare = x.kind == "number" and x.currency is None
         noun = _noun(text, x.start, x.end) if bare else ()
+        row = _row_label(text, x.start)
+        wide += [w for w in row if w in _METRIC_WORDS or f"{w}s" in _METRIC_WORDS]
         out.append(replace(
             x,
             noun=frozenset(noun),
             head=noun[-1] if noun else "",
             change=x.change or _cue(around, _CHANGE_UP, _CHANGE_DOWN),
             level=x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN),
-            metric=frozenset(_METRIC_WORDS[w] for w in wide if w in _METRIC_WORDS),
+            metric=frozenset(_METRIC_WORDS.get(w) or _METRIC_WORDS[f"{w}s"] for w in wide
+                             if w in _METRIC_WORDS or f"{w}s" in _METRIC_WORDS),
             family=frozenset(_METRIC_FAMILIES[_METRIC_WORDS[w]] for w in around
                              if _METRIC_WORDS.get(w) in _METRIC_FAMILIES),
             identifier=_identifier(text, x.start) if bare and "$" not in x.text else None,
-            row=_row_label(text, x.start),
+            row=row,
             context=_sentence_words(text, x.start, x.end) | _implied_words(text, x),
         ))
     return out
