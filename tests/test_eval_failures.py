@@ -121,3 +121,27 @@ def test_shipped_configs_gate_on_metrics_that_can_fail(repo, config_name, qualit
     assert {"scored_fraction", "within_limit"} <= gates
     if quality_gates:
         assert "loop" in gates and "number_contradiction_rate" in gates
+
+
+def test_reports_show_supported_contradicted_and_unverifiable_figures_per_document(tmp_path, crexendo,
+                                                                                     tiny_tokenizer):
+    from filingsum.eval.report import write_report
+
+    preds = [PredictionRecord(id="faithful", source=crexendo, prediction=FAITHFUL),
+             PredictionRecord(id="planted", source=crexendo, prediction=(
+                 "Crexendo had 63 employees as of December 31, 2016, and revenue of $9.1 billion in 2016 "
+                 "from 400 data centers."))]
+    result = score_predictions(preds, tiny_tokenizer, system="s")
+    planted = result.per_document["planted"]
+    assert (planted["supported_numbers"], planted["contradicted_numbers"], planted["unverifiable_numbers"]) == (
+        2, 2, 1)  # the date and 2016 / 63 employees and $9.1 billion / 400 data centers
+    assert planted["number_contradiction_rate"] == pytest.approx(2 / 5)
+    assert result.per_document["faithful"]["contradicted_numbers"] == 0
+    paths = write_report(Report({"s": result}, predictions={"s": preds}), tmp_path)
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["systems"]["s"]["per_document"]["planted"]["contradicted_numbers"] == 2
+    markdown = paths["markdown"].read_text(encoding="utf-8")
+    assert "| s | planted | 2 | 2 | 1 | 0.400 |" in markdown
+    page = paths["html"].read_text(encoding="utf-8")
+    assert '<mark class="contradicted" title="contradicted figure' in page and ">63</mark>" in page
+    assert 'title="unverifiable figure: not found in the source">400</mark>' in page

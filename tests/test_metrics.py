@@ -209,3 +209,12 @@ def test_score_document_undefined_values_are_none(tiny_tokenizer, samples):
     assert row["within_limit"] is True and row["is_prose"] is True and row["empty"] is False
     with pytest.raises(ValueError, match="tokenizer"):
         score_document("text", source)
+
+
+def test_metric_docstring_examples_run():
+    import doctest
+
+    import filingsum.quality.metrics as metrics
+
+    result = doctest.testmod(metrics)
+    assert result.attempted >= 1 and result.failed == 0
