@@ -131,6 +131,11 @@ def _score_all(
         first_seen.setdefault(pred.source, len(first_seen))
     work.sort(key=lambda item: first_seen[item[1].source])
     for name, pred, n_tokens in work:
+        if pred.error:
+            # The system failed on this document: a failure, not an empty summary that "fits the limit".
+            log.warning("system %s, document %s: no prediction: %s", name, pred.id, pred.error)
+            rows[name][pred.id] = {"error": f"prediction failed: {pred.error}"}
+            continue
         try:
             rows[name][pred.id] = score_document(
                 pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
@@ -152,7 +157,7 @@ def score_predictions(
     nli_model: str | None = None,
 ) -> EvalResult:
     """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
-    share within the token limit, share prose)."""
+    share within the token limit, share prose); failed and empty predictions count as failures."""
     name = system or (preds[0].system if preds else None) or "system"
     return _score_all({name: preds}, tokenizer, limit=limit, nli_model=nli_model)[name]
 

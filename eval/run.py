@@ -67,11 +67,15 @@ def _generated_system(
                                             served_model=served_model, max_tokens=max_tokens)
         outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records])
         for record, output in zip(records, outputs):
-            if not output.ok:  # scored as an empty summary; the reason stays in the log
+            if not output.ok:
                 log.warning("system %s, document %s: no summary (%s: %s)", name, record.id, output.error_kind,
                             output.error)
+        # A failed generation stays a failure (its error counts against every gate), never an empty summary
+        # that would pass the token limit.
         return [
-            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name)
+            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name,
+                             error=None if o.ok and o.text.strip() else
+                             (f"{o.error_kind}: {o.error}" if not o.ok else "empty completion"))
             for r, o in zip(records, outputs)
         ]
 

@@ -197,4 +197,8 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
     assert result.counts["errors"] == 1 and result.counts["documents"] == 3
     from filingsum.eval.report import Report, render_markdown
 
-    assert "1 document(s) could not be scored" in render_markdown(Report({"s": result}))
+    assert "1 document(s) failed" in render_markdown(Report({"s": result}))
+    # The broken document counts against the aggregate: worst value, a third of the documents unscored.
+    assert result.aggregate["scored_fraction"] == pytest.approx(2 / 3)
+    assert result.aggregate["within_limit"] == pytest.approx(1 / 3)  # runaway over the limit, broken failed
+    assert result.aggregate["number_precision"] == pytest.approx(0.5)  # fine 1.0, broken 0, runaway none

@@ -69,6 +69,10 @@ class PredictionRecord(BaseModel):
     prediction: str
     reference: str | None = None
     system: str | None = Field(None, description="which system produced it (baseline name, model, adapter)")
+    error: str | None = Field(
+        None, description="why the system produced no prediction (failed request, generation error); eval "
+        "scores such a document as failed, never as an empty summary"
+    )
 
 
 class SummaryResult(BaseModel):
