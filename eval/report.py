@@ -33,6 +33,7 @@ from filingsum.quality.factual import unsupported_entities
 from filingsum.eval.gates import GateOutcome
 from filingsum.quality.metrics import METRICS, MetricValue
 from filingsum.quality.numbers import check_numbers
+from filingsum.core.errors import UsageError
 from filingsum.core.io import atomic_write_json, atomic_write_text
 from filingsum.core.schema import PredictionRecord
 
@@ -390,9 +391,9 @@ def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable report.json ({exc})") from exc
+        raise UsageError(f"{path}: not a readable report.json ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("systems"), dict):
-        raise ValueError(f"{path}: not a filingsum report (no 'systems' mapping)")
+        raise UsageError(f"{path}: not a filingsum report (no 'systems' mapping)")
     return data
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.dataset.references import load_gold
+from filingsum.filings.gold import load_gold
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
 from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 
 log = logging.getLogger(__name__)
 
@@ -53,44 +54,29 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
     return with_gold
 
 
-def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSpec:
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.local import GenerationSettings, LocalSummarizer
+def _generated_system(
+    config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
+    served_model: str | None = None, max_tokens: int | None = None,
+) -> SystemSpec:
+    """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
+    system runs, so one model is in memory at a time."""
 
+    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
         log.info("generating %d summaries with %s", len(records), name)
-        summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
-        settings = GenerationSettings(
-            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.model.repetition_penalty
-        )
-        outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records], settings)
+        summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
+                                            served_model=served_model, max_tokens=max_tokens)
+        outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records])
+        for record, output in zip(records, outputs):
+            if not output.ok:
+                log.warning("system %s, document %s: no summary (%s: %s)", name, record.id, output.error_kind,
+                            output.error)
+        # A failed generation or request stays a failure (its error kept): scored as failed, never as an
+        # empty summary that would count as "within the limit".
         return [
-            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name)
+            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name,
+                             error=None if o.ok else f"{o.error_kind}: {o.error}")
             for r, o in zip(records, outputs)
         ]
-
-    return generate
-
-
-def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
-    if not config.eval.endpoint:
-        raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
-
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.endpoint import FilingSummarizer
-
-        summarizer = FilingSummarizer(
-            config.eval.endpoint, config.eval.endpoint_model or name.partition(":")[2] or config.model.name,
-            tokenizer=config.model.name, max_source_tokens=config.model.max_source_tokens,
-            max_tokens=config.eval.max_new_tokens,
-        )
-        out = []
-        for r in records:
-            result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
-            # A failed request stays a failure (error kept), never an empty summary that passes the limit.
-            out.append(PredictionRecord(id=r.id, source=r.text, prediction=result.summary or "",
-                                        reference=r.reference, system=name,
-                                        error=result.error or (None if result.summary else "empty completion")))
-        return out
 
     return generate
 
@@ -101,18 +87,18 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = _local_system(config, name, None)
+            systems[name] = _generated_system(config, name, "zero-shot")
         elif name == "tuned":
-            adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.core.models import AdapterError, find_adapter_dir
-
-            try:
-                find_adapter_dir(adapter)
-            except AdapterError as exc:
-                raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = _local_system(config, name, adapter)
+            adapter = str(tuned_adapter(config))  # fails here, before any generation
+            systems[name] = _generated_system(config, name, "tuned", adapter=adapter)
         elif name == "endpoint" or name.startswith("endpoint:"):
-            systems[name] = _endpoint_system(config, name)
+            if not config.eval.endpoint:
+                raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+            served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+            systems[name] = _generated_system(
+                config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
+                max_tokens=config.summary_tokens(config.eval.max_new_tokens),
+            )
         else:
             raise FilingsumError(
                 f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
@@ -150,7 +136,8 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
     systems = build_systems(config)
     out = Path(out_dir or config.eval.out_dir)
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
+        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
                 "systems": list(systems), "repetition_penalty": config.model.repetition_penalty},
@@ -173,18 +160,22 @@ def evaluate_predictions_file(
         by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
     spec = tokenizer_spec or config.model.name
     report = run_eval(
-        [], by_system, load_tokenizer(spec), out_dir, limit=config.eval.token_limit, gates=gates,
+        [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return _finish(report, Path(out_dir))
 
 
-def compare_command(old: str, new: str, tolerance: float) -> int:
-    from rich.console import Console
-
-    from filingsum.eval.compare import compare_reports, render_table
+def compare_command(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
+    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
+    from filingsum.eval.compare import compare_reports, render_markdown, render_table
 
     comparison = compare_reports(old, new, tolerance)
+    if markdown:
+        print(render_markdown(comparison))
+        return comparison.exit_code
+    from rich.console import Console
+
     Console().print(render_table(comparison))
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")

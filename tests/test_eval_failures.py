@@ -14,7 +14,7 @@ from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import evaluate_gates, parse_gates
 from filingsum.eval.harness import score_predictions
 from filingsum.eval.report import Report, render_markdown
-from filingsum.eval.run import _endpoint_system
+from filingsum.eval.run import build_systems
 
 FAITHFUL = "Crexendo had 53 employees as of December 31, 2016, including 15 sales representatives."
 DEMO_GATES = {"scored_fraction": 1.0, "within_limit": 1.0, "number_precision": 0.5}
@@ -67,7 +67,7 @@ def test_failed_endpoint_request_is_an_error_not_an_empty_summary(tmp_path, crex
     })
     records = [_record("good", crexendo), _record("bad", crexendo, note=" BROKEN")]
     try:
-        predictions = _endpoint_system(config, "endpoint")(records)
+        predictions = build_systems(config)["endpoint"](records)
     finally:
         server.shutdown()
     by_id = {p.id: p for p in predictions}

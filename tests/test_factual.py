@@ -143,7 +143,7 @@ def test_nli_off_by_default_and_clear_error_for_missing_model(tmp_path):
 
 
 def test_real_filing_sentences_support_themselves_not_another_company(shared_filings):
-    from filingsum.quality.metrics import split_sentences
+    from filingsum.core.text import split_sentences
     from filingsum.filings.sections import extract_filing_sections
 
     netflix = extract_filing_sections(shared_filings / "nflx-10-k-2025-01-27.html")[0].text

@@ -20,11 +20,10 @@ from filingsum.quality.metrics import (
     rouge_scores,
     score_document,
     sentences_for_rouge,
-    split_sentences,
-    token_count,
-    token_counts,
     within_limit,
 )
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count, token_counts
 
 FAITHFUL = CREXENDO_FAITHFUL_SUMMARY
 
@@ -41,7 +40,7 @@ def _reference(scorer, prediction: str, reference: str) -> dict[str, float]:
 
 
 def _reference_split(scorer, prediction: str, reference: str) -> float:
-    """rouge_score's rougeLsum on Punkt-split input: what rougeLsum_split reproduces."""
+    """rouge_score's rougeLsum on sentence-split input: what rougeLsum_split reproduces."""
     return scorer.score(sentences_for_rouge(reference), sentences_for_rouge(prediction))["rougeLsum"].fmeasure
 
 
@@ -129,7 +128,8 @@ def test_lcs_length_matches_dynamic_programming():
 
 
 def test_split_sentences_keeps_company_abbreviations():
-    assert split_sentences("Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here") == [
+    text = "Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here"
+    assert split_sentences(text, line_breaks=True) == [
         "Crexendo, Inc. sells in the U.S. market.", "Revenue grew.", "New line here"
     ]
 
@@ -142,8 +142,8 @@ def test_token_count_differs_from_word_count(tiny_tokenizer):
     plain_tokens = token_count(" ".join(plain_words), tiny_tokenizer)
     figure_tokens = token_count(" ".join(figures), tiny_tokenizer)
     # Same 400 "words": common English fits 512 tokens, dollar amounts (a token per digit) do not.
-    assert within_limit(plain_tokens) and plain_tokens <= 512
-    assert not within_limit(figure_tokens) and figure_tokens > 2 * 512
+    assert within_limit(plain_tokens, 512) and plain_tokens <= 512
+    assert not within_limit(figure_tokens, 512) and figure_tokens > 2 * 512
     assert within_limit(figure_tokens, limit=figure_tokens)
     assert token_counts([FAITHFUL, "", "x"], tiny_tokenizer) == [
         token_count(FAITHFUL, tiny_tokenizer), 0, token_count("x", tiny_tokenizer)
@@ -202,13 +202,13 @@ def test_aspect_coverage_and_novelty(samples):
 
 def test_score_document_undefined_values_are_none(tiny_tokenizer, samples):
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
-    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer)
+    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer, limit=512)
     assert row["number_precision"] is None  # no figures stated: undefined, not 0
     assert row["rouge1"] is None  # no reference
     assert row["tokens"] == token_count("crexendo sells cloud services to businesses.", tiny_tokenizer)
     assert row["within_limit"] is True and row["is_prose"] is True and row["empty"] is False
     with pytest.raises(ValueError, match="tokenizer"):
-        score_document("text", source)
+        score_document("text", source, limit=512)
 
 
 def test_metric_docstring_examples_run():

@@ -21,6 +21,7 @@ STAGES: dict[str, str] = {
     "train": "filingsum.cli.train",
     "eval": "filingsum.cli.eval",
     "serve": "filingsum.cli.serve",
+    "loadtest": "filingsum.cli.loadtest",
     "summarize": "filingsum.cli.summarize",
     "models": "filingsum.cli.models",
     "demo": "filingsum.cli.demo",
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except FilingsumError as exc:
         print(f"filingsum: error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_status
     except KeyboardInterrupt:
         print("filingsum: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
         return 130

@@ -1,42 +1,55 @@
-"""`filingsum summarize`: summarize filings through a running OpenAI-compatible endpoint."""
+"""`filingsum summarize`: summarize filings through a running OpenAI-compatible endpoint, and write the results.
+
+The budgets come from the run config (``--config``; without one, the config defaults): the served model's
+tokenizer (``model.name``), the source budget (``model.max_source_tokens``), the fit strategy
+(``data.fit_strategy``) and the summary cap (``model.max_summary_tokens``, or ``serve.max_tokens``). Flags
+override them for one call.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.core.schema import FIT_STRATEGIES, SECTION_NAMES, SummaryResult
 
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
 DESCRIPTION = """\
 Summarize filings through an OpenAI-compatible endpoint (`filingsum serve`, vLLM, or any other), with the
-same ingestion, sectioning, cleaning, context budget and prompt as training. Filings longer than the
-budget are summarized chunk by chunk and the chunk summaries summarized again (map-reduce).
+same ingestion, sectioning, cleaning, context budget and prompt as training: give the run's --config so the
+tokenizer, the source budget and the summary cap are the run's. Filings longer than the budget are fitted
+like the training inputs (data.fit_strategy), or with --fit chunk summarized chunk by chunk and the chunk
+summaries summarized again (map-reduce).
 
 One input file: the summary is printed. Several: results go to --out (JSONL or Markdown, with token
 counts), one record per input, with an explicit error for any input that failed.
 
 examples:
-  filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --endpoint http://127.0.0.1:8000/v1 --model filingsum
-  filingsum summarize 'filings/*.html' --endpoint http://127.0.0.1:8000/v1 --model filingsum --out sums.jsonl
+  filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --config configs/smollm2-cpu.yaml \\
+      --endpoint http://127.0.0.1:8000/v1 --model NAME_PRINTED_BY_SERVE
+  filingsum summarize 'filings/*.html' --config C --endpoint http://127.0.0.1:8000/v1 --model filingsum --out sums.jsonl
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser, required=False)
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|GLOB", help="filings to summarize")
     parser.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
+    parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
+    parser.add_argument("--max-source-tokens", type=int, default=None, help="overrides model.max_source_tokens")
+    parser.add_argument("--max-tokens", type=int, default=None, help="summary cap (overrides serve.max_tokens)")
     parser.add_argument(
-        "--tokenizer", default=None,
-        help="tokenizer spec for the context budget (default: the embedded SmolLM2; use the served model's)",
-    )
-    parser.add_argument("--max-source-tokens", type=int, default=None, help="context budget of the filing text")
-    parser.add_argument("--max-tokens", type=int, default=512, help="summary token cap")
-    parser.add_argument(
-        "--fit", choices=["aspects", "truncate", "chunk"], default="aspects",
-        help="a section over the budget: aspects (as in training: keep the aspect paragraphs), truncate, "
-        "or chunk (map-reduce: summarize chunks, then the chunk summaries)",
+        "--fit", choices=FIT_STRATEGIES, default=None,
+        help="a section over the budget (overrides data.fit_strategy): aspects (keep the aspect paragraphs), "
+        "truncate, or chunk (map-reduce: summarize chunks, then the chunk summaries)",
     )
     parser.add_argument(
-        "--section", dest="sections", action="append", default=None,
-        choices=["item_1", "item_1a", "item_7", "part_i_item_2", "whole"],
+        "--section", dest="sections", action="append", default=None, choices=SECTION_NAMES,
         help="section to summarize (repeatable; default item_1, which is the MD&A on a 10-Q)",
     )
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
@@ -49,7 +62,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
 
 
-def run(args: argparse.Namespace) -> int:
-    from filingsum.inference.endpoint import run_summarize_command
+# --- output ---------------------------------------------------------------------------------------------
 
-    return run_summarize_command(args)
+
+def results_to_markdown(results: list[SummaryResult]) -> str:
+    parts = ["# Filing summaries\n"]
+    for r in results:
+        parts.append(f"## {r.id}\n")
+        meta = f"source: `{r.source_path}`"
+        if r.summary is not None:
+            meta += f"; tokens: {r.prompt_tokens} prompt, {r.completion_tokens} summary; chunks: {r.chunks}"
+        if r.latency_s is not None:
+            meta += f"; {r.latency_s:.2f} s"
+        parts.append(meta + "\n")
+        parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
+    return "\n".join(parts)
+
+
+def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
+    from filingsum.core.io import atomic_write_jsonl, atomic_write_text
+
+    out = Path(out)
+    fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+    if fmt == "md":
+        return atomic_write_text(out, results_to_markdown(results))
+    return atomic_write_jsonl(out, (r.model_dump() for r in results))
+
+
+# --- the command ----------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when every input got a summary, 1 when any ended as an error record."""
+    from filingsum.core.errors import FilingsumError
+    from filingsum.filings.ingest import IngestError, discover_inputs
+    from filingsum.inference.base import DEFAULT_SECTIONS
+    from filingsum.inference.factory import ClientSettings, summarizer_from_config
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    config = load_run_config(args)
+    if args.tokenizer:
+        config.model.name = args.tokenizer
+    if args.max_source_tokens:
+        config.model.max_source_tokens = args.max_source_tokens
+    if args.fit:
+        config.data.fit_strategy = args.fit
+    try:
+        files = discover_inputs(list(args.inputs))
+    except IngestError as exc:
+        raise FilingsumError(str(exc)) from None
+    if len(files) > 1 and not args.out:
+        raise FilingsumError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
+    client = ClientSettings(
+        api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout, max_retries=args.max_retries,
+        concurrency=args.concurrency, temperature=args.temperature,
+    )
+    summarizer = summarizer_from_config(
+        config, "endpoint", base_url=args.endpoint, served_model=args.model, max_tokens=args.max_tokens,
+        sections=args.sections or DEFAULT_SECTIONS, client=client, progress=len(files) > 1,
+    )
+    order = {str(f): i for i, f in enumerate(files)}
+    results = summarizer.summarize_paths([str(f) for f in files], instruction=args.instruction)
+    results = sorted(results, key=lambda r: (order.get(r.source_path, -1), r.id))
+    if args.out:
+        path = write_results(results, args.out, args.format)
+        print(f"wrote {len(results)} results to {path}", file=sys.stderr)
+    elif len(results) == 1 and results[0].summary is not None:
+        print(results[0].summary)
+    else:
+        for r in results:
+            if r.summary is not None:
+                print(f"## {r.id}\n\n{r.summary}\n")
+    errors = [r for r in results if r.error]
+    for r in errors:
+        print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
+    ok = len(results) - len(errors)
+    print(f"{ok} summarized, {len(errors)} failed", file=sys.stderr)
+    return 1 if errors else 0

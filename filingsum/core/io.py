@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+
+_HASH_BLOCK = 1 << 22
+
+
+def sha256_file(path: str | os.PathLike[str], digest: Any = None) -> str:
+    """Hex sha256 of a file's bytes, read in 4 MiB blocks; with ``digest``, the file is fed into it (for a
+    hash over several files) and its running hex digest is returned."""
+    digest = digest if digest is not None else hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

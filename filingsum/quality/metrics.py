@@ -8,8 +8,8 @@ use_stemmer=True).score(reference, prediction)` on the raw strings, which is wha
 `evaluate.load("rouge").compute(predictions, references, use_stemmer=True, use_aggregator=False)` returns per
 document (evaluate's "rouge" is a script on the Hub that wraps rouge_score, and cannot be fetched offline).
 Like the library, rougeLsum splits sentences at newlines only: a one-paragraph summary is one "sentence".
-`rougeLsum_split` is the variant most summarization papers report: sentences split with Punkt first (with
-filing abbreviations), then rouge_score's summary-level LCS. The n-gram counts and the LCS table are computed
+`rougeLsum_split` is the variant most summarization papers report: sentences split first (with the project's
+one sentence splitter, `filingsum.core.text.split_sentences`), then rouge_score's summary-level LCS. The n-gram counts and the LCS table are computed
 here (the LCS bit-parallel, ~20x faster) and tests compare them with rouge_score on 400+ random raw pairs.
 
 Figures: `number_precision` is supported / all figures; `contradicted_numbers` counts figures the source
@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from nltk.stem import porter
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
 
 from filingsum.quality.factual import entity_precision, nli_consistency
 from filingsum.quality.numbers import check_numbers
 from filingsum.core.aspects import ASPECTS, aspects_found
-from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count
 
 MetricValue = float | int | bool | None
 
@@ -56,7 +55,7 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("rouge2", True, "ROUGE-2 F1 against the reference (stemmed, rouge_score on raw text)", 0.0),
         MetricInfo("rougeL", True, "ROUGE-L F1 (longest common subsequence, rouge_score)", 0.0),
         MetricInfo("rougeLsum", True, "ROUGE-Lsum F1, sentences split at newlines (as rouge_score/evaluate)", 0.0),
-        MetricInfo("rougeLsum_split", True, "ROUGE-Lsum F1 after Punkt sentence splitting (papers' variant)", 0.0),
+        MetricInfo("rougeLsum_split", True, "ROUGE-Lsum F1 after sentence splitting (papers' variant)", 0.0),
         MetricInfo("tokens", None, "summary length in the model tokenizer's tokens"),
         MetricInfo("tokens_max", None, "longest summary in tokens (aggregate only)"),
         MetricInfo("within_limit", True, "a summary was written and fits the token limit (share of documents)", 0.0),
@@ -92,23 +91,9 @@ class _CachedStemmer:
 
 _STEMMER = _CachedStemmer()
 
-_punkt_params = PunktParameters()
-_punkt_params.abbrev_types = {
-    "inc", "corp", "co", "ltd", "llc", "l.l.c", "u.s", "u.k", "mr", "mrs", "ms", "dr", "no", "nos", "st", "jr",
-    "sr", "e.g", "i.e", "etc", "vs", "approx", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "n.a", "s.a", "plc", "n.v", "a.g",
-}
-_SENTENCES = PunktSentenceTokenizer(_punkt_params)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text: line breaks first, then Punkt (with filing abbreviations) within each line."""
-    return [s.strip() for line in text.splitlines() for s in _SENTENCES.tokenize(line) if s.strip()]
-
-
 def sentences_for_rouge(text: str) -> str:
-    """One sentence a line, the form rougeLsum expects."""
-    return "\n".join(split_sentences(text))
+    """One sentence a line, the form rougeLsum expects (every line break ends a sentence)."""
+    return "\n".join(split_sentences(text, line_breaks=True))
 
 
 @lru_cache(maxsize=4096)
@@ -207,7 +192,7 @@ def _newline_sentences(text: str) -> list[tuple[str, ...]]:
 
 def rouge_scores(prediction: str, reference: str | None) -> dict[str, float | None]:
     """ROUGE-1/2/L/Lsum F1 as rouge_score gives them on these raw strings (use_stemmer=True), plus
-    rougeLsum_split (Punkt sentences first); all None without a reference.
+    rougeLsum_split (sentences split first); all None without a reference.
 
     >>> {k: round(v, 3) for k, v in rouge_scores("the cat sat on the mat", "the cat lay on the mat").items()}
     {'rouge1': 0.833, 'rouge2': 0.6, 'rougeL': 0.833, 'rougeLsum': 0.833, 'rougeLsum_split': 0.833}
@@ -223,31 +208,16 @@ def rouge_scores(prediction: str, reference: str | None) -> dict[str, float | No
     out["rougeL"] = scoring.fmeasure(lcs / len(pred), lcs / len(ref)) if pred and ref else 0.0
     ref_lines, pred_lines = _newline_sentences(reference), _newline_sentences(prediction)
     out["rougeLsum"] = _summary_level_lcs(ref_lines, pred_lines) if ref_lines and pred_lines else 0.0
-    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference)]
-    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction)]
+    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference, line_breaks=True)]
+    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction, line_breaks=True)]
     out["rougeLsum_split"] = _summary_level_lcs(ref_sents, pred_sents) if ref_sents and pred_sents else 0.0
     return out
 
 
 # --- length ------------------------------------------------------------------------------------------------
 
-def token_count(text: str, tokenizer: Any) -> int:
-    """Tokens of a summary with the model's tokenizer (no special tokens), never a word count."""
-    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def token_counts(texts: list[str], tokenizer: Any) -> list[int]:
-    """Batch form of token_count (one fast-tokenizer call)."""
-    if not texts:
-        return []
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-
-
-def token_counter(tokenizer: Any) -> Callable[[str], int]:
-    return lambda text: token_count(text, tokenizer)
-
-
-def within_limit(n_tokens: int, limit: int = MAX_SUMMARY_TOKENS) -> bool:
+def within_limit(n_tokens: int, limit: int) -> bool:
+    """Whether a summary of ``n_tokens`` fits the run's summary cap ``limit``."""
     return n_tokens <= limit
 
 
@@ -375,10 +345,11 @@ def score_document(
     *,
     tokenizer: Any = None,
     n_tokens: int | None = None,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     nli_model: str | None = None,
 ) -> dict[str, MetricValue]:
-    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with.
+    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with; ``limit``
+    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``.
 
     A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
     """
