@@ -70,11 +70,12 @@ def _generated_system(
             if not output.ok:
                 log.warning("system %s, document %s: no summary (%s: %s)", name, record.id, output.error_kind,
                             output.error)
-        # A failed generation or request stays a failure (its error kept): scored as failed, never as an
-        # empty summary that would count as "within the limit".
+        # A failed generation stays a failure (its error counts against every gate), never an empty summary
+        # that would pass the token limit.
         return [
             PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name,
-                             error=None if o.ok else f"{o.error_kind}: {o.error}")
+                             error=None if o.ok and o.text.strip() else
+                             (f"{o.error_kind}: {o.error}" if not o.ok else "empty completion"))
             for r, o in zip(records, outputs)
         ]
 

@@ -55,7 +55,7 @@ def test_rouge_hand_computed_pair():
     assert scores["rougeLsum_split"] == pytest.approx(5 / 6)
 
 
-def test_rougeLsum_is_newline_split_and_the_punkt_variant_is_named():
+def test_rougeLsum_is_newline_split_and_the_split_variant_is_named():
     # Two sentences on one line: rouge_score's rougeLsum sees one "sentence" (it splits at newlines only),
     # the _split variant sees two, and the summary-level LCS differs.
     pred = "Revenue grew in cloud services. The company sells phones to small businesses."

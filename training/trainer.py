@@ -391,6 +391,7 @@ def train(config: RunConfig) -> TrainResult:
         summary = {
             "model_dir": model_dir, "seq2seq": seq2seq, "precision": precision,
             "device": torch.cuda.get_device_name(0) if cuda else "cpu", "world_size": args.world_size,
+            "distributed_type": trainer.accelerator.distributed_type.value,
             "trainable_params": trainable, "total_params": total,
             "train_examples": len(train_ds), "validation_examples": len(val_ds) if val_ds is not None else 0,
             "train_fingerprint": fingerprint["train"]["sha256"], "global_step": trainer.state.global_step,

@@ -115,6 +115,12 @@ class DataConfig(_Section):
     filters: FilterConfig = Field(default_factory=FilterConfig)
     dedup_threshold: float = Field(0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates")
     max_file_mb: float = Field(50.0, gt=0, description="larger input files are skipped with a reason")
+    workers: int | None = Field(
+        None, ge=0,
+        description="processes that extract files in parallel (one filing each at a time); None: one per CPU "
+        "core this process may use; 0: in the main process, without crash isolation. The output does not "
+        "depend on it",
+    )
 
 
 class LoraConfig(_Section):

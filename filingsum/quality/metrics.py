@@ -8,8 +8,9 @@ use_stemmer=True).score(reference, prediction)` on the raw strings, which is wha
 `evaluate.load("rouge").compute(predictions, references, use_stemmer=True, use_aggregator=False)` returns per
 document (evaluate's "rouge" is a script on the Hub that wraps rouge_score, and cannot be fetched offline).
 Like the library, rougeLsum splits sentences at newlines only: a one-paragraph summary is one "sentence".
-`rougeLsum_split` is the variant most summarization papers report: sentences split first (with the project's
-one sentence splitter, `filingsum.core.text.split_sentences`), then rouge_score's summary-level LCS. The n-gram counts and the LCS table are computed
+`rougeLsum_split` is the variant most summarization papers report: sentences split first (the project's one
+splitter, `filingsum.core.text.split_sentences`, which knows filing abbreviations), then rouge_score's
+summary-level LCS. The n-gram counts and the LCS table are computed
 here (the LCS bit-parallel, ~20x faster) and tests compare them with rouge_score on 400+ random raw pairs.
 
 Figures: `number_precision` is supported / all figures; `contradicted_numbers` counts figures the source
@@ -90,6 +91,7 @@ class _CachedStemmer:
 
 
 _STEMMER = _CachedStemmer()
+
 
 def sentences_for_rouge(text: str) -> str:
     """One sentence a line, the form rougeLsum expects (every line break ends a sentence)."""
