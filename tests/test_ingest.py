@@ -153,9 +153,11 @@ def test_binary_file_is_an_error(tmp_path: Path):
 
 def test_file_over_the_size_limit_is_an_error_that_says_so(tmp_path: Path):
     path = tmp_path / "huge.txt"
-    path.write_text("ITEM 1. BUSINESS\n" + "We sell widgets. " * 200_000)  # ~3.4 MB
-    with pytest.raises(IngestError, match=r"3\.4 MB, over the 1\.0 MB limit"):
-        load_documents(path, max_bytes=1_000_000)
+    path.write_text("ITEM 1. BUSINESS\n" + "We sell widgets. " * 200_000)  # ~3.2 MB (MiB, as data.max_file_mb)
+    with pytest.raises(IngestError, match=r"3\.2 MB, over the 2 MB limit") as raised:
+        load_documents(path, max_bytes=2 * 1024 * 1024)
+    # the fix names settings that exist: the config key and the summarize flag
+    assert "data.max_file_mb" in str(raised.value) and "--max-file-mb" in str(raised.value)
     assert load_documents(path)[0].text.startswith("ITEM 1.")  # the default 50 MB limit lets it through
 
 

@@ -61,7 +61,7 @@ def load_split_records(data_dir: str | Path) -> dict[str, list[FilingRecord]]:
     train_path = data_dir / "train.jsonl"
     if not train_path.is_file():
         raise TrainingDataError(
-            f"{train_path}: no training data; build it first with `filingsum data --config ...` "
+            f"{train_path}: no training data; build it first with `filingsum data build --config ...` "
             f"(data.out_dir)"
         )
     splits = {name: load_records(data_dir / f"{name}.jsonl") for name in SPLITS

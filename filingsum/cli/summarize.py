@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from filingsum.inference.endpoint import DEFAULT_MAX_CHUNKS, DEFAULT_MAX_FILE_MB
+
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
 DESCRIPTION = """\
 Summarize filings through an OpenAI-compatible endpoint (`filingsum serve`, vLLM, or any other), with the
@@ -12,6 +14,9 @@ budget are summarized chunk by chunk and the chunk summaries summarized again (m
 
 One input file: the summary is printed. Several: results go to --out (JSONL or Markdown, with token
 counts), one record per input, with an explicit error for any input that failed.
+
+With --out, each finished input is journalled as it completes (.OUT.journal.jsonl beside OUT); Ctrl-C stops
+at once and keeps them, and rerunning the same command skips them (failed inputs are retried).
 
 examples:
   filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --endpoint http://127.0.0.1:8000/v1 --model filingsum
@@ -39,6 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["item_1", "item_1a", "item_7", "part_i_item_2", "whole"],
         help="section to summarize (repeatable; default item_1, which is the MD&A on a 10-Q)",
     )
+    parser.add_argument(
+        "--max-chunks", type=int, default=DEFAULT_MAX_CHUNKS,
+        help=f"--fit chunk: most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section is "
+        "first fitted (aspects) to that many chunks, with a warning",
+    )
+    parser.add_argument(
+        "--max-file-mb", type=float, default=DEFAULT_MAX_FILE_MB,
+        help=f"larger input files end as an error record (default {DEFAULT_MAX_FILE_MB:g}, as data.max_file_mb)",
+    )
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
@@ -47,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="per-request timeout (seconds)")
     parser.add_argument("--max-retries", type=int, default=3)
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C before the first request leaves behind (the command reports later interrupts itself)."""
+    if args.out:
+        return f"no input was finished yet; rerun the same command (finished inputs are kept for {args.out})"
+    return "nothing was written"
 
 
 def run(args: argparse.Namespace) -> int:

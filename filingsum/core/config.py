@@ -225,6 +225,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     for override in overrides or []:
         data = apply_override(data or {}, override, str(path))
+    if not data:
+        # An empty file (or one only of comments) is almost always a mistake: the wrong path, a file not saved
+        # yet. Every default at once means building from data/samples into data/built/default and training
+        # into runs/default, silently; ask for one explicit key instead.
+        raise ConfigError(
+            f"{path}: the config is empty (no keys); start from a file in configs/, or write `run_name: NAME` "
+            "to run on every default on purpose"
+        )
     return parse_config(data, str(path))
 
 
