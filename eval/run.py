@@ -3,13 +3,19 @@
 Systems by name: ``lead-k`` and ``extractive`` (baselines built from the filing), ``zero-shot`` (the base
 model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NAME`` (an OpenAI-compatible
 server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
+
+Generated summaries are journalled as they are made (``OUT/.work/generations-SYSTEM.jsonl``, keyed by the
+record, the model, the adapter's files and the generation settings), so a run killed or interrupted midway
+resumes where it stopped, and the report directory is checked before any model is loaded (exit 2).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from filingsum.eval.gates import GateSpecError, parse_gates
@@ -17,7 +23,7 @@ from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_p
 from filingsum.core.config import ConfigError, RunConfig
 from filingsum.dataset.references import load_gold
 from filingsum.core.errors import FilingsumError
-from filingsum.core.io import read_jsonl
+from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
 from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger(__name__)
@@ -53,53 +59,128 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
     return with_gold
 
 
-def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSpec:
+REPORT_FILES = ("report.json", "report.md", "report.html")
+
+
+def preflight_report_dir(out: Path) -> Path:
+    """The report dir can take report.{json,md,html} and the generation journal; `OutputPathError` (exit 2)
+    in one line otherwise, before any model is loaded."""
+    preflight_output_dir(out, what="report directory (--out / eval.out_dir)")
+    for name in REPORT_FILES:
+        if (out / name).is_dir():
+            raise OutputPathError(f"{out / name}: is a directory, so the report cannot be written; remove it")
+    preflight_output_dir(out / ".work", what="generation journal directory")
+    return out
+
+
+def _journal_file(work_dir: Path, name: str) -> Path:
+    return work_dir / f"generations-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.jsonl"
+
+
+def _files_identity(path: str | Path | None) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of an adapter's files: a retrained adapter changes the journal keys."""
+    if path is None:
+        return []
+    from filingsum.core.models import find_adapter_dir
+
+    folder = find_adapter_dir(path)
+    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file())
+
+
+def _journalled(
+    name: str, identity: dict, work_dir: Path | None, records: Sequence[FilingRecord],
+    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None]]],
+) -> list[PredictionRecord]:
+    """Predictions for ``records``: from the journal when an earlier run made them with the same identity,
+    else from ``make`` (which yields (record, summary or None on failure) as they finish) and journalled at
+    once. Failures are not journalled: a rerun tries them again."""
+    journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
+    keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
+    made: dict[str, str] = {}
+    try:
+        todo = [r for r in records if journal is None or keys[r.id] not in journal]
+        if journal is not None and len(todo) < len(records):
+            log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
+                     journal.path)
+        if todo:
+            log.info("generating %d summaries with %s", len(todo), name)
+            for record, summary in make(todo):
+                if summary is None:
+                    continue
+                made[record.id] = summary
+                if journal is not None:
+                    journal.put(keys[record.id], {"prediction": summary})
+    finally:
+        if journal is not None:
+            journal.close()
+
+    def prediction(r: FilingRecord) -> str:
+        if r.id in made:
+            return made[r.id]
+        value = journal.get(keys[r.id]) if journal is not None else None
+        return value["prediction"] if value else ""
+
+    return [PredictionRecord(id=r.id, source=r.text, prediction=prediction(r), reference=r.reference, system=name)
+            for r in records]
+
+
+def _local_system(config: RunConfig, name: str, adapter: str | None, work_dir: Path | None = None) -> SystemSpec:
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
         from filingsum.inference.local import GenerationSettings, LocalSummarizer
 
-        log.info("generating %d summaries with %s", len(records), name)
-        summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
         settings = GenerationSettings(
             max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.eval.repetition_penalty
         )
-        outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records], settings)
-        return [
-            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name)
-            for r, o in zip(records, outputs)
-        ]
+        identity = {"system": name, "model": config.model.name, "dtype": config.model.dtype,
+                    "adapter": _files_identity(adapter), "settings": dataclasses.asdict(settings)}
+
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
+            summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
+            for start in range(0, len(todo), settings.batch_size):  # journalled batch by batch
+                batch = todo[start:start + settings.batch_size]
+                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch], settings)
+                yield from ((r, o.text) for r, o in zip(batch, outputs))
+
+        return _journalled(name, identity, work_dir, records, make)
 
     return generate
 
 
-def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
+def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
     if not config.eval.endpoint:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+    model = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
         from filingsum.inference.endpoint import FilingSummarizer
 
-        summarizer = FilingSummarizer(
-            config.eval.endpoint, config.eval.endpoint_model or name.partition(":")[2] or config.model.name,
-            tokenizer=config.model.name, max_source_tokens=config.model.max_source_tokens,
-            max_tokens=config.eval.max_new_tokens,
-        )
-        out = []
-        for r in records:
-            result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
-            out.append(PredictionRecord(id=r.id, source=r.text, prediction=result.summary or "",
-                                        reference=r.reference, system=name))
-        return out
+        identity = {"system": name, "endpoint_model": model, "tokenizer": config.model.name,
+                    "max_source_tokens": config.model.max_source_tokens, "max_tokens": config.eval.max_new_tokens}
+
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
+            summarizer = FilingSummarizer(
+                config.eval.endpoint, model, tokenizer=config.model.name,
+                max_source_tokens=config.model.max_source_tokens, max_tokens=config.eval.max_new_tokens,
+            )
+            for r in todo:
+                result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
+                if result.error:
+                    log.warning("system %s, record %s: %s", name, r.id, result.error)
+                yield r, result.summary
+
+        return _journalled(name, identity, work_dir, records, make)
 
     return generate
 
 
-def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
+def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, SystemSpec]:
+    """The systems of eval.systems; generated ones journal their summaries in ``work_dir`` (when given)."""
     systems: dict[str, SystemSpec] = {}
     for name in config.eval.systems:
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = _local_system(config, name, None)
+            systems[name] = _local_system(config, name, None, work_dir)
         elif name == "tuned":
             adapter = config.eval.adapter or config.train.output_dir
             from filingsum.core.models import AdapterError, find_adapter_dir
@@ -108,9 +189,9 @@ def build_systems(config: RunConfig) -> dict[str, SystemSpec]:
                 find_adapter_dir(adapter)
             except AdapterError as exc:
                 raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = _local_system(config, name, adapter)
+            systems[name] = _local_system(config, name, adapter, work_dir)
         elif name == "endpoint" or name.startswith("endpoint:"):
-            systems[name] = _endpoint_system(config, name)
+            systems[name] = _endpoint_system(config, name, work_dir)
         else:
             raise FilingsumError(
                 f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
@@ -144,9 +225,9 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
     from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
+    out = preflight_report_dir(Path(out_dir or config.eval.out_dir))
     records = load_eval_records(config)
-    systems = build_systems(config)
-    out = Path(out_dir or config.eval.out_dir)
+    systems = build_systems(config, work_dir=out / ".work")
     report = run_eval(
         records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
@@ -165,6 +246,7 @@ def evaluate_predictions_file(
     if not out_dir:
         raise EvalInputError("--predictions needs --out DIR for the report")
     gates = _gates(config, fail_under)
+    preflight_report_dir(Path(out_dir))
     predictions = load_predictions_jsonl(path, system=system)
     by_system: dict[str, list[PredictionRecord]] = {}
     for p in predictions:

@@ -36,6 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare.add_argument("--tolerance", type=float, default=0.0, help="ignore changes smaller than this")
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    if args.eval_command == "compare" or args.predictions:
+        return "no report was written; rerun the same command"
+    out = args.out or "the report dir (eval.out_dir)"
+    return (f"no report was written; summaries generated so far are journalled in {out}/.work/: rerun the same "
+            "command to resume")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
         from filingsum.eval.run import compare_command

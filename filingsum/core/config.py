@@ -118,7 +118,14 @@ class TrainConfig(_Section):
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
     seed: int = 42
-    resume: bool = Field(True, description="continue from the last checkpoint in output_dir")
+    resume: bool = Field(
+        True, description="continue from the last usable checkpoint in output_dir; a run that already finished "
+        "with the same data, model and settings is not trained again"
+    )
+    force_resume: bool = Field(
+        False, description="resume even when output_dir's checkpoints were trained on other data or another "
+        "model (data.json differs); without it such a resume stops with an error (`--force-resume`)"
+    )
 
 
 class EvalConfig(_Section):

@@ -145,13 +145,16 @@ def temporary_owner(name: str) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporaries in ``directory`` left by processes that no longer run; returns what went."""
+def remove_stale_temporaries(directory: str | os.PathLike[str], prefix: str = ".") -> list[Path]:
+    """Delete the temporaries in ``directory`` (those whose name starts with ``prefix``) left by processes
+    that no longer run; returns what went."""
     directory = Path(directory)
     removed: list[Path] = []
     if not directory.is_dir():
         return removed
     for entry in directory.iterdir():
+        if not entry.name.startswith(prefix):
+            continue
         owner = temporary_owner(entry.name)
         if owner is None or pid_alive(owner):
             continue
@@ -166,6 +169,97 @@ def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
         log.info("removed stale temporary %s (its process %d is gone)", entry, owner)
         removed.append(entry)
     return removed
+
+
+# --- whole directories -----------------------------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where the system cannot."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # old kernel or a file system without exchange: the caller falls back
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_directory(staging: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Put the complete directory ``staging`` at ``target`` in one step; the previous ``target`` is deleted.
+
+    Readers see the old directory or the new one, never a mix: one atomic exchange where the kernel offers
+    it, else two renames with Ctrl-C held off between them (a kill there leaves ``.NAME.old-PID``, which
+    `recover_replaced_directory` puts back).
+    """
+    import signal
+
+    staging, target = Path(staging), Path(target)
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging)  # now the previous directory
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        os.rename(target, old)
+        os.rename(staging, target)
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_replaced_directory(target: str | os.PathLike[str]) -> Path | None:
+    """Undo a `replace_directory` killed between its two renames: ``target`` is missing and a dead process's
+    ``.NAME.old-PID`` holds the previous directory, which goes back. Returns it when it did."""
+    target = Path(target)
+    if os.path.lexists(target) or not target.parent.is_dir():
+        return None
+    for entry in sorted(target.parent.glob(f".{target.name}.old-*")):
+        owner = temporary_owner(entry.name)
+        if owner is not None and not pid_alive(owner) and entry.is_dir():
+            os.rename(entry, target)
+            log.warning("%s: restored from %s (a previous run was killed while replacing it)", target, entry.name)
+            return target
+    return None
+
+
+def link_tree(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:
+    """Copy a file or directory tree by hard links (copies where links are impossible): cheap, and the
+    originals stay untouched."""
+    source, dest = Path(source), Path(dest)
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, dest, symlinks=True, copy_function=link)
+    elif source.is_symlink():
+        os.symlink(os.readlink(source), dest)
+    else:
+        link(str(source), str(dest))
 
 
 # --- atomic writes ---------------------------------------------------------------------------------------

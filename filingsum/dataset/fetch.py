@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from filingsum.core.errors import FilingsumError
 from filingsum.core.io import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 SUPPORTED_FORMS = ("10-K", "10-Q")
 
 
-class FetchError(Exception):
+class FetchError(FilingsumError):
     """A filing that cannot be fetched, with the reason in words."""
 
 
