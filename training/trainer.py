@@ -241,13 +241,16 @@ def _trainer_class(base: type) -> type:
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = train_dataset if train_dataset is not None else self.train_dataset
             args = self.args
-            if (args.train_sampling_strategy == "group_by_length" and dataset is not None
-                    and args.length_column_name in getattr(dataset, "column_names", ())):
-                return epoch_seeded_length_sampler(
-                    dataset[args.length_column_name], args.train_batch_size * args.gradient_accumulation_steps,
-                    seed=args.data_seed if args.data_seed is not None else args.seed,
-                )
-            return super()._get_train_sampler(train_dataset)
+            columns = getattr(dataset, "column_names", None) or ()
+            if args.train_sampling_strategy != "group_by_length" or "input_ids" not in columns:
+                return super()._get_train_sampler(train_dataset)
+            # The Trainer drops the "length" column (not a model input) before this point; count as it does.
+            lengths = (dataset[args.length_column_name] if args.length_column_name in columns
+                       else [len(ids) for ids in dataset["input_ids"]])
+            return epoch_seeded_length_sampler(
+                lengths, args.train_batch_size * args.gradient_accumulation_steps,
+                seed=args.data_seed if args.data_seed is not None else args.seed,
+            )
 
     return FilingsumTrainer
 
