@@ -446,6 +446,12 @@ def serve_forever(args: argparse.Namespace) -> int:
     if args.adapter:
         adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
     check_port(config.serve.host, config.serve.port)  # before any merge or model load, before anything is printed
+    from filingsum.core.io import preflight_output_dir, preflight_output_file
+
+    if args.log_file:
+        preflight_output_file(args.log_file, what="server log (--log-file)")
+    else:
+        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
     server = prepare_server(config, merged=args.merged, adapters=adapters, log_path=args.log_file)
 
     stop = threading.Event()

@@ -233,11 +233,19 @@ def _param_counts(model: Any) -> tuple[int, int]:
 # --- the run ---------------------------------------------------------------------------------------------
 
 def _trainer_class(base: type) -> type:
-    """The Trainer with length-grouped batches seeded per epoch, so a resumed run sees the same batches as an
-    uninterrupted one (training.data.epoch_seeded_length_sampler); everything else is the stock Trainer."""
+    """The Trainer with two resume fixes: length-grouped batches seeded per epoch, so a resumed run sees the
+    same batches as an uninterrupted one (training.data.epoch_seeded_length_sampler), and no step past
+    max_steps when resuming from the final checkpoint (the stock loop trains one more step before it checks);
+    everything else is the stock Trainer."""
     from filingsum.training.data import epoch_seeded_length_sampler
 
     class FilingsumTrainer(base):  # type: ignore[misc, valid-type]
+        def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
+            if self.state.max_steps > 0 and self.state.global_step >= self.state.max_steps:
+                self.control.should_training_stop = True  # nothing left to train: straight to finalization
+                return None
+            return super()._run_epoch(*args, **kwargs)
+
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = train_dataset if train_dataset is not None else self.train_dataset
             args = self.args

@@ -433,7 +433,7 @@ def run_summarize_command(args: argparse.Namespace) -> int:
     """`filingsum summarize`: exit 0 when every input got a summary, 1 when any ended as an error record,
     130 on Ctrl-C. With --out, finished inputs are journalled as they complete and skipped by a rerun."""
     from filingsum.filings.ingest import IngestError, discover_inputs
-    from filingsum.core.errors import UsageError
+    from filingsum.core.errors import FilingsumError, UsageError
     from filingsum.core.io import ResultJournal, preflight_output_file
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
@@ -490,7 +490,14 @@ def run_summarize_command(args: argparse.Namespace) -> int:
 
     results = [r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)]
     if args.out:
-        path = write_results(results, args.out, args.format)
+        try:
+            path = write_results(results, args.out, args.format)
+        except OSError as exc:  # a full disk at the very end must not cost a single finished summary
+            kept = f"the finished summaries are kept in {journal.path}" if journal is not None and len(journal) else ""
+            raise FilingsumError(
+                f"{args.out}: cannot write ({exc.strerror or exc}); {kept or 'nothing was kept'}: free some space "
+                "and rerun the same command (finished inputs are not requested again)"
+            ) from None
         print(f"wrote {len(results)} results to {path}", file=sys.stderr)
     elif len(results) == 1 and results[0].summary is not None:
         print(results[0].summary)
