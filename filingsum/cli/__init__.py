@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _close_progress_bars() -> None:
+    """Close the progress bars a failed or interrupted stage left open, so they are not redrawn after (under)
+    the one line that says what happened."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or []):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 (a display nicety; never mask the real outcome)
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -66,15 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filingsum: config error: {exc}", file=sys.stderr)
         return 2
     except FilingsumError as exc:
+        _close_progress_bars()
         print(f"filingsum: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         if exc.errno not in WRITE_ERRNOS:
             raise
         # Disk full, read-only file system, permissions: the environment, not a bug; say where in one line.
+        _close_progress_bars()
         print(f"filingsum: error: {describe_write_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _close_progress_bars()
         hint = args._interrupted(args) if args._interrupted else ""
         print(f"filingsum: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
         return 130

@@ -466,13 +466,15 @@ def run_summarize_command(args: argparse.Namespace) -> int:
         print(f"resuming: {len(by_file)} of {len(files)} input(s) already summarized in {journal.path}",
               file=sys.stderr)
     todo = [f for f in files if f not in by_file]
+    stream = summarizer.summarize_files(todo, instruction=args.instruction)
     try:
-        for f, results in summarizer.summarize_files(todo, instruction=args.instruction):
+        for f, results in stream:
             by_file[f] = results
             if journal is not None and keys.get(f) and not any(r.error for r in results):
                 journal.put(keys[f], [r.model_dump() for r in results])  # failed inputs are retried on a rerun
     except KeyboardInterrupt:
         summarizer.cancel()
+        stream.close()  # its progress bar goes before the message below
         done = sum(1 for f in files if f in by_file)
         if journal is not None:
             journal.close()
