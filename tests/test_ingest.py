@@ -215,3 +215,17 @@ def test_real_edgar_html_metadata_from_inline_xbrl():
     doc = load_shared("ko-10-q-2025-07-24.html")
     assert (doc.kind, doc.form, doc.company, doc.fiscal_period) == ("html", "10-Q", "Coca Cola", "2025-06-27")
     assert doc.parsed_html is not None and "Coca-Cola" in doc.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_unicode_filings_with_a_byte_order_mark_are_decoded(tmp_path: Path, codec: str):
+    text = "ITEM 1. BUSINESS\n\nAcmé Corp sells widgets to retailers — and earns fees from service plans.\n"
+    path = tmp_path / "acme_10k_2020.txt"
+    bom = {"utf-16": b"", "utf-16-be": "\ufeff".encode("utf-16-be"), "utf-32": b""}[codec]
+    path.write_bytes(bom + text.encode(codec))  # utf-16 / utf-32 write their own (little-endian) BOM
+    (doc,) = load_documents(path)
+    assert "Acmé Corp sells widgets to retailers — and earns fees" in doc.text
+    # NUL bytes without a byte-order mark are still binary
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(IngestError, match="binary"):
+        load_documents(path)
