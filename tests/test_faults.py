@@ -86,6 +86,24 @@ def run_cli(args: list[str], fault: dict | None = None, timeout: float = 300) ->
     return subprocess.run(command + args, env=ENV, capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
+REPORT = os.environ.get("FILINGSUM_FAULT_REPORT")  # benchmarks/fault_table.py collects these observations
+
+
+def _short(line: str, limit: int = 220) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def observe(fault: str, status: int, stderr: str, *, lost: int = 0, wrong: int = 0, user_caused: bool = True) -> None:
+    """Record what a fault did, before it is asserted (so the table counts what happened, not what was hoped):
+    tracebacks on the console, silent wrong results and pieces of finished work lost."""
+    if not REPORT:
+        return
+    row = {"fault": fault, "status": status, "tracebacks": stderr.count("Traceback"), "wrong": wrong, "lost": lost,
+           "message": _short(last_line(stderr)), "user_caused": user_caused}
+    with open(REPORT, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+
+
 def last_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else ""
@@ -156,14 +174,18 @@ def test_every_command_checks_its_output_location_first(tmp_path, a_file, capsys
     for name, args in _commands(tmp_path, bad_dir, bad_file).items():
         started = time.monotonic()
         status = main(args)
-        line = assert_one_line_failure(status, capsys.readouterr().err, 2)
+        err = capsys.readouterr().err
+        observe(f"`{name}`: output location {where}", status, err)
+        line = assert_one_line_failure(status, err, 2)
         assert str(bad_dir) in line or str(bad_file) in line, (name, line)
         assert time.monotonic() - started < 60, f"{name}: the check came after expensive work"
 
 
 def test_models_prepare_checks_the_cache_dir(a_file, capsys, monkeypatch):
     monkeypatch.setenv("FILINGSUM_CACHE", str(a_file))
-    assert_one_line_failure(main(["models", "prepare", "tiny-random"]), capsys.readouterr().err, 2, "model cache")
+    status, err = main(["models", "prepare", "tiny-random"]), capsys.readouterr().err
+    observe("`models prepare`: model cache is a file", status, err)
+    assert_one_line_failure(status, err, 2, "model cache")
 
 
 def test_report_path_that_is_a_directory_and_a_full_disk_fail_before_work(tmp_path, capsys, monkeypatch):
@@ -171,13 +193,17 @@ def test_report_path_that_is_a_directory_and_a_full_disk_fail_before_work(tmp_pa
     predictions.write_text("\ufeff" + json.dumps({"id": "a", "source": "We sell widgets.", "prediction": "W."}) + "\n")
     (tmp_path / "rep" / "report.json").mkdir(parents=True)
     status = main(["eval", "--predictions", str(predictions), "--out", str(tmp_path / "rep")])
-    assert_one_line_failure(status, capsys.readouterr().err, 2, "report.json", "is a directory")
+    err = capsys.readouterr().err
+    observe("`eval`: report.json is a directory", status, err)
+    assert_one_line_failure(status, err, 2, "report.json", "is a directory")
 
     from filingsum.core import io as io_module
 
     monkeypatch.setattr(io_module, "free_bytes", lambda path: 4096)  # a full disk
     status = main(["eval", "--predictions", str(predictions), "--out", str(tmp_path / "rep2")])
-    assert_one_line_failure(status, capsys.readouterr().err, 2, "4.0 KB free", "needed")
+    err = capsys.readouterr().err
+    observe("`eval`: no free space for the report", status, err, user_caused=False)
+    assert_one_line_failure(status, err, 2, "4.0 KB free", "needed")
 
 
 # --- data build ------------------------------------------------------------------------------------------------
@@ -196,7 +222,9 @@ def test_build_with_missing_inputs_keeps_the_dataset(built, tmp_path, capsys):
     config, out, before = built
     capsys.readouterr()
     status = main(["data", "build", "--config", str(config), "--input", str(tmp_path / "fisrt")])  # a typo
-    assert_one_line_failure(status, capsys.readouterr().err, 2, "fisrt", "no such file", "unchanged")
+    err = capsys.readouterr().err
+    observe("`data build`: mistyped --input over an existing dataset", status, err, lost=int(snapshot(out) != before))
+    assert_one_line_failure(status, err, 2, "fisrt", "no such file", "unchanged")
     assert snapshot(out) == before
 
 
@@ -206,6 +234,9 @@ def test_build_interrupted_during_extraction_keeps_the_dataset_and_resumes(built
     args = ["data", "build", "--config", str(config), "--input", str(tmp_path / "first"), str(more)]
     # Ctrl-C while the second of the three new filings is being extracted
     proc = run_cli(args, {"target": "filingsum.dataset.build:extract_file", "after": 1, "fault": "sigint"})
+    extracted = len(list(read_jsonl(out / ".work" / "extract.jsonl")))
+    observe("`data build`: Ctrl-C during extraction", proc.returncode, proc.stderr,
+            lost=int(snapshot(out) != before) + max(0, 4 - extracted))
     line = assert_one_line_failure(proc.returncode, proc.stderr, 130, "interrupted", "rerun the same command")
     assert "unchanged" in line
     assert snapshot(out) == before  # the old dataset is whole, not mixed with the new build
@@ -213,6 +244,8 @@ def test_build_interrupted_during_extraction_keeps_the_dataset_and_resumes(built
     assert len(journal) == 4  # the 3 files of the first build and the 1 new one finished before Ctrl-C
 
     proc = run_cli(args)
+    observe("`data build`: rerun after Ctrl-C (resumes)", proc.returncode, proc.stderr,
+            lost=int("4 resumed" not in proc.stdout))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "4 resumed" in proc.stdout and "2 file(s) extracted" in proc.stdout  # nothing extracted twice
     card = json.loads((out / "card.json").read_text())
@@ -229,6 +262,9 @@ def test_fault_while_writing_the_outputs_leaves_the_old_dataset_whole(built, tmp
     args = ["data", "build", "--config", str(config), "--input", str(tmp_path / "first"),
             str(write_filings(tmp_path / "more", [3]))]
     proc = run_cli(args, fault)
+    what = "Ctrl-C while writing hf/" if fault["fault"] == "sigint" else "disk full while writing the splits"
+    observe(f"`data build`: {what}", proc.returncode, proc.stderr, lost=int(snapshot(out) != before),
+            user_caused=fault["fault"] == "sigint")
     if fault["fault"] == "sigint":
         assert_one_line_failure(proc.returncode, proc.stderr, 130, "interrupted", "unchanged")
     else:
@@ -244,7 +280,10 @@ def test_build_that_yields_nothing_keeps_the_dataset(built, tmp_path, capsys):
     (empty / "blank_10k_2020.txt").write_text("   \n")
     capsys.readouterr()
     status = main(["data", "build", "--config", str(config), "--input", str(empty)])
-    line = assert_one_line_failure(status, capsys.readouterr().err, 1, "no records", "was kept")
+    err = capsys.readouterr().err
+    observe("`data build`: inputs yield no record, over an existing dataset", status, err,
+            lost=int(snapshot(out) != before))
+    line = assert_one_line_failure(status, err, 1, "no records", "was kept")
     assert snapshot(out) == before and "card.failed.md" in line
     assert "file is empty" in (out / ".work" / "card.failed.md").read_text()
 
@@ -273,16 +312,19 @@ def test_summarize_ctrl_c_cancels_at_once_keeps_finished_and_resumes(tmp_path):
         proc.send_signal(signal.SIGINT)  # Ctrl-C with a request in flight and 3 not sent
         _, stderr = proc.communicate(timeout=60)
         sent_before = server.requests
-        line = assert_one_line_failure(proc.returncode, stderr, 130, "interrupted", "rerun the same command")
         kept = len(list(read_jsonl(journal)))
+        observe("`summarize`: Ctrl-C with requests in flight and pending", proc.returncode, stderr)
+        line = assert_one_line_failure(proc.returncode, stderr, 130, "interrupted", "rerun the same command")
         assert kept >= 2 and f"{kept} of 6 input(s) summarized and kept" in line
         assert sent_before < 6  # pending requests were cancelled, not sent
         assert not out.exists()  # the output file is complete or absent
 
         status = main(_summarize_args(server, inputs, out, "--concurrency", "2"))
+        rows = list(read_jsonl(out))
+        observe("`summarize`: rerun after Ctrl-C (resumes)", status, "",
+                lost=(server.requests - sent_before) - (6 - kept), wrong=6 - sum(bool(r["summary"]) for r in rows))
         assert status == 0
         assert server.requests - sent_before == 6 - kept  # finished inputs were not requested again
-    rows = list(read_jsonl(out))
     assert len(rows) == 6 and all(r["summary"] and not r["error"] for r in rows)
     assert sorted(Path(r["source_path"]).name for r in rows) == sorted(p.name for p in inputs.iterdir())
 
@@ -300,10 +342,12 @@ def test_summarize_full_disk_at_the_end_keeps_every_summary(tmp_path, capsys, mo
     with FakeOpenAI() as server:
         monkeypatch.setattr(io_module, "atomic_write_jsonl", full_disk)
         status = main(_summarize_args(server, inputs, out))
-        assert_one_line_failure(status, capsys.readouterr().err, 1, "No space left on device", "kept in", "rerun")
+        err = capsys.readouterr().err
         assert server.requests == 3 and not out.exists()
         monkeypatch.setattr(io_module, "atomic_write_jsonl", real)
         assert main(_summarize_args(server, inputs, out)) == 0
+        observe("`summarize`: disk full writing --out", status, err, lost=server.requests - 3, user_caused=False)
+        assert_one_line_failure(status, err, 1, "No space left on device", "kept in", "rerun")
         assert server.requests == 3  # all three came from the journal
     assert len(list(read_jsonl(out))) == 3
 
@@ -322,8 +366,10 @@ def test_summarize_chunk_caps_the_requests_of_a_huge_filing(tmp_path, caplog):
     with FakeOpenAI() as server:
         args = _summarize_args(server, huge, tmp_path / "s.jsonl", "--fit", "chunk", "--max-chunks", "6",
                                "--max-source-tokens", str(budget))
-        assert main(args) == 0
+        status = main(args)
         requests = server.requests
+    observe(f"`summarize --fit chunk`: {uncapped}-chunk filing, --max-chunks 6 ({requests} requests)", status, "")
+    assert status == 0
     assert requests <= 6 + 2  # the capped map, then the reduce round(s)
     assert any("--max-chunks 6" in r.getMessage() and f"{uncapped} chunks" in r.getMessage() for r in caplog.records)
 
@@ -354,8 +400,10 @@ def test_eval_ctrl_c_during_generation_keeps_summaries_and_resumes(tmp_path, cap
     # Ctrl-C while the second batch (of 4 + 2 records) is being generated
     fault = {"target": "filingsum.inference.local:LocalSummarizer.summarize", "after": 1, "fault": "sigint"}
     proc = run_cli(["eval", "--config", str(config)], fault)
-    assert_one_line_failure(proc.returncode, proc.stderr, 130, "interrupted", "journalled", "rerun the same command")
     journal = report / ".work" / "generations-zero-shot.jsonl"
+    observe("`eval`: Ctrl-C during generation", proc.returncode, proc.stderr,
+            lost=max(0, 4 - len(list(read_jsonl(journal)))) if journal.exists() else 4)
+    assert_one_line_failure(proc.returncode, proc.stderr, 130, "interrupted", "journalled", "rerun the same command")
     assert len(list(read_jsonl(journal))) == 4 and not (report / "report.json").exists()
 
     with caplog.at_level("INFO"):
@@ -368,6 +416,7 @@ def test_eval_ctrl_c_during_generation_keeps_summaries_and_resumes(tmp_path, cap
     def predictions(folder: Path) -> list:
         return sorted(row["value"]["prediction"] for row in read_jsonl(folder / ".work" / journal.name))
 
+    observe("`eval`: rerun after Ctrl-C (resumes)", 0, "", wrong=int(predictions(report) != predictions(straight)))
     assert predictions(report) == predictions(straight) and len(predictions(report)) == 6
     first = json.loads((report / "report.json").read_text())["systems"]["zero-shot"]
     assert first == json.loads((straight / "report.json").read_text())["systems"]["zero-shot"]
@@ -398,8 +447,10 @@ def test_train_ctrl_c_past_the_first_epoch_resumes_exactly_even_from_a_damaged_c
 
     monkeypatch.setattr(transformers.Trainer, "training_step", training_step)
     status = main(["train", "--config", str(interrupted)])
-    assert_one_line_failure(status, capsys.readouterr().err, 130, "interrupted", "checkpoints", "rerun")
+    err = capsys.readouterr().err
     checkpoints = tmp_path / "run_a" / "checkpoints"
+    observe("`train`: Ctrl-C in epoch 2 (after checkpoint-4)", status, err, lost=4 - len(list(checkpoints.iterdir())))
+    assert_one_line_failure(status, err, 130, "interrupted", "checkpoints", "rerun")
     assert sorted(p.name for p in checkpoints.iterdir()) == [f"checkpoint-{i}" for i in range(1, 5)]
     # The newest checkpoint is damaged (a disk filling up while it was saved): truncated adapter weights.
     weights = checkpoints / "checkpoint-4" / "adapter_model.safetensors"
@@ -417,13 +468,19 @@ def test_train_ctrl_c_past_the_first_epoch_resumes_exactly_even_from_a_damaged_c
     assert main(["train", "--config", str(straight)]) == 0
     resumed = load_file(tmp_path / "run_a" / "adapter" / "adapter_model.safetensors")
     uninterrupted = load_file(tmp_path / "run_b" / "adapter" / "adapter_model.safetensors")
+    differs = any(not torch.allclose(resumed[k], uninterrupted[k], rtol=1e-5, atol=1e-6) for k in resumed)
+    observe("`train`: resume past epoch 1 (group_by_length) from a truncated newest checkpoint", 0, "",
+            wrong=int(differs))
     for name in resumed:
         torch.testing.assert_close(resumed[name], uninterrupted[name], rtol=1e-5, atol=1e-6)
 
     # A finished run reruns as a no-op: no step, no checkpoint, outputs untouched.
     stamp = (tmp_path / "run_a" / "metrics.json").stat().st_mtime_ns
     capsys.readouterr()
-    assert main(["train", "--config", str(interrupted)]) == 0
+    status = main(["train", "--config", str(interrupted)])
+    observe("`train`: rerun of a finished run", status, capsys.readouterr().err,
+            wrong=int((checkpoints / "checkpoint-6").exists()))
+    assert status == 0
     assert (tmp_path / "run_a" / "metrics.json").stat().st_mtime_ns == stamp
     assert not (checkpoints / "checkpoint-6").exists()
 
@@ -431,7 +488,10 @@ def test_train_ctrl_c_past_the_first_epoch_resumes_exactly_even_from_a_damaged_c
     other = write_dataset(tmp_path / "other", n_train=3, chars=100)
     moved = write_config(tmp_path / "c.yaml", other, tmp_path / "run_a", **common)
     status = main(["train", "--config", str(moved)])
-    assert_one_line_failure(status, capsys.readouterr().err, 2, "train data differs", "--force-resume")
+    err = capsys.readouterr().err
+    observe("`train`: resume onto other data", status, err,
+            wrong=int((tmp_path / "run_a" / "metrics.json").stat().st_mtime_ns != stamp))
+    assert_one_line_failure(status, err, 2, "train data differs", "--force-resume")
     assert (tmp_path / "run_a" / "metrics.json").stat().st_mtime_ns == stamp
 
 
@@ -459,7 +519,10 @@ def test_damaged_checkpoint_files_are_recognised(tmp_path, caplog):
     (torn / "trainer_state.json").write_text('{"global_st')
     assert checkpoint_problem(torn) == "trainer_state.json: unreadable"
     with caplog.at_level("WARNING"):
-        assert usable_checkpoint(tmp_path) == str(good)
+        chosen = usable_checkpoint(tmp_path)
+    observe("`train`: garbage optimizer.pt / truncated safetensors / torn trainer_state.json", 0, "",
+            wrong=int(chosen != str(good)), user_caused=False)
+    assert chosen == str(good)
     assert len([r for r in caplog.records if "damaged" in r.getMessage()]) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "checkpoint-1", "damaged-checkpoint-2", "damaged-checkpoint-3", "damaged-checkpoint-4"]
@@ -476,6 +539,7 @@ def test_serve_on_a_busy_port_fails_in_one_line_and_never_says_ready(capsys):
         status = main(["serve", "--set", "model.name=tiny-random", "--backend", "transformers",
                        "--host", "127.0.0.1", "--port", str(port)])
     captured = capsys.readouterr()
+    observe("`serve`: port already in use", status, captured.err, wrong=int("endpoint:" in captured.out))
     assert_one_line_failure(status, captured.err, 2, f"127.0.0.1:{port} is already in use", "--port")
     assert "endpoint:" not in captured.out and "model names" not in captured.out  # never announced
 
@@ -490,6 +554,8 @@ def test_a_server_answering_on_our_port_is_not_taken_for_ours(tmp_path, monkeypa
         child = ServerProcess(command=[sys.executable, "-c", "import time; time.sleep(60)"], host="127.0.0.1",
                               port=other.port, model_names=["ours"], backend="transformers",
                               log_path=tmp_path / "serve.log", grace_s=2)
-        with pytest.raises(ServerStartError, match="listening socket is not this server's"):
+        with pytest.raises(ServerStartError, match="listening socket is not this server's") as raised:
             child.start().wait_ready(timeout=30)
+        observe("`serve`: another server answers /health on our port", 1, f"filingsum: error: {raised.value}",
+                user_caused=False)
         assert not child.is_running()

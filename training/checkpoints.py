@@ -128,7 +128,8 @@ def run_fingerprint(config: Any, data: dict[str, Any]) -> dict[str, Any]:
     """data.json: the data fingerprint (counts, sha256s, data dir), the model, and a hash of the training
     settings that shape the result (everything in `train` but `OUTCOME_FREE_KEYS`)."""
     train = {k: v for k, v in config.train.model_dump(mode="json").items() if k not in OUTCOME_FREE_KEYS}
-    return {**data, "model": config.model.name, "settings_sha256": stable_hash(train, config.model.model_dump(mode="json"))}
+    settings = stable_hash(train, config.model.model_dump(mode="json"))
+    return {**data, "model": config.model.name, "settings_sha256": settings}
 
 
 def read_fingerprint(run_dir: str | Path, name: str = DATA_FINGERPRINT) -> dict[str, Any] | None:

@@ -329,7 +329,11 @@ def train(config: RunConfig) -> TrainResult:
         marker = finished_run(run_dir, fingerprint)
         if marker is not None:
             return _finished_result(config, run_dir, marker)
-        mismatch = resume_mismatch(read_fingerprint(run_dir), fingerprint) if checkpoint_dir.is_dir() else None
+        previous = read_fingerprint(run_dir) if checkpoint_dir.is_dir() else None
+        mismatch = resume_mismatch(previous, fingerprint)
+        if previous and previous.get("settings_sha256") not in (None, fingerprint["settings_sha256"]):
+            log.warning("%s: the model or train settings differ from those of its checkpoints; resuming with the "
+                        "new ones (--no-resume to start over)", run_dir)
         if mismatch and not t.force_resume:
             raise ResumeMismatchError(
                 f"{run_dir}: its checkpoints belong to another run: {mismatch}; use another train.output_dir, "

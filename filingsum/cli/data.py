@@ -78,7 +78,9 @@ def _run_fetch(args: argparse.Namespace) -> int:
 def interrupted(args: argparse.Namespace) -> str:
     if args.data_command != "build":
         return "nothing was saved"
-    out = args.out_dir or "the output dir"
+    from filingsum.cli.common import configured
+
+    out = args.out_dir or configured(args, lambda c: c.data.out_dir, "the output dir")
     return (f"{out} is unchanged (a build replaces it only when complete); files extracted so far are journalled in "
             f"its .work/ and teacher answers cached in its teacher_cache/: rerun the same command to resume")
 

@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def interrupted(args: argparse.Namespace) -> str:
     if args.eval_command == "compare" or args.predictions:
         return "no report was written; rerun the same command"
-    out = args.out or "the report dir (eval.out_dir)"
+    from filingsum.cli.common import configured
+
+    out = args.out or configured(args, lambda c: c.eval.out_dir, "the report dir (eval.out_dir)")
     return (f"no report was written; summaries generated so far are journalled in {out}/.work/: rerun the same "
             "command to resume")
 

@@ -40,8 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    return ("checkpoints saved so far are kept in train.output_dir/checkpoints/; rerun the same command to resume "
-            "from the last one")
+    from filingsum.cli.common import configured
+
+    run_dir = configured(args, lambda c: c.train.output_dir, "train.output_dir")
+    return (f"checkpoints saved so far are kept in {run_dir}/checkpoints/; rerun the same command to resume from "
+            "the last one")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -399,7 +399,8 @@ _INJECTION_RULES: tuple[tuple[tuple[str, ...], str, bool], ...] = (
         ("ignore", "disregard", "forget", "override"),
         rf"\b(?:ignore|disregard|forget|override)\b[^.\n]{{0,40}}\b{_EN_QUALIFIER}\b[^.\n]{{0,30}}\b{_EN_NOUN}\b"
         rf"|\b(?:ignore|disregard|forget)\b[^.\n]{{0,20}}\b{_EN_NOUN}\b[^.\n]{{0,12}}\b(?:above|before|earlier)\b"
-        r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+|anything\s+|what\s+(?:is|was)\s+(?:written\s+|said\s+)?)?"
+        r"|\b(?:ignore|disregard|forget)\s+"
+        r"(?:all\s+|everything\s+|anything\s+|what\s+(?:is|was)\s+(?:written\s+|said\s+)?)?"
         r"(?:of\s+)?(?:the\s+|that\s+)?(?:above|foregoing|preceding|previous|prior|earlier)\b",
         True,
     ),
