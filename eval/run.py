@@ -129,7 +129,7 @@ def _local_system(config: RunConfig, name: str, adapter: str | None, work_dir: P
         from filingsum.inference.local import GenerationSettings, LocalSummarizer
 
         settings = GenerationSettings(
-            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.eval.repetition_penalty
+            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.model.repetition_penalty
         )
         identity = {"system": name, "model": config.model.name, "dtype": config.model.dtype,
                     "adapter": _files_identity(adapter), "settings": dataclasses.asdict(settings)}
@@ -232,7 +232,7 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
         records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
-                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty},
+                "systems": list(systems), "repetition_penalty": config.model.repetition_penalty},
     )
     return _finish(report, out)
 

@@ -33,6 +33,11 @@ class ModelConfig(_Section):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="weights dtype when loading (auto: float32 on CPU)")
     attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field("auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa")
     trust_remote_code: bool = Field(False, description="allow custom model code from the hub")
+    repetition_penalty: float = Field(
+        1.0, ge=1.0, le=2.0,
+        description="greedy decoding's repetition penalty (HF and vLLM apply it alike), the same for eval's "
+        "local generation, the server's defaults and the summarize client, so eval scores what users get",
+    )
 
 
 class TeacherConfig(_Section):
@@ -47,9 +52,14 @@ class TeacherConfig(_Section):
 
 
 class SplitConfig(_Section):
-    validation: float = Field(0.15, ge=0, lt=1)
-    test: float = Field(0.15, ge=0, lt=1)
-    seed: int = 42
+    validation: float = Field(0.15, ge=0, lt=1, description="share of companies (not records) for validation")
+    test: float = Field(0.15, ge=0, lt=1, description="share of companies (not records) for test")
+    seed: int = Field(42, description="seed of the company order the fractions deal from")
+    companies: dict[Literal["train", "validation", "test"], list[str]] = Field(
+        default_factory=dict,
+        description="companies pinned to a split (names as in the filings, matched case- and suffix-blind); "
+        "the others are dealt by the fractions",
+    )
 
     @model_validator(mode="after")
     def _fractions(self) -> "SplitConfig":
@@ -73,6 +83,11 @@ class DataConfig(_Section):
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
     fit_strategy: Literal["aspects", "truncate", "chunk"] = Field("aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk")
+    extra_windows: int = Field(
+        0, ge=0, le=64,
+        description="per long section, this many consecutive chunks (best by aspect score) as extra records "
+        "beside the fitted window: more training examples from one filing",
+    )
     references: list[Literal["gold", "teacher", "extractive"]] = Field(
         default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
     )
@@ -141,7 +156,6 @@ class EvalConfig(_Section):
     out_dir: str = "runs/default/eval"
     max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
     token_limit: int = Field(MAX_SUMMARY_TOKENS, ge=16)
-    repetition_penalty: float = Field(1.0, ge=1.0)
     max_documents: int | None = Field(None, ge=1)
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
@@ -277,7 +291,7 @@ def config_reference_markdown() -> str:
     lines = [
         "# Config reference",
         "",
-        "Generated from `filingsum/config.py` (`python -c 'from filingsum.config import config_reference_markdown "
+        "Generated from `filingsum/core/config.py` (`python -c 'from filingsum.core.config import config_reference_markdown "
         "as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are wrong types.",
         "",
     ]

@@ -49,8 +49,17 @@ class AdapterError(FilingsumError):
 ADAPTER_CONFIG = "adapter_config.json"
 
 
+# LoRA adapters shipped inside the package: the tuned default (benchmarks/bench_quality.py --ship rebuilds it).
+BUILTIN_DIR = Path(__file__).resolve().parents[1] / "builtin"
+BUILTIN_ADAPTERS: dict[str, Path] = {"filingsum-smollm2": BUILTIN_DIR / "filingsum-smollm2"}
+
+
 def find_adapter_dir(path: str | os.PathLike[str]) -> Path:
-    """The dir holding a peft adapter_config.json: the path itself, or a training run dir's ``adapter/``."""
+    """The dir holding a peft adapter_config.json: the path itself, a training run dir's ``adapter/``, or a
+    built-in adapter by name (``embedded:filingsum-smollm2``)."""
+    name = str(path).removeprefix(EMBEDDED_PREFIX)
+    if name in BUILTIN_ADAPTERS:
+        path = BUILTIN_ADAPTERS[name]
     path = Path(path).expanduser()
     for candidate in (path, path / "adapter"):
         if (candidate / ADAPTER_CONFIG).is_file():

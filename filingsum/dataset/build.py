@@ -257,8 +257,14 @@ def fit_records(
     budget: int,
     strategy: str,
     default_instruction: str,
+    extra: int = 0,
 ) -> tuple[list[FilingRecord], set[str], list[Drop]]:
-    """Records with fitted text; also the ids that are chunks of a section, and sections that fit to nothing."""
+    """Records with fitted text; also the ids that are chunks of a section, and sections that fit to nothing.
+
+    ``extra``: that many more consecutive chunks per long section (`extra_windows`), as records of their own.
+    """
+    from filingsum.filings.fit import extra_windows
+
     records: list[FilingRecord] = []
     partial: set[str] = set()
     drops: list[Drop] = []
@@ -267,12 +273,15 @@ def fit_records(
         if not fitted or not any(f.text.strip() for f in fitted):
             drops.append(Drop(record_id(section, digest), section.source_path, "fit", "nothing left after fitting"))
             continue
-        for piece in fitted:
+        extras = extra_windows(section.text, count_tokens, budget, extra, exclude=fitted[0].text) \
+            if strategy != "chunk" else []
+        for piece in [*fitted, *extras]:
             rid = record_id(section, digest, piece.part, piece.parts)
             warnings = list(section.warnings)
             if piece.parts > 1:
                 partial.add(rid)
-                warnings.append(f"chunk {piece.part} of {piece.parts} of the section (fit_strategy=chunk)")
+                how = "fit_strategy=chunk" if strategy == "chunk" else "extra_windows"
+                warnings.append(f"chunk {piece.part} of {piece.parts} of the section ({how})")
             elif piece.kept_ratio < 1.0:
                 warnings.append(f"context fitting ({strategy}) kept {piece.kept_ratio:.0%} of the section")
             records.append(
@@ -426,14 +435,15 @@ def build_dataset(
 
     unique, drops = deduplicate(sections, data.dedup_threshold)
     records, partial, fit_drops = fit_records(
-        unique, count_tokens, config.model.max_source_tokens, data.fit_strategy, data.instruction
+        unique, count_tokens, config.model.max_source_tokens, data.fit_strategy, data.instruction,
+        extra=data.extra_windows,
     )
     drops += fit_drops
 
     gold, gold_warnings = (load_gold(data.gold) if "gold" in data.references else (None, []))
     warnings += gold_warnings
     if data.fit_strategy == "chunk" and "gold" in data.references:
-        warnings.append("fit_strategy=chunk: gold summaries are not attached to chunks of a section")
+        warnings.append("fit_strategy=chunk: only gold written for a chunk's exact text is attached to it")
     bar = _progress(total=len(records), desc="teacher", unit="req", disable=not progress or teacher is None)
     try:
         records, outcomes = attach_references(

@@ -1,7 +1,9 @@
 """Attach a reference summary to every record, from the sources in `data.references` priority order.
 
 - ``gold``: human-written JSONL (one object per line: source_file = basename of the input file, optional
-  section, company, form, summary, author), matched by basename (+ section when the entry names one);
+  section, company, form, summary, author), matched by basename (+ section when the entry names one); an
+  entry written for one model input (the reference corpus: ``input_sha256`` of the fitted window) matches
+  only a record whose fitted text has that hash, chunk or not;
 - ``teacher``: a teacher model behind an OpenAI-compatible endpoint (`filingsum.dataset.teacher`);
 - ``extractive``: the aspect-ranked extractive fallback, at most ``max_label_tokens`` tokens.
 
@@ -12,6 +14,7 @@ a summary of the whole section would describe facts the chunk does not contain.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +39,7 @@ class GoldSummary:
     form: str | None = None
     author: str | None = None
     origin_file: str = ""
+    input_sha256: str | None = None  # written for this exact model input (a fitted window), not the section
 
 
 @dataclass
@@ -61,14 +65,21 @@ class GoldIndex:
     def __init__(self, entries: Iterable[GoldSummary] = ()):
         self._by_section: dict[tuple[str, str], GoldSummary] = {}
         self._any_section: dict[str, GoldSummary] = {}
+        self._by_input: dict[str, GoldSummary] = {}
         for entry in entries:
-            if entry.section:
+            if entry.input_sha256:
+                self._by_input.setdefault(entry.input_sha256, entry)
+            elif entry.section:
                 self._by_section.setdefault((entry.source_file, entry.section), entry)
             else:
                 self._any_section.setdefault(entry.source_file, entry)
 
     def __len__(self) -> int:
-        return len(self._by_section) + len(self._any_section)
+        return len(self._by_section) + len(self._any_section) + len(self._by_input)
+
+    def lookup_input(self, text: str) -> GoldSummary | None:
+        """The entry written for exactly this model input, if any."""
+        return self._by_input.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
 
     def lookup(self, source_path: str, section: str) -> GoldSummary | None:
         name = source_basename(source_path)
@@ -116,6 +127,7 @@ def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
                     form=row.get("form"),
                     author=row.get("author"),
                     origin_file=str(path),
+                    input_sha256=row.get("input_sha256") or None,
                 )
             )
     return GoldIndex(entries), warnings
@@ -146,9 +158,9 @@ def attach_references(
             if gold is None or not len(gold):
                 continue
             for record in pending:
-                if record.id in partial_ids:
-                    continue
-                entry = gold.lookup(record.source_path, record.section)
+                entry = gold.lookup_input(record.text)
+                if entry is None and record.id not in partial_ids:
+                    entry = gold.lookup(record.source_path, record.section)
                 if entry is not None:
                     outcomes[record.id].text, outcomes[record.id].origin = entry.summary, "gold"
         elif source == "teacher":

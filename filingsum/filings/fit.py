@@ -199,6 +199,23 @@ def fit_chunks(text: str, count_tokens: CountTokens, budget: int) -> list[Fitted
     ]
 
 
+def extra_windows(
+    text: str, count_tokens: CountTokens, budget: int, count: int, *, exclude: str | None = None
+) -> list[FittedText]:
+    """Up to ``count`` consecutive chunks of a long section, the best by aspect score, in document order.
+
+    Extra training examples from one section (a 10-K Item 1 yields 10-30 chunks; the aspect-fitted window is
+    one of its views). Chunks equal to ``exclude`` (the fitted window) or under a third of the budget are
+    skipped: a stub chunk teaches little. [] when the section fits the budget whole.
+    """
+    if count < 1:
+        return []
+    chunks = [c for c in fit_chunks(text, count_tokens, budget) if c.parts > 1]
+    ranked = sorted(chunks, key=lambda c: (tuple(-s for s in unit_score(c.text)), c.part))
+    best = sorted(ranked[:count], key=lambda c: c.part)
+    return [c for c in best if c.text != exclude and c.token_count >= budget // 3]
+
+
 def fit_section(text: str, count_tokens: CountTokens, budget: int, strategy: FitStrategy) -> list[FittedText]:
     """Fit a section with a strategy; one result, or one per chunk for ``chunk``."""
     if budget < 1:
