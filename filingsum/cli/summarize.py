@@ -64,9 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    """What Ctrl-C before the first request leaves behind (the command reports later interrupts itself)."""
+    """What Ctrl-C outside the request loop leaves behind (the loop reports its own interrupts with counts)."""
     if args.out:
-        return f"no input was finished yet; rerun the same command (finished inputs are kept for {args.out})"
+        from filingsum.inference.endpoint import journal_path
+
+        return (f"finished inputs are journalled in {journal_path(args.out)}; rerun the same command to summarize "
+                f"the rest and write {args.out}")
     return "nothing was written"
 
 

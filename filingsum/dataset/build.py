@@ -41,6 +41,7 @@ from filingsum.core.io import (
     atomic_write_json,
     atomic_write_jsonl,
     atomic_write_text,
+    free_bytes,
     link_tree,
     preflight_output_dir,
     read_jsonl,
@@ -343,7 +344,14 @@ def write_outputs(out: Path, records: Sequence[FilingRecord], card: dict[str, An
     out = Path(os.path.realpath(out))
     staging = out.parent / f".{out.name}.build-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        if os.path.ismount(out):
+            raise OSError(errno.EBUSY, "a mount point", str(out))
+        staging.mkdir()
+    except OSError as exc:  # a mount point, or a parent that takes no new entry: no swap possible
+        log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
+        _write_files(out, records, card, title)
+        return
     try:
         _write_files(staging, records, card, title)
         for entry in out.iterdir() if out.is_dir() else ():
@@ -352,7 +360,7 @@ def write_outputs(out: Path, records: Sequence[FilingRecord], card: dict[str, An
         try:
             replace_directory(staging, out)
         except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.EBUSY, errno.EPERM):
+            if exc.errno not in (errno.EXDEV, errno.EBUSY, errno.EPERM, errno.EACCES):
                 raise
             log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
             _write_files(out, records, card, title)
@@ -387,8 +395,10 @@ def prepare_output_dir(out: Path) -> None:
     for directory in (real, real / "hf", real / ".work"):
         remove_stale_temporaries(directory)
     # A rebuild needs room for a second copy of the dataset while the first is still in place.
-    preflight_output_dir(real.parent, what=f"directory holding {out}",
-                         min_free_bytes=max(MIN_FREE_BYTES, 2 * _dataset_bytes(real)))
+    needed = max(MIN_FREE_BYTES, 2 * _dataset_bytes(real))
+    free = free_bytes(real)
+    if free is not None and free < needed:
+        preflight_output_dir(out, what="dataset directory (--out / data.out_dir)", min_free_bytes=needed)
 
 
 # --- the pipeline ----------------------------------------------------------------------------------------
