@@ -11,7 +11,6 @@ resumes where it stopped, and the report directory is checked before any model i
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import sys
@@ -21,10 +20,11 @@ from pathlib import Path
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.dataset.references import load_gold
+from filingsum.filings.gold import load_gold
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
 from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
 
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+JOURNAL_BATCH = 4  # generated summaries are journalled this many at a time
 
 
 def preflight_report_dir(out: Path) -> Path:
@@ -89,14 +90,18 @@ def _files_identity(path: str | Path | None) -> list[tuple[str, int, int]]:
 
 def _journalled(
     name: str, identity: dict, work_dir: Path | None, records: Sequence[FilingRecord],
-    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None]]],
+    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None, str | None]]],
 ) -> list[PredictionRecord]:
     """Predictions for ``records``: from the journal when an earlier run made them with the same identity,
-    else from ``make`` (which yields (record, summary or None on failure) as they finish) and journalled at
-    once. Failures are not journalled: a rerun tries them again."""
+    else from ``make`` (which yields (record, summary or None, error or None) as they finish) and journalled
+    at once. A failed request (summary None) is not journalled: a rerun tries it again. An empty completion
+    ("" with an error) is the model's own deterministic output, journalled with its error. Either stays a
+    failure on the record (``error``, which counts against every gate), never an empty summary that would
+    pass the token limit."""
     journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
     keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
     made: dict[str, str] = {}
+    errors: dict[str, str] = {}
     try:
         todo = [r for r in records if journal is None or keys[r.id] not in journal]
         if journal is not None and len(todo) < len(records):
@@ -104,42 +109,65 @@ def _journalled(
                      journal.path)
         if todo:
             log.info("generating %d summaries with %s", len(todo), name)
-            for record, summary in make(todo):
-                if summary is None:
-                    continue
+            for record, summary, error in make(todo):
+                if summary is None or error is not None:
+                    errors[record.id] = error or "empty completion"
+                    log.warning("system %s, document %s: no summary (%s)", name, record.id, errors[record.id])
+                    if summary is None:
+                        continue
                 made[record.id] = summary
                 if journal is not None:
-                    journal.put(keys[record.id], {"prediction": summary})
+                    journal.put(keys[record.id], {"prediction": summary, "error": errors.get(record.id)})
     finally:
         if journal is not None:
             journal.close()
 
-    def prediction(r: FilingRecord) -> str:
-        if r.id in made:
-            return made[r.id]
+    def prediction(r: FilingRecord) -> tuple[str, str | None]:
+        if r.id in made or r.id in errors:
+            return made.get(r.id, ""), errors.get(r.id)
         value = journal.get(keys[r.id]) if journal is not None else None
-        return value["prediction"] if value else ""
+        if not value:
+            return "", "no summary"
+        return value["prediction"], value.get("error")
 
-    return [PredictionRecord(id=r.id, source=r.text, prediction=prediction(r), reference=r.reference, system=name)
-            for r in records]
+    predictions = []
+    for r in records:
+        text, error = prediction(r)
+        predictions.append(PredictionRecord(id=r.id, source=r.text, prediction=text, reference=r.reference,
+                                            system=name, error=error))
+    return predictions
 
 
-def _local_system(config: RunConfig, name: str, adapter: str | None, work_dir: Path | None = None) -> SystemSpec:
+def _generated_system(
+    config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
+    served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
+) -> SystemSpec:
+    """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
+    system runs (and only for the summaries the journal in ``work_dir`` lacks), so one model is in memory at a
+    time and a rerun after an interrupt generates only what is missing."""
+
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.local import GenerationSettings, LocalSummarizer
+        identity = {
+            "system": name, "kind": kind, "model": config.model.name, "dtype": config.model.dtype,
+            "adapter": _files_identity(adapter), "base_url": base_url, "served_model": served_model,
+            "max_source_tokens": config.model.max_source_tokens,
+            "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens),
+            "repetition_penalty": config.model.repetition_penalty,
+        }
 
-        settings = GenerationSettings(
-            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.model.repetition_penalty
-        )
-        identity = {"system": name, "model": config.model.name, "dtype": config.model.dtype,
-                    "adapter": _files_identity(adapter), "settings": dataclasses.asdict(settings)}
-
-        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
-            summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
-            for start in range(0, len(todo), settings.batch_size):  # journalled batch by batch
-                batch = todo[start:start + settings.batch_size]
-                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch], settings)
-                yield from ((r, o.text) for r, o in zip(batch, outputs))
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
+            summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
+                                                served_model=served_model, max_tokens=max_tokens)
+            for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
+                batch = todo[start:start + JOURNAL_BATCH]
+                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
+                for record, output in zip(batch, outputs):
+                    if not output.ok:
+                        yield record, None, f"{output.error_kind}: {output.error}"
+                    elif not output.text.strip():
+                        yield record, "", "empty completion"  # deterministic: journalled, still a failure
+                    else:
+                        yield record, output.text, None
 
         return _journalled(name, identity, work_dir, records, make)
 
@@ -147,30 +175,15 @@ def _local_system(config: RunConfig, name: str, adapter: str | None, work_dir: P
 
 
 def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
+    """``endpoint`` or ``endpoint:NAME``: the eval.endpoint server's model (eval.endpoint_model, else NAME,
+    else model.name), capped like local generation (eval.max_new_tokens)."""
     if not config.eval.endpoint:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
-    model = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
-
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.endpoint import FilingSummarizer
-
-        identity = {"system": name, "endpoint_model": model, "tokenizer": config.model.name,
-                    "max_source_tokens": config.model.max_source_tokens, "max_tokens": config.eval.max_new_tokens}
-
-        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
-            summarizer = FilingSummarizer(
-                config.eval.endpoint, model, tokenizer=config.model.name,
-                max_source_tokens=config.model.max_source_tokens, max_tokens=config.eval.max_new_tokens,
-            )
-            for r in todo:
-                result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
-                if result.error:
-                    log.warning("system %s, record %s: %s", name, r.id, result.error)
-                yield r, result.summary
-
-        return _journalled(name, identity, work_dir, records, make)
-
-    return generate
+    served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+    return _generated_system(
+        config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
+        max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
+    )
 
 
 def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, SystemSpec]:
@@ -180,16 +193,10 @@ def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, 
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = _local_system(config, name, None, work_dir)
+            systems[name] = _generated_system(config, name, "zero-shot", work_dir=work_dir)
         elif name == "tuned":
-            adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.core.models import AdapterError, find_adapter_dir
-
-            try:
-                find_adapter_dir(adapter)
-            except AdapterError as exc:
-                raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = _local_system(config, name, adapter, work_dir)
+            adapter = str(tuned_adapter(config))  # fails here, before any generation
+            systems[name] = _generated_system(config, name, "tuned", adapter=adapter, work_dir=work_dir)
         elif name == "endpoint" or name.startswith("endpoint:"):
             systems[name] = _endpoint_system(config, name, work_dir)
         else:
@@ -229,7 +236,8 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
     records = load_eval_records(config)
     systems = build_systems(config, work_dir=out / ".work")
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
+        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
                 "systems": list(systems), "repetition_penalty": config.model.repetition_penalty},
@@ -253,18 +261,22 @@ def evaluate_predictions_file(
         by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
     spec = tokenizer_spec or config.model.name
     report = run_eval(
-        [], by_system, load_tokenizer(spec), out_dir, limit=config.eval.token_limit, gates=gates,
+        [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return _finish(report, Path(out_dir))
 
 
-def compare_command(old: str, new: str, tolerance: float) -> int:
-    from rich.console import Console
-
-    from filingsum.eval.compare import compare_reports, render_table
+def compare_command(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
+    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
+    from filingsum.eval.compare import compare_reports, render_markdown, render_table
 
     comparison = compare_reports(old, new, tolerance)
+    if markdown:
+        print(render_markdown(comparison))
+        return comparison.exit_code
+    from rich.console import Console
+
     Console().print(render_table(comparison))
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")

@@ -174,7 +174,7 @@ def test_unreachable_teacher_falls_back_to_extractive(tmp_path):
     assert len(result.records) + len(result.drops) >= 1
     for record in result.records:
         assert record.reference_origin == "extractive"
-        assert any("cannot reach teacher" in w and "fell back to extractive" in w for w in record.warnings)
+        assert any("teacher: endpoint unreachable" in w and "fell back to extractive" in w for w in record.warnings)
 
 
 def test_teacher_build_against_a_real_server_never_asks_twice(tmp_path):

@@ -354,7 +354,8 @@ def test_summarize_full_disk_at_the_end_keeps_every_summary(tmp_path, capsys, mo
 
 def test_summarize_chunk_caps_the_requests_of_a_huge_filing(tmp_path, caplog):
     from filingsum.core.models import load_tokenizer
-    from filingsum.filings.fit import chunk_text, token_counter
+    from filingsum.core.tokens import token_counter
+    from filingsum.filings.fit import chunk_text
 
     paragraphs = [FILING.format(name=f"Company {i}", product=PRODUCTS[i % 6], customers=CUSTOMERS[i % 6])
                   .replace("Item 1. Business\n\n", "") for i in range(120)]

@@ -33,7 +33,8 @@ from filingsum.core.config import RunConfig
 from filingsum.dataset.card import build_card, render_card_markdown
 from filingsum.dataset.filters import Drop, filter_records
 from filingsum.filings.fit import fit_section
-from filingsum.dataset.split import SPLITS, split_records
+from filingsum.filings.prepare import extract_file
+from filingsum.dataset.split import split_records
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
     MIN_FREE_BYTES,
@@ -48,8 +49,9 @@ from filingsum.core.io import (
     recover_replaced_directory,
     remove_stale_temporaries,
     replace_directory,
+    sha256_file,
 )
-from filingsum.core.schema import FilingRecord, FilingSection
+from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,6 @@ DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jso
 
 class InputsMissingError(UsageError):
     """Not one input of the build exists: nothing to build, and the existing dataset must not be replaced."""
-_SHA_BLOCK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -113,47 +114,17 @@ def record_id(section: FilingSection, digest: str, part: int = 1, parts: int = 1
     return f"{rid}-p{part}of{parts}" if parts > 1 else rid
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_SHA_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def journal_key(path: Path, settings: dict[str, Any]) -> str:
     """Identity of one extraction: the file (path, size, mtime, sha256) and the settings that shape it."""
     stat = path.stat()
     identity = {
-        "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _file_sha256(path),
+        "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_file(path),
         "settings": settings, "version": JOURNAL_VERSION,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
 # --- extraction ------------------------------------------------------------------------------------------
-
-
-def extract_file(path: Path, wanted: Sequence[str], max_bytes: int) -> list[FilingSection]:
-    """The wanted sections of one input file; IngestError when it holds none (the reason says why)."""
-    from filingsum.filings.ingest import IngestError, load_documents
-    from filingsum.filings.sections import extract_sections, resolve_section
-
-    sections: list[FilingSection] = []
-    notes: list[str] = []
-    for doc in load_documents(path, max_bytes=max_bytes):
-        found = extract_sections(doc, wanted)
-        sections.extend(found)
-        if not found:
-            mapped = [resolve_section(s, doc.form) for s in wanted]
-            reasons = [note for target, note in mapped if target is None and note]
-            notes.append(
-                f"no wanted section ({', '.join(wanted)}) in this {doc.form} document"
-                + (f": {'; '.join(reasons)}" if reasons else " (empty after cleaning)")
-            )
-    if not sections:
-        raise IngestError(path, "; ".join(dict.fromkeys(notes)) or "no sections found")
-    return sections
 
 
 def _discover(specs: Sequence[str]) -> tuple[list[Path], list[SkippedFile]]:
@@ -408,8 +379,9 @@ def build_dataset(
     config: RunConfig, inputs: list[str] | None = None, out_dir: str | None = None, *, progress: bool = True
 ) -> BuildResult:
     """Build the dataset a config describes; ``inputs`` / ``out_dir`` override data.inputs / data.out_dir."""
-    from filingsum.filings.fit import token_counter
-    from filingsum.dataset.references import attach_references, load_gold
+    from filingsum.core.tokens import token_counter
+    from filingsum.dataset.references import attach_references
+    from filingsum.filings.gold import load_gold
     from filingsum.core.models import load_tokenizer
 
     data = config.data
@@ -433,7 +405,8 @@ def build_dataset(
         else:
             from filingsum.dataset.teacher import Teacher
 
-            teacher = Teacher(data.teacher, out / "teacher_cache")  # fails fast on a missing API key
+            cap = config.summary_tokens(data.teacher.max_tokens)
+            teacher = Teacher(data.teacher, out / "teacher_cache", max_tokens=cap)  # fails fast on a missing key
 
     count_tokens = token_counter(load_tokenizer(config.model.name))
     log.info("%d input file(s) from %d spec(s)", len(files), len(specs))
@@ -454,11 +427,12 @@ def build_dataset(
     warnings += gold_warnings
     if data.fit_strategy == "chunk" and "gold" in data.references:
         warnings.append("fit_strategy=chunk: only gold written for a chunk's exact text is attached to it")
+    label_tokens = config.summary_tokens(data.filters.max_label_tokens)
     bar = _progress(total=len(records), desc="teacher", unit="req", disable=not progress or teacher is None)
     try:
         records, outcomes = attach_references(
             records, data.references, gold=gold, teacher=teacher, count_tokens=count_tokens,
-            max_label_tokens=data.filters.max_label_tokens, partial_ids=partial, on_teacher_done=bar.update,
+            max_label_tokens=label_tokens, partial_ids=partial, on_teacher_done=bar.update,
         )
     finally:
         bar.close()
@@ -466,7 +440,7 @@ def build_dataset(
             teacher.close()
 
     records, filter_drops = filter_records(
-        records, count_tokens=count_tokens, config=data.filters,
+        records, count_tokens=count_tokens, config=data.filters, max_label_tokens=label_tokens,
         finish_reasons={rid: o.finish_reason for rid, o in outcomes.items()},
         reference_errors={rid: o.errors for rid, o in outcomes.items()},
     )
