@@ -42,7 +42,7 @@ def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = No
     """Predictions from a JSONL file (one PredictionRecord a line); a bad line is an error naming it."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a BOM (Windows editors, PowerShell) is not a record
     except OSError as exc:
         raise EvalInputError(f"{path}: cannot read predictions ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:

@@ -7,11 +7,16 @@ merged into its base first (cached, see ``filingsum.inference.adapters``), and t
 ``max_tokens`` (the summarizer built from the same config sends the same cap).
 
 ``ServerProcess`` runs the server in its own process group with its output in a log file, waits for
-``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period.
+``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period. It refuses a port that is
+already taken (`PortInUseError`, exit 2) and, before it calls the server ready, confirms that what answers
+is its own child: the child is alive, the listening socket belongs to its process group (read from /proc
+where there is one) and, on vLLM, /v1/models lists the names it serves. Without that, a busy port would
+make the *other* server look ready until the child died on its failed bind.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import logging
@@ -29,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from filingsum.core.config import RunConfig, ServeConfig
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.inference.adapters import adapter_rank, find_adapter_dir, merged_model_dir
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,10 @@ CPU_NOTICE = "vLLM unavailable ({reason}); serving with transformers serve on CP
 
 class ServerStartError(FilingsumError):
     """The server exited or never answered /health; the message carries the tail of its log."""
+
+
+class PortInUseError(UsageError):
+    """Another process listens on the configured host:port."""
 
 
 # --- backend choice --------------------------------------------------------------------------------
@@ -140,6 +149,66 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding host:port fails because something holds it (a bind test, as the server's own)."""
+    host = _connect_host(host) if host in ("localhost",) else host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is not "in use"
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def check_port(host: str, port: int) -> None:
+    """PortInUseError (exit 2, one line) when host:port is taken."""
+    if port_in_use(host, port):
+        raise PortInUseError(f"{host}:{port} is already in use (another server?); choose a free port with "
+                             "--port or serve.port")
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Socket inodes listening on ``port`` (any address), from /proc/net; None where /proc is absent."""
+    inodes: set[str] = set()
+    found = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                next(fh, None)
+                found = True
+                for line in fh:
+                    fields = line.split()
+                    if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+        except (OSError, ValueError):
+            continue
+    return inodes if found else None
+
+
+def _session_holds(session: int, inodes: set[str]) -> bool | None:
+    """Whether a process of session ``session`` (our child's: it is a session leader) has one of these
+    sockets open; None when that cannot be read."""
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    readable = False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:  # fields after "(comm)": state ppid pgrp session ...
+                continue
+            for fd in os.listdir(f"/proc/{entry}/fd"):
+                readable = True
+                if os.readlink(f"/proc/{entry}/fd/{fd}") in wanted:
+                    return True
+        except (OSError, ValueError, IndexError):
+            continue
+    return False if readable else None
+
+
 def _connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else ("::1" if host == "::" else host)
 
@@ -171,6 +240,7 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         if self.process is not None:
             return self
+        check_port(self.host, self.port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"\n$ {' '.join(self.command)}\n".encode())
@@ -205,6 +275,7 @@ class ServerProcess:
                 )
             try:
                 if httpx.get(self.health_url, timeout=2.0).status_code == 200:
+                    self.confirm_own_server()
                     log.info("%s server ready at %s", self.backend, self.base_url)
                     return self
             except httpx.HTTPError:
@@ -216,6 +287,34 @@ class ServerProcess:
                     f"log {self.log_path}:\n{self.log_tail()}"
                 )
             time.sleep(0.5)
+
+    def confirm_own_server(self) -> None:
+        """After /health answered: ServerStartError unless the answer is our child's (module docstring)."""
+        import httpx
+
+        if self.process is None or self.process.poll() is not None:
+            code = None if self.process is None else self.process.returncode
+            raise ServerStartError(
+                f"{self.host}:{self.port} answered /health but this {self.backend} server exited (status {code}): "
+                f"another process holds the port; log {self.log_path}:\n{self.log_tail()}"
+            )
+        inodes = _listening_inodes(self.port)
+        if inodes:
+            ours = _session_holds(self.process.pid, inodes)
+            if ours is False:
+                self.stop()
+                raise ServerStartError(
+                    f"{self.host}:{self.port} answers /health, but the listening socket is not this server's (pid "
+                    f"{self.process.pid}): another process holds the port; choose a free one with --port"
+                )
+        if self.backend == "vllm":  # vLLM lists exactly what it serves (transformers serve lists its cache)
+            response = httpx.get(f"{self.base_url}/models", timeout=5.0)
+            served = {m.get("id") for m in response.json().get("data", [])} if response.status_code == 200 else set()
+            if served and not served & set(self.model_names):
+                self.stop()
+                raise ServerStartError(
+                    f"{self.base_url} serves {sorted(served)}, not {self.model_names}: another server holds the port"
+                )
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -346,6 +445,13 @@ def serve_forever(
     """`filingsum serve`: start the run's server, print the endpoint and model names, and keep it running
     until Ctrl-C or SIGTERM. Returns 0 on a requested stop, 1 when the server died on its own."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    check_port(config.serve.host, config.serve.port)  # before any merge or model load, before anything is printed
+    from filingsum.core.io import preflight_output_dir, preflight_output_file
+
+    if log_path:
+        preflight_output_file(log_path, what="server log (--log-file)")
+    else:
+        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
     server = prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
 
     stop = threading.Event()
@@ -367,6 +473,7 @@ def serve_forever(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.stop()
-        print("server stopped", file=sys.stderr)
+        if server.process is not None:
+            server.stop()
+            print("server stopped", file=sys.stderr)
     return 0

@@ -202,3 +202,11 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
     assert result.aggregate["scored_fraction"] == pytest.approx(2 / 3)
     assert result.aggregate["within_limit"] == pytest.approx(1 / 3)  # runaway over the limit, broken failed
     assert result.aggregate["number_precision"] == pytest.approx(0.5)  # fine 1.0, broken 0, runaway none
+
+
+def test_predictions_file_with_a_utf8_bom_is_read(tmp_path):
+    path = tmp_path / "preds.jsonl"
+    rows = [{"id": "a", "source": "Acme sells widgets.", "prediction": "Acme sells widgets."},
+            {"id": "b", "source": "Bolt sells bolts.", "prediction": "Bolt sells bolts."}]
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in rows).encode())  # as Notepad saves
+    assert [p.id for p in load_predictions_jsonl(path)] == ["a", "b"]

@@ -238,3 +238,8 @@ def test_cli_reports_missing_data_as_one_line(tmp_path, capsys):
     assert "train.jsonl" in err and "filingsum data" in err
     assert main(["train", "--config", str(config), "--set", "train.methd=lora"]) == 2
     assert "did you mean 'method'" in capsys.readouterr().err
+
+
+def test_missing_training_data_names_the_real_command(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDataError, match=r"filingsum data build --config"):
+        load_split_records(tmp_path)

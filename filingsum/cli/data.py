@@ -116,11 +116,24 @@ def _run_fetch(args: argparse.Namespace) -> int:
             'SEC EDGAR needs an identity ("Name email"): pass --identity "Jane Doe jane@example.com" '
             "or set EDGAR_IDENTITY"
         )
+    from filingsum.core.io import preflight_output_dir
     from filingsum.dataset.fetch import fetch_filing
+
+    preflight_output_dir(args.out_dir, what="fetch directory (--out)")
 
     path = fetch_filing(args.ticker, args.form, args.year, args.out_dir, identity.strip())
     print(path)
     return 0
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    if args.data_command != "build":
+        return "nothing was saved"
+    from filingsum.cli.common import configured
+
+    out = args.out_dir or configured(args, lambda c: c.data.out_dir, "the output dir")
+    return (f"{out} is unchanged (a build replaces it only when complete); files extracted so far are journalled in "
+            f"its .work/ and teacher answers cached in its teacher_cache/: rerun the same command to resume")
 
 
 def run(args: argparse.Namespace) -> int:

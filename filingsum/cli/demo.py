@@ -35,6 +35,22 @@ def _stage(name: str) -> float:
     return time.monotonic()
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    return ("each finished stage is kept (the dataset, training checkpoints, eval generations); rerun the demo to "
+            "resume: finished stages are skipped or resumed")
+
+
+def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
+    """Every output location and the serve port, checked before the first stage (exit 2 in one line)."""
+    from filingsum.core.io import preflight_output_dir
+    from filingsum.serving.launcher import check_port
+
+    preflight_output_dir(config.data.out_dir, what="dataset directory (data.out_dir)")
+    preflight_output_dir(config.train.output_dir, what="run directory (train.output_dir)")
+    preflight_output_dir(config.eval.out_dir, what="report directory (eval.out_dir)")
+    check_port(config.serve.host, config.serve.port)
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     from filingsum.eval.run import evaluate_config
@@ -43,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.inference.factory import summarizer_from_config
     from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
+
+    preflight(config)
 
     timings: dict[str, float] = {}
     started = _stage("data build")

@@ -38,6 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    if args.eval_command == "compare" or args.predictions:
+        return "no report was written; rerun the same command"
+    from filingsum.cli.common import configured
+
+    out = args.out or configured(args, lambda c: c.eval.out_dir, "the report dir (eval.out_dir)")
+    return (f"no report was written; summaries generated so far are journalled in {out}/.work/: rerun the same "
+            "command to resume")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
         from filingsum.eval.run import compare_command

@@ -19,9 +19,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("specs", nargs="+", help="model specs")
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    return "a model dir left half-built is detected by its manifest and rebuilt on the next use"
+
+
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.models import cache_problem, cache_root, resolve_model
 
+    if args.action == "prepare":
+        from filingsum.core.io import preflight_output_dir
+
+        preflight_output_dir(cache_root(), what="model cache ($FILINGSUM_CACHE)")
     status = 0
     for spec in args.specs:
         if args.action == "prepare":

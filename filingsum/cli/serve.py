@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-file", help="server log (default: <train.output_dir>/serve.log)")
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    return "the server was stopped; nothing else was running"
+
+
 def run(args: argparse.Namespace) -> int:
     from filingsum.serving.launcher import parse_adapter_args, serve_forever
 

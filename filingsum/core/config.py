@@ -160,7 +160,14 @@ class TrainConfig(_Section):
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
     seed: int = 42
-    resume: bool = Field(True, description="continue from the last checkpoint in output_dir")
+    resume: bool = Field(
+        True, description="continue from the last usable checkpoint in output_dir; a run that already finished "
+        "with the same data, model and settings is not trained again"
+    )
+    force_resume: bool = Field(
+        False, description="resume even when output_dir's checkpoints were trained on other data or another "
+        "model (data.json differs); without it such a resume stops with an error (`--force-resume`)"
+    )
 
 
 class EvalConfig(_Section):
@@ -277,6 +284,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     for override in overrides or []:
         data = apply_override(data or {}, override, str(path))
+    if not data:
+        # An empty file (or one only of comments) is almost always a mistake: the wrong path, a file not saved
+        # yet. Every default at once means building from data/samples into data/built/default and training
+        # into runs/default, silently; ask for one explicit key instead.
+        raise ConfigError(
+            f"{path}: the config is empty (no keys); start from a file in configs/, or write `run_name: NAME` "
+            "to run on every default on purpose"
+        )
     return parse_config(data, str(path))
 
 

@@ -1,4 +1,9 @@
-"""Errors the CLI reports as one clear line instead of a traceback; ``exit_status`` is the command's status."""
+"""Errors the CLI reports as one clear line instead of a traceback.
+
+``exit_status`` is the status the CLI exits with: 1 for a run that started and failed, 2 for a command that
+cannot start as given (bad config, an output location that cannot be written, inputs that do not exist, a
+busy port), found before any expensive work.
+"""
 
 
 class FilingsumError(RuntimeError):

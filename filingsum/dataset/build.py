@@ -3,13 +3,21 @@
 Bad files never stop the run: each becomes a skipped file with its reason (in the card). Finished work is
 never lost: per-file extraction results are journalled in ``OUT/.work/extract.jsonl`` (keyed by path, size,
 mtime, sha256 and the extraction settings) and teacher answers cached in ``OUT/teacher_cache/``, so a rerun
-after a kill resumes; every final file is written atomically.
+after a kill resumes.
 
 Outputs in OUT: records.jsonl, train/validation/test.jsonl, hf/ (a `datasets.DatasetDict`), card.md, card.json.
+They change together or not at all: a build writes them all into a staging dir beside OUT
+(``.OUT.build-PID``), hard-links in everything else of OUT (the journal, the teacher cache, any other file),
+and swaps it with OUT in one step (`filingsum.core.io.replace_directory`), so a kill, a Ctrl-C or a full disk
+leaves the previous dataset whole. Temporaries of dead builds are removed at the next start. Before any work
+the output dir is checked (`preflight_output_dir`, exit 2), and a build whose inputs are all missing stops
+(exit 2) without touching OUT; one that yields no record keeps an existing dataset (its card goes to
+``OUT/.work/card.failed.md``).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -31,9 +39,21 @@ from filingsum.dataset.shards import Shard
 from filingsum.filings.fit import fit_section
 from filingsum.filings.prepare import extract_file
 from filingsum.dataset.split import split_records
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
-    JsonlAppender, atomic_write_json, atomic_write_jsonl, atomic_write_text, read_jsonl, sha256_file,
+    MIN_FREE_BYTES,
+    JsonlAppender,
+    atomic_write_json,
+    atomic_write_jsonl,
+    atomic_write_text,
+    free_bytes,
+    link_tree,
+    preflight_output_dir,
+    read_jsonl,
+    recover_replaced_directory,
+    remove_stale_temporaries,
+    replace_directory,
+    sha256_file,
 )
 from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
 
@@ -41,6 +61,13 @@ log = logging.getLogger(__name__)
 
 JOURNAL_VERSION = 1  # bump when extraction output changes, so old journal rows are not reused
 _WORKER_PRELOAD = ("filingsum.filings.sections",)  # imported once in the forkserver, not in every worker
+
+# What a build writes into OUT, replaced as a whole; anything else in OUT is carried over untouched.
+DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", "hf", "card.json", "card.md")
+
+
+class InputsMissingError(UsageError):
+    """Not one input of the build exists: nothing to build, and the existing dataset must not be replaced."""
 
 
 @dataclass(frozen=True)
@@ -398,7 +425,7 @@ def hf_features() -> Any:
 
 
 def write_hf(records: Sequence[FilingRecord], target: Path) -> None:
-    """Save a DatasetDict (train/validation/test, empty splits allowed), swapped in atomically."""
+    """Save a DatasetDict (train/validation/test, empty splits allowed) at ``target`` (inside the staging dir)."""
     from datasets import Dataset, DatasetDict
 
     features = hf_features()
@@ -408,24 +435,81 @@ def write_hf(records: Sequence[FilingRecord], target: Path) -> None:
         else Dataset.from_dict({k: [] for k in features}, features=features)
         for name in SPLITS
     })
-    staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    dd.save_to_disk(str(staging))
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    dd.save_to_disk(str(target))
 
 
-def write_outputs(out: Path, records: Sequence[FilingRecord], card: dict[str, Any], title: str) -> None:
+def _write_files(out: Path, records: Sequence[FilingRecord], card: dict[str, Any], title: str) -> None:
     rows = [r.model_dump() for r in records]
     for name in SPLITS:
         atomic_write_jsonl(out / f"{name}.jsonl", [row for row in rows if row["split"] == name])
     write_hf(records, out / "hf")
     atomic_write_json(out / "card.json", card)
     atomic_write_text(out / "card.md", render_card_markdown(card, title))
-    atomic_write_jsonl(out / "records.jsonl", rows)  # last: its presence means the build finished
+    atomic_write_jsonl(out / "records.jsonl", rows)
+
+
+def write_outputs(out: Path, records: Sequence[FilingRecord], card: dict[str, Any], title: str) -> None:
+    """Write every dataset file and put them in OUT in one step (module docstring); OUT's other entries
+    (journal, teacher cache, anything else) are kept. Where OUT cannot be swapped (a mount point, another
+    file system beside it) the files are replaced one by one, records.jsonl last."""
+    out = Path(os.path.realpath(out))
+    staging = out.parent / f".{out.name}.build-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if os.path.ismount(out):
+            raise OSError(errno.EBUSY, "a mount point", str(out))
+        staging.mkdir()
+    except OSError as exc:  # a mount point, or a parent that takes no new entry: no swap possible
+        log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
+        _write_files(out, records, card, title)
+        return
+    try:
+        _write_files(staging, records, card, title)
+        for entry in out.iterdir() if out.is_dir() else ():
+            if entry.name not in DATASET_OUTPUTS and not entry.name.startswith(".probe."):
+                link_tree(entry, staging / entry.name)
+        try:
+            replace_directory(staging, out)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EBUSY, errno.EPERM, errno.EACCES):
+                raise
+            log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
+            _write_files(out, records, card, title)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _has_records(out: Path) -> bool:
+    try:
+        with open(out / "records.jsonl", "rb") as fh:
+            return bool(fh.read(1))
+    except OSError:
+        return False
+
+
+def _dataset_bytes(out: Path) -> int:
+    total = 0
+    for name in DATASET_OUTPUTS:
+        path = out / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total
+
+
+def prepare_output_dir(out: Path) -> None:
+    """Pre-flight for OUT (exit 2 in one line when it cannot take the dataset) and clean-up after killed
+    builds: a dataset left half-swapped is restored, stale temporaries beside and inside OUT removed."""
+    recover_replaced_directory(out)
+    preflight_output_dir(out, what="dataset directory (--out / data.out_dir)")
+    real = Path(os.path.realpath(out))
+    remove_stale_temporaries(real.parent, prefix=f".{real.name}.")  # only our own names beside OUT
+    for directory in (real, real / "hf", real / ".work"):
+        remove_stale_temporaries(directory)
+    # A rebuild needs room for a second copy of the dataset while the first is still in place.
+    needed = max(MIN_FREE_BYTES, 2 * _dataset_bytes(real))
+    free = free_bytes(real)
+    if free is not None and free < needed:
+        preflight_output_dir(out, what="dataset directory (--out / data.out_dir)", min_free_bytes=needed)
 
 
 # --- the pipeline ----------------------------------------------------------------------------------------
@@ -450,10 +534,17 @@ def build_dataset(
     data = config.data
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     warnings: list[str] = []
     if not specs:
-        raise FilingsumError("no inputs: give data.inputs in the config or --input PATH")
+        raise UsageError("no inputs: give data.inputs in the config or --input PATH")
+    prepare_output_dir(out)
+    if not shards_from:  # a shard merge reads shard manifests, not inputs
+        found, missing_specs = _discover(specs)
+        if not found:
+            missing = "; ".join(f"{s.path}: {s.reason}" for s in missing_specs)
+            raise InputsMissingError(f"no input found ({missing}); nothing was built and {out} is unchanged")
+        for skip in missing_specs:
+            log.warning("input %s: %s (skipped)", skip.path, skip.reason)
 
     teacher = None
     if "teacher" in data.references:
@@ -517,7 +608,15 @@ def build_dataset(
             "teacher_requests": teacher.requests_sent if teacher is not None else 0,
         },
     )
-    write_outputs(out, records, card, f"filingsum dataset: {config.run_name}")
+    title = f"filingsum dataset: {config.run_name}"
+    if not records and _has_records(out):
+        failed = out / ".work" / "card.failed.md"
+        atomic_write_text(failed, render_card_markdown(card, title))
+        raise FilingsumError(
+            f"the build produced no records ({len(skipped)} file(s) skipped, {len(drops)} record(s) dropped; "
+            f"reasons in {failed}); the existing dataset in {out} was kept"
+        )
+    write_outputs(out, records, card, title)
     result = BuildResult(
         out_dir=out, records=records, drops=drops, skipped=skipped, warnings=warnings, card=card,
         files_extracted=extracted, files_resumed=resumed,
