@@ -111,7 +111,7 @@ def test_docs_state_the_cli_defaults_of_summarize(repo: Path) -> None:
     summarize.add_arguments(parser)
     defaults = {a.dest: a.default for a in parser._actions}
     serving_md = (repo / "docs" / "serving.md").read_text()
-    assert f"(default `{defaults['fit']}`" in serving_md
+    assert defaults["fit"] is None and "the fit strategy (`data.fit_strategy`)" in serving_md  # from --config
     assert f"`--max-chunks N`\n  (default {defaults['max_chunks']})" in serving_md or \
         f"(default {defaults['max_chunks']})" in serving_md
     assert "default: map-reduce" not in serving_md.lower() and "is summarized\n  **map-reduce**" not in serving_md
