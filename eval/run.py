@@ -5,30 +5,38 @@ model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NA
 server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
 
 ``zero-shot`` and ``tuned`` generate in-process with HF ``generate`` (eval.generate_with: local) or through a
-vLLM server (eval.generate_with: vllm): the caller passes ``served_generate`` (the CLI passes
-``filingsum.serving.generate.generate_with_server``; a stage does not import another stage), which starts a
-server with the base or the adapter and sends each record as `filingsum summarize` would.
+vLLM server (eval.generate_with: vllm): the caller passes ``start_server`` (the CLI passes
+``filingsum.serving.generate.vllm_server_for``; a stage does not import another stage), a context manager that
+serves the base or the adapter and yields its URL and model name; each record is then sent as `filingsum
+summarize` sends it, with the same decoding settings (greedy, model.repetition_penalty, the summary cap).
+
+Generated summaries are journalled as they are made (``OUT/.work/generations-SYSTEM.jsonl``, keyed by the
+record, the model, the adapter's files and the generation settings), so a run killed or interrupted midway
+resumes where it stopped, and the report directory is checked before any model is loaded (exit 2).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.dataset.references import load_gold
+from filingsum.filings.gold import load_gold
 from filingsum.core.errors import FilingsumError
-from filingsum.core.io import read_jsonl
-from filingsum.core.schema import FilingRecord, PredictionRecord, SummaryResult
+from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
+from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 
 log = logging.getLogger(__name__)
 
-# (config, adapter dir or None for the base, texts, instructions, max_tokens=, ids=) -> one result per text
-ServedGenerate = Callable[..., list[SummaryResult]]
+# (config, adapter dir or None) -> a context manager yielding (base_url, served model name) while serving it
+StartServer = Callable[[RunConfig, "str | None"], AbstractContextManager[tuple[str, str]]]
 
 
 def load_eval_records(config: RunConfig) -> list[FilingRecord]:
@@ -61,91 +69,192 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
     return with_gold
 
 
-def _local_system(config: RunConfig, name: str, adapter: str | None) -> SystemSpec:
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.local import GenerationSettings, LocalSummarizer
+REPORT_FILES = ("report.json", "report.md", "report.html")
+JOURNAL_BATCH = 4  # generated summaries are journalled this many at a time
 
-        log.info("generating %d summaries with %s", len(records), name)
-        summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
-        settings = GenerationSettings(
-            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.eval.repetition_penalty
-        )
-        outputs = summarizer.summarize([r.text for r in records], [r.instruction for r in records], settings)
-        return [
-            PredictionRecord(id=r.id, source=r.text, prediction=o.text, reference=r.reference, system=name)
-            for r, o in zip(records, outputs)
-        ]
+
+def preflight_report_dir(out: Path) -> Path:
+    """The report dir can take report.{json,md,html} and the generation journal; `OutputPathError` (exit 2)
+    in one line otherwise, before any model is loaded."""
+    preflight_output_dir(out, what="report directory (--out / eval.out_dir)")
+    for name in REPORT_FILES:
+        if (out / name).is_dir():
+            raise OutputPathError(f"{out / name}: is a directory, so the report cannot be written; remove it")
+    preflight_output_dir(out / ".work", what="generation journal directory")
+    return out
+
+
+def _journal_file(work_dir: Path, name: str) -> Path:
+    return work_dir / f"generations-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.jsonl"
+
+
+def _files_identity(path: str | Path | None) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of an adapter's files: a retrained adapter changes the journal keys."""
+    if path is None:
+        return []
+    from filingsum.core.models import find_adapter_dir
+
+    folder = find_adapter_dir(path)
+    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file())
+
+
+def _journalled(
+    name: str, identity: dict, work_dir: Path | None, records: Sequence[FilingRecord],
+    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None, str | None]]],
+) -> list[PredictionRecord]:
+    """Predictions for ``records``: from the journal when an earlier run made them with the same identity,
+    else from ``make`` (which yields (record, summary or None, error or None) as they finish) and journalled
+    at once. A failed request (summary None) is not journalled: a rerun tries it again. An empty completion
+    ("" with an error) is the model's own deterministic output, journalled with its error. Either stays a
+    failure on the record (``error``, which counts against every gate), never an empty summary that would
+    pass the token limit."""
+    journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
+    keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
+    made: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    try:
+        todo = [r for r in records if journal is None or keys[r.id] not in journal]
+        if journal is not None and len(todo) < len(records):
+            log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
+                     journal.path)
+        if todo:
+            log.info("generating %d summaries with %s", len(todo), name)
+            for record, summary, error in make(todo):
+                if summary is None or error is not None:
+                    errors[record.id] = error or "empty completion"
+                    log.warning("system %s, document %s: no summary (%s)", name, record.id, errors[record.id])
+                    if summary is None:
+                        continue
+                made[record.id] = summary
+                if journal is not None:
+                    journal.put(keys[record.id], {"prediction": summary, "error": errors.get(record.id)})
+    finally:
+        if journal is not None:
+            journal.close()
+
+    def prediction(r: FilingRecord) -> tuple[str, str | None]:
+        if r.id in made or r.id in errors:
+            return made.get(r.id, ""), errors.get(r.id)
+        value = journal.get(keys[r.id]) if journal is not None else None
+        if not value:
+            return "", "no summary"
+        return value["prediction"], value.get("error")
+
+    predictions = []
+    for r in records:
+        text, error = prediction(r)
+        predictions.append(PredictionRecord(id=r.id, source=r.text, prediction=text, reference=r.reference,
+                                            system=name, error=error))
+    return predictions
+
+
+def _generated_system(
+    config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
+    served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
+) -> SystemSpec:
+    """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
+    system runs (and only for the summaries the journal in ``work_dir`` lacks), so one model is in memory at a
+    time and a rerun after an interrupt generates only what is missing."""
+
+    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
+        identity = {
+            "system": name, "kind": kind, "model": config.model.name, "dtype": config.model.dtype,
+            "adapter": _files_identity(adapter), "base_url": base_url, "served_model": served_model,
+            "max_source_tokens": config.model.max_source_tokens,
+            "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens),
+            "repetition_penalty": config.model.repetition_penalty,
+        }
+
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
+            summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
+                                                served_model=served_model, max_tokens=max_tokens)
+            for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
+                batch = todo[start:start + JOURNAL_BATCH]
+                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
+                for record, output in zip(batch, outputs):
+                    if not output.ok:
+                        yield record, None, f"{output.error_kind}: {output.error}"
+                    elif not output.text.strip():
+                        yield record, "", "empty completion"  # deterministic: journalled, still a failure
+                    else:
+                        yield record, output.text, None
+
+        return _journalled(name, identity, work_dir, records, make)
 
     return generate
 
 
-def _served_system(config: RunConfig, name: str, adapter: str | None, served_generate: ServedGenerate) -> SystemSpec:
-    if config.eval.repetition_penalty != 1.0:
-        log.warning("eval.repetition_penalty %.2f is not sent to the server: %s decodes as users get it "
-                    "(greedy, max_tokens)", config.eval.repetition_penalty, name)
-
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        results = served_generate(
-            config, adapter, [r.text for r in records], [r.instruction for r in records],
-            max_tokens=config.eval.max_new_tokens, ids=[r.id for r in records],
-        )
-        return [
-            PredictionRecord(id=r.id, source=r.text, prediction=o.summary or "", reference=r.reference, system=name)
-            for r, o in zip(records, results)
-        ]
-
-    return generate
-
-
-def _endpoint_system(config: RunConfig, name: str) -> SystemSpec:
+def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
+    """``endpoint`` or ``endpoint:NAME``: the eval.endpoint server's model (eval.endpoint_model, else NAME,
+    else model.name), capped like local generation (eval.max_new_tokens)."""
     if not config.eval.endpoint:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+    served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+    return _generated_system(
+        config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
+        max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
+    )
+
+
+def _served_system(
+    config: RunConfig, name: str, *, adapter: str | None, start_server: StartServer, work_dir: Path | None = None,
+) -> SystemSpec:
+    """zero-shot or tuned generated through a server started for them (only when the journal lacks summaries),
+    sent as the endpoint client sends every request (the prompt contract, greedy, model.repetition_penalty)."""
+    max_tokens = config.summary_tokens(config.eval.max_new_tokens)
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.endpoint import FilingSummarizer
+        identity = {
+            "system": name, "kind": "served", "engine": config.eval.generate_with, "model": config.model.name,
+            "adapter": _files_identity(adapter), "max_source_tokens": config.model.max_source_tokens,
+            "max_tokens": max_tokens, "repetition_penalty": config.model.repetition_penalty,
+        }
 
-        summarizer = FilingSummarizer(
-            config.eval.endpoint, config.eval.endpoint_model or name.partition(":")[2] or config.model.name,
-            tokenizer=config.model.name, max_source_tokens=config.model.max_source_tokens,
-            max_tokens=config.eval.max_new_tokens,
-        )
-        out = []
-        for r in records:
-            result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
-            out.append(PredictionRecord(id=r.id, source=r.text, prediction=result.summary or "",
-                                        reference=r.reference, system=name))
-        return out
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
+            with start_server(config, adapter) as (base_url, served_model):
+                summarizer = summarizer_from_config(config, "endpoint", base_url=base_url, served_model=served_model,
+                                                    max_tokens=max_tokens)
+                for start in range(0, len(todo), JOURNAL_BATCH):
+                    batch = todo[start:start + JOURNAL_BATCH]
+                    outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
+                    for record, output in zip(batch, outputs):
+                        if not output.ok:
+                            yield record, None, f"{output.error_kind}: {output.error}"
+                        elif not output.text.strip():
+                            yield record, "", "empty completion"
+                        else:
+                            yield record, output.text, None
+
+        return _journalled(name, identity, work_dir, records, make)
 
     return generate
 
 
-def build_systems(config: RunConfig, served_generate: ServedGenerate | None = None) -> dict[str, SystemSpec]:
-    """The systems of eval.systems; zero-shot and tuned generate locally or through vLLM (eval.generate_with)."""
-    if config.eval.generate_with == "vllm" and served_generate is None:
-        raise FilingsumError("eval.generate_with is vllm but no server generator was given (use `filingsum eval`)")
+def build_systems(
+    config: RunConfig, work_dir: Path | None = None, start_server: StartServer | None = None,
+) -> dict[str, SystemSpec]:
+    """The systems of eval.systems; generated ones journal their summaries in ``work_dir`` (when given).
+    zero-shot and tuned run in-process, or through ``start_server`` with eval.generate_with: vllm."""
+    if config.eval.generate_with == "vllm" and start_server is None:
+        raise FilingsumError("eval.generate_with is vllm but no server starter was given (use `filingsum eval`)")
 
-    def model_system(name: str, adapter: str | None) -> SystemSpec:
+    def model_system(name: str, kind: SystemKind, adapter: str | None) -> SystemSpec:
         if config.eval.generate_with == "vllm":
-            return _served_system(config, name, adapter, served_generate)
-        return _local_system(config, name, adapter)
+            assert start_server is not None
+            return _served_system(config, name, adapter=adapter, start_server=start_server, work_dir=work_dir)
+        return _generated_system(config, name, kind, adapter=adapter, work_dir=work_dir)
 
     systems: dict[str, SystemSpec] = {}
     for name in config.eval.systems:
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = model_system(name, None)
+            systems[name] = model_system(name, "zero-shot", None)
         elif name == "tuned":
-            adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.core.models import AdapterError, find_adapter_dir
-
-            try:
-                find_adapter_dir(adapter)
-            except AdapterError as exc:
-                raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = model_system(name, adapter)
+            adapter = str(tuned_adapter(config))  # fails here, before any generation
+            systems[name] = model_system(name, "tuned", adapter)
         elif name == "endpoint" or name.startswith("endpoint:"):
-            systems[name] = _endpoint_system(config, name)
+            systems[name] = _endpoint_system(config, name, work_dir)
         else:
             raise FilingsumError(
                 f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
@@ -177,21 +286,20 @@ def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
 
 def evaluate_config(
     config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = (),
-    served_generate: ServedGenerate | None = None,
+    start_server: StartServer | None = None,
 ) -> int:
-    """Score eval.systems on the eval split and write the reports; exit status 1 when a gate fails.
-    ``served_generate`` is needed with eval.generate_with: vllm (see the module docstring)."""
     from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
+    out = preflight_report_dir(Path(out_dir or config.eval.out_dir))
     records = load_eval_records(config)
-    systems = build_systems(config, served_generate)
-    out = Path(out_dir or config.eval.out_dir)
+    systems = build_systems(config, work_dir=out / ".work", start_server=start_server)
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
+        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
-                "systems": list(systems), "repetition_penalty": config.eval.repetition_penalty,
+                "systems": list(systems), "repetition_penalty": config.model.repetition_penalty,
                 "generate_with": config.eval.generate_with},
     )
     return _finish(report, out)
@@ -206,24 +314,29 @@ def evaluate_predictions_file(
     if not out_dir:
         raise EvalInputError("--predictions needs --out DIR for the report")
     gates = _gates(config, fail_under)
+    preflight_report_dir(Path(out_dir))
     predictions = load_predictions_jsonl(path, system=system)
     by_system: dict[str, list[PredictionRecord]] = {}
     for p in predictions:
         by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
     spec = tokenizer_spec or config.model.name
     report = run_eval(
-        [], by_system, load_tokenizer(spec), out_dir, limit=config.eval.token_limit, gates=gates,
+        [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return _finish(report, Path(out_dir))
 
 
-def compare_command(old: str, new: str, tolerance: float) -> int:
-    from rich.console import Console
-
-    from filingsum.eval.compare import compare_reports, render_table
+def compare_command(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
+    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
+    from filingsum.eval.compare import compare_reports, render_markdown, render_table
 
     comparison = compare_reports(old, new, tolerance)
+    if markdown:
+        print(render_markdown(comparison))
+        return comparison.exit_code
+    from rich.console import Console
+
     Console().print(render_table(comparison))
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")

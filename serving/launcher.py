@@ -9,12 +9,16 @@ since vLLM's CPU LoRA path is ~8x slower (``serve.lora`` chooses). `transformers
 takes a plain model dir only (adapters merged too) and its output cap is the client's ``max_tokens``.
 
 ``ServerProcess`` runs the server in its own process group with its output in a log file, waits for
-``GET /health``, and stops the whole group with SIGTERM, then SIGKILL after a grace period.
+``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period. It refuses a port that is
+already taken (`PortInUseError`, exit 2) and, before it calls the server ready, confirms that what answers
+is its own child: the child is alive, the listening socket belongs to its process group (read from /proc
+where there is one) and, on vLLM, /v1/models lists the names it serves. Without that, a busy port would
+make the *other* server look ready until the child died on its failed bind.
 """
 
 from __future__ import annotations
 
-import argparse
+import errno
 import json
 import logging
 import os
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from filingsum.core.config import RunConfig, ServeConfig
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.inference.adapters import adapter_rank, find_adapter_dir, merged_model_dir
 from filingsum.serving.engine import INSTALL_HINT, VllmEngine, choose_weights, find_vllm_engine
 
@@ -46,6 +50,10 @@ FALLBACK_NOTICE = ("vLLM unavailable ({reason}); serving with transformers serve
 
 class ServerStartError(FilingsumError):
     """The server exited or never answered /health; the message carries the tail of its log."""
+
+
+class PortInUseError(UsageError):
+    """Another process listens on the configured host:port."""
 
 
 # --- backend choice --------------------------------------------------------------------------------
@@ -85,14 +93,26 @@ def vllm_lora_rank(rank: int) -> int:
     raise FilingsumError(f"LoRA rank {rank} exceeds vLLM's maximum {VLLM_LORA_RANKS[-1]}")
 
 
+def generation_overrides(max_tokens: int, repetition_penalty: float = 1.0) -> dict[str, float | int]:
+    """vLLM's server-side generation defaults: the output cap, and the run's repetition penalty (a default that a
+    request's own ``repetition_penalty`` replaces; the endpoint client sends the same value)."""
+    overrides: dict[str, float | int] = {"max_new_tokens": max_tokens}
+    if repetition_penalty != 1.0:
+        overrides["repetition_penalty"] = repetition_penalty
+    return overrides
+
+
 def build_vllm_command(
     serve: ServeConfig, model: str, adapters: dict[str, Path], *, python: str = sys.executable,
-    served_model_name: str | None = None, device: str = "cuda",
+    served_model_name: str | None = None, device: str = "cuda", max_tokens: int,
+    repetition_penalty: float = 1.0,
 ) -> list[str]:
     """The vLLM OpenAI server for a base (or merged) model dir plus LoRA adapters served under their names.
 
     ``python`` is the engine's interpreter; ``served_model_name`` (default serve.served_model_name) names the
     model for clients (a merged adapter keeps its adapter's name); ``device`` "cpu" drops the GPU memory flag.
+    Every response is capped at ``max_tokens`` (the run's summary cap, `RunConfig.summary_tokens(serve.max_tokens)`)
+    and decoded with ``repetition_penalty`` (model.repetition_penalty) unless a request sets its own.
     """
     command = [python, "-m", VLLM_ENTRYPOINT, "--model", model, "--host", serve.host, "--port", str(serve.port)]
     name = served_model_name or serve.served_model_name
@@ -112,7 +132,7 @@ def build_vllm_command(
         # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
         # server-wide cap on output tokens for every request.
         "--generation-config", "auto",
-        "--override-generation-config", json.dumps({"max_new_tokens": serve.max_tokens}),
+        "--override-generation-config", json.dumps(generation_overrides(max_tokens, repetition_penalty)),
     ]
     if adapters:
         dirs = {name: find_adapter_dir(path) for name, path in adapters.items()}
@@ -153,6 +173,66 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether binding host:port fails because something holds it (a bind test, as the server's own)."""
+    host = _connect_host(host) if host in ("localhost",) else host
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is not "in use"
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def check_port(host: str, port: int) -> None:
+    """PortInUseError (exit 2, one line) when host:port is taken."""
+    if port_in_use(host, port):
+        raise PortInUseError(f"{host}:{port} is already in use (another server?); choose a free port with "
+                             "--port or serve.port")
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Socket inodes listening on ``port`` (any address), from /proc/net; None where /proc is absent."""
+    inodes: set[str] = set()
+    found = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                next(fh, None)
+                found = True
+                for line in fh:
+                    fields = line.split()
+                    if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+        except (OSError, ValueError):
+            continue
+    return inodes if found else None
+
+
+def _session_holds(session: int, inodes: set[str]) -> bool | None:
+    """Whether a process of session ``session`` (our child's: it is a session leader) has one of these
+    sockets open; None when that cannot be read."""
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    readable = False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != session:  # fields after "(comm)": state ppid pgrp session ...
+                continue
+            for fd in os.listdir(f"/proc/{entry}/fd"):
+                readable = True
+                if os.readlink(f"/proc/{entry}/fd/{fd}") in wanted:
+                    return True
+        except (OSError, ValueError, IndexError):
+            continue
+    return False if readable else None
+
+
 def _connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else ("::1" if host == "::" else host)
 
@@ -188,6 +268,7 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         if self.process is not None:
             return self
+        check_port(self.host, self.port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"\n$ {' '.join(self.command)}\n".encode())
@@ -223,6 +304,7 @@ class ServerProcess:
                 )
             try:
                 if httpx.get(self.health_url, timeout=2.0).status_code == 200:
+                    self.confirm_own_server()
                     self.ready_s = time.monotonic() - self._started_at
                     log.info("%s server ready at %s after %.0fs", self.backend, self.base_url, self.ready_s)
                     return self
@@ -235,6 +317,34 @@ class ServerProcess:
                     f"log {self.log_path}:\n{self.log_tail()}"
                 )
             time.sleep(0.5)
+
+    def confirm_own_server(self) -> None:
+        """After /health answered: ServerStartError unless the answer is our child's (module docstring)."""
+        import httpx
+
+        if self.process is None or self.process.poll() is not None:
+            code = None if self.process is None else self.process.returncode
+            raise ServerStartError(
+                f"{self.host}:{self.port} answered /health but this {self.backend} server exited (status {code}): "
+                f"another process holds the port; log {self.log_path}:\n{self.log_tail()}"
+            )
+        inodes = _listening_inodes(self.port)
+        if inodes:
+            ours = _session_holds(self.process.pid, inodes)
+            if ours is False:
+                self.stop()
+                raise ServerStartError(
+                    f"{self.host}:{self.port} answers /health, but the listening socket is not this server's (pid "
+                    f"{self.process.pid}): another process holds the port; choose a free one with --port"
+                )
+        if self.backend == "vllm":  # vLLM lists exactly what it serves (transformers serve lists its cache)
+            response = httpx.get(f"{self.base_url}/models", timeout=5.0)
+            served = {m.get("id") for m in response.json().get("data", [])} if response.status_code == 200 else set()
+            if served and not served & set(self.model_names):
+                self.stop()
+                raise ServerStartError(
+                    f"{self.base_url} serves {sorted(served)}, not {self.model_names}: another server holds the port"
+                )
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -327,8 +437,10 @@ def prepare_server(
             log.info("serving adapter %r merged into its base (serve.lora: %s, vLLM on %s)", name, serve.lora,
                      engine.device)
             model, adapters = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), {}
-        command = build_vllm_command(serve, model, adapters, python=engine.python, served_model_name=name,
-                                     device=engine.device)
+        command = build_vllm_command(
+            serve, model, adapters, python=engine.python, served_model_name=name, device=engine.device,
+            max_tokens=config.summary_tokens(serve.max_tokens), repetition_penalty=config.model.repetition_penalty,
+        )
         names = [name or model, *adapters]
         served = "merged" if weights == "merged" or merged is not None else ("adapter" if adapters else "base")
         return ServerProcess(
@@ -380,18 +492,24 @@ def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
     return adapters
 
 
-def serve_forever(args: argparse.Namespace) -> int:
-    from filingsum.cli.common import load_run_config
-
+def serve_forever(
+    config: RunConfig,
+    *,
+    merged: str | Path | None = None,
+    adapters: dict[str, Path] | None = None,
+    log_path: str | Path | None = None,
+) -> int:
+    """`filingsum serve`: start the run's server, print the endpoint and model names, and keep it running
+    until Ctrl-C or SIGTERM. Returns 0 on a requested stop, 1 when the server died on its own."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
-    config = load_run_config(args)
-    for key in ("backend", "host", "port", "lora"):
-        if getattr(args, key, None) is not None:
-            setattr(config.serve, key, getattr(args, key))
-    adapters = None
-    if args.adapter:
-        adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
-    server = prepare_server(config, merged=args.merged, adapters=adapters, log_path=args.log_file)
+    check_port(config.serve.host, config.serve.port)  # before any merge or model load, before anything is printed
+    from filingsum.core.io import preflight_output_dir, preflight_output_file
+
+    if log_path:
+        preflight_output_file(log_path, what="server log (--log-file)")
+    else:
+        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
+    server = prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -403,7 +521,7 @@ def serve_forever(args: argparse.Namespace) -> int:
         for name in server.model_names:
             print(f"  {name}")
         print(f"backend: {server.backend} on {server.device} ({server.weights} weights), ready after "
-              f"{server.ready_s:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)
+              f"{server.ready_s or 0:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)
         while not stop.wait(1.0):
             if not server.is_running():
                 print(f"filingsum: server exited with status {server.process.returncode}; log tail:\n"
@@ -413,6 +531,7 @@ def serve_forever(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.stop()
-        print("server stopped", file=sys.stderr)
+        if server.process is not None:
+            server.stop()
+            print("server stopped", file=sys.stderr)
     return 0

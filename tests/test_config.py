@@ -91,3 +91,27 @@ def test_config_reference_doc_is_current() -> None:
     )
     for key in ("max_source_tokens", "fit_strategy", "gradient_accumulation_steps", "gates", "adapters"):
         assert f"`{key}`" in documented
+
+
+@pytest.mark.parametrize("content", ["", "# just a comment\n", "{}\n"])
+def test_an_empty_config_is_refused_not_run_on_every_default(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=r"empty\.yaml: the config is empty \(no keys\).*run_name"):
+        load_config(path)
+    assert load_config(path, ["run_name=explicit"]).run_name == "explicit"  # one key is enough
+
+
+def test_docs_state_the_cli_defaults_of_summarize(repo: Path) -> None:
+    import argparse
+
+    from filingsum.cli import summarize
+
+    parser = argparse.ArgumentParser()
+    summarize.add_arguments(parser)
+    defaults = {a.dest: a.default for a in parser._actions}
+    serving_md = (repo / "docs" / "serving.md").read_text()
+    assert defaults["fit"] is None and "the fit strategy (`data.fit_strategy`)" in serving_md  # from --config
+    assert f"`--max-chunks N`\n  (default {defaults['max_chunks']})" in serving_md or \
+        f"(default {defaults['max_chunks']})" in serving_md
+    assert "default: map-reduce" not in serving_md.lower() and "is summarized\n  **map-reduce**" not in serving_md

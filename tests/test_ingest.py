@@ -153,9 +153,11 @@ def test_binary_file_is_an_error(tmp_path: Path):
 
 def test_file_over_the_size_limit_is_an_error_that_says_so(tmp_path: Path):
     path = tmp_path / "huge.txt"
-    path.write_text("ITEM 1. BUSINESS\n" + "We sell widgets. " * 200_000)  # ~3.4 MB
-    with pytest.raises(IngestError, match=r"3\.4 MB, over the 1\.0 MB limit"):
-        load_documents(path, max_bytes=1_000_000)
+    path.write_text("ITEM 1. BUSINESS\n" + "We sell widgets. " * 200_000)  # ~3.2 MB (MiB, as data.max_file_mb)
+    with pytest.raises(IngestError, match=r"3\.2 MB, over the 2 MB limit") as raised:
+        load_documents(path, max_bytes=2 * 1024 * 1024)
+    # the fix names settings that exist: the config key and the summarize flag
+    assert "data.max_file_mb" in str(raised.value) and "--max-file-mb" in str(raised.value)
     assert load_documents(path)[0].text.startswith("ITEM 1.")  # the default 50 MB limit lets it through
 
 
@@ -213,3 +215,17 @@ def test_real_edgar_html_metadata_from_inline_xbrl():
     doc = load_shared("ko-10-q-2025-07-24.html")
     assert (doc.kind, doc.form, doc.company, doc.fiscal_period) == ("html", "10-Q", "Coca Cola", "2025-06-27")
     assert doc.parsed_html is not None and "Coca-Cola" in doc.text
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_unicode_filings_with_a_byte_order_mark_are_decoded(tmp_path: Path, codec: str):
+    text = "ITEM 1. BUSINESS\n\nAcmé Corp sells widgets to retailers — and earns fees from service plans.\n"
+    path = tmp_path / "acme_10k_2020.txt"
+    bom = {"utf-16": b"", "utf-16-be": "\ufeff".encode("utf-16-be"), "utf-32": b""}[codec]
+    path.write_bytes(bom + text.encode(codec))  # utf-16 / utf-32 write their own (little-endian) BOM
+    (doc,) = load_documents(path)
+    assert "Acmé Corp sells widgets to retailers — and earns fees" in doc.text
+    # NUL bytes without a byte-order mark are still binary
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(IngestError, match="binary"):
+        load_documents(path)

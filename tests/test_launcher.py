@@ -54,9 +54,9 @@ def _flag(command: list[str], name: str) -> list[str]:
 
 
 def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
-    serve = ServeConfig(port=8123, max_tokens=512, tensor_parallel_size=2, data_parallel_size=3,
+    serve = ServeConfig(port=8123, tensor_parallel_size=2, data_parallel_size=3,
                         max_model_len=4096, extra_args=["--enforce-eager", "--seed", "7"])
-    command = build_vllm_command(serve, "/models/base", adapters, python="/engine/bin/python")
+    command = build_vllm_command(serve, "/models/base", adapters, python="/engine/bin/python", max_tokens=512)
     assert command[:3] == ["/engine/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
     assert _flag(command, "--model") == ["/models/base"]
     assert _flag(command, "--gpu-memory-utilization") == ["0.9"]
@@ -76,15 +76,15 @@ def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
 
 def test_vllm_command_without_template_or_adapters(adapters):
     serve = ServeConfig(served_model_name="filingsum-merged")
-    command = build_vllm_command(serve, "/models/merged", {})
+    command = build_vllm_command(serve, "/models/merged", {}, max_tokens=512)
     assert "--enable-lora" not in command and "--chat-template" not in command
     assert _flag(command, "--served-model-name") == ["filingsum-merged"]
-    on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu")
+    on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu", max_tokens=512)
     assert _flag(on_cpu, "--served-model-name") == ["tuned"] and "--gpu-memory-utilization" not in on_cpu
     assert "--enforce-eager" in on_cpu and "--enforce-eager" not in command  # eager on CPU only, by default
-    compiled = build_vllm_command(ServeConfig(enforce_eager=False), "/m", {}, device="cpu")
+    compiled = build_vllm_command(ServeConfig(enforce_eager=False), "/m", {}, device="cpu", max_tokens=512)
     assert "--enforce-eager" not in compiled
-    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]})
+    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]}, max_tokens=512)
     assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
 
 
@@ -195,3 +195,11 @@ def test_transformers_server_starts_answers_and_stops(tmp_path):
         assert response.status_code == 200 and response.json()["usage"]["completion_tokens"] == 4
         process = server.process
     assert process.poll() is not None  # stopped on exit
+
+
+def test_vllm_command_makes_the_runs_repetition_penalty_the_server_default():
+    command = build_vllm_command(ServeConfig(), "/m", {}, max_tokens=300, repetition_penalty=1.15)
+    overrides = json.loads(_flag(command, "--override-generation-config")[0])
+    assert overrides == {"max_new_tokens": 300, "repetition_penalty": 1.15}
+    plain = build_vllm_command(ServeConfig(), "/m", {}, max_tokens=300)
+    assert json.loads(_flag(plain, "--override-generation-config")[0]) == {"max_new_tokens": 300}

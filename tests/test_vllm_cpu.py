@@ -190,21 +190,35 @@ def test_load_test_accounts_for_every_request(pool):
 
 
 def test_eval_generates_through_vllm_as_the_server_answers(pool, adapter, tmp_path):
-    """eval.generate_with: vllm starts its own server (merged on CPU) and sends what `summarize` sends."""
-    from filingsum.serving.generate import generate_with_server
+    """eval.generate_with: vllm starts its own server (merged on CPU), sends what `summarize` sends, journals
+    the summary, and a rerun resumes from the journal without starting a server."""
+    from filingsum.core.schema import FilingRecord
+    from filingsum.eval.run import build_systems
+    from filingsum.serving.generate import vllm_server_for
 
-    texts = _windows(3, chars=900)
-    reference = [chat(pool.get("merged"), ADAPTER_NAME, max_tokens=CAP, text=t)["choices"][0]["message"]["content"]
-                 for t in texts]
+    # One record: vLLM's bf16 CPU kernels are not batch-invariant, so greedy text can change with what else is
+    # in the batch (seen here: 1 of 3 differed at 8 concurrent); the reference is sent alone too.
+    (text,) = _windows(1, chars=900)
+    reference = chat(pool.get("merged"), ADAPTER_NAME, max_tokens=CAP, text=text)["choices"][0]["message"]["content"]
     pool.release()  # one server at a time
     config = server_config(tmp_path, adapter, lora="auto", backend="auto")
-    # One request at a time, like the reference: vLLM's bf16 CPU kernels are not batch-invariant, so greedy
-    # text can change with what else is in the batch (seen here: 1 of 3 differed at 8 concurrent).
-    results = generate_with_server(config, adapter, texts, [None] * 3, max_tokens=CAP, ids=["a", "b", "c"],
-                                   concurrency=1)
-    assert [r.id for r in results] == ["a", "b", "c"] and not any(r.error for r in results)
-    assert [r.summary for r in results] == [t.strip() for t in reference]
-    assert all(0 < r.completion_tokens <= CAP for r in results)
+    config.eval.generate_with = "vllm"
+    config.eval.systems = ["tuned"]
+    config.eval.adapter = str(adapter)
+    record = FilingRecord(id="r1", company="Crexendo", source_path="x.txt", content_hash="0", section="item_1",
+                          instruction=config.data.instruction, text=text, char_count=len(text), token_count=0)
+    started = []
+
+    def start_server(cfg, adapter_dir):
+        started.append(adapter_dir)
+        return vllm_server_for(cfg, adapter_dir, log_path=tmp_path / "eval-serve.log")
+
+    work = tmp_path / "work"
+    (prediction,) = build_systems(config, work_dir=work, start_server=start_server)["tuned"]([record])
+    assert started == [str(adapter)] and prediction.error is None
+    assert prediction.prediction == reference.strip()
+    (again,) = build_systems(config, work_dir=work, start_server=start_server)["tuned"]([record])
+    assert started == [str(adapter)] and again.prediction == prediction.prediction  # resumed, no new server
 
 
 def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool):

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
 from filingsum.core.prompt import encode_example
-from filingsum.core.schema import FilingRecord
+from filingsum.core.schema import SPLITS, FilingRecord
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation", "test")
 
 
 class TrainingDataError(FilingsumError):
@@ -61,7 +60,7 @@ def load_split_records(data_dir: str | Path) -> dict[str, list[FilingRecord]]:
     train_path = data_dir / "train.jsonl"
     if not train_path.is_file():
         raise TrainingDataError(
-            f"{train_path}: no training data; build it first with `filingsum data --config ...` "
+            f"{train_path}: no training data; build it first with `filingsum data build --config ...` "
             f"(data.out_dir)"
         )
     splits = {name: load_records(data_dir / f"{name}.jsonl") for name in SPLITS
@@ -103,7 +102,7 @@ def tokenize_records(
     tokenizer: "PreTrainedTokenizerBase",
     *,
     seq2seq: bool,
-    max_summary_tokens: int = 512,
+    max_summary_tokens: int,
     max_length: int | None = None,
 ) -> "Dataset":
     """A Dataset with input_ids, attention_mask, labels and length (for group-by-length sampling).
@@ -124,6 +123,34 @@ def tokenize_records(
     if not rows:
         return Dataset.from_dict({"input_ids": [], "attention_mask": [], "labels": [], "length": []})
     return Dataset.from_list(rows)
+
+
+def epoch_seeded_length_sampler(lengths: list[int], batch_size: int, seed: int) -> Any:
+    """transformers' LengthGroupedSampler with the order a pure function of (seed, epoch).
+
+    The stock sampler draws from the global torch RNG when an epoch starts; a run resumed past its first epoch
+    reaches that point with a different RNG state (the checkpoint's state is restored only after the sampler
+    has drawn), so its batches, and so its adapter, differ from an uninterrupted run's. Seeded per epoch
+    (the Trainer calls ``set_epoch`` before every epoch, resumed ones included), both runs see the same
+    batches, as the Trainer's default random sampler already does (accelerate's SeedableRandomSampler).
+    """
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
+        def __init__(self) -> None:
+            super().__init__(batch_size, lengths=list(lengths), generator=torch.Generator())
+            self.seed = seed
+            self.epoch = 0
+
+        def set_epoch(self, epoch: int) -> None:
+            self.epoch = int(epoch)
+
+        def __iter__(self):  # noqa: ANN204
+            self.generator.manual_seed(self.seed + self.epoch)
+            return super().__iter__()
+
+    return EpochSeededLengthGroupedSampler()
 
 
 @dataclass

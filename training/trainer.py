@@ -10,24 +10,45 @@ Seq2SeqTrainer's predict_with_generate is not needed.
 
 Run directory (train.output_dir), see docs/training.md:
   adapter/ checkpoints/ logs/ merged/ (train.merge) config.resolved.yaml data.json metrics.json loss.png
-  run_card.md
+  run_card.md finished.json
+
+Reruns (training/checkpoints.py): the run dir is checked before any work (a file, unwritable: exit 2); a run
+that finished with the same data, model and settings is a no-op; a resume onto checkpoints of other data or
+another model stops (exit 2) unless train.force_resume; a damaged newest checkpoint is set aside and the
+previous one used. Resuming is exact (same batches, optimizer, scheduler and RNG state as an uninterrupted
+run), with length-grouped batches too (`epoch_seeded_length_sampler`).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
-import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.core.errors import FilingsumError
-from filingsum.core.io import atomic_write_json, atomic_write_text
+from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.io import MIN_FREE_BYTES, atomic_write_json, atomic_write_text, free_bytes, preflight_output_dir
+from filingsum.training.checkpoints import (
+    clear_finished,
+    finished_run,
+    mark_finished,
+    read_fingerprint,
+    resume_mismatch,
+    run_fingerprint,
+    usable_checkpoint,
+)
+from filingsum.core.schema import FilingRecord
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
+
+    from filingsum.training.callbacks import GenerationEvalCallback
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +61,10 @@ FULL_FT_PARAM_WARNING = 2_000_000_000
 
 class TrainingError(FilingsumError):
     """Training cannot run as configured (QLoRA without a GPU, flash-attention missing, ...)."""
+
+
+class ResumeMismatchError(UsageError):
+    """output_dir holds checkpoints of other data or another model; resuming would mix two runs."""
 
 
 @dataclass
@@ -113,22 +138,9 @@ def schedule_arguments(train_cfg: Any, has_validation: bool) -> dict[str, Any]:
 
 
 def last_complete_checkpoint(checkpoint_dir: Path) -> str | None:
-    """The newest checkpoint-N whose trainer_state.json (written last by the Trainer) parses: a run killed
-    mid-save leaves a torn newest checkpoint, and resuming from it would crash."""
-    if not checkpoint_dir.is_dir():
-        return None
-    candidates = []
-    for path in checkpoint_dir.iterdir():
-        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
-        if match and path.is_dir():
-            candidates.append((int(match.group(1)), path))
-    for _, path in sorted(candidates, reverse=True):
-        try:
-            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
-            return str(path)
-        except (OSError, ValueError):
-            log.warning("checkpoint %s is incomplete (killed while saving?); skipping it", path)
-    return None
+    """The newest usable checkpoint-N: a run killed mid-save, a full disk or a damaged file leaves a torn
+    newest checkpoint, which is set aside with a warning (training.checkpoints.usable_checkpoint)."""
+    return usable_checkpoint(checkpoint_dir)
 
 
 def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
@@ -227,64 +239,175 @@ def _param_counts(model: Any) -> tuple[int, int]:
 
 # --- the run ---------------------------------------------------------------------------------------------
 
+def _trainer_class(base: type) -> type:
+    """The Trainer with two resume fixes: length-grouped batches seeded per epoch, so a resumed run sees the
+    same batches as an uninterrupted one (training.data.epoch_seeded_length_sampler), and no step past
+    max_steps when resuming from the final checkpoint (the stock loop trains one more step before it checks);
+    everything else is the stock Trainer."""
+    from filingsum.training.data import epoch_seeded_length_sampler
+
+    class FilingsumTrainer(base):  # type: ignore[misc, valid-type]
+        def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
+            if self.state.max_steps > 0 and self.state.global_step >= self.state.max_steps:
+                self.control.should_training_stop = True  # nothing left to train: straight to finalization
+                return None
+            return super()._run_epoch(*args, **kwargs)
+
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            args = self.args
+            columns = getattr(dataset, "column_names", None) or ()
+            if args.train_sampling_strategy != "group_by_length" or "input_ids" not in columns:
+                return super()._get_train_sampler(train_dataset)
+            # The Trainer drops the "length" column (not a model input) before this point; count as it does.
+            lengths = (dataset[args.length_column_name] if args.length_column_name in columns
+                       else [len(ids) for ids in dataset["input_ids"]])
+            return epoch_seeded_length_sampler(
+                lengths, args.train_batch_size * args.gradient_accumulation_steps,
+                seed=args.data_seed if args.data_seed is not None else args.seed,
+            )
+
+    return FilingsumTrainer
+
+
 def _write_resolved_config(config: RunConfig, run_dir: Path) -> None:
     data = config.model_dump(mode="json")
     header = f"# resolved from {config.source_path or '<in-memory config>'}\n"
     atomic_write_text(run_dir / "config.resolved.yaml", header + yaml.safe_dump(data, sort_keys=False))
 
 
+def _finished_result(config: RunConfig, run_dir: Path, marker: dict[str, Any]) -> TrainResult:
+    """The result of a run that had already finished: read from its run dir, nothing trained (model None)."""
+    t = config.train
+    out_dir = run_dir / (FULL_MODEL if t.method == "full" else ADAPTER)
+    merged_dir = None
+    if t.merge and t.method != "full":
+        merged_dir = run_dir / MERGED
+        if not merged_dir.is_dir():
+            from filingsum.core.models import resolve_model
+            from filingsum.inference.adapters import merge_adapter
+
+            merged_dir = merge_adapter(out_dir, merged_dir, base_model=resolve_model(config.model.name))
+    metrics = (read_fingerprint(run_dir, "metrics.json") or {}).get("final_metrics", {})
+    log.info("%s already finished (step %s) with the same data, model and settings: nothing to train "
+             "(--no-resume trains it again)", run_dir, marker.get("global_step"))
+    return TrainResult(run_dir=run_dir, adapter_dir=out_dir if t.method != "full" else None, model_dir=out_dir,
+                       merged_dir=merged_dir, metrics=metrics, resumed_from=None, model=None)
+
+
+def _check_free_space(run_dir: Path, trainable: int, total: int, config: RunConfig) -> None:
+    """Enough room for the checkpoints the run keeps (weights + two Adam moments of the trained parameters,
+    the full model too for method=full), before the first step rather than at the first save."""
+    t = config.train
+    per_checkpoint = trainable * 4 * 3 + (total * 4 if t.method == "full" else 0)
+    needed = max(MIN_FREE_BYTES, per_checkpoint * (t.save_total_limit + 1))
+    free = free_bytes(run_dir)
+    if free is not None and free < needed:
+        preflight_output_dir(run_dir, what="run directory (train.output_dir)", min_free_bytes=needed)
+
+
+def tokenize_splits(
+    config: RunConfig, train_records: list[FilingRecord], val_records: list[FilingRecord],
+    tokenizer: "PreTrainedTokenizerBase", *, seq2seq: bool, max_length: int | None,
+) -> tuple["Dataset", "Dataset | None"]:
+    """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
+    TrainingError when no training example fits the model's context; None for an empty validation split."""
+    from filingsum.training.data import tokenize_records
+
+    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.summary_tokens(), max_length=max_length)
+    train_ds = tokenize_records(train_records, tokenizer, **encode)
+    if len(train_ds) == 0:
+        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
+    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
+    return train_ds, (val_ds if val_ds is not None and len(val_ds) else None)
+
+
+def generation_callback(
+    config: RunConfig, val_records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase"
+) -> "GenerationEvalCallback | None":
+    """The generation eval on the first validation filings (None when off or there are none): greedy up to
+    the summary cap (train.generation_max_new_tokens overrides it), scored against the cap."""
+    from filingsum.training.callbacks import GenerationEvalCallback
+
+    t = config.train
+    if not t.generation_eval_samples or not val_records:
+        return None
+    return GenerationEvalCallback(
+        val_records[: t.generation_eval_samples], tokenizer,
+        max_new_tokens=config.summary_tokens(t.generation_max_new_tokens), limit=config.summary_tokens(),
+    )
+
+
 def train(config: RunConfig) -> TrainResult:
-    """Train as configured and write the run directory; rerunning after a kill resumes (train.resume)."""
+    """Train as configured and write the run directory; rerunning after a kill resumes (train.resume), and
+    rerunning a finished run is a no-op (TrainResult.model is None then)."""
     import torch
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
     from transformers.integrations import TensorBoardCallback
 
-    from filingsum.core.models import load_tokenizer, resolve_model
-    from filingsum.training.callbacks import GenerationEvalCallback
-    from filingsum.training.data import data_fingerprint, load_split_records, make_collator, tokenize_records
+    from filingsum.core.models import is_seq2seq, load_tokenizer, resolve_model
+    from filingsum.training.data import data_fingerprint, load_split_records, make_collator
     from filingsum.training.plots import plot_loss
     from filingsum.training.run_card import render_run_card
 
     t = config.train
     run_dir = Path(t.output_dir)
     checkpoint_dir = run_dir / CHECKPOINTS
-    run_dir.mkdir(parents=True, exist_ok=True)
+    preflight_output_dir(run_dir, what="run directory (train.output_dir)")
 
     splits = load_split_records(config.data.out_dir)
     train_records = splits["train"]
     val_records = splits.get("validation", [])
+    fingerprint = run_fingerprint(config, {
+        "data_dir": str(config.data.out_dir),
+        "train": {"records": len(train_records), "sha256": data_fingerprint(train_records)},
+        "validation": {"records": len(val_records), "sha256": data_fingerprint(val_records)},
+    })
+    if t.resume:
+        marker = finished_run(run_dir, fingerprint)
+        if marker is not None:
+            return _finished_result(config, run_dir, marker)
+        previous = read_fingerprint(run_dir) if checkpoint_dir.is_dir() else None
+        mismatch = resume_mismatch(previous, fingerprint)
+        if previous and previous.get("settings_sha256") not in (None, fingerprint["settings_sha256"]):
+            log.warning("%s: the model or train settings differ from those of its checkpoints; resuming with the "
+                        "new ones (--no-resume to start over)", run_dir)
+        if mismatch and not t.force_resume:
+            raise ResumeMismatchError(
+                f"{run_dir}: its checkpoints belong to another run: {mismatch}; use another train.output_dir, "
+                "--no-resume to start over, or --force-resume to continue anyway"
+            )
+        if mismatch:
+            log.warning("%s: resuming on purpose (force_resume) although %s", run_dir, mismatch)
+    elif checkpoint_dir.is_dir() and any(checkpoint_dir.iterdir()):
+        # A fresh start must not leave the old run's later checkpoints for a future resume to pick up.
+        aside = run_dir / f"{CHECKPOINTS}.previous-{time.strftime('%Y%m%d-%H%M%S')}"
+        checkpoint_dir.rename(aside)
+        log.warning("train.resume is off: the previous checkpoints were moved to %s", aside)
+    clear_finished(run_dir)
 
     model_dir = resolve_model(config.model.name)
     from transformers import AutoConfig
 
     model_config = AutoConfig.from_pretrained(model_dir, trust_remote_code=config.model.trust_remote_code)
-    seq2seq = bool(getattr(model_config, "is_encoder_decoder", False))
+    seq2seq = is_seq2seq(model_config)
     tokenizer = load_tokenizer(model_dir)
     tokenizer.padding_side = "right"
 
     cuda = torch.cuda.is_available()
     precision = resolve_precision(t.precision, cuda=cuda, bf16_supported=cuda and torch.cuda.is_bf16_supported())
     max_length = None if seq2seq else getattr(model_config, "max_position_embeddings", None)
-    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.model.max_summary_tokens, max_length=max_length)
-    train_ds = tokenize_records(train_records, tokenizer, **encode)
-    if len(train_ds) == 0:
-        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
-    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
-    if val_ds is not None and len(val_ds) == 0:
-        val_ds = None
-    fingerprint = {
-        "data_dir": str(config.data.out_dir),
-        "train": {"records": len(train_records), "examples": len(train_ds),
-                  "sha256": data_fingerprint(train_records)},
-        "validation": {"records": len(val_records), "examples": len(val_ds) if val_ds is not None else 0,
-                       "sha256": data_fingerprint(val_records)},
-    }
+    train_ds, val_ds = tokenize_splits(config, train_records, val_records, tokenizer, seq2seq=seq2seq,
+                                       max_length=max_length)
+    fingerprint["train"]["examples"] = len(train_ds)
+    fingerprint["validation"]["examples"] = len(val_ds) if val_ds is not None else 0
 
     set_seed(t.seed)  # before the model: LoRA's initialisation draws from the RNG
     model = _load_model(config, model_dir, seq2seq=seq2seq, precision=precision, cuda=cuda)
     model = _apply_peft(model, config, seq2seq=seq2seq)
     trainable, total = _param_counts(model)
     log.info("trainable parameters: %d of %d (%.2f%%)", trainable, total, 100 * trainable / max(total, 1))
+    _check_free_space(run_dir, trainable, total, config)
 
     collate = make_collator(tokenizer, seq2seq=seq2seq, packing=t.packing, model=model,
                             pad_to_multiple_of=8 if cuda else None)
@@ -321,14 +444,10 @@ def train(config: RunConfig) -> TrainResult:
     callbacks: list[Any] = [tensorboard]
     if t.early_stopping_patience and val_ds is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
-    gen_callback = None
-    if t.generation_eval_samples and val_records:
-        gen_callback = GenerationEvalCallback(
-            val_records[: t.generation_eval_samples], tokenizer,
-            max_new_tokens=t.generation_max_new_tokens, limit=config.model.max_summary_tokens,
-        )
+    gen_callback = generation_callback(config, val_records, tokenizer)
+    if gen_callback is not None:
         callbacks.append(gen_callback)
-    trainer = Trainer(
+    trainer = _trainer_class(Trainer)(
         model=model, args=args, data_collator=collate.collator, train_dataset=train_ds, eval_dataset=val_ds,
         processing_class=tokenizer, callbacks=callbacks,
     )
@@ -356,12 +475,13 @@ def train(config: RunConfig) -> TrainResult:
     if is_main:
         tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
         if t.merge and t.method != "full":
-            from filingsum.inference.train_merge import merge_adapter
+            from filingsum.inference.adapters import merge_adapter
 
             merged_dir = merge_adapter(out_dir, run_dir / MERGED, base_model=model_dir)
         summary = {
             "model_dir": model_dir, "seq2seq": seq2seq, "precision": precision,
             "device": torch.cuda.get_device_name(0) if cuda else "cpu", "world_size": args.world_size,
+            "distributed_type": trainer.accelerator.distributed_type.value,
             "trainable_params": trainable, "total_params": total,
             "train_examples": len(train_ds), "validation_examples": len(val_ds) if val_ds is not None else 0,
             "train_fingerprint": fingerprint["train"]["sha256"], "global_step": trainer.state.global_step,
@@ -376,6 +496,7 @@ def train(config: RunConfig) -> TrainResult:
         })
         plot_loss(trainer.state.log_history, run_dir / "loss.png", title=f"{config.run_name}: loss")
         atomic_write_text(run_dir / "run_card.md", render_run_card(config, summary))
+        mark_finished(run_dir, fingerprint, trainer.state.global_step)  # last: the run is complete
     return TrainResult(
         run_dir=run_dir,
         adapter_dir=out_dir if t.method != "full" else None,

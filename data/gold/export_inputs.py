@@ -6,7 +6,8 @@ tokenizer and the corpus budget. Per section: the aspect-fitted window (what eva
 model) and, for train companies, the highest-scoring consecutive chunks (more examples of the same
 company, never seen at test time). The company split is fixed here, so test companies never reach training.
 
-Writes data/gold/inputs.jsonl (one row a window; the reference summaries in corpus.jsonl point at its ids).
+Writes data/gold/inputs.jsonl (one row a window, git-ignored): the work list that reference writers read and
+`assemble_corpus.py` joins with their summaries into corpus.jsonl.
 """
 
 from __future__ import annotations

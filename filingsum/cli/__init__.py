@@ -2,6 +2,11 @@
 
 Each stage module exposes HELP, DESCRIPTION, add_arguments(parser) and run(args) -> exit status, and imports
 its heavy dependencies (torch, transformers) inside run(), so `--help` and config errors answer at once.
+A stage may also define interrupted(args) -> str: what Ctrl-C leaves behind and how to go on, printed
+after "interrupted" (it must be true: say nothing rather than promise a resume that does not happen).
+
+Exit status: 0 success, 1 a run that failed (FilingsumError), 2 a command that cannot start as given
+(config errors, unusable output locations, missing inputs, a busy port: `UsageError`), 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from collections.abc import Sequence
 from filingsum import __version__
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
+from filingsum.core.io import WRITE_ERRNOS, describe_write_error
 
 STAGES: dict[str, str] = {
     "data": "filingsum.cli.data",
     "train": "filingsum.cli.train",
     "eval": "filingsum.cli.eval",
     "serve": "filingsum.cli.serve",
+    "loadtest": "filingsum.cli.loadtest",
     "summarize": "filingsum.cli.summarize",
     "models": "filingsum.cli.models",
     "demo": "filingsum.cli.demo",
@@ -43,8 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
-        sub.set_defaults(_run=module.run)
+        sub.set_defaults(_run=module.run, _interrupted=getattr(module, "interrupted", None))
     return parser
+
+
+def _close_progress_bars() -> None:
+    """Close the progress bars a failed or interrupted stage left open, so they are not redrawn after (under)
+    the one line that says what happened."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or []):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 (a display nicety; never mask the real outcome)
+            pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,8 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filingsum: config error: {exc}", file=sys.stderr)
         return 2
     except FilingsumError as exc:
+        _close_progress_bars()
         print(f"filingsum: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        # Disk full, read-only file system, permissions: the environment, not a bug; say where in one line.
+        _close_progress_bars()
+        print(f"filingsum: error: {describe_write_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("filingsum: interrupted; finished work is kept and a rerun resumes", file=sys.stderr)
+        _close_progress_bars()
+        hint = args._interrupted(args) if args._interrupted else ""
+        print(f"filingsum: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
         return 130

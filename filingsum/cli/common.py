@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from filingsum.core.config import RunConfig, load_config, parse_config
 
@@ -24,3 +25,12 @@ def load_run_config(args: argparse.Namespace) -> RunConfig:
     for override in args.overrides:
         data = apply_override(data, override, "--set")
     return parse_config(data, "--set")
+
+
+def configured(args: argparse.Namespace, pick: Callable[[RunConfig], object], fallback: str) -> str:
+    """A value of the run's config for a message (e.g. an output dir after Ctrl-C); ``fallback`` when the
+    config cannot be read (the message must not fail)."""
+    try:
+        return str(pick(load_run_config(args)))
+    except Exception:  # noqa: BLE001
+        return fallback

@@ -37,15 +37,33 @@ def _stage(name: str) -> float:
     return time.monotonic()
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    return ("each finished stage is kept (the dataset, training checkpoints, eval generations); rerun the demo to "
+            "resume: finished stages are skipped or resumed")
+
+
+def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
+    """Every output location and the serve port, checked before the first stage (exit 2 in one line)."""
+    from filingsum.core.io import preflight_output_dir
+    from filingsum.serving.launcher import check_port
+
+    preflight_output_dir(config.data.out_dir, what="dataset directory (data.out_dir)")
+    preflight_output_dir(config.train.output_dir, what="run directory (train.output_dir)")
+    preflight_output_dir(config.eval.out_dir, what="report directory (eval.out_dir)")
+    check_port(config.serve.host, config.serve.port)
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     from filingsum.eval.run import evaluate_config
     from filingsum.dataset.build import build_dataset
     from filingsum.core.io import atomic_write_text
-    from filingsum.inference.endpoint import FilingSummarizer
-    from filingsum.serving.generate import generate_with_server
+    from filingsum.inference.factory import summarizer_from_config
+    from filingsum.serving.generate import vllm_server_for
     from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
+
+    preflight(config)
 
     timings: dict[str, float] = {}
     started = _stage("data build")
@@ -60,16 +78,15 @@ def run(args: argparse.Namespace) -> int:
     gate_status = 0
     if not args.skip_eval:
         started = _stage("eval")
-        gate_status = evaluate_config(config, out_dir=str(report_dir), served_generate=generate_with_server)
+        gate_status = evaluate_config(config, out_dir=str(report_dir), start_server=vllm_server_for)
         timings["eval"] = time.monotonic() - started
 
     filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))
     started = _stage("serve + summarize")
     server = launch(config, adapters={config.run_name: Path(result.adapter_dir)})
     try:
-        summarizer = FilingSummarizer(
-            server.base_url, server.model_names[-1], tokenizer=config.model.name,
-            max_source_tokens=config.model.max_source_tokens, max_tokens=config.serve.max_tokens,
+        summarizer = summarizer_from_config(
+            config, "endpoint", base_url=server.base_url, served_model=server.model_names[-1]
         )
         results = summarizer.summarize_file(filing)
     finally:
@@ -80,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     served = f"{server.backend} on {server.device}, {server.weights} weights, model {server.model_names[-1]}"
     lines = [f"# Summary of {filing.name} (served by {served})", ""]
     for item in results:
-        lines += [item.summary or f"ERROR: {item.error}", "", f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_", ""]
+        note = f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_"
+        lines += [item.summary or f"ERROR: {item.error}", "", note, ""]
     atomic_write_text(summary_path, "\n".join(lines))
 
     print()

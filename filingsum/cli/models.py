@@ -13,13 +13,23 @@ DESCRIPTION = """Resolve model specs to local directories, building cached ones 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["prepare", "check"], help="prepare: build if needed; check: verify")
+    parser.add_argument(
+        "action", choices=["prepare", "check"], help="prepare: build if needed; check: verify every file's sha256"
+    )
     parser.add_argument("specs", nargs="+", help="model specs")
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    return "a model dir left half-built is detected by its manifest and rebuilt on the next use"
 
 
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.models import cache_problem, cache_root, resolve_model
 
+    if args.action == "prepare":
+        from filingsum.core.io import preflight_output_dir
+
+        preflight_output_dir(cache_root(), what="model cache ($FILINGSUM_CACHE)")
     status = 0
     for spec in args.specs:
         if args.action == "prepare":
@@ -27,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = spec.replace("embedded:", "embedded-")
         target = cache_root() / "models" / name
-        problem = cache_problem(target) if target.exists() else "not built"
+        problem = cache_problem(target, full=True) if target.exists() else "not built"
         print(f"{spec}\t{target}\t{problem or 'ok'}")
         status |= problem is not None
     return status

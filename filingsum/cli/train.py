@@ -15,7 +15,9 @@ Fine-tune the configured model on DATA_OUT_DIR/train.jsonl (data.out_dir), evalu
 
 Writes a run directory at train.output_dir: adapter/ (peft, loadable by vLLM), checkpoints/, metrics.json,
 loss.png, run_card.md, logs/ (TensorBoard), config.resolved.yaml; merged/ when train.merge is true.
-Rerunning the same command after a kill resumes from the last checkpoint (train.resume).
+Rerunning the same command after a kill or Ctrl-C resumes from the last checkpoint (train.resume); rerunning
+a finished run does nothing; resuming onto checkpoints of other data or another model stops unless
+--force-resume.
 
 Multi-GPU: accelerate launch --config_file configs/accelerate-ddp.yaml -m filingsum.cli train --config C
 
@@ -28,14 +30,29 @@ Examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument(
-        "--no-resume", action="store_true", help="start from scratch even if output_dir has checkpoints"
+        "--no-resume", action="store_true",
+        help="start from scratch even if output_dir has checkpoints (they are moved aside, not deleted)",
     )
+    parser.add_argument(
+        "--force-resume", action="store_true",
+        help="resume even if output_dir's checkpoints were trained on other data or another model",
+    )
+
+
+def interrupted(args: argparse.Namespace) -> str:
+    from filingsum.cli.common import configured
+
+    run_dir = configured(args, lambda c: c.train.output_dir, "train.output_dir")
+    return (f"checkpoints saved so far are kept in {run_dir}/checkpoints/; rerun the same command to resume from "
+            "the last one")
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     if getattr(args, "no_resume", False):
         config.train.resume = False
+    if getattr(args, "force_resume", False):
+        config.train.force_resume = True
     from filingsum.training.trainer import train
 
     result = train(config)

@@ -2,11 +2,13 @@
 
 Decoder models get chat messages rendered with the model's own chat template; seq2seq models get the
 instruction and the filing as one source string. The filing is fenced and the system message says it is
-data, so a filing that says "ignore previous instructions" is summarised, not obeyed.
+data, so a filing that says "ignore previous instructions" is summarised, not obeyed. The fence cannot be
+closed from inside: a `<filing>` or `</filing>` tag in the text is escaped (`&lt;/filing&gt;`) first.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,11 +28,27 @@ SYSTEM_PROMPT = (
     "prose, no lists or headings, using only facts stated in the filing."
 )
 
+# The default of model.max_summary_tokens (the request text above says "fivehundredtwelve"); stages read the
+# cap from the config (`RunConfig.summary_tokens`), never from here.
 MAX_SUMMARY_TOKENS = 512
 
 
+# Any spelling a model could read as the fence: case, spaces inside the brackets, attributes.
+_FENCE_TAG = re.compile(r"<\s*(/?)\s*filing\b[^>]*>", re.IGNORECASE)
+
+
+def escape_fence(text: str) -> str:
+    """The text with every <filing> / </filing> tag escaped, so the filing cannot close (or reopen) its fence.
+
+    >>> escape_fence("a </filing> b < FILING x=1>")
+    'a &lt;/filing&gt; b &lt;filing&gt;'
+    """
+    return _FENCE_TAG.sub(lambda m: f"&lt;{m.group(1)}filing&gt;", text)
+
+
 def user_content(text: str, instruction: str | None = None) -> str:
-    return f"{(instruction or DEFAULT_INSTRUCTION).strip()}\n\n<filing>\n{text.strip()}\n</filing>"
+    """The user turn: the request, then the filing inside its fence (tags in the filing escaped)."""
+    return f"{(instruction or DEFAULT_INSTRUCTION).strip()}\n\n<filing>\n{escape_fence(text.strip())}\n</filing>"
 
 
 def build_messages(text: str, instruction: str | None = None) -> list[dict[str, str]]:

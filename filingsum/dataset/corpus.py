@@ -43,7 +43,8 @@ def _sha256(text: str) -> str:
 
 def corpus_windows(path: Path, budget: int = CORPUS_SOURCE_TOKENS) -> list[dict[str, Any]]:
     """The corpus windows of one filing file, as JSON-ready rows (id, provenance, split, input text)."""
-    from filingsum.filings.fit import fit_aspects, fit_chunks, token_counter, unit_score
+    from filingsum.core.tokens import token_counter
+    from filingsum.filings.fit import extra_windows, fit_aspects
     from filingsum.filings.ingest import load_documents
     from filingsum.filings.sections import extract_sections
     from filingsum.core.models import load_tokenizer
@@ -58,12 +59,9 @@ def corpus_windows(path: Path, budget: int = CORPUS_SOURCE_TOKENS) -> list[dict[
         for section in extract_sections(doc, wanted):
             aspect = fit_aspects(section.text, count, budget)
             windows = [("aspects", aspect.text, aspect.kept_ratio)]
-            if CHUNK_WINDOWS_PER_SECTION[split]:
-                chunks = [c for c in fit_chunks(section.text, count, budget) if c.parts > 1]
-                ranked = sorted(chunks, key=lambda c: (tuple(-s for s in unit_score(c.text)), c.part))
-                for chunk in sorted(ranked[:CHUNK_WINDOWS_PER_SECTION[split]], key=lambda c: c.part):
-                    if chunk.text != aspect.text and count(chunk.text) >= budget // 3:
-                        windows.append((f"chunk {chunk.part}/{chunk.parts}", chunk.text, chunk.kept_ratio))
+            for chunk in extra_windows(section.text, count, budget, CHUNK_WINDOWS_PER_SECTION[split],
+                                       exclude=aspect.text):
+                windows.append((f"chunk {chunk.part}/{chunk.parts}", chunk.text, chunk.kept_ratio))
             for window, text, kept in windows:
                 # A prompt-wrapped seed holds one section; the others fall back to the same text.
                 if _sha256(text) in seen:

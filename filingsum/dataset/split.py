@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from filingsum.core.config import SplitConfig
-from filingsum.core.schema import FilingRecord
+from filingsum.core.schema import SPLITS, FilingRecord
 
-SPLITS = ("train", "validation", "test")
 _LEGAL_SUFFIXES = re.compile(
     r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|lp|plc|holdings?|group|nv|sa|ag)\b"
 )
@@ -53,8 +52,9 @@ def split_sizes(groups: int, config: SplitConfig) -> dict[str, int]:
 
 
 def assign_splits(companies: Sequence[str], config: SplitConfig) -> dict[str, str]:
-    """Split name per company key."""
-    keys = sorted({company_key(c) for c in companies}, key=lambda k: (_order(k, config.seed), k))
+    """Split name per company key: pinned companies (``config.companies``) first, the rest dealt by fractions."""
+    pinned = {company_key(c): split for split, names in config.companies.items() for c in names}
+    keys = sorted({company_key(c) for c in companies} - set(pinned), key=lambda k: (_order(k, config.seed), k))
     sizes = split_sizes(len(keys), config)
     assignment: dict[str, str] = {}
     for i, key in enumerate(keys):
@@ -64,6 +64,7 @@ def assign_splits(companies: Sequence[str], config: SplitConfig) -> dict[str, st
             assignment[key] = "validation"
         else:
             assignment[key] = "train"
+    assignment.update({key: split for key, split in pinned.items() if key in {company_key(c) for c in companies}})
     return assignment
 
 

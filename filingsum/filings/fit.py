@@ -14,18 +14,13 @@ word runs, so every strategy can always make progress.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 from filingsum.core.aspects import aspect_scores
+from filingsum.core.schema import FitStrategy
+from filingsum.core.tokens import CountTokens
 from filingsum.core.text import split_paragraphs, split_sentences
 
-if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase
-
-CountTokens = Callable[[str], int]
-FitStrategy = Literal["aspects", "truncate", "chunk"]
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -38,15 +33,6 @@ class FittedText:
     kept_ratio: float  # characters kept / characters of the whole section
     part: int = 1
     parts: int = 1
-
-
-def token_counter(tokenizer: "PreTrainedTokenizerBase") -> CountTokens:
-    """Count tokens of plain text with the model's tokenizer (no special tokens)."""
-
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-
-    return count
 
 
 def _split_words(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
@@ -197,6 +183,23 @@ def fit_chunks(text: str, count_tokens: CountTokens, budget: int) -> list[Fitted
         _result([chunk], section_chars, count_tokens, part=i, parts=len(chunks))
         for i, chunk in enumerate(chunks, start=1)
     ]
+
+
+def extra_windows(
+    text: str, count_tokens: CountTokens, budget: int, count: int, *, exclude: str | None = None
+) -> list[FittedText]:
+    """Up to ``count`` consecutive chunks of a long section, the best by aspect score, in document order.
+
+    Extra training examples from one section (a 10-K Item 1 yields 10-30 chunks; the aspect-fitted window is
+    one of its views). Chunks equal to ``exclude`` (the fitted window) or under a third of the budget are
+    skipped: a stub chunk teaches little. [] when the section fits the budget whole.
+    """
+    if count < 1:
+        return []
+    chunks = [c for c in fit_chunks(text, count_tokens, budget) if c.parts > 1]
+    ranked = sorted(chunks, key=lambda c: (tuple(-s for s in unit_score(c.text)), c.part))
+    best = sorted(ranked[:count], key=lambda c: c.part)
+    return [c for c in best if c.text != exclude and c.token_count >= budget // 3]
 
 
 def fit_section(text: str, count_tokens: CountTokens, budget: int, strategy: FitStrategy) -> list[FittedText]:

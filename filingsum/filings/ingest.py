@@ -7,6 +7,7 @@ with a `text` field. Anything unusable raises `IngestError(path, reason)` so a b
 
 from __future__ import annotations
 
+import codecs
 import glob
 import json
 import logging
@@ -17,17 +18,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from filingsum.core.errors import FilingsumError
+from filingsum.core.schema import FormType
+
 log = logging.getLogger(__name__)
 
 DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
-Form = Literal["10-K", "10-Q", "unknown"]
+Form = FormType
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl")
 _HTML_SUFFIXES = (".htm", ".html", ".xhtml", ".xml")
 
 
-class IngestError(Exception):
+class IngestError(FilingsumError):
     """A file that cannot be used as a filing, with the reason in words."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str):
@@ -103,17 +107,23 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BY
     except OSError as exc:
         raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
     if size > max_bytes:
+        mb = 1024 * 1024
         raise IngestError(
-            path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (raise max_bytes to allow it)"
+            path, f"file is {size / mb:.1f} MB, over the {max_bytes / mb:.3g} MB limit (raise data.max_file_mb "
+            "for `filingsum data build`, or --max-file-mb for `filingsum summarize`, to allow it)"
         )
     data = path.read_bytes()
     return decode_bytes(data, path)
 
 
 def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[str, list[str]]:
-    """Decode filing bytes: UTF-8 (with or without BOM), else cp1252 with a warning; reject binary and garbage."""
+    """Decode filing bytes: UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM), else cp1252 with a
+    warning; reject binary and garbage."""
     if not data.strip():
         raise IngestError(path, "file is empty")
+    unicode_bom = _decode_with_bom(data, path)
+    if unicode_bom is not None:
+        data = unicode_bom.encode("utf-8")  # then the same checks as any UTF-8 file
     sample = data[:65536]
     if b"\x00" in sample:
         raise IngestError(path, "binary content (NUL bytes), not a text or HTML filing")
@@ -132,6 +142,24 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
     if not (_bytes_look_like_text(sample) or _looks_like_text(text)):
         raise IngestError(path, "undecodable text: decoded characters are mostly not letters, digits or punctuation")
     return text, warnings
+
+
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _decode_with_bom(data: bytes, path: str | os.PathLike[str]) -> str | None:
+    """Text of UTF-16/UTF-32 data that opens with a byte-order mark (Windows tools save filings so); None
+    for anything else. Their NUL bytes are encoding, not binary content."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise IngestError(path, f"undecodable text: starts with a {codec.upper()} byte-order mark but "
+                                  f"is not valid {codec.upper()} (byte {exc.start})") from None
+    return None
 
 
 _UNREADABLE = re.compile(r"[^\x20-\x7e\n\r\t]")
