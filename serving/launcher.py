@@ -387,13 +387,20 @@ class ServerProcess:
 
 
 def default_adapters(config: RunConfig) -> dict[str, Path]:
-    """serve.adapters, else the run's trained adapter (<train.output_dir>/adapter) under the run name."""
+    """serve.adapters, else the run's trained adapter (<train.output_dir>/adapter) under the run name, else the
+    tuned default shipped for an embedded base (``embedded:filingsum-smollm2`` for the embedded SmolLM2)."""
+    from filingsum.core.models import builtin_default_adapter
+
     if config.serve.adapters:
         return {name: Path(path) for name, path in config.serve.adapters.items()}
     trained = Path(config.train.output_dir) / "adapter"
     if (trained / "adapter_config.json").is_file():
         log.info("serving the run's adapter %s as %r", trained, config.run_name)
         return {config.run_name: trained}
+    builtin = builtin_default_adapter(config.serve.model or config.model.name)
+    if builtin is not None:
+        log.info("no trained adapter in %s: serving the built-in tuned default %r", config.train.output_dir, builtin[0])
+        return {builtin[0]: builtin[1]}
     return {}
 
 

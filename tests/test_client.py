@@ -126,3 +126,13 @@ def test_summarize_command_exits_1_when_endpoint_is_down(capsys):
                    "--tokenizer", "tiny-random", "--max-retries", "0"])
     assert status == 1
     assert "unreachable" in capsys.readouterr().err
+
+
+def test_summarize_without_model_asks_the_endpoint_and_says_why_it_cannot(capsys):
+    from filingsum.cli import main
+
+    status = main(["summarize", str(SEED), "--endpoint", f"http://127.0.0.1:{free_port()}/v1",
+                   "--tokenizer", "tiny-random", "--max-retries", "0"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--model not given" in err and "pass --model NAME" in err

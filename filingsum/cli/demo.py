@@ -1,7 +1,10 @@
 """`filingsum demo`: the whole slice on one config: data -> train -> eval -> serve -> summarize.
 
 Each stage is the same code its own subcommand runs; the demo only chains them and, at the end, asks the
-served tuned model to summarize a filing through the OpenAI-compatible API, as an application would. It is
+served tuned model to summarize a filing through the OpenAI-compatible API, as an application would. The
+demo's own run is short (it shows the pipeline); the summary comes from the tuned default shipped for the
+config's base (``embedded:filingsum-smollm2`` for the embedded SmolLM2, trained by
+benchmarks/bench_quality.py) when there is one, else from the run's adapter (``--serve-run-adapter`` forces that). It is
 served by vLLM wherever vLLM imports (the CPU engine `make setup` installs in .venv-vllm: merged weights; a
 GPU: the adapter by name), by `transformers serve` only when no vLLM is found (with a warning naming what is
 missing). The closing lines say which engine served the summary.
@@ -30,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
     parser.add_argument("--filing", help="filing to summarize through the server (default: first test record's source)")
     parser.add_argument("--skip-eval", action="store_true", help="skip the eval stage")
+    parser.add_argument("--serve-run-adapter", action="store_true",
+                        help="summarize with this run's adapter, not the shipped tuned default")
 
 
 def _stage(name: str) -> float:
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.eval.run import evaluate_config
     from filingsum.dataset.build import build_dataset
     from filingsum.core.io import atomic_write_text
+    from filingsum.core.models import builtin_default_adapter
     from filingsum.inference.factory import summarizer_from_config
     from filingsum.serving.generate import vllm_server_for
     from filingsum.serving.launcher import launch
@@ -83,7 +89,13 @@ def run(args: argparse.Namespace) -> int:
 
     filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))
     started = _stage("serve + summarize")
-    server = launch(config, adapters={config.run_name: Path(result.adapter_dir)})
+    adapter_name, adapter_dir = config.run_name, Path(result.adapter_dir)
+    shipped = None if args.serve_run_adapter else builtin_default_adapter(config.model.name)
+    if shipped is not None:
+        adapter_name, adapter_dir = shipped
+        log.info("summarizing with the shipped tuned default %r (this run's short training only shows the "
+                 "pipeline; --serve-run-adapter serves its adapter)", adapter_name)
+    server = launch(config, adapters={adapter_name: Path(adapter_dir)})
     try:
         summarizer = summarizer_from_config(
             config, "endpoint", base_url=server.base_url, served_model=server.model_names[-1]

@@ -49,7 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|GLOB", help="filings to summarize")
     parser.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
-    parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
+    parser.add_argument(
+        "--model", default=None,
+        help="served model name (see `filingsum serve` output; default: the endpoint's only model)",
+    )
     parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
     parser.add_argument("--max-source-tokens", type=int, default=None, help="overrides model.max_source_tokens")
     parser.add_argument("--max-tokens", type=int, default=None, help="summary cap (overrides serve.max_tokens)")
@@ -160,6 +163,26 @@ def interrupted(args: argparse.Namespace) -> str:
 # --- the command ----------------------------------------------------------------------------------------
 
 
+def served_model_of(endpoint: str, api_key: str | None = None) -> str:
+    """The endpoint's model when it serves exactly one (what `filingsum serve` does on CPU: the merged tuned
+    model); UsageError naming the choices otherwise, or when /models cannot be read."""
+    import openai
+
+    from filingsum.core.errors import UsageError
+
+    try:
+        names = [m.id for m in openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30,
+                                             max_retries=1).models.list()]
+    except Exception as exc:  # unreachable, not OpenAI-compatible, refused
+        raise UsageError(f"--model not given and {endpoint}/models could not be read ({type(exc).__name__}: "
+                         f"{exc}); pass --model NAME") from None
+    if len(names) != 1:
+        raise UsageError(f"--model not given and {endpoint} serves {len(names)} models ({', '.join(names) or 'none'}); "
+                         "pass --model NAME")
+    return names[0]
+
+
+
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C. With
     --out, finished inputs are journalled as they complete and skipped by a rerun."""
@@ -171,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args)
+    if not args.model:
+        args.model = served_model_of(args.endpoint, os.environ.get(args.api_key_env))
     if args.tokenizer:
         config.model.name = args.tokenizer
     if args.max_source_tokens:

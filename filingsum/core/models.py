@@ -54,6 +54,19 @@ BUILTIN_DIR = Path(__file__).resolve().parents[1] / "builtin"
 BUILTIN_ADAPTERS: dict[str, Path] = {"filingsum-smollm2": BUILTIN_DIR / "filingsum-smollm2"}
 
 
+# The tuned default each embedded base ships with (benchmarks/bench_quality.py --ship writes it).
+BUILTIN_DEFAULTS: dict[str, str] = {"embedded:smollm2-135m-instruct": "filingsum-smollm2"}
+
+
+def builtin_default_adapter(base: str) -> tuple[str, Path] | None:
+    """(name, dir) of the shipped tuned adapter for ``base`` (an embedded model spec), or None when the base has
+    none or it is not installed."""
+    name = BUILTIN_DEFAULTS.get(base)
+    if name is None or not (BUILTIN_ADAPTERS[name] / ADAPTER_CONFIG).is_file():
+        return None
+    return name, BUILTIN_ADAPTERS[name]
+
+
 def find_adapter_dir(path: str | os.PathLike[str]) -> Path:
     """The dir holding a peft adapter_config.json: the path itself, a training run dir's ``adapter/``, or a
     built-in adapter by name (``embedded:filingsum-smollm2``)."""
