@@ -61,7 +61,9 @@ class Cancelled(RuntimeError):
     """The batch was cancelled (Ctrl-C) before this request was sent."""
 
 
-def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> Iterator[tuple[int, _R | BaseException]]:
+def parallel_map(
+    fn: Callable[[_T], _R], items: Sequence[_T], workers: int
+) -> Iterator[tuple[int, _R | BaseException]]:
     """(index, result or exception) for each item, in completion order, computed on ``workers`` daemon threads.
 
     Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's threads at exit, so a
