@@ -27,8 +27,9 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from filingsum.core.config import ModelConfig  # noqa: E402
 from filingsum.eval.harness import score_systems  # noqa: E402
-from filingsum.quality.metrics import split_sentences  # noqa: E402
+from filingsum.core.text import split_sentences  # noqa: E402
 from filingsum.core.schema import PredictionRecord  # noqa: E402
 
 
@@ -112,7 +113,7 @@ def main() -> None:
     mean_chars = sum(len(p.source) for p in preds) / n
 
     start = time.perf_counter()
-    report = score_systems(systems, tokenizer)
+    report = score_systems(systems, tokenizer, limit=ModelConfig().max_summary_tokens)
     seconds = time.perf_counter() - start
 
     agg = report.systems["system-0"].aggregate

@@ -36,7 +36,7 @@ from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger("bench_quality")
 REPO = Path(__file__).resolve().parents[1]
-PENALTIES = (1.0, 1.1, 1.2)
+PENALTIES = (1.0, 1.15)
 BOOTSTRAP_SAMPLES = 2000
 TABLE_METRICS = (
     "rougeL", "rouge1", "rouge2", "loop", "within_limit", "is_prose", "number_precision", "entity_precision",
@@ -169,14 +169,14 @@ def choose_penalty(summarizer, cache, config, adapter_digest, records, tokenizer
 # --- shipping -------------------------------------------------------------------------------------------------
 
 
-def ship_adapter(run_dir: Path, target: Path, card: str) -> None:
+def ship_adapter(adapter_dir: Path, target: Path, card: str) -> None:
     """The trained adapter as bf16 safetensors + its config + a model card, swapped into `target` whole."""
     import torch
     from safetensors.torch import load_file, save_file
 
     from filingsum.core.models import find_adapter_dir
 
-    source = find_adapter_dir(run_dir)
+    source = find_adapter_dir(adapter_dir)
     staging = target.parent / f".{target.name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -203,6 +203,8 @@ def main() -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--ship", action="store_true", help="copy the adapter + card to the built-in model dir")
     parser.add_argument("--skip-train", action="store_true", help="score the run dir as it is")
+    parser.add_argument("--adapter", help="score this adapter dir (e.g. a checkpoint of a stopped run); implies "
+                        "--skip-train")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
 
@@ -223,16 +225,17 @@ def main() -> int:
     log.info("data: %s (%.0fs)", {s: len(r) for s, r in splits.items()}, time.time() - t0)
     run_dir = Path(config.train.output_dir)
     t_train = time.time()
-    if not args.skip_train:
+    if not (args.skip_train or args.adapter):
         train(config)
     train_seconds = time.time() - t_train
-    adapter_dir = find_adapter_dir(run_dir)
+    adapter_dir = find_adapter_dir(args.adapter or run_dir)
     adapter_digest = file_digest(adapter_dir / "adapter_model.safetensors")
     tokenizer = load_tokenizer(config.model.name)
     quality_dir = run_dir / "quality"
     cache = GenerationCache(quality_dir / "generations.jsonl")
 
-    tuned = LocalSummarizer(config.model.name, adapter_dir)
+    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), batch_size=1)
+    tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
     validation = [r for r in splits["validation"] if is_fitted_window(r)]
     penalty, trials = choose_penalty(tuned, cache, config, adapter_digest, validation, tokenizer)
     log.info("chosen on validation: repetition_penalty %.2f", penalty)
@@ -243,7 +246,7 @@ def main() -> int:
     t_gen = time.time()
     tuned_rows = cache.generate(tuned, config.model.name, adapter_digest, test, settings)
     del tuned
-    base = LocalSummarizer(config.model.name)
+    base = LocalSummarizer(config.model.name, settings=greedy)
     zero_rows = cache.generate(base, config.model.name, None, test, settings)
     del base
     gen_seconds = time.time() - t_gen
@@ -271,7 +274,7 @@ def main() -> int:
         from filingsum.core.models import BUILTIN_ADAPTERS
 
         target = BUILTIN_ADAPTERS["filingsum-smollm2"]
-        ship_adapter(run_dir, target, model_card(config, results, table))
+        ship_adapter(adapter_dir, target, model_card(config, results, table))
         print(f"shipped: {target}")
     return 0
 

@@ -104,11 +104,13 @@ def run_plain(model: str, data_dir: Path, out: Path, steps: int, batch: int) -> 
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, DataCollatorForSeq2Seq, Trainer, TrainingArguments
 
+    from filingsum.core.config import ModelConfig
     from filingsum.core.models import load_tokenizer
     from filingsum.training.data import load_records, tokenize_records
 
     tok = load_tokenizer(model)
-    ds = tokenize_records(load_records(data_dir / "train.jsonl"), tok, seq2seq=False)
+    ds = tokenize_records(load_records(data_dir / "train.jsonl"), tok, seq2seq=False,
+                          max_summary_tokens=ModelConfig().max_summary_tokens)
     base = AutoModelForCausalLM.from_pretrained(model, dtype=torch.float32)
     peft_model = get_peft_model(base, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
                                                  task_type="CAUSAL_LM"))

@@ -4,20 +4,19 @@ A regression is a move in the worse direction by more than the tolerance: down f
 (ROUGE, precision, coverage), up for lower-is-better ones (repetition, novel_ngram_ratio, loop, empty).
 Token counts have no better direction and never regress.
 
-    python -m eval.compare runs/a/eval/report.json runs/b/eval/report.json --tolerance 0.01
-exits 1 when there are regressions.
+    filingsum eval compare runs/a/eval/report.json runs/b/eval/report.json --tolerance 0.01 [--markdown]
+exits 1 when there are regressions, 2 when a file is not a report.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from filingsum.core.errors import UsageError
 from filingsum.quality.metrics import METRICS
 from filingsum.eval.report import TABLE_METRICS, load_report_json
 
@@ -65,7 +64,7 @@ def _as_report(report: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
     if isinstance(report, (str, Path)):
         return load_report_json(report)
     if not isinstance(report.get("systems"), Mapping):
-        raise ValueError("not a filingsum report (no 'systems' mapping)")
+        raise UsageError("not a filingsum report (no 'systems' mapping)")
     return report
 
 
@@ -152,31 +151,3 @@ def render_table(comparison: Comparison) -> Any:
                f"only in b: {', '.join(comparison.only_in_b)}" if comparison.only_in_b else ""]
     table.caption = "; ".join(m for m in missing if m) or None
     return table
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.compare",
-                                     description="Compare two report.json files; exit 1 on regressions.")
-    parser.add_argument("a", help="baseline report.json")
-    parser.add_argument("b", help="candidate report.json")
-    parser.add_argument("--tolerance", type=float, default=0.0, help="allowed worsening per metric (absolute)")
-    parser.add_argument("--markdown", action="store_true", help="print Markdown instead of a rich table")
-    args = parser.parse_args(argv)
-    try:
-        comparison = compare_reports(args.a, args.b, args.tolerance)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.markdown:
-        print(render_markdown(comparison))
-    else:
-        from rich.console import Console
-
-        Console().print(render_table(comparison))
-        n = len(comparison.regressions)
-        print(f"{n} regression(s)" if n else "no regressions")
-    return comparison.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

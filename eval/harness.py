@@ -4,28 +4,26 @@ Systems are just named lists of PredictionRecord: the baselines (lead-k, extract
 the filings; the zero-shot base model, the tuned adapter and a served endpoint come in through a
 `SystemGenerator` (records -> predictions) that `run_eval` calls.
 
-    report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned},
-                      tokenizer, "runs/x/eval", gates={"within_limit": 1.0}, gate_system="tuned")
+    report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned}, tokenizer,
+                      "runs/x/eval", limit=config.summary_tokens(), gates={"within_limit": 1.0}, gate_system="tuned")
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from filingsum.eval.gates import GateSpecError, evaluate_gates, parse_gates
-from filingsum.quality.metrics import token_count, token_counts, score_document
+from filingsum.eval.gates import evaluate_gates, parse_gates
+from filingsum.core.tokens import token_count, token_counts
+from filingsum.quality.metrics import score_document
 from filingsum.eval.report import EvalResult, Report, aggregate_metrics, write_report
 from filingsum.core.errors import FilingsumError
-from filingsum.core.prompt import MAX_SUMMARY_TOKENS
 from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger(__name__)
@@ -78,7 +76,7 @@ def baseline_predictions(
     count_tokens: Callable[[str], int],
     *,
     k: int = 5,
-    max_tokens: int = MAX_SUMMARY_TOKENS,
+    max_tokens: int,
 ) -> list[PredictionRecord]:
     """Lead-k (first k sentences) or the aspect-ranked extractive summary of each filing."""
     if kind not in BASELINES:
@@ -133,6 +131,11 @@ def _score_all(
         first_seen.setdefault(pred.source, len(first_seen))
     work.sort(key=lambda item: first_seen[item[1].source])
     for name, pred, n_tokens in work:
+        if pred.error:
+            # The system failed on this document: a failure, not an empty summary that "fits the limit".
+            log.warning("system %s, document %s: no prediction: %s", name, pred.id, pred.error)
+            rows[name][pred.id] = {"error": f"prediction failed: {pred.error}"}
+            continue
         try:
             rows[name][pred.id] = score_document(
                 pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
@@ -149,12 +152,12 @@ def score_predictions(
     preds: Sequence[PredictionRecord],
     tokenizer: Any,
     *,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     system: str | None = None,
     nli_model: str | None = None,
 ) -> EvalResult:
     """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
-    share within the token limit, share prose)."""
+    share within the token limit, share prose); failed and empty predictions count as failures."""
     name = system or (preds[0].system if preds else None) or "system"
     return _score_all({name: preds}, tokenizer, limit=limit, nli_model=nli_model)[name]
 
@@ -163,7 +166,7 @@ def score_systems(
     systems: Mapping[str, Sequence[PredictionRecord]],
     tokenizer: Any,
     *,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     config: Mapping[str, Any] | None = None,
     nli_model: str | None = None,
 ) -> Report:
@@ -180,7 +183,7 @@ def collect_predictions(
     systems: Mapping[str, SystemSpec],
     count_tokens: Callable[[str], int],
     *,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
 ) -> dict[str, list[PredictionRecord]]:
     """Predictions per system: given lists as they are, generators called on the records, and None for a
     baseline name (lead-k / extractive) built from the records."""
@@ -204,7 +207,7 @@ def run_eval(
     tokenizer: Any,
     out_dir: str | os.PathLike[str],
     *,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     gates: Mapping[str, Any] | Sequence[str] | None = None,
     gate_system: str | None = None,
     configured_gate_system: str | None = "tuned",
@@ -220,45 +223,3 @@ def run_eval(
                                   system=gate_system, configured_system=configured_gate_system)
     write_report(report, out_dir, examples=examples)
     return report
-
-
-def _load_tokenizer(spec: str) -> Any:
-    from filingsum.core.models import load_tokenizer
-
-    return load_tokenizer(spec)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """python -m eval.harness --system NAME=preds.jsonl [...] --tokenizer SPEC --out DIR [--fail-under M=V]"""
-    parser = argparse.ArgumentParser(prog="python -m eval.harness", description=main.__doc__)
-    parser.add_argument("--system", action="append", required=True, metavar="NAME=PATH",
-                        help="a system's predictions JSONL (repeatable)")
-    parser.add_argument("--tokenizer", default="embedded:smollm2-135m-instruct")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--limit", type=int, default=MAX_SUMMARY_TOKENS)
-    parser.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE",
-                        help="gate: METRIC=MIN, METRIC>=MIN or METRIC<=MAX (repeatable)")
-    parser.add_argument("--gate-system", default=None)
-    args = parser.parse_args(argv)
-    try:
-        gates = parse_gates(args.fail_under)
-        systems: dict[str, list[PredictionRecord]] = {}
-        for item in args.system:
-            name, sep, path = item.partition("=")
-            if not sep or not name or not path:
-                raise EvalInputError(f"--system {item!r}: expected NAME=PATH")
-            systems[name] = load_predictions_jsonl(path, system=name)
-        report = score_systems(systems, _load_tokenizer(args.tokenizer), limit=args.limit,
-                               config={"tokenizer": args.tokenizer, "fail_under": args.fail_under})
-        report.gates = evaluate_gates({n: r.aggregate for n, r in report.systems.items()}, gates,
-                                      system=args.gate_system, configured_system="tuned")
-        paths = write_report(report, args.out)
-    except (FilingsumError, GateSpecError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(paths["markdown"].read_text(encoding="utf-8"))
-    return 0 if report.gates.passed else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

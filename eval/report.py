@@ -3,9 +3,16 @@
 figures and names the source does not support marked).
 
 report.json schema:
-  {"systems": {NAME: {"aggregate": {metric: mean|null}, "counts": {metric: defined values, "documents": n},
-                      "per_document": {ID: {metric: value|null}}}},
+  {"systems": {NAME: {"aggregate": {metric: mean|null},
+                      "counts": {metric: defined values, "documents": n, "failed": k, "errors": e},
+                      "per_document": {ID: {metric: value|null} | {"error": "..."}}}},
    "config": {...}, "created": ISO-8601 UTC, "gates": {"system", "passed", "gates", "failures"} | null}
+
+Per document, the figures of a summary are split into supported_numbers, contradicted_numbers and
+unverifiable_numbers (number_precision = supported / all). A failed document (the system returned an error,
+the summary is empty, or scoring raised) counts as the worst value of every metric that has one
+(`MetricInfo.worst`: 0 for shares that should be high, 1 for rates that should be low), and
+`scored_fraction` is the share of documents that did not fail: failures count against every gate.
 """
 
 from __future__ import annotations
@@ -22,28 +29,38 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filingsum.quality.factual import unsupported_entities, unsupported_numbers
+from filingsum.quality.factual import unsupported_entities
 from filingsum.eval.gates import GateOutcome
 from filingsum.quality.metrics import METRICS, MetricValue
+from filingsum.core.errors import UsageError
+from filingsum.quality.numbers import check_numbers
 from filingsum.core.io import atomic_write_json, atomic_write_text
 from filingsum.core.schema import PredictionRecord
 
 SCHEMA_VERSION = 1
 TABLE_METRICS = (
-    "rouge1", "rouge2", "rougeL", "rougeLsum", "tokens", "tokens_max", "within_limit", "is_prose",
-    "repetition", "loop", "aspect_coverage", "number_precision", "entity_precision", "novel_ngram_ratio",
+    "scored_fraction", "rouge1", "rouge2", "rougeL", "rougeLsum", "rougeLsum_split", "tokens", "tokens_max",
+    "within_limit", "is_prose", "repetition", "loop", "aspect_coverage", "number_precision",
+    "number_contradiction_rate", "contradicted_numbers", "entity_precision", "novel_ngram_ratio",
     "nli_consistency", "empty",
 )
+FIGURE_COUNTS = ("supported_numbers", "contradicted_numbers", "unverifiable_numbers")
 PLOT_METRICS = ("rougeL", "tokens", "aspect_coverage", "number_precision", "entity_precision",
                 "novel_ngram_ratio", "repetition")
-DOC_TABLE_METRICS = ("rougeL", "tokens", "is_prose", "aspect_coverage", "number_precision",
+DOC_TABLE_METRICS = ("rougeL", "tokens", "is_prose", "aspect_coverage", "number_precision", *FIGURE_COUNTS,
                      "entity_precision", "novel_ngram_ratio")
+
+
+def _failed(row: Mapping[str, MetricValue | str]) -> bool:
+    return bool(row.get("error")) or row.get("empty") is True
 
 
 def aggregate_metrics(per_document: Mapping[str, Mapping[str, MetricValue]]) -> tuple[dict, dict]:
     """Means over the defined (non-None) values of each metric, and how many there were.
 
     Booleans average to shares (within_limit -> share within the limit). tokens_max is the longest summary.
+    A failed document (error or empty summary) counts as the metric's worst value wherever one is defined,
+    and scored_fraction is the share of documents that did not fail.
     """
     names: list[str] = []
     for row in per_document.values():
@@ -51,13 +68,24 @@ def aggregate_metrics(per_document: Mapping[str, Mapping[str, MetricValue]]) -> 
     aggregate: dict[str, float | None] = {}
     counts: dict[str, int] = {"documents": len(per_document)}
     for name in names:
-        values = [float(v) for row in per_document.values() if (v := row.get(name)) is not None]
+        worst = METRICS[name].worst if name in METRICS else None
+        values = []
+        for row in per_document.values():
+            if _failed(row) and worst is not None:
+                values.append(worst)
+            elif (v := row.get(name)) is not None:
+                values.append(float(v))
         aggregate[name] = sum(values) / len(values) if values else None
         counts[name] = len(values)
         if name == "tokens":
             aggregate["tokens_max"] = max(values) if values else None
             counts["tokens_max"] = len(values)
+    failed = sum(1 for row in per_document.values() if _failed(row))
     errors = sum(1 for row in per_document.values() if row.get("error"))
+    aggregate["scored_fraction"] = 1 - failed / len(per_document) if per_document else None
+    counts["scored_fraction"] = len(per_document)
+    if failed:
+        counts["failed"] = failed
     if errors:
         counts["errors"] = errors
     return aggregate, counts
@@ -137,13 +165,33 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.append("Means over documents where a metric is defined; (k/n) when only k of n documents had a value. "
                  "within_limit, is_prose, loop and empty are shares of documents.")
+    lines.append("Figures: number_precision = supported / all figures; contradicted = the source states the same "
+                 "figure with the opposite sign or direction, or the same metric only with other values.")
     for name, result in report.systems.items():
-        if result.counts.get("errors"):
-            lines.append(f"**{name}: {result.counts['errors']} document(s) could not be scored** "
-                         "(see 'error' in report.json per_document).")
+        if result.counts.get("failed"):
+            lines.append(f"**{name}: {result.counts['failed']} document(s) failed** ({result.counts.get('errors', 0)} "
+                         "errors, the rest empty summaries; see 'error' in report.json per_document). They count "
+                         "as the worst value of every metric and lower scored_fraction.")
+    lines.append("")
+    lines.extend(_markdown_figures(report))
     lines.append("")
     lines.extend(_markdown_gates(report.gates))
     return "\n".join(lines) + "\n"
+
+
+def _markdown_figures(report: Report) -> list[str]:
+    """Per document and system: figures supported / contradicted / unverifiable, or why it failed."""
+    lines = ["## Figures per document", "", "| system | document | supported | contradicted | unverifiable | "
+             "number_precision |", "|---|---|---:|---:|---:|---:|"]
+    for name, result in report.systems.items():
+        for doc_id, row in result.per_document.items():
+            if row.get("error"):
+                lines.append(f"| {name} | {doc_id} | – | – | – | failed: {str(row['error'])[:80]} |")
+                continue
+            cells = [_fmt(row.get(m), "tokens_max") for m in FIGURE_COUNTS]
+            lines.append(f"| {name} | {doc_id} | " + " | ".join(cells) + f" | "
+                         f"{_fmt(row.get('number_precision'), 'number_precision')} |")
+    return lines
 
 
 def _markdown_gates(outcome: GateOutcome | None) -> list[str]:
@@ -172,7 +220,9 @@ def highlight_spans(text: str, spans: Sequence[tuple[int, int, str]], css_class:
     attr = f' class="{html.escape(css_class)}"' if css_class else ""
     for start, end, label in merged:
         out.append(html.escape(text[pos:start]))
-        out.append(f'<mark{attr} title="{html.escape(str(label))}: not found in the source">'
+        cls = attr or (' class="contradicted"' if str(label).startswith("contradicted") else "")
+        note = "the source says otherwise" if str(label).startswith("contradicted") else "not found in the source"
+        out.append(f'<mark{cls} title="{html.escape(str(label))}: {note}">'
                    f"{html.escape(text[start:end])}</mark>")
         pos = end
     out.append(html.escape(text[pos:]))
@@ -180,7 +230,10 @@ def highlight_spans(text: str, spans: Sequence[tuple[int, int, str]], css_class:
 
 
 def highlight_unsupported(summary: str, source: str) -> str:
-    spans = [(s, e, "figure") for s, e, _ in unsupported_numbers(summary, source)]
+    """The summary as HTML, its contradicted figures, unverifiable figures and unsupported names marked."""
+    check = check_numbers(summary, source)
+    spans = [(m.start, m.end, "contradicted figure") for m in check.contradicted]
+    spans += [(m.start, m.end, "unverifiable figure") for m in check.unverifiable]
     spans += [(s, e, "name") for s, e, _ in unsupported_entities(summary, source)]
     return highlight_spans(summary, spans)
 
@@ -227,7 +280,7 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}
-mark{background:#ffd54f;padding:0 2px}
+mark{background:#ffd54f;padding:0 2px}mark.contradicted{background:#ef9a9a}
 .pass{color:#1b5e20}.fail{color:#b71c1c;font-weight:bold}
 .example{display:flex;gap:1em;margin-bottom:2em}
 .source{flex:1;max-height:32em;overflow:auto;white-space:pre-wrap;font-size:12px;background:#f7f7f7;padding:.5em}
@@ -313,7 +366,9 @@ def render_html(report: Report, *, examples: int = 5, max_source_chars: int = 30
 <h2>Per document</h2>
 {_html_table(doc_headers, doc_rows)}
 <h2>Examples</h2>
-<p>Figures and names in a summary that the source does not contain are <mark>marked</mark>.</p>
+<p>Figures and names in a summary that the source does not contain are <mark>marked</mark>; figures the
+source contradicts (other value or opposite direction for the same fact) are
+<mark class="contradicted">marked red</mark>.</p>
 {_examples_html(report, examples, max_source_chars)}
 <h2>Config</h2>
 <pre>{config}</pre>
@@ -336,9 +391,9 @@ def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable report.json ({exc})") from exc
+        raise UsageError(f"{path}: not a readable report.json ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("systems"), dict):
-        raise ValueError(f"{path}: not a filingsum report (no 'systems' mapping)")
+        raise UsageError(f"{path}: not a filingsum report (no 'systems' mapping)")
     return data
 
 

@@ -5,26 +5,27 @@ model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NA
 server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
 
 Generated summaries are journalled as they are made (``OUT/.work/generations-SYSTEM.jsonl``, keyed by the
-record, the model, the adapter's files and the generation settings), so a run killed or interrupted midway
-resumes where it stopped, and the report directory is checked before any model is loaded (exit 2).
+record, the system, the model settings, the adapter's files and the summary cap), so a run killed or
+interrupted midway resumes where it stopped; failures are not journalled (a rerun tries them again). The
+report directory is checked before any model is loaded (exit 2).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.dataset.references import load_gold
+from filingsum.filings.gold import load_gold
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
 from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
 
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
+JOURNAL_BATCH = 4  # records generated between two journal writes
 
 
 def preflight_report_dir(out: Path) -> Path:
@@ -77,98 +79,63 @@ def _journal_file(work_dir: Path, name: str) -> Path:
     return work_dir / f"generations-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.jsonl"
 
 
-def _files_identity(path: str | Path | None) -> list[tuple[str, int, int]]:
+def _files_identity(path: str | None) -> list[tuple[str, int, int]]:
     """(name, size, mtime) of an adapter's files: a retrained adapter changes the journal keys."""
     if path is None:
         return []
-    from filingsum.core.models import find_adapter_dir
-
-    folder = find_adapter_dir(path)
-    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file())
-
-
-def _journalled(
-    name: str, identity: dict, work_dir: Path | None, records: Sequence[FilingRecord],
-    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None]]],
-) -> list[PredictionRecord]:
-    """Predictions for ``records``: from the journal when an earlier run made them with the same identity,
-    else from ``make`` (which yields (record, summary or None on failure) as they finish) and journalled at
-    once. Failures are not journalled: a rerun tries them again."""
-    journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
-    keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
-    made: dict[str, str] = {}
-    try:
-        todo = [r for r in records if journal is None or keys[r.id] not in journal]
-        if journal is not None and len(todo) < len(records):
-            log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
-                     journal.path)
-        if todo:
-            log.info("generating %d summaries with %s", len(todo), name)
-            for record, summary in make(todo):
-                if summary is None:
-                    continue
-                made[record.id] = summary
-                if journal is not None:
-                    journal.put(keys[record.id], {"prediction": summary})
-    finally:
-        if journal is not None:
-            journal.close()
-
-    def prediction(r: FilingRecord) -> str:
-        if r.id in made:
-            return made[r.id]
-        value = journal.get(keys[r.id]) if journal is not None else None
-        return value["prediction"] if value else ""
-
-    return [PredictionRecord(id=r.id, source=r.text, prediction=prediction(r), reference=r.reference, system=name)
-            for r in records]
+    folder = Path(path)
+    files = folder.iterdir() if folder.is_dir() else [folder]
+    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
 
 
-def _local_system(config: RunConfig, name: str, adapter: str | None, work_dir: Path | None = None) -> SystemSpec:
-    def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.local import GenerationSettings, LocalSummarizer
-
-        settings = GenerationSettings(
-            max_new_tokens=config.eval.max_new_tokens, repetition_penalty=config.model.repetition_penalty
-        )
-        identity = {"system": name, "model": config.model.name, "dtype": config.model.dtype,
-                    "adapter": _files_identity(adapter), "settings": dataclasses.asdict(settings)}
-
-        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
-            summarizer = LocalSummarizer(config.model.name, adapter, dtype=config.model.dtype)
-            for start in range(0, len(todo), settings.batch_size):  # journalled batch by batch
-                batch = todo[start:start + settings.batch_size]
-                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch], settings)
-                yield from ((r, o.text) for r, o in zip(batch, outputs))
-
-        return _journalled(name, identity, work_dir, records, make)
-
-    return generate
-
-
-def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
-    if not config.eval.endpoint:
-        raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
-    model = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+def _generated_system(
+    config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
+    served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
+) -> SystemSpec:
+    """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
+    system runs (and only when something is left to generate), so one model is in memory at a time."""
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        from filingsum.inference.endpoint import FilingSummarizer
-
-        identity = {"system": name, "endpoint_model": model, "tokenizer": config.model.name,
-                    "max_source_tokens": config.model.max_source_tokens, "max_tokens": config.eval.max_new_tokens}
-
-        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None]]:
-            summarizer = FilingSummarizer(
-                config.eval.endpoint, model, tokenizer=config.model.name,
-                max_source_tokens=config.model.max_source_tokens, max_tokens=config.eval.max_new_tokens,
-            )
-            for r in todo:
-                result = summarizer.summarize_text(r.text, r.instruction, id=r.id)
-                if result.error:
-                    log.warning("system %s, record %s: %s", name, r.id, result.error)
-                yield r, result.summary
-
-        return _journalled(name, identity, work_dir, records, make)
+        identity = {"system": name, "kind": kind, "model": config.model.model_dump(mode="json"),
+                    "adapter": _files_identity(adapter), "served_model": served_model,
+                    "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens)}
+        keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
+        journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
+        outputs: dict[str, tuple[str, str | None]] = {}  # id -> (summary, error)
+        try:
+            todo = [r for r in records if journal is None or keys[r.id] not in journal]
+            if journal is not None and len(todo) < len(records):
+                log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
+                         journal.path)
+            if todo:
+                log.info("generating %d summaries with %s", len(todo), name)
+                summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
+                                                    served_model=served_model, max_tokens=max_tokens)
+                for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
+                    batch = todo[start:start + JOURNAL_BATCH]
+                    for record, o in zip(batch, summarizer.summarize([r.text for r in batch],
+                                                                     [r.instruction for r in batch])):
+                        if not o.ok:
+                            log.warning("system %s, document %s: no summary (%s: %s)", name, record.id,
+                                        o.error_kind, o.error)
+                        # A failed generation stays a failure (its error counts against every gate), never an
+                        # empty summary that would pass the token limit; only successes are journalled.
+                        error = None if o.ok and o.text.strip() else (
+                            f"{o.error_kind}: {o.error}" if not o.ok else "empty completion")
+                        outputs[record.id] = (o.text, error)
+                        if journal is not None and error is None:
+                            journal.put(keys[record.id], {"prediction": o.text})
+        finally:
+            if journal is not None:
+                journal.close()
+        for r in records:
+            if r.id not in outputs:
+                outputs[r.id] = (journal.get(keys[r.id])["prediction"], None)  # type: ignore[union-attr]
+        return [
+            PredictionRecord(id=r.id, source=r.text, prediction=outputs[r.id][0], reference=r.reference,
+                             system=name, error=outputs[r.id][1])
+            for r in records
+        ]
 
     return generate
 
@@ -180,18 +147,18 @@ def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, 
         if name in BASELINES:
             systems[name] = None
         elif name == "zero-shot":
-            systems[name] = _local_system(config, name, None, work_dir)
+            systems[name] = _generated_system(config, name, "zero-shot", work_dir=work_dir)
         elif name == "tuned":
-            adapter = config.eval.adapter or config.train.output_dir
-            from filingsum.core.models import AdapterError, find_adapter_dir
-
-            try:
-                find_adapter_dir(adapter)
-            except AdapterError as exc:
-                raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
-            systems[name] = _local_system(config, name, adapter, work_dir)
+            adapter = str(tuned_adapter(config))  # fails here, before any generation
+            systems[name] = _generated_system(config, name, "tuned", adapter=adapter, work_dir=work_dir)
         elif name == "endpoint" or name.startswith("endpoint:"):
-            systems[name] = _endpoint_system(config, name, work_dir)
+            if not config.eval.endpoint:
+                raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+            served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+            systems[name] = _generated_system(
+                config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
+                max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
+            )
         else:
             raise FilingsumError(
                 f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
@@ -229,7 +196,8 @@ def evaluate_config(config: RunConfig, *, out_dir: str | None = None, fail_under
     records = load_eval_records(config)
     systems = build_systems(config, work_dir=out / ".work")
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.eval.token_limit, gates=gates,
+        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
                 "systems": list(systems), "repetition_penalty": config.model.repetition_penalty},
@@ -253,18 +221,22 @@ def evaluate_predictions_file(
         by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
     spec = tokenizer_spec or config.model.name
     report = run_eval(
-        [], by_system, load_tokenizer(spec), out_dir, limit=config.eval.token_limit, gates=gates,
+        [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return _finish(report, Path(out_dir))
 
 
-def compare_command(old: str, new: str, tolerance: float) -> int:
-    from rich.console import Console
-
-    from filingsum.eval.compare import compare_reports, render_table
+def compare_command(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
+    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
+    from filingsum.eval.compare import compare_reports, render_markdown, render_table
 
     comparison = compare_reports(old, new, tolerance)
+    if markdown:
+        print(render_markdown(comparison))
+        return comparison.exit_code
+    from rich.console import Console
+
     Console().print(render_table(comparison))
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")

@@ -1,9 +1,10 @@
 """Start an OpenAI-compatible server for a run: vLLM on a CUDA machine, `transformers serve` on CPU.
 
 vLLM loads LoRA adapters directly (``--enable-lora --lora-modules NAME=PATH``) and caps every response at
-``serve.max_tokens`` server-side (``max_new_tokens`` in the generation config). `transformers serve` takes a
-plain model dir only, so an adapter is merged into its base first (cached, see ``serving.merge``), and the
-output cap is the client's ``max_tokens``.
+the run's summary cap server-side (``max_new_tokens`` in the generation config; ``model.max_summary_tokens``
+unless ``serve.max_tokens`` overrides it). `transformers serve` takes a plain model dir only, so an adapter is
+merged into its base first (cached, see ``filingsum.inference.adapters``), and the output cap is the client's
+``max_tokens`` (the summarizer built from the same config sends the same cap).
 
 ``ServerProcess`` runs the server in its own process group with its output in a log file, waits for
 ``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period. It refuses a port that is
@@ -15,7 +16,6 @@ make the *other* server look ready until the child died on its failed bind.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import importlib.util
 import json
@@ -102,8 +102,9 @@ def _vllm_executable() -> list[str]:
     return [found] if found else [sys.executable, "-m", "vllm.entrypoints.cli.main"]
 
 
-def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path]) -> list[str]:
-    """`vllm serve` for a base (or merged) model dir plus LoRA adapters served under their names."""
+def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path], *, max_tokens: int) -> list[str]:
+    """`vllm serve` for a base (or merged) model dir plus LoRA adapters served under their names, every
+    response capped at ``max_tokens`` (the run's summary cap, `RunConfig.summary_tokens(serve.max_tokens)`)."""
     command = [*_vllm_executable(), "serve", model, "--host", serve.host, "--port", str(serve.port)]
     if serve.served_model_name:
         command += ["--served-model-name", serve.served_model_name]
@@ -116,7 +117,7 @@ def build_vllm_command(serve: ServeConfig, model: str, adapters: dict[str, Path]
         # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
         # server-wide cap on output tokens for every request.
         "--generation-config", "auto",
-        "--override-generation-config", json.dumps({"max_new_tokens": serve.max_tokens}),
+        "--override-generation-config", json.dumps({"max_new_tokens": max_tokens}),
     ]
     if adapters:
         dirs = {name: find_adapter_dir(path) for name, path in adapters.items()}
@@ -387,7 +388,7 @@ def prepare_server(
     log_path = Path(log_path) if log_path else Path(config.train.output_dir) / f"serve-{backend}.log"
 
     if backend == "vllm":
-        command = build_vllm_command(serve, model, adapters)
+        command = build_vllm_command(serve, model, adapters, max_tokens=config.summary_tokens(serve.max_tokens))
         names = [serve.served_model_name or model, *adapters]
     else:
         if len(adapters) > 1:
@@ -434,25 +435,24 @@ def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
     return adapters
 
 
-def serve_forever(args: argparse.Namespace) -> int:
-    from filingsum.cli.common import load_run_config
-
+def serve_forever(
+    config: RunConfig,
+    *,
+    merged: str | Path | None = None,
+    adapters: dict[str, Path] | None = None,
+    log_path: str | Path | None = None,
+) -> int:
+    """`filingsum serve`: start the run's server, print the endpoint and model names, and keep it running
+    until Ctrl-C or SIGTERM. Returns 0 on a requested stop, 1 when the server died on its own."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
-    config = load_run_config(args)
-    for key in ("backend", "host", "port"):
-        if getattr(args, key, None) is not None:
-            setattr(config.serve, key, getattr(args, key))
-    adapters = None
-    if args.adapter:
-        adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
     check_port(config.serve.host, config.serve.port)  # before any merge or model load, before anything is printed
     from filingsum.core.io import preflight_output_dir, preflight_output_file
 
-    if args.log_file:
-        preflight_output_file(args.log_file, what="server log (--log-file)")
+    if log_path:
+        preflight_output_file(log_path, what="server log (--log-file)")
     else:
         preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
-    server = prepare_server(config, merged=args.merged, adapters=adapters, log_path=args.log_file)
+    server = prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

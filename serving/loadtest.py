@@ -5,23 +5,21 @@ else's). Every request id ends in exactly one outcome: ok, error, timeout, or no
 passed before it could start), and the report proves it: ``sent == ok + errors + timeouts`` and
 ``sent + not_sent == requests``.
 
-    python -m serving.loadtest --endpoint http://127.0.0.1:8000/v1 --model filingsum --requests 64 --concurrency 8
+    filingsum loadtest --endpoint http://127.0.0.1:8000/v1 --model filingsum --requests 64 --concurrency 8
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from filingsum.core.errors import UsageError
 from filingsum.core.prompt import build_messages
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -80,7 +78,7 @@ class LoadTestReport:
 def check_local_endpoint(endpoint: str) -> str:
     host = urlparse(endpoint).hostname
     if host not in LOCAL_HOSTS:
-        raise ValueError(f"load tests run only against a local server ({', '.join(LOCAL_HOSTS)}); got {host!r}")
+        raise UsageError(f"load tests run only against a local server ({', '.join(LOCAL_HOSTS)}); got {host!r}")
     return endpoint.rstrip("/")
 
 
@@ -100,19 +98,20 @@ def run_load_test(
     *,
     requests: int,
     concurrency: int,
-    max_tokens: int = 512,
+    max_tokens: int,
     request_timeout_s: float = 120.0,
     deadline_s: float = 600.0,
     temperature: float = 0.0,
     extra_body: dict[str, Any] | None = None,
     api_key: str | None = None,
 ) -> LoadTestReport:
-    """Send ``requests`` chat completions (texts used round-robin) from ``concurrency`` threads."""
+    """Send ``requests`` chat completions (texts used round-robin) from ``concurrency`` threads, each capped at
+    ``max_tokens`` output tokens; UsageError (a ValueError) for a non-local endpoint or empty inputs."""
     import httpx
 
     base = check_local_endpoint(endpoint)
     if requests < 1 or concurrency < 1 or not texts:
-        raise ValueError("requests and concurrency must be >= 1, and texts non-empty")
+        raise UsageError("requests and concurrency must be >= 1, and texts non-empty")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     records: dict[int, RequestRecord] = {}
@@ -188,41 +187,3 @@ def format_report(report: LoadTestReport) -> str:
     ]
     lines += [f"error: {e}" for e in report.error_samples]
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m serving.loadtest", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoint", required=True, help="local base URL, e.g. http://127.0.0.1:8000/v1")
-    parser.add_argument("--model", required=True, help="served model name")
-    parser.add_argument("--input", action="append", default=[], metavar="FILE",
-                        help="text file(s) sent as the filing (default: the data/samples seed files)")
-    parser.add_argument("--requests", type=int, default=64)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--max-tokens", type=int, default=512)
-    parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
-    parser.add_argument("--deadline", type=float, default=600.0, help="total deadline (s)")
-    parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
-    args = parser.parse_args(argv)
-
-    files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
-    if not files:
-        parser.error("no --input given and no data/samples/*.txt here")
-    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
-    try:
-        report = run_load_test(
-            args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
-            max_tokens=args.max_tokens, request_timeout_s=args.timeout, deadline_s=args.deadline,
-        )
-    except ValueError as exc:
-        print(f"loadtest: {exc}", file=sys.stderr)
-        return 2
-    print(format_report(report))
-    if args.json_out:
-        from filingsum.core.io import atomic_write_json
-
-        atomic_write_json(args.json_out, report.summary())
-    return 0 if report.balanced else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""FilingSummarizer against a real `transformers serve` on 127.0.0.1 (tiny model: garbage text, real plumbing)."""
+"""EndpointSummarizer against a real `transformers serve` on 127.0.0.1 (tiny model: garbage text, real plumbing)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.filings.fit import chunk_text, token_counter
+from filingsum.core.tokens import token_counter
+from filingsum.filings.fit import chunk_text
 from filingsum.filings.sections import extract_filing_sections
 from filingsum.core.prompt import prompt_ids
-from filingsum.inference.endpoint import FilingSummarizer, write_results
+from filingsum.cli.summarize import write_results
+from filingsum.inference.endpoint import EndpointSummarizer
 from filingsum.serving.launcher import free_port
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -26,10 +28,11 @@ def server(tmp_path_factory):
         yield server
 
 
-def _client(server, **kwargs) -> FilingSummarizer:
+def _client(server, **kwargs) -> EndpointSummarizer:
     # temperature 1: the test model samples (greedy decoding of a random model emits only newlines)
-    options = dict(tokenizer="tiny-random", max_tokens=MAX_TOKENS, temperature=1.0, max_retries=0, timeout_s=120, progress=False)
-    return FilingSummarizer(server.base_url, server.model_names[0], **{**options, **kwargs})
+    options = dict(tokenizer="tiny-random", max_tokens=MAX_TOKENS, max_source_tokens=1536, temperature=1.0,
+                   max_retries=0, timeout_s=120)
+    return EndpointSummarizer(server.base_url, server.model_names[0], **{**options, **kwargs})
 
 
 @pytest.mark.slow
@@ -107,12 +110,13 @@ def test_summarize_command_prints_one_and_writes_many(server, tmp_path, capsys):
 
 def test_unreachable_endpoint_gives_error_records_not_exceptions(tmp_path):
     port = free_port()  # nothing listens on it
-    client = FilingSummarizer(f"http://127.0.0.1:{port}/v1", "x", tokenizer="tiny-random", max_retries=1,
-                              timeout_s=5, progress=False)
+    client = EndpointSummarizer(f"http://127.0.0.1:{port}/v1", "x", tokenizer="tiny-random", max_tokens=8,
+                                max_source_tokens=1536, max_retries=1, timeout_s=5)
     results = list(client.summarize_paths([str(SEED), str(SAMPLES / "crexendo_10q_2020q3_mdna.txt")]))
     assert len(results) == 2
-    assert all(r.summary is None and "unreachable" in r.error for r in results)
-    assert client.summarize_text("   ").error.endswith("nothing to summarize")
+    assert all(r.summary is None and "unreachable" in r.error and r.error_kind == "unreachable" for r in results)
+    empty = client.summarize_text("   ")
+    assert empty.error.endswith("nothing to summarize") and empty.error_kind == "input"
 
 
 def test_summarize_command_exits_1_when_endpoint_is_down(capsys):

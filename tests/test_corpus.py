@@ -16,9 +16,10 @@ from filingsum.dataset.corpus import (
     COMPANY_SPLITS, CORPUS_MODEL, CORPUS_SOURCE_TOKENS, REFERENCE_MAX_TOKENS, REFERENCE_MIN_TOKENS, company_tag,
     corpus_windows, reference_problems,
 )
-from filingsum.dataset.references import GoldIndex, GoldSummary
+from filingsum.filings.gold import GoldIndex, GoldSummary
 from filingsum.dataset.split import assign_splits
-from filingsum.filings.fit import extra_windows, fit_aspects, fit_chunks, token_counter
+from filingsum.core.tokens import token_counter
+from filingsum.filings.fit import extra_windows, fit_aspects, fit_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "gold" / "corpus.jsonl"

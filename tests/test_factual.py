@@ -143,7 +143,7 @@ def test_nli_off_by_default_and_clear_error_for_missing_model(tmp_path):
 
 
 def test_real_filing_sentences_support_themselves_not_another_company(shared_filings):
-    from filingsum.quality.metrics import split_sentences
+    from filingsum.core.text import split_sentences
     from filingsum.filings.sections import extract_filing_sections
 
     netflix = extract_filing_sections(shared_filings / "nflx-10-k-2025-01-27.html")[0].text
@@ -157,3 +157,66 @@ def test_real_filing_sentences_support_themselves_not_another_company(shared_fil
     assert entity_precision(summary, coca_cola) < 1.0
     assert "Netflix" in {text for _, _, text in unsupported_entities(summary, coca_cola)}
     assert number_precision(summary, coca_cola) < 1.0
+
+
+# --- issue 11: each answer a finance reader called wrong, as a regression test ------------------------------
+
+@pytest.mark.parametrize(
+    ("summary", "source", "verdict"),
+    [
+        # units: the figure's unit (currency, counted noun) must match, not just its value
+        ("Revenue was $5 million.", "Our devices reach 5 million homes.", "unverifiable"),
+        ("The company has 5,000 employees.", "The plan costs $5,000 per year.", "unverifiable"),
+        ("The company has 5,000 employees.", "We had 5,000 full-time employees.", "supported"),
+        # scale: prose words set no scale; a table's note does, before or after its figure
+        ("Revenue was $1.2 billion.", "Used in millions of homes. We have 1,200 employees.", "unverifiable"),
+        ("Revenue was $3.5 million.", "Total revenue | $3,500 (in thousands)", "supported"),
+        ("Revenue was $3,500.", "Revenue (in thousands)\nTotal revenue | $3,500", "contradicted"),
+        # years only where they act as years
+        ("The company operates 2000 stores.", "We operate 2,000 stores.", "supported"),
+        ("The company operates 2000 stores.", "We were founded in 2000 and operate 310 stores.", "contradicted"),
+        ("In 2000 the company opened its first store.", "We opened our first store in 2000.", "supported"),
+        # sign and direction
+        ("It reported a net loss of $3.2 million.", "We reported net income of $3.2 million.", "contradicted"),
+        ("Sales increased 12%.", "Sales decreased 12% from the prior year.", "contradicted"),
+        ("Its loss was $3.2 million.", "Net loss | $(3.2) million", "supported"),
+        # figures that used to be dropped unchecked
+        ("Backlog was 1.1bn dollars.", "Backlog was $1.1 billion at year end.", "supported"),
+        ("Backlog was 1.1bn dollars.", "Backlog was $1.4 billion at year end.", "contradicted"),
+        # dates as dates
+        ("As of December 31, 2017, it had cash.", "As of December 31, 2016 and 2017, we held cash.", "supported"),
+        ("As of December 31, 2015, it had cash.", "As of December 31, 2016 and 2017, we held cash.", "unverifiable"),
+    ],
+)
+def test_issue_11_number_regressions(summary, source, verdict):
+    verdicts = check_numbers(summary, source).verdicts
+    figure = next((v for v in verdicts if v.mention.kind != "year"), verdicts[0])  # the figure under test
+    assert figure.verdict == verdict, (figure.mention.text, figure.reason)
+
+
+@pytest.mark.parametrize(
+    ("summary", "source", "supported"),
+    [
+        ("The company sells to Apple.", "We sell apple juice to grocers.", False),
+        ("The company sells to Apple.", "We sell to Apple Inc. and other retailers.", True),
+        ("It launched the Cloud Growth Platform.",
+         "Cloud services grew. Growth was strong. Platform fees rose. We sell cloud growth platform tools.", False),
+        ("It launched the Cloud Growth Platform.", "We launched our Cloud Growth Platform in May.", True),
+        ("It sells to Mars.", "Revenue for the quarter ended Mar. 31, 2016 rose.", False),
+        ("It sells to Mars.", "It sells snacks to Mars, Incorporated.", True),
+        ("Crexendo's Cloud Telecommunications segment grew.",
+         "Crexendo, Inc. reports the Cloud Telecommunications Services segment.", True),
+    ],
+)
+def test_issue_11_name_regressions(summary, source, supported):
+    check = check_entities(summary, source)
+    names = [e for e in check.supported + check.unsupported if e.text not in {"It", "The"}]
+    assert names and all((e in check.supported) == supported for e in names), (check.supported, check.unsupported)
+
+
+def test_lower_case_spellings_of_the_sources_names_are_checked():
+    source = "Customers can buy the iPhone online. Members watch Netflix on any device."
+    check = check_entities("customers buy the iphone and watch netflix.", source)
+    assert {(e.text, e.lowercase) for e in check.supported} == {("iphone", True), ("netflix", True)}
+    # What it cannot do: a lower-case name the source never mentions reads as an ordinary word.
+    assert check_entities("members watch hulu.", source).total == 0

@@ -112,3 +112,14 @@ def test_unknown_company_unsupported_form_and_missing_html(fake_edgar: FakeEdgar
         fetch_filing("ACME", "8-K", 2023, tmp_path, identity=IDENTITY)
     with pytest.raises(FetchError, match="has no HTML primary document"):
         fetch_filing("ACME", "10-Q", 2024, tmp_path, identity=IDENTITY)
+
+
+def test_cli_unknown_ticker_is_one_line_not_a_traceback(fake_edgar: FakeEdgar, tmp_path: Path, capsys):
+    from filingsum.cli import main
+
+    status = main(["data", "fetch", "--ticker", "NOPE", "--year", "2023", "--out", str(tmp_path),
+                   "--identity", IDENTITY])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("filingsum: error: company 'NOPE' not found on EDGAR") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

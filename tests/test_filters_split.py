@@ -8,7 +8,7 @@ import pytest
 
 from filingsum.core.config import FilterConfig, SplitConfig
 from filingsum.dataset.filters import check_label, filter_records
-from filingsum.filings.fit import token_counter
+from filingsum.core.tokens import token_counter
 from filingsum.dataset.split import assign_splits, company_key, split_records
 from filingsum.core.models import load_tokenizer
 from filingsum.core.schema import FilingRecord
@@ -29,9 +29,9 @@ def count():
     return token_counter(load_tokenizer("tiny-random"))
 
 
-def _check(label, count, origin="teacher", finish_reason="stop", **cfg):
+def _check(label, count, origin="teacher", finish_reason="stop", max_label_tokens=512, **cfg):
     return check_label(label, SOURCE, count_tokens=count, config=FilterConfig(**cfg), origin=origin,
-                       finish_reason=finish_reason)
+                       finish_reason=finish_reason, max_label_tokens=max_label_tokens)
 
 
 def test_a_faithful_prose_label_is_kept(count):
@@ -83,7 +83,7 @@ def _record(i: int, company: str, reference: str | None = GOOD, origin: str = "t
 def test_filter_records_reports_missing_references_with_their_errors(count):
     records = [_record(1, "A"), _record(2, "B", None), _record(3, "C", GOOD, "extractive")]
     kept, drops = filter_records(
-        records, count_tokens=count, config=FilterConfig(), finish_reasons={"r1": "length"},
+        records, count_tokens=count, config=FilterConfig(), max_label_tokens=512, finish_reasons={"r1": "length"},
         reference_errors={"r2": ["teacher: cannot reach teacher (after retries)"]},
     )
     assert [r.id for r in kept] == ["r3"]

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from filingsum.eval.compare import compare_reports, main as compare_main, render_markdown, render_table
+from filingsum.cli import main as cli_main
+from filingsum.eval.compare import compare_reports, render_markdown, render_table
 from filingsum.eval.gates import (
     Gate,
     GateSpecError,
@@ -113,10 +114,10 @@ def test_compare_detects_regressions_in_both_directions(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     a.write_text(json.dumps(old), encoding="utf-8")
     b.write_text(json.dumps(new), encoding="utf-8")
-    assert compare_main([str(a), str(b), "--tolerance", "0.01", "--markdown"]) == 1
-    assert compare_main([str(a), str(a)]) == 0
+    assert cli_main(["eval", "compare", str(a), str(b), "--tolerance", "0.01", "--markdown"]) == 1
+    assert cli_main(["eval", "compare", str(a), str(a)]) == 0
     (tmp_path / "junk.json").write_text("[1, 2]", encoding="utf-8")
-    assert compare_main([str(a), str(tmp_path / "junk.json")]) == 2
+    assert cli_main(["eval", "compare", str(a), str(tmp_path / "junk.json")]) == 2
 
 
 def test_compare_lists_systems_missing_on_either_side():

@@ -33,7 +33,7 @@ def _adapter(out: Path) -> Path:
 
 def test_vllm_serves_adapter_and_caps_output(tmp_path):
     from filingsum.core.config import RunConfig
-    from filingsum.inference.endpoint import FilingSummarizer
+    from filingsum.inference.endpoint import EndpointSummarizer
     from filingsum.serving.launcher import free_port, launch
 
     adapter = _adapter(tmp_path / "adapter")
@@ -45,7 +45,8 @@ def test_vllm_serves_adapter_and_caps_output(tmp_path):
     })
     with launch(config) as server:
         assert server.backend == "vllm" and "filingsum" in server.model_names
-        client = FilingSummarizer(server.base_url, "filingsum", max_tokens=512, progress=False)
+        client = EndpointSummarizer(server.base_url, "filingsum", tokenizer=config.model.name, max_tokens=512,
+                                    max_source_tokens=config.model.max_source_tokens)
         (result,) = client.summarize_file(SEED)
         assert result.error is None and result.summary
         assert result.completion_tokens <= 32  # the server-side cap wins over the client's 512

@@ -78,7 +78,7 @@ def test_preflight_names_the_path_and_the_problem(tmp_path, monkeypatch):
     with pytest.raises(OutputPathError, match="is an existing directory"):
         preflight_output_file(tmp_path)
     assert preflight_output_dir(tmp_path / "new" / "dir").is_dir()  # created, and writable
-    assert OutputPathError("x").exit_code == 2
+    assert OutputPathError("x").exit_status == 2
 
     monkeypatch.setattr(io_module, "free_bytes", lambda path: 1000)
     with pytest.raises(OutputPathError, match=r"has 1000 B free, about 1\.0 MB needed"):

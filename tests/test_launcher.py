@@ -54,9 +54,9 @@ def _flag(command: list[str], name: str) -> list[str]:
 
 
 def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
-    serve = ServeConfig(port=8123, max_tokens=512, tensor_parallel_size=2, data_parallel_size=3,
+    serve = ServeConfig(port=8123, tensor_parallel_size=2, data_parallel_size=3,
                         max_model_len=4096, extra_args=["--enforce-eager", "--seed", "7"])
-    command = build_vllm_command(serve, "/models/base", adapters)
+    command = build_vllm_command(serve, "/models/base", adapters, max_tokens=512)
     assert command[command.index("serve") + 1] == "/models/base"
     assert "--enable-lora" in command
     # rank 24 (the larger adapter, read from its adapter_config.json) rounds up to vLLM's allowed 32
@@ -74,10 +74,10 @@ def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
 
 def test_vllm_command_without_template_or_adapters(adapters):
     serve = ServeConfig(served_model_name="filingsum-merged")
-    command = build_vllm_command(serve, "/models/merged", {})
+    command = build_vllm_command(serve, "/models/merged", {}, max_tokens=512)
     assert "--enable-lora" not in command and "--chat-template" not in command
     assert _flag(command, "--served-model-name") == ["filingsum-merged"]
-    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]})
+    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]}, max_tokens=512)
     assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
 
 

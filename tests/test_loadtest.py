@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from filingsum.serving.launcher import free_port
-from filingsum.serving.loadtest import main, percentile, run_load_test
+from filingsum.cli import main
+from filingsum.serving.loadtest import percentile, run_load_test
 
 TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
 
@@ -17,8 +18,8 @@ TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k
 def test_refuses_non_local_hosts():
     for endpoint in ("http://example.com:8000/v1", "http://10.0.0.5:8000/v1"):
         with pytest.raises(ValueError, match="local server"):
-            run_load_test(endpoint, "m", ["x"], requests=1, concurrency=1)
-    assert main(["--endpoint", "http://example.com/v1", "--model", "m", "--requests", "1"]) == 2
+            run_load_test(endpoint, "m", ["x"], requests=1, concurrency=1, max_tokens=8)
+    assert main(["loadtest", "--endpoint", "http://example.com/v1", "--model", "m", "--requests", "1"]) == 2
 
 
 def test_percentile_nearest_rank():
@@ -29,7 +30,7 @@ def test_percentile_nearest_rank():
 
 def test_unreachable_server_every_request_is_an_error():
     report = run_load_test(f"http://127.0.0.1:{free_port()}/v1", "m", ["x"], requests=12, concurrency=4,
-                           request_timeout_s=5)
+                           max_tokens=8, request_timeout_s=5)
     assert (report.sent, report.ok, report.errors, report.timeouts, report.not_sent) == (12, 0, 12, 0, 0)
     assert report.balanced and report.latency_p50_s is None
 

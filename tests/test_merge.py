@@ -9,7 +9,7 @@ import torch
 
 from filingsum.core.models import load_tokenizer, resolve_model
 from filingsum.core.prompt import render_prompt
-from filingsum.inference.train_merge import MergeError, merge_adapter
+from filingsum.inference.adapters import MergeError, merge_adapter
 
 
 def _random_adapter(spec: str, out: Path) -> Path:

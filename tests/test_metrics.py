@@ -20,11 +20,10 @@ from filingsum.quality.metrics import (
     rouge_scores,
     score_document,
     sentences_for_rouge,
-    split_sentences,
-    token_count,
-    token_counts,
     within_limit,
 )
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count, token_counts
 
 FAITHFUL = CREXENDO_FAITHFUL_SUMMARY
 
@@ -35,8 +34,14 @@ def reference_scorer():
 
 
 def _reference(scorer, prediction: str, reference: str) -> dict[str, float]:
-    scores = scorer.score(sentences_for_rouge(reference), sentences_for_rouge(prediction))
+    """rouge_score on the raw strings: what evaluate.load("rouge") (use_stemmer=True) gives per document."""
+    scores = scorer.score(reference, prediction)
     return {k: v.fmeasure for k, v in scores.items()}
+
+
+def _reference_split(scorer, prediction: str, reference: str) -> float:
+    """rouge_score's rougeLsum on sentence-split input: what rougeLsum_split reproduces."""
+    return scorer.score(sentences_for_rouge(reference), sentences_for_rouge(prediction))["rougeLsum"].fmeasure
 
 
 def test_rouge_hand_computed_pair():
@@ -47,6 +52,19 @@ def test_rouge_hand_computed_pair():
     assert scores["rouge2"] == pytest.approx(3 / 5)
     assert scores["rougeL"] == pytest.approx(5 / 6)
     assert scores["rougeLsum"] == pytest.approx(5 / 6)
+    assert scores["rougeLsum_split"] == pytest.approx(5 / 6)
+
+
+def test_rougeLsum_is_newline_split_and_the_split_variant_is_named():
+    # Two sentences on one line: rouge_score's rougeLsum sees one "sentence" (it splits at newlines only),
+    # the _split variant sees two, and the summary-level LCS differs.
+    pred = "Revenue grew in cloud services. The company sells phones to small businesses."
+    ref = "The company sells phones to small businesses. Revenue grew in cloud services."
+    scores = rouge_scores(pred, ref)
+    scorer = rouge_scorer.RougeScorer(["rougeLsum"], use_stemmer=True)
+    assert scores["rougeLsum"] == pytest.approx(scorer.score(ref, pred)["rougeLsum"].fmeasure, abs=1e-12)
+    assert scores["rougeLsum_split"] == pytest.approx(1.0)
+    assert scores["rougeLsum"] < scores["rougeLsum_split"]
 
 
 def test_rouge_identical_and_disjoint():
@@ -55,20 +73,31 @@ def test_rouge_identical_and_disjoint():
 
 
 def test_rouge_undefined_without_reference():
-    assert rouge_scores(FAITHFUL, None) == dict.fromkeys(ROUGE_TYPES)
+    assert rouge_scores(FAITHFUL, None) == dict.fromkeys((*ROUGE_TYPES, "rougeLsum_split"))
 
 
-def test_rouge_equals_rouge_score_on_real_text(samples, reference_scorer):
-    text = (samples / "fusion_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
-    sentences = split_sentences(text)[5:80]
+def test_rouge_equals_rouge_score_on_400_raw_pairs(samples, reference_scorer):
+    # Raw strings as a system returns them: sentences joined by spaces, sometimes by a newline, sometimes
+    # with a blank line; the figures, names and punctuation of the real seed filings.
+    sentences = []
+    for path in sorted(samples.glob("*.txt")):
+        sentences += [s for s in split_sentences(path.read_text(encoding="utf-8")) if len(s.split()) >= 4]
     rng = random.Random(7)
-    for _ in range(25):
-        pred = " ".join(rng.sample(sentences, 8))
-        ref = " ".join(rng.sample(sentences, 6))
+
+    def text(k: int) -> str:
+        parts = rng.sample(sentences, k)
+        return "".join(p + rng.choice([" ", " ", " ", "\n", "\n\n"]) for p in parts).strip()
+
+    for _ in range(400):
+        pred, ref = text(rng.randint(1, 12)), text(rng.randint(1, 10))
         expected = _reference(reference_scorer, pred, ref)
         got = rouge_scores(pred, ref)
         for rouge_type in ROUGE_TYPES:
-            assert got[rouge_type] == pytest.approx(expected[rouge_type], abs=1e-12), rouge_type
+            assert got[rouge_type] == pytest.approx(expected[rouge_type], abs=1e-12), (rouge_type, pred, ref)
+    for _ in range(25):
+        pred, ref = text(8), text(6)
+        assert rouge_scores(pred, ref)["rougeLsum_split"] == pytest.approx(
+            _reference_split(reference_scorer, pred, ref), abs=1e-12)
 
 
 def test_rouge_equals_rouge_score_with_many_ties(reference_scorer):
@@ -82,7 +111,8 @@ def test_rouge_equals_rouge_score_with_many_ties(reference_scorer):
         pred, ref = text(), text()
         expected = _reference(reference_scorer, pred, ref)
         got = rouge_scores(pred, ref)
-        assert got == pytest.approx(expected, abs=1e-12), (pred, ref)
+        assert {k: got[k] for k in ROUGE_TYPES} == pytest.approx(expected, abs=1e-12), (pred, ref)
+        assert got["rougeLsum_split"] == pytest.approx(_reference_split(reference_scorer, pred, ref), abs=1e-12)
 
 
 def test_lcs_length_matches_dynamic_programming():
@@ -98,7 +128,8 @@ def test_lcs_length_matches_dynamic_programming():
 
 
 def test_split_sentences_keeps_company_abbreviations():
-    assert split_sentences("Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here") == [
+    text = "Crexendo, Inc. sells in the U.S. market. Revenue grew.\nNew line here"
+    assert split_sentences(text, line_breaks=True) == [
         "Crexendo, Inc. sells in the U.S. market.", "Revenue grew.", "New line here"
     ]
 
@@ -111,8 +142,8 @@ def test_token_count_differs_from_word_count(tiny_tokenizer):
     plain_tokens = token_count(" ".join(plain_words), tiny_tokenizer)
     figure_tokens = token_count(" ".join(figures), tiny_tokenizer)
     # Same 400 "words": common English fits 512 tokens, dollar amounts (a token per digit) do not.
-    assert within_limit(plain_tokens) and plain_tokens <= 512
-    assert not within_limit(figure_tokens) and figure_tokens > 2 * 512
+    assert within_limit(plain_tokens, 512) and plain_tokens <= 512
+    assert not within_limit(figure_tokens, 512) and figure_tokens > 2 * 512
     assert within_limit(figure_tokens, limit=figure_tokens)
     assert token_counts([FAITHFUL, "", "x"], tiny_tokenizer) == [
         token_count(FAITHFUL, tiny_tokenizer), 0, token_count("x", tiny_tokenizer)
@@ -171,10 +202,19 @@ def test_aspect_coverage_and_novelty(samples):
 
 def test_score_document_undefined_values_are_none(tiny_tokenizer, samples):
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
-    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer)
+    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer, limit=512)
     assert row["number_precision"] is None  # no figures stated: undefined, not 0
     assert row["rouge1"] is None  # no reference
     assert row["tokens"] == token_count("crexendo sells cloud services to businesses.", tiny_tokenizer)
     assert row["within_limit"] is True and row["is_prose"] is True and row["empty"] is False
     with pytest.raises(ValueError, match="tokenizer"):
-        score_document("text", source)
+        score_document("text", source, limit=512)
+
+
+def test_metric_docstring_examples_run():
+    import doctest
+
+    import filingsum.quality.metrics as metrics
+
+    result = doctest.testmod(metrics)
+    assert result.attempted >= 1 and result.failed == 0

@@ -60,6 +60,23 @@ def test_half_written_and_corrupt_caches_are_rebuilt(isolated_cache: Path) -> No
     assert cache_problem(model_dir) is None
 
 
+def test_resolving_a_cached_dir_hashes_only_files_whose_mtime_changed(isolated_cache: Path, monkeypatch) -> None:
+    model_dir = Path(resolve_model("tiny-random"))
+    hashed: list[str] = []
+    real_sha256 = models.sha256_file
+    monkeypatch.setattr(models, "sha256_file", lambda path: hashed.append(Path(path).name) or real_sha256(path))
+
+    assert Path(resolve_model("tiny-random")) == model_dir and hashed == []  # sizes and mtimes match
+    assert cache_problem(model_dir, full=True) is None and "model.safetensors" in hashed  # `models check`
+
+    hashed.clear()
+    config = model_dir / "config.json"
+    config.write_bytes(config.read_bytes())  # same bytes, new mtime: hashed once, then its mtime is recorded
+    assert Path(resolve_model("tiny-random")) == model_dir and hashed == ["config.json"]
+    hashed.clear()
+    assert cache_problem(model_dir) is None and hashed == []
+
+
 def test_stale_staging_dirs_do_not_break_a_build(isolated_cache: Path) -> None:
     stale = isolated_cache / "models" / ".tiny-random.building-1"
     stale.mkdir(parents=True)

@@ -45,7 +45,7 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     batch = [build_messages(f"Filing {i}: the company sells widgets to retailers for cash.") for i in range(4)]
     posts_before = _chat_posts(server.log_path.read_text())
 
-    teacher = Teacher(config, tmp_path / "cache")
+    teacher = Teacher(config, tmp_path / "cache", max_tokens=16)
     done: list[int] = []
     answers = teacher.ask_many(batch, on_done=lambda i, a: done.append(i))
     assert sorted(done) == [0, 1, 2, 3]
@@ -56,7 +56,7 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     assert _chat_posts(server.log_path.read_text()) - posts_before == 4
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 4
 
-    rerun = Teacher(config, tmp_path / "cache")
+    rerun = Teacher(config, tmp_path / "cache", max_tokens=16)
     again = rerun.ask_many(batch)
     assert rerun.requests_sent == 0
     assert all(a.cached for a in again)
@@ -64,7 +64,7 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     assert _chat_posts(server.log_path.read_text()) - posts_before == 4  # the server saw nothing new
 
     # a different parameter is a different question
-    longer = Teacher(config.model_copy(update={"max_tokens": 17}), tmp_path / "cache")
+    longer = Teacher(config, tmp_path / "cache", max_tokens=17)
     longer.ask(batch[0])
     assert longer.requests_sent == 1
 
@@ -72,7 +72,7 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
 def test_wrong_model_name_is_a_record_error_not_a_crash(served, tmp_path):
     server, _ = served
     config = TeacherConfig(base_url=server.base_url, model="no-such-model", max_tokens=16, max_retries=0)
-    answer = Teacher(config, tmp_path).ask(build_messages("text"))
+    answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
     assert answer.summary is None and answer.error and "HTTP 4" in answer.error
     assert not list(tmp_path.rglob("*.json"))  # failures are not cached
 
@@ -84,8 +84,8 @@ def test_unreachable_port_retries_then_reports(tmp_path, caplog):
         base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=2, timeout_s=5, max_tokens=16
     )
     with caplog.at_level(logging.INFO, logger="openai"):
-        answer = Teacher(config, tmp_path).ask(build_messages("text"))
-    assert answer.summary is None and "cannot reach teacher" in answer.error
+        answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
+    assert answer.summary is None and "endpoint unreachable" in answer.error
     retries = [r for r in caplog.records if "Retrying request" in r.getMessage()]
     assert len(retries) == 2
 
@@ -126,7 +126,7 @@ def test_transient_5xx_is_retried_until_it_succeeds(tmp_path):
     thread.start()
     try:
         config = TeacherConfig(base_url=f"http://127.0.0.1:{server.server_port}/v1", model="m", max_retries=3)
-        answer = Teacher(config, tmp_path).ask(build_messages("text"))
+        answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
     finally:
         server.shutdown()
     assert answer.error is None and answer.summary == "The company sells widgets."

@@ -57,7 +57,8 @@ def test_long_reference_is_cut_but_keeps_the_end_token(tokenizer):
 
 
 def test_decoder_collator_pads_labels_with_ignore_index(tokenizer):
-    ds = tokenize_records([_record(0), _record(2)], tokenizer, seq2seq=False).remove_columns("length")
+    ds = tokenize_records([_record(0), _record(2)], tokenizer, seq2seq=False, max_summary_tokens=512)
+    ds = ds.remove_columns("length")
     features = [ds[0], ds[1]]
     batch = make_collator(tokenizer, seq2seq=False).collator(features)
     lengths = [len(f["input_ids"]) for f in features]
@@ -72,7 +73,8 @@ def test_decoder_collator_pads_labels_with_ignore_index(tokenizer):
 
 
 def test_packing_collator_keeps_examples_apart(tokenizer):
-    ds = tokenize_records([_record(0), _record(2)], tokenizer, seq2seq=False).remove_columns("length")
+    ds = tokenize_records([_record(0), _record(2)], tokenizer, seq2seq=False, max_summary_tokens=512)
+    ds = ds.remove_columns("length")
     choice = make_collator(tokenizer, seq2seq=False, packing=True)
     assert choice.packed
     batch = choice.collator([ds[0], ds[1]])
@@ -88,7 +90,8 @@ def test_seq2seq_collator_builds_decoder_inputs():
     from transformers import AutoModelForSeq2SeqLM
 
     model = AutoModelForSeq2SeqLM.from_pretrained(resolve_model("tiny-random-t5"))
-    ds = tokenize_records([_record(0), _record(1)], tok, seq2seq=True).remove_columns("length")
+    ds = tokenize_records([_record(0), _record(1)], tok, seq2seq=True, max_summary_tokens=512)
+    ds = ds.remove_columns("length")
     assert ds[0]["labels"][-1] == tok.eos_token_id and -100 not in ds[0]["labels"]
     batch = make_collator(tok, seq2seq=True, model=model).collator([ds[0], ds[1]])
     assert "decoder_input_ids" in batch

@@ -1,7 +1,8 @@
 """Generation eval during training: summarize a few validation filings and score them like `filingsum eval`.
 
 Validation loss says the model fits the references; it says nothing about whether the summaries stop, stay
-within 512 tokens or invent figures. After each evaluation this callback generates (greedy) for the first
+within the summary cap (model.max_summary_tokens) or invent figures. After each evaluation this callback
+generates (greedy) for the first
 `generation_eval_samples` validation records and logs ROUGE-L, number precision and within-limit share as
 `gen_*` metrics (TensorBoard, trainer_state log_history, metrics.json). Scoring uses eval.metrics; if that
 import or a metric fails, a warning is logged and filingsum.training goes on.
@@ -54,9 +55,9 @@ def generate_summaries(
     was_training = model.training
     model.eval()
     try:
-        outputs = LocalSummarizer.from_model(model, tokenizer).summarize(
-            [r.text for r in records], [r.instruction for r in records],
-            GenerationSettings(max_new_tokens=max_new_tokens, batch_size=1),
+        settings = GenerationSettings(max_new_tokens=max_new_tokens, batch_size=1)
+        outputs = LocalSummarizer.from_model(model, tokenizer, settings).summarize(
+            [r.text for r in records], [r.instruction for r in records]
         )
     finally:
         model.train(was_training)

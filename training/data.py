@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
 from filingsum.core.prompt import encode_example
-from filingsum.core.schema import FilingRecord
+from filingsum.core.schema import SPLITS, FilingRecord
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation", "test")
 
 
 class TrainingDataError(FilingsumError):
@@ -103,7 +102,7 @@ def tokenize_records(
     tokenizer: "PreTrainedTokenizerBase",
     *,
     seq2seq: bool,
-    max_summary_tokens: int = 512,
+    max_summary_tokens: int,
     max_length: int | None = None,
 ) -> "Dataset":
     """A Dataset with input_ids, attention_mask, labels and length (for group-by-length sampling).

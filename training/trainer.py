@@ -26,13 +26,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from filingsum.core.config import ConfigError, RunConfig
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import MIN_FREE_BYTES, atomic_write_json, atomic_write_text, free_bytes, preflight_output_dir
+from filingsum.core.schema import FilingRecord
 from filingsum.training.checkpoints import (
     clear_finished,
     finished_run,
@@ -42,6 +43,12 @@ from filingsum.training.checkpoints import (
     run_fingerprint,
     usable_checkpoint,
 )
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+    from transformers import PreTrainedTokenizerBase
+
+    from filingsum.training.callbacks import GenerationEvalCallback
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +306,38 @@ def _check_free_space(run_dir: Path, trainable: int, total: int, config: RunConf
         preflight_output_dir(run_dir, what="run directory (train.output_dir)", min_free_bytes=needed)
 
 
+def tokenize_splits(
+    config: RunConfig, train_records: list[FilingRecord], val_records: list[FilingRecord],
+    tokenizer: "PreTrainedTokenizerBase", *, seq2seq: bool, max_length: int | None,
+) -> tuple["Dataset", "Dataset | None"]:
+    """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
+    TrainingError when no training example fits the model's context; None for an empty validation split."""
+    from filingsum.training.data import tokenize_records
+
+    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.summary_tokens(), max_length=max_length)
+    train_ds = tokenize_records(train_records, tokenizer, **encode)
+    if len(train_ds) == 0:
+        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
+    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
+    return train_ds, (val_ds if val_ds is not None and len(val_ds) else None)
+
+
+def generation_callback(
+    config: RunConfig, val_records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase"
+) -> "GenerationEvalCallback | None":
+    """The generation eval on the first validation filings (None when off or there are none): greedy up to
+    the summary cap (train.generation_max_new_tokens overrides it), scored against the cap."""
+    from filingsum.training.callbacks import GenerationEvalCallback
+
+    t = config.train
+    if not t.generation_eval_samples or not val_records:
+        return None
+    return GenerationEvalCallback(
+        val_records[: t.generation_eval_samples], tokenizer,
+        max_new_tokens=config.summary_tokens(t.generation_max_new_tokens), limit=config.summary_tokens(),
+    )
+
+
 def train(config: RunConfig) -> TrainResult:
     """Train as configured and write the run directory; rerunning after a kill resumes (train.resume), and
     rerunning a finished run is a no-op (TrainResult.model is None then)."""
@@ -306,9 +345,8 @@ def train(config: RunConfig) -> TrainResult:
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
     from transformers.integrations import TensorBoardCallback
 
-    from filingsum.core.models import load_tokenizer, resolve_model
-    from filingsum.training.callbacks import GenerationEvalCallback
-    from filingsum.training.data import data_fingerprint, load_split_records, make_collator, tokenize_records
+    from filingsum.core.models import is_seq2seq, load_tokenizer, resolve_model
+    from filingsum.training.data import data_fingerprint, load_split_records, make_collator
     from filingsum.training.plots import plot_loss
     from filingsum.training.run_card import render_run_card
 
@@ -352,20 +390,15 @@ def train(config: RunConfig) -> TrainResult:
     from transformers import AutoConfig
 
     model_config = AutoConfig.from_pretrained(model_dir, trust_remote_code=config.model.trust_remote_code)
-    seq2seq = bool(getattr(model_config, "is_encoder_decoder", False))
+    seq2seq = is_seq2seq(model_config)
     tokenizer = load_tokenizer(model_dir)
     tokenizer.padding_side = "right"
 
     cuda = torch.cuda.is_available()
     precision = resolve_precision(t.precision, cuda=cuda, bf16_supported=cuda and torch.cuda.is_bf16_supported())
     max_length = None if seq2seq else getattr(model_config, "max_position_embeddings", None)
-    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.model.max_summary_tokens, max_length=max_length)
-    train_ds = tokenize_records(train_records, tokenizer, **encode)
-    if len(train_ds) == 0:
-        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
-    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
-    if val_ds is not None and len(val_ds) == 0:
-        val_ds = None
+    train_ds, val_ds = tokenize_splits(config, train_records, val_records, tokenizer, seq2seq=seq2seq,
+                                       max_length=max_length)
     fingerprint["train"]["examples"] = len(train_ds)
     fingerprint["validation"]["examples"] = len(val_ds) if val_ds is not None else 0
 
@@ -411,12 +444,8 @@ def train(config: RunConfig) -> TrainResult:
     callbacks: list[Any] = [tensorboard]
     if t.early_stopping_patience and val_ds is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
-    gen_callback = None
-    if t.generation_eval_samples and val_records:
-        gen_callback = GenerationEvalCallback(
-            val_records[: t.generation_eval_samples], tokenizer,
-            max_new_tokens=t.generation_max_new_tokens, limit=config.model.max_summary_tokens,
-        )
+    gen_callback = generation_callback(config, val_records, tokenizer)
+    if gen_callback is not None:
         callbacks.append(gen_callback)
     trainer = _trainer_class(Trainer)(
         model=model, args=args, data_collator=collate.collator, train_dataset=train_ds, eval_dataset=val_ds,
@@ -446,12 +475,13 @@ def train(config: RunConfig) -> TrainResult:
     if is_main:
         tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
         if t.merge and t.method != "full":
-            from filingsum.inference.train_merge import merge_adapter
+            from filingsum.inference.adapters import merge_adapter
 
             merged_dir = merge_adapter(out_dir, run_dir / MERGED, base_model=model_dir)
         summary = {
             "model_dir": model_dir, "seq2seq": seq2seq, "precision": precision,
             "device": torch.cuda.get_device_name(0) if cuda else "cpu", "world_size": args.world_size,
+            "distributed_type": trainer.accelerator.distributed_type.value,
             "trainable_params": trainable, "total_params": total,
             "train_examples": len(train_ds), "validation_examples": len(val_ds) if val_ds is not None else 0,
             "train_fingerprint": fingerprint["train"]["sha256"], "global_step": trainer.state.global_step,

@@ -27,6 +27,7 @@ STAGES: dict[str, str] = {
     "train": "filingsum.cli.train",
     "eval": "filingsum.cli.eval",
     "serve": "filingsum.cli.serve",
+    "loadtest": "filingsum.cli.loadtest",
     "summarize": "filingsum.cli.summarize",
     "models": "filingsum.cli.models",
     "demo": "filingsum.cli.demo",
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FilingsumError as exc:
         _close_progress_bars()
         print(f"filingsum: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return exc.exit_status
     except OSError as exc:
         if exc.errno not in WRITE_ERRNOS:
             raise

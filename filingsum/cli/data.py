@@ -13,10 +13,40 @@ DESCRIPTION = """Build a dataset of filing-to-summary pairs, or download a filin
   filingsum data build --config configs/data-seeds.yaml --set data.references='[gold,extractive]'
   filingsum data fetch --ticker CXDO --form 10-K --year 2016 --out data/raw --identity "Jane Doe jane@example.com"
 
+  filingsum data build --config configs/data-seeds.yaml --workers 8          # 8 extraction processes
+  filingsum data build --config C --input CORPUS --out shards/1 --shard 1/2    # on machine 1
+  filingsum data build --config C --input CORPUS --out shards/2 --shard 2/2    # on machine 2
+  filingsum data merge shards/1 shards/2 --config C --out data/built/all       # = one build of CORPUS
+
 `build` is resumable: finished files are journalled in OUT/.work/ and teacher answers cached in
-OUT/teacher_cache/, so rerunning after a kill or crash continues where it stopped. Unusable files (empty,
-binary, undecodable, too large, wrong form) are skipped with the reason listed in OUT/card.md.
+OUT/teacher_cache/, so rerunning after a kill, a crash or Ctrl-C continues where it stopped. Unusable files
+(empty, binary, undecodable, too large, wrong form, or one that crashes its worker process) are skipped with
+the reason listed in OUT/card.md. The output is the same whatever --workers is. docs/scaling.md has more.
 """
+MERGE_DESCRIPTION = """Combine the shards of one build (filingsum data build --shard K/N, for K = 1..N) into one
+dataset: the files go back into input order and dedup, fitting, references, filters, split and card run over
+the union, so the result equals a single build of all the files. Nothing is parsed again; the shards'
+cached teacher answers are reused. Use the config the shards were built with.
+
+  filingsum data merge shards/1 shards/2 --config configs/data-seeds.yaml --out data/built/all
+"""
+
+
+def _shard(text: str) -> object:
+    from filingsum.core.errors import FilingsumError
+    from filingsum.dataset.shards import Shard
+
+    try:
+        return Shard.parse(text)
+    except FilingsumError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0 (0: extract in the main process)")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +63,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="input files, dirs or globs (default: data.inputs of the config)",
     )
     build.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
+    build.add_argument(
+        "--workers", "-j", type=_workers, metavar="N",
+        help="extraction processes (default: data.workers, else one per CPU core; 0: in the main process)",
+    )
+    build.add_argument(
+        "--shard", type=_shard, metavar="K/N",
+        help="build only shard K of N (files split by a hash of their path); combine with `data merge`",
+    )
+
+    merge = actions.add_parser(
+        "merge", help="combine shard builds into one dataset", description=MERGE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_arguments(merge, required=False)
+    merge.add_argument("shard_dirs", nargs="+", metavar="SHARD_DIR", help="the --out dirs of shards 1..N")
+    merge.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
 
     fetch = actions.add_parser("fetch", help="download one filing from SEC EDGAR (needs network access)")
     fetch.add_argument("--ticker", required=True, help="company ticker, e.g. CXDO")
@@ -50,7 +96,12 @@ def _run_build(args: argparse.Namespace) -> int:
     from filingsum.dataset.build import build_dataset
 
     config = load_run_config(args)
-    result = build_dataset(config, inputs=args.inputs, out_dir=args.out_dir)
+    if args.data_command == "merge":
+        result = build_dataset(config, out_dir=args.out_dir, shards_from=args.shard_dirs)
+    else:
+        if args.workers is not None:
+            config.data.workers = args.workers
+        result = build_dataset(config, inputs=args.inputs, out_dir=args.out_dir, shard=args.shard)
     print(result.summary_line())
     print(f"card: {result.out_dir / 'card.md'}")
     return 0 if result.records else 1
@@ -76,8 +127,8 @@ def _run_fetch(args: argparse.Namespace) -> int:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    if args.data_command != "build":
-        return "nothing was saved"
+    if args.data_command == "fetch":
+        return "nothing was saved (a fetched filing is written whole or not at all)"
     from filingsum.cli.common import configured
 
     out = args.out_dir or configured(args, lambda c: c.data.out_dir, "the output dir")

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.eval.run import evaluate_config
     from filingsum.dataset.build import build_dataset
     from filingsum.core.io import atomic_write_text
-    from filingsum.inference.endpoint import FilingSummarizer
+    from filingsum.inference.factory import summarizer_from_config
     from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
 
@@ -82,9 +82,8 @@ def run(args: argparse.Namespace) -> int:
     started = _stage("serve + summarize")
     server = launch(config, adapters={config.run_name: Path(result.adapter_dir)})
     try:
-        summarizer = FilingSummarizer(
-            server.base_url, server.model_names[-1], tokenizer=config.model.name,
-            max_source_tokens=config.model.max_source_tokens, max_tokens=config.serve.max_tokens,
+        summarizer = summarizer_from_config(
+            config, "endpoint", base_url=server.base_url, served_model=server.model_names[-1]
         )
         results = summarizer.summarize_file(filing)
     finally:
@@ -94,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     summary_path = Path(config.train.output_dir) / "demo_summary.md"
     lines = [f"# Summary of {filing.name} (served {server.backend}, model {server.model_names[-1]})", ""]
     for item in results:
-        lines += [item.summary or f"ERROR: {item.error}", "", f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_", ""]
+        note = f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_"
+        lines += [item.summary or f"ERROR: {item.error}", "", note, ""]
     atomic_write_text(summary_path, "\n".join(lines))
 
     print()

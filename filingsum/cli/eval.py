@@ -15,7 +15,8 @@ DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report
                                                               prediction, optional reference
   filingsum eval ... --fail-under number_precision=0.95       exit 1 when a gate fails (repeatable;
                                                               'repetition<=0.05' for maxima)
-  filingsum eval compare OLD/report.json NEW/report.json      regressions between two reports (exit 1)
+  filingsum eval compare OLD/report.json NEW/report.json      regressions between two reports (exit 1;
+                                                              --markdown for a Markdown table)
 """
 
 
@@ -23,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("--predictions", help="JSONL of predictions to score instead of generating")
     parser.add_argument("--out", help="report directory (default: eval.out_dir)")
-    parser.add_argument("--tokenizer", help="tokenizer for the 512-token check (default: model.name)")
+    parser.add_argument("--tokenizer", help="tokenizer for the summary-cap check (default: model.name)")
     parser.add_argument("--system", default=None, help="name of the system in a predictions file")
     parser.add_argument(
         "--fail-under", action="append", default=[], metavar="METRIC=VALUE",
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare.add_argument("old")
     compare.add_argument("new")
     compare.add_argument("--tolerance", type=float, default=0.0, help="ignore changes smaller than this")
+    compare.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
 
 
 def interrupted(args: argparse.Namespace) -> str:
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
         from filingsum.eval.run import compare_command
 
-        return compare_command(args.old, args.new, args.tolerance)
+        return compare_command(args.old, args.new, args.tolerance, markdown=args.markdown)
     config = load_run_config(args)
     from filingsum.eval.run import evaluate_config, evaluate_predictions_file
 

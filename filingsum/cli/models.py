@@ -13,7 +13,9 @@ DESCRIPTION = """Resolve model specs to local directories, building cached ones 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["prepare", "check"], help="prepare: build if needed; check: verify")
+    parser.add_argument(
+        "action", choices=["prepare", "check"], help="prepare: build if needed; check: verify every file's sha256"
+    )
     parser.add_argument("specs", nargs="+", help="model specs")
 
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = spec.replace("embedded:", "embedded-")
         target = cache_root() / "models" / name
-        problem = cache_problem(target) if target.exists() else "not built"
+        problem = cache_problem(target, full=True) if target.exists() else "not built"
         print(f"{spec}\t{target}\t{problem or 'ok'}")
         status |= problem is not None
     return status

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from filingsum.cli.common import add_config_arguments
+from filingsum.cli.common import add_config_arguments, load_run_config
 
 HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM, or transformers on CPU)"
 DESCRIPTION = """\
@@ -39,6 +40,13 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.serving.launcher import serve_forever
+    from filingsum.serving.launcher import parse_adapter_args, serve_forever
 
-    return serve_forever(args)
+    config = load_run_config(args)
+    for key in ("backend", "host", "port"):
+        if getattr(args, key, None) is not None:
+            setattr(config.serve, key, getattr(args, key))
+    adapters = None
+    if args.adapter:
+        adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
+    return serve_forever(config, merged=args.merged, adapters=adapters, log_path=args.log_file)

@@ -1,16 +1,37 @@
-"""`filingsum summarize`: summarize filings through a running OpenAI-compatible endpoint."""
+"""`filingsum summarize`: summarize filings through a running OpenAI-compatible endpoint, and write the results.
+
+The budgets come from the run config (``--config``; without one, the config defaults): the served model's
+tokenizer (``model.name``), the source budget (``model.max_source_tokens``), the fit strategy
+(``data.fit_strategy``) and the summary cap (``model.max_summary_tokens``, or ``serve.max_tokens``). Flags
+override them for one call.
+
+With --out, each finished input is journalled as it completes (``.OUT.journal.jsonl`` beside OUT, keyed by
+the file's content and every setting that shapes its summary); a rerun skips what is done and retries what
+failed, and OUT is written (atomically) once every input has a record. Ctrl-C cancels the requests not yet
+sent, keeps what finished and says how to resume.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
-from filingsum.inference.endpoint import DEFAULT_MAX_CHUNKS, DEFAULT_MAX_FILE_MB
+from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.core.schema import FIT_STRATEGIES, SECTION_NAMES, SummaryResult
+from filingsum.inference.base import DEFAULT_MAX_CHUNKS
 
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
 DESCRIPTION = """\
 Summarize filings through an OpenAI-compatible endpoint (`filingsum serve`, vLLM, or any other), with the
-same ingestion, sectioning, cleaning, context budget and prompt as training. Filings longer than the
-budget are summarized chunk by chunk and the chunk summaries summarized again (map-reduce).
+same ingestion, sectioning, cleaning, context budget and prompt as training: give the run's --config so the
+tokenizer, the source budget and the summary cap are the run's. Filings longer than the budget are fitted
+like the training inputs (data.fit_strategy), or with --fit chunk summarized chunk by chunk and the chunk
+summaries summarized again (map-reduce).
 
 One input file: the summary is printed. Several: results go to --out (JSONL or Markdown, with token
 counts), one record per input, with an explicit error for any input that failed.
@@ -19,39 +40,37 @@ With --out, each finished input is journalled as it completes (.OUT.journal.json
 at once and keeps them, and rerunning the same command skips them (failed inputs are retried).
 
 examples:
-  filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --endpoint http://127.0.0.1:8000/v1 --model filingsum
-  filingsum summarize 'filings/*.html' --endpoint http://127.0.0.1:8000/v1 --model filingsum --out sums.jsonl
+  filingsum summarize data/samples/fusion_10k_2016_item1_prompt.txt --config configs/smollm2-cpu.yaml \\
+      --endpoint http://127.0.0.1:8000/v1 --model NAME_PRINTED_BY_SERVE
+  filingsum summarize 'filings/*.html' --config C --endpoint http://127.0.0.1:8000/v1 --model filingsum --out sums.jsonl
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser, required=False)
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|GLOB", help="filings to summarize")
     parser.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
+    parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
+    parser.add_argument("--max-source-tokens", type=int, default=None, help="overrides model.max_source_tokens")
+    parser.add_argument("--max-tokens", type=int, default=None, help="summary cap (overrides serve.max_tokens)")
     parser.add_argument(
-        "--tokenizer", default=None,
-        help="tokenizer spec for the context budget (default: the embedded SmolLM2; use the served model's)",
-    )
-    parser.add_argument("--max-source-tokens", type=int, default=None, help="context budget of the filing text")
-    parser.add_argument("--max-tokens", type=int, default=512, help="summary token cap")
-    parser.add_argument(
-        "--fit", choices=["aspects", "truncate", "chunk"], default="aspects",
-        help="a section over the budget: aspects (as in training: keep the aspect paragraphs), truncate, "
-        "or chunk (map-reduce: summarize chunks, then the chunk summaries)",
+        "--fit", choices=FIT_STRATEGIES, default=None,
+        help="a section over the budget (overrides data.fit_strategy): aspects (keep the aspect paragraphs), "
+        "truncate, or chunk (map-reduce: summarize chunks, then the chunk summaries)",
     )
     parser.add_argument(
-        "--section", dest="sections", action="append", default=None,
-        choices=["item_1", "item_1a", "item_7", "part_i_item_2", "whole"],
+        "--section", dest="sections", action="append", default=None, choices=SECTION_NAMES,
         help="section to summarize (repeatable; default item_1, which is the MD&A on a 10-Q)",
     )
     parser.add_argument(
         "--max-chunks", type=int, default=DEFAULT_MAX_CHUNKS,
-        help=f"--fit chunk: most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section is "
-        "first fitted (aspects) to that many chunks, with a warning",
+        help=f"most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section (--fit chunk on a "
+        "huge filing) is first fitted (aspects) to that many chunks, with a warning",
     )
     parser.add_argument(
-        "--max-file-mb", type=float, default=DEFAULT_MAX_FILE_MB,
-        help=f"larger input files end as an error record (default {DEFAULT_MAX_FILE_MB:g}, as data.max_file_mb)",
+        "--max-file-mb", type=float, default=None,
+        help="larger input files end as an error record (overrides data.max_file_mb, default 50)",
     )
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
@@ -63,17 +82,164 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
 
 
+# --- output ---------------------------------------------------------------------------------------------
+
+
+def results_to_markdown(results: list[SummaryResult]) -> str:
+    parts = ["# Filing summaries\n"]
+    for r in results:
+        parts.append(f"## {r.id}\n")
+        meta = f"source: `{r.source_path}`"
+        if r.summary is not None:
+            meta += f"; tokens: {r.prompt_tokens} prompt, {r.completion_tokens} summary; chunks: {r.chunks}"
+        if r.latency_s is not None:
+            meta += f"; {r.latency_s:.2f} s"
+        parts.append(meta + "\n")
+        parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
+    return "\n".join(parts)
+
+
+def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
+    from filingsum.core.io import atomic_write_jsonl, atomic_write_text
+
+    out = Path(out)
+    fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+    if fmt == "md":
+        return atomic_write_text(out, results_to_markdown(results))
+    return atomic_write_jsonl(out, (r.model_dump() for r in results))
+
+
+# --- resumable output ------------------------------------------------------------------------------------
+
+
+def journal_path(out: str | os.PathLike[str]) -> Path:
+    """Where `filingsum summarize --out OUT` journals finished inputs: .OUT.journal.jsonl beside OUT."""
+    out = Path(out)
+    return out.with_name(f".{out.name}.journal.jsonl")
+
+
+def input_key(path: str, settings: dict[str, Any]) -> str | None:
+    """Journal key of one input: its path and content and every setting that shapes its summary; None for a
+    file that cannot be read (it is summarized, i.e. reported, again)."""
+    from filingsum.core.io import sha256_file, stable_hash
+
+    try:
+        return stable_hash(str(path), sha256_file(path), settings)
+    except OSError:
+        return None
+
+
+def summary_settings(args: argparse.Namespace, config: Any, summarizer: Any) -> dict[str, Any]:
+    """What a journalled summary depends on besides the file. Not the endpoint URL (the same served model
+    may move): delete the journal to redo everything after swapping the model behind a name."""
+    return {"model": args.model, "tokenizer": config.model.name, "inputs": dataclasses.asdict(summarizer.inputs),
+            "max_tokens": summarizer.max_tokens, "instruction": args.instruction, "temperature": args.temperature}
+
+
 def interrupted(args: argparse.Namespace) -> str:
     """What Ctrl-C outside the request loop leaves behind (the loop reports its own interrupts with counts)."""
     if args.out:
-        from filingsum.inference.endpoint import journal_path
-
         return (f"finished inputs are journalled in {journal_path(args.out)}; rerun the same command to summarize "
                 f"the rest and write {args.out}")
     return "nothing was written"
 
 
-def run(args: argparse.Namespace) -> int:
-    from filingsum.inference.endpoint import run_summarize_command
+# --- the command ----------------------------------------------------------------------------------------
 
-    return run_summarize_command(args)
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C."""
+    from filingsum.core.errors import FilingsumError, UsageError
+    from filingsum.core.io import ResultJournal, preflight_output_file
+    from filingsum.filings.ingest import IngestError, discover_inputs
+    from filingsum.inference.base import DEFAULT_SECTIONS
+    from filingsum.inference.factory import ClientSettings, summarizer_from_config
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    config = load_run_config(args)
+    if args.tokenizer:
+        config.model.name = args.tokenizer
+    if args.max_source_tokens:
+        config.model.max_source_tokens = args.max_source_tokens
+    if args.fit:
+        config.data.fit_strategy = args.fit
+    if args.max_file_mb:
+        config.data.max_file_mb = args.max_file_mb
+    try:
+        files = [str(f) for f in discover_inputs(list(args.inputs))]
+    except IngestError as exc:
+        raise UsageError(str(exc)) from None
+    if len(files) > 1 and not args.out:
+        raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
+    journal = None
+    if args.out:  # before the tokenizer loads or a request goes out
+        preflight_output_file(args.out, what="--out file")
+        preflight_output_file(journal_path(args.out), what="journal")
+        journal = ResultJournal(journal_path(args.out))
+    client = ClientSettings(
+        api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout, max_retries=args.max_retries,
+        concurrency=args.concurrency, temperature=args.temperature,
+    )
+    summarizer = summarizer_from_config(
+        config, "endpoint", base_url=args.endpoint, served_model=args.model, max_tokens=args.max_tokens,
+        sections=args.sections or DEFAULT_SECTIONS, client=client, progress=len(files) > 1,
+    )
+    summarizer.inputs = dataclasses.replace(
+        summarizer.inputs, max_chunks=args.max_chunks, max_bytes=int(config.data.max_file_mb * 1024 * 1024)
+    )
+    settings = summary_settings(args, config, summarizer)
+    keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
+    by_file: dict[str, list[SummaryResult]] = {}
+    for f, key in keys.items():
+        if key is not None and key in journal:
+            by_file[f] = [SummaryResult.model_validate(r) for r in journal.get(key)]
+    if by_file:
+        print(f"resuming: {len(by_file)} of {len(files)} input(s) already summarized in {journal.path}",
+              file=sys.stderr)
+    stream = summarizer.summarize_files([f for f in files if f not in by_file], instruction=args.instruction)
+    try:
+        for f, results in stream:
+            by_file[f] = results
+            if journal is not None and keys.get(f) and not any(r.error for r in results):
+                journal.put(keys[f], [r.model_dump() for r in results])  # failed inputs are retried on a rerun
+    except KeyboardInterrupt:
+        summarizer.cancel()
+        stream.close()  # its progress bar goes before the message below
+        if journal is not None:
+            kept = sum(1 for f in files if keys.get(f) and keys[f] in journal)
+            print(f"filingsum: interrupted; {kept} of {len(files)} input(s) summarized and kept in {journal.path}; "
+                  f"rerun the same command to summarize the other {len(files) - kept} and write {args.out}",
+                  file=sys.stderr)
+        else:
+            done = sum(1 for f in files if f in by_file)
+            print(f"filingsum: interrupted; {done} of {len(files)} input(s) summarized; nothing was written "
+                  "(give --out FILE to keep finished summaries across runs)", file=sys.stderr)
+        return 130
+    finally:
+        if journal is not None:
+            journal.close()
+
+    results = [r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)]
+    if args.out:
+        try:
+            path = write_results(results, args.out, args.format)
+        except OSError as exc:  # a full disk at the very end must not cost a single finished summary
+            kept = f"the finished summaries are kept in {journal.path}" if journal is not None and len(journal) else ""
+            raise FilingsumError(
+                f"{args.out}: cannot write ({exc.strerror or exc}); {kept or 'nothing was kept'}: free some space "
+                "and rerun the same command (finished inputs are not requested again)"
+            ) from None
+        print(f"wrote {len(results)} results to {path}", file=sys.stderr)
+    elif len(results) == 1 and results[0].summary is not None:
+        print(results[0].summary)
+    else:
+        for r in results:
+            if r.summary is not None:
+                print(f"## {r.id}\n\n{r.summary}\n")
+    errors = [r for r in results if r.error]
+    for r in errors:
+        print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
+    ok = len(results) - len(errors)
+    print(f"{ok} summarized, {len(errors)} failed", file=sys.stderr)
+    return 1 if errors else 0

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from filingsum.core.models import DEFAULT_MODEL
 from filingsum.core.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
+from filingsum.core.schema import FitStrategy, ReferenceSource, SectionName, SplitName
 
 
 class ConfigError(ValueError):  # exit status 2, not 1: the run never started
@@ -28,10 +29,21 @@ class _Section(BaseModel):
 
 class ModelConfig(_Section):
     name: str = Field(DEFAULT_MODEL, description="embedded:..., tiny-random[-t5], a hub id or a local dir")
-    max_source_tokens: int = Field(1536, ge=64, description="token budget of the filing text in the prompt")
-    max_summary_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16, le=4096, description="summary token cap (training labels, generation)")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="weights dtype when loading (auto: float32 on CPU)")
-    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field("auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa")
+    max_source_tokens: int = Field(
+        1536, ge=64,
+        description="token budget of the filing text in the prompt: dataset fitting and `filingsum summarize`",
+    )
+    max_summary_tokens: int = Field(
+        MAX_SUMMARY_TOKENS, ge=16, le=4096,
+        description="the summary token cap every stage follows: training labels, references (teacher, "
+        "extractive, label filter), generation, the eval limit check and the server's output cap",
+    )
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="weights dtype when loading (auto: float32 on CPU)"
+    )
+    attn_implementation: Literal["auto", "sdpa", "eager", "flash_attention_2"] = Field(
+        "auto", description="auto: flash_attention_2 when installed on a GPU, else sdpa"
+    )
     trust_remote_code: bool = Field(False, description="allow custom model code from the hub")
     repetition_penalty: float = Field(
         1.0, ge=1.0, le=2.0,
@@ -48,7 +60,9 @@ class TeacherConfig(_Section):
     max_retries: int = Field(4, ge=0)
     timeout_s: float = Field(120.0, gt=0)
     temperature: float = Field(0.0, ge=0)
-    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens for the teacher's max_tokens (None: follow it)"
+    )
 
 
 class SplitConfig(_Section):
@@ -69,7 +83,9 @@ class SplitConfig(_Section):
 
 
 class FilterConfig(_Section):
-    max_label_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_label_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens: longer labels are dropped (None: follow it)"
+    )
     drop_non_prose: bool = True
     drop_unsupported_numbers: bool = True
     min_label_chars: int = Field(200, ge=0)
@@ -78,17 +94,19 @@ class FilterConfig(_Section):
 class DataConfig(_Section):
     inputs: list[str] = Field(default_factory=lambda: ["data/samples"], description="files, dirs, globs, JSONL")
     out_dir: str = Field("data/built/default", description="where records, splits, hf/ and the card go")
-    sections: list[Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]] = Field(
+    sections: list[SectionName] = Field(
         default_factory=lambda: ["item_1", "part_i_item_2"]
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
-    fit_strategy: Literal["aspects", "truncate", "chunk"] = Field("aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk")
+    fit_strategy: FitStrategy = Field(
+        "aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk"
+    )
     extra_windows: int = Field(
         0, ge=0, le=64,
         description="per long section, this many consecutive chunks (best by aspect score) as extra records "
         "beside the fitted window: more training examples from one filing",
     )
-    references: list[Literal["gold", "teacher", "extractive"]] = Field(
+    references: list[ReferenceSource] = Field(
         default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
     )
     gold: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files or dirs")
@@ -97,6 +115,12 @@ class DataConfig(_Section):
     filters: FilterConfig = Field(default_factory=FilterConfig)
     dedup_threshold: float = Field(0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates")
     max_file_mb: float = Field(50.0, gt=0, description="larger input files are skipped with a reason")
+    workers: int | None = Field(
+        None, ge=0,
+        description="processes that extract files in parallel (one filing each at a time); None: one per CPU "
+        "core this process may use; 0: in the main process, without crash isolation. The output does not "
+        "depend on it",
+    )
 
 
 class LoraConfig(_Section):
@@ -128,7 +152,10 @@ class TrainConfig(_Section):
     save_total_limit: int = Field(3, ge=1)
     early_stopping_patience: int | None = Field(None, ge=1)
     generation_eval_samples: int = Field(2, ge=0, description="validation filings generated and scored")
-    generation_max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=1, description="greedy tokens per eval filing")
+    generation_max_new_tokens: int | None = Field(
+        None, ge=1, description="override of model.max_summary_tokens: greedy tokens per generation-eval filing "
+        "(None: follow it)",
+    )
     eval_batch_size: int = Field(1, ge=1, description="validation-loss batch size per device")
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
@@ -148,14 +175,18 @@ class EvalConfig(_Section):
         default_factory=lambda: ["lead-k", "extractive", "zero-shot", "tuned"],
         description="lead-k, extractive, zero-shot, tuned, or endpoint:NAME",
     )
-    split: Literal["train", "validation", "test", "all"] = "test"
+    split: SplitName | Literal["all"] = "test"
     references: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files/dirs")
     adapter: str | None = Field(None, description="adapter or run dir to score as 'tuned' (default: train.output_dir)")
     endpoint: str | None = Field(None, description="OpenAI-compatible base URL to score as 'endpoint'")
     endpoint_model: str | None = None
     out_dir: str = "runs/default/eval"
-    max_new_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
-    token_limit: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_new_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens: tokens generated per summary (None: follow it)"
+    )
+    token_limit: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens for the within_limit check (None: follow it)"
+    )
     max_documents: int | None = Field(None, ge=1)
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
@@ -169,7 +200,10 @@ class ServeConfig(_Section):
     model: str | None = Field(None, description="base model or merged dir (default: model.name)")
     adapters: dict[str, str] = Field(default_factory=dict, description="served name -> adapter dir")
     served_model_name: str | None = None
-    max_tokens: int = Field(MAX_SUMMARY_TOKENS, ge=16)
+    max_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens for the server's output cap (vLLM) and "
+        "the clients' max_tokens (None: follow it)",
+    )
     max_model_len: int | None = None
     tensor_parallel_size: int = Field(1, ge=1)
     data_parallel_size: int = Field(1, ge=1)
@@ -186,6 +220,10 @@ class RunConfig(_Section):
     eval: EvalConfig = Field(default_factory=EvalConfig, description="`filingsum eval`")
     serve: ServeConfig = Field(default_factory=ServeConfig, description="`filingsum serve`")
     source_path: str | None = Field(None, exclude=True, description="the YAML it was read from")
+
+    def summary_tokens(self, override: int | None = None) -> int:
+        """The summary token cap for one use: a stage's override when set, else model.max_summary_tokens."""
+        return override if override is not None else self.model.max_summary_tokens
 
     @field_validator("run_name")
     @classmethod
@@ -271,15 +309,6 @@ def apply_override(data: dict[str, Any], override: str, source: str = "<config>"
     return data
 
 
-def require_paths(paths: list[str], what: str, source: str | None) -> None:
-    """Fail fast, with the config key named, when files a stage needs are missing."""
-    import glob
-
-    for p in paths:
-        if not (Path(p).exists() or glob.glob(p)):
-            raise ConfigError(f"{source or '<config>'}: {what}: {p}: no such file or directory")
-
-
 def config_reference_markdown() -> str:
     """The config reference (docs/config.md), generated from the models so it cannot drift from them."""
     import typing
@@ -291,8 +320,10 @@ def config_reference_markdown() -> str:
     lines = [
         "# Config reference",
         "",
-        "Generated from `filingsum/core/config.py` (`python -c 'from filingsum.core.config import config_reference_markdown "
-        "as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are wrong types.",
+        "Generated from `filingsum/core/config.py` (`python -c 'from filingsum.core.config import "
+        "config_reference_markdown as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are "
+        "wrong types. The summary cap is one field, `model.max_summary_tokens`; the stage fields that mention it "
+        "are optional overrides (None: follow it).",
         "",
     ]
 

@@ -1,18 +1,15 @@
-"""Errors the CLI reports as one clear line instead of a traceback.
-
-``exit_code`` is the status the CLI exits with: 1 for a run that started and failed, 2 for a command that
-cannot start as given (bad config, an output location that cannot be written, inputs that do not exist, a
-busy port), found before any expensive work.
-"""
+"""Errors the CLI reports as one clear line instead of a traceback; ``exit_status`` is the command's status."""
 
 
 class FilingsumError(RuntimeError):
-    """Base class for expected failures: bad input, unreachable endpoint, missing model."""
+    """Base class for expected failures: bad input, unreachable endpoint, missing model (exit 1)."""
 
-    exit_code: int = 1
+    exit_status = 1
 
 
-class UsageError(FilingsumError):
-    """The command cannot start as given; reported before any expensive work (exit 2)."""
+class UsageError(FilingsumError, ValueError):
+    """Input the command cannot start on (a file that is not what it should be, a refused endpoint, an output
+    location that cannot be written, inputs that do not exist, a busy port): exit 2, like a config error,
+    found before any expensive work, so it stays apart from exit 1 (the work ran and failed)."""
 
-    exit_code = 2
+    exit_status = 2

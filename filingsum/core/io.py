@@ -16,6 +16,7 @@ Temporaries carry the writer's PID (`.NAME.PID.XXXX.tmp`, `.NAME.tmp-PID`, ...),
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -289,6 +290,19 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~current_umask()
 
 
+_HASH_BLOCK = 1 << 22
+
+
+def sha256_file(path: str | os.PathLike[str], digest: Any = None) -> str:
+    """Hex sha256 of a file's bytes, read in 4 MiB blocks; with ``digest``, the file is fed into it (for a
+    hash over several files) and its running hex digest is returned."""
+    digest = digest if digest is not None else hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part; the new
     file's mode is what ``open()`` would give (0666 less the umask), or the replaced file's."""
@@ -428,6 +442,4 @@ class ResultJournal:
 
 def stable_hash(*parts: Any) -> str:
     """sha256 of JSON-serialised parts (sorted keys): a journal key."""
-    import hashlib
-
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()

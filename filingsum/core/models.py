@@ -14,7 +14,6 @@ files do not match it, is half-written or corrupt and is rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.io import atomic_write_text, sha256_file
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -96,9 +96,9 @@ def resolve_model(spec: str) -> str:
             raise ModelResolutionError(
                 f"unknown embedded model {name!r}; embedded models: {', '.join(EMBEDDED_MODELS)}"
             )
-        return str(_cached_build(f"embedded-{name}", lambda out: _build_embedded(name, out)))
+        return str(cached_build(f"embedded-{name}", lambda out: _build_embedded(name, out)))
     if spec in TINY_MODELS:
-        return str(_cached_build(spec, lambda out: _build_tiny(spec, out)))
+        return str(cached_build(spec, lambda out: _build_tiny(spec, out)))
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
@@ -115,11 +115,14 @@ def resolve_model(spec: str) -> str:
     )
 
 
-def is_seq2seq(spec_or_dir: str) -> bool:
-    """Whether a model is encoder-decoder (T5/BART family), from its config."""
-    from transformers import AutoConfig
+def is_seq2seq(model: Any) -> bool:
+    """Whether a model is encoder-decoder (T5/BART family): the one place that decides it, from a model spec or
+    dir (its config is read), a loaded config, or a loaded model."""
+    if isinstance(model, (str, os.PathLike)):
+        from transformers import AutoConfig
 
-    config = AutoConfig.from_pretrained(resolve_model(spec_or_dir))
+        model = AutoConfig.from_pretrained(resolve_model(str(model)))
+    config = getattr(model, "config", model)
     return bool(getattr(config, "is_encoder_decoder", False))
 
 
@@ -144,17 +147,9 @@ def load_model(spec: str, *, dtype: Any = "auto", **kwargs: Any) -> "PreTrainedM
 # --- the cache -------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_manifest(model_dir: Path, source: str) -> None:
     files = {
-        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+        p.name: {"size": p.stat().st_size, "mtime_ns": p.stat().st_mtime_ns, "sha256": sha256_file(p)}
         for p in sorted(model_dir.iterdir())
         if p.is_file() and p.name != MANIFEST
     }
@@ -162,8 +157,13 @@ def _write_manifest(model_dir: Path, source: str) -> None:
     (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
 
-def cache_problem(model_dir: Path) -> str | None:
-    """Why a cached model dir cannot be used (None when it is complete and intact)."""
+def cache_problem(model_dir: Path, *, full: bool = False) -> str | None:
+    """Why a cached model dir cannot be used (None when it is complete and intact).
+
+    The quick check (default) compares each file's size and mtime with the manifest and hashes only a file
+    whose mtime changed (or a manifest that records none); ``full=True`` hashes every file. A build writes
+    its manifest last, so a dir without one is half-written.
+    """
     manifest = model_dir / MANIFEST
     if not manifest.exists():
         return "no manifest (half-written)"
@@ -174,18 +174,35 @@ def cache_problem(model_dir: Path) -> str | None:
         return f"unreadable manifest ({exc})"
     if meta.get("recipe") != RECIPE_VERSION:
         return f"built by recipe {meta.get('recipe')}, current is {RECIPE_VERSION}"
-    for name, meta in files.items():
+    for name, entry in files.items():
         path = model_dir / name
         if not path.exists():
             return f"{name} missing"
-        if path.stat().st_size != meta["size"]:
-            return f"{name} has {path.stat().st_size} bytes, expected {meta['size']}"
-        if _sha256(path) != meta["sha256"]:
+        stat = path.stat()
+        if stat.st_size != entry["size"]:
+            return f"{name} has {stat.st_size} bytes, expected {entry['size']}"
+        if (full or stat.st_mtime_ns != entry.get("mtime_ns")) and sha256_file(path) != entry["sha256"]:
             return f"{name} checksum mismatch"
     return None
 
 
-def _cached_build(name: str, build: Callable[[Path], None]) -> Path:
+def _record_mtimes(model_dir: Path) -> None:
+    """After a passing check, record the mtimes of files that were hashed because theirs differed from the
+    manifest (copied dirs, manifests from before mtimes were kept), so the next quick check hashes nothing."""
+    path = model_dir / MANIFEST
+    meta = json.loads(path.read_text())
+    stale = {name: (model_dir / name).stat().st_mtime_ns for name, entry in meta["files"].items()
+             if entry.get("mtime_ns") != (model_dir / name).stat().st_mtime_ns}
+    if not stale:
+        return
+    for name, mtime in stale.items():
+        meta["files"][name]["mtime_ns"] = mtime
+    atomic_write_text(path, json.dumps(meta, indent=2))
+
+
+def cached_build(name: str, build: Callable[[Path], None]) -> Path:
+    """``<cache_root>/models/<name>``, built once with ``build(staging_dir)`` under a file lock and swapped in
+    with its manifest; an existing dir that fails the quick check (``cache_problem``) is rebuilt."""
     from filelock import FileLock
 
     root = cache_root() / "models"
@@ -195,6 +212,7 @@ def _cached_build(name: str, build: Callable[[Path], None]) -> Path:
         if target.exists():
             problem = cache_problem(target)
             if problem is None:
+                _record_mtimes(target)
                 return target
             log.warning("cached model %s is unusable (%s); rebuilding it", target, problem)
             shutil.rmtree(target)

@@ -28,6 +28,8 @@ SYSTEM_PROMPT = (
     "prose, no lists or headings, using only facts stated in the filing."
 )
 
+# The default of model.max_summary_tokens (the request text above says "fivehundredtwelve"); stages read the
+# cap from the config (`RunConfig.summary_tokens`), never from here.
 MAX_SUMMARY_TOKENS = 512
 
 

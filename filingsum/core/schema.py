@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The closed vocabularies, defined once; config fields, CLI choices and the stages import them from here.
 SectionName = Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]
+SECTION_NAMES: tuple[str, ...] = get_args(SectionName)
 FormType = Literal["10-K", "10-Q", "unknown"]
+SplitName = Literal["train", "validation", "test"]
+SPLITS: tuple[str, ...] = get_args(SplitName)
+FitStrategy = Literal["aspects", "truncate", "chunk"]
+FIT_STRATEGIES: tuple[str, ...] = get_args(FitStrategy)
+ReferenceSource = Literal["gold", "teacher", "extractive"]
 ReferenceOrigin = Literal["teacher", "gold", "extractive", "none"]
+# How a generation ended, and why an input got no summary (local and endpoint summarizers alike).
+FinishReason = Literal["stop", "length"]
+ErrorKind = Literal["input", "timeout", "unreachable", "http", "empty", "internal"]
 
 
 class FilingSection(BaseModel):
@@ -46,7 +56,7 @@ class FilingRecord(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     reference: str | None = None
     reference_origin: ReferenceOrigin = "none"
-    split: Literal["train", "validation", "test"] | None = None
+    split: SplitName | None = None
 
 
 class PredictionRecord(BaseModel):
@@ -59,6 +69,10 @@ class PredictionRecord(BaseModel):
     prediction: str
     reference: str | None = None
     system: str | None = Field(None, description="which system produced it (baseline name, model, adapter)")
+    error: str | None = Field(
+        None, description="why the system produced no prediction (failed request, generation error); eval "
+        "scores such a document as failed, never as an empty summary"
+    )
 
 
 class SummaryResult(BaseModel):
@@ -74,3 +88,5 @@ class SummaryResult(BaseModel):
     completion_tokens: int | None = None
     chunks: int = 1
     latency_s: float | None = None
+    finish_reason: FinishReason | None = Field(None, description="stop, or length when the summary hit the cap")
+    error_kind: ErrorKind | None = Field(None, description="category of the error, when there is one")

@@ -85,14 +85,17 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text, in order, each on one line with whitespace collapsed.
+def split_sentences(text: str, *, line_breaks: bool = False) -> list[str]:
+    """Sentences of a text, in order, each on one line with whitespace collapsed: the one sentence splitter
+    (fitting, extractive summaries, cleaning and rougeLsum all use it).
 
-    Blank lines (paragraph breaks) always end a sentence; inside a paragraph a period ends one only when a
-    capitalised word follows and the word before it is not an abbreviation.
+    Blank lines (paragraph breaks) always end a sentence, and with ``line_breaks`` every line break does (a
+    summary's lines, for rougeLsum); inside a paragraph a period ends one only when a capitalised word
+    follows and the word before it is not an abbreviation.
     """
     sentences: list[str] = []
-    for paragraph in split_paragraphs(text):
+    blocks = [line for line in text.splitlines() if line.strip()] if line_breaks else split_paragraphs(text)
+    for paragraph in blocks:
         flat = " ".join(paragraph.split())
         start = 0
         for match in _CANDIDATE_END.finditer(flat):

@@ -27,13 +27,18 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from traceback import format_exc
 from typing import Any
 
-from filingsum.core.config import RunConfig
+from filingsum.core.config import DataConfig, RunConfig
 from filingsum.dataset.card import build_card, render_card_markdown
 from filingsum.dataset.filters import Drop, filter_records
+from filingsum.dataset import shards
+from filingsum.dataset.parallel import TaskOutcome, default_workers, run_tasks
+from filingsum.dataset.shards import Shard
 from filingsum.filings.fit import fit_section
-from filingsum.dataset.split import SPLITS, split_records
+from filingsum.filings.prepare import extract_file
+from filingsum.dataset.split import split_records
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
     MIN_FREE_BYTES,
@@ -48,19 +53,20 @@ from filingsum.core.io import (
     recover_replaced_directory,
     remove_stale_temporaries,
     replace_directory,
+    sha256_file,
 )
-from filingsum.core.schema import FilingRecord, FilingSection
+from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
 
 log = logging.getLogger(__name__)
 
 JOURNAL_VERSION = 1  # bump when extraction output changes, so old journal rows are not reused
 # What a build writes into OUT, replaced as a whole; anything else in OUT is carried over untouched.
 DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", "hf", "card.json", "card.md")
+_WORKER_PRELOAD = ("filingsum.filings.sections",)  # imported once in the forkserver, not in every worker
 
 
 class InputsMissingError(UsageError):
     """Not one input of the build exists: nothing to build, and the existing dataset must not be replaced."""
-_SHA_BLOCK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -113,47 +119,17 @@ def record_id(section: FilingSection, digest: str, part: int = 1, parts: int = 1
     return f"{rid}-p{part}of{parts}" if parts > 1 else rid
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_SHA_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def journal_key(path: Path, settings: dict[str, Any]) -> str:
     """Identity of one extraction: the file (path, size, mtime, sha256) and the settings that shape it."""
     stat = path.stat()
     identity = {
-        "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": _file_sha256(path),
+        "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256_file(path),
         "settings": settings, "version": JOURNAL_VERSION,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
 # --- extraction ------------------------------------------------------------------------------------------
-
-
-def extract_file(path: Path, wanted: Sequence[str], max_bytes: int) -> list[FilingSection]:
-    """The wanted sections of one input file; IngestError when it holds none (the reason says why)."""
-    from filingsum.filings.ingest import IngestError, load_documents
-    from filingsum.filings.sections import extract_sections, resolve_section
-
-    sections: list[FilingSection] = []
-    notes: list[str] = []
-    for doc in load_documents(path, max_bytes=max_bytes):
-        found = extract_sections(doc, wanted)
-        sections.extend(found)
-        if not found:
-            mapped = [resolve_section(s, doc.form) for s in wanted]
-            reasons = [note for target, note in mapped if target is None and note]
-            notes.append(
-                f"no wanted section ({', '.join(wanted)}) in this {doc.form} document"
-                + (f": {'; '.join(reasons)}" if reasons else " (empty after cleaning)")
-            )
-    if not sections:
-        raise IngestError(path, "; ".join(dict.fromkeys(notes)) or "no sections found")
-    return sections
 
 
 def _discover(specs: Sequence[str]) -> tuple[list[Path], list[SkippedFile]]:
@@ -175,50 +151,178 @@ def _progress(iterable: Any = None, **kwargs: Any) -> Any:
     return tqdm(iterable, **kwargs)
 
 
-def extract_all(
-    files: Sequence[Path], wanted: Sequence[str], max_bytes: int, journal_path: Path, *, progress: bool = True
-) -> tuple[list[FilingSection], list[SkippedFile], int, int]:
-    """Sections of every file and the files skipped; reuses and extends the journal. Returns
-    (sections, skipped, files extracted now, files resumed from the journal)."""
+@dataclass(frozen=True)
+class FileExtraction:
+    """One input file's extraction: its sections (as journalled dicts), or why the file was skipped."""
+
+    path: Path
+    sections: list[dict[str, Any]]
+    skip: str | None = None
+    resumed: bool = False  # came from the journal, not parsed in this run
+
+
+@dataclass
+class Extraction:
+    """Every input file's extraction in input order, whatever order the workers finished in."""
+
+    files: list[FileExtraction]
+    extracted: int = 0  # files parsed in this run
+    resumed: int = 0  # files whose extraction came from the journal
+    workers: int = 0  # processes used (0: the main process)
+    peak_rss: dict[int, int] = field(default_factory=dict)  # worker pid -> its peak resident bytes
+
+    def sections(self) -> list[FilingSection]:
+        return [FilingSection.model_validate(s) for f in self.files for s in f.sections]
+
+    def skipped(self) -> list[SkippedFile]:
+        return [SkippedFile(str(f.path), f.skip) for f in self.files if f.skip]
+
+
+def _extract_task(
+    extractor: Callable[[Path, Sequence[str], int], list[FilingSection]], path: str, wanted: list[str], max_bytes: int
+) -> dict[str, Any]:
+    """One file as a journal row (runs in a worker); a row with ``traceback`` is an unexpected error."""
     from filingsum.filings.ingest import IngestError
 
+    try:
+        found = extractor(Path(path), wanted, max_bytes)
+        return {"sections": [s.model_dump() for s in found], "skip": None}
+    except IngestError as exc:
+        return {"sections": [], "skip": exc.reason}
+    except Exception as exc:  # a parser bug on one file must not end the run; not journalled, so retried
+        return {"sections": [], "skip": f"unexpected {type(exc).__name__}: {exc}", "traceback": format_exc()}
+
+
+def extract_all(
+    files: Sequence[Path], wanted: Sequence[str], max_bytes: int, journal_path: Path, *,
+    progress: bool = True, workers: int = 0,
+) -> Extraction:
+    """Sections of every file, or why it was skipped, reusing and extending the journal.
+
+    ``workers`` >= 1 parses files in that many processes (`parallel.run_tasks`): one filing per worker at a
+    time, rows journalled by the parent as they finish, results kept in input order so the output is the same
+    for any worker count; a worker that dies on a file makes that file a skip. ``workers=0`` parses in this
+    process (no crash isolation). ``extract_file`` is looked up when called, so it can be swapped for tests;
+    with workers it must be a module-level (picklable) function.
+    """
     settings = {"sections": list(wanted), "max_bytes": max_bytes}
     done: dict[str, dict[str, Any]] = {}
     if journal_path.exists():
         for row in read_jsonl(journal_path):
             done[row["key"]] = row
-    sections: list[FilingSection] = []
-    skipped: list[SkippedFile] = []
-    extracted = resumed = 0
+    results: list[FileExtraction | None] = [None] * len(files)
+    keys: list[str | None] = [None] * len(files)
+    todo: list[int] = []
+    for i, path in enumerate(files):
+        try:
+            keys[i] = None if path.stat().st_size > max_bytes else journal_key(path, settings)
+        except OSError as exc:
+            results[i] = FileExtraction(path, [], f"cannot read file: {exc.strerror or exc}")
+            continue
+        row = done.get(keys[i]) if keys[i] is not None else None
+        if row is not None:
+            results[i] = FileExtraction(path, row["sections"], row["skip"], resumed=True)
+        else:
+            todo.append(i)
+    extraction = Extraction(files=[], resumed=sum(1 for r in results if r is not None and r.resumed))
+    bar = _progress(total=len(files), initial=len(files) - len(todo), desc="extract", unit="file",
+                    disable=not progress)
+    extractor = extract_file  # read at call time: tests swap in a crashing extractor
     with JsonlAppender(journal_path) as journal:
-        for path in _progress(files, desc="extract", unit="file", disable=not progress):
-            try:
-                too_big = path.stat().st_size > max_bytes
-                key = None if too_big else journal_key(path, settings)
-            except OSError as exc:
-                skipped.append(SkippedFile(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            if key in done:
-                row = done[key]
-                resumed += 1
+
+        def keep(i: int, row: dict[str, Any]) -> None:
+            path = files[i]
+            if "traceback" in row:
+                log.warning("%s: skipped after an unexpected error\n%s", path, row["traceback"])
+            elif keys[i] is not None:
+                journal.append({"key": keys[i], "path": str(path), "sections": row["sections"], "skip": row["skip"]})
+            results[i] = FileExtraction(path, row["sections"], row["skip"])
+            extraction.extracted += 1
+            bar.update(1)
+
+        def collect(n: int, outcome: TaskOutcome) -> None:
+            i = todo[n]
+            if outcome.pid:
+                extraction.peak_rss[outcome.pid] = max(outcome.peak_rss, extraction.peak_rss.get(outcome.pid, 0))
+            if outcome.error is not None:  # the worker process died, or the row could not come back
+                keep(i, {"sections": [], "skip": f"extraction failed: {outcome.error}", "traceback": ""})
             else:
-                try:
-                    found = extract_file(path, wanted, max_bytes)
-                    row = {"sections": [s.model_dump() for s in found], "skip": None}
-                except IngestError as exc:
-                    row = {"sections": [], "skip": exc.reason}
-                except Exception as exc:  # a parser bug on one file must not end the run; not journalled
-                    log.warning("%s: skipped after an unexpected error", path, exc_info=True)
-                    skipped.append(SkippedFile(str(path), f"unexpected {type(exc).__name__}: {exc}"))
-                    continue
-                extracted += 1
-                if key is not None:
-                    journal.append({"key": key, "path": str(path), **row})
-            if row["skip"]:
-                log.warning("skipped %s: %s", path, row["skip"])
-                skipped.append(SkippedFile(str(path), row["skip"]))
-            sections.extend(FilingSection.model_validate(s) for s in row["sections"])
-    return sections, skipped, extracted, resumed
+                keep(i, outcome.value)
+
+        tasks = [(extractor, str(files[i]), list(wanted), max_bytes) for i in todo]
+        try:
+            if workers <= 0 or not tasks:
+                for n, task in enumerate(tasks):
+                    keep(todo[n], _extract_task(*task))
+            else:
+                extraction.workers = min(workers, len(tasks))
+                log.info("extracting %d file(s) in %d worker process(es)", len(tasks), extraction.workers)
+                run_tasks(_extract_task, tasks, extraction.workers, collect, preload=_WORKER_PRELOAD)
+        finally:
+            bar.close()
+    extraction.files = [r for r in results if r is not None]
+    for f in extraction.files:
+        if f.skip:
+            log.warning("skipped %s: %s", f.path, f.skip)
+    return extraction
+
+
+def _max_bytes(data: DataConfig) -> int:
+    return int(data.max_file_mb * 1024 * 1024)
+
+
+def sharded_extraction(
+    specs: list[str], data: DataConfig, out: Path, *, shard: Shard | None, progress: bool
+) -> tuple[list[Path], list[SkippedFile], Extraction]:
+    """Discover the inputs, keep ``shard``'s files (all when None) and extract them; with a shard, also write
+    its manifest. Returns (files, skipped inputs, extraction)."""
+    files, skipped = _discover(specs)
+    log.info("%d input file(s) from %d spec(s)", len(files), len(specs))
+    positions = list(range(len(files))) if shard is None else shards.select(files, specs, shard)
+    if shard is not None:
+        log.info("shard %s: %d of the %d input file(s)", shard, len(positions), len(files))
+    mine = [files[i] for i in positions]
+    extraction = extract_all(
+        mine, data.sections, _max_bytes(data), out / ".work" / "extract.jsonl", progress=progress,
+        workers=default_workers() if data.workers is None else data.workers,
+    )
+    if shard is not None:
+        shards.write_manifest(
+            out, shard, specs=specs, settings={"sections": list(data.sections), "max_bytes": _max_bytes(data)},
+            files_total=len(files), skipped_inputs=[s.to_dict() for s in skipped],
+            rows=[{"position": i, "path": str(f.path), "sections": f.sections, "skip": f.skip}
+                  for i, f in zip(positions, extraction.files)],
+            extracted=extraction.extracted, resumed=extraction.resumed,
+        )
+    return mine, skipped, extraction
+
+
+def merged_extraction(
+    folders: list[Path], data: DataConfig, out: Path
+) -> tuple[list[Path], list[SkippedFile], Extraction]:
+    """The extraction of shard dirs 1..N put back in input order (no parsing); their teacher caches are copied
+    into ``out``. FilingsumError when the shards do not make one whole or used other extraction settings."""
+    merged = shards.read_shards(folders)
+    settings = {"sections": list(data.sections), "max_bytes": _max_bytes(data)}
+    if merged.settings != settings:
+        raise FilingsumError(
+            f"the shards were extracted with {merged.settings}, this config asks for {settings}: "
+            "merge with the config the shards were built with"
+        )
+    copied = shards.copy_teacher_caches(folders, out / "teacher_cache")
+    log.info("merging %d shard(s): %d input file(s), %d cached teacher answer(s) copied",
+             len(folders), len(merged.rows), copied)
+    extraction = Extraction(
+        files=[FileExtraction(Path(r["path"]), r["sections"], r["skip"]) for r in merged.rows],
+        extracted=merged.extracted, resumed=merged.resumed,
+    )
+    skipped = [SkippedFile(s["path"], s["reason"]) for s in merged.skipped_inputs]
+    return [f.path for f in extraction.files], skipped, extraction
+
+
+def card_config(config: RunConfig) -> dict[str, Any]:
+    """The config as the card records it: without data.workers, which changes how fast, never what is built."""
+    return config.model_dump(mode="json", exclude={"data": {"workers"}})
 
 
 # --- dedup and fitting -----------------------------------------------------------------------------------
@@ -405,26 +509,35 @@ def prepare_output_dir(out: Path) -> None:
 
 
 def build_dataset(
-    config: RunConfig, inputs: list[str] | None = None, out_dir: str | None = None, *, progress: bool = True
+    config: RunConfig, inputs: list[str] | None = None, out_dir: str | None = None, *, progress: bool = True,
+    shard: Shard | None = None, shards_from: Sequence[str | Path] | None = None,
 ) -> BuildResult:
-    """Build the dataset a config describes; ``inputs`` / ``out_dir`` override data.inputs / data.out_dir."""
-    from filingsum.filings.fit import token_counter
-    from filingsum.dataset.references import attach_references, load_gold
+    """Build the dataset a config describes; ``inputs`` / ``out_dir`` override data.inputs / data.out_dir.
+
+    ``shard`` builds only that shard's files (and writes its manifest, `shards`); ``shards_from`` builds from
+    the manifests of shard dirs 1..N instead of parsing inputs (`filingsum data merge`). With data.workers
+    other than 0, a script that calls this must guard its entry point with a main-module check
+    (worker processes import the main module).
+    """
+    from filingsum.core.tokens import token_counter
+    from filingsum.dataset.references import attach_references
+    from filingsum.filings.gold import load_gold
     from filingsum.core.models import load_tokenizer
 
     data = config.data
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
     warnings: list[str] = []
-    if not specs:
+    if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     prepare_output_dir(out)
-    files, skipped = _discover(specs)
-    if not files:
-        missing = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
-        raise InputsMissingError(f"no input found ({missing}); nothing was built and {out} is unchanged")
-    for skip in skipped:
-        log.warning("input %s: %s (skipped)", skip.path, skip.reason)
+    if not shards_from:  # a cheap listing now, so a mistyped path stops before any work and any change
+        found, missing = _discover(specs)
+        if not found:
+            detail = "; ".join(f"{s.path}: {s.reason}" for s in missing)
+            raise InputsMissingError(f"no input found ({detail}); nothing was built and {out} is unchanged")
+        for skip in missing:
+            log.warning("input %s: %s (skipped)", skip.path, skip.reason)
 
     teacher = None
     if "teacher" in data.references:
@@ -433,15 +546,16 @@ def build_dataset(
         else:
             from filingsum.dataset.teacher import Teacher
 
-            teacher = Teacher(data.teacher, out / "teacher_cache")  # fails fast on a missing API key
+            cap = config.summary_tokens(data.teacher.max_tokens)
+            teacher = Teacher(data.teacher, out / "teacher_cache", max_tokens=cap)  # fails fast on a missing key
 
     count_tokens = token_counter(load_tokenizer(config.model.name))
-    log.info("%d input file(s) from %d spec(s)", len(files), len(specs))
-    max_bytes = int(data.max_file_mb * 1024 * 1024)
-    sections, file_skips, extracted, resumed = extract_all(
-        files, data.sections, max_bytes, out / ".work" / "extract.jsonl", progress=progress
-    )
-    skipped += file_skips
+    if shards_from:
+        files, skipped, extraction = merged_extraction([Path(d) for d in shards_from], data, out)
+    else:
+        files, skipped, extraction = sharded_extraction(specs, data, out, shard=shard, progress=progress)
+    sections, extracted, resumed = extraction.sections(), extraction.extracted, extraction.resumed
+    skipped += extraction.skipped()
 
     unique, drops = deduplicate(sections, data.dedup_threshold)
     records, partial, fit_drops = fit_records(
@@ -454,11 +568,12 @@ def build_dataset(
     warnings += gold_warnings
     if data.fit_strategy == "chunk" and "gold" in data.references:
         warnings.append("fit_strategy=chunk: only gold written for a chunk's exact text is attached to it")
+    label_tokens = config.summary_tokens(data.filters.max_label_tokens)
     bar = _progress(total=len(records), desc="teacher", unit="req", disable=not progress or teacher is None)
     try:
         records, outcomes = attach_references(
             records, data.references, gold=gold, teacher=teacher, count_tokens=count_tokens,
-            max_label_tokens=data.filters.max_label_tokens, partial_ids=partial, on_teacher_done=bar.update,
+            max_label_tokens=label_tokens, partial_ids=partial, on_teacher_done=bar.update,
         )
     finally:
         bar.close()
@@ -466,7 +581,7 @@ def build_dataset(
             teacher.close()
 
     records, filter_drops = filter_records(
-        records, count_tokens=count_tokens, config=data.filters,
+        records, count_tokens=count_tokens, config=data.filters, max_label_tokens=label_tokens,
         finish_reasons={rid: o.finish_reason for rid, o in outcomes.items()},
         reference_errors={rid: o.errors for rid, o in outcomes.items()},
     )
@@ -478,7 +593,7 @@ def build_dataset(
     card = build_card(
         records=records, label_tokens=lambda r: label_cache[r.id], drops=[d.to_dict() for d in drops],
         skipped=[s.to_dict() for s in skipped], warnings=warnings,
-        config=config.model_dump(mode="json"), inputs=[str(f) for f in files],
+        config=card_config(config), inputs=[str(f) for f in files],
         extra={
             "model": config.model.name, "max_source_tokens": config.model.max_source_tokens,
             "fit_strategy": data.fit_strategy, "references_priority": list(data.references),

@@ -8,9 +8,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from filingsum.core.schema import FilingRecord
+from filingsum.core.schema import SPLITS, FilingRecord
 
-SPLITS = ("train", "validation", "test")
 
 
 def length_stats(values: Sequence[int]) -> dict[str, float | int | None]:

@@ -21,7 +21,11 @@ SUPPORTED_FORMS = ("10-K", "10-Q")
 
 
 class FetchError(FilingsumError):
-    """A filing that cannot be fetched, with the reason in words."""
+    """A filing that cannot be fetched, with the reason in one line (the CLI prints it, exit 1)."""
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def _year_of(value: Any) -> int | None:
@@ -67,11 +71,14 @@ def fetch_filing(
     try:
         company = edgar.Company(ticker)
     except Exception as exc:  # edgartools raises its own lookup errors for unknown tickers
-        raise FetchError(f"company {ticker!r} not found on EDGAR: {exc}") from exc
+        raise FetchError(f"company {ticker!r} not found on EDGAR ({_one_line(exc)})") from exc
     if company is None or getattr(company, "not_found", False):
         raise FetchError(f"company {ticker!r} not found on EDGAR")
 
-    filings = list(company.get_filings(form=form, amendments=False) or [])
+    try:
+        filings = list(company.get_filings(form=form, amendments=False) or [])
+    except Exception as exc:  # network or EDGAR index trouble
+        raise FetchError(f"listing {form} filings of {ticker.upper()} on EDGAR failed ({_one_line(exc)})") from exc
     matching = [f for f in filings if _fiscal_year(f) == year]
     if not matching:
         years = sorted({y for y in (_fiscal_year(f) for f in filings) if y is not None})
@@ -83,7 +90,10 @@ def fetch_filing(
     if out_path.exists() and out_path.stat().st_size > 0:
         log.info("%s already fetched", out_path)
         return out_path
-    html = filing.html()
+    try:
+        html = filing.html()
+    except Exception as exc:
+        raise FetchError(f"downloading the {form} of {ticker.upper()} failed ({_one_line(exc)})") from exc
     if not html:
         raise FetchError(f"{form} of {ticker.upper()} filed {filing.filing_date} has no HTML primary document")
     atomic_write_text(out_path, html)

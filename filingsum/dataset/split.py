@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from filingsum.core.config import SplitConfig
-from filingsum.core.schema import FilingRecord
+from filingsum.core.schema import SPLITS, FilingRecord
 
-SPLITS = ("train", "validation", "test")
 _LEGAL_SUFFIXES = re.compile(
     r"\b(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|lp|plc|holdings?|group|nv|sa|ag)\b"
 )

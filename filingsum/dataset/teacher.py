@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 from filingsum.core.config import TeacherConfig
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import atomic_write_json
+from filingsum.inference.endpoint import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -67,27 +68,15 @@ def request_key(messages: Messages, model: str, max_tokens: int, temperature: fl
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _describe_error(exc: BaseException) -> str:
-    import openai
-
-    if isinstance(exc, openai.APIStatusError):
-        body = " ".join(str(exc.message).split())[:300]
-        return f"HTTP {exc.status_code} from teacher: {body}"
-    if isinstance(exc, openai.APITimeoutError):
-        return "teacher request timed out (after retries)"
-    if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc
-        return f"cannot reach teacher (after retries): {type(cause).__name__}: {cause}"
-    return f"{type(exc).__name__}: {exc}"
-
-
 class Teacher:
     """Ask a teacher endpoint for summaries, cached on disk; ``requests_sent`` counts real requests."""
 
-    def __init__(self, config: TeacherConfig, cache_dir: str | os.PathLike[str]):
+    def __init__(self, config: TeacherConfig, cache_dir: str | os.PathLike[str], *, max_tokens: int):
+        """``max_tokens`` is the run's summary cap (`RunConfig.summary_tokens(data.teacher.max_tokens)`)."""
         import openai
 
         self.config = config
+        self.max_tokens = max_tokens
         self.cache_dir = Path(cache_dir)
         self.client = openai.OpenAI(
             base_url=config.base_url,
@@ -102,7 +91,7 @@ class Teacher:
         return self.cache_dir / key[:2] / f"{key}.json"
 
     def key(self, messages: Messages) -> str:
-        return request_key(messages, self.config.model, self.config.max_tokens, self.config.temperature)
+        return request_key(messages, self.config.model, self.max_tokens, self.config.temperature)
 
     def cached(self, messages: Messages) -> TeacherAnswer | None:
         path = self.cache_path(self.key(messages))
@@ -123,11 +112,11 @@ class Teacher:
             response = self.client.chat.completions.create(
                 model=self.config.model,
                 messages=messages,  # type: ignore[arg-type]
-                max_tokens=self.config.max_tokens,
+                max_tokens=self.max_tokens,
                 temperature=self.config.temperature,
             )
         except Exception as exc:  # the openai client already retried what is transient
-            reason = _describe_error(exc)
+            reason = describe_error(exc)[1]
             log.warning("teacher request failed: %s", reason)
             return TeacherAnswer(error=reason)
         if not response.choices:

@@ -98,7 +98,7 @@ def _truncate_to_fit(sentence: str, count_tokens: Callable[[str], int], max_toke
     return " ".join(words[:lo])
 
 
-def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens: int = 512) -> str:
+def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> str:
     """An aspect-covering extract of `text`: one paragraph, document order, `count_tokens(result) <= max_tokens`."""
     if max_tokens <= 0:
         return ""

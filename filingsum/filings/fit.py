@@ -14,18 +14,13 @@ word runs, so every strategy can always make progress.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 from filingsum.core.aspects import aspect_scores
+from filingsum.core.schema import FitStrategy
+from filingsum.core.tokens import CountTokens
 from filingsum.core.text import split_paragraphs, split_sentences
 
-if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase
-
-CountTokens = Callable[[str], int]
-FitStrategy = Literal["aspects", "truncate", "chunk"]
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -38,15 +33,6 @@ class FittedText:
     kept_ratio: float  # characters kept / characters of the whole section
     part: int = 1
     parts: int = 1
-
-
-def token_counter(tokenizer: "PreTrainedTokenizerBase") -> CountTokens:
-    """Count tokens of plain text with the model's tokenizer (no special tokens)."""
-
-    def count(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
-
-    return count
 
 
 def _split_words(text: str, count_tokens: CountTokens, budget: int) -> list[str]:

@@ -18,17 +18,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from filingsum.core.errors import FilingsumError
+from filingsum.core.schema import FormType
+
 log = logging.getLogger(__name__)
 
 DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
-Form = Literal["10-K", "10-Q", "unknown"]
+Form = FormType
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl")
 _HTML_SUFFIXES = (".htm", ".html", ".xhtml", ".xml")
 
 
-class IngestError(Exception):
+class IngestError(FilingsumError):
     """A file that cannot be used as a filing, with the reason in words."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str):

@@ -22,11 +22,10 @@ from pathlib import Path
 
 from filingsum.filings.clean import clean_section_text, strip_prompt_injection
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
-from filingsum.core.schema import FilingSection
+from filingsum.core.schema import SECTION_NAMES, FilingSection
 
 log = logging.getLogger(__name__)
 
-SECTION_NAMES: tuple[str, ...] = ("item_1", "item_1a", "item_7", "part_i_item_2", "whole")
 SECTION_TITLES: dict[str, str] = {
     "item_1": "Item 1. Business",
     "item_1a": "Item 1A. Risk Factors",

@@ -1,9 +1,13 @@
-"""Merge a LoRA adapter into its base for servers that cannot load adapters (transformers serve on CPU).
+"""LoRA adapters in one place: read an adapter's config (rank, base model), merge it into its base, and cache
+merged dirs for servers that cannot load adapters (transformers serve on CPU, engines without LoRA).
 
-The merge itself is the training stage's (``training.merge.merge_adapter``); this module adds the cache.
-
-Merged dirs are cached under ``<cache_root>/merged/<adapter-hash>``: the key covers the adapter's files and
-its base model, so retraining the adapter gives a new dir and serving the same one twice merges once.
+- ``adapter_base_model`` is the one base-model lookup: ``required=True`` raises (a merge needs a base),
+  the default returns None (serving falls back to the run config's model).
+- ``merge_adapter`` folds an adapter into its base: the base is loaded in float32 (never 4-bit, even for a
+  QLoRA adapter: merging into quantized weights loses precision), ``merge_and_unload()`` leaves a plain
+  model, and the adapter dir's tokenizer (with the training chat template) is saved beside it.
+- ``merged_model_dir`` caches merges under ``<cache_root>/models/merged-<adapter-hash>``: the key covers the
+  adapter's files and its base model, so retraining gives a new dir and serving the same one twice merges once.
 """
 
 from __future__ import annotations
@@ -13,11 +17,22 @@ import json
 import logging
 from pathlib import Path
 
-from filingsum.core.models import ADAPTER_CONFIG, AdapterError, find_adapter_dir
+from filingsum.core.io import sha256_file
+from filingsum.core.models import (
+    ADAPTER_CONFIG, AdapterError, ModelResolutionError, cached_build, find_adapter_dir, load_model, resolve_model,
+)
 
 log = logging.getLogger(__name__)
 
+# A merge failure is an adapter problem; the name stays for callers that catch merge errors.
+MergeError = AdapterError
+
+
+# --- the adapter's config --------------------------------------------------------------------------
+
+
 def read_adapter_config(adapter_dir: str | Path) -> dict:
+    """adapter_config.json of an adapter dir (or a run dir's adapter/); AdapterError when absent or broken."""
     path = find_adapter_dir(adapter_dir) / ADAPTER_CONFIG
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -35,8 +50,16 @@ def adapter_rank(adapter_dir: str | Path) -> int:
     return rank
 
 
-def adapter_base_model(adapter_dir: str | Path) -> str | None:
-    return read_adapter_config(adapter_dir).get("base_model_name_or_path") or None
+def adapter_base_model(adapter_dir: str | Path, *, required: bool = False) -> str | None:
+    """The base model an adapter was trained on (``base_model_name_or_path``); None when unrecorded, or
+    AdapterError with ``required=True``."""
+    base = read_adapter_config(adapter_dir).get("base_model_name_or_path") or None
+    if base is None and required:
+        raise AdapterError(
+            f"{find_adapter_dir(adapter_dir) / ADAPTER_CONFIG}: base_model_name_or_path is empty; "
+            "cannot tell which base to merge into"
+        )
+    return base
 
 
 def adapter_hash(adapter_dir: str | Path, base: str) -> str:
@@ -45,10 +68,39 @@ def adapter_hash(adapter_dir: str | Path, base: str) -> str:
     digest = hashlib.sha256(f"base={base}\n".encode())
     for path in sorted(p for p in adapter_dir.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(adapter_dir)).encode() + b"\0")
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(block)
+        sha256_file(path, digest)
     return digest.hexdigest()
+
+
+# --- merge -----------------------------------------------------------------------------------------
+
+
+def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, *, base_model: str | None = None) -> Path:
+    """Merge `adapter_dir` into its base (``base_model``, else the recorded one) and write safetensors +
+    tokenizer to `out_dir` atomically: a staging dir renamed into place, so a killed merge leaves nothing."""
+    import shutil
+
+    import torch
+    from peft import PeftModel
+    from transformers import AutoTokenizer
+
+    adapter_dir, out_dir = find_adapter_dir(adapter_dir), Path(out_dir)
+    base = resolve_model(base_model or adapter_base_model(adapter_dir, required=True))  # type: ignore[arg-type]
+    model = load_model(base, dtype=torch.float32)
+    model = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+    tokenizer_src = adapter_dir if (adapter_dir / "tokenizer_config.json").exists() else Path(base)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_src)
+
+    staging = out_dir.with_name(f".{out_dir.name}.merging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+    log.info("merged %s into %s -> %s", adapter_dir, base, out_dir)
+    return out_dir
 
 
 def merged_model_dir(adapter_dir: str | Path, base: str | None = None, fallback_base: str | None = None) -> Path:
@@ -57,9 +109,6 @@ def merged_model_dir(adapter_dir: str | Path, base: str | None = None, fallback_
     The base is ``base`` if given, else the adapter's recorded ``base_model_name_or_path`` when it still
     resolves here, else ``fallback_base`` (the run config's model: a recorded path from another machine).
     """
-    from filingsum.core.models import ModelResolutionError, _cached_build, resolve_model
-    from filingsum.inference.train_merge import merge_adapter
-
     adapter_dir = find_adapter_dir(adapter_dir)
     candidates = [b for b in (base, adapter_base_model(adapter_dir), fallback_base) if b]
     base_dir = None
@@ -76,4 +125,4 @@ def merged_model_dir(adapter_dir: str | Path, base: str | None = None, fallback_
         raise AdapterError(f"{adapter_dir}: no usable base model (tried {', '.join(candidates) or 'none'})")
     key = adapter_hash(adapter_dir, base_dir)[:16]
     log.info("merging adapter %s into %s (cached by adapter hash %s)", adapter_dir, base_dir, key)
-    return _cached_build(f"merged-{key}", lambda out: merge_adapter(adapter_dir, out, base_model=base_dir))
+    return cached_build(f"merged-{key}", lambda out: merge_adapter(adapter_dir, out, base_model=base_dir))

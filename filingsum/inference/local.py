@@ -1,20 +1,22 @@
-"""Local batched generation with transformers (zero-shot base model or base + LoRA adapter).
+"""The local summarizer: batched greedy generation with transformers (a base model, or base + LoRA adapter).
 
 Eval uses it for the zero-shot and tuned systems and training for its generation eval; serving goes through
-an OpenAI-compatible server instead. Prompts come from the prompt contract, so what is scored here is what
-the server would be asked.
+an OpenAI-compatible server instead (`filingsum.inference.endpoint`). Prompts come from the prompt contract,
+so what is scored here is what the server would be asked. Fitting and file handling are the `Summarizer`
+base's, shared with the endpoint summarizer.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filingsum.core.models import find_adapter_dir, is_seq2seq, load_model, load_tokenizer
-from filingsum.core.prompt import MAX_SUMMARY_TOKENS, render_prompt
+from filingsum.core.prompt import render_prompt
+from filingsum.inference.base import DEFAULT_SECTIONS, Generated, InputSettings, Summarizer
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -24,34 +26,35 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    max_new_tokens: int = MAX_SUMMARY_TOKENS
+    """Greedy decoding: ``max_new_tokens`` is the run's summary cap (`RunConfig.summary_tokens`)."""
+
+    max_new_tokens: int
     repetition_penalty: float = 1.0
     batch_size: int = 4
 
 
-@dataclass(frozen=True)
-class Generated:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    hit_token_limit: bool
+class LocalSummarizer(Summarizer):
+    """A model (optionally with a LoRA adapter) that summarizes filings in batches, greedily.
 
-
-class LocalSummarizer:
-    """A model (optionally with a LoRA adapter) that summarizes filings in batches, greedily."""
+    ``max_source_tokens`` (with ``sections`` and ``fit_strategy``) is needed only to summarize files or raw
+    texts (``summarize_file``, ``summarize_text``); ``summarize`` takes texts already fitted.
+    """
 
     def __init__(
         self,
         model: str,
         adapter: str | Path | None = None,
         *,
+        settings: GenerationSettings,
+        max_source_tokens: int | None = None,
+        sections: Sequence[str] = DEFAULT_SECTIONS,
+        fit_strategy: str = "aspects",
         dtype: str = "auto",
         model_obj: "PreTrainedModel | None" = None,
         tokenizer: "PreTrainedTokenizerBase | None" = None,
     ):
         import torch
 
-        self.seq2seq = is_seq2seq(model)
         self.tokenizer = tokenizer or load_tokenizer(model)
         if model_obj is None:
             torch_dtype: Any = torch.float32 if dtype == "auto" and not torch.cuda.is_available() else dtype
@@ -62,23 +65,49 @@ class LocalSummarizer:
                 model_obj = PeftModel.from_pretrained(model_obj, str(find_adapter_dir(adapter)))
             if torch.cuda.is_available():
                 model_obj = model_obj.to("cuda")
-        self.model = model_obj.eval()
+        self._setup(model_obj.eval(), settings, max_source_tokens, sections, fit_strategy)
 
     @classmethod
-    def from_model(cls, model: "PreTrainedModel", tokenizer: "PreTrainedTokenizerBase") -> "LocalSummarizer":
+    def from_model(
+        cls,
+        model: "PreTrainedModel",
+        tokenizer: "PreTrainedTokenizerBase",
+        settings: GenerationSettings,
+        *,
+        max_source_tokens: int | None = None,
+    ) -> "LocalSummarizer":
         """Wrap a model already in memory (e.g. the one being trained); its train/eval mode is the caller's."""
         summarizer = cls.__new__(cls)
-        summarizer.seq2seq = bool(getattr(model.config, "is_encoder_decoder", False))
         summarizer.tokenizer = tokenizer
-        summarizer.model = model
+        summarizer._setup(model, settings, max_source_tokens, DEFAULT_SECTIONS, "aspects")
         return summarizer
 
+    def _setup(
+        self, model: "PreTrainedModel", settings: GenerationSettings, max_source_tokens: int | None,
+        sections: Sequence[str], fit_strategy: str,
+    ) -> None:
+        self.model = model
+        self.seq2seq = is_seq2seq(model)
+        self.settings = settings
+        self.max_tokens = settings.max_new_tokens
+        self.inputs = (InputSettings(max_source_tokens, tuple(sections), fit_strategy)  # type: ignore[arg-type]
+                       if max_source_tokens else None)
+
+    def count_tokens(self, text: str) -> int:
+        from filingsum.core.tokens import token_count
+
+        return token_count(text, self.tokenizer)
+
     def summarize(
-        self, texts: list[str], instructions: list[str | None] | None = None, settings: GenerationSettings = GenerationSettings()
+        self, texts: Sequence[str], instructions: Sequence[str | None] | None = None,
+        settings: GenerationSettings | None = None,
     ) -> list[Generated]:
+        """Greedy summaries in batches of ``settings.batch_size``; finish_reason "length" when one hit the cap.
+        ``settings`` overrides the summarizer's own for this call (e.g. trying decoding settings on one model)."""
         import torch
 
-        instructions = instructions or [None] * len(texts)
+        settings = settings or self.settings
+        instructions = list(instructions or [None] * len(texts))
         prompts = [render_prompt(self.tokenizer, t, i, seq2seq=self.seq2seq) for t, i in zip(texts, instructions)]
         outputs: list[Generated] = []
         tokenizer = self.tokenizer
@@ -108,20 +137,7 @@ class LocalSummarizer:
                         text=tokenizer.decode(ids, skip_special_tokens=True).strip(),
                         prompt_tokens=int(mask.sum()),
                         completion_tokens=len(ids),
-                        hit_token_limit=not finished,
+                        finish_reason="stop" if finished else "length",
                     )
                 )
         return outputs
-
-
-def base_model_of_run(run_dir: str | Path) -> str | None:
-    """The model spec a training run started from (its resolved config), if recorded."""
-    run_dir = Path(run_dir)
-    for name in ("config.resolved.yaml", "config.resolved.json"):
-        path = run_dir / name
-        if path.exists():
-            import yaml
-
-            data = yaml.safe_load(path.read_text()) if name.endswith("yaml") else json.loads(path.read_text())
-            return ((data or {}).get("model") or {}).get("name")
-    return None

@@ -41,6 +41,9 @@ _LOWER_WORD = re.compile(r"(?<![\w.@/])[a-z][a-z'\u2019\-]*(?![\w@/]|\.\w)")
 
 
 _INNER_CAPITAL = re.compile(r"[a-z]+[A-Z]")
+# Month abbreviations ("Mar.", "Sept.") name no company: "Mars" must not match "Mar.".
+_MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_MONTH_TOKEN = "\x00month"
 
 
 def _is_name_token(token: str) -> bool:
@@ -50,31 +53,75 @@ def _is_name_token(token: str) -> bool:
 
 @lru_cache(maxsize=100_000)
 def _norm(token: str) -> str:
-    token = token.lower()
+    """A name token as matched, case kept: possessive dropped, a plural "s" dropped ("Services" ~ "Service")."""
     token = re.sub(r"['\u2019]s$", "", token)
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+    if token.lower() in _MONTH_ABBREVIATIONS:
+        return _MONTH_TOKEN
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss") and not token.isupper():
         token = token[:-1]
     return token
 
 
+def _title(token: str) -> str:
+    """ "APPLE" -> "Apple" (headings in capitals spell names too); other tokens unchanged."""
+    return token[0] + token[1:].lower() if len(token) > 1 and token.isupper() and token.isalpha() else token
+
+
 @dataclass(frozen=True)
 class SourceTerms:
-    """A source's normalised words as one space-joined string (phrase look-ups are substring searches), its
-    capitalised words and its lower-case words."""
+    """A source's words for name look-ups, case kept.
+
+    joined: the normalised words as one space-joined string (a phrase look-up is a substring search), and
+    the same with headings' capitals title-cased; names: words the source uses as names (capitalised where
+    no sentence starts, or only ever capitalised); standalone: names the source also uses on their own, not
+    inside a longer capitalised run; lowercase: its lower-case words; cased: lower-case form -> spelling of
+    the words the source only ever writes with capitals ("netflix" -> "Netflix", "iphone" -> "iPhone").
+    """
 
     joined: str
-    capitalised: frozenset[str]
+    joined_titled: str
+    names: frozenset[str]
+    standalone: frozenset[str]
     lowercase: frozenset[str]
+    cased: dict[str, str]
 
     @classmethod
-    def from_text(cls, text: str) -> "SourceTerms":
-        words = _WORD.findall(text)
-        joined = " " + " ".join(_norm(w) for w in words) + " "
-        capitalised = frozenset(_norm(w) for w in words if w[0].isupper() or _INNER_CAPITAL.match(w))
-        return cls(joined, capitalised, frozenset(_LOWER_WORD.findall(text)))
+    def from_text(cls, text: str) -> SourceTerms:
+        matches = list(_WORD.finditer(text))
+        words = [m.group(0) for m in matches]
+        normed = [_norm(w) for w in words]
+        lowercase = frozenset(_LOWER_WORD.findall(text))
+        names: set[str] = set()
+        standalone: set[str] = set()
+        cased: dict[str, str] = {}
+        for i, (m, word, norm) in enumerate(zip(matches, words, normed, strict=True)):
+            if not _is_name_token(word) or norm == _MONTH_TOKEN:
+                continue
+            prev_joined = i > 0 and _is_name_token(words[i - 1]) and text[matches[i - 1].end() : m.start()] == " "
+            next_name = i + 1 < len(words) and _is_name_token(words[i + 1]) and words[i + 1].lower() not in STOPWORDS
+            gap = text[m.end() : matches[i + 1].start()] if i + 1 < len(words) else ""
+            next_joined = next_name and gap == " "
+            # A word opening a sentence is a name only if the text never writes it in lower case, or it
+            # leads a run of names or a number ("Defense, Space & Security", "Phase 1"): "Growth is..."
+            # next to "growth" is not.
+            leads = (next_name and gap in (" ", ", ")) or re.match(r" \d", text[m.end() : m.end() + 2]) is not None
+            if _sentence_initial(text, m.start(), ".!?") and _common(word.lower(), lowercase) and not leads:
+                continue
+            names.update({norm, _title(norm)})
+            if not prev_joined and not next_joined:
+                standalone.update({norm, _title(norm)})
+            # Spelled with capitals inside a sentence ("watch Netflix", "the iPhone"), never in lower case:
+            # a lower-case "netflix" in a summary is this name.
+            inside = i > 0 and words[i - 1][0].islower() and text[matches[i - 1].end() : m.start()] == " "
+            if inside and word.lower() not in lowercase:
+                cased.setdefault(word.lower(), word)
+        joined = " " + " ".join(normed) + " "
+        joined_titled = " " + " ".join(_title(n) for n in normed) + " "
+        return cls(joined, joined_titled, frozenset(names), frozenset(standalone), lowercase, cased)
 
     def has_phrase(self, tokens: tuple[str, ...]) -> bool:
-        return f" {' '.join(tokens)} " in self.joined
+        phrase = f" {' '.join(tokens)} "
+        return phrase in self.joined or phrase in self.joined_titled
 
 
 @lru_cache(maxsize=512)
@@ -88,16 +135,24 @@ class EntityMention:
     end: int
     text: str
     tokens: tuple[str, ...]
+    lowercase: bool = False  # a lower-case spelling of a name the source capitalises ("netflix")
 
     @property
     def span(self) -> Span:
         return (self.start, self.end, self.text)
 
 
-def _sentence_initial(text: str, start: int) -> bool:
-    before = text[:start]
+def _sentence_initial(text: str, start: int, marks: str = ".!?:;") -> bool:
+    """Whether the word at `start` opens a sentence, a line or (with the default marks) a clause."""
+    before = text[max(0, start - 200) : start]
     stripped = before.rstrip(" \t\"'\u201c\u2018([")
-    return not stripped or stripped[-1] in ".!?:;" or "\n" in before[len(stripped) :]
+    return not stripped or stripped[-1] in marks or stripped[-1] == "\n"
+
+
+def _common(word: str, lowercase: frozenset[str]) -> bool:
+    """Whether a word (lower-cased) is written in lower case in the text, as it stands or in the singular or
+    plural ("Subscriptions" at a sentence start, "subscription" in the text)."""
+    return word in lowercase or f"{word}s" in lowercase or (word.endswith("s") and word[:-1] in lowercase)
 
 
 def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> list[EntityMention]:
@@ -123,7 +178,7 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
             first = group[0].group(0)
             low = re.sub(r"['\u2019]s$", "", first.lower())
             ignorable = low in STOPWORDS or low in CALENDAR_WORDS or len(first) == 1
-            if ignorable or (_sentence_initial(text, group[0].start()) and low in lowercase):
+            if ignorable or (_sentence_initial(text, group[0].start()) and _common(low, lowercase)):
                 group = group[1:]
             else:
                 break
@@ -138,12 +193,45 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
     return mentions
 
 
+def lowercase_names(text: str, terms: SourceTerms) -> list[EntityMention]:
+    """Lower-case words of a summary that the source only writes as names ("netflix" where the source says
+    "Netflix", "iphone" for "iPhone"), adjacent ones joined ("apple music"), in the source's spelling."""
+    mentions: list[EntityMention] = []
+    for m in _LOWER_WORD.finditer(text):
+        word = m.group(0)
+        spelled = terms.cased.get(word)
+        if spelled is None or word in terms.lowercase or word in STOPWORDS:
+            continue
+        token = _norm(spelled)
+        last = mentions[-1] if mentions else None
+        if last is not None and text[last.end : m.start()] == " ":
+            mentions[-1] = EntityMention(last.start, m.end(), text[last.start : m.end()], (*last.tokens, token),
+                                         lowercase=True)
+        else:
+            mentions.append(EntityMention(m.start(), m.end(), word, (token,), lowercase=True))
+    return mentions
+
+
 def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
-    if terms.has_phrase(entity.tokens):
+    tokens = entity.tokens
+    if len(tokens) == 1:
+        return tokens[0] in terms.names
+    if terms.has_phrase(tokens):
         return True
-    # A longer or recombined name ("Crexendo Cloud Telecommunications") is supported when each of its
-    # words is a capitalised word of the source; an invented product or another company's name is not.
-    return len(entity.tokens) > 1 and all(t in terms.capitalised for t in entity.tokens)
+    # A longer name is supported when it splits into parts the source has as they stand: phrases of two or
+    # more adjacent words, or single words the source uses as names on their own ("Crexendo" +
+    # "Cloud Telecommunications"). Words that only ever open sentences or sit inside other names do not
+    # stitch into a new name ("Cloud Growth Platform").
+    reachable = [True] + [False] * len(tokens)
+    for end in range(1, len(tokens) + 1):
+        for start in range(end):
+            if not reachable[start]:
+                continue
+            part = tokens[start:end]
+            if (len(part) == 1 and part[0] in terms.standalone) or (len(part) > 1 and terms.has_phrase(part)):
+                reachable[end] = True
+                break
+    return reachable[-1]
 
 
 @dataclass
@@ -152,10 +240,14 @@ class EntityCheck(SupportCheck[EntityMention]):
 
 
 def check_entities(summary: str, source: str) -> EntityCheck:
+    """The summary's names (capitalised runs, and lower-case spellings of the source's names), each supported
+    when the source has it with the same capitals, as a phrase or as parts the source uses on their own."""
     terms = source_terms(source)
+    entities = extract_entities(summary, terms.lowercase) + lowercase_names(summary, terms)
+    entities.sort(key=lambda e: e.start)
     supported: list[EntityMention] = []
     unsupported: list[EntityMention] = []
-    for entity in extract_entities(summary, terms.lowercase):
+    for entity in entities:
         (supported if _entity_supported(entity, terms) else unsupported).append(entity)
     return EntityCheck(supported, unsupported)
 
@@ -165,6 +257,14 @@ def number_precision(
 ) -> float | None:
     """Share of the summary's figures (amounts, counts, percentages, dates) that the source supports."""
     return check_numbers(summary, source, rel_tol=rel_tol, max_rounding=max_rounding).precision
+
+
+def contradicted_numbers(
+    summary: str, source: str, *, rel_tol: float = DEFAULT_REL_TOL, max_rounding: float = DEFAULT_MAX_ROUNDING
+) -> int:
+    """How many of the summary's figures the source contradicts (same figure with the opposite sign or
+    direction, or the same metric with only other values)."""
+    return len(check_numbers(summary, source, rel_tol=rel_tol, max_rounding=max_rounding).contradicted)
 
 
 def entity_precision(summary: str, source: str) -> float | None:

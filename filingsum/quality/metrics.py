@@ -3,29 +3,38 @@
 A metric that is undefined for a document (no reference for ROUGE, no figure for number_precision) is
 None, never 0; aggregates average the defined values and report how many there were.
 
-ROUGE is rouge_score's (the implementation `evaluate.load("rouge")` wraps, which cannot be fetched
-offline): its tokenizer with the Porter stemmer, its n-gram scoring, and its LCS read-out rules; only the
-LCS table is computed bit-parallel, which gives the same numbers ~20x faster (tests compare both).
+ROUGE (rouge1, rouge2, rougeL, rougeLsum) gives the numbers of `rouge_score.rouge_scorer.RougeScorer(types,
+use_stemmer=True).score(reference, prediction)` on the raw strings, which is what
+`evaluate.load("rouge").compute(predictions, references, use_stemmer=True, use_aggregator=False)` returns per
+document (evaluate's "rouge" is a script on the Hub that wraps rouge_score, and cannot be fetched offline).
+Like the library, rougeLsum splits sentences at newlines only: a one-paragraph summary is one "sentence".
+`rougeLsum_split` is the variant most summarization papers report: sentences split first (the project's one
+splitter, `filingsum.core.text.split_sentences`, which knows filing abbreviations), then rouge_score's
+summary-level LCS. The n-gram counts and the LCS table are computed
+here (the LCS bit-parallel, ~20x faster) and tests compare them with rouge_score on 400+ random raw pairs.
+
+Figures: `number_precision` is supported / all figures; `contradicted_numbers` counts figures the source
+contradicts (same figure with the opposite sign or direction, or the same metric with only other values), and
+`number_contradiction_rate` is their share; `supported_numbers` and `unverifiable_numbers` complete the split.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from nltk.stem import porter
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
-from rouge_score.rouge_scorer import _create_ngrams, _score_ngrams
 
-from filingsum.quality.factual import entity_precision, nli_consistency, number_precision
+from filingsum.quality.factual import entity_precision, nli_consistency
+from filingsum.quality.numbers import check_numbers
 from filingsum.core.aspects import ASPECTS, aspects_found
-from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count
 
 MetricValue = float | int | bool | None
 
@@ -35,30 +44,41 @@ class MetricInfo:
     name: str
     higher_is_better: bool | None  # None: no better direction (token count)
     description: str
+    # The value a failed document (no prediction, scoring error, empty summary) counts as in the aggregate,
+    # so that failures count against every gate; None: failures are not counted for this metric (counts).
+    worst: float | None = None
 
 
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
-        MetricInfo("rouge1", True, "ROUGE-1 F1 against the reference (stemmed)"),
-        MetricInfo("rouge2", True, "ROUGE-2 F1 against the reference (stemmed)"),
-        MetricInfo("rougeL", True, "ROUGE-L F1 (longest common subsequence)"),
-        MetricInfo("rougeLsum", True, "ROUGE-Lsum F1 (summary-level LCS over sentences)"),
+        MetricInfo("rouge1", True, "ROUGE-1 F1 against the reference (stemmed, rouge_score on raw text)", 0.0),
+        MetricInfo("rouge2", True, "ROUGE-2 F1 against the reference (stemmed, rouge_score on raw text)", 0.0),
+        MetricInfo("rougeL", True, "ROUGE-L F1 (longest common subsequence, rouge_score)", 0.0),
+        MetricInfo("rougeLsum", True, "ROUGE-Lsum F1, sentences split at newlines (as rouge_score/evaluate)", 0.0),
+        MetricInfo("rougeLsum_split", True, "ROUGE-Lsum F1 after sentence splitting (papers' variant)", 0.0),
         MetricInfo("tokens", None, "summary length in the model tokenizer's tokens"),
         MetricInfo("tokens_max", None, "longest summary in tokens (aggregate only)"),
-        MetricInfo("within_limit", True, "summary fits the token limit (share of documents)"),
-        MetricInfo("is_prose", True, "continuous prose: no bullets, numbered lists, headings or tables"),
-        MetricInfo("repetition", False, "share of duplicate word 4-grams"),
-        MetricInfo("loop", False, "a word span repeated 3+ times in a row (degenerate generation)"),
-        MetricInfo("aspect_coverage", True, "share of the five business-model aspects covered"),
-        MetricInfo("number_precision", True, "share of the summary's figures found in the source"),
-        MetricInfo("entity_precision", True, "share of the summary's capitalised names found in the source"),
-        MetricInfo("novel_ngram_ratio", False, "share of summary word trigrams absent from the source"),
-        MetricInfo("nli_consistency", True, "mean entailment probability of summary sentences (optional)"),
-        MetricInfo("empty", False, "the system returned no summary"),
+        MetricInfo("within_limit", True, "a summary was written and fits the token limit (share of documents)", 0.0),
+        MetricInfo("is_prose", True, "continuous prose: no bullets, numbered lists, headings or tables", 0.0),
+        MetricInfo("repetition", False, "share of duplicate word 4-grams", 1.0),
+        MetricInfo("loop", False, "a word span repeated 3+ times in a row (degenerate generation)", 1.0),
+        MetricInfo("aspect_coverage", True, "share of the five business-model aspects covered", 0.0),
+        MetricInfo("number_precision", True, "share of the summary's figures the source supports", 0.0),
+        MetricInfo("number_contradiction_rate", False, "share of the summary's figures the source contradicts",
+                   1.0),
+        MetricInfo("supported_numbers", None, "figures the source supports (count)"),
+        MetricInfo("contradicted_numbers", False, "figures the source contradicts: other value or direction"),
+        MetricInfo("unverifiable_numbers", False, "figures the source neither supports nor contradicts (count)"),
+        MetricInfo("entity_precision", True, "share of the summary's names found in the source (case-aware)", 0.0),
+        MetricInfo("novel_ngram_ratio", False, "share of summary word trigrams absent from the source", 1.0),
+        MetricInfo("nli_consistency", True, "mean entailment probability of summary sentences (optional)", 0.0),
+        MetricInfo("empty", False, "the system returned no summary", 1.0),
+        MetricInfo("scored_fraction", True, "share of documents with a summary that was scored (aggregate only)"),
     )
 }
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+ROUGE_VARIANTS = (*ROUGE_TYPES, "rougeLsum_split")
 
 
 # --- ROUGE -------------------------------------------------------------------------------------------------
@@ -72,23 +92,10 @@ class _CachedStemmer:
 
 _STEMMER = _CachedStemmer()
 
-_punkt_params = PunktParameters()
-_punkt_params.abbrev_types = {
-    "inc", "corp", "co", "ltd", "llc", "l.l.c", "u.s", "u.k", "mr", "mrs", "ms", "dr", "no", "nos", "st", "jr",
-    "sr", "e.g", "i.e", "etc", "vs", "approx", "dept", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "n.a", "s.a", "plc", "n.v", "a.g",
-}
-_SENTENCES = PunktSentenceTokenizer(_punkt_params)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text: line breaks first, then Punkt (with filing abbreviations) within each line."""
-    return [s.strip() for line in text.splitlines() for s in _SENTENCES.tokenize(line) if s.strip()]
-
 
 def sentences_for_rouge(text: str) -> str:
-    """One sentence a line, the form rougeLsum expects."""
-    return "\n".join(split_sentences(text))
+    """One sentence a line, the form rougeLsum expects (every line break ends a sentence)."""
+    return "\n".join(split_sentences(text, line_breaks=True))
 
 
 @lru_cache(maxsize=4096)
@@ -166,42 +173,53 @@ def _summary_level_lcs(ref_sents: list[tuple[str, ...]], can_sents: list[tuple[s
     return scoring.fmeasure(hits / n, hits / m)
 
 
+def _ngrams(tokens: tuple[str, ...], n: int) -> Counter[tuple[str, ...]]:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def _ngram_f1(ref: tuple[str, ...], pred: tuple[str, ...], n: int) -> float:
+    """rouge_score's n-gram F1: clipped overlap counts over prediction and reference n-grams."""
+    ref_grams, pred_grams = _ngrams(ref, n), _ngrams(pred, n)
+    overlap = sum((ref_grams & pred_grams).values())
+    ref_total, pred_total = sum(ref_grams.values()), sum(pred_grams.values())
+    precision = overlap / max(pred_total, 1)
+    recall = overlap / max(ref_total, 1)
+    return scoring.fmeasure(precision, recall)
+
+
+def _newline_sentences(text: str) -> list[tuple[str, ...]]:
+    """rouge_score's rougeLsum sentences: the non-empty lines, tokenized."""
+    return [_rouge_tokens(line) for line in text.split("\n") if line]
+
+
 def rouge_scores(prediction: str, reference: str | None) -> dict[str, float | None]:
-    """ROUGE-1/2/L/Lsum F1 (rouge_score, use_stemmer=True); all None without a reference."""
+    """ROUGE-1/2/L/Lsum F1 as rouge_score gives them on these raw strings (use_stemmer=True), plus
+    rougeLsum_split (sentences split first); all None without a reference.
+
+    >>> {k: round(v, 3) for k, v in rouge_scores("the cat sat on the mat", "the cat lay on the mat").items()}
+    {'rouge1': 0.833, 'rouge2': 0.6, 'rougeL': 0.833, 'rougeLsum': 0.833, 'rougeLsum_split': 0.833}
+    """
     if reference is None:
-        return dict.fromkeys(ROUGE_TYPES)
+        return dict.fromkeys(ROUGE_VARIANTS)
     pred = _rouge_tokens(prediction)
     ref = _rouge_tokens(reference)
     out: dict[str, float | None] = {}
     for n in (1, 2):
-        out[f"rouge{n}"] = _score_ngrams(_create_ngrams(ref, n), _create_ngrams(pred, n)).fmeasure
+        out[f"rouge{n}"] = _ngram_f1(ref, pred, n)
     lcs = lcs_length(ref, pred)
     out["rougeL"] = scoring.fmeasure(lcs / len(pred), lcs / len(ref)) if pred and ref else 0.0
-    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference)]
-    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction)]
-    out["rougeLsum"] = _summary_level_lcs(ref_sents, pred_sents) if ref_sents and pred_sents else 0.0
+    ref_lines, pred_lines = _newline_sentences(reference), _newline_sentences(prediction)
+    out["rougeLsum"] = _summary_level_lcs(ref_lines, pred_lines) if ref_lines and pred_lines else 0.0
+    ref_sents = [_rouge_tokens(s) for s in split_sentences(reference, line_breaks=True)]
+    pred_sents = [_rouge_tokens(s) for s in split_sentences(prediction, line_breaks=True)]
+    out["rougeLsum_split"] = _summary_level_lcs(ref_sents, pred_sents) if ref_sents and pred_sents else 0.0
     return out
 
 
 # --- length ------------------------------------------------------------------------------------------------
 
-def token_count(text: str, tokenizer: Any) -> int:
-    """Tokens of a summary with the model's tokenizer (no special tokens), never a word count."""
-    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def token_counts(texts: list[str], tokenizer: Any) -> list[int]:
-    """Batch form of token_count (one fast-tokenizer call)."""
-    if not texts:
-        return []
-    return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-
-
-def token_counter(tokenizer: Any) -> Callable[[str], int]:
-    return lambda text: token_count(text, tokenizer)
-
-
-def within_limit(n_tokens: int, limit: int = MAX_SUMMARY_TOKENS) -> bool:
+def within_limit(n_tokens: int, limit: int) -> bool:
+    """Whether a summary of ``n_tokens`` fits the run's summary cap ``limit``."""
     return n_tokens <= limit
 
 
@@ -329,10 +347,11 @@ def score_document(
     *,
     tokenizer: Any = None,
     n_tokens: int | None = None,
-    limit: int = MAX_SUMMARY_TOKENS,
+    limit: int,
     nli_model: str | None = None,
 ) -> dict[str, MetricValue]:
-    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with.
+    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with; ``limit``
+    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``.
 
     A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
     """
@@ -344,18 +363,24 @@ def score_document(
     if reference is not None:
         reference = reference[:MAX_SCORED_CHARS]
     row: dict[str, MetricValue] = dict(rouge_scores(prediction, reference))
+    empty = not prediction.strip()
+    numbers = check_numbers(prediction, source)
     row.update(
         tokens=n_tokens,
-        within_limit=within_limit(n_tokens, limit),
+        within_limit=not empty and within_limit(n_tokens, limit),  # no summary is not a summary within limit
         is_prose=is_prose(prediction),
         repetition=repeated_ngram_rate(prediction),
         loop=has_loop(prediction),
         aspect_coverage=aspect_coverage(prediction),
-        number_precision=number_precision(prediction, source),
+        number_precision=numbers.precision,
+        number_contradiction_rate=len(numbers.contradicted) / numbers.total if numbers.total else None,
+        supported_numbers=len(numbers.supported),
+        contradicted_numbers=len(numbers.contradicted),
+        unverifiable_numbers=len(numbers.unverifiable),
         entity_precision=entity_precision(prediction, source),
         novel_ngram_ratio=novel_ngram_ratio(prediction, source),
     )
     if nli_model:
         row["nli_consistency"] = nli_consistency(prediction, source, nli_model)
-    row["empty"] = not prediction.strip()
+    row["empty"] = empty
     return row

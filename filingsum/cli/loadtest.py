@@ -1,0 +1,56 @@
+"""`filingsum loadtest`: a bounded load test of a local OpenAI-compatible server (`filingsum serve`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from filingsum.cli.common import add_config_arguments, load_run_config
+
+HELP = "load-test a local server: N concurrent clients, M requests, latency and throughput, nothing lost"
+DESCRIPTION = """\
+Send chat completions with the prompt contract to a server on this machine (127.0.0.1, localhost or ::1
+only) from --concurrency threads and report latency percentiles and throughput. Every request ends in one
+outcome (ok, error, timeout, not sent); exit 1 when the accounting does not balance, 2 for a non-local
+endpoint.
+
+examples:
+  filingsum loadtest --endpoint http://127.0.0.1:8000/v1 --model filingsum --requests 64 --concurrency 8
+  filingsum loadtest --config configs/smollm2-cpu.yaml --endpoint URL --model NAME --json load.json
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser, required=False)
+    parser.add_argument("--endpoint", required=True, help="local base URL, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
+    parser.add_argument("--input", action="append", default=[], metavar="FILE",
+                        help="text file(s) sent as the filing (default: the data/samples seed files)")
+    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=None,
+                        help="output cap per request (default: model.max_summary_tokens of the config)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
+    parser.add_argument("--deadline", type=float, default=600.0, help="total deadline (s)")
+    parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
+
+
+def run(args: argparse.Namespace) -> int:
+    from filingsum.core.errors import UsageError
+    from filingsum.core.io import atomic_write_json
+    from filingsum.serving.loadtest import format_report, run_load_test
+
+    config = load_run_config(args)
+    files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
+    if not files:
+        raise UsageError("no --input given and no data/samples/*.txt here")
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    report = run_load_test(
+        args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
+        max_tokens=args.max_tokens or config.model.max_summary_tokens, request_timeout_s=args.timeout,
+        deadline_s=args.deadline,
+    )
+    print(format_report(report))
+    if args.json_out:
+        atomic_write_json(args.json_out, report.summary())
+    return 0 if report.balanced else 1

@@ -1,0 +1,110 @@
+"""Human-written gold summaries: JSONL files read into an index looked up by input file and section.
+
+One line per summary: ``source_file`` (basename of the input file, JSONL rows as "file.jsonl#N"), optional
+``section``, ``company``, ``form``, ``author``, and ``summary``; an entry written for one model input (the
+reference corpus) also carries ``input_sha256``, the sha256 of that fitted window's text. The dataset builder
+attaches them as references and eval scores against them, so both read them through this one module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from filingsum.core.io import read_jsonl
+
+
+@dataclass(frozen=True)
+class GoldSummary:
+    source_file: str
+    summary: str
+    section: str | None = None
+    company: str | None = None
+    form: str | None = None
+    author: str | None = None
+    origin_file: str = ""
+    input_sha256: str | None = None  # written for this exact model input (a fitted window), not the section
+
+
+def source_basename(source_path: str) -> str:
+    """Basename of an input file; JSONL rows keep their "#line" suffix ("filings.jsonl#3")."""
+    path, _, line = source_path.partition("#")
+    name = Path(path).name
+    return f"{name}#{line}" if line else name
+
+
+class GoldIndex:
+    """Gold summaries looked up by (basename, section), falling back to entries without a section."""
+
+    def __init__(self, entries: Iterable[GoldSummary] = ()):
+        self._by_section: dict[tuple[str, str], GoldSummary] = {}
+        self._any_section: dict[str, GoldSummary] = {}
+        self._by_input: dict[str, GoldSummary] = {}
+        for entry in entries:
+            if entry.input_sha256:
+                self._by_input.setdefault(entry.input_sha256, entry)
+            elif entry.section:
+                self._by_section.setdefault((entry.source_file, entry.section), entry)
+            else:
+                self._any_section.setdefault(entry.source_file, entry)
+
+    def __len__(self) -> int:
+        return len(self._by_section) + len(self._any_section) + len(self._by_input)
+
+    def lookup_input(self, text: str) -> GoldSummary | None:
+        """The entry written for exactly this model input, if any."""
+        return self._by_input.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+    def lookup(self, source_path: str, section: str) -> GoldSummary | None:
+        name = source_basename(source_path)
+        return self._by_section.get((name, section)) or self._any_section.get(name)
+
+
+def _gold_files(specs: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.jsonl")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            files.extend(sorted(Path().glob(spec)) if any(c in spec for c in "*?[") else [])
+    return files
+
+
+def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
+    """Gold entries from JSONL files/dirs, and warnings for unusable lines or missing paths (never raises)."""
+    warnings: list[str] = []
+    entries: list[GoldSummary] = []
+    for spec in specs:
+        if not Path(spec).exists() and not any(c in spec for c in "*?["):
+            warnings.append(f"gold path {spec} does not exist")
+    for path in _gold_files(specs):
+        try:
+            rows = list(read_jsonl(path))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            warnings.append(f"gold file {path} unreadable: {type(exc).__name__}: {exc}")
+            continue
+        for number, row in enumerate(rows, start=1):
+            summary = row.get("summary") if isinstance(row, dict) else None
+            source_file = row.get("source_file") if isinstance(row, dict) else None
+            if not isinstance(summary, str) or not summary.strip() or not isinstance(source_file, str):
+                warnings.append(f"gold file {path} row {number}: needs 'source_file' and a non-empty 'summary'")
+                continue
+            entries.append(
+                GoldSummary(
+                    source_file=Path(source_file).name if "#" not in source_file else source_file,
+                    summary=summary.strip(),
+                    section=row.get("section") or None,
+                    company=row.get("company"),
+                    form=row.get("form"),
+                    author=row.get("author"),
+                    origin_file=str(path),
+                    input_sha256=row.get("input_sha256") or None,
+                )
+            )
+    return GoldIndex(entries), warnings

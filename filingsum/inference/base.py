@@ -1,0 +1,325 @@
+"""One summarizer interface, whatever generates: a local transformers model or an OpenAI-compatible endpoint.
+
+An implementation provides two things: ``summarize(texts, instructions)``, one `Generated` per text in order
+(a failed input is a `Generated` with ``error`` set, never an exception), and ``count_tokens(text)`` with the
+model's tokenizer. This base class builds everything else on them, once for both:
+
+- ``summarize_text``: fit one cleaned text to the source budget (``fit_strategy`` as ``data.fit_strategy``:
+  "aspects" keeps the paragraphs carrying the five aspects, "truncate" the lead), or with "chunk" summarize it
+  map-reduce: each chunk is summarized, the joined chunk summaries are summarized again (re-chunked while
+  still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds);
+- ``summarize_file`` / ``summarize_paths`` / ``summarize_files``: files, dirs or globs through the same
+  preprocessing path as the dataset builder (`filingsum.filings.prepare`), one `SummaryResult` per section or
+  an error record per input.
+
+Files and requests run on daemon threads (`parallel_map`), and ``cancel()`` (Ctrl-C) stops a batch at once:
+nothing new is sent and nothing waits for the requests in flight. A section is sent as at most
+``InputSettings.max_chunks`` map requests: a longer one (``fit_strategy="chunk"`` on a huge filing) is first
+fitted (aspects) to that many chunks' budget, with a warning.
+
+Eval's systems, the demo and `filingsum summarize` build their summarizer with
+`filingsum.inference.factory.summarizer_from_config`, so the same config gives the same budgets everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filingsum.core.schema import FIT_STRATEGIES, ErrorKind, FinishReason, FitStrategy, SummaryResult
+from filingsum.filings.fit import chunk_text
+from filingsum.filings.ingest import DEFAULT_MAX_BYTES
+
+log = logging.getLogger(__name__)
+
+# item_1 maps to Part I Item 2 (MD&A) on a 10-Q, so one section per filing by default.
+DEFAULT_SECTIONS: tuple[str, ...] = ("item_1",)
+MAX_REDUCE_ROUNDS = 4
+CHUNK_SEPARATOR = "\n\n"
+DEFAULT_MAX_CHUNKS = 32  # map requests per section (a 5 MB filing is ~800 chunks of 1536 tokens)
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def parallel_map(
+    fn: Callable[[_T], _R], items: Sequence[_T], workers: int
+) -> Iterator[tuple[int, _R | BaseException]]:
+    """(index, result or exception) for each item, in completion order, computed on ``workers`` daemon threads.
+
+    Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's threads at exit, so a
+    Ctrl-C would wait for every request in flight; abandoned daemon threads end with the process. Closing
+    the generator (or an exception in the consumer) lets the workers stop after their current item.
+    """
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(items)):
+        todo.put(i)
+    done: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((i, fn(items[i])))
+            except BaseException as exc:  # noqa: BLE001 (handed to the consumer)
+                done.put((i, exc))
+
+    for _ in range(max(1, min(workers, len(items)))):
+        threading.Thread(target=work, daemon=True, name="filingsum-worker").start()
+    try:
+        for _ in range(len(items)):
+            while True:
+                try:
+                    yield done.get(timeout=0.2)  # a timed wait, so Ctrl-C reaches the main thread at once
+                    break
+                except queue.Empty:
+                    continue
+    finally:
+        stop.set()
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One summary, or why there is none: the result shape of every summarizer."""
+
+    text: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    finish_reason: FinishReason | None = None  # None when the request failed
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def hit_token_limit(self) -> bool:
+        """The summary was cut by the token cap (finish_reason "length")."""
+        return self.finish_reason == "length"
+
+
+def failed(kind: ErrorKind, message: str) -> Generated:
+    return Generated(text="", error=message, error_kind=kind)
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """How a filing becomes model inputs: the sections to take, the source token budget, the fit strategy."""
+
+    max_source_tokens: int
+    sections: tuple[str, ...] = DEFAULT_SECTIONS
+    fit_strategy: FitStrategy = "aspects"
+    max_chunks: int = DEFAULT_MAX_CHUNKS  # map requests per section at most (summarize --max-chunks)
+    max_bytes: int = DEFAULT_MAX_BYTES  # larger files are an input error (data.max_file_mb, --max-file-mb)
+
+    def __post_init__(self) -> None:
+        if self.max_chunks < 1:
+            raise ValueError(f"max_chunks must be at least 1, not {self.max_chunks}")
+        if self.fit_strategy not in FIT_STRATEGIES:
+            raise ValueError(f"fit_strategy must be one of {', '.join(FIT_STRATEGIES)}, not {self.fit_strategy!r}")
+        if self.max_source_tokens < 1:
+            raise ValueError(f"max_source_tokens must be positive, got {self.max_source_tokens}")
+
+
+class Summarizer(ABC):
+    """Base of the local and endpoint summarizers; subclasses set ``inputs`` (or None when they only take
+    ready texts through ``summarize``), ``max_tokens`` (the summary cap) and ``workers`` (files at once)."""
+
+    inputs: InputSettings | None = None
+    max_tokens: int
+    workers: int = 1
+    progress: bool = False
+
+    @abstractmethod
+    def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
+        """One `Generated` per text, in order; a failed input is a `Generated` with ``error``, never a raise."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Tokens of plain text with the model's tokenizer (no special tokens)."""
+
+    # --- cancellation ---------------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the batch under way: nothing new is sent (implementations check ``cancelled`` before each
+        request) and nothing waits for what is in flight; results after this point are to be discarded."""
+        self._cancel_flag().set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_flag().is_set()
+
+    def _cancel_flag(self) -> threading.Event:
+        flag = self.__dict__.get("_cancelled")
+        return flag if flag is not None else self.__dict__.setdefault("_cancelled", threading.Event())
+
+    # --- texts ----------------------------------------------------------------------------------------------
+
+    def _inputs(self) -> InputSettings:
+        if self.inputs is None:
+            raise ValueError(f"{type(self).__name__} was built without input settings (max_source_tokens)")
+        return self.inputs
+
+    def summarize_text(
+        self, text: str, instruction: str | None = None, *, id: str = "text", source_path: str = "<text>"
+    ) -> SummaryResult:
+        """Summarize one cleaned text, fitted to the budget (map-reduce with "chunk"). Never raises."""
+        from filingsum.filings.fit import fit_section
+
+        started = time.perf_counter()
+        if not text or not text.strip():
+            return _result(failed("input", "empty text: nothing to summarize"), id, source_path, 1, started)
+        inputs = self._inputs()
+        pieces = fit_section(text, self.count_tokens, inputs.max_source_tokens, inputs.fit_strategy)
+        return self._reduce([p.text for p in pieces], instruction, id, source_path, started)
+
+    def _capped(self, chunks: list[str], id: str) -> list[str]:
+        """At most ``max_chunks`` map inputs: a longer section is first fitted (aspects) to that many chunks'
+        budget, with a warning, so one huge filing cannot send hundreds of requests."""
+        from filingsum.filings.fit import fit_section
+
+        inputs = self._inputs()
+        if len(chunks) <= inputs.max_chunks:
+            return chunks
+        log.warning(
+            "%s: %d chunks is over --max-chunks %d: the section is first fitted (aspects) to %d chunks' budget "
+            "and %d map requests are sent; raise --max-chunks to summarize all of it",
+            id, len(chunks), inputs.max_chunks, inputs.max_chunks, inputs.max_chunks,
+        )
+        budget = inputs.max_source_tokens * inputs.max_chunks
+        fitted = fit_section(CHUNK_SEPARATOR.join(chunks), self.count_tokens, budget, "aspects")[0].text
+        return chunk_text(fitted, self.count_tokens, inputs.max_source_tokens)[: inputs.max_chunks]
+
+    def _reduce(
+        self, chunks: list[str], instruction: str | None, id: str, source_path: str, started: float
+    ) -> SummaryResult:
+        n_chunks = len(chunks)
+        try:
+            chunks = self._capped(chunks, id)
+            budget = self._inputs().max_source_tokens
+            rounds = 0
+            while len(chunks) > 1:
+                rounds += 1
+                if rounds > MAX_REDUCE_ROUNDS:
+                    message = f"chunk summaries still over budget after {MAX_REDUCE_ROUNDS} rounds"
+                    return _result(failed("internal", message), id, source_path, n_chunks, started)
+                outputs = self.summarize(chunks, [instruction] * len(chunks))
+                bad = next((o for o in outputs if not o.ok), None)
+                if bad is not None:
+                    return _result(bad, id, source_path, n_chunks, started)
+                chunks = chunk_text(CHUNK_SEPARATOR.join(o.text for o in outputs), self.count_tokens, budget)
+            if not chunks or not chunks[0].strip():
+                return _result(failed("empty", "nothing left to summarize"), id, source_path, n_chunks, started)
+            (final,) = self.summarize(chunks[:1], [instruction])
+        except Exception as exc:  # every input ends with a record, whatever failed
+            log.warning("%s: summarizing failed: %s: %s", id, type(exc).__name__, exc)
+            final = failed("internal", f"{type(exc).__name__}: {exc}")
+        return _result(final, id, source_path, n_chunks, started)
+
+    # --- files ----------------------------------------------------------------------------------------------
+
+    def summarize_file(self, path: str | os.PathLike[str], instruction: str | None = None) -> list[SummaryResult]:
+        """One result per wanted section found in the filing (or one error record). Never raises."""
+        from filingsum.filings.ingest import IngestError
+        from filingsum.filings.prepare import prepare_inputs
+
+        started = time.perf_counter()
+        path = str(path)
+        inputs = self._inputs()
+        try:
+            prepared = prepare_inputs(path, inputs.sections, self.count_tokens, inputs.max_source_tokens,
+                                      inputs.fit_strategy, max_bytes=inputs.max_bytes)
+        except IngestError as exc:
+            return [_result(failed("input", f"ingest: {exc.reason}"), Path(path).stem, path, 1, started)]
+        except Exception as exc:  # a parser bug on one file must not end a batch
+            return [_result(failed("internal", f"ingest: {type(exc).__name__}: {exc}"), Path(path).stem, path, 1,
+                            started)]
+        return [
+            self._reduce([p.text for p in item.pieces], instruction or item.section.instruction,
+                         section_id(item.section.source_path, item.section.section), path, time.perf_counter())
+            for item in prepared
+        ]
+
+    def summarize_paths(
+        self, paths: Iterable[str | os.PathLike[str]], instruction: str | None = None
+    ) -> Iterator[SummaryResult]:
+        """Files, dirs or globs, ``workers`` files at a time; results in completion order, one per section or
+        an error record per input (a spec that matches nothing included)."""
+        from filingsum.filings.ingest import IngestError, discover_inputs
+
+        files: list[str] = []
+        for spec in paths:
+            try:
+                files.extend(str(p) for p in discover_inputs([str(spec)]))
+            except (IngestError, OSError) as exc:
+                yield SummaryResult(id=Path(str(spec)).name or str(spec), source_path=str(spec), error=str(exc),
+                                    error_kind="input")
+        for _, results in self.summarize_files(files, instruction):
+            yield from results
+
+    def summarize_files(
+        self, files: Sequence[str], instruction: str | None = None
+    ) -> Iterator[tuple[str, list[SummaryResult]]]:
+        """(file, its results) for each file, in completion order, ``workers`` files at a time. After
+        `cancel()` nothing more is yielded; closing the iterator starts no further file."""
+        if not files:
+            return
+        self.count_tokens("")  # load the tokenizer once, before the threads race for it
+        bar = _progress_bar(len(files), self.progress)
+        outcomes = parallel_map(lambda f: self.summarize_file(f, instruction), list(files), self.workers)
+        try:
+            for i, outcome in outcomes:
+                if self.cancelled:
+                    return
+                if isinstance(outcome, BaseException):  # summarize_file does not raise; if it does, keep a record
+                    outcome = [_result(failed("internal", f"{type(outcome).__name__}: {outcome}"),
+                                       Path(files[i]).stem, files[i], 1, time.perf_counter())]
+                bar(1)
+                yield files[i], outcome
+        finally:
+            outcomes.close()
+            bar(0, close=True)
+
+
+def section_id(source_path: str, section: str) -> str:
+    """"stem#section" (JSONL rows: "stem#N#section"): the id of one summarized section."""
+    file_part, _, record = source_path.partition("#")  # JSONL inputs: "file.jsonl#3"
+    return f"{Path(file_part).stem}{'#' + record if record else ''}#{section}"
+
+
+def _result(generated: Generated, id: str, source_path: str, chunks: int, started: float) -> SummaryResult:
+    return SummaryResult(
+        id=id, source_path=source_path, summary=generated.text if generated.ok else None, error=generated.error,
+        error_kind=generated.error_kind, prompt_tokens=generated.prompt_tokens,
+        completion_tokens=generated.completion_tokens, finish_reason=generated.finish_reason, chunks=chunks,
+        latency_s=round(time.perf_counter() - started, 3),
+    )
+
+
+def _progress_bar(total: int, enabled: bool) -> Callable[..., None]:
+    if not enabled:
+        return lambda n, close=False: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="filing", desc="summarizing", file=sys.stderr, disable=None)
+
+    def update(n: int, close: bool = False) -> None:
+        bar.update(n)
+        if close:
+            bar.close()
+
+    return update

@@ -1,0 +1,149 @@
+"""Failures count against every gate: a failed endpoint request, an empty summary, a document whose scoring
+raised. Real HTTP server on 127.0.0.1, real tokenizer, the real seed filing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from filingsum.core.config import RunConfig
+from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.eval.gates import evaluate_gates, parse_gates
+from filingsum.eval.harness import score_predictions
+from filingsum.eval.report import Report, render_markdown
+from filingsum.eval.run import build_systems
+
+LIMIT = 512  # the summary cap these predictions are scored against
+
+FAITHFUL = "Crexendo had 53 employees as of December 31, 2016, including 15 sales representatives."
+DEMO_GATES = {"scored_fraction": 1.0, "within_limit": 1.0, "number_precision": 0.5}
+
+
+class _OneBadRequest(BaseHTTPRequestHandler):
+    """Answers every chat completion, except a 400 for prompts that mention 'BROKEN'."""
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if "BROKEN" in json.dumps(body["messages"]):
+            data = json.dumps({"error": {"message": "bad request", "type": "invalid_request_error"}}).encode()
+            self.send_response(400)
+        else:
+            reply = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                     "choices": [{"index": 0, "finish_reason": "stop",
+                                  "message": {"role": "assistant", "content": FAITHFUL}}],
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}}
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def _record(doc_id: str, text: str, note: str = "") -> FilingRecord:
+    from filingsum.core.prompt import DEFAULT_INSTRUCTION
+
+    return FilingRecord(id=doc_id, source_path=f"{doc_id}.txt", company="Crexendo", content_hash=doc_id,
+                        section="item_1", instruction=DEFAULT_INSTRUCTION + note, char_count=len(text),
+                        token_count=0, text=text)
+
+
+@pytest.fixture
+def crexendo(samples) -> str:
+    return (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
+
+
+def test_failed_endpoint_request_is_an_error_not_an_empty_summary(tmp_path, crexendo, tiny_tokenizer):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneBadRequest)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    config = RunConfig.model_validate({
+        "model": {"name": "tiny-random", "max_source_tokens": 256},
+        "eval": {"systems": ["endpoint"], "endpoint": f"http://127.0.0.1:{server.server_port}/v1"},
+    })
+    records = [_record("good", crexendo), _record("bad", crexendo, note=" BROKEN")]
+    try:
+        predictions = build_systems(config)["endpoint"](records)
+    finally:
+        server.shutdown()
+    by_id = {p.id: p for p in predictions}
+    assert by_id["good"].error is None and by_id["good"].prediction == FAITHFUL
+    assert by_id["bad"].error and by_id["bad"].prediction == ""
+
+    result = score_predictions(predictions, tiny_tokenizer, system="endpoint", limit=LIMIT)
+    assert "prediction failed" in result.per_document["bad"]["error"]
+    # The failure counts as the worst value: not "within the limit", not precise, half the documents scored.
+    assert result.aggregate["within_limit"] == 0.5
+    assert result.aggregate["scored_fraction"] == 0.5
+    assert result.aggregate["number_precision"] == 0.5
+    outcome = evaluate_gates({"endpoint": result.aggregate}, parse_gates(DEMO_GATES))
+    assert {f.gate.metric for f in outcome.failures} == {"scored_fraction", "within_limit"}
+    assert "1 document(s) failed" in render_markdown(Report({"endpoint": result}))
+
+
+def test_empty_summary_is_not_within_the_limit(crexendo, tiny_tokenizer):
+    preds = [PredictionRecord(id="empty", source=crexendo, prediction="   "),
+             PredictionRecord(id="fine", source=crexendo, prediction=FAITHFUL)]
+    result = score_predictions(preds, tiny_tokenizer, limit=LIMIT)
+    assert result.per_document["empty"]["within_limit"] is False and result.per_document["empty"]["empty"] is True
+    assert result.aggregate["within_limit"] == 0.5 and result.aggregate["scored_fraction"] == 0.5
+    assert result.aggregate["loop"] == 0.5  # the empty one counts as the worst: a loop
+    outcome = evaluate_gates({"s": result.aggregate}, parse_gates(["within_limit=1.0", "loop<=0.0"]))
+    assert not outcome.passed and len(outcome.failures) == 2
+    # Every document fine: every gate passes, scored_fraction is 1.
+    ok = score_predictions(preds[1:], tiny_tokenizer, limit=LIMIT)
+    assert ok.aggregate["scored_fraction"] == 1.0
+    assert evaluate_gates({"s": ok.aggregate}, parse_gates(DEMO_GATES)).passed
+
+
+def test_all_documents_failed_fails_every_gate(crexendo, tiny_tokenizer):
+    preds = [PredictionRecord(id="a", source=crexendo, prediction="", error="timeout after 300 s")]
+    result = score_predictions(preds, tiny_tokenizer, limit=LIMIT)
+    assert result.aggregate["scored_fraction"] == 0.0
+    outcome = evaluate_gates({"s": result.aggregate}, parse_gates(DEMO_GATES))
+    assert {f.gate.metric for f in outcome.failures} == set(DEMO_GATES)
+
+
+@pytest.mark.parametrize(
+    ("config_name", "quality_gates"),
+    [("smollm2-cpu.yaml", False), ("smollm2-quality-cpu.yaml", True), ("qwen2.5-1.5b-gpu.yaml", True)],
+)
+def test_shipped_configs_gate_on_metrics_that_can_fail(repo, config_name, quality_gates):
+    from filingsum.core.config import load_config
+
+    config = load_config(repo / "configs" / config_name)
+    gates = {g.metric for g in parse_gates(config.eval.gates)}
+    # Both fail on a failed or empty summary (tests above); the 6-step demo model is gated on these only.
+    assert {"scored_fraction", "within_limit"} <= gates
+    if quality_gates:
+        assert "loop" in gates and "number_contradiction_rate" in gates
+
+
+def test_reports_show_supported_contradicted_and_unverifiable_figures_per_document(tmp_path, crexendo,
+                                                                                     tiny_tokenizer):
+    from filingsum.eval.report import write_report
+
+    preds = [PredictionRecord(id="faithful", source=crexendo, prediction=FAITHFUL),
+             PredictionRecord(id="planted", source=crexendo, prediction=(
+                 "Crexendo had 63 employees as of December 31, 2016, and revenue of $9.1 billion in 2016 "
+                 "from 400 data centers."))]
+    result = score_predictions(preds, tiny_tokenizer, system="s", limit=LIMIT)
+    planted = result.per_document["planted"]
+    assert (planted["supported_numbers"], planted["contradicted_numbers"], planted["unverifiable_numbers"]) == (
+        2, 2, 1)  # the date and 2016 / 63 employees and $9.1 billion / 400 data centers
+    assert planted["number_contradiction_rate"] == pytest.approx(2 / 5)
+    assert result.per_document["faithful"]["contradicted_numbers"] == 0
+    paths = write_report(Report({"s": result}, predictions={"s": preds}), tmp_path)
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["systems"]["s"]["per_document"]["planted"]["contradicted_numbers"] == 2
+    markdown = paths["markdown"].read_text(encoding="utf-8")
+    assert "| s | planted | 2 | 2 | 1 | 0.400 |" in markdown
+    page = paths["html"].read_text(encoding="utf-8")
+    assert '<mark class="contradicted" title="contradicted figure' in page and ">63</mark>" in page
+    assert 'title="unverifiable figure: not found in the source">400</mark>' in page
