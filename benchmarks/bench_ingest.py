@@ -152,22 +152,24 @@ def bench_real_workers(folder: Path, workers: int, out: Path) -> dict[str, float
                              out / ".work" / "extract.jsonl", progress=False, workers=workers)
     seconds = time.perf_counter() - start
     peaks = sorted(extraction.peak_rss.values())
+    cpu = sorted(extraction.cpu_s.values())
     return {
+        "cpu_total_s": sum(cpu), "cpu_max_worker_s": cpu[-1] if cpu else 0.0,
         "workers": workers, "filings": len(paths), "seconds": seconds, "filings_per_s": len(paths) / seconds,
         "skipped": len(extraction.skipped()), "worker_processes": len(peaks),
         "peak_mib_max": peaks[-1] / 2**20 if peaks else 0.0, "peak_mib_min": peaks[0] / 2**20 if peaks else 0.0,
     }
 
 
-def bench_serial_tail(folder: Path, out: Path) -> tuple[float, int]:
-    """Seconds of a whole `build_dataset` whose extraction all comes from OUT's journal: the single-process
+def bench_serial_tail(folder: Path, out: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds of a whole `build_dataset` whose extraction all comes from OUT's journal: the single-process
     part of a build (dedup, fitting with the tokenizer, extractive references, filters, split, card, files)."""
     from filingsum.dataset.build import build_dataset
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = build_dataset(_real_config(out), inputs=[str(folder)], progress=False)
     assert result.files_resumed == len(list(folder.glob("*.htm*"))), "the journal did not cover every filing"
-    return time.perf_counter() - start, len(result.records)
+    return time.perf_counter() - start, time.process_time() - cpu, len(result.records)
 
 
 def _spin(n: int) -> int:
@@ -207,13 +209,18 @@ def report_real_workers(folder: Path, worker_counts: list[int]) -> None:
                 f"{row['peak_mib_max']:.0f} MiB ({row['worker_processes']} process(es)); {row['skipped']} skipped; "
                 f"1-min load before: {load:.2f}"
             )
+            print(f"    worker CPU time {row['cpu_total_s']:.1f} s in all, {row['cpu_max_worker_s']:.1f} s in the busiest "
+                  f"worker -> {row['filings'] / row['cpu_max_worker_s']:.3f} filings/s if each worker had a core")
         for row in rows[1:]:
+            print(f"  CPU-time speed-up bound workers={row['workers']} vs {rows[0]['workers']} (own cores, no contention): "
+                  f"{rows[0]['cpu_total_s'] / row['cpu_max_worker_s']:.2f}x")
             print(f"  speed-up workers={row['workers']} vs workers={rows[0]['workers']}: "
                   f"{row['filings_per_s'] / rows[0]['filings_per_s']:.2f}x (target >= {TARGET_SPEEDUP_2:.1f}x for 2); "
                   f"a pure-Python CPU loop got {cpu_control(row['workers']):.2f}x on this machine right after")
-        seconds, records = bench_serial_tail(folder, Path(tmp) / f"w{worker_counts[-1]}")
-        print(f"  rest of the build (one process, all {rows[-1]['filings']} filings from the journal): {seconds:.1f} s "
-              f"-> {1000 * seconds / rows[-1]['filings']:.0f} ms/filing, {records} records")
+        seconds, cpu, records = bench_serial_tail(folder, Path(tmp) / f"w{worker_counts[-1]}")
+        n = rows[-1]["filings"]
+        print(f"  rest of the build (one process, all {n} filings from the journal): {seconds:.1f} s wall, {cpu:.1f} s "
+              f"CPU -> {1000 * cpu / n:.0f} ms CPU/filing (fixed start-up included), {records} records")
 
 
 def main() -> None:

@@ -5,9 +5,8 @@ model), ``tuned`` (base + the run's LoRA adapter), ``endpoint`` or ``endpoint:NA
 server, e.g. the vLLM deployment). Generation uses the prompt contract, so eval scores what serving returns.
 
 Generated summaries are journalled as they are made (``OUT/.work/generations-SYSTEM.jsonl``, keyed by the
-record, the system, the model settings, the adapter's files and the summary cap), so a run killed or
-interrupted midway resumes where it stopped; failures are not journalled (a rerun tries them again). The
-report directory is checked before any model is loaded (exit 2).
+record, the model, the adapter's files and the generation settings), so a run killed or interrupted midway
+resumes where it stopped, and the report directory is checked before any model is loaded (exit 2).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from filingsum.eval.gates import GateSpecError, parse_gates
@@ -61,7 +60,7 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
 
 
 REPORT_FILES = ("report.json", "report.md", "report.html")
-JOURNAL_BATCH = 4  # records generated between two journal writes
+JOURNAL_BATCH = 4  # generated summaries are journalled this many at a time
 
 
 def preflight_report_dir(out: Path) -> Path:
@@ -79,13 +78,64 @@ def _journal_file(work_dir: Path, name: str) -> Path:
     return work_dir / f"generations-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.jsonl"
 
 
-def _files_identity(path: str | None) -> list[tuple[str, int, int]]:
+def _files_identity(path: str | Path | None) -> list[tuple[str, int, int]]:
     """(name, size, mtime) of an adapter's files: a retrained adapter changes the journal keys."""
     if path is None:
         return []
-    folder = Path(path)
-    files = folder.iterdir() if folder.is_dir() else [folder]
-    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+    from filingsum.core.models import find_adapter_dir
+
+    folder = find_adapter_dir(path)
+    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file())
+
+
+def _journalled(
+    name: str, identity: dict, work_dir: Path | None, records: Sequence[FilingRecord],
+    make: Callable[[list[FilingRecord]], Iterator[tuple[FilingRecord, str | None, str | None]]],
+) -> list[PredictionRecord]:
+    """Predictions for ``records``: from the journal when an earlier run made them with the same identity,
+    else from ``make`` (which yields (record, summary or None, error or None) as they finish) and journalled
+    at once. A failed request (summary None) is not journalled: a rerun tries it again. An empty completion
+    ("" with an error) is the model's own deterministic output, journalled with its error. Either stays a
+    failure on the record (``error``, which counts against every gate), never an empty summary that would
+    pass the token limit."""
+    journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
+    keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
+    made: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    try:
+        todo = [r for r in records if journal is None or keys[r.id] not in journal]
+        if journal is not None and len(todo) < len(records):
+            log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
+                     journal.path)
+        if todo:
+            log.info("generating %d summaries with %s", len(todo), name)
+            for record, summary, error in make(todo):
+                if summary is None or error is not None:
+                    errors[record.id] = error or "empty completion"
+                    log.warning("system %s, document %s: no summary (%s)", name, record.id, errors[record.id])
+                    if summary is None:
+                        continue
+                made[record.id] = summary
+                if journal is not None:
+                    journal.put(keys[record.id], {"prediction": summary, "error": errors.get(record.id)})
+    finally:
+        if journal is not None:
+            journal.close()
+
+    def prediction(r: FilingRecord) -> tuple[str, str | None]:
+        if r.id in made or r.id in errors:
+            return made.get(r.id, ""), errors.get(r.id)
+        value = journal.get(keys[r.id]) if journal is not None else None
+        if not value:
+            return "", "no summary"
+        return value["prediction"], value.get("error")
+
+    predictions = []
+    for r in records:
+        text, error = prediction(r)
+        predictions.append(PredictionRecord(id=r.id, source=r.text, prediction=text, reference=r.reference,
+                                            system=name, error=error))
+    return predictions
 
 
 def _generated_system(
@@ -93,51 +143,47 @@ def _generated_system(
     served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
 ) -> SystemSpec:
     """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
-    system runs (and only when something is left to generate), so one model is in memory at a time."""
+    system runs (and only for the summaries the journal in ``work_dir`` lacks), so one model is in memory at a
+    time and a rerun after an interrupt generates only what is missing."""
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
-        identity = {"system": name, "kind": kind, "model": config.model.model_dump(mode="json"),
-                    "adapter": _files_identity(adapter), "served_model": served_model,
-                    "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens)}
-        keys = {r.id: stable_hash(identity, r.id, r.instruction, r.text) for r in records}
-        journal = ResultJournal(_journal_file(work_dir, name)) if work_dir is not None else None
-        outputs: dict[str, tuple[str, str | None]] = {}  # id -> (summary, error)
-        try:
-            todo = [r for r in records if journal is None or keys[r.id] not in journal]
-            if journal is not None and len(todo) < len(records):
-                log.info("%s: %d of %d summaries resumed from %s", name, len(records) - len(todo), len(records),
-                         journal.path)
-            if todo:
-                log.info("generating %d summaries with %s", len(todo), name)
-                summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
-                                                    served_model=served_model, max_tokens=max_tokens)
-                for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
-                    batch = todo[start:start + JOURNAL_BATCH]
-                    for record, o in zip(batch, summarizer.summarize([r.text for r in batch],
-                                                                     [r.instruction for r in batch])):
-                        if not o.ok:
-                            log.warning("system %s, document %s: no summary (%s: %s)", name, record.id,
-                                        o.error_kind, o.error)
-                        # A failed generation stays a failure (its error counts against every gate), never an
-                        # empty summary that would pass the token limit; only successes are journalled.
-                        error = None if o.ok and o.text.strip() else (
-                            f"{o.error_kind}: {o.error}" if not o.ok else "empty completion")
-                        outputs[record.id] = (o.text, error)
-                        if journal is not None and error is None:
-                            journal.put(keys[record.id], {"prediction": o.text})
-        finally:
-            if journal is not None:
-                journal.close()
-        for r in records:
-            if r.id not in outputs:
-                outputs[r.id] = (journal.get(keys[r.id])["prediction"], None)  # type: ignore[union-attr]
-        return [
-            PredictionRecord(id=r.id, source=r.text, prediction=outputs[r.id][0], reference=r.reference,
-                             system=name, error=outputs[r.id][1])
-            for r in records
-        ]
+        identity = {
+            "system": name, "kind": kind, "model": config.model.name, "dtype": config.model.dtype,
+            "adapter": _files_identity(adapter), "base_url": base_url, "served_model": served_model,
+            "max_source_tokens": config.model.max_source_tokens,
+            "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens),
+            "repetition_penalty": config.model.repetition_penalty,
+        }
+
+        def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
+            summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
+                                                served_model=served_model, max_tokens=max_tokens)
+            for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
+                batch = todo[start:start + JOURNAL_BATCH]
+                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
+                for record, output in zip(batch, outputs):
+                    if not output.ok:
+                        yield record, None, f"{output.error_kind}: {output.error}"
+                    elif not output.text.strip():
+                        yield record, "", "empty completion"  # deterministic: journalled, still a failure
+                    else:
+                        yield record, output.text, None
+
+        return _journalled(name, identity, work_dir, records, make)
 
     return generate
+
+
+def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
+    """``endpoint`` or ``endpoint:NAME``: the eval.endpoint server's model (eval.endpoint_model, else NAME,
+    else model.name), capped like local generation (eval.max_new_tokens)."""
+    if not config.eval.endpoint:
+        raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+    served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
+    return _generated_system(
+        config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
+        max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
+    )
 
 
 def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, SystemSpec]:
@@ -152,13 +198,7 @@ def build_systems(config: RunConfig, work_dir: Path | None = None) -> dict[str, 
             adapter = str(tuned_adapter(config))  # fails here, before any generation
             systems[name] = _generated_system(config, name, "tuned", adapter=adapter, work_dir=work_dir)
         elif name == "endpoint" or name.startswith("endpoint:"):
-            if not config.eval.endpoint:
-                raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
-            served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
-            systems[name] = _generated_system(
-                config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
-                max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
-            )
+            systems[name] = _endpoint_system(config, name, work_dir)
         else:
             raise FilingsumError(
                 f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"

@@ -183,6 +183,11 @@ def test_real_filing_sentences_support_themselves_not_another_company(shared_fil
         # figures that used to be dropped unchecked
         ("Backlog was 1.1bn dollars.", "Backlog was $1.1 billion at year end.", "supported"),
         ("Backlog was 1.1bn dollars.", "Backlog was $1.4 billion at year end.", "contradicted"),
+        # "three and nine months" is two figures, not 3 + 9
+        ("In the three and nine months ended March 31, 2025, sales grew.",
+         "Results for the three and nine months ended March 31, 2025:", "supported"),
+        ("In the three months ended March 31, 2025, sales grew 12%.",
+         "Sales grew 12% in the nine months ended March 31, 2025.", "contradicted"),
         # dates as dates
         ("As of December 31, 2017, it had cash.", "As of December 31, 2016 and 2017, we held cash.", "supported"),
         ("As of December 31, 2015, it had cash.", "As of December 31, 2016 and 2017, we held cash.", "unverifiable"),

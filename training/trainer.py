@@ -33,7 +33,6 @@ import yaml
 from filingsum.core.config import ConfigError, RunConfig
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import MIN_FREE_BYTES, atomic_write_json, atomic_write_text, free_bytes, preflight_output_dir
-from filingsum.core.schema import FilingRecord
 from filingsum.training.checkpoints import (
     clear_finished,
     finished_run,
@@ -43,6 +42,7 @@ from filingsum.training.checkpoints import (
     run_fingerprint,
     usable_checkpoint,
 )
+from filingsum.core.schema import FilingRecord
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -285,7 +285,7 @@ def _finished_result(config: RunConfig, run_dir: Path, marker: dict[str, Any]) -
         merged_dir = run_dir / MERGED
         if not merged_dir.is_dir():
             from filingsum.core.models import resolve_model
-            from filingsum.inference.train_merge import merge_adapter
+            from filingsum.inference.adapters import merge_adapter
 
             merged_dir = merge_adapter(out_dir, merged_dir, base_model=resolve_model(config.model.name))
     metrics = (read_fingerprint(run_dir, "metrics.json") or {}).get("final_metrics", {})

@@ -5,16 +5,15 @@ tokenizer (``model.name``), the source budget (``model.max_source_tokens``), the
 (``data.fit_strategy``) and the summary cap (``model.max_summary_tokens``, or ``serve.max_tokens``). Flags
 override them for one call.
 
-With --out, each finished input is journalled as it completes (``.OUT.journal.jsonl`` beside OUT, keyed by
-the file's content and every setting that shapes its summary); a rerun skips what is done and retries what
-failed, and OUT is written (atomically) once every input has a record. Ctrl-C cancels the requests not yet
-sent, keeps what finished and says how to resume.
+With ``--out``, each finished input is journalled as it completes (``journal_path``: .OUT.journal.jsonl beside
+OUT, keyed by ``input_key``: the file's path and content and every setting that shapes its summary); Ctrl-C
+cancels the requests not yet sent, keeps what finished, and a rerun of the same command skips those inputs.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import hashlib
 import logging
 import os
 import sys
@@ -65,8 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-chunks", type=int, default=DEFAULT_MAX_CHUNKS,
-        help=f"most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section (--fit chunk on a "
-        "huge filing) is first fitted (aspects) to that many chunks, with a warning",
+        help=f"--fit chunk: most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section is "
+        "first fitted (aspects) to that many chunks, with a warning",
     )
     parser.add_argument(
         "--max-file-mb", type=float, default=None,
@@ -110,7 +109,7 @@ def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt
     return atomic_write_jsonl(out, (r.model_dump() for r in results))
 
 
-# --- resumable output ------------------------------------------------------------------------------------
+# --- resumable output -----------------------------------------------------------------------------------
 
 
 def journal_path(out: str | os.PathLike[str]) -> Path:
@@ -119,22 +118,35 @@ def journal_path(out: str | os.PathLike[str]) -> Path:
     return out.with_name(f".{out.name}.journal.jsonl")
 
 
+def _file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def input_key(path: str, settings: dict[str, Any]) -> str | None:
     """Journal key of one input: its path and content and every setting that shapes its summary; None for a
     file that cannot be read (it is summarized, i.e. reported, again)."""
-    from filingsum.core.io import sha256_file, stable_hash
+    from filingsum.core.io import stable_hash
 
     try:
-        return stable_hash(str(path), sha256_file(path), settings)
+        return stable_hash(str(path), _file_digest(path), settings)
     except OSError:
         return None
 
 
-def summary_settings(args: argparse.Namespace, config: Any, summarizer: Any) -> dict[str, Any]:
-    """What a journalled summary depends on besides the file. Not the endpoint URL (the same served model
-    may move): delete the journal to redo everything after swapping the model behind a name."""
-    return {"model": args.model, "tokenizer": config.model.name, "inputs": dataclasses.asdict(summarizer.inputs),
-            "max_tokens": summarizer.max_tokens, "instruction": args.instruction, "temperature": args.temperature}
+def summarize_settings(args: argparse.Namespace, config: Any, max_tokens: int) -> dict[str, Any]:
+    """What a journalled summary depends on besides the file, as resolved from the config and the flags (not
+    the endpoint URL: the same served model may move; delete the journal to redo everything after swapping
+    the model behind a name)."""
+    return {
+        "model": args.model, "tokenizer": config.model.name, "max_source_tokens": config.model.max_source_tokens,
+        "max_tokens": max_tokens, "fit": config.data.fit_strategy, "sections": args.sections,
+        "instruction": args.instruction, "temperature": args.temperature, "max_chunks": args.max_chunks,
+        "max_file_mb": config.data.max_file_mb,
+    }
 
 
 def interrupted(args: argparse.Namespace) -> str:
@@ -149,7 +161,8 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C."""
+    """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C. With
+    --out, finished inputs are journalled as they complete and skipped by a rerun."""
     from filingsum.core.errors import FilingsumError, UsageError
     from filingsum.core.io import ResultJournal, preflight_output_file
     from filingsum.filings.ingest import IngestError, discover_inputs
@@ -166,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         config.data.fit_strategy = args.fit
     if args.max_file_mb:
         config.data.max_file_mb = args.max_file_mb
+    if args.max_chunks < 1:
+        raise UsageError(f"--max-chunks must be at least 1, not {args.max_chunks}")
     try:
         files = [str(f) for f in discover_inputs(list(args.inputs))]
     except IngestError as exc:
@@ -173,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     if len(files) > 1 and not args.out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
     journal = None
-    if args.out:  # before the tokenizer loads or a request goes out
+    if args.out:
         preflight_output_file(args.out, what="--out file")
         preflight_output_file(journal_path(args.out), what="journal")
         journal = ResultJournal(journal_path(args.out))
@@ -184,35 +199,35 @@ def run(args: argparse.Namespace) -> int:
     summarizer = summarizer_from_config(
         config, "endpoint", base_url=args.endpoint, served_model=args.model, max_tokens=args.max_tokens,
         sections=args.sections or DEFAULT_SECTIONS, client=client, progress=len(files) > 1,
+        max_chunks=args.max_chunks,
     )
-    summarizer.inputs = dataclasses.replace(
-        summarizer.inputs, max_chunks=args.max_chunks, max_bytes=int(config.data.max_file_mb * 1024 * 1024)
-    )
-    settings = summary_settings(args, config, summarizer)
+    settings = summarize_settings(args, config, summarizer.max_tokens)
     keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
     by_file: dict[str, list[SummaryResult]] = {}
     for f, key in keys.items():
-        if key is not None and key in journal:
+        if key is not None and journal is not None and key in journal:
             by_file[f] = [SummaryResult.model_validate(r) for r in journal.get(key)]
-    if by_file:
+    if by_file and journal is not None:
         print(f"resuming: {len(by_file)} of {len(files)} input(s) already summarized in {journal.path}",
               file=sys.stderr)
-    stream = summarizer.summarize_files([f for f in files if f not in by_file], instruction=args.instruction)
+    todo = [f for f in files if f not in by_file]
+    stream = summarizer.summarize_files(todo, instruction=args.instruction)
     try:
-        for f, results in stream:
-            by_file[f] = results
-            if journal is not None and keys.get(f) and not any(r.error for r in results):
-                journal.put(keys[f], [r.model_dump() for r in results])  # failed inputs are retried on a rerun
+        for f, found in stream:
+            by_file[f] = found
+            if journal is not None and keys.get(f) and not any(r.error for r in found):
+                journal.put(keys[f], [r.model_dump() for r in found])  # failed inputs are retried on a rerun
     except KeyboardInterrupt:
         summarizer.cancel()
         stream.close()  # its progress bar goes before the message below
+        done = sum(1 for f in files if f in by_file)
         if journal is not None:
+            journal.close()
             kept = sum(1 for f in files if keys.get(f) and keys[f] in journal)
             print(f"filingsum: interrupted; {kept} of {len(files)} input(s) summarized and kept in {journal.path}; "
                   f"rerun the same command to summarize the other {len(files) - kept} and write {args.out}",
                   file=sys.stderr)
         else:
-            done = sum(1 for f in files if f in by_file)
             print(f"filingsum: interrupted; {done} of {len(files)} input(s) summarized; nothing was written "
                   "(give --out FILE to keep finished summaries across runs)", file=sys.stderr)
         return 130

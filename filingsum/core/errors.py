@@ -1,4 +1,9 @@
-"""Errors the CLI reports as one clear line instead of a traceback; ``exit_status`` is the command's status."""
+"""Errors the CLI reports as one clear line instead of a traceback.
+
+``exit_status`` is the status the CLI exits with: 1 for a run that started and failed, 2 for a command that
+cannot start as given (bad config, an output location that cannot be written, inputs that do not exist, a
+busy port), found before any expensive work.
+"""
 
 
 class FilingsumError(RuntimeError):
@@ -8,8 +13,7 @@ class FilingsumError(RuntimeError):
 
 
 class UsageError(FilingsumError, ValueError):
-    """Input the command cannot start on (a file that is not what it should be, a refused endpoint, an output
-    location that cannot be written, inputs that do not exist, a busy port): exit 2, like a config error,
-    found before any expensive work, so it stays apart from exit 1 (the work ran and failed)."""
+    """Input the command cannot start on (a file that is not what it should be, a refused endpoint): exit 2,
+    like a config error, so it stays apart from exit 1 (the work ran and failed, e.g. a regression)."""
 
     exit_status = 2

@@ -442,4 +442,6 @@ class ResultJournal:
 
 def stable_hash(*parts: Any) -> str:
     """sha256 of JSON-serialised parts (sorted keys): a journal key."""
+    import hashlib
+
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()

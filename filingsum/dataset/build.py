@@ -60,9 +60,10 @@ from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
 log = logging.getLogger(__name__)
 
 JOURNAL_VERSION = 1  # bump when extraction output changes, so old journal rows are not reused
+_WORKER_PRELOAD = ("filingsum.filings.sections",)  # imported once in the forkserver, not in every worker
+
 # What a build writes into OUT, replaced as a whole; anything else in OUT is carried over untouched.
 DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", "hf", "card.json", "card.md")
-_WORKER_PRELOAD = ("filingsum.filings.sections",)  # imported once in the forkserver, not in every worker
 
 
 class InputsMissingError(UsageError):
@@ -170,6 +171,7 @@ class Extraction:
     resumed: int = 0  # files whose extraction came from the journal
     workers: int = 0  # processes used (0: the main process)
     peak_rss: dict[int, int] = field(default_factory=dict)  # worker pid -> its peak resident bytes
+    cpu_s: dict[int, float] = field(default_factory=dict)  # worker pid -> CPU seconds its extractions used
 
     def sections(self) -> list[FilingSection]:
         return [FilingSection.model_validate(s) for f in self.files for s in f.sections]
@@ -212,10 +214,12 @@ def extract_all(
             done[row["key"]] = row
     results: list[FileExtraction | None] = [None] * len(files)
     keys: list[str | None] = [None] * len(files)
+    sizes = [0] * len(files)
     todo: list[int] = []
     for i, path in enumerate(files):
         try:
-            keys[i] = None if path.stat().st_size > max_bytes else journal_key(path, settings)
+            sizes[i] = path.stat().st_size
+            keys[i] = None if sizes[i] > max_bytes else journal_key(path, settings)
         except OSError as exc:
             results[i] = FileExtraction(path, [], f"cannot read file: {exc.strerror or exc}")
             continue
@@ -224,6 +228,8 @@ def extract_all(
             results[i] = FileExtraction(path, row["sections"], row["skip"], resumed=True)
         else:
             todo.append(i)
+    # largest files first: the long parses start early instead of ending a parallel run on one busy worker
+    todo.sort(key=lambda i: -sizes[i])
     extraction = Extraction(files=[], resumed=sum(1 for r in results if r is not None and r.resumed))
     bar = _progress(total=len(files), initial=len(files) - len(todo), desc="extract", unit="file",
                     disable=not progress)
@@ -244,6 +250,7 @@ def extract_all(
             i = todo[n]
             if outcome.pid:
                 extraction.peak_rss[outcome.pid] = max(outcome.peak_rss, extraction.peak_rss.get(outcome.pid, 0))
+                extraction.cpu_s[outcome.pid] = extraction.cpu_s.get(outcome.pid, 0.0) + outcome.cpu_s
             if outcome.error is not None:  # the worker process died, or the row could not come back
                 keep(i, {"sections": [], "skip": f"extraction failed: {outcome.error}", "traceback": ""})
             else:
@@ -528,15 +535,15 @@ def build_dataset(
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
     warnings: list[str] = []
-    if not specs and not shards_from:
+    if not specs:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     prepare_output_dir(out)
-    if not shards_from:  # a cheap listing now, so a mistyped path stops before any work and any change
-        found, missing = _discover(specs)
+    if not shards_from:  # a shard merge reads shard manifests, not inputs
+        found, missing_specs = _discover(specs)
         if not found:
-            detail = "; ".join(f"{s.path}: {s.reason}" for s in missing)
-            raise InputsMissingError(f"no input found ({detail}); nothing was built and {out} is unchanged")
-        for skip in missing:
+            missing = "; ".join(f"{s.path}: {s.reason}" for s in missing_specs)
+            raise InputsMissingError(f"no input found ({missing}); nothing was built and {out} is unchanged")
+        for skip in missing_specs:
             log.warning("input %s: %s (skipped)", skip.path, skip.reason)
 
     teacher = None

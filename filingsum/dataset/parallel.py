@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -42,6 +43,7 @@ class TaskOutcome:
     crashed: bool = False
     pid: int = 0  # the worker process that ran it (0: none did)
     peak_rss: int = 0  # that worker's peak resident memory in bytes when it finished (0: unknown)
+    cpu_s: float = 0.0  # CPU seconds (user + system) the call used in its worker
 
 
 def default_workers() -> int:
@@ -75,8 +77,10 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, int]:
-    return fn(*args), os.getpid(), peak_rss_bytes()
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, int, float]:
+    before = time.process_time()
+    value = fn(*args)
+    return value, os.getpid(), peak_rss_bytes(), time.process_time() - before
 
 
 def _isolated_main(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -117,8 +121,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], ctx: Any) -> Tas
         receiver.close()
     proc.join()
     if kind == "ok":
-        value, pid, peak = payload
-        return TaskOutcome(value=value, pid=pid, peak_rss=peak)
+        value, pid, peak, cpu = payload
+        return TaskOutcome(value=value, pid=pid, peak_rss=peak, cpu_s=cpu)
     if kind == "error":
         return TaskOutcome(error=payload, pid=proc.pid or 0)
     return TaskOutcome(error=f"the worker process died ({describe_exit(proc.exitcode)})", crashed=True,
@@ -141,12 +145,12 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 def _outcome(future: Future) -> TaskOutcome | None:
     """The finished future's outcome; None when the pool broke under it (it must be re-run alone)."""
     try:
-        value, pid, peak = future.result()
+        value, pid, peak, cpu = future.result()
     except BrokenProcessPool:
         return None
     except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
         return TaskOutcome(error=f"{type(exc).__name__}: {exc}")
-    return TaskOutcome(value=value, pid=pid, peak_rss=peak)
+    return TaskOutcome(value=value, pid=pid, peak_rss=peak, cpu_s=cpu)
 
 
 def run_tasks(

@@ -8,14 +8,13 @@ model's tokenizer. This base class builds everything else on them, once for both
   "aspects" keeps the paragraphs carrying the five aspects, "truncate" the lead), or with "chunk" summarize it
   map-reduce: each chunk is summarized, the joined chunk summaries are summarized again (re-chunked while
   still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds);
-- ``summarize_file`` / ``summarize_paths`` / ``summarize_files``: files, dirs or globs through the same
-  preprocessing path as the dataset builder (`filingsum.filings.prepare`), one `SummaryResult` per section or
-  an error record per input.
+- ``summarize_file`` / ``summarize_paths``: files, dirs or globs through the same preprocessing path as the
+  dataset builder (`filingsum.filings.prepare`), one `SummaryResult` per section or an error record per input.
 
-Files and requests run on daemon threads (`parallel_map`), and ``cancel()`` (Ctrl-C) stops a batch at once:
-nothing new is sent and nothing waits for the requests in flight. A section is sent as at most
-``InputSettings.max_chunks`` map requests: a longer one (``fit_strategy="chunk"`` on a huge filing) is first
-fitted (aspects) to that many chunks' budget, with a warning.
+Work runs on daemon threads (``parallel_map``) and ``cancel()`` (Ctrl-C) stops a batch at once: requests not
+yet sent end as `Cancelled` (not a result: a rerun redoes that input) and requests in flight are abandoned.
+With "chunk" one section sends at most ``max_chunks`` map requests (a longer one is first fitted, aspects, to
+that many chunks' budget, with a warning), and files over ``max_bytes`` end as an error record.
 
 Eval's systems, the demo and `filingsum summarize` build their summarizer with
 `filingsum.inference.factory.summarizer_from_config`, so the same config gives the same budgets everywhere.
@@ -45,15 +44,18 @@ log = logging.getLogger(__name__)
 DEFAULT_SECTIONS: tuple[str, ...] = ("item_1",)
 MAX_REDUCE_ROUNDS = 4
 CHUNK_SEPARATOR = "\n\n"
-DEFAULT_MAX_CHUNKS = 32  # map requests per section (a 5 MB filing is ~800 chunks of 1536 tokens)
+DEFAULT_MAX_CHUNKS = 32  # map requests per section with fit_strategy=chunk (a 5 MB filing is ~800 chunks)
+DEFAULT_MAX_FILE_MB = DEFAULT_MAX_BYTES / (1024 * 1024)  # as data.max_file_mb
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def parallel_map(
-    fn: Callable[[_T], _R], items: Sequence[_T], workers: int
-) -> Iterator[tuple[int, _R | BaseException]]:
+class Cancelled(RuntimeError):
+    """The batch was cancelled (Ctrl-C) before this request was sent: not a result, a rerun redoes it."""
+
+
+def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> Iterator[tuple[int, _R | BaseException]]:
     """(index, result or exception) for each item, in completion order, computed on ``workers`` daemon threads.
 
     Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's threads at exit, so a
@@ -123,8 +125,8 @@ class InputSettings:
     max_source_tokens: int
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     fit_strategy: FitStrategy = "aspects"
-    max_chunks: int = DEFAULT_MAX_CHUNKS  # map requests per section at most (summarize --max-chunks)
-    max_bytes: int = DEFAULT_MAX_BYTES  # larger files are an input error (data.max_file_mb, --max-file-mb)
+    max_chunks: int = DEFAULT_MAX_CHUNKS  # "chunk": most map requests per section
+    max_bytes: int = DEFAULT_MAX_BYTES  # larger input files end as an error record
 
     def __post_init__(self) -> None:
         if self.max_chunks < 1:
@@ -155,17 +157,12 @@ class Summarizer(ABC):
     # --- cancellation ---------------------------------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Stop the batch under way: nothing new is sent (implementations check ``cancelled`` before each
-        request) and nothing waits for what is in flight; results after this point are to be discarded."""
-        self._cancel_flag().set()
+        """Stop sending: every request not yet sent ends as `Cancelled`; work in flight is abandoned."""
+        self._cancelled = True
 
     @property
     def cancelled(self) -> bool:
-        return self._cancel_flag().is_set()
-
-    def _cancel_flag(self) -> threading.Event:
-        flag = self.__dict__.get("_cancelled")
-        return flag if flag is not None else self.__dict__.setdefault("_cancelled", threading.Event())
+        return getattr(self, "_cancelled", False)
 
     # --- texts ----------------------------------------------------------------------------------------------
 
@@ -185,31 +182,30 @@ class Summarizer(ABC):
             return _result(failed("input", "empty text: nothing to summarize"), id, source_path, 1, started)
         inputs = self._inputs()
         pieces = fit_section(text, self.count_tokens, inputs.max_source_tokens, inputs.fit_strategy)
-        return self._reduce([p.text for p in pieces], instruction, id, source_path, started)
+        return self._reduce(self._capped([p.text for p in pieces], text, id), instruction, id, source_path, started)
 
-    def _capped(self, chunks: list[str], id: str) -> list[str]:
-        """At most ``max_chunks`` map inputs: a longer section is first fitted (aspects) to that many chunks'
-        budget, with a warning, so one huge filing cannot send hundreds of requests."""
+    def _capped(self, chunks: list[str], text: str, label: str) -> list[str]:
+        """The map inputs of a section: at most ``max_chunks``; a longer section is first fitted (aspects) to
+        that many chunks' budget, with a warning, so one huge filing cannot send hundreds of requests."""
         from filingsum.filings.fit import fit_section
 
         inputs = self._inputs()
-        if len(chunks) <= inputs.max_chunks:
+        if inputs.fit_strategy != "chunk" or len(chunks) <= inputs.max_chunks:
             return chunks
         log.warning(
             "%s: %d chunks is over --max-chunks %d: the section is first fitted (aspects) to %d chunks' budget "
             "and %d map requests are sent; raise --max-chunks to summarize all of it",
-            id, len(chunks), inputs.max_chunks, inputs.max_chunks, inputs.max_chunks,
+            label, len(chunks), inputs.max_chunks, inputs.max_chunks, inputs.max_chunks,
         )
-        budget = inputs.max_source_tokens * inputs.max_chunks
-        fitted = fit_section(CHUNK_SEPARATOR.join(chunks), self.count_tokens, budget, "aspects")[0].text
-        return chunk_text(fitted, self.count_tokens, inputs.max_source_tokens)[: inputs.max_chunks]
+        budget = inputs.max_source_tokens
+        fitted = fit_section(text, self.count_tokens, budget * inputs.max_chunks, "aspects")[0].text
+        return chunk_text(fitted, self.count_tokens, budget)[: inputs.max_chunks]
 
     def _reduce(
         self, chunks: list[str], instruction: str | None, id: str, source_path: str, started: float
     ) -> SummaryResult:
         n_chunks = len(chunks)
         try:
-            chunks = self._capped(chunks, id)
             budget = self._inputs().max_source_tokens
             rounds = 0
             while len(chunks) > 1:
@@ -225,6 +221,8 @@ class Summarizer(ABC):
             if not chunks or not chunks[0].strip():
                 return _result(failed("empty", "nothing left to summarize"), id, source_path, n_chunks, started)
             (final,) = self.summarize(chunks[:1], [instruction])
+        except Cancelled:
+            raise  # not a result: the input is redone by a rerun
         except Exception as exc:  # every input ends with a record, whatever failed
             log.warning("%s: summarizing failed: %s: %s", id, type(exc).__name__, exc)
             final = failed("internal", f"{type(exc).__name__}: {exc}")
@@ -248,11 +246,13 @@ class Summarizer(ABC):
         except Exception as exc:  # a parser bug on one file must not end a batch
             return [_result(failed("internal", f"ingest: {type(exc).__name__}: {exc}"), Path(path).stem, path, 1,
                             started)]
-        return [
-            self._reduce([p.text for p in item.pieces], instruction or item.section.instruction,
-                         section_id(item.section.source_path, item.section.section), path, time.perf_counter())
-            for item in prepared
-        ]
+        results = []
+        for item in prepared:
+            id = section_id(item.section.source_path, item.section.section)
+            chunks = self._capped([p.text for p in item.pieces], item.section.text, id)
+            results.append(self._reduce(chunks, instruction or item.section.instruction, id, path,
+                                        time.perf_counter()))
+        return results
 
     def summarize_paths(
         self, paths: Iterable[str | os.PathLike[str]], instruction: str | None = None
@@ -274,20 +274,21 @@ class Summarizer(ABC):
     def summarize_files(
         self, files: Sequence[str], instruction: str | None = None
     ) -> Iterator[tuple[str, list[SummaryResult]]]:
-        """(file, its results) for each file, in completion order, ``workers`` files at a time. After
-        `cancel()` nothing more is yielded; closing the iterator starts no further file."""
+        """(file, its results) for each file, ``workers`` at a time, in completion order. Stops early, without
+        a record for the rest, once `cancel()` is called; closing the iterator starts no further file."""
+        files = [str(f) for f in files]
         if not files:
             return
         self.count_tokens("")  # load the tokenizer once, before the threads race for it
         bar = _progress_bar(len(files), self.progress)
-        outcomes = parallel_map(lambda f: self.summarize_file(f, instruction), list(files), self.workers)
+        outcomes = parallel_map(lambda f: self.summarize_file(f, instruction), files, self.workers)
         try:
             for i, outcome in outcomes:
-                if self.cancelled:
-                    return
+                if isinstance(outcome, Cancelled) or self.cancelled:
+                    continue
                 if isinstance(outcome, BaseException):  # summarize_file does not raise; if it does, keep a record
-                    outcome = [_result(failed("internal", f"{type(outcome).__name__}: {outcome}"),
-                                       Path(files[i]).stem, files[i], 1, time.perf_counter())]
+                    outcome = [SummaryResult(id=Path(files[i]).stem, source_path=files[i], error_kind="internal",
+                                             error=f"{type(outcome).__name__}: {outcome}")]
                 bar(1)
                 yield files[i], outcome
         finally:

@@ -4,8 +4,9 @@ Requests carry the prompt contract (``filingsum.core.prompt.build_messages``) an
 ``max_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting, map-reduce
 and file handling are the shared `Summarizer` base's. Retries with exponential backoff and per-request
 timeouts are the ``openai`` client's own; a request that still fails becomes a `Generated` with its error
-category (``describe_error``), never an exception. Requests run on daemon threads and none is sent after
-``cancel()`` (Ctrl-C), so an interrupted batch stops at once (`filingsum.inference.base.parallel_map`).
+category (``describe_error``), never an exception. Requests run on daemon threads (``parallel_map``) and check
+the cancel flag before they are sent: ``cancel()`` (Ctrl-C) stops a batch at once, without waiting for the
+requests in flight; a request not sent raises `Cancelled` (not a result).
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ from typing import TYPE_CHECKING
 
 from filingsum.core.prompt import build_messages
 from filingsum.core.schema import ErrorKind, FinishReason
-from filingsum.inference.base import DEFAULT_SECTIONS, Generated, InputSettings, Summarizer, failed, parallel_map
+from filingsum.filings.ingest import DEFAULT_MAX_BYTES
+from filingsum.inference.base import (
+    DEFAULT_MAX_CHUNKS,
+    DEFAULT_SECTIONS,
+    Cancelled,
+    Generated,
+    InputSettings,
+    Summarizer,
+    failed,
+    parallel_map,
+)
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -67,6 +78,8 @@ class EndpointSummarizer(Summarizer):
         max_source_tokens: int,
         sections: Sequence[str] = DEFAULT_SECTIONS,
         fit_strategy: str = "aspects",
+        max_chunks: int = DEFAULT_MAX_CHUNKS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         api_key: str | None = None,
         timeout_s: float = 300.0,
         max_retries: int = 3,
@@ -79,7 +92,8 @@ class EndpointSummarizer(Summarizer):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.max_tokens = max_tokens
-        self.inputs = InputSettings(max_source_tokens, tuple(sections), fit_strategy)  # type: ignore[arg-type]
+        self.inputs = InputSettings(max_source_tokens, tuple(sections), fit_strategy,  # type: ignore[arg-type]
+                                    max_chunks=max_chunks, max_bytes=max_bytes)
         self.temperature = temperature
         self.workers = max(1, concurrency)
         self.progress = progress
@@ -111,15 +125,18 @@ class EndpointSummarizer(Summarizer):
     # --- requests -------------------------------------------------------------------------------------------
 
     def complete(self, text: str, instruction: str | None = None) -> Generated:
-        """One chat completion with the prompt contract; errors are returned, not raised."""
+        """One chat completion with the prompt contract; errors are returned, not raised (but `Cancelled`,
+        raised when `cancel()` came before the request was sent)."""
         try:
             with self._slots:
-                if self.cancelled:  # Ctrl-C: a request not sent yet is never sent (its result is discarded)
-                    return failed("internal", "cancelled before the request was sent")
+                if self.cancelled:
+                    raise Cancelled("cancelled before the request was sent")
                 response = self._client.chat.completions.create(
                     model=self.model, messages=build_messages(text, instruction),  # type: ignore[arg-type]
                     max_tokens=self.max_tokens, temperature=self.temperature,
                 )
+        except Cancelled:
+            raise
         except Exception as exc:  # the openai client already retried what is transient
             kind, message = describe_error(exc)
             return failed(kind, message)
@@ -137,18 +154,20 @@ class EndpointSummarizer(Summarizer):
         )
 
     def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
-        """Concurrent requests (at most ``concurrency`` in flight), results in input order."""
+        """Concurrent requests (at most ``concurrency`` in flight) on daemon threads, results in input order;
+        `Cancelled` when `cancel()` stopped the batch."""
         instructions = list(instructions or [None] * len(texts))
         if len(texts) == 1:
             return [self.complete(texts[0], instructions[0])]
         if not texts:
             return []
-        outputs: list[Generated] = [failed("internal", "not run")] * len(texts)
+        results: list[Generated | None] = [None] * len(texts)
         outcomes = parallel_map(lambda i: self.complete(texts[i], instructions[i]), range(len(texts)), self.workers)
         try:
             for i, outcome in outcomes:
-                outputs[i] = outcome if isinstance(outcome, Generated) else failed(
-                    "internal", f"{type(outcome).__name__}: {outcome}")
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                results[i] = outcome
         finally:
             outcomes.close()
-        return outputs
+        return results  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from typing import Literal
 
 from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError
-from filingsum.inference.base import DEFAULT_SECTIONS, Summarizer
+from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
 
 SystemKind = Literal["zero-shot", "tuned", "endpoint"]
 
@@ -58,9 +58,11 @@ def summarizer_from_config(
     sections: Sequence[str] = DEFAULT_SECTIONS,
     client: ClientSettings = ClientSettings(),
     progress: bool = False,
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
 ) -> Summarizer:
     """The summarizer of one system for a run; FilingsumError when the system lacks what it needs (an
-    endpoint URL and served name, an adapter dir)."""
+    endpoint URL and served name, an adapter dir). The endpoint client also caps the map requests of one
+    section (``max_chunks``, with fit_strategy chunk) and the input file size (``data.max_file_mb``)."""
     inputs = dict(max_source_tokens=config.model.max_source_tokens, sections=tuple(sections),
                   fit_strategy=config.data.fit_strategy)
     if system == "endpoint":
@@ -72,7 +74,8 @@ def summarizer_from_config(
             base_url, served_model, tokenizer=config.model.name,
             max_tokens=max_tokens or config.summary_tokens(config.serve.max_tokens), api_key=client.api_key,
             timeout_s=client.timeout_s, max_retries=client.max_retries, concurrency=client.concurrency,
-            temperature=client.temperature, progress=progress, **inputs,
+            temperature=client.temperature, progress=progress, max_chunks=max_chunks,
+            max_bytes=int(config.data.max_file_mb * 1024 * 1024), **inputs,
         )
     from filingsum.inference.local import GenerationSettings, LocalSummarizer
 

@@ -104,8 +104,12 @@ _UNITS = {
 _MULTIPLIERS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_MULTIPLIERS], key=len, reverse=True))
 # Spelled-out numbers, also glued together ("fivehundredtwelve", as in the seed request).
+# "and" joins only after hundred/thousand/... ("one hundred and twelve"); "three and nine months" is two figures.
 _NUMBER_WORDS = re.compile(
-    rf"\b(?=[zotfsenhmb])(?:{_NUMBER_WORD})(?:(?:[\s-]+(?:and[\s-]+)?)?(?:{_NUMBER_WORD}))*\b", re.IGNORECASE
+    rf"\b(?=[zotfsenhmb])(?:{_NUMBER_WORD})"
+    rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))[\s-]+and[\s-]+)?"
+    rf"(?:{_NUMBER_WORD}))*\b",
+    re.IGNORECASE,
 )
 _NUMBER_WORD_TOKEN = re.compile(_NUMBER_WORD, re.IGNORECASE)
 # Too idiomatic to count as a stated figure ("one of the largest providers").
@@ -391,7 +395,8 @@ def _noun(text: str, start: int, end: int) -> tuple[str, ...]:
         return ()
     window = text[end : end + 80]
     # "33.7 billion and 33.3 billion unit cases": the noun of the last figure counts for all of them.
-    window = re.sub(r"^[ \t]*(?:and|or|to)[ \t]+\$?[\d.,]+(?:[ \t]+(?:thousand|million|billion))?", "", window)
+    window = re.sub(rf"^[ \t]*(?:and|or|to)[ \t]+(?:\$?[\d.,]+|(?:{_NUMBER_WORD})(?:-(?:{_NUMBER_WORD}))?)"
+                    r"(?:[ \t]+(?:thousand|million|billion))?", "", window, flags=re.IGNORECASE)
     m = re.match(r"[ \t\-]*((?:[A-Za-z][A-Za-z'\-]*[ \t]*){1,4})", window)
     if not m:
         return ()
