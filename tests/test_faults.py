@@ -254,6 +254,30 @@ def test_build_interrupted_during_extraction_keeps_the_dataset_and_resumes(built
     assert not list(tmp_path.glob(".dataset.*"))  # no staging dir left beside it
 
 
+def test_build_interrupted_with_a_process_pool_keeps_the_dataset_and_resumes(built, tmp_path):
+    """The default build extracts in worker processes (data.workers); they ignore SIGINT and the parent
+    stops them: Ctrl-C lands while the parent journals a finished file."""
+    config, out, before = built
+    config.write_text(config.read_text().replace("workers: 0", "workers: 2"))
+    more = write_filings(tmp_path / "more", range(3, 6))
+    args = ["data", "build", "--config", str(config), "--input", str(tmp_path / "first"), str(more)]
+    proc = run_cli(args, {"target": "filingsum.core.io:JsonlAppender.append", "after": 1, "fault": "sigint"})
+    journalled = len(list(read_jsonl(out / ".work" / "extract.jsonl")))
+    observe("`data build`: Ctrl-C during extraction in 2 worker processes", proc.returncode, proc.stderr,
+            lost=int(snapshot(out) != before) + max(0, 4 - journalled))
+    line = assert_one_line_failure(proc.returncode, proc.stderr, 130, "interrupted", "rerun the same command")
+    assert "unchanged" in line and snapshot(out) == before
+    assert 4 <= journalled <= 6  # the first build's 3 files and the new one(s) journalled before Ctrl-C
+
+    proc = run_cli(args)
+    resumed = f"{6 - journalled} file(s) extracted, {journalled} resumed"
+    observe("`data build`: rerun after Ctrl-C (2 worker processes)", proc.returncode, proc.stderr,
+            lost=int(resumed not in proc.stdout))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert resumed in proc.stdout  # nothing extracted twice
+    assert json.loads((out / "card.json").read_text())["inputs"] == 6
+
+
 @pytest.mark.parametrize("fault", [
     {"target": "filingsum.dataset.build:write_hf", "after": 0, "fault": "sigint"},
     {"target": "filingsum.dataset.build:atomic_write_jsonl", "after": 2, "fault": "enospc"},  # 3rd split file

@@ -127,8 +127,8 @@ def _run_fetch(args: argparse.Namespace) -> int:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    if args.data_command != "build":
-        return "nothing was saved"
+    if args.data_command == "fetch":
+        return "nothing was saved (a fetched filing is written whole or not at all)"
     from filingsum.cli.common import configured
 
     out = args.out_dir or configured(args, lambda c: c.data.out_dir, "the output dir")

@@ -535,7 +535,7 @@ def build_dataset(
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
     warnings: list[str] = []
-    if not specs:
+    if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     prepare_output_dir(out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs
