@@ -1,21 +1,42 @@
-"""A real OpenAI-compatible HTTP server on 127.0.0.1 for fault tests: deterministic answers, a set delay per
-request, and a count of the requests it received (what a client cancelled never arrives)."""
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 for the client, eval, teacher and fault tests: deterministic
+answers (or the test's own, ``respond``), a set delay per request, and the requests it received (what a client
+cancelled never arrives)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class FakeOpenAI:
-    """``with FakeOpenAI(delay_s=0.5) as server:`` serves /v1/chat/completions, /v1/models and /health."""
+Respond = Callable[[dict], "tuple[int, dict | None, dict[str, str]] | str"]
 
-    def __init__(self, delay_s: float = 0.0, model: str = "fake"):
+
+def completion(body: dict, content: str, *, prompt_tokens: int = 5, completion_tokens: int = 20) -> dict:
+    """A chat.completion answer with ``content``."""
+    return {
+        "id": "x", "object": "chat.completion", "created": 0, "model": body.get("model"),
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+class FakeOpenAI:
+    """``with FakeOpenAI(delay_s=0.5) as server:`` serves /v1/chat/completions, /v1/models and /health.
+
+    ``respond(body)`` returns the answer's content (a str, 200) or (status, JSON body or None, headers); by
+    default the answer quotes the filing's first words. ``bodies`` holds every request body, in arrival order.
+    """
+
+    def __init__(self, delay_s: float = 0.0, model: str = "fake", respond: Respond | None = None):
         self.delay_s = delay_s
         self.model = model
+        self.respond = respond
         self.requests = 0
+        self.bodies: list[dict] = []
         self._lock = threading.Lock()
         outer = self
 
@@ -23,9 +44,11 @@ class FakeOpenAI:
             def log_message(self, *args):  # quiet
                 pass
 
-            def _json(self, code: int, body: dict) -> None:
-                data = json.dumps(body).encode()
+            def _json(self, code: int, body: dict | None, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(code)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -41,7 +64,15 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with outer._lock:
                     outer.requests += 1
+                    outer.bodies.append(body)
                 time.sleep(outer.delay_s)
+                if outer.respond is not None:
+                    answer = outer.respond(body)
+                    if isinstance(answer, str):
+                        self._json(200, completion(body, answer))
+                    else:
+                        self._json(*answer)
+                    return
                 user = body["messages"][-1]["content"]
                 filing = user.split("<filing>", 1)[-1]
                 words = " ".join(filing.split()[:12])

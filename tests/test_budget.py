@@ -9,11 +9,11 @@ weights, real files, a real HTTP endpoint on 127.0.0.1 that records what it was 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import RunConfig, parse_config
 from filingsum.core.io import read_jsonl
@@ -28,43 +28,15 @@ ANSWER = ("The company sells cloud telephone services and hosted software to sma
           "operations with cash from operations and a bank line of credit.")
 
 
-class _RecordingHandler(BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint that remembers the max_tokens of every request."""
-
-    seen: list[int] = []
-    bodies: list[dict] = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).seen.append(body.get("max_tokens"))
-        type(self).bodies.append(body)
-        reply = {
-            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": ANSWER}}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 40, "total_tokens": 45},
-        }
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture()
 def endpoint():
-    _RecordingHandler.seen = []
-    _RecordingHandler.bodies = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1"
-    finally:
-        server.shutdown()
+    """An OpenAI-compatible endpoint that records every request (``.bodies``) and answers ANSWER."""
+    with FakeOpenAI(respond=lambda body: ANSWER) as server:
+        yield server
+
+
+def _max_tokens(server: FakeOpenAI) -> list[int]:
+    return [body.get("max_tokens") for body in server.bodies]
 
 
 def _config(tmp_path: Path, **data: object) -> RunConfig:
@@ -107,11 +79,11 @@ def test_extractive_references_and_the_eval_limit_follow_the_cap(tmp_path, tiny_
 def test_the_teacher_is_asked_for_the_cap(tmp_path, endpoint):
     from filingsum.dataset.build import build_dataset
 
-    teacher = {"base_url": endpoint, "model": "teacher", "max_retries": 0}
+    teacher = {"base_url": endpoint.base_url, "model": "teacher", "max_retries": 0}
     config = _config(tmp_path, references=["teacher"], teacher=teacher,
                      inputs=[str(SAMPLES / "crexendo_10k_2016_item1_prompt.txt")])
     built = build_dataset(config, progress=False)
-    assert _RecordingHandler.seen and set(_RecordingHandler.seen) == {CAP}
+    assert endpoint.bodies and set(_max_tokens(endpoint)) == {CAP}
     rows = list(read_jsonl(tmp_path / "data" / "records.jsonl"))
     assert rows and all(row["reference_origin"] == "teacher" for row in rows), [d.reason for d in built.drops]
 
@@ -160,11 +132,11 @@ def test_server_cap_and_client_max_tokens_follow_the_cap(tmp_path, endpoint, mon
     flag = server.command.index("--override-generation-config")
     assert json.loads(server.command[flag + 1]) == {"max_new_tokens": CAP}
 
-    client = summarizer_from_config(config, "endpoint", base_url=endpoint, served_model="m")
+    client = summarizer_from_config(config, "endpoint", base_url=endpoint.base_url, served_model="m")
     result = client.summarize_text("Acme sells widgets to small businesses.")
     assert result.summary == ANSWER and result.finish_reason == "stop"
-    assert _RecordingHandler.seen == [CAP]
-    assert "repetition_penalty" not in _RecordingHandler.bodies[0]  # neutral: not sent to strict servers
+    assert _max_tokens(endpoint) == [CAP]
+    assert "repetition_penalty" not in endpoint.bodies[0]  # neutral: not sent to strict servers
 
 
 def test_server_and_client_decode_with_the_runs_repetition_penalty(tmp_path, endpoint, monkeypatch):
@@ -179,9 +151,9 @@ def test_server_and_client_decode_with_the_runs_repetition_penalty(tmp_path, end
     server = prepare_server(config, backend="vllm", adapters={})
     flag = server.command.index("--override-generation-config")
     assert json.loads(server.command[flag + 1]) == {"max_new_tokens": CAP, "repetition_penalty": 1.15}
-    client = summarizer_from_config(config, "endpoint", base_url=endpoint, served_model="m")
+    client = summarizer_from_config(config, "endpoint", base_url=endpoint.base_url, served_model="m")
     assert client.summarize_text("Acme sells widgets to small businesses.").summary == ANSWER
-    assert _RecordingHandler.bodies[0]["repetition_penalty"] == 1.15
+    assert endpoint.bodies[0]["repetition_penalty"] == 1.15
 
 
 def test_no_module_hard_codes_the_cap():

@@ -4,10 +4,10 @@ raised. Real HTTP server on 127.0.0.1, real tokenizer, the real seed filing."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import RunConfig
 from filingsum.core.schema import FilingRecord, PredictionRecord
@@ -22,28 +22,11 @@ FAITHFUL = "Crexendo had 53 employees as of December 31, 2016, including 15 sale
 DEMO_GATES = {"scored_fraction": 1.0, "within_limit": 1.0, "number_precision": 0.5}
 
 
-class _OneBadRequest(BaseHTTPRequestHandler):
+def _one_bad_request(body: dict):
     """Answers every chat completion, except a 400 for prompts that mention 'BROKEN'."""
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if "BROKEN" in json.dumps(body["messages"]):
-            data = json.dumps({"error": {"message": "bad request", "type": "invalid_request_error"}}).encode()
-            self.send_response(400)
-        else:
-            reply = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                     "choices": [{"index": 0, "finish_reason": "stop",
-                                  "message": {"role": "assistant", "content": FAITHFUL}}],
-                     "usage": {"prompt_tokens": 5, "completion_tokens": 20, "total_tokens": 25}}
-            data = json.dumps(reply).encode()
-            self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+    if "BROKEN" in json.dumps(body["messages"]):
+        return 400, {"error": {"message": "bad request", "type": "invalid_request_error"}}, {}
+    return FAITHFUL
 
 
 def _record(doc_id: str, text: str, note: str = "") -> FilingRecord:
@@ -60,18 +43,13 @@ def crexendo(samples) -> str:
 
 
 def test_failed_endpoint_request_is_an_error_not_an_empty_summary(tmp_path, crexendo, tiny_tokenizer):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneBadRequest)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    config = RunConfig.model_validate({
-        "model": {"name": "tiny-random", "max_source_tokens": 256},
-        "eval": {"systems": ["endpoint"], "endpoint": f"http://127.0.0.1:{server.server_port}/v1"},
-    })
-    records = [_record("good", crexendo), _record("bad", crexendo, note=" BROKEN")]
-    try:
+    with FakeOpenAI(respond=_one_bad_request) as server:
+        config = RunConfig.model_validate({
+            "model": {"name": "tiny-random", "max_source_tokens": 256},
+            "eval": {"systems": ["endpoint"], "endpoint": server.base_url},
+        })
+        records = [_record("good", crexendo), _record("bad", crexendo, note=" BROKEN")]
         predictions = build_systems(config)["endpoint"](records)
-    finally:
-        server.shutdown()
     by_id = {p.id: p for p in predictions}
     assert by_id["good"].error is None and by_id["good"].prediction == FAITHFUL
     assert by_id["bad"].error and by_id["bad"].prediction == ""

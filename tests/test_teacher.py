@@ -4,12 +4,11 @@ nobody listens on (errors become answers, not exceptions)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import ServeConfig, TeacherConfig
 from filingsum.dataset.teacher import DUMMY_KEY, Teacher, request_key, resolve_api_key
@@ -90,48 +89,21 @@ def test_unreachable_port_retries_then_reports(tmp_path, caplog):
     assert len(retries) == 2
 
 
-class _FlakyHandler(BaseHTTPRequestHandler):
-    failures_left = 2
-    seen = 0
-
-    def do_POST(self):  # noqa: N802
-        type(self).seen += 1
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if type(self).failures_left > 0:
-            type(self).failures_left -= 1
-            self.send_response(503)
-            self.send_header("Retry-After", "0")
-            self.end_headers()
-            return
-        reply = {
-            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": " The company sells widgets. "}}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9},
-        }
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_transient_5xx_is_retried_until_it_succeeds(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FlakyHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        config = TeacherConfig(base_url=f"http://127.0.0.1:{server.server_port}/v1", model="m", max_retries=3)
+    failures = [2]
+
+    def flaky(body: dict):
+        if failures[0] > 0:
+            failures[0] -= 1
+            return 503, None, {"Retry-After": "0"}
+        return " The company sells widgets. "
+
+    with FakeOpenAI(respond=flaky) as server:
+        config = TeacherConfig(base_url=server.base_url, model="m", max_retries=3)
         answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
-    finally:
-        server.shutdown()
     assert answer.error is None and answer.summary == "The company sells widgets."
     assert answer.prompt_tokens == 5 and answer.finish_reason == "stop"
-    assert _FlakyHandler.seen == 3
+    assert server.requests == 3
 
 
 def test_api_key_rules(monkeypatch):
