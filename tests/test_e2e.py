@@ -1,7 +1,8 @@
 """The slice end to end through the real CLI: data -> train -> eval -> serve -> summarize.
 
-Embedded SmolLM2-135M on CPU with small budgets (short context, two LoRA steps, short outputs), the real
-`transformers serve` server on 127.0.0.1 with the merged adapter, and `filingsum summarize` against it.
+Embedded SmolLM2-135M on CPU with small budgets (short context, two LoRA steps, short outputs), the real vLLM
+CPU server (the engine `make setup` installs; `transformers serve` only where none is found) on 127.0.0.1 with
+merged weights, and `filingsum summarize` against it.
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ def test_demo_runs_every_stage_and_prints_its_paths(demo_run) -> None:
     assert Path(report_line.group(1)) == out / "eval" / "report.md"
     summary = Path(summary_line.group(1)).read_text()
     assert "ERROR" not in summary and len(summary.split()) > 10
+    served = re.search(r"^served by: (\w+) on (\w+), (\w+) weights, model (\S+)", proc.stdout, re.M)
+    assert served, proc.stdout[-2000:]
+    from filingsum.core.models import builtin_default_adapter
+    from filingsum.serving.engine import find_vllm_engine
+
+    if find_vllm_engine().engine is not None or os.environ.get("CI"):  # CI installs the engine (make setup)
+        assert served.groups()[:3] == ("vllm", "cpu", "merged")
+    shipped = builtin_default_adapter("embedded:smollm2-135m-instruct")
+    assert served.group(4) == (shipped[0] if shipped else "smollm2-cpu")  # the tuned default when it is shipped
 
 
 def test_dataset_records_follow_the_schema(demo_run) -> None:
