@@ -63,6 +63,7 @@ def main() -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--adapter", help="tuned adapter (default: the config's run)")
     parser.add_argument("--max-chunks", type=int, default=6, help="map-reduce: most chunks per section")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated subset")
     parser.add_argument("--out", default=None, help="results dir (default: <run>/context)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -77,6 +78,7 @@ def main() -> int:
     from filingsum.inference.factory import ClientSettings, summarizer_from_config
     from filingsum.serving.generate import vllm_server_for
 
+    chosen = {name: STRATEGIES[name] for name in args.strategies.split(",")}
     config = load_config(args.config, args.overrides)
     adapter = find_adapter_dir(args.adapter or config.train.output_dir)
     out = Path(args.out or Path(config.train.output_dir) / "context")
@@ -96,7 +98,7 @@ def main() -> int:
     systems: dict[str, list[PredictionRecord]] = {}
     costs: dict[str, dict] = {}
     with vllm_server_for(config, str(adapter), log_path=out / "serve-vllm.log") as (base_url, served):
-        for name, (strategy, budget) in STRATEGIES.items():
+        for name, (strategy, budget) in chosen.items():
             run = config.model_copy(deep=True)
             run.data.fit_strategy = strategy
             run.model.max_source_tokens = budget
@@ -122,7 +124,7 @@ def main() -> int:
             log.info("%s: %d summaries, %s", name, len(predictions), costs[name])
 
     read = {sid: token_count(section.text, tokenizer) for sid, (section, _) in whole.items()}
-    for name, (strategy, budget) in STRATEGIES.items():
+    for name, (strategy, budget) in chosen.items():
         shares = [min(1.0, (budget * (args.max_chunks if strategy == "chunk" else 1)) / read[sid]) for sid in read]
         costs[name]["section_share_read"] = round(sum(shares) / len(shares), 3)
     report = run_eval([], systems, tokenizer, out, limit=config.summary_tokens(), configured_gate_system=None,
@@ -131,7 +133,7 @@ def main() -> int:
     rows = ["| strategy | " + " | ".join(METRICS) + " | share of section read | requests | generated tokens | seconds |",
             "|---" * (len(METRICS) + 5) + "|"]
     figures = {}
-    for name in STRATEGIES:
+    for name in chosen:
         metrics = report.systems[name].aggregate
         figures[name] = {m: metrics.get(m) for m in METRICS} | costs[name]
         cells = [f"{metrics[m]:.3f}" if isinstance(metrics.get(m), (int, float)) else "-" for m in METRICS]

@@ -93,6 +93,12 @@ def vllm_lora_rank(rank: int) -> int:
     raise FilingsumError(f"LoRA rank {rank} exceeds vLLM's maximum {VLLM_LORA_RANKS[-1]}")
 
 
+def serving_dtype(dtype: str, device: str) -> str:
+    """The dtype vLLM serves in: model.dtype, with "auto" meaning float32 on CPU (what HF loading does there, so
+    served summaries equal eval's) and vLLM's own choice on a GPU."""
+    return "float32" if dtype == "auto" and device == "cpu" else dtype
+
+
 def generation_overrides(max_tokens: int, repetition_penalty: float = 1.0) -> dict[str, float | int]:
     """vLLM's server-side generation defaults: the output cap, and the run's repetition penalty (a default that a
     request's own ``repetition_penalty`` replaces; the endpoint client sends the same value)."""
@@ -105,7 +111,7 @@ def generation_overrides(max_tokens: int, repetition_penalty: float = 1.0) -> di
 def build_vllm_command(
     serve: ServeConfig, model: str, adapters: dict[str, Path], *, python: str = sys.executable,
     served_model_name: str | None = None, device: str = "cuda", max_tokens: int,
-    repetition_penalty: float = 1.0,
+    repetition_penalty: float = 1.0, dtype: str = "auto",
 ) -> list[str]:
     """The vLLM OpenAI server for a base (or merged) model dir plus LoRA adapters served under their names.
 
@@ -113,6 +119,8 @@ def build_vllm_command(
     model for clients (a merged adapter keeps its adapter's name); ``device`` "cpu" drops the GPU memory flag.
     Every response is capped at ``max_tokens`` (the run's summary cap, `RunConfig.summary_tokens(serve.max_tokens)`)
     and decoded with ``repetition_penalty`` (model.repetition_penalty) unless a request sets its own.
+    ``dtype`` is model.dtype; "auto" serves float32 on CPU, as local generation loads it there (vLLM's own CPU
+    default, bfloat16, changes greedy outputs: on the validation filings it looped where float32 did not).
     """
     command = [python, "-m", VLLM_ENTRYPOINT, "--model", model, "--host", serve.host, "--port", str(serve.port)]
     name = served_model_name or serve.served_model_name
@@ -120,6 +128,9 @@ def build_vllm_command(
         command += ["--served-model-name", name]
     if serve.max_model_len:
         command += ["--max-model-len", str(serve.max_model_len)]
+    served_dtype = serving_dtype(dtype, device)
+    if served_dtype != "auto":
+        command += ["--dtype", served_dtype]
     command += [
         "--tensor-parallel-size", str(serve.tensor_parallel_size),
         "--data-parallel-size", str(serve.data_parallel_size),
@@ -447,6 +458,7 @@ def prepare_server(
         command = build_vllm_command(
             serve, model, adapters, python=engine.python, served_model_name=name, device=engine.device,
             max_tokens=config.summary_tokens(serve.max_tokens), repetition_penalty=config.model.repetition_penalty,
+            dtype=config.model.dtype,
         )
         names = [name or model, *adapters]
         served = "merged" if weights == "merged" or merged is not None else ("adapter" if adapters else "base")

@@ -203,3 +203,13 @@ def test_vllm_command_makes_the_runs_repetition_penalty_the_server_default():
     assert overrides == {"max_new_tokens": 300, "repetition_penalty": 1.15}
     plain = build_vllm_command(ServeConfig(), "/m", {}, max_tokens=300)
     assert json.loads(_flag(plain, "--override-generation-config")[0]) == {"max_new_tokens": 300}
+
+
+def test_vllm_serves_in_the_dtype_eval_generates_in():
+    """model.dtype reaches vLLM; auto is float32 on CPU (as HF loads it there), vLLM's choice on a GPU."""
+    on_cpu = build_vllm_command(ServeConfig(), "/m", {}, device="cpu", max_tokens=64)
+    assert _flag(on_cpu, "--dtype") == ["float32"]
+    on_gpu = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64)
+    assert "--dtype" not in on_gpu
+    pinned = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64, dtype="bfloat16")
+    assert _flag(pinned, "--dtype") == ["bfloat16"]
