@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from pathlib import Path
 
 import pytest
+
+# A runner that starts the suite in the background (`cmd &` in a script, nohup) leaves SIGINT ignored, and an
+# ignored signal stays ignored in every child process; the Ctrl-C tests need it delivered as a terminal does.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
