@@ -32,6 +32,7 @@ from filingsum.core.errors import FilingsumError
 from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
+from filingsum.inference.base import Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,23 @@ def _journalled(
     return predictions
 
 
+def _summaries(
+    summarizer: Summarizer, todo: list[FilingRecord],
+) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
+    """(record, summary, error) for each record, generated ``JOURNAL_BATCH`` at a time so the caller journals
+    batch by batch; an empty completion is a summary "" with an error (deterministic: journalled, still a failure)."""
+    for start in range(0, len(todo), JOURNAL_BATCH):
+        batch = todo[start:start + JOURNAL_BATCH]
+        outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
+        for record, output in zip(batch, outputs):
+            if not output.ok:
+                yield record, None, f"{output.error_kind}: {output.error}"
+            elif not output.text.strip():
+                yield record, "", "empty completion"
+            else:
+                yield record, output.text, None
+
+
 def _generated_system(
     config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
     served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
@@ -168,16 +186,7 @@ def _generated_system(
         def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
             summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
                                                 served_model=served_model, max_tokens=max_tokens)
-            for start in range(0, len(todo), JOURNAL_BATCH):  # journalled batch by batch
-                batch = todo[start:start + JOURNAL_BATCH]
-                outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
-                for record, output in zip(batch, outputs):
-                    if not output.ok:
-                        yield record, None, f"{output.error_kind}: {output.error}"
-                    elif not output.text.strip():
-                        yield record, "", "empty completion"  # deterministic: journalled, still a failure
-                    else:
-                        yield record, output.text, None
+            yield from _summaries(summarizer, todo)
 
         return _journalled(name, identity, work_dir, records, make)
 
@@ -214,16 +223,7 @@ def _served_system(
             with start_server(config, adapter) as (base_url, served_model):
                 summarizer = summarizer_from_config(config, "endpoint", base_url=base_url, served_model=served_model,
                                                     max_tokens=max_tokens)
-                for start in range(0, len(todo), JOURNAL_BATCH):
-                    batch = todo[start:start + JOURNAL_BATCH]
-                    outputs = summarizer.summarize([r.text for r in batch], [r.instruction for r in batch])
-                    for record, output in zip(batch, outputs):
-                        if not output.ok:
-                            yield record, None, f"{output.error_kind}: {output.error}"
-                        elif not output.text.strip():
-                            yield record, "", "empty completion"
-                        else:
-                            yield record, output.text, None
+                yield from _summaries(summarizer, todo)
 
         return _journalled(name, identity, work_dir, records, make)
 
