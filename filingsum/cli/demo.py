@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         adapter_name, adapter_dir = shipped
         log.info("summarizing with the shipped tuned default %r (this run's short training only shows the "
                  "pipeline; --serve-run-adapter serves its adapter)", adapter_name)
-    server = launch(config, adapters={adapter_name: Path(adapter_dir)})
+    server = launch(config, adapters={adapter_name: adapter_dir})
     try:
         summarizer = summarizer_from_config(
             config, "endpoint", base_url=server.base_url, served_model=server.model_names[-1]
