@@ -27,6 +27,16 @@ STOPWORDS = frozenset(
     first second third last next new
     """.split()
 )
+# Business words that open summary sentences without naming anything, even where the source never writes
+# them in lower case ("Headcount grew", "Liquidity comes from ...").
+COMMON_OPENERS = frozenset(
+    """
+    headcount revenue revenues sales growth margin margins profitability demand pricing inventory operating
+    gross total overall international domestic quarterly annual subscription subscriptions advertising
+    manufacturing research customers employees workforce liquidity capital cash debt segment segments
+    products services distribution financing funding profit profits earnings income expenses costs
+    """.split()
+)
 CALENDAR_WORDS = frozenset(
     """
     january february march april may june july august september october november december
@@ -47,8 +57,19 @@ _MONTH_TOKEN = "\x00month"
 
 
 def _is_name_token(token: str) -> bool:
-    # "Crexendo", "SEC", "AT&T"; also "iPhone" / "eBay" (lower-case start, capital inside).
+    # "Crexendo", "SEC", "AT&T"; also "iPhone" / "eBay" (lower-case start, capital inside). A capitalised
+    # compound with a lower-case part ("Second-quarter", "Year-over-year") is an ordinary word.
+    if "-" in token and any(part[:1].islower() for part in token.split("-")[1:]):
+        return False
     return token[0].isupper() or (token[0].islower() and _INNER_CAPITAL.match(token) is not None)
+
+
+def _lowercase_words(text: str) -> frozenset[str]:
+    """The lower-case words of a text, with the parts of hyphenated ones ("headcount-related" gives
+    "headcount"), so a sentence-initial "Headcount" reads as the common word it is."""
+    words = set(_LOWER_WORD.findall(text))
+    words.update(part for w in list(words) if "-" in w for part in w.split("-") if len(part) > 2)
+    return frozenset(words)
 
 
 @lru_cache(maxsize=100_000)
@@ -90,7 +111,7 @@ class SourceTerms:
         matches = list(_WORD.finditer(text))
         words = [m.group(0) for m in matches]
         normed = [_norm(w) for w in words]
-        lowercase = frozenset(_LOWER_WORD.findall(text))
+        lowercase = _lowercase_words(text)
         names: set[str] = set()
         standalone: set[str] = set()
         cased: dict[str, str] = {}
@@ -162,7 +183,7 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
     text or in `common_words`): "Revenue comes from..." names nothing. Calendar words are left to the
     number checks.
     """
-    lowercase = frozenset(_LOWER_WORD.findall(text)) | common_words
+    lowercase = _lowercase_words(text) | common_words
     groups: list[list[re.Match[str]]] = []
     for m in _WORD.finditer(text):
         token = m.group(0)
@@ -177,12 +198,18 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
         while group:
             first = group[0].group(0)
             low = re.sub(r"['\u2019]s$", "", first.lower())
-            ignorable = low in STOPWORDS or low in CALENDAR_WORDS or len(first) == 1
+            ignorable = low in STOPWORDS or low in CALENDAR_WORDS or len(first) == 1 or (
+                low in COMMON_OPENERS and _sentence_initial(text, group[0].start()))
             if ignorable or (_sentence_initial(text, group[0].start()) and _common(low, lowercase)):
                 group = group[1:]
             else:
                 break
-        group = [m for m in group if m.group(0).lower() not in CALENDAR_WORDS]
+        # Calendar words at the edges of a run are dates ("December", "Monday Apple"); inside a name they are
+        # part of it ("NFL Sunday Ticket").
+        while group and group[0].group(0).lower() in CALENDAR_WORDS:
+            group = group[1:]
+        while group and group[-1].group(0).lower() in CALENDAR_WORDS:
+            group = group[:-1]
         if not group:
             continue
         start, end = group[0].start(), group[-1].end()

@@ -150,6 +150,8 @@ _NOUN_SYNONYMS = {
     "location": "store", "store": "store", "outlet": "store", "restaurant": "store",
     "customer": "customer", "client": "customer", "subscriber": "subscriber", "member": "member",
     "month": "month", "year": "year", "day": "day",
+    # "2.7 percentage points", "(2.7) pts", "2.7 ppts": one unit, not a percentage
+    "point": "point", "pts": "point", "pt": "point", "ppt": "point", "ppts": "point", "percentage": "point",
 }
 # Metric words of the clause before a figure: "revenue was $9.1 million" and "revenue of $9.5 million" are
 # two values of one metric (a contradiction when they disagree); "sales" and "revenue" are one metric.
@@ -217,6 +219,7 @@ class NumberMention:
     row: frozenset[str] = frozenset()  # a table row's label words ({"ipad"} for "iPad: 6,581 | 7,162 | (8)%"),
     # all of which a summary's sentence must name for that figure to support it
     context: frozenset[str] = frozenset()  # the words of its clause, to find a table row's label in
+    bound: int = 0  # +1 "more than 32,000" (the value is a floor), -1 "less than" (a ceiling), 0 neither
 
     @property
     def span(self) -> tuple[int, int, str]:
@@ -468,6 +471,9 @@ def _amount_mention(m: re.Match[str]) -> NumberMention | None:
     elif closes > opens:
         end -= len(text) - len(text.rstrip(")"))
     text = m.string[start:end]
+    if (negative and not m["sign"] and currency is None and scale == 1.0 and not m["percent"]
+            and re.fullmatch(r"\d{1,2}", num) and re.search(r"[A-Za-z)\u00ae\u2122][ \t]?$", m.string[:m.start()])):
+        return None  # a footnote marker ("Revenue (1)"), not minus one
     signed = -value if negative else value
     if m["percent"]:
         return NumberMention(start, end, text, "percent", signed, half_unit=_half_unit(num, 1.0),
@@ -479,8 +485,39 @@ def _amount_mention(m: re.Match[str]) -> NumberMention | None:
     if is_year_shaped and _acts_as_year(m.string, m.start("num"), m.end("num")):
         s, e = m.start("num"), m.end("num")
         return NumberMention(s, e, num, "year", float(num), num)
-    return NumberMention(start, end, text, "number", signed, half_unit=_half_unit(num, scale),
-                         scaled=scale != 1.0, currency=currency, level=-1 if negative else 0)
+    half, bound = _hedged_rounding(m.string, start, num, scale)
+    points = re.match(r"[ \t]*(?:percentage[ \t]+points?|pts?|ppts?)\b", m.string[end : end + 25], re.IGNORECASE)
+    return NumberMention(start, end, text, "number", signed, half_unit=half,
+                         scaled=scale != 1.0, currency=currency, level=-1 if negative and not points else 0,
+                         change=-1 if negative and points else 0, bound=bound)
+
+
+# Words before a round figure that say it is rounded ("about 32,000"), a floor ("more than 32,000") or a
+# ceiling ("less than 1,000"): an analyst's rounding to the figure's last non-zero digit.
+_HEDGE_BEFORE = re.compile(
+    r"(?:(?P<about>about|approximately|approx\.|roughly|around|nearly|almost|some|close\s+to|an\s+estimated|~)"
+    r"|(?P<over>more\s+than|over|above|in\s+excess\s+of|exceeding|upwards\s+of)"
+    r"|(?P<under>less\s+than|under|below|fewer\s+than|up\s+to))\s*$",
+    re.IGNORECASE,
+)
+
+
+def _hedged_rounding(text: str, start: int, num: str, scale: float) -> tuple[float, int]:
+    """The rounding a figure implies (half a unit of its last stated digit), widened to its last non-zero
+    digit when a hedge word precedes a round figure; and +1/-1 when the hedge makes it a floor/ceiling."""
+    half = _half_unit(num, scale)
+    hedge = _HEDGE_BEFORE.search(text[max(0, start - 25) : start])
+    if hedge is None:
+        return half, 0
+    bound = 1 if hedge["over"] else (-1 if hedge["under"] else 0)
+    digits = num.replace(",", "")
+    if "." not in digits:
+        zeros = len(digits) - len(digits.rstrip("0"))
+        if zeros and digits.strip("0"):
+            half = max(half, 0.5 * 10.0 ** zeros * scale)
+    elif bound:
+        half = max(half, _half_unit(num, scale))
+    return half, bound
 
 
 def _with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
@@ -536,6 +573,10 @@ def extract_numbers(text: str) -> list[NumberMention]:
         phrase = m.group(0)
         if phrase.lower() in _IDIOMATIC_WORDS or not free(m.start(), m.end()):
             continue
+        if re.match(r"[\s-]+(?:thirds?|quarters?|fourths?|fifths?|halves|half)\b", text[m.end() : m.end() + 12],
+                    re.IGNORECASE):
+            continue  # "two-thirds", "three quarters": a share, read by the claim checks
+
         value = words_to_number(phrase)
         if value is None:
             continue
@@ -566,10 +607,12 @@ def parse_number(text: str) -> NumberMention | None:
 _SCALE_NOTE = re.compile(
     r"\((?P<lead>[^()\n]{0,40}?)\bin\s+(?P<scale>thousands|millions|billions)\b(?P<tail>[^()\n]{0,80})\)"
     r"|\b(?:dollars|amounts)\s+in\s+(?P<scale2>thousands|millions|billions)\b"
-    r"|\bin\s+(?P<scale3>thousands|millions|billions)\s+of\s+(?:U\.S\.\s+)?dollars\b",
+    r"|\bin\s+(?P<scale3>thousands|millions|billions)\s+of\s+(?:U\.S\.\s+)?dollars\b"
+    r"|\(\s*(?:in\s+)?(?:US)?\$\s*(?:in\s+)?(?P<scale4>thousands|millions|billions|K|M|MM|B|bn)\b[^()\n]{0,60}\)",
     re.IGNORECASE,
 )
-_NOTE_SCALES = {"thousands": 1e3, "millions": 1e6, "billions": 1e9}
+_NOTE_SCALES = {"thousands": 1e3, "millions": 1e6, "billions": 1e9, "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9,
+                "bn": 1e9}
 # How far a table reaches from its note: a note covers its table, not the pages after it.
 SCALE_NOTE_REACH = 6_000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -591,6 +634,8 @@ def _is_prose_line(line: str) -> bool:
         return False  # a table row, also when its header cells are wordy
     words = len(re.findall(r"[A-Za-z]{2,}", line))
     figures = len(re.findall(r"\d[\d,.]*", line))
+    if words >= 4 and re.search(r"[a-z)]{2,}[.!?]\s*$", line) and words > figures:
+        return True  # a short sentence after a table ends it
     return words >= 8 and words > 3 * figures
 
 
@@ -599,7 +644,7 @@ def scale_regions(text: str) -> list[ScaleRegion]:
     lines (non-prose lines, blank lines included) right before and after it."""
     regions: list[ScaleRegion] = []
     for m in _SCALE_NOTE.finditer(text):
-        word = (m["scale"] or m["scale2"] or m["scale3"]).lower()
+        word = (m["scale"] or m["scale2"] or m["scale3"] or m["scale4"]).lower()
         keep_face = "except" in m.group(0).lower()
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
@@ -651,7 +696,8 @@ def apply_scale_notes(text: str, mentions: list[NumberMention]) -> list[list[Num
     out: list[list[NumberMention]] = []
     for x in mentions:
         region = next((r for r in regions if r.start <= x.start < r.end), None)
-        if region is None or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text):
+        if (region is None or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text)
+                or x.head == "point"):
             out.append([x])
             continue
         scaled = replace(x, value=x.value * region.scale, half_unit=x.half_unit * region.scale, scaled=True)
@@ -680,6 +726,8 @@ class SourceFigures:
                 if mention.kind == "number" and _alone_on_line(text, mention):
                     continue  # a page number ("\n9\n"), not a figure of the filing
                 if mention.kind in ("number", "percent"):
+                    if not is_sane(mention):
+                        continue
                     pool = figures.numbers if mention.kind == "number" else figures.percents
                     pool.append((mention.magnitude, len(figures.mentions)))
                     figures.mentions.append(mention)
@@ -734,6 +782,20 @@ def source_figures(source: str) -> SourceFigures:
     return SourceFigures.from_text(source)
 
 
+# Beyond this a figure is not a quantity a filing states (the largest in a filing are ~1e13 dollars); a string
+# of 309+ digits does not even parse to a finite float.
+MAX_SANE_MAGNITUDE = 1e15
+
+
+def is_sane(mention: NumberMention) -> bool:
+    """Whether a figure parsed to a finite value of sane magnitude (a 308-digit "figure" is neither).
+
+    >>> is_sane(parse_number("$60.9 billion")), is_sane(parse_number("9" * 309))
+    (True, False)
+    """
+    return math.isfinite(mention.value) and abs(mention.value) < MAX_SANE_MAGNITUDE
+
+
 def _same_unit(a: NumberMention, b: NumberMention) -> bool:
     """Whether two equal values would state the same kind of quantity: same currency, or a count of the same
     thing; a bare figure (no currency, no noun, as in a table) goes with either."""
@@ -775,7 +837,19 @@ def _opposed(a: NumberMention, b: NumberMention) -> bool:
 
 def _tolerance(mention: NumberMention, rel_tol: float, max_rounding: float) -> float:
     value = mention.magnitude
-    return max(rel_tol * value, min(mention.half_unit, max_rounding * value))
+    cap = max_rounding * value if not mention.bound else 2 * mention.half_unit
+    if mention.bound == 0 and mention.half_unit > 0.5 * value * max_rounding:
+        cap = max(cap, min(mention.half_unit, 0.1 * value))  # "about 32,000" for 32,439; "about 30" for 31.4
+    return max(rel_tol * value, min(mention.half_unit, cap))
+
+
+def _within_bound(summary: NumberMention, source: NumberMention) -> bool:
+    """ "more than 32,000" holds for 32,439 but not for 31,900; "less than 1,000" the other way round."""
+    if summary.bound > 0:
+        return source.magnitude >= summary.magnitude
+    if summary.bound < 0:
+        return source.magnitude <= summary.magnitude
+    return True
 
 
 @dataclass(frozen=True)
@@ -798,6 +872,8 @@ def classify_figure(
     """Supported, contradicted or unverifiable, for one summary figure given its readings (one, or two when a
     scale note with exceptions leaves it ambiguous)."""
     first = readings[0]
+    if not is_sane(first):
+        return FigureVerdict(first, "unverifiable", "not a finite figure of sane magnitude")
     if first.kind == "year":
         ok = int(first.value) in figures.years
         return FigureVerdict(first, "supported" if ok else "unverifiable", "year" if ok else "year not in source")
@@ -808,8 +884,10 @@ def classify_figure(
     opposed: NumberMention | None = None
     for mention in readings:
         tolerance = _tolerance(mention, rel_tol, max_rounding)
+        if mention.bound:
+            tolerance = max(tolerance, 2 * mention.half_unit)
         for other in figures.near(mention, tolerance):
-            if not _same_fact(mention, other):
+            if not _same_fact(mention, other) or not _within_bound(mention, other):
                 continue
             if not _opposed(mention, other):
                 return FigureVerdict(mention, "supported", "same value and unit", other)
