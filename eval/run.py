@@ -239,10 +239,16 @@ def build_systems(
         raise FilingsumError("eval.generate_with is vllm but no server starter was given (use `filingsum eval`)")
 
     def model_system(name: str, kind: SystemKind, adapter: str | None) -> SystemSpec:
+        from filingsum.core.contract import config_with_contract
+
+        system_config, warnings = config_with_contract(config, adapter)  # decode as the adapter was trained
+        for warning in warnings:
+            log.warning("system %r: %s", name, warning)
         if config.eval.generate_with == "vllm":
             assert start_server is not None
-            return _served_system(config, name, adapter=adapter, start_server=start_server, work_dir=work_dir)
-        return _generated_system(config, name, kind, adapter=adapter, work_dir=work_dir)
+            return _served_system(system_config, name, adapter=adapter, start_server=start_server,
+                                  work_dir=work_dir)
+        return _generated_system(system_config, name, kind, adapter=adapter, work_dir=work_dir)
 
     systems: dict[str, SystemSpec] = {}
     for name in config.eval.systems:

@@ -415,6 +415,17 @@ def default_adapters(config: RunConfig) -> dict[str, Path]:
     return {}
 
 
+def config_under_contract(config: RunConfig, model_dir: str | Path) -> RunConfig:
+    """A copy of the run config with the served model's inference contract applied (summary cap, repetition
+    penalty, dtype): the server decodes as the model was trained; a config key that departs is logged."""
+    from filingsum.core.contract import config_with_contract
+
+    config, warnings = config_with_contract(config, model_dir)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return config
+
+
 def prepare_server(
     config: RunConfig,
     *,
@@ -435,6 +446,8 @@ def prepare_server(
         serve = serve.model_copy(update={"backend": backend})
     engine = choose_engine(serve)
     adapters = default_adapters(config) if adapters is None else adapters
+    if len(adapters) == 1 and merged is None:
+        config = config_under_contract(config, next(iter(adapters.values())))
     base = serve.model or config.model.name
     if merged is not None:
         model, adapters = resolve_model(str(merged)), {}

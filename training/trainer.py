@@ -32,6 +32,7 @@ import yaml
 
 from filingsum.core.config import ConfigError, RunConfig
 from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.contract import contract_from_config, write_contract
 from filingsum.core.io import MIN_FREE_BYTES, atomic_write_json, atomic_write_text, free_bytes, preflight_output_dir
 from filingsum.training.checkpoints import (
     clear_finished,
@@ -474,6 +475,8 @@ def train(config: RunConfig) -> TrainResult:
     merged_dir = None
     if is_main:
         tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
+        # What serve, summarize and eval must feed and decode this model with (core.contract).
+        write_contract(out_dir, contract_from_config(config))
         if t.merge and t.method != "full":
             from filingsum.inference.adapters import merge_adapter
 

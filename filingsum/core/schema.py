@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 # The closed vocabularies, defined once; config fields, CLI choices and the stages import them from here.
 SectionName = Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]
 SECTION_NAMES: tuple[str, ...] = get_args(SectionName)
+# item_1 maps to Part I Item 2 (MD&A) on a 10-Q, so one section per filing by default.
+DEFAULT_SECTIONS: tuple[str, ...] = ("item_1",)
 FormType = Literal["10-K", "10-Q", "unknown"]
 SplitName = Literal["train", "validation", "test"]
 SPLITS: tuple[str, ...] = get_args(SplitName)

@@ -17,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 
+from filingsum.core.contract import copy_contract
 from filingsum.core.io import sha256_file
 from filingsum.core.models import (
     ADAPTER_CONFIG, AdapterError, ModelResolutionError, cached_build, find_adapter_dir, load_model, resolve_model,
@@ -96,6 +97,7 @@ def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, *, base_model: s
     staging.mkdir(parents=True)
     model.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
+    copy_contract(adapter_dir, staging)  # the merged model keeps the adapter's inference contract
     if out_dir.exists():
         shutil.rmtree(out_dir)
     staging.rename(out_dir)

@@ -34,14 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from filingsum.core.schema import FIT_STRATEGIES, ErrorKind, FinishReason, FitStrategy, SummaryResult
+from filingsum.core.schema import DEFAULT_SECTIONS, FIT_STRATEGIES, ErrorKind, FinishReason, FitStrategy, SummaryResult
 from filingsum.filings.fit import chunk_text
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
-# item_1 maps to Part I Item 2 (MD&A) on a 10-Q, so one section per filing by default.
-DEFAULT_SECTIONS: tuple[str, ...] = ("item_1",)
 MAX_REDUCE_ROUNDS = 4
 CHUNK_SEPARATOR = "\n\n"
 DEFAULT_MAX_CHUNKS = 32  # map requests per section with fit_strategy=chunk (a 5 MB filing is ~800 chunks)
