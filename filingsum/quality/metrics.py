@@ -32,6 +32,7 @@ from rouge_score import tokenize as rouge_tokenize
 
 from filingsum.quality.factual import entity_precision, nli_consistency
 from filingsum.quality.numbers import check_numbers
+from filingsum.quality.textdefects import meta_statement_rate, repeated_sentence_rate, self_denial_rate
 from filingsum.core.aspects import ASPECTS, aspects_found
 from filingsum.core.text import split_sentences
 from filingsum.core.tokens import token_count
@@ -63,6 +64,12 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("is_prose", True, "continuous prose: no bullets, numbered lists, headings or tables", 0.0),
         MetricInfo("repetition", False, "share of duplicate word 4-grams", 1.0),
         MetricInfo("loop", False, "a word span repeated 3+ times in a row (degenerate generation)", 1.0),
+        MetricInfo("meta_statement_rate", False,
+                   "share of sentences about the text rather than the company ('this excerpt', 'does not "
+                   "describe')", 1.0),
+        MetricInfo("self_denial_rate", False, "share of sentences denying what the summary states elsewhere", 1.0),
+        MetricInfo("repeated_sentence_rate", False, "share of sentences repeating an earlier sentence", 1.0),
+        MetricInfo("states_figure", True, "the summary states at least one figure (share of documents)", 0.0),
         MetricInfo("aspect_coverage", True, "share of the five business-model aspects covered", 0.0),
         MetricInfo("number_precision", True, "share of the summary's figures the source supports", 0.0),
         MetricInfo("number_contradiction_rate", False, "share of the summary's figures the source contradicts",
@@ -371,6 +378,10 @@ def score_document(
         is_prose=is_prose(prediction),
         repetition=repeated_ngram_rate(prediction),
         loop=has_loop(prediction),
+        meta_statement_rate=meta_statement_rate(prediction),
+        self_denial_rate=self_denial_rate(prediction),
+        repeated_sentence_rate=repeated_sentence_rate(prediction),
+        states_figure=numbers.total > 0,
         aspect_coverage=aspect_coverage(prediction),
         number_precision=numbers.precision,
         number_contradiction_rate=len(numbers.contradicted) / numbers.total if numbers.total else None,
