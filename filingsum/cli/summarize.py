@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.cli.common import add_config_arguments, load_run_config
-from filingsum.core.schema import FIT_STRATEGIES, SECTION_NAMES, SummaryResult
+from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES, SummaryResult
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS
 
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
@@ -74,6 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-file-mb", type=float, default=None,
         help="larger input files end as an error record (overrides data.max_file_mb, default 50)",
     )
+    parser.add_argument(
+        "--guard", choices=GUARD_POLICIES, default=None,
+        help="check each generated sentence (overrides summarize.guard, default drop): drop the ones that repeat, "
+        "talk about the text, deny the summary or state an unsupported figure or name; flag them; or off",
+    )
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
@@ -88,6 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def results_to_markdown(results: list[SummaryResult]) -> str:
+    from filingsum.inference.guard import guard_line
+
     parts = ["# Filing summaries\n"]
     for r in results:
         parts.append(f"## {r.id}\n")
@@ -97,6 +104,8 @@ def results_to_markdown(results: list[SummaryResult]) -> str:
         if r.latency_s is not None:
             meta += f"; {r.latency_s:.2f} s"
         parts.append(meta + "\n")
+        if r.checks is not None:
+            parts.append(guard_line(r.checks) + "\n")
         parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
     return "\n".join(parts)
 
@@ -148,7 +157,7 @@ def summarize_settings(args: argparse.Namespace, config: Any, max_tokens: int) -
         "model": args.model, "tokenizer": config.model.name, "max_source_tokens": config.model.max_source_tokens,
         "max_tokens": max_tokens, "fit": config.data.fit_strategy, "sections": args.sections,
         "instruction": args.instruction, "temperature": args.temperature, "max_chunks": args.max_chunks,
-        "max_file_mb": config.data.max_file_mb,
+        "max_file_mb": config.data.max_file_mb, "guard": args.guard or config.summarize.guard,
     }
 
 
@@ -174,7 +183,7 @@ def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | 
         listed = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1).models.list()
     except Exception as exc:  # broad on purpose: unreachable, not OpenAI-compatible, refused all mean one thing
         raise UsageError(f"{endpoint}/models could not be read ({type(exc).__name__}: {exc}); is the server "
-                         "running? pass --model NAME to skip this check") from None
+                         "running? pass --model NAME") from None
     return {m.id: getattr(m, "root", None) for m in listed}
 
 
@@ -204,7 +213,10 @@ def run(args: argparse.Namespace) -> int:
     api_key = os.environ.get(args.api_key_env)
     models: dict[str, str | None] = {}
     if not args.model:
-        models = served_models(args.endpoint, api_key)
+        try:
+            models = served_models(args.endpoint, api_key)
+        except UsageError as exc:
+            raise UsageError(f"--model not given and {exc}") from None
         args.model = served_model_of(models, args.endpoint)
     else:
         try:
@@ -246,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     summarizer = summarizer_from_config(
         config, "endpoint", base_url=args.endpoint, served_model=args.model, max_tokens=args.max_tokens,
         sections=args.sections or DEFAULT_SECTIONS, client=client, progress=len(files) > 1,
-        max_chunks=args.max_chunks,
+        max_chunks=args.max_chunks, guard=args.guard or config.summarize.guard,
     )
     settings = summarize_settings(args, config, summarizer.max_tokens)
     keys = {f: input_key(f, settings) for f in files} if journal is not None else {}

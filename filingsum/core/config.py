@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from filingsum.core.models import DEFAULT_MODEL
 from filingsum.core.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
-from filingsum.core.schema import FitStrategy, ReferenceSource, SectionName, SplitName
+from filingsum.core.schema import FitStrategy, GuardPolicy, ReferenceSource, SectionName, SplitName
 
 
 class ConfigError(ValueError):  # exit status 2, not 1: the run never started
@@ -235,6 +235,16 @@ class ServeConfig(_Section):
     extra_args: list[str] = Field(default_factory=list, description="passed to the server verbatim")
 
 
+class SummarizeConfig(_Section):
+    guard: GuardPolicy = Field(
+        "drop",
+        description="`filingsum summarize` and the Python API check every generated sentence with the eval's "
+        "checks (repeated sentence, sentence about the text, self-denial, figure or name the source does not "
+        "support): drop removes those sentences, flag keeps them and reports them, off skips the checks. A "
+        "loop is regenerated once with a repetition penalty first. The endpoint itself returns raw output",
+    )
+
+
 class RunConfig(_Section):
     run_name: str = Field("default", description="names the run; the served adapter name on vLLM")
     model: ModelConfig = Field(default_factory=ModelConfig, description="base model and token budgets")
@@ -242,6 +252,7 @@ class RunConfig(_Section):
     train: TrainConfig = Field(default_factory=TrainConfig, description="`filingsum train`")
     eval: EvalConfig = Field(default_factory=EvalConfig, description="`filingsum eval`")
     serve: ServeConfig = Field(default_factory=ServeConfig, description="`filingsum serve`")
+    summarize: SummarizeConfig = Field(default_factory=SummarizeConfig, description="`filingsum summarize`")
     source_path: str | None = Field(None, exclude=True, description="the YAML it was read from")
 
     def summary_tokens(self, override: int | None = None) -> int:

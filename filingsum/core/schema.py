@@ -77,6 +77,32 @@ class PredictionRecord(BaseModel):
     )
 
 
+GuardPolicy = Literal["flag", "drop", "off"]
+GUARD_POLICIES: tuple[str, ...] = get_args(GuardPolicy)
+
+
+class GuardFinding(BaseModel):
+    """One sentence of a generated summary that failed a check, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentence: str
+    index: int = Field(description="position among the summary's sentences, from 0")
+    reason: str
+
+
+class GuardChecks(BaseModel):
+    """What `filingsum summarize`'s guard did to one summary (`filingsum.inference.guard`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: GuardPolicy
+    retried: bool = Field(False, description="regenerated once with a repetition penalty after a loop")
+    dropped: list[GuardFinding] = Field(default_factory=list, description="sentences removed (policy drop)")
+    flagged: list[GuardFinding] = Field(default_factory=list, description="sentences reported, kept")
+    note: str | None = None
+
+
 class SummaryResult(BaseModel):
     """What the summarizer client returns per input: a summary or an explicit error, never nothing."""
 
@@ -92,3 +118,4 @@ class SummaryResult(BaseModel):
     latency_s: float | None = None
     finish_reason: FinishReason | None = Field(None, description="stop, or length when the summary hit the cap")
     error_kind: ErrorKind | None = Field(None, description="category of the error, when there is one")
+    checks: GuardChecks | None = Field(None, description="what the output guard checked, dropped or flagged")

@@ -34,7 +34,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from filingsum.core.schema import DEFAULT_SECTIONS, FIT_STRATEGIES, ErrorKind, FinishReason, FitStrategy, SummaryResult
+from filingsum.core.schema import (
+    DEFAULT_SECTIONS,
+    FIT_STRATEGIES,
+    ErrorKind,
+    FinishReason,
+    FitStrategy,
+    GuardChecks,
+    GuardPolicy,
+    SummaryResult,
+)
 from filingsum.filings.fit import chunk_text
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES
 
@@ -143,6 +152,12 @@ class Summarizer(ABC):
     max_tokens: int
     workers: int = 1
     progress: bool = False
+    guard: GuardPolicy = "off"  # summarize and the Python API check each sentence (inference.guard); eval does not
+
+    def regenerate(self, text: str, instruction: str | None, repetition_penalty: float) -> Generated:
+        """One summary again with another repetition penalty (the guard's retry after a loop); subclasses that
+        cannot change it answer with a plain second try."""
+        return self.summarize([text], [instruction])[0]
 
     @abstractmethod
     def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
@@ -203,6 +218,7 @@ class Summarizer(ABC):
         self, chunks: list[str], instruction: str | None, id: str, source_path: str, started: float
     ) -> SummaryResult:
         n_chunks = len(chunks)
+        checks: GuardChecks | None = None
         try:
             budget = self._inputs().max_source_tokens
             rounds = 0
@@ -219,12 +235,29 @@ class Summarizer(ABC):
             if not chunks or not chunks[0].strip():
                 return _result(failed("empty", "nothing left to summarize"), id, source_path, n_chunks, started)
             (final,) = self.summarize(chunks[:1], [instruction])
+            if final.ok and self.guard != "off":
+                final, checks = self._guarded(final, chunks[0], instruction)
         except Cancelled:
             raise  # not a result: the input is redone by a rerun
         except Exception as exc:  # every input ends with a record, whatever failed
             log.warning("%s: summarizing failed: %s: %s", id, type(exc).__name__, exc)
             final = failed("internal", f"{type(exc).__name__}: {exc}")
-        return _result(final, id, source_path, n_chunks, started)
+        return _result(final, id, source_path, n_chunks, started, checks)
+
+    def _guarded(self, generated: Generated, source: str, instruction: str | None) -> tuple[Generated, GuardChecks]:
+        """A loop is regenerated once with a repetition penalty; then each sentence is checked (inference.guard)."""
+        from dataclasses import replace
+
+        from filingsum.inference.guard import RETRY_REPETITION_PENALTY, guard_summary
+        from filingsum.quality.metrics import has_loop
+
+        retried = False
+        if has_loop(generated.text):
+            again = self.regenerate(source, instruction, RETRY_REPETITION_PENALTY)
+            if again.ok:
+                generated, retried = again, True
+        text, checks = guard_summary(generated.text, source, self.guard, retried=retried)
+        return replace(generated, text=text), checks
 
     # --- files ----------------------------------------------------------------------------------------------
 
@@ -300,8 +333,11 @@ def section_id(source_path: str, section: str) -> str:
     return f"{Path(file_part).stem}{'#' + record if record else ''}#{section}"
 
 
-def _result(generated: Generated, id: str, source_path: str, chunks: int, started: float) -> SummaryResult:
+def _result(
+    generated: Generated, id: str, source_path: str, chunks: int, started: float, checks: GuardChecks | None = None,
+) -> SummaryResult:
     return SummaryResult(
+        checks=checks,
         id=id, source_path=source_path, summary=generated.text if generated.ok else None, error=generated.error,
         error_kind=generated.error_kind, prompt_tokens=generated.prompt_tokens,
         completion_tokens=generated.completion_tokens, finish_reason=generated.finish_reason, chunks=chunks,

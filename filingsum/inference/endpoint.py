@@ -129,7 +129,10 @@ class EndpointSummarizer(Summarizer):
 
     # --- requests -------------------------------------------------------------------------------------------
 
-    def complete(self, text: str, instruction: str | None = None) -> Generated:
+    def regenerate(self, text: str, instruction: str | None, repetition_penalty: float) -> Generated:
+        return self.complete(text, instruction, extra_body={"repetition_penalty": repetition_penalty})
+
+    def complete(self, text: str, instruction: str | None = None, *, extra_body: dict | None = None) -> Generated:
         """One chat completion with the prompt contract; errors are returned, not raised (but `Cancelled`,
         raised when `cancel()` came before the request was sent)."""
         try:
@@ -138,7 +141,8 @@ class EndpointSummarizer(Summarizer):
                     raise Cancelled("cancelled before the request was sent")
                 response = self._client.chat.completions.create(
                     model=self.model, messages=build_messages(text, instruction),  # type: ignore[arg-type]
-                    max_tokens=self.max_tokens, temperature=self.temperature, extra_body=self.extra_body,
+                    max_tokens=self.max_tokens, temperature=self.temperature,
+                    extra_body=extra_body if extra_body is not None else self.extra_body,
                 )
         except Cancelled:
             raise

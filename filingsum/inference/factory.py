@@ -20,6 +20,7 @@ from typing import Literal
 
 from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError
+from filingsum.core.schema import GuardPolicy
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
 
 SystemKind = Literal["zero-shot", "tuned", "endpoint"]
@@ -59,10 +60,25 @@ def summarizer_from_config(
     client: ClientSettings = ClientSettings(),
     progress: bool = False,
     max_chunks: int = DEFAULT_MAX_CHUNKS,
+    guard: GuardPolicy = "off",
 ) -> Summarizer:
     """The summarizer of one system for a run; FilingsumError when the system lacks what it needs (an
     endpoint URL and served name, an adapter dir). The endpoint client also caps the map requests of one
-    section (``max_chunks``, with fit_strategy chunk) and the input file size (``data.max_file_mb``)."""
+    section (``max_chunks``, with fit_strategy chunk) and the input file size (``data.max_file_mb``).
+    ``guard`` checks every generated sentence (`filingsum.inference.guard`): `summarize` and the Python API
+    pass ``summarize.guard``; eval leaves it off, to score what the model wrote."""
+    summarizer = _build(config, system, base_url=base_url, served_model=served_model, adapter=adapter,
+                        max_tokens=max_tokens, sections=sections, client=client, progress=progress,
+                        max_chunks=max_chunks)
+    summarizer.guard = guard
+    return summarizer
+
+
+def _build(
+    config: RunConfig, system: SystemKind, *, base_url: str | None, served_model: str | None,
+    adapter: str | Path | None, max_tokens: int | None, sections: Sequence[str], client: ClientSettings,
+    progress: bool, max_chunks: int,
+) -> Summarizer:
     inputs = dict(max_source_tokens=config.model.max_source_tokens, sections=tuple(sections),
                   fit_strategy=config.data.fit_strategy)
     if system == "endpoint":

@@ -98,6 +98,12 @@ class LocalSummarizer(Summarizer):
 
         return token_count(text, self.tokenizer)
 
+    def regenerate(self, text: str, instruction: str | None, repetition_penalty: float) -> Generated:
+        from dataclasses import replace
+
+        settings = replace(self.settings, repetition_penalty=repetition_penalty)
+        return self.summarize([text], [instruction], settings=settings)[0]
+
     def summarize(
         self, texts: Sequence[str], instructions: Sequence[str | None] | None = None,
         settings: GenerationSettings | None = None,

@@ -1,0 +1,107 @@
+"""Guarded output: every sentence of a generated summary checked with the eval's own checks before a user sees it.
+
+A sentence is a finding when it repeats an earlier sentence, talks about the text rather than the company
+(a meta statement), denies what the summary states elsewhere, or states a figure or a name the source (the
+fitted input the model read) does not support. The policy (``summarize.guard``) decides what happens:
+
+- ``drop``: the findings are removed from the summary (unless nothing would be left: then it is kept whole
+  and flagged);
+- ``flag``: the summary is kept as generated and the findings are reported;
+- ``off``: no check.
+
+A loop (a span repeated back to back) is regenerated once with a repetition penalty before the checks
+(`Summarizer._reduce`). What was done is reported per summary as `GuardChecks` (`SummaryResult.checks`).
+The endpoint itself returns the raw model output: only `filingsum summarize` and the Python API guard.
+"""
+
+from __future__ import annotations
+
+from filingsum.core.schema import GuardChecks, GuardFinding, GuardPolicy
+from filingsum.core.text import split_sentences
+
+RETRY_REPETITION_PENALTY = 1.15
+
+
+def _sentence_spans(summary: str) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    cursor = 0
+    for sentence in split_sentences(summary):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        start = summary.find(sentence, cursor)
+        if start < 0:  # the splitter normalised whitespace: fall back to the running position
+            start = cursor
+        end = start + len(sentence)
+        spans.append((start, end, sentence))
+        cursor = end
+    return spans
+
+
+def sentence_findings(summary: str, source: str) -> list[GuardFinding]:
+    """One finding per offending sentence (the first reason found), in summary order."""
+    from filingsum.quality.factual import check_entities
+    from filingsum.quality.numbers import check_numbers
+    from filingsum.quality.textdefects import meta_statements, repeated_sentences, self_denials
+
+    spans = _sentence_spans(summary)
+    reasons: dict[int, str] = {}
+    for defects, label in ((repeated_sentences(summary), "repeated"), (meta_statements(summary), "meta"),
+                           (self_denials(summary), "self-denial")):
+        for defect in defects:
+            reasons.setdefault(defect.index, f"{label}: {defect.reason}")
+
+    def sentence_of(position: int) -> int | None:
+        for i, (start, end, _) in enumerate(spans):
+            if start <= position < end:
+                return i
+        return None
+
+    numbers = check_numbers(summary, source)
+    contradicted = {id(m) for m in numbers.contradicted}
+    for mention in numbers.unsupported:
+        i = sentence_of(mention.start)
+        if i is not None:
+            kind = "contradicted" if id(mention) in contradicted else "unsupported"
+            reasons.setdefault(i, f"figure {mention.text!r} {kind} by the source")
+    for mention in check_entities(summary, source).unsupported:
+        i = sentence_of(mention.start)
+        if i is not None:
+            reasons.setdefault(i, f"name {mention.text!r} not in the source")
+    n = len(spans)
+    return [GuardFinding(sentence=spans[i][2], index=i, reason=reasons[i]) for i in sorted(reasons) if i < n]
+
+
+def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bool = False) -> tuple[str, GuardChecks]:
+    """The summary as the policy leaves it, and what was checked, dropped or flagged."""
+    if policy == "off":
+        return summary, GuardChecks(policy="off", retried=retried)
+    findings = sentence_findings(summary, source)
+    if policy == "flag" or not findings:
+        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings)
+    spans = _sentence_spans(summary)
+    dropped = {f.index for f in findings}
+    kept = [sentence for i, (_, _, sentence) in enumerate(spans) if i not in dropped]
+    if not kept:  # dropping everything would leave no summary: keep it, say so
+        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings,
+                                    note="every sentence had a finding: kept whole and flagged")
+    return " ".join(kept), GuardChecks(policy=policy, retried=retried, dropped=findings)
+
+
+def guard_line(checks: GuardChecks | None) -> str:
+    """One line for the Markdown output: what the guard did to a summary."""
+    if checks is None or checks.policy == "off":
+        return "checks: off"
+    parts = [f"checks ({checks.policy}):"]
+    if checks.retried:
+        parts.append(f"regenerated once with repetition penalty {RETRY_REPETITION_PENALTY} (loop);")
+    if checks.dropped:
+        parts.append(f"{len(checks.dropped)} sentence(s) dropped (" +
+                     "; ".join(f.reason for f in checks.dropped) + ")")
+    elif checks.flagged:
+        parts.append(f"{len(checks.flagged)} sentence(s) flagged (" + "; ".join(f.reason for f in checks.flagged) + ")")
+    else:
+        parts.append("every sentence passed")
+    if checks.note:
+        parts.append(f"[{checks.note}]")
+    return " ".join(parts)
