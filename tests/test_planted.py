@@ -75,3 +75,162 @@ def test_corrupted_twin_is_caught(case):
     got = _verdicts(case["corrupted"], _source(case))
     expected = {key: case["expect"].get(key, 0) for key in ("contradicted", "unverifiable", "names")}
     assert {key: len(got[key]) for key in expected} == expected, got
+
+
+# --- claim-level suite (issue 19): tests/planted/claims.yaml plus the twins of cases.yaml -------------------------
+
+import hashlib  # noqa: E402 - the claim-level half of this file
+from collections import defaultdict  # noqa: E402
+
+from filingsum.quality.claims import check_claims  # noqa: E402
+
+CLAIM_GROUPS = yaml.safe_load((HERE / "planted" / "claims.yaml").read_text(encoding="utf-8"))
+CLAIM_SHAPES = ("value", "scale", "name", "points", "binding", "direction", "period", "role", "negation", "vague",
+                "count")
+
+
+def heldout(case_id: str) -> bool:
+    """The held-out third, by a fixed rule on the id (not looked at while the checks were tuned)."""
+    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 3 == 0
+
+
+def _claim_cases() -> list[dict]:
+    out = []
+    for group in CLAIM_GROUPS:
+        for case in group["cases"]:
+            out.append({**case, "source_text": group["source"], "origin": group["filing"]})
+    return out
+
+
+CLAIM_CASES = _claim_cases()
+
+
+def claim_signals(summary: str, source: str) -> dict[str, float]:
+    """The gate-usable signals of one summary: claim-level rates, and the figure precision (1 when no figure)."""
+    check = check_claims(summary, source)
+    numbers = check_numbers(summary, source)
+    return {
+        "claim_support_rate": check.support_rate or 0.0,
+        "contradiction_rate": check.contradiction_rate or 0.0,
+        "unsupported_sentence_rate": check.unsupported_sentence_rate or 0.0,
+        "number_precision": 1.0 if numbers.precision is None else numbers.precision,
+    }
+
+
+_LOWER_IS_BETTER = ("contradiction_rate", "unsupported_sentence_rate")
+
+
+def _worse(bad: dict[str, float], good: dict[str, float]) -> bool:
+    return any(bad[k] > good[k] for k in _LOWER_IS_BETTER) or any(
+        bad[k] < good[k] for k in good if k not in _LOWER_IS_BETTER)
+
+
+def _better(bad: dict[str, float], good: dict[str, float]) -> bool:
+    return any(bad[k] < good[k] for k in _LOWER_IS_BETTER) or any(
+        bad[k] > good[k] for k in good if k not in _LOWER_IS_BETTER)
+
+
+def suite_figures(cases: list[dict], source_of) -> dict[str, object]:
+    """Per shape: twins caught (corrupted worse than faithful); false alarms on faithful summaries; corrupted
+    twins that score better than their faithful twin."""
+    caught: dict[str, list[bool]] = defaultdict(list)
+    false_alarms: list[str] = []
+    better: list[str] = []
+    for case in cases:
+        source = source_of(case)
+        good = claim_signals(case["faithful"], source)
+        if good["contradiction_rate"] > 0 or good["unsupported_sentence_rate"] > 0:
+            false_alarms.append(case["id"])
+        if "corrupted" not in case:
+            continue
+        bad = claim_signals(case["corrupted"], source)
+        caught[case["shape"]].append(_worse(bad, good))
+        if _better(bad, good):
+            better.append(case["id"])
+    faithful = len(cases)
+    return {"caught": {s: (sum(v), len(v)) for s, v in caught.items()}, "false_alarms": false_alarms,
+            "faithful": faithful, "better": better}
+
+
+def _old_shape(case: dict) -> str:
+    return {"numbers": "value", "units": "value", "scales": "scale", "signs": "direction", "years": "period",
+            "dates": "period", "names": "name", "products": "name", "customers": "name",
+            "channels": "name"}[case["kind"]]
+
+
+def _all_twin_cases() -> list[dict]:
+    old = [{**c, "shape": _old_shape(c)} for c in CASES if "sample" in c["source"] or SHARED_FILINGS.is_dir()]
+    return CLAIM_CASES + old
+
+
+def _any_source(case: dict) -> str:
+    return case["source_text"] if "source_text" in case else _source(case)
+
+
+def test_claim_suite_shape():
+    ids = [c["id"] for c in CLAIM_CASES]
+    assert len(ids) == len(set(ids)) and not set(ids) & {c["id"] for c in CASES}
+    assert len(CLAIM_CASES) + len(CASES) >= 150
+    assert len(CLAIM_CASES) >= (len(CLAIM_CASES) + len(CASES)) / 2  # at least half on sources other than seeds
+    shapes = defaultdict(int)
+    for case in CLAIM_CASES:
+        assert case["shape"] in (*CLAIM_SHAPES, "paraphrase"), case["id"]
+        assert ("corrupted" in case) == (case["shape"] != "paraphrase"), case["id"]
+        if "corrupted" in case:
+            assert case["faithful"] != case["corrupted"], case["id"]
+        shapes[case["shape"]] += 1
+    for case in CASES:  # the seed suite's twins count under the shape they plant
+        shapes[_old_shape(case)] += 1
+    assert all(shapes[s] >= 6 for s in CLAIM_SHAPES), dict(shapes)
+    assert shapes["paraphrase"] >= 30
+    assert 0.25 <= sum(heldout(i) for i in ids) / len(ids) <= 0.42
+
+
+@lru_cache(maxsize=None)
+def _figures(part: str) -> dict:
+    cases = [c for c in _all_twin_cases() if part == "all" or heldout(c["id"]) == (part == "heldout")]
+    return suite_figures(cases, _any_source)
+
+
+def _caught_share(figures: dict) -> float:
+    caught = figures["caught"]
+    return sum(k for k, _ in caught.values()) / sum(n for _, n in caught.values())
+
+
+# Issue 19's bar. Where the checks do not meet it yet, the test is a strict xfail with the measured figures
+# (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then.
+_HELDOUT_FALSE_ALARMS = pytest.mark.xfail(strict=True, reason="held-out third: 7 of 62 faithful summaries get an "
+                                          "unsupported or contradicted claim (11%, bar 5%)")
+
+
+@pytest.mark.parametrize("part", ["tuned", "all", pytest.param("heldout", marks=_HELDOUT_FALSE_ALARMS)])
+def test_claim_checks_catch_planted_errors_without_false_alarms(part):
+    figures = _figures(part)
+    assert _caught_share(figures) >= 0.9, figures["caught"]
+    assert len(figures["false_alarms"]) / figures["faithful"] <= 0.05, figures["false_alarms"]
+
+
+@pytest.mark.xfail(strict=True, reason="binding 14/18 (78%) and role 6/9 (67%) are below 80% on the whole suite")
+def test_every_shape_is_caught_at_least_80_percent():
+    caught = _figures("all")["caught"]
+    assert all(k / n >= 0.8 for k, n in caught.values()), caught
+
+
+@pytest.mark.xfail(strict=True, reason="one held-out corrupted twin scores better than its faithful twin")
+def test_a_corrupted_twin_never_scores_better():
+    assert not _figures("all")["better"]
+
+
+def test_tuned_part_never_scores_a_corrupted_twin_better():
+    assert not _figures("tuned")["better"]
+
+
+@pytest.mark.parametrize("case", [c for c in CLAIM_CASES if "corrupted" in c], ids=lambda c: c["id"])
+def test_claim_verdicts_carry_evidence(case):
+    check = check_claims(case["corrupted"], case["source_text"])
+    flagged = [c for c in check.claims if c.verdict != "supported"]
+    for claim in flagged:
+        assert claim.reason
+        if claim.verdict == "contradicted":
+            assert claim.evidence and re.sub(r"\s+", " ", claim.evidence.split("  [")[0]) in re.sub(
+                r"\s+", " ", case["source_text"])

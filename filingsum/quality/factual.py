@@ -35,6 +35,7 @@ COMMON_OPENERS = frozenset(
     gross total overall international domestic quarterly annual subscription subscriptions advertising
     manufacturing research customers employees workforce liquidity capital cash debt segment segments
     products services distribution financing funding profit profits earnings income expenses costs
+    nearly almost approximately roughly around substantially virtually about stockholders shareholders
     """.split()
 )
 CALENDAR_WORDS = frozenset(
@@ -67,7 +68,7 @@ def _is_name_token(token: str) -> bool:
 def _lowercase_words(text: str) -> frozenset[str]:
     """The lower-case words of a text, with the parts of hyphenated ones ("headcount-related" gives
     "headcount"), so a sentence-initial "Headcount" reads as the common word it is."""
-    words = set(_LOWER_WORD.findall(text))
+    words = {w.rstrip("'\u2019") for w in _LOWER_WORD.findall(text)}
     words.update(part for w in list(words) if "-" in w for part in w.split("-") if len(part) > 2)
     return frozenset(words)
 

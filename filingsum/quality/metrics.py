@@ -30,6 +30,7 @@ from nltk.stem import porter
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
 
+from filingsum.quality.claims import check_claims
 from filingsum.quality.factual import entity_precision, nli_consistency
 from filingsum.quality.numbers import check_numbers
 from filingsum.quality.textdefects import meta_statement_rate, repeated_sentence_rate, self_denial_rate
@@ -74,6 +75,13 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("number_precision", True, "share of the summary's figures the source supports", 0.0),
         MetricInfo("number_contradiction_rate", False, "share of the summary's figures the source contradicts",
                    1.0),
+        MetricInfo("claim_support_rate", True,
+                   "share of the summary's claims an aligned source sentence or table row supports", 0.0),
+        MetricInfo("contradiction_rate", False,
+                   "share of claims the aligned source contradicts (other value, direction, period, segment, "
+                   "negation, role, vague quantity or count)", 1.0),
+        MetricInfo("unsupported_sentence_rate", False,
+                   "share of summary sentences with a claim the source does not support", 1.0),
         MetricInfo("supported_numbers", None, "figures the source supports (count)"),
         MetricInfo("contradicted_numbers", False, "figures the source contradicts: other value or direction"),
         MetricInfo("unverifiable_numbers", False, "figures the source neither supports nor contradicts (count)"),
@@ -372,6 +380,7 @@ def score_document(
     row: dict[str, MetricValue] = dict(rouge_scores(prediction, reference))
     empty = not prediction.strip()
     numbers = check_numbers(prediction, source)
+    claims = check_claims(prediction, source)
     row.update(
         tokens=n_tokens,
         within_limit=not empty and within_limit(n_tokens, limit),  # no summary is not a summary within limit
@@ -384,6 +393,9 @@ def score_document(
         states_figure=numbers.total > 0,
         aspect_coverage=aspect_coverage(prediction),
         number_precision=numbers.precision,
+        claim_support_rate=claims.support_rate,
+        contradiction_rate=claims.contradiction_rate,
+        unsupported_sentence_rate=claims.unsupported_sentence_rate,
         number_contradiction_rate=len(numbers.contradicted) / numbers.total if numbers.total else None,
         supported_numbers=len(numbers.supported),
         contradicted_numbers=len(numbers.contradicted),

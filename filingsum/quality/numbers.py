@@ -886,7 +886,8 @@ def classify_figure(
         tolerance = _tolerance(mention, rel_tol, max_rounding)
         if mention.bound:
             tolerance = max(tolerance, 2 * mention.half_unit)
-        for other in figures.near(mention, tolerance):
+        # The closest value first: "$53.0 billion" is the $53.0 billion of the source, not its $52.9 billion.
+        for other in sorted(figures.near(mention, tolerance), key=lambda o: abs(o.magnitude - mention.magnitude)):
             if not _same_fact(mention, other) or not _within_bound(mention, other):
                 continue
             if not _opposed(mention, other):
