@@ -5,6 +5,7 @@ Forms accepted (config `eval.gates`, or `--fail-under` strings):
   {"repetition<=": 0.1}               maximum, as the config's 'metric<=' keys
   {"repetition": "<=0.1"}, {"rougeL": {"min": 0.2}}, {"repetition": {"max": 0.1}}
   "number_precision=0.95", "number_precision>=0.95", "repetition<=0.1"
+  claim-level: "contradiction_rate<=0", "unsupported_sentence_rate<=0.1", "claim_support_rate>=0.9"
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from filingsum.quality.claims import check_claims
 from filingsum.quality.factual import unsupported_entities
 from filingsum.eval.gates import GateOutcome
 from filingsum.quality.metrics import METRICS, MetricValue
@@ -40,15 +41,17 @@ from filingsum.core.schema import PredictionRecord
 SCHEMA_VERSION = 1
 TABLE_METRICS = (
     "scored_fraction", "rouge1", "rouge2", "rougeL", "rougeLsum", "rougeLsum_split", "tokens", "tokens_max",
-    "within_limit", "is_prose", "repetition", "loop", "aspect_coverage", "number_precision",
-    "number_contradiction_rate", "contradicted_numbers", "entity_precision", "novel_ngram_ratio",
-    "nli_consistency", "empty",
+    "within_limit", "is_prose", "repetition", "loop", "meta_statement_rate", "self_denial_rate",
+    "repeated_sentence_rate", "aspect_coverage", "claim_support_rate", "contradiction_rate",
+    "unsupported_sentence_rate", "number_precision", "number_contradiction_rate", "contradicted_numbers",
+    "entity_precision", "novel_ngram_ratio", "nli_consistency", "empty",
 )
 FIGURE_COUNTS = ("supported_numbers", "contradicted_numbers", "unverifiable_numbers")
 PLOT_METRICS = ("rougeL", "tokens", "aspect_coverage", "number_precision", "entity_precision",
                 "novel_ngram_ratio", "repetition")
-DOC_TABLE_METRICS = ("rougeL", "tokens", "is_prose", "aspect_coverage", "number_precision", *FIGURE_COUNTS,
-                     "entity_precision", "novel_ngram_ratio")
+CLAIM_METRICS = ("claim_support_rate", "contradiction_rate", "unsupported_sentence_rate")
+DOC_TABLE_METRICS = ("rougeL", "tokens", "is_prose", "aspect_coverage", *CLAIM_METRICS, "number_precision",
+                     *FIGURE_COUNTS, "entity_precision", "novel_ngram_ratio")
 
 
 def _failed(row: Mapping[str, MetricValue | str]) -> bool:
@@ -175,6 +178,8 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines.extend(_markdown_figures(report))
     lines.append("")
+    lines.extend(_markdown_claims(report))
+    lines.append("")
     lines.extend(_markdown_gates(report.gates))
     return "\n".join(lines) + "\n"
 
@@ -191,6 +196,24 @@ def _markdown_figures(report: Report) -> list[str]:
             cells = [_fmt(row.get(m), "tokens_max") for m in FIGURE_COUNTS]
             lines.append(f"| {name} | {doc_id} | " + " | ".join(cells) + f" | "
                          f"{_fmt(row.get('number_precision'), 'number_precision')} |")
+    return lines
+
+
+def _markdown_claims(report: Report) -> list[str]:
+    """Per document and system: the claim-level rates (supported / contradicted claims, sentences with an
+    unsupported claim)."""
+    lines = ["## Claims per document", "", "| system | document | claim_support_rate | contradiction_rate | "
+             "unsupported_sentence_rate |", "|---|---|---:|---:|---:|"]
+    for name, result in report.systems.items():
+        for doc_id, row in result.per_document.items():
+            if row.get("error"):
+                continue
+            cells = [_fmt(row.get(m), m) for m in CLAIM_METRICS]
+            lines.append(f"| {name} | {doc_id} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Each summary claim is aligned to the source sentence or table row that best supports it: "
+                 "supported, contradicted (the aligned source says otherwise) or unsupported (no source unit "
+                 "says it); report.html shows each sentence next to its evidence.")
     return lines
 
 
@@ -236,6 +259,24 @@ def highlight_unsupported(summary: str, source: str) -> str:
     spans += [(m.start, m.end, "unverifiable figure") for m in check.unverifiable]
     spans += [(s, e, "name") for s, e, _ in unsupported_entities(summary, source)]
     return highlight_spans(summary, spans)
+
+
+_VERDICT_CLASS = {"supported": "ok", "contradicted": "contradicted", "unsupported": "unsupported"}
+
+
+def claims_html(summary: str, source: str) -> str:
+    """Each claim of the summary next to its verdict, the reason and the source sentence (or table row) that
+    decided it."""
+    check = check_claims(summary, source)
+    if not check.claims:
+        return ""
+    rows = []
+    for claim in check.claims:
+        cls = _VERDICT_CLASS[claim.verdict]
+        rows.append(f'<tr class="{cls}"><td>{html.escape(claim.claim)}</td><td>{claim.verdict}</td>'
+                    f"<td>{html.escape(claim.reason)}</td><td>{html.escape(claim.evidence or '–')}</td></tr>")
+    return ('<table class="claims"><thead><tr><th>claim</th><th>verdict</th><th>reason</th>'
+            f"<th>evidence in the source</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _distribution_png(report: Report) -> str | None:
@@ -284,6 +325,8 @@ mark{background:#ffd54f;padding:0 2px}mark.contradicted{background:#ef9a9a}
 .pass{color:#1b5e20}.fail{color:#b71c1c;font-weight:bold}
 .example{display:flex;gap:1em;margin-bottom:2em}
 .source{flex:1;max-height:32em;overflow:auto;white-space:pre-wrap;font-size:12px;background:#f7f7f7;padding:.5em}
+table.claims td{text-align:left;font-size:12px;max-width:40em}
+tr.contradicted td{background:#ffebee}tr.unsupported td{background:#fff8e1}
 .summaries{flex:1}.summary{white-space:pre-wrap;font-size:13px;border-left:3px solid #90caf9;padding:.3em .6em}
 """
 
@@ -326,7 +369,8 @@ def _examples_html(report: Report, n_examples: int, max_source_chars: int) -> st
             if pred is None:
                 continue
             summaries.append(f"<h4>{html.escape(name)}</h4><div class=\"summary\">"
-                             f"{highlight_unsupported(pred.prediction, pred.source)}</div>")
+                             f"{highlight_unsupported(pred.prediction, pred.source)}</div>"
+                             f"{claims_html(pred.prediction, pred.source)}")
         parts.append(f"<h3>{html.escape(doc_id)}</h3><div class=\"example\"><div class=\"source\">"
                      f"{html.escape(shown + more)}</div><div class=\"summaries\">{''.join(summaries)}</div></div>")
     return "".join(parts) or "<p>No predictions attached to this report.</p>"
@@ -368,7 +412,8 @@ def render_html(report: Report, *, examples: int = 5, max_source_chars: int = 30
 <h2>Examples</h2>
 <p>Figures and names in a summary that the source does not contain are <mark>marked</mark>; figures the
 source contradicts (other value or opposite direction for the same fact) are
-<mark class="contradicted">marked red</mark>.</p>
+<mark class="contradicted">marked red</mark>. Under each summary, every claim stands next to its verdict
+and the source sentence or table row it was aligned to.</p>
 {_examples_html(report, examples, max_source_chars)}
 <h2>Config</h2>
 <pre>{config}</pre>
@@ -397,5 +442,6 @@ def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-__all__ = ["METRICS", "EvalResult", "Report", "aggregate_metrics", "highlight_spans", "highlight_unsupported",
+__all__ = ["METRICS", "EvalResult", "Report", "aggregate_metrics", "claims_html", "highlight_spans",
+           "highlight_unsupported",
            "load_report_json", "render_html", "render_markdown", "write_report"]
