@@ -225,3 +225,49 @@ def test_lower_case_spellings_of_the_sources_names_are_checked():
     assert {(e.text, e.lowercase) for e in check.supported} == {("iphone", True), ("netflix", True)}
     # What it cannot do: a lower-case name the source never mentions reads as an ordinary word.
     assert check_entities("members watch hulu.", source).total == 0
+
+
+# --- issue 19: tables read as tables, analyst rounding, sane magnitudes ------------------------------------------
+
+_TABLE = """Segment results ($B) | 2024 | 2023
+Revenue (1) | 60.9 | 55.1
+Operating margin | (2.7) pts | 1.1 pts
+
+We had 32,439 employees at the end of the year. Net sales were $60,922 million."""
+
+
+@pytest.mark.parametrize("summary, verdict", [
+    ("Revenue was $60.9 billion in 2024.", "supported"),  # "($B)" scales the table
+    ("Operating margin decreased 2.7 percentage points.", "supported"),  # "(2.7) pts"
+    ("Operating margin increased 2.7 percentage points.", "contradicted"),
+    ("Operating margin decreased 2.7%.", "unverifiable"),  # points are not percent
+    ("The company had about 32,000 employees.", "supported"),
+    ("The company had more than 32,000 employees.", "supported"),
+    ("The company had more than 33,000 employees.", "contradicted"),
+    ("Net sales were $60.9 billion.", "supported"),
+])
+def test_tables_and_analyst_rounding(summary, verdict):
+    assert [v.verdict for v in check_numbers(summary, _TABLE).verdicts if v.mention.kind != "year"] == [verdict]
+
+
+def test_footnote_markers_are_not_figures():
+    assert not [m for m in extract_numbers("Revenue (1) | 2024") if m.kind == "number"]
+    assert [m.value for m in extract_numbers("Net loss | (8) | (5)")] == [-8.0, -5.0]
+
+
+def test_scale_note_on_a_line_of_column_headings():
+    source = "(Dollars in millions): 2024 | Actual | Constant | 2023\n\nCloud and license: $11,389 | 10% | 11% | $10,356"
+    assert check_numbers("Cloud and license revenues were $11.4 billion.", source).precision == 1.0
+
+
+@pytest.mark.parametrize("digits", [308, 309, 10_000])
+def test_figures_beyond_sane_magnitude_are_unverifiable(digits):
+    huge = "9" * digits
+    check = check_numbers(f"Revenue was {huge} dollars.", f"Revenue was {huge} dollars.")
+    assert [v.verdict for v in check.verdicts] == ["unverifiable"]
+
+
+def test_names_with_calendar_words_and_common_openers():
+    source = "Subscribers watch NFL Sunday Ticket on YouTube. Growth came from headcount-related expenses."
+    assert check_entities("NFL Sunday Ticket is offered on YouTube.", source).precision == 1.0
+    assert check_entities("Headcount grew. Second-quarter revenue rose.", source).total == 0

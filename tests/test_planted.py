@@ -199,8 +199,8 @@ def _caught_share(figures: dict) -> float:
 
 # Issue 19's bar. Where the checks do not meet it yet, the test is a strict xfail with the measured figures
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then.
-_HELDOUT_FALSE_ALARMS = pytest.mark.xfail(strict=True, reason="held-out third: 7 of 62 faithful summaries get an "
-                                          "unsupported or contradicted claim (11%, bar 5%)")
+_HELDOUT_FALSE_ALARMS = pytest.mark.xfail(strict=True, reason="held-out third: 8 of 62 faithful summaries get an "
+                                          "unsupported or contradicted claim (13%, bar 5%)")
 
 
 @pytest.mark.parametrize("part", ["tuned", "all", pytest.param("heldout", marks=_HELDOUT_FALSE_ALARMS)])

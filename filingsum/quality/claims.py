@@ -55,6 +55,7 @@ from filingsum.quality.numbers import (
     classify_figure,
     extract_numbers,
     is_sane,
+    source_readings,
 )
 from filingsum.quality.textdefects import is_meta_statement
 
@@ -294,7 +295,7 @@ def source_index(text: str) -> SourceIndex:
     """The source's units, words, idf and figures; cached per source text."""
     units, row_years = _build_units(text)
     starts = [u.start for u in units]
-    readings_all = apply_scale_notes(text, extract_numbers(text))
+    readings_all = source_readings(text)
     per_unit: list[list[NumberMention]] = [[] for _ in units]
     periods: dict[tuple[int, int], frozenset[int]] = {}
     years: list[set[int]] = [set() for _ in units]
@@ -516,16 +517,43 @@ class _Judge:
             for k in index.postings.get(w, ()):
                 scores[k] = scores.get(k, 0.0) + weight
         self.word_scores = scores
+        # Per figure, the units holding a value near it (one pass over the units per claim, not per call).
+        self.figure_units: list[set[int]] = []
+        for readings in claim.figures:
+            near: set[int] = set()
+            if is_sane(readings[0]):
+                for k, figs in enumerate(index.unit_figures):
+                    if figs.mentions and any(figs.near(r, max(r.half_unit, 0.005 * r.magnitude, 1e-9))
+                                             for r in readings):
+                        near.add(k)
+            self.figure_units.append(near)
+        self.sane = [is_sane(readings[0]) for readings in claim.figures]
+        self._supports: dict[tuple[int, int], bool] = {}
+        self._coverage: dict[tuple[int, int | None], float] = {}
+
+    def supports(self, i: int, k: int) -> bool:
+        key = (i, k)
+        if key not in self._supports:
+            self._supports[key] = k in self.figure_units[i] and any(
+                classify_figure([r], self.index.unit_figures[k]).verdict == "supported"
+                for r in self.claim.figures[i])
+        return self._supports[key]
 
     def coverage(self, k: int, skip: int | None = None) -> float:
         """Share of the claim's content unit k holds: its words by idf, and its other figures as anchors."""
+        key = (k, skip)
+        if key not in self._coverage:
+            self._coverage[key] = self._compute_coverage(k, skip)
+        return self._coverage[key]
+
+    def _compute_coverage(self, k: int, skip: int | None) -> float:
         total = self.total
         got = self.word_scores.get(k, 0.0)
-        for i, readings in enumerate(self.claim.figures):
-            if i == skip or not is_sane(readings[0]):
+        for i, sane in enumerate(self.sane):
+            if i == skip or not sane:
                 continue
             total += FIGURE_WEIGHT
-            if any(classify_figure([r], self.index.unit_figures[k]).verdict == "supported" for r in readings):
+            if self.supports(i, k):
                 got += FIGURE_WEIGHT
         cov = got / total if total else 0.0
         unit = self.index.units[k]
@@ -536,18 +564,24 @@ class _Judge:
         return cov
 
     def ranked(self, skip: int | None = None) -> list[tuple[float, int]]:
-        candidates = sorted(self.word_scores, key=lambda k: -self.word_scores[k])[:TOP_UNITS * 2]
-        for i, readings in enumerate(self.claim.figures):
-            if i == skip:
-                continue
-            for k, figs in enumerate(self.index.unit_figures):
-                if figs.mentions and any(figs.near(r, max(r.half_unit, 0.005 * r.magnitude)) for r in readings):
-                    candidates.append(k)
-        ranked = sorted({(self.coverage(k, skip), k) for k in candidates}, key=lambda x: (-x[0], x[1]))
-        return ranked[: TOP_UNITS * 3]
+        candidates = sorted(self.word_scores, key=lambda k: -self.word_scores[k])[:TOP_UNITS]
+        for i, units in enumerate(self.figure_units):
+            if i != skip:
+                candidates.extend(units)
+        return sorted({(self.coverage(k, skip), k) for k in candidates}, key=lambda x: (-x[0], x[1]))
 
     def evidence(self, k: int) -> str:
         return self.index.units[k].evidence
+
+
+_SELF_REFERENCE = re.compile(r"\b(?:the\s+Company|we|our|us)\b", re.IGNORECASE)
+
+
+def _subject_of(index: SourceIndex, k: int, claim: _Claim) -> frozenset[str]:
+    """The claim's subject words when the source unit speaks of the company as "we" or "the Company" (so
+    "Walmart" in the claim is the "we" of the unit); otherwise they qualify like any word ("Europe")."""
+    unit = index.units[k]
+    return claim.subject if _SELF_REFERENCE.search(index.text[unit.start : unit.end]) else frozenset()
 
 
 _SEGMENT_SPLIT = re.compile(r"[,;]\s+|\s+and\s+(?=(?:the|our|its|their|a|an)\b)|\s+(?:while|whereas)\s+")
@@ -592,7 +626,7 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: _
     if not sibling_words:
         return None
     c_span = _segment(claim.text, claim_figure.start - claim.start)
-    said = content_words(claim.text[c_span[0] : c_span[1]]) - claim.subject
+    said = content_words(claim.text[c_span[0] : c_span[1]]) - _subject_of(index, k, claim)
     everywhere = frozenset().union(*sibling_words.values())
     if said & (own - everywhere):
         return None
@@ -653,7 +687,7 @@ def _check_figure(judge: _Judge, i: int, readings: list[NumberMention]) -> tuple
     if best_s and best_c and best_c[0] > best_s[0] + BIND_MARGIN:
         # The better-matching unit gives another value: it wins only when it holds claim words the
         # supporting unit lacks (the segment, region or metric the claim names).
-        lacking = claim.words - index.units[best_s[1]].words - claim.subject
+        lacking = claim.words - index.units[best_s[1]].words - _subject_of(index, best_s[1], claim)
         held = sum(index.weight(w) for w in lacking & index.units[best_c[1]].words)
         if held < 0.1 * judge.total:
             best_c = None
@@ -739,8 +773,8 @@ def _check_roles(index: SourceIndex, claim: _Claim, names: list[EntityMention],
     sentences that name it."""
     for name in names:
         s, e = name.start - claim.start, name.end - claim.start
-        if name.start in subjects and not re.match(r"\s+(?:is|are|was|were|became|remains?)\b|,\s+(?:a|an|its)\b",
-                                                   claim.text[e:]):
+        copula = re.match(r"\s+(?:is|are|was|were|became|remains?)\b|,\s+(?:a|an|its)\b", claim.text[e:])
+        if name.start in subjects and _VERB_AFTER.match(claim.text[e : e + 30]) and not copula:
             continue  # the company the claim is about: "Home Depot acquired SRS"
         claim_roles = _claim_roles(claim.text, s, e)
         if not claim_roles:

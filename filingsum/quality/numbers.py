@@ -348,6 +348,8 @@ def _row_label(text: str, start: int) -> frozenset[str]:
     line_end = text.find("\n", start)
     line = text[line_start : len(text) if line_end < 0 else line_end]
     if "|" not in line:
+        if len(line) > 400:
+            return frozenset()  # a paragraph on one line, not a table row
         # A hard-wrapped table row: a label, then figures ("Service revenue  $3,654  $3,259  $10,747").
         first = re.search(r"\$?\(?\d", line)
         figures = re.findall(r"\d[\d,.]*", line)
@@ -721,7 +723,7 @@ class SourceFigures:
     @classmethod
     def from_text(cls, text: str) -> SourceFigures:
         figures = cls()
-        for readings in apply_scale_notes(text, extract_numbers(text)):
+        for readings in source_readings(text):
             for mention in readings:
                 if mention.kind == "number" and _alone_on_line(text, mention):
                     continue  # a page number ("\n9\n"), not a figure of the filing
@@ -767,6 +769,13 @@ class SourceFigures:
             elif mention.metric and mention.metric & other.metric:
                 out.append(other)
         return out
+
+
+@lru_cache(maxsize=256)
+def source_readings(text: str) -> tuple[list[NumberMention], ...]:
+    """The figures of a source with their readings under its scale notes; cached per source text (the figure
+    checks and the claim checks of one source share them)."""
+    return tuple(apply_scale_notes(text, extract_numbers(text)))
 
 
 def _alone_on_line(text: str, mention: NumberMention) -> bool:
