@@ -23,6 +23,7 @@ from filingsum.filings.fit import extra_windows, fit_aspects, fit_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "gold" / "corpus.jsonl"
+SECTIONS = ROOT / "data" / "gold" / "sections.jsonl"
 FILINGS = ROOT.parent / "shared" / "filings"
 SAMPLES = ROOT / "data" / "samples"
 
@@ -70,9 +71,15 @@ def test_gold_written_for_a_window_matches_only_that_exact_input():
 # --- the corpus itself ----------------------------------------------------------------------------------------
 
 
+def _sections() -> list[dict]:
+    return [json.loads(line) for line in SECTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def test_corpus_size_provenance_and_company_splits():
     rows = _corpus()
-    assert len(rows) >= 80
+    assert len(rows) + len(_sections()) >= 450  # window references + whole-section references
+    splits = Counter(COMPANY_SPLITS.values())
+    assert splits["test"] >= 5 and splits["validation"] >= 4
     assert len({r["id"] for r in rows}) == len(rows)
     for row in rows:
         assert row["input_sha256"] == hashlib.sha256(row["input"].encode("utf-8")).hexdigest()
@@ -93,7 +100,36 @@ def test_every_corpus_reference_passes_the_eval_checks(count):
             failures[row["id"]] = problems
     assert not failures
     lengths = [count(r["summary"]) for r in _corpus()]
-    assert REFERENCE_MIN_TOKENS <= min(lengths) and max(lengths) <= REFERENCE_MAX_TOKENS
+    assert max(lengths) <= REFERENCE_MAX_TOKENS
+    # full-budget windows take full-length references; only short windows may take shorter ones
+    assert all(count(r["summary"]) >= REFERENCE_MIN_TOKENS for r in _corpus() if r["input_tokens"] >= 700)
+
+
+def test_whole_section_references_cover_validation_and_test(count):
+    rows = _sections()
+    assert {r["split"] for r in rows} == {"validation", "test"}
+    tags = {r["company_tag"] for r in rows}
+    assert tags == {t for t, s in COMPANY_SPLITS.items() if s != "train"}
+    for row in rows:
+        assert count(row["summary"]) <= REFERENCE_MAX_TOKENS and row["section_sha256"]
+
+
+@pytest.mark.skipif(not FILINGS.is_dir(), reason="../shared/filings is not beside the checkout")
+def test_whole_section_references_pass_the_checks_against_their_sections(count):
+    """Each whole-section reference is checked against the section re-derived from its filing (sha256 equal)."""
+    from filingsum.dataset.corpus import corpus_sections
+
+    failures = {}
+    for name in sorted({r["source_file"] for r in _sections()}):
+        path = FILINGS / name if (FILINGS / name).is_file() else SAMPLES / name
+        derived = {row["id"]: row for row in corpus_sections(path)}
+        for row in (r for r in _sections() if r["source_file"] == name):
+            section = derived[row["id"]]
+            assert section["section_sha256"] == row["section_sha256"], row["id"]
+            problems = reference_problems(row["summary"], section["text"], count)
+            if problems:
+                failures[row["id"]] = problems
+    assert not failures
 
 
 def test_reference_checks_catch_a_planted_figure_and_name(count):

@@ -14,18 +14,20 @@ from pathlib import Path
 
 GOLD = Path(__file__).resolve().parent
 PROVENANCE = ("id", "company", "company_tag", "form", "fiscal_period", "source_file", "section", "window", "budget",
-              "input_tokens", "kept_ratio", "input_sha256", "split")
+              "input_tokens", "kept_ratio", "input_sha256", "section_tokens", "section_sha256", "split")
 
 
 def main() -> int:
     from filingsum.core.models import load_tokenizer
     from filingsum.dataset.corpus import CORPUS_MODEL, reference_problems
-    from filingsum.filings.fit import token_counter
+    from filingsum.core.tokens import token_counter
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("references", nargs="+", help="JSONL files of {id, summary, author}")
     parser.add_argument("--inputs", default=str(GOLD / "inputs.jsonl"))
     parser.add_argument("--out", default=str(GOLD / "corpus.jsonl"))
+    parser.add_argument("--no-input", action="store_true",
+                        help="leave the input text out (whole sections: re-derived from the filings by its sha256)")
     args = parser.parse_args()
     windows = {r["id"]: r for r in map(json.loads, Path(args.inputs).read_text(encoding="utf-8").splitlines())}
     count = token_counter(load_tokenizer(CORPUS_MODEL))
@@ -45,7 +47,8 @@ def main() -> int:
             bad += 1
             print(f"{wid}: {'; '.join(problems)}")
             continue
-        rows.append({**{k: window[k] for k in PROVENANCE}, "input": window["text"], "summary": ref["summary"].strip(),
+        text = {} if args.no_input else {"input": window["text"]}
+        rows.append({**{k: window[k] for k in PROVENANCE if k in window}, **text, "summary": ref["summary"].strip(),
                      "summary_tokens": count(ref["summary"].strip()), "author": ref.get("author", "filingsum authors")})
     missing = sorted(set(windows) - set(written))
     with open(args.out, "w", encoding="utf-8") as fh:

@@ -106,6 +106,12 @@ class DataConfig(_Section):
         description="per long section, this many consecutive chunks (best by aspect score) as extra records "
         "beside the fitted window: more training examples from one filing",
     )
+    half_budget_window: bool = Field(
+        False,
+        description="with fit_strategy aspects, also each long section fitted to half of model.max_source_tokens "
+        "as a record of its own (a shorter input teaches a shorter summary of less text; the reference corpus "
+        "has such windows)",
+    )
     references: list[ReferenceSource] = Field(
         default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
     )

@@ -370,12 +370,15 @@ def fit_records(
     strategy: str,
     default_instruction: str,
     extra: int = 0,
+    half_budget: bool = False,
 ) -> tuple[list[FilingRecord], set[str], list[Drop]]:
     """Records with fitted text; also the ids that are chunks of a section, and sections that fit to nothing.
 
     ``extra``: that many more consecutive chunks per long section (`extra_windows`), as records of their own.
+    ``half_budget``: with fit_strategy aspects, also the section fitted to half the budget (`half_budget_window`,
+    id suffix ``-half``), when the full fit is longer than that.
     """
-    from filingsum.filings.fit import extra_windows
+    from filingsum.filings.fit import extra_windows, fit_aspects
 
     records: list[FilingRecord] = []
     partial: set[str] = set()
@@ -387,8 +390,10 @@ def fit_records(
             continue
         extras = extra_windows(section.text, count_tokens, budget, extra, exclude=fitted[0].text) \
             if strategy != "chunk" else []
-        for piece in [*fitted, *extras]:
-            rid = record_id(section, digest, piece.part, piece.parts)
+        halves = [fit_aspects(section.text, count_tokens, budget // 2)] \
+            if half_budget and strategy == "aspects" and fitted[0].token_count > budget // 2 else []
+        for piece in [*fitted, *extras, *halves]:
+            rid = record_id(section, digest, piece.part, piece.parts) + ("-half" if any(piece is h for h in halves) else "")
             warnings = list(section.warnings)
             if piece.parts > 1:
                 partial.add(rid)
@@ -567,7 +572,7 @@ def build_dataset(
     unique, drops = deduplicate(sections, data.dedup_threshold)
     records, partial, fit_drops = fit_records(
         unique, count_tokens, config.model.max_source_tokens, data.fit_strategy, data.instruction,
-        extra=data.extra_windows,
+        extra=data.extra_windows, half_budget=data.half_budget_window,
     )
     drops += fit_drops
 
