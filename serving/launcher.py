@@ -164,7 +164,46 @@ def vllm_env(serve: ServeConfig, device: str, environ: Mapping[str, str]) -> dic
     wanted = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
     if device == "cpu":
         wanted["VLLM_CPU_KVCACHE_SPACE"] = str(serve.cpu_kvcache_gib)
-    return {key: value for key, value in wanted.items() if key not in environ}
+        reserved = cpu_reserved_cores(serve.cpu_reserved_cores)
+        if reserved is not None:
+            wanted["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(reserved)
+    chosen = {key: value for key, value in wanted.items() if key not in environ}
+    if device == "cpu":
+        log.info("vLLM CPU binding: %s", "VLLM_CPU_NUM_OF_RESERVED_CPU=" + (
+            chosen.get("VLLM_CPU_NUM_OF_RESERVED_CPU") or environ.get("VLLM_CPU_NUM_OF_RESERVED_CPU")
+            or "vLLM's default (one core per process kept for the scheduler)")
+            + ("" if "VLLM_CPU_NUM_OF_RESERVED_CPU" in chosen else " (from the environment)"
+               if "VLLM_CPU_NUM_OF_RESERVED_CPU" in environ else ""))
+    return chosen
+
+
+# Up to this many usable cores, keeping one free for vLLM's scheduler costs a large share of the compute.
+FEW_CORES = 4
+QUIET_LOAD_PER_CORE = 0.5
+
+
+def cpu_reserved_cores(setting: int | str, *, cores: int | None = None, load1: float | None = None) -> int | None:
+    """Cores vLLM on CPU keeps free for its scheduler (VLLM_CPU_NUM_OF_RESERVED_CPU); None: vLLM's default.
+
+    ``auto``: on a machine of at most FEW_CORES usable cores that is quiet (1-minute load under
+    QUIET_LOAD_PER_CORE per core) compute on every core (0 reserved: 1.66x output tok/s on 2 idle cores);
+    on a busy small machine, or a larger one, keep vLLM's default (one core for the scheduler), which measured
+    faster under load. An integer is used as given.
+
+    >>> cpu_reserved_cores("auto", cores=2, load1=0.3), cpu_reserved_cores("auto", cores=2, load1=4.5)
+    (0, None)
+    >>> cpu_reserved_cores("auto", cores=32, load1=0.0), cpu_reserved_cores(1, cores=2, load1=0.0)
+    (None, 1)
+    """
+    if setting != "auto":
+        return int(setting)
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if load1 is None:
+        load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if cores <= FEW_CORES and load1 / cores < QUIET_LOAD_PER_CORE:
+        return 0
+    return None
 
 
 def build_transformers_command(serve: ServeConfig, model_dir: str | Path) -> list[str]:

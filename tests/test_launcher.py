@@ -213,3 +213,18 @@ def test_vllm_serves_in_the_dtype_eval_generates_in():
     assert "--dtype" not in on_gpu
     pinned = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64, dtype="bfloat16")
     assert _flag(pinned, "--dtype") == ["bfloat16"]
+
+
+def test_vllm_cpu_binding_is_chosen_from_the_machine_and_the_user_wins(monkeypatch):
+    import filingsum.serving.launcher as launcher
+
+    assert launcher.cpu_reserved_cores("auto", cores=2, load1=0.2) == 0  # quiet 2-core box: compute on both
+    assert launcher.cpu_reserved_cores("auto", cores=2, load1=3.0) is None  # busy: vLLM's default
+    assert launcher.cpu_reserved_cores("auto", cores=64, load1=0.0) is None
+    monkeypatch.setattr(launcher, "cpu_reserved_cores", lambda setting: 0)
+    assert vllm_env(ServeConfig(), "cpu", {})["VLLM_CPU_NUM_OF_RESERVED_CPU"] == "0"
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in vllm_env(ServeConfig(), "cpu", {"VLLM_CPU_NUM_OF_RESERVED_CPU": "1"})
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in vllm_env(ServeConfig(), "cuda", {})
+    monkeypatch.setattr(launcher, "cpu_reserved_cores", lambda setting: None)
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in vllm_env(ServeConfig(), "cpu", {})
+    assert ServeConfig(cpu_reserved_cores=1).cpu_reserved_cores == 1

@@ -224,6 +224,11 @@ class ServeConfig(_Section):
         "start: its compile cache fails to reload), compiled on a GPU",
     )
     cpu_kvcache_gib: int = Field(2, ge=1, description="vLLM on CPU: KV-cache memory in GiB (VLLM_CPU_KVCACHE_SPACE)")
+    cpu_reserved_cores: int | Literal["auto"] = Field(
+        "auto",
+        description="vLLM on CPU: cores kept free for its scheduler (VLLM_CPU_NUM_OF_RESERVED_CPU; the environment "
+        "variable wins). auto: 0 on a quiet machine of at most 4 cores (compute on all), else vLLM's default of 1",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model: str | None = Field(None, description="base model or merged dir (default: model.name)")
