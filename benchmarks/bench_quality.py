@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from filingsum.core.config import load_config
-from filingsum.core.contract import CONTRACT_FILE
+from filingsum.core.contract import CONTRACT_FILE, read_contract, write_contract
 from filingsum.core.io import JsonlAppender, atomic_write_json, atomic_write_text, read_jsonl
 from filingsum.core.schema import FilingRecord, PredictionRecord
 
@@ -222,12 +222,22 @@ def main() -> int:
         train_seconds = json.loads(train_record.read_text())["train_seconds"]
     cache = GenerationCache(quality_dir / "generations.jsonl")
 
+    # The input, chosen on validation through the product path; the contract carries the winner.
+    t_gen = time.time()
+    chosen, input_trials = choose_input(adapter_dir, quality_dir / "validation", tokenizer,
+                                        config.model.max_summary_tokens)
+    contract = read_contract(adapter_dir)
+    fit, budget = INPUT_CANDIDATES[chosen]
+    if contract is not None and (contract.fit_strategy, contract.max_source_tokens) != (fit, budget):
+        write_contract(adapter_dir, contract.model_copy(update={"fit_strategy": fit, "max_source_tokens": budget}))
+    log.info("input chosen on validation: %s", chosen)
+
     # Test, once, the way a user gets summaries: the candidate served as `filingsum serve` serves the shipped
     # default (no config: its inference contract decides), and `filingsum summarize FILES --endpoint URL --out`
     # with no other flag; beside it the same model generating in-process on the same fitted inputs.
-    documents = product_documents("test")
-    t_gen = time.time()
-    served_rows = summarize_served(adapter_dir, documents, quality_dir / "served")
+    documents = product_documents("test", fit, budget)
+    served_rows = summarize_served(adapter_dir, {"served": ([d.path for d in documents], [])},
+                                   quality_dir / "served")["served"]
     greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), repetition_penalty=config.model.repetition_penalty,
                                 batch_size=1)
     tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
@@ -252,12 +262,17 @@ def main() -> int:
         "command": "python " + " ".join(sys.argv), "config": args.config,
         "data": {s: len(r) for s, r in splits.items()}, "test_documents": [d.key for d in documents],
         "reference_origins": built.card.get("reference_origins"),
+        "input": {"chosen_on_validation": chosen, "fit_strategy": fit, "max_source_tokens": budget,
+                  "validation_trials": input_trials},
         "served": {"summarize_command": SUMMARIZE_COMMAND, "checks": {k: v.get("checks") for k, v in served_rows.items()}},
         "train_seconds": round(train_seconds), "generation_seconds": round(gen_seconds),
         "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defects,
     }
     atomic_write_json(quality_dir / "quality.json", results)
-    atomic_write_text(quality_dir / "quality.md", table + "\n\n" + defects_markdown(defects) + "\n")
+    inputs_md = inputs_markdown(input_trials, chosen)
+    atomic_write_text(quality_dir / "quality.md", inputs_md + "\n\n" + table + "\n\n" + defects_markdown(defects) + "\n")
+    print(inputs_md)
+    print()
     print(table)
     print()
     print(defects_markdown(defects))
@@ -281,20 +296,20 @@ SEEDS = REPO / "data" / "samples"
 
 
 class ProductDocument:
-    """One test filing as the product sees it at defaults: the section `summarize` picks (item 1, the MD&A on a
-    10-Q), fitted by the shipped contract's budget; the reference is written from the whole section."""
+    """One held-out filing as the product sees it: the section `summarize` picks (item 1, the MD&A on a 10-Q),
+    fitted by a strategy and budget; the reference is written from the whole section."""
 
-    def __init__(self, path: Path, window: dict, reference: str):
+    def __init__(self, path: Path, section: dict, fitted: str, tokens: int, reference: str):
         from filingsum.core.prompt import DEFAULT_INSTRUCTION
         from filingsum.filings.ingest import load_documents
 
-        self.path, self.key = path, f"{path.name}#{window['section']}"
+        self.path, self.key, self.section_text = path, f"{path.name}#{section['section']}", section["text"]
         instruction = load_documents(path)[0].instruction or DEFAULT_INSTRUCTION
         self.record = FilingRecord(
-            id=self.key, company=window["company"], form=window["form"], fiscal_period=window["fiscal_period"],
-            source_path=str(path), content_hash=window["input_sha256"], section=window["section"],
-            instruction=instruction, text=window["text"], char_count=len(window["text"]),
-            token_count=window["input_tokens"], reference=reference, reference_origin="gold", split="test")
+            id=self.key, company=section["company"], form=section["form"], fiscal_period=section["fiscal_period"],
+            source_path=str(path), content_hash=section["section_sha256"], section=section["section"],
+            instruction=instruction, text=fitted, char_count=len(section["text"]), token_count=tokens,
+            reference=reference, reference_origin="gold", split=section["split"])
 
     def prediction(self, row: dict | None, system: str) -> PredictionRecord:
         summary = (row or {}).get("summary")
@@ -303,50 +318,92 @@ class ProductDocument:
                                 reference=self.record.reference, system=system, error=error)
 
 
-def product_documents(split: str) -> list[ProductDocument]:
-    from filingsum.core.contract import read_contract
-    from filingsum.core.models import BUILTIN_ADAPTERS
-    from filingsum.dataset.corpus import corpus_windows
+def product_documents(split: str, fit: str, budget: int) -> list[ProductDocument]:
+    """The split's filings with a whole-section reference, each fitted as `summarize` fits it."""
+    from filingsum.core.models import load_tokenizer
+    from filingsum.core.tokens import token_counter
+    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_sections
+    from filingsum.filings.fit import fit_section
 
-    contract = read_contract(BUILTIN_ADAPTERS["filingsum-smollm2"])
-    budget = contract.max_source_tokens if contract else 1024
+    count = token_counter(load_tokenizer(CORPUS_MODEL))
     references = {(r["source_file"], r["section"]): r["summary"]
                   for r in read_jsonl(REPO / "data" / "gold" / "sections.jsonl") if r["split"] == split}
     documents = []
     for source_file in sorted({f for f, _ in references}):
         path = FILINGS / source_file if (FILINGS / source_file).is_file() else SEEDS / source_file
-        windows = [w for w in corpus_windows(path, budget) if w["window"] == "aspects"
-                   and w["section"] in ("item_1", "part_i_item_2")]
-        for window in windows[:1]:
-            if (source_file, window["section"]) in references:
-                documents.append(ProductDocument(path, window, references[(source_file, window["section"])]))
+        wanted = [s for s in corpus_sections(path) if s["section"] in ("item_1", "part_i_item_2")]
+        for section in wanted[:1]:  # summarize's default: item 1, which is the MD&A on a 10-Q
+            if (source_file, section["section"]) in references:
+                fitted = fit_section(section["text"], count, budget, fit)[0]  # type: ignore[arg-type]
+                documents.append(ProductDocument(path, section, fitted.text, fitted.token_count,
+                                                 references[(source_file, section["section"])]))
     return documents
 
 
-def summarize_served(adapter_dir: Path, documents: list[ProductDocument], work: Path) -> dict[str, dict]:
+def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[str]]], work: Path) -> dict[str, dict]:
     """Serve the candidate adapter under the shipped default's name with no run config (so its contract decides,
-    as for `filingsum serve` with no flag) and summarize the test files with the CLI at its defaults."""
+    as for `filingsum serve` with no flag), and run `filingsum summarize FILES --endpoint URL --out OUT` plus
+    each run's extra flags (none for the product path); per run, the JSONL rows keyed "file#section"."""
     import subprocess
 
     from filingsum.core.config import RunConfig
     from filingsum.serving.launcher import free_port, launch
 
     work.mkdir(parents=True, exist_ok=True)
-    out = work / "served.jsonl"
-    for stale in (out, work / f".{out.name}.journal.jsonl"):
-        stale.unlink(missing_ok=True)
     config = RunConfig()
     config.serve.port = free_port()
     config.train.output_dir = str(work)
+    results: dict[str, dict] = {}
     with launch(config, adapters={"filingsum-smollm2": adapter_dir}, log_path=work / "serve.log") as server:
-        command = [str(Path(sys.executable).parent / "filingsum"), "summarize",
-                   *sorted({str(d.path) for d in documents}), "--endpoint", server.base_url, "--out", str(out)]
-        log.info("%s", " ".join(command))
-        subprocess.run(command, check=False)
-    rows = {}
-    for row in read_jsonl(out):
-        rows[f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}"] = row
-    return rows
+        for name, (files, flags) in runs.items():
+            out = work / f"{name}.jsonl"
+            for stale in (out, work / f".{out.name}.journal.jsonl"):
+                stale.unlink(missing_ok=True)
+            command = [str(Path(sys.executable).parent / "filingsum"), "summarize", *sorted({str(f) for f in files}),
+                       "--endpoint", server.base_url, "--out", str(out), *flags]
+            log.info("%s", " ".join(command))
+            subprocess.run(command, check=False)
+            results[name] = {f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}": row
+                             for row in (read_jsonl(out) if out.is_file() else [])}
+    return results
+
+
+# Inputs compared on validation through serve + summarize (issue 18.4): the winner becomes the contract's.
+INPUT_CANDIDATES = {"aspects-1k": ("aspects", 1024), "extract-1k": ("extract", 1024),
+                    "truncate-1k": ("truncate", 1024), "aspects-2k": ("aspects", 2048)}
+
+
+def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int) -> tuple[str, dict]:
+    """Each candidate input on the validation filings, summarized through the product path and scored against
+    the whole-section references (figures and names checked against the whole section); the pick has no loop
+    and the highest mean ROUGE-L (ties: the cheaper input)."""
+    from filingsum.quality.metrics import score_document
+
+    documents = product_documents("validation", "aspects", 1024)
+    files = [d.path for d in documents]
+    runs = {name: (files, ["--fit", fit, "--max-source-tokens", str(budget)])
+            for name, (fit, budget) in INPUT_CANDIDATES.items()}
+    served = summarize_served(adapter_dir, runs, work)
+    trials: dict[str, dict] = {}
+    for name, rows in served.items():
+        docs = [score_document((rows.get(d.key) or {}).get("summary") or "", d.section_text, d.record.reference,
+                               tokenizer=tokenizer, limit=limit) for d in documents]
+        trials[name] = {m: sum(float(x[m] or 0) for x in docs) / len(docs) for m in (
+            "rougeL", "rouge1", "loop", "meta_statement_rate", "states_figure", "aspect_coverage",
+            "number_precision")}
+        log.info("validation input %s: %s", name, trials[name])
+    best = max(trials, key=lambda n: (-trials[n]["loop"], trials[n]["rougeL"], -INPUT_CANDIDATES[n][1]))
+    return best, trials
+
+
+def inputs_markdown(trials: dict[str, dict], chosen: str) -> str:
+    metrics = list(next(iter(trials.values())))
+    lines = ["validation, through serve + summarize (whole-section references):", "",
+             "| input | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
+    for name, means in trials.items():
+        mark = " (chosen)" if name == chosen else ""
+        lines.append(f"| {name}{mark} | " + " | ".join(f"{means[m]:.3f}" for m in metrics) + " |")
+    return "\n".join(lines)
 
 
 def defect_listing(report) -> dict[str, dict[str, list[str]]]:

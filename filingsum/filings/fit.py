@@ -4,6 +4,8 @@ Strategies (all pure, given a ``count_tokens`` callable):
 - ``aspects``: keep the paragraphs that carry the five aspects, highest-scoring first, until the budget is
   spent, then restore document order (a 10-K Item 1 runs to 10-30k tokens; the business model is spread
   over a few paragraphs about revenue, customers, products, channels and financing);
+- ``extract``: extract-then-generate: the most salient sentences for each of the five aspects, taken in turn
+  (revenue, customers, products, channels, financing) until the budget is spent, in document order;
 - ``truncate``: leading paragraphs until the budget;
 - ``chunk``: consecutive chunks each under the budget, for map-reduce summarization.
 
@@ -167,6 +169,42 @@ def fit_aspects(text: str, count_tokens: CountTokens, budget: int) -> FittedText
     return _result(kept, len(text.strip()), count_tokens)
 
 
+def fit_extract(text: str, count_tokens: CountTokens, budget: int) -> FittedText:
+    """The salient sentences of each aspect, in turn, until the budget; then document order.
+
+    Each aspect ranks the sentences by its own cue count (ties: earlier first); the aspects take one sentence
+    each per round, so every aspect the section covers gets into the window before any gets a second.
+    """
+    if count_tokens(text) <= budget:
+        return _result([text.strip()], len(text.strip()), count_tokens)
+    sentences: list[str] = []
+    for unit in fitting_units(text, count_tokens, budget):
+        sentences.extend(s for s in split_sentences(unit) if s.strip())
+    scores = [aspect_scores(s) for s in sentences]
+    queues = {
+        aspect: deque(i for i in sorted(range(len(sentences)), key=lambda i: (-scores[i][aspect], i))
+                      if scores[i][aspect] > 0)
+        for aspect in (scores[0] if scores else {})
+    }
+    chosen: set[int] = set()
+    used = 0
+    separator_cost = count_tokens(" ")
+    while any(queues.values()):
+        for queue in queues.values():
+            while queue and queue[0] in chosen:
+                queue.popleft()
+            if not queue:
+                continue
+            index = queue.popleft()
+            cost = count_tokens(sentences[index]) + (separator_cost if chosen else 0)
+            if used + cost <= budget:
+                chosen.add(index)
+                used += cost
+    kept = [sentences[i] for i in sorted(chosen)] or [sentences[0]] if sentences else []
+    kept = _trim_to_budget(kept, count_tokens, budget, list(range(len(kept) - 1, -1, -1)))
+    return _result(kept, len(text.strip()), count_tokens)
+
+
 def chunk_text(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
     """Consecutive chunks of a text, each under ``budget`` tokens, cut at paragraphs (or sentences/words)."""
     if not text.strip():
@@ -208,8 +246,10 @@ def fit_section(text: str, count_tokens: CountTokens, budget: int, strategy: Fit
         raise ValueError(f"token budget must be positive, got {budget}")
     if strategy == "aspects":
         return [fit_aspects(text, count_tokens, budget)]
+    if strategy == "extract":
+        return [fit_extract(text, count_tokens, budget)]
     if strategy == "truncate":
         return [fit_truncate(text, count_tokens, budget)]
     if strategy == "chunk":
         return fit_chunks(text, count_tokens, budget)
-    raise ValueError(f"unknown fit strategy {strategy!r}; use aspects, truncate or chunk")
+    raise ValueError(f"unknown fit strategy {strategy!r}; use aspects, extract, truncate or chunk")
