@@ -41,7 +41,7 @@ def test_short_text_is_kept_whole(count):
     assert fitted.token_count == count(ASPECT)
 
 
-@pytest.mark.parametrize("strategy", ["aspects", "truncate"])
+@pytest.mark.parametrize("strategy", ["aspects", "extract", "truncate"])
 def test_long_section_fits_budget_in_document_order(count, item1, strategy):
     budget = 300
     assert count(item1) > 3 * budget
@@ -106,3 +106,15 @@ def test_unknown_strategy_and_bad_budget_are_errors(count):
     with pytest.raises(ValueError, match="budget"):
         fit_section(ASPECT, count, 0, "aspects")
     assert chunk_text("   ", count, 100) == []
+
+
+def test_extract_takes_every_aspect_the_section_has_before_a_second_sentence_of_any(count, item1):
+    from filingsum.core.aspects import ASPECT_NAMES
+
+    [fitted] = fit_section(item1, count, 400, "extract")
+    [aspects] = fit_section(item1, count, 400, "aspects")
+    covered = {name for name, n in aspect_scores(fitted.text).items() if n}
+    in_section = {name for name, n in aspect_scores(item1).items() if n}
+    assert covered == in_section and covered <= set(ASPECT_NAMES)
+    # sentence-level selection reaches at least as many aspects as paragraph-level selection at one budget
+    assert len(covered) >= len({name for name, n in aspect_scores(aspects.text).items() if n})
