@@ -344,17 +344,18 @@ def train(config: RunConfig) -> TrainResult:
     rerunning a finished run is a no-op (TrainResult.model is None then)."""
     import torch
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
-    from transformers.integrations import TensorBoardCallback
 
     from filingsum.core.models import is_seq2seq, load_tokenizer, resolve_model
     from filingsum.training.data import data_fingerprint, load_split_records, make_collator
     from filingsum.training.plots import plot_loss
     from filingsum.training.run_card import render_run_card
+    from filingsum.training.tracking import point_tensorboard, tracking_arguments
 
     t = config.train
     run_dir = Path(t.output_dir)
     checkpoint_dir = run_dir / CHECKPOINTS
     preflight_output_dir(run_dir, what="run directory (train.output_dir)")
+    tracking = tracking_arguments(config, run_dir)  # a tracker that is not installed stops here, before any work
 
     splits = load_split_records(config.data.out_dir)
     train_records = splits["train"]
@@ -434,15 +435,13 @@ def train(config: RunConfig) -> TrainResult:
         save_total_limit=t.save_total_limit,
         seed=t.seed,
         data_seed=t.seed,
-        report_to="none",  # TensorBoard is attached below with the run's own logs/ dir
+        **tracking,  # train.report_to / train.run_name: the Trainer's own integrations (training.tracking)
         ddp_find_unused_parameters=False if t.method != "full" else None,
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
         **schedule_arguments(t, has_validation=val_ds is not None),
     )
-    tensorboard = TensorBoardCallback()
-    tensorboard.logging_dir = str(run_dir / "logs")  # the run's logs/, also for the final evaluate()
-    callbacks: list[Any] = [tensorboard]
+    callbacks: list[Any] = []
     if t.early_stopping_patience and val_ds is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
     gen_callback = generation_callback(config, val_records, tokenizer)
@@ -454,6 +453,7 @@ def train(config: RunConfig) -> TrainResult:
     )
     if gen_callback is not None:
         gen_callback.trainer = trainer
+    point_tensorboard(trainer.callback_handler.callbacks, run_dir / "logs")  # also for the final evaluate()
 
     resume_from = last_complete_checkpoint(checkpoint_dir) if t.resume else None
     if resume_from:

@@ -99,7 +99,8 @@ class DataConfig(_Section):
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
     fit_strategy: FitStrategy = Field(
-        "aspects", description="sections over max_source_tokens: keep aspect paragraphs, the lead, or chunk"
+        "aspects", description="sections over max_source_tokens: keep aspect paragraphs, extract the salient sentences of each aspect, "
+        "the lead (truncate), or chunk"
     )
     extra_windows: int = Field(
         0, ge=0, le=64,
@@ -165,6 +166,13 @@ class TrainConfig(_Section):
     eval_batch_size: int = Field(1, ge=1, description="validation-loss batch size per device")
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
+    report_to: list[Literal["tensorboard", "wandb", "mlflow", "none"]] = Field(
+        default_factory=lambda: ["tensorboard"],
+        description="trackers, through the Trainer's own integrations: tensorboard (the run's logs/), wandb "
+        "(offline unless WANDB_MODE is set; `wandb sync` uploads), mlflow (MLFLOW_TRACKING_URI, else the run's "
+        "mlruns/), or none; the loss plot and the run card are written either way",
+    )
+    run_name: str | None = Field(None, description="the run's name in the trackers (None: the top-level run_name)")
     seed: int = 42
     resume: bool = Field(
         True, description="continue from the last usable checkpoint in output_dir; a run that already finished "
@@ -174,6 +182,18 @@ class TrainConfig(_Section):
         False, description="resume even when output_dir's checkpoints were trained on other data or another "
         "model (data.json differs); without it such a resume stops with an error (`--force-resume`)"
     )
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _one_tracker(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value  # --set train.report_to=wandb
+
+    @field_validator("report_to")
+    @classmethod
+    def _trackers(cls, value: list[str]) -> list[str]:
+        if "none" in value and len(set(value)) > 1:
+            raise ValueError("'none' cannot be combined with a tracker; use [none] alone or list the trackers")
+        return list(dict.fromkeys(value))  # each tracker once, in the order given
 
 
 class EvalConfig(_Section):
