@@ -120,6 +120,12 @@ def record_id(section: FilingSection, digest: str, part: int = 1, parts: int = 1
     return f"{rid}-p{part}of{parts}" if parts > 1 else rid
 
 
+def source_unique_id(rid: str, source_path: str) -> str:
+    """``rid`` made unique to one input: the same content from x.html and x.txt has one record id, so the
+    second gets its source's hash as a suffix (``-sHASH6``)."""
+    return f"{rid}-s{hashlib.sha256(source_path.encode('utf-8')).hexdigest()[:6]}"
+
+
 def journal_key(path: Path, settings: dict[str, Any]) -> str:
     """Identity of one extraction: the file (path, size, mtime, sha256) and the settings that shape it."""
     stat = path.stat()
@@ -133,16 +139,28 @@ def journal_key(path: Path, settings: dict[str, Any]) -> str:
 # --- extraction ------------------------------------------------------------------------------------------
 
 
-def _discover(specs: Sequence[str]) -> tuple[list[Path], list[SkippedFile]]:
+def _discover(specs: Sequence[str], out: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """The input files of ``specs``, never those of the output dir ``out`` (a build does not read its own
+    records); a spec that yields nothing (missing, not a file, an empty dir) is a skipped input."""
     from filingsum.filings.ingest import IngestError, discover_inputs
 
     files: dict[Path, None] = {}
     skipped: list[SkippedFile] = []
+    real_out = Path(os.path.realpath(out))
+    own = tuple(real_out / name for name in (*DATASET_OUTPUTS, "teacher_cache", "shard"))
     for spec in specs:
         try:
-            files.update(dict.fromkeys(discover_inputs([spec])))
+            # an input dir holding the output dir: all of OUT is left out; OUT itself (or a glob or file in it):
+            # what the build writes there
+            path = Path(spec).expanduser()
+            contains = path.is_dir() and Path(os.path.realpath(path)) != real_out
+            found = discover_inputs([spec], exclude=(real_out,) if contains else own)
         except IngestError as exc:
             skipped.append(SkippedFile(spec, exc.reason))
+            continue
+        if not found:
+            skipped.append(SkippedFile(spec, "holds no input files (or only the output dir's)"))
+        files.update(dict.fromkeys(found))
     return list(files), skipped
 
 
@@ -283,7 +301,7 @@ def sharded_extraction(
 ) -> tuple[list[Path], list[SkippedFile], Extraction]:
     """Discover the inputs, keep ``shard``'s files (all when None) and extract them; with a shard, also write
     its manifest. Returns (files, skipped inputs, extraction)."""
-    files, skipped = _discover(specs)
+    files, skipped = _discover(specs, out)
     log.info("%d input file(s) from %d spec(s)", len(files), len(specs))
     positions = list(range(len(files))) if shard is None else shards.select(files, specs, shard)
     if shard is not None:
@@ -343,14 +361,16 @@ def deduplicate(
 
     kept: list[tuple[FilingSection, str]] = []
     drops: list[Drop] = []
-    first_by_hash: dict[str, str] = {}
+    first_by_hash: dict[str, tuple[str, str]] = {}
     for section in sections:
         digest = content_hash(section.text)
         rid = record_id(section, digest)
         if digest in first_by_hash:
-            drops.append(Drop(rid, section.source_path, "dedup", f"exact duplicate of {first_by_hash[digest]}"))
+            kept_id, kept_path = first_by_hash[digest]
+            drops.append(Drop(source_unique_id(rid, section.source_path), section.source_path, "dedup",
+                              f"exact duplicate of {kept_id} ({kept_path})"))
             continue
-        first_by_hash[digest] = rid
+        first_by_hash[digest] = (rid, section.source_path)
         kept.append((section, digest))
     near = find_duplicates([s.text for s, _ in kept], threshold) if len(kept) > 1 else {}
     for dup_index, kept_index in sorted(near.items()):
@@ -383,6 +403,7 @@ def fit_records(
     records: list[FilingRecord] = []
     partial: set[str] = set()
     drops: list[Drop] = []
+    seen_ids: set[str] = set()
     for section, digest in sections:
         fitted = fit_section(section.text, count_tokens, budget, strategy)  # type: ignore[arg-type]
         if not fitted or not any(f.text.strip() for f in fitted):
@@ -394,6 +415,9 @@ def fit_records(
             if half_budget and strategy == "aspects" and fitted[0].token_count > budget // 2 else []
         for piece in [*fitted, *extras, *halves]:
             rid = record_id(section, digest, piece.part, piece.parts) + ("-half" if any(piece is h for h in halves) else "")
+            if rid in seen_ids:  # same content hash prefix from another input: ids stay unique
+                rid = source_unique_id(rid, section.source_path)
+            seen_ids.add(rid)
             warnings = list(section.warnings)
             if piece.parts > 1:
                 partial.add(rid)
@@ -544,7 +568,7 @@ def build_dataset(
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     prepare_output_dir(out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs
-        found, missing_specs = _discover(specs)
+        found, missing_specs = _discover(specs, out)
         if not found:
             missing = "; ".join(f"{s.path}: {s.reason}" for s in missing_specs)
             raise InputsMissingError(f"no input found ({missing}); nothing was built and {out} is unchanged")

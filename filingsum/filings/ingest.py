@@ -61,31 +61,63 @@ class SourceDocument:
 # Discovery
 
 
-def discover_inputs(specs: list[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES) -> list[Path]:
+def discover_inputs(
+    specs: list[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES, exclude: tuple[str | os.PathLike[str], ...] = (),
+) -> list[Path]:
     """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated.
 
     Directories contribute files with one of `suffixes` (hidden files skipped); a named file is taken whatever
-    its suffix. A spec that matches nothing raises IngestError.
+    its suffix. Files under a directory of `exclude` (a build's own output dir) are left out, with a warning
+    naming the spec that contains it. A spec that matches nothing, or names something that is not a regular
+    file (a FIFO, a device, a symlink loop), raises IngestError; a directory without input files is a warning.
     """
+    from filingsum.core.io import non_regular_reason
+
+    excluded = [Path(os.path.realpath(e)) for e in exclude]
+
+    def is_excluded(resolved: Path) -> bool:
+        return any(resolved == e or e in resolved.parents for e in excluded)
+
     found: set[Path] = set()
     for spec in specs:
         path = Path(spec).expanduser()
         if path.is_file():
+            if is_excluded(path.resolve()):
+                log.warning("input %s is inside the output dir; skipped (a build never reads its own output)", spec)
+                continue
             found.add(path.resolve())
         elif path.is_dir():
+            real = Path(os.path.realpath(path))
+            if is_excluded(real):
+                log.warning("input %s is the output dir or inside it; skipped (a build never reads its own "
+                            "output)", spec)
+                continue
+            inside = [e for e in excluded if real in e.parents and e.exists()]
+            before, left_out = len(found), 0
             for child in path.rglob("*"):
                 if (
                     child.is_file()
                     and child.suffix.lower() in suffixes
                     and not any(part.startswith(".") for part in child.relative_to(path).parts)
                 ):
-                    found.add(child.resolve())
+                    if inside and is_excluded(child.resolve()):
+                        left_out += 1
+                    else:
+                        found.add(child.resolve())
+            if left_out:
+                log.warning("input %s contains the output (%s): its %d file(s) skipped (a build never reads its own "
+                            "output)", spec, ", ".join(str(e) for e in inside[:3]), left_out)
+            if len(found) == before and not left_out:
+                log.warning("input directory %s holds no input files (%s); nothing taken from it",
+                            spec, ", ".join(suffixes))
         elif glob.has_magic(spec):
             matches = [Path(m) for m in glob.glob(os.path.expanduser(spec), recursive=True)]
-            files = [m.resolve() for m in matches if m.is_file()]
+            files = [m.resolve() for m in matches if m.is_file() and not is_excluded(m.resolve())]
             if not files:
                 raise IngestError(spec, "glob pattern matches no files")
             found.update(files)
+        elif os.path.lexists(path):
+            raise IngestError(spec, non_regular_reason(path) or "not a regular file")
         else:
             raise IngestError(spec, "no such file or directory")
     return sorted(found)
@@ -100,10 +132,23 @@ _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 def read_text_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list[str]]:
-    """Decoded text of a file and any warnings; IngestError for empty, oversized, binary or undecodable files."""
+    """Decoded text of a file and any warnings; IngestError for empty, oversized, binary or undecodable files,
+    and for anything that is not a regular file (a device, a FIFO, a /proc pseudo-file, a symlink loop).
+
+    The size cap holds before and while reading: the file's size is checked first, and at most ``max_bytes``
+    + 1 bytes are ever read (a file that grows, or one whose size the kernel does not report)."""
+    from filingsum.core.io import non_regular_reason
+
     path = Path(path)
+    reason = non_regular_reason(path)
+    if reason is not None:
+        raise IngestError(path, reason)
     try:
         size = path.stat().st_size
+        if size <= max_bytes:
+            with open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+            size = max(size, len(data))
     except OSError as exc:
         raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
     if size > max_bytes:
@@ -112,8 +157,46 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BY
             path, f"file is {size / mb:.1f} MB, over the {max_bytes / mb:.3g} MB limit (raise data.max_file_mb "
             "for `filingsum data build`, or --max-file-mb for `filingsum summarize`, to allow it)"
         )
-    data = path.read_bytes()
     return decode_bytes(data, path)
+
+
+# Formats that are not filings, known by their first bytes (a PDF renamed .html is still a PDF).
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"PK\x03\x04", 0, "a ZIP archive (or .docx/.xlsx)"), (b"PK\x05\x06", 0, "a ZIP archive (empty)"),
+    (b"\x1f\x8b", 0, "gzip-compressed data"), (b"BZh", 0, "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", 0, "xz-compressed data"), (b"\x28\xb5\x2f\xfd", 0, "zstd-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"), (b"Rar!\x1a\x07", 0, "a RAR archive"),
+    (b"ustar", 257, "a tar archive"), (b"\x7fELF", 0, "an ELF executable"),
+    (b"\xca\xfe\xba\xbe", 0, "a Java class or Mach-O binary"), (b"\xcf\xfa\xed\xfe", 0, "a Mach-O binary"),
+    (b"\x00asm", 0, "a WebAssembly module"), (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"\xff\xd8\xff", 0, "a JPEG image"), (b"GIF87a", 0, "a GIF image"), (b"GIF89a", 0, "a GIF image"),
+    (b"II*\x00", 0, "a TIFF image"), (b"MM\x00*", 0, "a TIFF image"), (b"RIFF", 0, "a RIFF file (WebP, WAV, AVI)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "an OLE2 file (.doc, .xls, .msg)"),
+    (b"SQLite format 3\x00", 0, "an SQLite database"), (b"PAR1", 0, "a Parquet file"),
+    (b"{\\rtf", 0, "an RTF document"), (b"\x93NUMPY", 0, "a NumPy array"),
+)
+
+
+def binary_format(data: bytes) -> str | None:
+    """The format of ``data`` when its leading bytes are a known non-text signature, else None.
+
+    >>> binary_format(b"%PDF-1.7\\n%...")
+    'a PDF document'
+    >>> binary_format(b"Item 1. Business") is None
+    True
+    """
+    if b"%PDF-" in data[:1024]:  # the PDF header may follow up to 1 KB of junk
+        return "a PDF document"
+    for magic, offset, name in _MAGIC:
+        if data[offset:offset + len(magic)] == magic:
+            if magic == b"BZh" and not (data[3:4].isdigit() and data[4:10] == b"1AY&SY"):
+                continue  # "BZh" alone could open a text
+            if magic == b"RIFF" and data[8:12] not in (b"WEBP", b"WAVE", b"AVI "):
+                continue
+            return name
+    if data[:2] == b"MZ" and (b"PE\x00\x00" in data[:1024] or b"This program cannot be run" in data[:1024]):
+        return "a Windows executable"
+    return None
 
 
 def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[str, list[str]]:
@@ -121,6 +204,9 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
     warning; reject binary and garbage."""
     if not data.strip():
         raise IngestError(path, "file is empty")
+    fmt = binary_format(data)
+    if fmt is not None:
+        raise IngestError(path, f"binary content: {fmt}, not a text or HTML filing (convert it to text first)")
     unicode_bom = _decode_with_bom(data, path)
     if unicode_bom is not None:
         data = unicode_bom.encode("utf-8")  # then the same checks as any UTF-8 file
