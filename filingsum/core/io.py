@@ -117,6 +117,135 @@ def describe_write_error(exc: OSError) -> str:
     return f"{where}: cannot write ({exc.strerror or exc})"
 
 
+# --- inputs that are what they claim to be --------------------------------------------------------------
+
+
+def non_regular_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as an input file (missing, a symlink loop, a directory, a device, a FIFO, a
+    socket, a /proc pseudo-file), in words; None for a regular file. Never opens the path (a FIFO would block,
+    /dev/zero never ends)."""
+    import stat as stat_module
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop (the link points back at itself), not a file"
+        if exc.errno == errno.ENOENT:
+            return "no such file" + (" (a broken symlink)" if path.is_symlink() else "")
+        return f"cannot be read ({exc.strerror or exc})"
+    mode = st.st_mode
+    if stat_module.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    if stat_module.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a regular file"
+    if stat_module.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    if not stat_module.S_ISREG(mode):
+        return "is not a regular file"
+    real = os.path.realpath(path)
+    if real == "/proc" or real.startswith(("/proc/", "/sys/")):
+        return "is a kernel pseudo-file (/proc, /sys), not a filing"
+    return None
+
+
+def require_input_file(path: str | os.PathLike[str], what: str = "input file") -> Path:
+    """``path`` as a Path when it is a regular file; `UsageError` (exit 2) naming it and why not otherwise."""
+    reason = non_regular_reason(path)
+    if reason is not None:
+        raise UsageError(f"{path}: {what} {reason}" if reason.startswith("is ") else f"{path}: {what}: {reason}")
+    return Path(path)
+
+
+# --- one writer per output -------------------------------------------------------------------------------
+
+
+class OutputBusyError(UsageError):
+    """Another live run writes the same output (its lock file names it): exit 2."""
+
+
+def lock_path(target: str | os.PathLike[str]) -> Path:
+    """The lock of an output dir or file: .NAME.lock beside it (not inside: a dataset dir is swapped whole)."""
+    real = Path(os.path.realpath(target))
+    return real.with_name(f".{real.name}.lock")
+
+
+class OutputLock:
+    """Exclusive use of one output (a dataset dir, a results file) for one run.
+
+    The lock file (``lock_path``) holds the PID, host and command of its holder; it is created with O_EXCL so
+    two runs cannot both take it. A lock whose PID is dead on this host is stale (a killed run): taken over
+    with a warning. A lock held by a live process, or by another host, raises `OutputBusyError` naming the
+    holder. Use as a context manager; the lock file goes on release.
+    """
+
+    def __init__(self, target: str | os.PathLike[str], what: str = "output"):
+        self.target = Path(target)
+        self.what = what
+        self.path = lock_path(target)
+        self.held = False
+
+    def _holder(self) -> dict[str, Any]:
+        try:
+            holder = json.loads(self.path.read_text(encoding="utf-8"))
+            return holder if isinstance(holder, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> "OutputLock":
+        import socket
+        import sys
+
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:6])[:300]}
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                pid, host = holder.get("pid"), holder.get("host")
+                if not isinstance(pid, int) and self.path.exists():
+                    # being written right now by another run, or damaged: look again once
+                    import time
+
+                    time.sleep(0.2)
+                    holder = self._holder()
+                    pid, host = holder.get("pid"), holder.get("host")
+                if isinstance(pid, int) and host == me["host"] and pid != os.getpid() and not pid_alive(pid):
+                    log.warning("%s: taking over the stale lock %s of process %d (no longer running)",
+                                self.target, self.path, pid)
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if not isinstance(pid, int):
+                    log.warning("%s: removing the unreadable lock file %s", self.target, self.path)
+                    self.path.unlink(missing_ok=True)
+                    continue
+                command = f" ({holder['command']})" if holder.get("command") else ""
+                raise OutputBusyError(
+                    f"{self.target}: {self.what} is in use by process {pid} on {host}{command}; wait for it to "
+                    f"finish or stop it (a lock left by a process that is gone is taken over: {self.path})"
+                )
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(me) + "\n")
+            self.held = True
+            return self
+        raise OutputBusyError(f"{self.target}: could not take the lock {self.path}; another run keeps taking it")
+
+    def release(self) -> None:
+        if self.held:
+            if self._holder().get("pid") == os.getpid():
+                self.path.unlink(missing_ok=True)
+            self.held = False
+
+    def __enter__(self) -> "OutputLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 # --- temporaries -----------------------------------------------------------------------------------------
 
 # .NAME.PID.XXXX.tmp (atomic writes, probes) and .NAME.tmp-PID / .NAME.old-PID / .NAME.build-PID (staged dirs)
