@@ -30,6 +30,7 @@ STAGES: dict[str, str] = {
     "loadtest": "filingsum.cli.loadtest",
     "summarize": "filingsum.cli.summarize",
     "models": "filingsum.cli.models",
+    "export": "filingsum.cli.export",
     "demo": "filingsum.cli.demo",
 }
 
