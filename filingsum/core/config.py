@@ -166,6 +166,11 @@ class TrainConfig(_Section):
     eval_batch_size: int = Field(1, ge=1, description="validation-loss batch size per device")
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
+    push_to_hub: str | None = Field(
+        None, description="after training, export the run (merged safetensors + model card, as `filingsum export`) "
+        "to <output_dir>/export and upload it to this Hub model repo (needs a token: `hf auth login` or HF_TOKEN); a "
+        "failed upload is reported and keeps the trained adapter",
+    )
     report_to: list[Literal["tensorboard", "wandb", "mlflow", "none"]] = Field(
         default_factory=lambda: ["tensorboard"],
         description="trackers, through the Trainer's own integrations: tensorboard (the run's logs/), wandb "
@@ -251,6 +256,11 @@ class ServeConfig(_Section):
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    api_key_env: str | None = Field(
+        None, description="environment variable holding the API key the server requires on its /v1 routes (handed "
+        "to vLLM as VLLM_API_KEY, never on its command line); `filingsum summarize` reads the same variable. None: "
+        "no key (a warning when host is not loopback)",
+    )
     model: str | None = Field(None, description="base model or merged dir (default: model.name)")
     adapters: dict[str, str] = Field(default_factory=dict, description="served name -> adapter dir")
     served_model_name: str | None = None
