@@ -136,6 +136,7 @@ def test_push_to_hub_reaches_the_hub_api_with_the_token_and_reports_a_refusal(tm
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # the suite runs offline; the stand-in is local
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    _HubStandIn.seen.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _HubStandIn)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -146,6 +147,7 @@ def test_push_to_hub_reaches_the_hub_api_with_the_token_and_reports_a_refusal(tm
     finally:
         server.shutdown()
     (request,) = _HubStandIn.seen
+    _HubStandIn.seen.clear()
     assert request["path"] == "/api/repos/create"
     assert request["auth"] == "Bearer hf_standin"
     assert json.loads(request["body"])["name"] == "filingsum-tiny"
@@ -173,3 +175,30 @@ def test_export_cli_prints_the_result_and_refuses_a_non_empty_out(exported, tmp_
     assert main(["export", str(run / "adapter"), "--out", str(tmp_path / "new")]) == 0
     out = capsys.readouterr().out
     assert "model.safetensors" in out and "metrics of the tuned system" in out
+
+
+def test_train_push_to_hub_exports_the_run_and_reports_a_failed_upload_without_losing_it(exported, monkeypatch, tmp_path):
+    """train.push_to_hub's step after a finished run (training.publish): the export is written beside the adapter,
+    the upload goes to the Hub API, and a refusal comes back as an error that names the retry command."""
+    import shutil
+
+    from huggingface_hub import HfApi, constants
+
+    from filingsum.training.publish import publish_run
+
+    run, _ = exported
+    run = Path(shutil.copytree(run, tmp_path / "run"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    _HubStandIn.seen.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HubStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        outcome = publish_run(run, "me/run", api=HfApi(endpoint=f"http://127.0.0.1:{server.server_port}",
+                                                       token="hf_standin"))
+    finally:
+        server.shutdown()
+    assert outcome.export is None and "answered 401" in outcome.error
+    assert f"filingsum export {run} --out {run / 'export'} --overwrite --push-to-hub me/run" in outcome.error
+    assert (run / "export" / "model.safetensors").is_file() and (run / "adapter" / "adapter_config.json").is_file()
+    assert [r["path"] for r in _HubStandIn.seen] == ["/api/repos/create"]

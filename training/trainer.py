@@ -77,6 +77,7 @@ class TrainResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     resumed_from: str | None = None
     model: Any = field(default=None, repr=False)  # the trained in-memory model (peft-wrapped for lora)
+    published: Any = None  # training.publish.PublishOutcome when train.push_to_hub is set
 
 
 # --- decisions (pure, tested) ----------------------------------------------------------------------------
@@ -500,6 +501,14 @@ def train(config: RunConfig) -> TrainResult:
         plot_loss(trainer.state.log_history, run_dir / "loss.png", title=f"{config.run_name}: loss")
         atomic_write_text(run_dir / "run_card.md", render_run_card(config, summary))
         mark_finished(run_dir, fingerprint, trainer.state.global_step)  # last: the run is complete
+    published = None
+    if is_main and t.push_to_hub:
+        if t.method == "full":
+            log.warning("train.push_to_hub: method full has no adapter to export; upload %s with `hf upload`", out_dir)
+        else:
+            from filingsum.training.publish import publish_run
+
+            published = publish_run(run_dir, t.push_to_hub)  # after the run is complete: a failure keeps it
     return TrainResult(
         run_dir=run_dir,
         adapter_dir=out_dir if t.method != "full" else None,
@@ -508,4 +517,5 @@ def train(config: RunConfig) -> TrainResult:
         metrics=final_metrics,
         resumed_from=resume_from,
         model=trainer.model,
+        published=published,
     )

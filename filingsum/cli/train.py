@@ -6,6 +6,7 @@ Heavy imports (torch, transformers, peft) happen inside run(), so `filingsum --h
 from __future__ import annotations
 
 import argparse
+import sys
 
 from filingsum.cli.common import add_config_arguments, load_run_config
 
@@ -60,4 +61,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"adapter: {result.adapter_dir}")
     if result.merged_dir:
         print(f"merged:  {result.merged_dir}")
+    if result.published is not None:
+        if result.published.error:
+            print(f"filingsum: error: push to {result.published.repo} failed: {result.published.error}",
+                  file=sys.stderr)
+            return 1
+        print(f"exported: {result.published.export.out_dir}; pushed: {result.published.export.hub_url}")
     return 0
