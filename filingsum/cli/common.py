@@ -1,11 +1,17 @@
-"""Arguments every config-driven stage shares."""
+"""Arguments every config-driven stage shares, and the argparse types of numeric flags."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from collections.abc import Callable
 
-from filingsum.core.config import RunConfig, load_config, parse_config
+from filingsum.core.config import ConfigError, RunConfig, load_config, parse_overrides
+
+# What the prompt costs beyond the filing text (chat template, instruction): a generous estimate, so the
+# context check below needs no tokenizer (the default instruction renders to about 90 tokens on SmolLM2).
+PROMPT_OVERHEAD_TOKENS = 160
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -16,21 +22,88 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
     )
 
 
-def load_run_config(args: argparse.Namespace) -> RunConfig:
+def load_run_config(args: argparse.Namespace, *, check_context: bool = True) -> RunConfig:
+    """The run's config (``--config`` and ``--set``); every config error in one ConfigError (exit 2). With
+    ``check_context``, also the context check (`check_context_budget`)."""
     if getattr(args, "config", None):
-        return load_config(args.config, args.overrides)
-    from filingsum.core.config import apply_override
+        config = load_config(args.config, args.overrides)
+    else:
+        config = parse_overrides(args.overrides, "--set")
+    if check_context:
+        check_context_budget(config)
+    return config
 
-    data: dict = {}
-    for override in args.overrides:
-        data = apply_override(data, override, "--set")
-    return parse_config(data, "--set")
+
+def check_context_budget(config: RunConfig, *, summary_tokens: int | None = None) -> None:
+    """Source budget + summary cap + prompt against the model's context (when it can be read cheaply):
+    ConfigError when the source and the summary alone do not fit, a warning when the prompt tips it over."""
+    from filingsum.core.models import context_length
+
+    context = context_length(config.model.name)
+    if context is None:
+        return
+    source = config.model.max_source_tokens
+    summary = summary_tokens if summary_tokens is not None else config.model.max_summary_tokens
+    if source + summary > context:
+        raise ConfigError(
+            f"model.max_source_tokens ({source}) + model.max_summary_tokens ({summary}) = {source + summary} "
+            f"tokens cannot fit in the {context}-token context of {config.model.name}; lower "
+            f"model.max_source_tokens to at most {max(0, context - summary - PROMPT_OVERHEAD_TOKENS)}"
+        )
+    if source + summary + PROMPT_OVERHEAD_TOKENS > context:
+        print(f"filingsum: warning: model.max_source_tokens ({source}) + model.max_summary_tokens ({summary}) + "
+              f"about {PROMPT_OVERHEAD_TOKENS} prompt tokens exceed the {context}-token context of "
+              f"{config.model.name}: long filings may be cut; lower model.max_source_tokens to at most "
+              f"{context - summary - PROMPT_OVERHEAD_TOKENS}", file=sys.stderr)
 
 
 def configured(args: argparse.Namespace, pick: Callable[[RunConfig], object], fallback: str) -> str:
     """A value of the run's config for a message (e.g. an output dir after Ctrl-C); ``fallback`` when the
     config cannot be read (the message must not fail)."""
     try:
-        return str(pick(load_run_config(args)))
+        return str(pick(load_run_config(args, check_context=False)))
     except Exception:  # noqa: BLE001
         return fallback
+
+
+# --- argparse types: a zero or negative count is refused at parse time (exit 2, one line) -----------------
+
+
+def _number(text: str, kind: type, minimum: float, what: str) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    if value < minimum or (minimum == 0 and what == "positive" and value <= 0):
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    return int(_number(text, int, 1, "at least 1"))
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    return int(_number(text, int, 0, "0 or more"))
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return float(_number(text, float, 0, "positive"))
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    return float(_number(text, float, 0, "0 or more"))
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1..65535."""
+    value = int(_number(text, int, 1, "a port number from 1 to 65535"))
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text}")
+    return value

@@ -95,13 +95,17 @@ def _run_build(args: argparse.Namespace) -> int:
     from filingsum.cli.common import load_run_config
     from filingsum.dataset.build import build_dataset
 
+    from filingsum.core.io import OutputLock
+
     config = load_run_config(args)
-    if args.data_command == "merge":
-        result = build_dataset(config, out_dir=args.out_dir, shards_from=args.shard_dirs)
-    else:
-        if args.workers is not None:
-            config.data.workers = args.workers
-        result = build_dataset(config, inputs=args.inputs, out_dir=args.out_dir, shard=args.shard)
+    # one build per output dir: a second one into the same --out refuses, naming the first (exit 2)
+    with OutputLock(args.out_dir or config.data.out_dir, "dataset directory (--out / data.out_dir)"):
+        if args.data_command == "merge":
+            result = build_dataset(config, out_dir=args.out_dir, shards_from=args.shard_dirs)
+        else:
+            if args.workers is not None:
+                config.data.workers = args.workers
+            result = build_dataset(config, inputs=args.inputs, out_dir=args.out_dir, shard=args.shard)
     print(result.summary_line())
     print(f"card: {result.out_dir / 'card.md'}")
     return 0 if result.records else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config, non_negative_float
 
 HELP = "score summaries (run, endpoint or predictions JSONL) against references and baselines"
 DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report.html.
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare = sub.add_parser("compare", help="show regressions between two report.json files")
     compare.add_argument("old")
     compare.add_argument("new")
-    compare.add_argument("--tolerance", type=float, default=0.0, help="ignore changes smaller than this")
+    compare.add_argument("--tolerance", type=non_negative_float, default=0.0, help="ignore changes smaller than this")
     compare.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
 
 
@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.eval.run import evaluate_config, evaluate_predictions_file
 
     if args.predictions:
+        from filingsum.core.io import require_input_file
+
+        # a missing file is a usage error (exit 2); /dev/zero or a FIFO would be read forever
+        require_input_file(args.predictions, "--predictions file")
         return evaluate_predictions_file(
             config, args.predictions, out_dir=args.out, tokenizer_spec=args.tokenizer,
             system=args.system, fail_under=args.fail_under,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config, positive_float, positive_int
 
 HELP = "load-test a local server: N concurrent clients, M requests, latency and throughput, nothing lost"
 DESCRIPTION = """\
@@ -26,12 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
     parser.add_argument("--input", action="append", default=[], metavar="FILE",
                         help="text file(s) sent as the filing (default: the data/samples seed files)")
-    parser.add_argument("--requests", type=int, default=64)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--max-tokens", type=int, default=None,
+    parser.add_argument("--requests", type=positive_int, default=64)
+    parser.add_argument("--concurrency", type=positive_int, default=8)
+    parser.add_argument("--max-tokens", type=positive_int, default=None,
                         help="output cap per request (default: model.max_summary_tokens of the config)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout (s)")
-    parser.add_argument("--deadline", type=float, default=600.0, help="total deadline (s)")
+    parser.add_argument("--timeout", type=positive_float, default=120.0, help="per-request timeout (s)")
+    parser.add_argument("--deadline", type=positive_float, default=600.0, help="total deadline (s)")
     parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
 
 

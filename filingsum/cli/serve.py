@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config, port_number
 
 HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM; transformers serve as a fallback)"
 DESCRIPTION = """\
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=["auto", "vllm", "transformers"], help="override serve.backend")
     parser.add_argument("--lora", choices=["auto", "adapter", "merged"], help="override serve.lora")
     parser.add_argument("--host", help="override serve.host")
-    parser.add_argument("--port", type=int, help="override serve.port")
+    parser.add_argument("--port", type=port_number, help="override serve.port (1-65535)")
     parser.add_argument(
         "--adapter", action="append", default=[], metavar="NAME=PATH",
         help="serve a LoRA adapter dir under NAME (repeatable; adds to serve.adapters)",

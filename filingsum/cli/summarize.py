@@ -20,7 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.cli.common import (
+    add_config_arguments, load_run_config, non_negative_float, non_negative_int, positive_float, positive_int,
+)
 from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES, SummaryResult
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS
 
@@ -54,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="served model name (see `filingsum serve` output; default: the endpoint's only model)",
     )
     parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
-    parser.add_argument("--max-source-tokens", type=int, default=None, help="overrides model.max_source_tokens")
-    parser.add_argument("--max-tokens", type=int, default=None, help="summary cap (overrides serve.max_tokens)")
+    parser.add_argument("--max-source-tokens", type=positive_int, default=None, help="overrides model.max_source_tokens")
+    parser.add_argument("--max-tokens", type=positive_int, default=None, help="summary cap (overrides serve.max_tokens)")
     parser.add_argument(
         "--fit", choices=FIT_STRATEGIES, default=None,
         help="a section over the budget (overrides data.fit_strategy): aspects (keep the aspect paragraphs), "
@@ -66,12 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="section to summarize (repeatable; default item_1, which is the MD&A on a 10-Q)",
     )
     parser.add_argument(
-        "--max-chunks", type=int, default=DEFAULT_MAX_CHUNKS,
+        "--max-chunks", type=positive_int, default=DEFAULT_MAX_CHUNKS,
         help=f"--fit chunk: most map requests per section (default {DEFAULT_MAX_CHUNKS}); a longer section is "
         "first fitted (aspects) to that many chunks, with a warning",
     )
     parser.add_argument(
-        "--max-file-mb", type=float, default=None,
+        "--max-file-mb", type=positive_float, default=None,
         help="larger input files end as an error record (overrides data.max_file_mb, default 50)",
     )
     parser.add_argument(
@@ -82,10 +84,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
-    parser.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (0: greedy)")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=300.0, help="per-request timeout (seconds)")
-    parser.add_argument("--max-retries", type=int, default=3)
+    parser.add_argument("--temperature", type=non_negative_float, default=0.0, help="sampling temperature (0: greedy)")
+    parser.add_argument("--concurrency", type=positive_int, default=4)
+    parser.add_argument("--timeout", type=positive_float, default=300.0, help="per-request timeout (seconds)")
+    parser.add_argument("--max-retries", type=non_negative_int, default=3)
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
 
 

@@ -8,19 +8,56 @@ Relative paths are taken from the working directory, as the CLI is run from the 
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from filingsum.core.errors import FilingsumError
 from filingsum.core.models import DEFAULT_MODEL
 from filingsum.core.prompt import DEFAULT_INSTRUCTION, MAX_SUMMARY_TOKENS
 from filingsum.core.schema import FitStrategy, GuardPolicy, ReferenceSource, SectionName, SplitName
 
 
-class ConfigError(ValueError):  # exit status 2, not 1: the run never started
-    """A config that cannot be used; str() is a one-line message naming the file and the key."""
+class ConfigError(FilingsumError, ValueError):
+    """A config that cannot be used; str() is a one-line message naming the file and the key (every problem
+    found, joined by "; "). Exit status 2, not 1: the run never started."""
+
+    exit_status = 2
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one silently:
+    `model:` written twice would drop the first section without a word)."""
+
+    source = "<config>"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: PyYAML's own error says so below
+                continue
+            line = key_node.start_mark.line + 1
+            if first is not None:
+                raise ConfigError(f"{self.source}: duplicate key {key!r} at line {line} (first at line {first}); "
+                                  "keep one of them")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def safe_load_unique(text: str, source: str = "<config>") -> Any:
+    """yaml.safe_load, but a mapping key given twice is a ConfigError naming ``source``, the key and the line."""
+    loader = _UniqueKeyLoader(text)
+    loader.source = source
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class _Section(BaseModel):
@@ -323,6 +360,24 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
+def expected_type(loc: tuple[Any, ...]) -> str | None:
+    """The declared type of the key at ``loc`` (e.g. ``list[str]``), for messages; None when unknown."""
+    current: Any = RunConfig
+    annotation: Any = None
+    for part in loc:
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    if annotation is None:
+        return None
+    text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+    text = text or str(annotation).replace("typing.", "")
+    return text.replace("filingsum.core.config.", "").replace("filingsum.core.schema.", "")
+
+
 def _describe(error: dict[str, Any], source: str) -> str:
     loc = tuple(p for p in error["loc"])
     key = ".".join(str(p) for p in loc) or "(top level)"
@@ -330,7 +385,16 @@ def _describe(error: dict[str, Any], source: str) -> str:
         guess = difflib.get_close_matches(str(loc[-1]), _known_keys(RunConfig, loc), n=1)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
         return f"{source}: {key}: unknown key{hint}"
-    return f"{source}: {key}: {error['msg']} (got {error.get('input')!r})"
+    wanted = expected_type(loc)
+    expected = f"; expected {wanted}" if wanted else ""
+    return f"{source}: {key}: {error['msg']} (got {error.get('input')!r}{expected})"
+
+
+def _combined(problems: list[str]) -> ConfigError:
+    """Every problem in one ConfigError (one line): the user fixes them all in one go."""
+    if len(problems) == 1:
+        return ConfigError(problems[0])
+    return ConfigError(f"{len(problems)} problems: " + "; ".join(problems))
 
 
 def parse_config(data: Any, source: str = "<config>") -> RunConfig:
@@ -338,12 +402,17 @@ def parse_config(data: Any, source: str = "<config>") -> RunConfig:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
+    return _validated(data, source, [])
+
+
+def _validated(data: dict[str, Any], source: str, problems: list[str]) -> RunConfig:
+    """RunConfig of ``data``; a ConfigError with ``problems`` (found earlier) and every validation error."""
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ConfigError(_describe(errors[0], source) + more) from None
+        raise _combined(problems + [_describe(e, source) for e in exc.errors()]) from None
+    if problems:
+        raise _combined(problems)
     config.source_path = source
     return config
 
@@ -351,15 +420,24 @@ def parse_config(data: Any, source: str = "<config>") -> RunConfig:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
     """Read and validate a YAML config; ``overrides`` are ``section.key=value`` strings (YAML values)."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, not a config file; give a YAML file (see configs/)")
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: config file not found" if not os.path.lexists(path)
+                          else f"{path}: not a regular file; give a YAML config file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load_unique(path.read_text(encoding="utf-8"), str(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    problems: list[str] = []
     for override in overrides or []:
-        data = apply_override(data or {}, override, str(path))
-    if not data:
+        try:
+            data = apply_override(data or {}, override, "--set")
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems and not isinstance(data, dict):
+        raise _combined(problems)
+    if not data and not problems:
         # An empty file (or one only of comments) is almost always a mistake: the wrong path, a file not saved
         # yet. Every default at once means building from data/samples into data/built/default and training
         # into runs/default, silently; ask for one explicit key instead.
@@ -367,10 +445,26 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
             f"{path}: the config is empty (no keys); start from a file in configs/, or write `run_name: NAME` "
             "to run on every default on purpose"
         )
-    return parse_config(data, str(path))
+    if not isinstance(data, dict):
+        raise _combined([*problems, f"{path}: the top level must be a mapping of sections, got {type(data).__name__}"])
+    return _validated(data, str(path), problems)
+
+
+def parse_overrides(overrides: list[str], source: str = "--set") -> RunConfig:
+    """A RunConfig from ``--set`` overrides alone (no config file); every problem in one ConfigError."""
+    data: dict[str, Any] = {}
+    problems: list[str] = []
+    for override in overrides:
+        try:
+            data = apply_override(data, override, source)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return _validated(data, source, problems)
 
 
 def apply_override(data: dict[str, Any], override: str, source: str = "<config>") -> dict[str, Any]:
+    """``section.key=value`` applied to ``data`` (the value is YAML); a ConfigError naming the key and the type it
+    expects when the value is not valid YAML."""
     if "=" not in override:
         raise ConfigError(f"{source}: override {override!r} must look like section.key=value")
     dotted, raw = override.split("=", 1)
@@ -380,7 +474,16 @@ def apply_override(data: dict[str, Any], override: str, source: str = "<config>"
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
             raise ConfigError(f"{source}: override {dotted}: {part} is not a section")
-    node[parts[-1]] = yaml.safe_load(raw)
+    try:
+        node[parts[-1]] = safe_load_unique(raw, f"{source} {dotted.strip()}")
+    except yaml.YAMLError as exc:
+        wanted = expected_type(tuple(parts))
+        reason = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(
+            f"{source}: {dotted.strip()}: {raw!r} is not a valid YAML value ({reason})"
+            + (f"; expected {wanted}" if wanted else "")
+            + " (quote lists as --set 'k=[a, b]')"
+        ) from None
     return data
 
 

@@ -179,7 +179,9 @@ class OutputLock:
     The lock file (``lock_path``) holds the PID, host and command of its holder; it is created with O_EXCL so
     two runs cannot both take it. A lock whose PID is dead on this host is stale (a killed run): taken over
     with a warning. A lock held by a live process, or by another host, raises `OutputBusyError` naming the
-    holder. Use as a context manager; the lock file goes on release.
+    holder; one held by this process is shared (re-entrant). Where no lock file can be made (the parent is a
+    file, not writable), the run goes on unlocked and the pre-flight check that follows names the problem.
+    Use as a context manager; the lock file goes on release.
     """
 
     def __init__(self, target: str | os.PathLike[str], what: str = "output"):
@@ -200,12 +202,18 @@ class OutputLock:
         import sys
 
         me = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:6])[:300]}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return self  # unlocked: preflight_output_* says what is wrong with the location
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 holder = self._holder()
                 pid, host = holder.get("pid"), holder.get("host")
+                if pid == os.getpid() and host == me["host"]:
+                    return self  # this process holds it already (its owner releases it)
                 if not isinstance(pid, int) and self.path.exists():
                     # being written right now by another run, or damaged: look again once
                     import time
@@ -227,6 +235,8 @@ class OutputLock:
                     f"{self.target}: {self.what} is in use by process {pid} on {host}{command}; wait for it to "
                     f"finish or stop it (a lock left by a process that is gone is taken over: {self.path})"
                 )
+            except OSError:
+                return self  # unlocked: preflight_output_* says what is wrong with the location
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(json.dumps(me) + "\n")
             self.held = True
@@ -525,14 +535,18 @@ class ResultJournal:
     is redone rather than served stale.
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, what: str = "journal"):
         self.path = Path(path)
         self._done: dict[str, Any] = {}
+        # one writer per journal: a second run on the same output refuses (OutputBusyError) instead of
+        # interleaving its rows; released by close()
+        self._output_lock = OutputLock(self.path, what).acquire()
         if self.path.exists():
             try:
                 for row in read_jsonl(self.path):
                     self._done[row["key"]] = row.get("value")
             except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+                self._output_lock.release()
                 raise JournalError(
                     f"{self.path}: damaged journal ({type(exc).__name__}: {exc}); delete it to start over"
                 ) from None
@@ -561,6 +575,7 @@ class ResultJournal:
             if self._appender is not None:
                 self._appender.close()
                 self._appender = None
+            self._output_lock.release()
 
     def __enter__(self) -> "ResultJournal":
         return self

@@ -139,6 +139,45 @@ def is_seq2seq(model: Any) -> bool:
     return bool(getattr(config, "is_encoder_decoder", False))
 
 
+# The context of the built-in specs before their dirs are built (their builders' max_position_embeddings).
+_BUILTIN_CONTEXT = {"tiny-random": 8192, "embedded:smollm2-135m-instruct": 8192}
+_CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx")
+
+
+def context_length(spec: str) -> int | None:
+    """The model's context in tokens (config.json ``max_position_embeddings`` and kin) when it can be read
+    cheaply: a local dir, an already built cached dir, a hub id already in the HF cache; never builds or
+    downloads. None when unknown (or unbounded, as T5's relative positions)."""
+    spec = spec.strip()
+    candidates: list[Path] = []
+    if spec.startswith(EMBEDDED_PREFIX):
+        candidates.append(cache_root() / "models" / f"embedded-{spec[len(EMBEDDED_PREFIX):]}" / "config.json")
+    elif spec in TINY_MODELS:
+        candidates.append(cache_root() / "models" / spec / "config.json")
+    elif Path(spec).expanduser().is_dir():
+        candidates.append(Path(spec).expanduser() / "config.json")
+    elif _HUB_ID.match(spec):
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(spec, "config.json")
+            if isinstance(cached, str):
+                candidates.append(Path(cached))
+        except Exception:  # noqa: BLE001 (a best-effort look into the HF cache; unknown is a valid answer)
+            pass
+    for candidate in candidates:
+        try:
+            config = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        config = config.get("text_config", config) if isinstance(config, dict) else {}
+        for key in _CONTEXT_KEYS:
+            if isinstance(config.get(key), int) and config[key] > 0:
+                return int(config[key])
+        return None
+    return _BUILTIN_CONTEXT.get(spec)
+
+
 def load_tokenizer(spec: str) -> "PreTrainedTokenizerBase":
     from transformers import AutoTokenizer
 
