@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from filingsum import __version__
+from filingsum.core import __version__
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import WRITE_ERRNOS, describe_write_error

@@ -174,74 +174,35 @@ def interrupted(args: argparse.Namespace) -> str:
 # --- the command ----------------------------------------------------------------------------------------
 
 
-def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | None]:
-    """The endpoint's models, name -> root (the model dir vLLM loaded, where its inference contract lies);
-    UsageError when /models cannot be read."""
-    import openai
-
-    from filingsum.core.errors import UsageError
-
-    try:
-        listed = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1).models.list()
-    except Exception as exc:  # broad on purpose: unreachable, not OpenAI-compatible, refused all mean one thing
-        raise UsageError(f"{endpoint}/models could not be read ({type(exc).__name__}: {exc}); is the server "
-                         "running? pass --model NAME") from None
-    return {m.id: getattr(m, "root", None) for m in listed}
-
-
-def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
-    """The endpoint's model when it serves exactly one (what `filingsum serve` does on CPU: the merged tuned
-    model); UsageError naming the choices otherwise."""
-    from filingsum.core.errors import UsageError
-
-    if len(models) != 1:
-        raise UsageError(f"--model not given and {endpoint} serves {len(models)} models ({', '.join(models) or 'none'}); "
-                         "pass --model NAME")
-    return next(iter(models))
-
-
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C. With
     --out, finished inputs are journalled as they complete and skipped by a rerun."""
-    from filingsum.core.contract import apply_contract, contract_for_model
     from filingsum.core.errors import FilingsumError, UsageError
     from filingsum.core.io import ResultJournal, preflight_output_file
     from filingsum.filings.ingest import IngestError, discover_inputs
-    from filingsum.inference.base import DEFAULT_SECTIONS
-    from filingsum.inference.factory import ClientSettings, summarizer_from_config
+    from filingsum.inference.factory import ClientSettings, InputOverrides, contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args)
-    api_key = os.environ.get(args.api_key_env)
-    models: dict[str, str | None] = {}
-    if not args.model:
-        try:
-            models = served_models(args.endpoint, api_key)
-        except UsageError as exc:
-            raise UsageError(f"--model not given and {exc}") from None
-        args.model = served_model_of(models, args.endpoint)
-    else:
-        try:
-            models = served_models(args.endpoint, api_key)
-        except UsageError:
-            models = {}  # the requests themselves will say what is wrong with the endpoint
-    # The served model's inference contract first (the shipped default and trained runs carry one), then the
-    # flags, which win with a warning where they depart from it.
-    contract = contract_for_model(args.model, models.get(args.model))
-    for warning in apply_contract(config, contract, {
-        "max_source_tokens": args.max_source_tokens, "fit_strategy": args.fit, "max_summary_tokens": args.max_tokens,
-    }):
-        print(f"filingsum: warning: {warning}", file=sys.stderr)
-    if contract is not None and "name" not in config.model.model_fields_set and not args.tokenizer:
-        config.model.name = contract.base_model
-    if args.sections is None and contract is not None:
-        args.sections = list(contract.sections)
-    if args.tokenizer:
-        config.model.name = args.tokenizer
-    if args.max_file_mb:
-        config.data.max_file_mb = args.max_file_mb
     if args.max_chunks < 1:
         raise UsageError(f"--max-chunks must be at least 1, not {args.max_chunks}")
+    client = ClientSettings(
+        api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout, max_retries=args.max_retries,
+        concurrency=args.concurrency, temperature=args.temperature,
+    )
+    # The served model's inference contract first (the shipped default and trained runs carry one), then the
+    # flags, which win with a warning where they depart from it; the output guard last (the Python API's path).
+    built = contracted_summarizer(
+        config, endpoint=args.endpoint, served_model=args.model, client=client, max_chunks=args.max_chunks,
+        guard=args.guard, overrides=InputOverrides(
+            max_source_tokens=args.max_source_tokens, fit_strategy=args.fit, max_summary_tokens=args.max_tokens,
+            sections=args.sections, tokenizer=args.tokenizer, max_file_mb=args.max_file_mb,
+        ),
+    )
+    for warning in built.warnings:
+        print(f"filingsum: warning: {warning}", file=sys.stderr)
+    config, summarizer = built.config, built.summarizer
+    args.model, args.sections = built.model, list(built.sections) if built.sections else None
     try:
         files = [str(f) for f in discover_inputs(list(args.inputs))]
     except IngestError as exc:
@@ -253,15 +214,7 @@ def run(args: argparse.Namespace) -> int:
         preflight_output_file(args.out, what="--out file")
         preflight_output_file(journal_path(args.out), what="journal")
         journal = ResultJournal(journal_path(args.out))
-    client = ClientSettings(
-        api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout, max_retries=args.max_retries,
-        concurrency=args.concurrency, temperature=args.temperature,
-    )
-    summarizer = summarizer_from_config(
-        config, "endpoint", base_url=args.endpoint, served_model=args.model, max_tokens=args.max_tokens,
-        sections=args.sections or DEFAULT_SECTIONS, client=client, progress=len(files) > 1,
-        max_chunks=args.max_chunks, guard=args.guard or config.summarize.guard,
-    )
+    summarizer.progress = len(files) > 1
     settings = summarize_settings(args, config, summarizer.max_tokens)
     keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
     by_file: dict[str, list[SummaryResult]] = {}

@@ -55,6 +55,32 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
     return "internal", f"{type(exc).__name__}: {exc}"
 
 
+def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | None]:
+    """The endpoint's models, name -> root (the model dir vLLM loaded, where its inference contract lies);
+    UsageError when /models cannot be read."""
+    import openai
+
+    from filingsum.core.errors import UsageError
+
+    try:
+        listed = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1).models.list()
+    except Exception as exc:  # broad on purpose: unreachable, not OpenAI-compatible, refused all mean one thing
+        raise UsageError(f"{endpoint}/models could not be read ({type(exc).__name__}: {exc}); is the server "
+                         "running? pass --model NAME") from None
+    return {m.id: getattr(m, "root", None) for m in listed}
+
+
+def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
+    """The endpoint's model when it serves exactly one (what `filingsum serve` does on CPU: the merged tuned
+    model); UsageError naming the choices otherwise."""
+    from filingsum.core.errors import UsageError
+
+    if len(models) != 1:
+        raise UsageError(f"--model not given and {endpoint} serves {len(models)} models ({', '.join(models) or 'none'}); "
+                         "pass --model NAME")
+    return next(iter(models))
+
+
 def finish_reason_of(value: str | None) -> FinishReason:
     """The server's finish_reason mapped to stop|length (anything but "length" ended on its own)."""
     return "length" if value == "length" else "stop"

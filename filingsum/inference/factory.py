@@ -4,24 +4,32 @@
     summarizer_from_config(config, "tuned", adapter="runs/x")         base + LoRA adapter, locally
     summarizer_from_config(config, "endpoint", base_url=URL, served_model=NAME)   a running server
 
+    contracted_summarizer(config, endpoint=URL)       the endpoint's model, its inference contract applied
+    contracted_summarizer(config, local="runs/x")      a run, adapter or model dir, its contract applied
+
 Every summarizer gets the config's source budget (``model.max_source_tokens``), fit strategy
 (``data.fit_strategy``), tokenizer (``model.name``) and summary cap (``model.max_summary_tokens``, or the
 stage override that applies: ``eval.max_new_tokens`` for local generation, ``serve.max_tokens`` for a client
 of the server; a caller may pass ``max_tokens`` to pick another stage's). Eval's systems, the demo and
-`filingsum summarize` all build theirs here.
+`filingsum summarize` all build theirs here; `filingsum summarize` and the Python API (`filingsum.api`) through
+`contracted_summarizer`, the one path from config + the model's inference contract + the output guard to a
+summarizer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError
-from filingsum.core.schema import GuardPolicy
+from filingsum.core.schema import FitStrategy, GuardPolicy
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
+
+if TYPE_CHECKING:
+    from filingsum.core.contract import InferenceContract
 
 SystemKind = Literal["zero-shot", "tuned", "endpoint"]
 
@@ -107,3 +115,119 @@ def _build(
         repetition_penalty=config.model.repetition_penalty,
     )
     return LocalSummarizer(config.model.name, adapter, settings=settings, dtype=config.model.dtype, **inputs)
+
+
+# --- a model's inference contract applied: `filingsum summarize` and the Python API ----------------------
+
+
+@dataclass(frozen=True)
+class InputOverrides:
+    """What a caller picked over the model's inference contract (None: not picked; the contract decides).
+    Each pick that departs from the contract wins, with a warning naming both values."""
+
+    max_source_tokens: int | None = None
+    fit_strategy: FitStrategy | None = None
+    max_summary_tokens: int | None = None
+    sections: Sequence[str] | None = None
+    tokenizer: str | None = None  # endpoint only: the tokenizer that counts the budget (default: the contract's base)
+    max_file_mb: float | None = None
+
+
+@dataclass(frozen=True)
+class ContractedSummarizer:
+    """A summarizer built with its model's inference contract applied, and what was resolved on the way."""
+
+    summarizer: Summarizer
+    config: RunConfig  # a copy of the caller's config: the contract applied, then the overrides
+    model: str  # the served model name (endpoint), or the run, adapter or model given (local)
+    sections: tuple[str, ...] | None  # picked, or the contract's; None: the default sections
+    contract: "InferenceContract | None"
+    warnings: tuple[str, ...] = field(default=())  # one per departure from the contract
+
+
+def contracted_summarizer(
+    config: RunConfig,
+    *,
+    endpoint: str | None = None,
+    served_model: str | None = None,
+    local: str | Path | None = None,
+    overrides: InputOverrides = InputOverrides(),
+    client: ClientSettings = ClientSettings(),
+    progress: bool = False,
+    max_chunks: int = DEFAULT_MAX_CHUNKS,
+    guard: GuardPolicy | None = None,
+) -> ContractedSummarizer:
+    """The summarizer `filingsum summarize` and the Python API use: the model's inference contract first, then
+    the caller's picks, then the output guard (``guard``, else ``summarize.guard``).
+
+    ``endpoint``: an OpenAI-compatible server; ``served_model`` None means its only model (UsageError when it
+    serves none or several), and the contract is the one in the served dir (vLLM's /models root) or the shipped
+    default's. ``local``: a run dir, an adapter dir or a built-in adapter name (base + adapter; the base is the
+    contract's) or a model spec or dir (loaded as is, its contract applied when it carries one). The caller's
+    config is not changed."""
+    from filingsum.core.contract import apply_contract, contract_for_model, read_contract
+    from filingsum.core.errors import UsageError
+
+    if (endpoint is None) == (local is None):
+        raise FilingsumError("give either an endpoint URL or a local run, adapter or model")
+    config = config.model_copy(deep=True)
+    chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy,
+              "max_summary_tokens": overrides.max_summary_tokens}
+    adapter: Path | None = None
+    if endpoint is not None:
+        from filingsum.inference.endpoint import served_model_of, served_models
+
+        models: dict[str, str | None] = {}
+        if not served_model:
+            try:
+                models = served_models(endpoint, client.api_key)
+            except UsageError as exc:
+                raise UsageError(f"--model not given and {exc}") from None
+            served_model = served_model_of(models, endpoint)
+        else:
+            try:
+                models = served_models(endpoint, client.api_key)
+            except UsageError:
+                models = {}  # the requests themselves will say what is wrong with the endpoint
+        model = served_model
+        contract = contract_for_model(served_model, models.get(served_model))
+    else:
+        from filingsum.core.models import AdapterError, find_adapter_dir
+
+        model = str(local)
+        try:
+            adapter = find_adapter_dir(model)
+        except AdapterError:
+            adapter = None
+        contract = read_contract(adapter) if adapter is not None else contract_for_model(model)
+    warnings = tuple(apply_contract(config, contract, chosen))
+    if local is not None and adapter is None:
+        config.model.name = model  # a model dir or spec is loaded itself (a merged dir's contract names its base)
+    elif "name" not in config.model.model_fields_set and not overrides.tokenizer:
+        base = contract.base_model if contract is not None else _adapter_base(adapter)
+        if base:
+            config.model.name = base
+    if overrides.tokenizer and endpoint is not None:
+        config.model.name = overrides.tokenizer
+    if overrides.max_file_mb:
+        config.data.max_file_mb = overrides.max_file_mb
+    sections = tuple(overrides.sections) if overrides.sections else (contract.sections if contract else None)
+    summarizer = summarizer_from_config(
+        config, "endpoint" if endpoint is not None else ("tuned" if adapter is not None else "zero-shot"),
+        base_url=endpoint, served_model=served_model, adapter=adapter, max_tokens=overrides.max_summary_tokens,
+        sections=sections or DEFAULT_SECTIONS, client=client, progress=progress, max_chunks=max_chunks,
+        guard=guard or config.summarize.guard,
+    )
+    return ContractedSummarizer(summarizer, config, model, sections, contract, warnings)
+
+
+def _adapter_base(adapter: Path | None) -> str | None:
+    """The base model an adapter without a contract names (peft's base_model_name_or_path)."""
+    import json
+
+    if adapter is None:
+        return None
+    try:
+        return json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,160 @@
+"""The Python API: summarize filings in-process, with what `filingsum summarize` applies.
+
+    >>> from filingsum import Summarizer
+    >>> summarizer = Summarizer.from_endpoint("http://127.0.0.1:8000/v1")   # doctest: +SKIP
+    >>> [result] = summarizer.summarize_file("data/samples/fusion_10k_2016_item1_prompt.txt")  # doctest: +SKIP
+
+A `Summarizer` is built on the one path the CLI uses (`filingsum.inference.factory.contracted_summarizer`): the
+model's inference contract first (the source budget, fit, sections, summary cap, repetition penalty and dtype
+it was trained with), then the config and keyword choices, which win with a warning where they depart from it,
+then the output guard (``summarize.guard``, default drop). Results are `SummaryResult` pydantic models.
+Heavy libraries (torch, transformers, openai) are imported only when a summarizer is built.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from filingsum.core.schema import GuardPolicy, SummaryResult
+
+if TYPE_CHECKING:
+    from filingsum.core.config import RunConfig
+    from filingsum.core.contract import InferenceContract
+    from filingsum.inference.base import Summarizer as _Summarizer
+    from filingsum.inference.factory import ContractedSummarizer
+
+__all__ = ["Summarizer", "SummaryResult", "load_config", "summarize_file"]
+
+DEFAULT_LOCAL_MODEL = "embedded:filingsum-smollm2"  # the shipped tuned default (base + LoRA adapter)
+
+def load_config(path: str | os.PathLike[str] | None = None, overrides: list[str] | None = None) -> "RunConfig":
+    """A validated run config from a YAML file (``overrides``: ``section.key=value`` strings, as ``--set``);
+    without a path, the defaults with the overrides. ConfigError names the file and key of a bad value."""
+    from filingsum.core.config import apply_override, parse_config
+    from filingsum.core.config import load_config as load_yaml
+
+    if path is not None:
+        return load_yaml(path, overrides)
+    data: dict = {}
+    for override in overrides or []:
+        data = apply_override(data, override, "overrides")
+    return parse_config(data, "<defaults>")
+
+
+def _config(config: "RunConfig | str | os.PathLike[str] | None") -> "RunConfig":
+    from filingsum.core.config import RunConfig
+
+    return config if isinstance(config, RunConfig) else load_config(config)
+
+
+class Summarizer:
+    """Summarizes filings (files, dirs, globs) or cleaned texts; build one with `from_endpoint` or `local`."""
+
+    def __init__(self, built: "ContractedSummarizer"):
+        self._built = built
+        for warning in built.warnings:
+            warnings.warn(warning, stacklevel=3)
+
+    # --- construction ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_endpoint(
+        cls,
+        url: str,
+        model: str | None = None,
+        *,
+        config: "RunConfig | str | os.PathLike[str] | None" = None,
+        api_key: str | None = None,
+        guard: GuardPolicy | None = None,
+        timeout_s: float = 300.0,
+        max_retries: int = 3,
+        concurrency: int = 4,
+    ) -> "Summarizer":
+        """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
+        only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default:
+        $OPENAI_API_KEY. ``guard`` default: summarize.guard."""
+        from filingsum.inference.factory import ClientSettings, contracted_summarizer
+
+        client = ClientSettings(api_key=api_key or os.environ.get("OPENAI_API_KEY"), timeout_s=timeout_s,
+                                max_retries=max_retries, concurrency=concurrency)
+        return cls(contracted_summarizer(_config(config), endpoint=url, served_model=model, client=client,
+                                         guard=guard))
+
+    @classmethod
+    def local(
+        cls,
+        run_or_model: str | os.PathLike[str] = DEFAULT_LOCAL_MODEL,
+        *,
+        config: "RunConfig | str | os.PathLike[str] | None" = None,
+        guard: GuardPolicy | None = None,
+    ) -> "Summarizer":
+        """Generation in this process with transformers: a training run dir (runs/X), an adapter dir, the
+        shipped default (``embedded:filingsum-smollm2``, the default), or a model spec or dir (a merged run,
+        a hub id, ``tiny-random``)."""
+        from filingsum.inference.factory import contracted_summarizer
+
+        return cls(contracted_summarizer(_config(config), local=str(run_or_model), guard=guard))
+
+    # --- what was resolved ----------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> str:
+        """The served model name, or the run, adapter or model given to `local`."""
+        return self._built.model
+
+    @property
+    def config(self) -> "RunConfig":
+        """The resolved config: the model's inference contract applied, then the caller's choices."""
+        return self._built.config
+
+    @property
+    def contract(self) -> "InferenceContract | None":
+        return self._built.contract
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One line per setting that departs from the model's inference contract (also issued as warnings)."""
+        return self._built.warnings
+
+    @property
+    def engine(self) -> "_Summarizer":
+        """The underlying `filingsum.inference` summarizer (local or endpoint)."""
+        return self._built.summarizer
+
+    # --- summarizing ----------------------------------------------------------------------------------------
+
+    def summarize_file(self, path: str | os.PathLike[str], instruction: str | None = None) -> list[SummaryResult]:
+        """One result per wanted section found in the filing, or one error record; never raises."""
+        return self.engine.summarize_file(path, instruction)
+
+    def summarize_files(self, paths: Iterable[str | os.PathLike[str]]) -> list[SummaryResult]:
+        """Files, dirs or globs: every result, sorted by source path and id (an error record for an input that
+        failed or a spec that matched nothing)."""
+        return sorted(self.engine.summarize_paths(paths), key=lambda r: (r.source_path, r.id))
+
+    def summarize_text(self, text: str, instruction: str | None = None, *, id: str = "text") -> SummaryResult:
+        """One cleaned text (e.g. an Item 1 section), fitted to the source budget; never raises."""
+        return self.engine.summarize_text(text, instruction, id=id)
+
+    def __repr__(self) -> str:
+        return f"Summarizer(model={self.model!r}, guard={self.engine.guard!r})"
+
+
+def summarize_file(
+    path: str | os.PathLike[str],
+    *,
+    endpoint: str | None = None,
+    model: str | None = None,
+    config: "RunConfig | str | os.PathLike[str] | None" = None,
+) -> list[SummaryResult]:
+    """One filing's results in one call: through ``endpoint`` (``model``: a served name, default its only
+    one), else locally (``model``: a run, adapter or model, default the shipped tuned default)."""
+    if endpoint is not None:
+        summarizer = Summarizer.from_endpoint(endpoint, model, config=config)
+    else:
+        summarizer = Summarizer.local(model or DEFAULT_LOCAL_MODEL, config=config)
+    return summarizer.summarize_file(Path(path))
