@@ -364,6 +364,10 @@ def _examples_html(report: Report, n_examples: int, max_source_chars: int) -> st
         more = (f"\n[… {len(source) - max_source_chars:,} more characters]" if len(source) > max_source_chars
                 else "")
         summaries = []
+        reference = next((p.reference for preds in by_system.values() if (p := preds.get(doc_id)) and p.reference),
+                         None)
+        if reference:
+            summaries.append(f"<h4>reference</h4><div class=\"summary\">{html.escape(reference)}</div>")
         for name, preds in by_system.items():
             pred = preds.get(doc_id)
             if pred is None:

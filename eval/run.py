@@ -34,6 +34,8 @@ from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 from filingsum.inference.base import Summarizer
 
+from filingsum.core.progress import Progress
+
 log = logging.getLogger(__name__)
 
 # (config, adapter dir or None) -> a context manager yielding (base_url, served model name) while serving it
@@ -120,15 +122,17 @@ def _journalled(
                      journal.path)
         if todo:
             log.info("generating %d summaries with %s", len(todo), name)
-            for record, summary, error in make(todo):
-                if summary is None or error is not None:
-                    errors[record.id] = error or "empty completion"
-                    log.warning("system %s, document %s: no summary (%s)", name, record.id, errors[record.id])
-                    if summary is None:
-                        continue
-                made[record.id] = summary
-                if journal is not None:
-                    journal.put(keys[record.id], {"prediction": summary, "error": errors.get(record.id)})
+            with Progress(len(todo), f"generating ({name})", "summary") as progress:
+                for record, summary, error in make(todo):
+                    progress.update(failed=summary is None or error is not None)
+                    if summary is None or error is not None:
+                        errors[record.id] = error or "empty completion"
+                        log.warning("system %s, document %s: no summary (%s)", name, record.id, errors[record.id])
+                        if summary is None:
+                            continue
+                    made[record.id] = summary
+                    if journal is not None:
+                        journal.put(keys[record.id], {"prediction": summary, "error": errors.get(record.id)})
     finally:
         if journal is not None:
             journal.close()

@@ -320,7 +320,7 @@ class Summarizer(ABC):
                 if isinstance(outcome, BaseException):  # summarize_file does not raise; if it does, keep a record
                     outcome = [SummaryResult(id=Path(files[i]).stem, source_path=files[i], error_kind="internal",
                                              error=f"{type(outcome).__name__}: {outcome}")]
-                bar(1)
+                bar(1, failed=any(r.error for r in outcome))
                 yield files[i], outcome
         finally:
             outcomes.close()
@@ -346,15 +346,14 @@ def _result(
 
 
 def _progress_bar(total: int, enabled: bool) -> Callable[..., None]:
-    if not enabled:
-        return lambda n, close=False: None
-    from tqdm import tqdm
+    from filingsum.core.progress import Progress
 
-    bar = tqdm(total=total, unit="filing", desc="summarizing", file=sys.stderr, disable=None)
+    progress = Progress(total, "summarizing", "filing", enabled=enabled)
 
-    def update(n: int, close: bool = False) -> None:
-        bar.update(n)
+    def update(n: int, close: bool = False, failed: bool = False) -> None:
+        if n:
+            progress.update(n, failed=failed)
         if close:
-            bar.close()
+            progress.close()
 
     return update
