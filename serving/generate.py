@@ -29,7 +29,9 @@ def vllm_server_for(
     Raises ``ServerStartError``/``FilingsumError`` when no vLLM server can be started.
     """
     run = config.model_copy(deep=True)
-    run.serve.port = free_port(run.serve.host if run.serve.host not in ("0.0.0.0", "::") else "127.0.0.1")
+    # A private server for this eval only: loopback, and no API key (eval's client is its only caller).
+    run.serve.host, run.serve.api_key_env = "127.0.0.1", None
+    run.serve.port = free_port(run.serve.host)
     adapters = {run.run_name: Path(adapter)} if adapter else {}
     role = "tuned" if adapter else "base"
     log_path = Path(log_path) if log_path else Path(run.eval.out_dir) / f"serve-vllm-{role}.log"

@@ -35,6 +35,7 @@ from typing import Literal
 
 from filingsum.core.config import RunConfig, ServeConfig
 from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.redact import redact_argv
 from filingsum.inference.adapters import adapter_rank, find_adapter_dir, merged_model_dir
 from filingsum.serving.engine import INSTALL_HINT, VllmEngine, choose_weights, find_vllm_engine
 
@@ -206,6 +207,46 @@ def cpu_reserved_cores(setting: int | str, *, cores: int | None = None, load1: f
     return None
 
 
+API_KEY_VAR = "VLLM_API_KEY"  # vLLM's own variable: its --api-key without a command line (vllm.envs)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def vllm_api_key_env(serve: ServeConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    """``{"VLLM_API_KEY": key}`` when serve.api_key_env is set: vLLM then answers 401 on its /v1 routes to a
+    request without ``Authorization: Bearer KEY``. The key travels in the child's environment only, never in
+    its argv (visible to every user in ps) or in the server log. UsageError (exit 2) when the variable is
+    configured but unset or empty: a server meant to be keyed never starts open.
+    """
+    if not serve.api_key_env:
+        return {}
+    key = environ.get(serve.api_key_env, "").strip()
+    if not key:
+        raise UsageError(
+            f"serve.api_key_env: ${serve.api_key_env} is not set (or empty), so the server would start without its "
+            f"API key; export {serve.api_key_env}=<key> first, or unset serve.api_key_env to serve without one"
+        )
+    return {API_KEY_VAR: key}
+
+
+def exposure_warning(serve: ServeConfig, *, keyed: bool) -> str | None:
+    """The warning for a server reachable beyond this machine without a key (None on loopback or with a key)."""
+    if serve.host in LOOPBACK_HOSTS or keyed:
+        return None
+    return (
+        f"SERVING ON {serve.host}:{serve.port} WITHOUT AN API KEY: anyone who can reach this address can use the "
+        "model and its /v1 API; set serve.api_key_env (an environment variable holding a key), or serve on "
+        "127.0.0.1 behind a proxy"
+    )
+
+
+def key_in_extra_args(serve: ServeConfig) -> bool:
+    return any(arg == "--api-key" or arg.startswith("--api-key=") for arg in serve.extra_args)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def build_transformers_command(serve: ServeConfig, model_dir: str | Path) -> list[str]:
     """`transformers serve` preloading one plain model dir (clients must pass that path as `model`)."""
     return [
@@ -299,7 +340,7 @@ class ServerProcess:
     log_path: Path
     startup_timeout_s: float = 600.0
     grace_s: float = 10.0
-    env: dict[str, str] | None = None
+    env: dict[str, str] | None = field(default=None, repr=False)  # may hold VLLM_API_KEY: never in a repr
     weights: str = "base"  # what is served: "base", "adapter" (LoRA by name) or "merged"
     device: str = "cpu"
     process: subprocess.Popen | None = field(default=None, init=False, repr=False)
@@ -312,6 +353,15 @@ class ServerProcess:
         return f"http://{_connect_host(self.host)}:{self.port}/v1"
 
     @property
+    def bound_url(self) -> str:
+        """The endpoint at the address the server was told to bind (0.0.0.0: every interface)."""
+        return f"http://{_url_host(self.host)}:{self.port}/v1"
+
+    @property
+    def keyed(self) -> bool:
+        return bool((self.env or {}).get(API_KEY_VAR))
+
+    @property
     def health_url(self) -> str:
         return f"http://{_connect_host(self.host)}:{self.port}/health"
 
@@ -320,8 +370,11 @@ class ServerProcess:
             return self
         check_port(self.host, self.port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log_file = open(self.log_path, "ab")
-        self._log_file.write(f"\n$ {' '.join(self.command)}\n".encode())
+        # 0600: a server log can hold prompts, paths and request data; an older, wider log is narrowed too.
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        self._log_file = os.fdopen(fd, "ab")
+        self._log_file.write(f"\n$ {' '.join(redact_argv(self.command))}\n".encode())
         self._log_file.flush()
         log.info("starting %s server on %s:%s (log: %s)", self.backend, self.host, self.port, self.log_path)
         self._started_at = time.monotonic()
@@ -388,7 +441,9 @@ class ServerProcess:
                     f"{self.process.pid}): another process holds the port; choose a free one with --port"
                 )
         if self.backend == "vllm":  # vLLM lists exactly what it serves (transformers serve lists its cache)
-            response = httpx.get(f"{self.base_url}/models", timeout=5.0)
+            key = (self.env or {}).get(API_KEY_VAR)
+            headers = {"Authorization": f"Bearer {key}"} if key else None
+            response = httpx.get(f"{self.base_url}/models", timeout=5.0, headers=headers)
             served = {m.get("id") for m in response.json().get("data", [])} if response.status_code == 200 else set()
             if served and not served & set(self.model_names):
                 self.stop()
@@ -514,10 +569,17 @@ def prepare_server(
         )
         names = [name or model, *adapters]
         served = "merged" if weights == "merged" or merged is not None else ("adapter" if adapters else "base")
+        key_env = vllm_api_key_env(serve, os.environ)
+        if key_in_extra_args(serve):
+            log.warning("serve.extra_args holds --api-key: the key is visible in the process list (ps); set "
+                        "serve.api_key_env instead, which hands it to vLLM through the environment")
+        warning = exposure_warning(serve, keyed=bool(key_env) or key_in_extra_args(serve))
+        if warning:
+            log.warning("%s", warning)
         return ServerProcess(
             command=command, host=serve.host, port=serve.port, model_names=names, backend="vllm",
             log_path=log_path, startup_timeout_s=serve.startup_timeout_s,
-            env=vllm_env(serve, engine.device, os.environ), device=engine.device,
+            env={**vllm_env(serve, engine.device, os.environ), **key_env}, device=engine.device,
             weights=served,
         )
     if len(adapters) > 1:
@@ -530,7 +592,13 @@ def prepare_server(
         (adapter,) = adapters.values()
         model, weights = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), "merged"
     if serve.extra_args:
-        log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", serve.extra_args)
+        log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", redact_argv(serve.extra_args))
+    if serve.api_key_env:
+        raise UsageError(f"serve.api_key_env is set but transformers serve has no API-key check; install vLLM "
+                         f"({INSTALL_HINT}) or unset serve.api_key_env")
+    warning = exposure_warning(serve, keyed=False)
+    if warning:
+        log.warning("%s", warning)
     return ServerProcess(
         command=build_transformers_command(serve, model), host=serve.host, port=serve.port, model_names=[model],
         backend="transformers", log_path=log_path, startup_timeout_s=serve.startup_timeout_s, weights=weights,
@@ -587,7 +655,15 @@ def serve_forever(
     try:
         server.start()
         server.wait_ready()
-        print(f"endpoint: {server.base_url}")
+        if server.bound_url != server.base_url:
+            print(f"endpoint: {server.bound_url} (bound to {server.host}; from this machine: {server.base_url})")
+        else:
+            print(f"endpoint: {server.base_url}")
+        if server.keyed:
+            print(f"API key: required on /v1 routes (Authorization: Bearer ${config.serve.api_key_env}); /health "
+                  "and /metrics stay open")
+        elif exposure_warning(config.serve, keyed=key_in_extra_args(config.serve)):
+            print(f"WARNING: {exposure_warning(config.serve, keyed=False)}", file=sys.stderr)
         print("model names (pass one as `model`):")
         for name in server.model_names:
             print(f"  {name}")

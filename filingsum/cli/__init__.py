@@ -21,6 +21,7 @@ from filingsum.core import __version__
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import WRITE_ERRNOS, describe_write_error
+from filingsum.core.redact import RedactingFilter, redact_text
 
 STAGES: dict[str, str] = {
     "data": "filingsum.cli.data",
@@ -73,14 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    for handler in logging.getLogger().handlers:  # no credentials in any log line (core.redact)
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     try:
         return int(args._run(args) or 0)
     except ConfigError as exc:
-        print(f"filingsum: config error: {exc}", file=sys.stderr)
+        print(f"filingsum: config error: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except FilingsumError as exc:
         _close_progress_bars()
-        print(f"filingsum: error: {exc}", file=sys.stderr)
+        print(f"filingsum: error: {redact_text(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
         if exc.errno not in WRITE_ERRNOS:

@@ -22,6 +22,11 @@ examples:
   filingsum serve --config configs/smollm2-cpu.yaml
   filingsum serve --config configs/smollm2-cpu.yaml --adapter filingsum=runs/smollm2-cpu/adapter
   filingsum serve --config configs/smollm2-cpu.yaml --merged runs/smollm2-cpu/merged --port 8001
+  export FILINGSUM_KEY=$(openssl rand -hex 16)
+  filingsum serve --config configs/smollm2-cpu.yaml --api-key-env FILINGSUM_KEY
+
+With serve.api_key_env (--api-key-env) the /v1 routes answer 401 without `Authorization: Bearer KEY`; /health
+and /metrics stay open (docs/serving.md). A --host other than loopback without a key is warned about loudly.
 """
 
 
@@ -31,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lora", choices=["auto", "adapter", "merged"], help="override serve.lora")
     parser.add_argument("--host", help="override serve.host")
     parser.add_argument("--port", type=port_number, help="override serve.port (1-65535)")
+    parser.add_argument(
+        "--api-key-env", metavar="VAR", help="override serve.api_key_env: require the key held in $VAR on the /v1 "
+        "routes (handed to vLLM through its environment, never on a command line)",
+    )
     parser.add_argument(
         "--adapter", action="append", default=[], metavar="NAME=PATH",
         help="serve a LoRA adapter dir under NAME (repeatable; adds to serve.adapters)",
@@ -47,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.serving.launcher import parse_adapter_args, serve_forever
 
     config = load_run_config(args)
-    for key in ("backend", "host", "port", "lora"):
+    for key in ("backend", "host", "port", "lora", "api_key_env"):
         if getattr(args, key, None) is not None:
             setattr(config.serve, key, getattr(args, key))
     adapters = None

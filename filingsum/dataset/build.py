@@ -346,8 +346,15 @@ def merged_extraction(
 
 
 def card_config(config: RunConfig) -> dict[str, Any]:
-    """The config as the card records it: without data.workers, which changes how fast, never what is built."""
-    return config.model_dump(mode="json", exclude={"data": {"workers"}})
+    """The config as the card records it: without data.workers, which changes how fast, never what is built, and
+    with the credentials of a teacher URL masked (core.redact)."""
+    from filingsum.core.redact import redact_url
+
+    data = config.model_dump(mode="json", exclude={"data": {"workers"}})
+    teacher = (data.get("data") or {}).get("teacher")
+    if isinstance(teacher, dict) and isinstance(teacher.get("base_url"), str):
+        teacher["base_url"] = redact_url(teacher["base_url"])
+    return data
 
 
 # --- dedup and fitting -----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 from filingsum.core.config import TeacherConfig
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import atomic_write_json
+from filingsum.core.redact import redact_text, redact_url
 from filingsum.inference.endpoint import describe_error
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def resolve_api_key(config: TeacherConfig) -> str:
     if host in LOCAL_HOSTS:
         return DUMMY_KEY
     raise FilingsumError(
-        f"data.teacher: ${config.api_key_env} is not set and {config.base_url} is not a local endpoint; "
+        f"data.teacher: ${config.api_key_env} is not set and {redact_url(config.base_url)} is not a local endpoint; "
         f"export {config.api_key_env}=... or set data.teacher.api_key_env to the variable holding the key"
     )
 
@@ -116,7 +117,7 @@ class Teacher:
                 temperature=self.config.temperature,
             )
         except Exception as exc:  # the openai client already retried what is transient
-            reason = describe_error(exc)[1]
+            reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)
             return TeacherAnswer(error=reason)
         if not response.choices:

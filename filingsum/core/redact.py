@@ -1,0 +1,83 @@
+"""Secrets never leave in clear: the one place that masks credentials before text is printed, logged or stored.
+
+- ``redact_url``: a URL with credentials (``http://user:pw@host``) keeps its scheme, host and path, and its
+  user-info becomes ``***``;
+- ``redact_text``: the same for every URL inside a longer text, and the value of ``--api-key`` in a command
+  line;
+- ``redact_argv``: a command line (a list) with the value of every ``--api-key`` masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+MASK = "***"
+SECRET_FLAGS = ("--api-key",)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s?#]+)@")
+_FLAG_VALUE = re.compile(r"(?P<flag>--api-key)(?P<sep>[=\s]+)(?P<value>[^\s'\"]+)")
+
+
+def redact_url(url: str) -> str:
+    """The URL with its user-info (user, password, token) masked; unchanged without any.
+
+    >>> redact_url("http://user:pw@10.0.0.5:8000/v1")
+    'http://***@10.0.0.5:8000/v1'
+    >>> redact_url("https://api.example.com/v1")
+    'https://api.example.com/v1'
+    """
+    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{MASK}@", url)
+
+
+def redact_text(text: str) -> str:
+    """Every URL's credentials and every ``--api-key`` value in ``text`` masked.
+
+    >>> redact_text("teacher http://u:p@h/v1 failed; ran vllm --api-key sk-123 --port 8000")
+    'teacher http://***@h/v1 failed; ran vllm --api-key *** --port 8000'
+    """
+    text = redact_url(text)
+    return _FLAG_VALUE.sub(lambda m: f"{m['flag']}{m['sep']}{MASK}", text)
+
+
+def redact_argv(argv: Sequence[str]) -> list[str]:
+    """A command line with secret flag values masked (``--api-key KEY`` and ``--api-key=KEY``) and URL
+    credentials masked.
+
+    >>> redact_argv(["vllm", "--api-key", "sk-1", "--api-key=sk-2", "--port", "8000"])
+    ['vllm', '--api-key', '***', '--api-key=***', '--port', '8000']
+    """
+    out: list[str] = []
+    mask_next = False
+    for arg in argv:
+        if mask_next:
+            out.append(MASK)
+            mask_next = False
+        elif arg in SECRET_FLAGS:
+            out.append(arg)
+            mask_next = True
+        elif arg.startswith(tuple(f"{flag}=" for flag in SECRET_FLAGS)):
+            out.append(arg.split("=", 1)[0] + "=" + MASK)
+        else:
+            out.append(redact_url(arg))
+    return out
+
+
+class RedactingFilter:
+    """A logging filter that masks credentials in every record it passes (install it on the handlers).
+
+    The message is formatted once, redacted, and stored without arguments, so a URL with a password that
+    reaches any logger (the HTTP client's request lines included) is printed masked.
+    """
+
+    def filter(self, record: object) -> bool:
+        import logging
+
+        if isinstance(record, logging.LogRecord):
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # a malformed record: leave it to logging's own error report
+                return True
+            redacted = redact_text(message)
+            if redacted != message:
+                record.msg, record.args = redacted, ()
+        return True
