@@ -88,7 +88,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=positive_int, default=4)
     parser.add_argument("--timeout", type=positive_float, default=300.0, help="per-request timeout (seconds)")
     parser.add_argument("--max-retries", type=non_negative_int, default=3)
-    parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the key")
+    parser.add_argument(
+        "--api-key-env", help="environment variable holding the server's API key (default: serve.api_key_env, else "
+        "OPENAI_API_KEY)",
+    )
 
 
 # --- output ---------------------------------------------------------------------------------------------
@@ -187,7 +190,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_chunks < 1:
         raise UsageError(f"--max-chunks must be at least 1, not {args.max_chunks}")
     client = ClientSettings(
-        api_key=os.environ.get(args.api_key_env), timeout_s=args.timeout, max_retries=args.max_retries,
+        api_key=os.environ.get(args.api_key_env or config.serve.api_key_env or "OPENAI_API_KEY"),
+        timeout_s=args.timeout, max_retries=args.max_retries,
         concurrency=args.concurrency, temperature=args.temperature,
     )
     # The served model's inference contract first (the shipped default and trained runs carry one), then the
