@@ -1,9 +1,15 @@
-"""`filingsum data`: build a filing-to-summary dataset, or fetch a filing from EDGAR."""
+"""`filingsum data`: build a filing-to-summary dataset, preview its training examples, or fetch a filing."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Group
+
+    from filingsum.training.preview import DatasetPreview
 
 HELP = "build a filing-to-summary dataset (ingest, sections, fit, references, filters, split) or fetch filings"
 DESCRIPTION = """Build a dataset of filing-to-summary pairs, or download a filing from SEC EDGAR.
@@ -18,10 +24,23 @@ DESCRIPTION = """Build a dataset of filing-to-summary pairs, or download a filin
   filingsum data build --config C --input CORPUS --out shards/2 --shard 2/2    # on machine 2
   filingsum data merge shards/1 shards/2 --config C --out data/built/all       # = one build of CORPUS
 
+  filingsum data preview --config configs/data-seeds.yaml --n 2              # the training examples, as trained
+
 `build` is resumable: finished files are journalled in OUT/.work/ and teacher answers cached in
 OUT/teacher_cache/, so rerunning after a kill, a crash or Ctrl-C continues where it stopped. Unusable files
 (empty, binary, undecodable, too large, wrong form, or one that crashes its worker process) are skipped with
 the reason listed in OUT/card.md. The output is the same whatever --workers is. docs/scaling.md has more.
+"""
+PREVIEW_DESCRIPTION = """Show records of a built dataset as training sees them, through the function training
+encodes with (training.data.encode_record): the prompt as the model's chat template renders it, the label,
+which tokens carry the loss (the prompt's tokens have label -100: shown dim on a terminal and marked
+[no loss]; the summary and its end-of-turn token are marked [loss]), the token counts against the budgets
+(model.max_source_tokens, model.max_summary_tokens, the model's context) and the window's provenance (id,
+source file, section, company, reference origin, build warnings).
+
+  filingsum data preview --config configs/data-seeds.yaml
+  filingsum data preview --config configs/smollm2-quality-cpu.yaml --split validation --n 1
+  filingsum data preview --config C --id crexendo-10-k-2016-item-1-67c0c8a1
 """
 MERGE_DESCRIPTION = """Combine the shards of one build (filingsum data build --shard K/N, for K = 1..N) into one
 dataset: the files go back into input order and dedup, fitting, references, filters, split and card run over
@@ -50,7 +69,8 @@ def _workers(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from filingsum.cli.common import add_config_arguments
+    from filingsum.cli.common import add_config_arguments, non_negative_int
+    from filingsum.core.schema import SPLITS
 
     actions = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     build = actions.add_parser(
@@ -79,6 +99,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(merge, required=False)
     merge.add_argument("shard_dirs", nargs="+", metavar="SHARD_DIR", help="the --out dirs of shards 1..N")
     merge.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
+
+    preview = actions.add_parser(
+        "preview", help="show training examples: chat-template prompt, label, loss mask, token budgets",
+        description=PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_arguments(preview, required=False)
+    preview.add_argument("--split", default="train", choices=SPLITS, help="split to show (default train)")
+    preview.add_argument("--n", type=non_negative_int, default=3, help="records to show, from the first (default 3)")
+    preview.add_argument("--id", dest="record_id", metavar="ID", help="show the record with this id (overrides --n)")
+    preview.add_argument("--data-dir", metavar="DIR", help="built dataset dir (default: data.out_dir)")
 
     fetch = actions.add_parser("fetch", help="download one filing from SEC EDGAR (needs network access)")
     fetch.add_argument("--ticker", required=True, help="company ticker, e.g. CXDO")
@@ -111,6 +141,57 @@ def _run_build(args: argparse.Namespace) -> int:
     return 0 if result.records else 1
 
 
+def _run_preview(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from filingsum.cli.common import load_run_config
+    from filingsum.training.preview import preview_dataset
+
+    config = load_run_config(args)
+    preview = preview_dataset(config, args.split, args.n, args.record_id, data_dir=args.data_dir)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(render_preview(preview))
+    return 0
+
+
+def _over(used: int, budget: int) -> str:
+    return " OVER" if used > budget else ""
+
+
+def render_preview(preview: "DatasetPreview") -> "Group":
+    """The preview as rich renderables (a Group): dim prompt tokens, bold label tokens, plain-text markers too,
+    so the loss mask is readable without colour (piped, logged)."""
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.text import Text
+
+    parts: list[object] = [Text(
+        f"{preview.data_dir}/{preview.split}.jsonl: {len(preview.examples)} of {preview.total} record(s), encoded "
+        f"for {preview.model} as `filingsum train` encodes them", style="bold")]
+    for i, ex in enumerate(preview.examples, 1):
+        r = ex.record
+        parts.append(Rule(Text(f"{i}/{len(preview.examples)} {r.id} ({ex.split})")))
+        period = f" {r.fiscal_period}" if r.fiscal_period else ""
+        parts.append(Text(f"provenance: id {r.id} | source {r.source_path} | section {r.section} | {r.company}, "
+                          f"{r.form}{period} | reference: {r.reference_origin} | kept {r.kept_ratio:.0%} of the section"))
+        parts.append(Text("warnings: " + ("; ".join(r.warnings) if r.warnings else "none")))
+        context = (f" | input {len(ex.input_ids)} of the model's {ex.context} context"
+                   f"{'' if ex.fits_context else ' (OVER: training skips this example)'}" if ex.context else "")
+        parts.append(Text(
+            f"tokens: filing text {ex.source_tokens} / model.max_source_tokens {ex.max_source_tokens}"
+            f"{_over(ex.source_tokens, ex.max_source_tokens)} | prompt {len(ex.masked_ids)} (no loss) | label "
+            f"{len(ex.loss_ids)} (loss) = summary {len(ex.loss_ids) - 1} / model.max_summary_tokens "
+            f"{ex.max_summary_tokens} + 1 end token{' (cut at the cap, as training cuts it)' if ex.label_cut else ''}"
+            f"{context}"))
+        what = "source (seq2seq encoder input)" if ex.seq2seq else "prompt, as the chat template renders it"
+        parts.append(Text(f"[no loss: {len(ex.masked_ids)} tokens, labels -100] {what}:", style="bold"))
+        parts.append(Text(ex.prompt, style="dim"))
+        parts.append(Text(f"[loss: {len(ex.loss_ids)} tokens] label (the reference summary + end-of-turn):",
+                          style="bold"))
+        parts.append(Text(ex.loss_text, style="bold green"))
+    return Group(*parts)
+
+
 def _run_fetch(args: argparse.Namespace) -> int:
     from filingsum.core.errors import FilingsumError
 
@@ -131,6 +212,8 @@ def _run_fetch(args: argparse.Namespace) -> int:
 
 
 def interrupted(args: argparse.Namespace) -> str:
+    if args.data_command == "preview":
+        return "nothing was written (preview only reads)"
     if args.data_command == "fetch":
         return "nothing was saved (a fetched filing is written whole or not at all)"
     from filingsum.cli.common import configured
@@ -143,4 +226,6 @@ def interrupted(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.data_command == "fetch":
         return _run_fetch(args)
+    if args.data_command == "preview":
+        return _run_preview(args)
     return _run_build(args)
