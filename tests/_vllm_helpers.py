@@ -60,10 +60,14 @@ def server_config(tmp: Path, adapter: Path, *, lora: str, backend: str = "vllm")
     })
 
 
+KEY_VAR = "FILINGSUM_TEST_VLLM_KEY"
+
+
 class ServerPool:
     """At most one vLLM server alive at a time (each takes ~2.5 GB on CPU): ``get(kind)`` reuses the running
     server of that kind, or stops the other one and starts it. Kinds: "adapter" (base + LoRA by name,
-    serve.lora: adapter) and "merged" (serve.backend and serve.lora auto: what a CPU user gets)."""
+    serve.lora: adapter), "merged" (serve.backend and serve.lora auto: what a CPU user gets) and "keyed" (merged, with
+    serve.api_key_env)."""
 
     def __init__(self, tmp: Path, adapter: Path):
         self.tmp, self.adapter = tmp, adapter
@@ -74,7 +78,10 @@ class ServerPool:
     def config(self, kind: str) -> RunConfig:
         if kind == "adapter":
             return server_config(self.tmp, self.adapter, lora="adapter")
-        return server_config(self.tmp, self.adapter, lora="auto", backend="auto")
+        config = server_config(self.tmp, self.adapter, lora="auto", backend="auto")
+        if kind == "keyed":  # merged, requiring the key held in $KEY_VAR (set by the test before it starts)
+            config.serve.api_key_env = KEY_VAR
+        return config
 
     def get(self, kind: str) -> ServerProcess:
         if self.kind == kind and self.server is not None and self.server.is_running():

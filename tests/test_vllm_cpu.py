@@ -237,3 +237,30 @@ def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool):
     assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
     assert report.sent == report.ok + report.errors + report.timeouts == 40
     assert group_members(pgid) == []
+
+
+def test_api_key_refuses_a_request_without_it_and_metrics_count_the_served_one(pool, monkeypatch):
+    """serve.api_key_env: a real vLLM answers 401 on /v1 without the key and 200 with it; the key is on no
+    command line and in no log; /health and /metrics stay open, and /metrics counts the request served."""
+    import psutil
+
+    from _vllm_helpers import KEY_VAR
+
+    key = "sk-vllm-test-5f1d2c"
+    monkeypatch.setenv(KEY_VAR, key)
+    server = pool.get("keyed")
+    body = {"model": ADAPTER_NAME, "messages": build_messages(FILING[:600]), "max_tokens": 8, "temperature": 0}
+    refused = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=300)
+    assert refused.status_code == 401
+    answered = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=300,
+                          headers={"Authorization": f"Bearer {key}"})
+    assert answered.status_code == 200, answered.text[:300]
+    assert httpx.get(server.health_url, timeout=30).status_code == 200
+    metrics = httpx.get(server.health_url.replace("/health", "/metrics"), timeout=30)
+    assert metrics.status_code == 200
+    served = [line for line in metrics.text.splitlines() if line.startswith("vllm:request_success_total{")]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in served) >= 1, served
+    for member in group_members(server.process.pid):
+        assert key not in " ".join(psutil.Process(member).cmdline())
+    pool.release()
+    assert key not in server.log_path.read_text(errors="replace")
