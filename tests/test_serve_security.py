@@ -216,3 +216,12 @@ def test_summarize_sends_the_key_that_serve_api_key_env_names(tmp_path, monkeypa
         server.shutdown()
     assert status == 0, capsys.readouterr().err
     assert _KeyRecorder.seen and set(_KeyRecorder.seen) == {f"Bearer {KEY}"}
+
+
+def test_worked_examples_in_the_docstrings_hold():
+    import doctest
+
+    from filingsum.core import redact
+    from filingsum.inference import export
+
+    assert doctest.testmod(redact).failed == 0 and doctest.testmod(export).failed == 0
