@@ -225,3 +225,24 @@ def test_worked_examples_in_the_docstrings_hold():
     from filingsum.inference import export
 
     assert doctest.testmod(redact).failed == 0 and doctest.testmod(export).failed == 0
+
+
+def test_prepare_server_puts_the_key_in_the_childs_environment_and_warns_on_an_open_host(tmp_path, monkeypatch,
+                                                                                        caplog):
+    from filingsum.serving.engine import VllmEngine
+
+    monkeypatch.setattr(launcher, "choose_engine", lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "t"))
+    monkeypatch.setenv("FILINGSUM_TEST_KEY", KEY)
+
+    def config(**serve):
+        return RunConfig.model_validate({"model": {"name": "tiny-random"}, "train": {"output_dir": str(tmp_path)},
+                                         "serve": {"port": free_port(), **serve}})
+
+    keyed = launcher.prepare_server(config(host="0.0.0.0", api_key_env="FILINGSUM_TEST_KEY"), adapters={})
+    assert keyed.env[API_KEY_VAR] == KEY and KEY not in " ".join(keyed.command) and keyed.keyed
+    assert "WITHOUT AN API KEY" not in caplog.text
+    with caplog.at_level(logging.WARNING):
+        open_server = launcher.prepare_server(config(host="0.0.0.0"), adapters={})
+    assert API_KEY_VAR not in open_server.env and "SERVING ON 0.0.0.0" in caplog.text
+    with pytest.raises(UsageError, match="FILINGSUM_MISSING_KEY"):
+        launcher.prepare_server(config(api_key_env="FILINGSUM_MISSING_KEY"), adapters={})
