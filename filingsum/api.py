@@ -75,14 +75,15 @@ class Summarizer:
         concurrency: int = 4,
     ) -> "Summarizer":
         """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
-        only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default:
-        $OPENAI_API_KEY. ``guard`` default: summarize.guard."""
+        only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default: the
+        variable serve.api_key_env names, else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
+        summarize.guard."""
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
-        client = ClientSettings(api_key=api_key or os.environ.get("OPENAI_API_KEY"), timeout_s=timeout_s,
-                                max_retries=max_retries, concurrency=concurrency)
-        return cls(contracted_summarizer(_config(config), endpoint=url, served_model=model, client=client,
-                                         guard=guard))
+        resolved = _config(config)
+        key = api_key or os.environ.get(resolved.serve.api_key_env or "OPENAI_API_KEY")
+        client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
+        return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard))
 
     @classmethod
     def local(
