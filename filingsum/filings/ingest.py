@@ -82,6 +82,9 @@ def discover_inputs(
     for spec in specs:
         path = Path(spec).expanduser()
         if path.is_file():
+            reason = non_regular_reason(path)  # /proc and /sys files look regular to stat
+            if reason is not None:
+                raise IngestError(spec, reason)
             if is_excluded(path.resolve()):
                 log.warning("input %s is inside the output dir; skipped (a build never reads its own output)", spec)
                 continue
