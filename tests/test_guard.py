@@ -71,3 +71,13 @@ def test_summarize_guards_retries_a_loop_and_reports_checks(tmp_path, capsys):
         assert main(["summarize", str(FUSION), "--endpoint", server.base_url, "--out", str(md), "--guard", "flag"]) == 0
     text = md.read_text()
     assert "checks (flag): regenerated once" in text and "1 sentence(s) flagged" in text
+
+
+def test_drop_cuts_a_loop_that_survived_the_retry_at_the_last_whole_sentence():
+    summary = ("Acme sells industrial pumps to utilities. Revenue was $12.4 million in 2023. It earns returns, "
+               "how it earns returns, how it earns returns, how it earns returns, how it earns returns")
+    text, checks = guard_summary(summary, SOURCE, "drop", retried=True)
+    assert text == "Acme sells industrial pumps to utilities. Revenue was $12.4 million in 2023."
+    assert checks.dropped[0].reason.startswith("loop") and checks.retried
+    flagged, _ = guard_summary(summary, SOURCE, "flag")
+    assert flagged == summary  # flag never rewrites

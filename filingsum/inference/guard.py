@@ -72,20 +72,40 @@ def sentence_findings(summary: str, source: str) -> list[GuardFinding]:
     return [GuardFinding(sentence=spans[i][2], index=i, reason=reasons[i]) for i in sorted(reasons) if i < n]
 
 
+def cut_loop(summary: str) -> str | None:
+    """The summary up to the last sentence that ends before a loop starts; None without a loop (or when the
+    loop starts in the first sentence, so nothing whole would be left)."""
+    from filingsum.quality.metrics import loop_start
+
+    start = loop_start(summary)
+    if start is None:
+        return None
+    kept = [sentence for begin, end, sentence in _sentence_spans(summary) if end <= start]
+    return " ".join(kept) if kept else None
+
+
 def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bool = False) -> tuple[str, GuardChecks]:
-    """The summary as the policy leaves it, and what was checked, dropped or flagged."""
+    """The summary as the policy leaves it, and what was checked, dropped or flagged. Under ``drop`` a loop
+    that survived the retry is cut at the last whole sentence before it."""
     if policy == "off":
         return summary, GuardChecks(policy="off", retried=retried)
+    loop_finding: list[GuardFinding] = []
+    if policy == "drop":
+        before_loop = cut_loop(summary)
+        if before_loop is not None:
+            loop_finding = [GuardFinding(sentence=summary[len(before_loop):].strip()[:300], index=-1,
+                                         reason="loop: cut at the last whole sentence before it")]
+            summary = before_loop
     findings = sentence_findings(summary, source)
     if policy == "flag" or not findings:
-        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings)
+        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings, dropped=loop_finding)
     spans = _sentence_spans(summary)
     dropped = {f.index for f in findings}
     kept = [sentence for i, (_, _, sentence) in enumerate(spans) if i not in dropped]
     if not kept:  # dropping everything would leave no summary: keep it, say so
-        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings,
+        return summary, GuardChecks(policy=policy, retried=retried, flagged=findings, dropped=loop_finding,
                                     note="every sentence had a finding: kept whole and flagged")
-    return " ".join(kept), GuardChecks(policy=policy, retried=retried, dropped=findings)
+    return " ".join(kept), GuardChecks(policy=policy, retried=retried, dropped=loop_finding + findings)
 
 
 def guard_line(checks: GuardChecks | None) -> str:

@@ -311,17 +311,31 @@ def repeated_ngram_rate(text: str, n: int = 4) -> float | None:
 def has_loop(text: str, min_repeats: int = 3, max_span: int = 60, max_words: int = 5_000) -> bool:
     """Whether some span of 1..max_span words is repeated min_repeats or more times back to back (within
     the first max_words words: a summary is ~400; a runaway generation loops early)."""
-    words = _words(text)[:max_words]
+    return loop_start(text, min_repeats, max_span, max_words) is not None
+
+
+def loop_start(text: str, min_repeats: int = 3, max_span: int = 60, max_words: int = 5_000) -> int | None:
+    """Character offset where the earliest back-to-back repetition (``has_loop``) begins; None without one.
+
+    >>> text = "It sells pumps. It earns fees, earns fees, earns fees, earns fees."
+    >>> text[loop_start(text):]
+    'earns fees, earns fees, earns fees, earns fees.'
+    """
+    matches = list(_WORDS.finditer(text.lower()))[:max_words]
+    words = [m.group(0) for m in matches]
+    earliest: int | None = None
     for span in range(1, min(max_span, len(words) // min_repeats) + 1):
         run = 0
         for j in range(len(words) - span):
             if words[j] == words[j + span]:
                 run += 1
                 if run >= (min_repeats - 1) * span:
-                    return True
+                    first = j - run + 1
+                    earliest = first if earliest is None else min(earliest, first)
+                    break
             else:
                 run = 0
-    return False
+    return None if earliest is None else matches[earliest].start()
 
 
 # --- content -----------------------------------------------------------------------------------------------
