@@ -104,6 +104,7 @@ def test_gguf_loads_back_with_the_same_logits_and_tokenizer(exported):
     reader = gguf.GGUFReader(str(result.gguf_path))
     eos = int(reader.fields["tokenizer.ggml.eos_token_id"].parts[-1][0])
     assert eos == tok.convert_tokens_to_ids(tok.eos_token)
+    assert bytes(reader.fields["tokenizer.ggml.pre"].parts[-1]).decode() == "smollm"  # as SmolLM2's own GGUF
     template = bytes(reader.fields["tokenizer.chat_template"].parts[-1]).decode()
     assert template == tok.chat_template
 

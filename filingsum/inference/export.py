@@ -173,6 +173,11 @@ def _gguf_tokenizer(writer: "Any", model_dir: Path, vocab_size: int) -> None:
     model = spec.get("model") or {}
     if model.get("type") != "BPE":
         raise GgufUnsupported(f"tokenizer type {model.get('type')!r} (only byte-level BPE is written)")
+    pre = spec.get("pre_tokenizer") or {}
+    if pre.get("type") != "ByteLevel" or not pre.get("use_regex", True):
+        # llama.cpp splits text with a regex named by tokenizer.ggml.pre; only GPT-2's byte-level one is known here
+        raise GgufUnsupported(f"pre-tokenizer {pre.get('type')!r} (only GPT-2-style byte-level BPE, as SmolLM2's, is "
+                              "written); use llama.cpp's convert_hf_to_gguf.py on the exported dir")
     added = {t["id"]: t for t in spec.get("added_tokens") or []}
     by_id = {i: t for t, i in (model.get("vocab") or {}).items()} | {i: t["content"] for i, t in added.items()}
     tokens, types = [], []
@@ -188,7 +193,8 @@ def _gguf_tokenizer(writer: "Any", model_dir: Path, vocab_size: int) -> None:
             types.append(gguf.TokenType.UNUSED)
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges") or []]
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("smollm")
+    smollm = len(model.get("vocab") or {}) == 49152 and tokens[1:3] == ["<|im_start|>", "<|im_end|>"]
+    writer.add_tokenizer_pre("smollm" if smollm else "gpt2")  # SmolLM2's own GGUF says smollm
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     writer.add_token_merges(merges)
