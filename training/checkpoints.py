@@ -32,7 +32,7 @@ FINISHED = "finished.json"  # written last by a run that completed
 DATA_FINGERPRINT = "data.json"
 # Train settings that do not change what a finished run produced (or only where it is written).
 OUTCOME_FREE_KEYS = ("output_dir", "resume", "force_resume", "merge", "logging_steps", "eval_batch_size",
-                     "report_to", "run_name")
+                     "report_to", "run_name", "push_to_hub")
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 _TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
