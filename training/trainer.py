@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,7 +370,12 @@ def train(config: RunConfig) -> TrainResult:
     if t.resume:
         marker = finished_run(run_dir, fingerprint)
         if marker is not None:
-            return _finished_result(config, run_dir, marker)
+            result = _finished_result(config, run_dir, marker)
+            if t.push_to_hub and result.adapter_dir is not None and os.environ.get("RANK", "0") == "0":
+                from filingsum.training.publish import publish_run
+
+                result.published = publish_run(run_dir, t.push_to_hub)  # push_to_hub added after the run
+            return result
         previous = read_fingerprint(run_dir) if checkpoint_dir.is_dir() else None
         mismatch = resume_mismatch(previous, fingerprint)
         if previous and previous.get("settings_sha256") not in (None, fingerprint["settings_sha256"]):
