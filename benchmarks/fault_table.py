@@ -1,11 +1,12 @@
 """The fault table of docs/reliability.md: run the fault-injection tests and count what each fault did.
 
-    python benchmarks/fault_table.py            # runs tests/test_faults.py (a few minutes on 2 CPU cores)
+    python benchmarks/fault_table.py            # runs tests/test_faults*.py (a few minutes on 2 CPU cores)
 
-Each test of tests/test_faults.py records, before it asserts anything, what its fault did: the exit status,
-the last console line, the tracebacks on the console, silent wrong results (a resumed result that differs
-from an uninterrupted one, a dataset or run replaced without a word) and pieces of finished work lost
-(dataset files changed, journal rows or checkpoints missing, requests sent twice). This script prints those
+Each test of tests/test_faults.py and tests/test_faults_inputs.py records, before it asserts anything, what
+its fault did: the exit status, the last console line, the tracebacks on the console, silent wrong results
+(a resumed result that differs from an uninterrupted one, a dataset or run replaced without a word, an input
+that is not a filing summarized) and pieces of finished work lost (dataset files changed, journal rows or
+checkpoints missing, requests sent twice). This script prints those
 rows as a Markdown table with totals, then the tests that failed (their faults are not in the table: a
 failure is a bug to fix, not a row to report).
 """
@@ -21,12 +22,13 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+FAULT_TESTS = ("tests/test_faults.py", "tests/test_faults_inputs.py")
 _TMP = re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s]+/")  # the tests' scratch dirs
 
 
 def run_tests(report: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "FILINGSUM_FAULT_REPORT": str(report), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_faults.py"],
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *FAULT_TESTS],
                           cwd=REPO, env=env, capture_output=True, text=True)
 
 
@@ -52,7 +54,7 @@ def main() -> int:
         rows = [json.loads(line) for line in report.read_text().splitlines()] if report.exists() else []
     print(render(rows))
     summary = [line for line in proc.stdout.splitlines() if line.strip()][-1:] or ["(no pytest output)"]
-    print(f"\npytest tests/test_faults.py: {summary[0]}")
+    print(f"\npytest {' '.join(FAULT_TESTS)}: {summary[0]}")
     failed = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
     for line in failed:
         print(line)

@@ -222,7 +222,8 @@ def test_zero_or_negative_numeric_flags_are_refused_at_parse_time(capsys, args, 
     with pytest.raises(SystemExit) as caught:
         main(args)
     err = capsys.readouterr().err
-    observe(f"`{' '.join(args[:1] + args[-2:])}`", int(caught.value.code or 0), err)
+    shown = " ".join(a for a in args if a not in SUMMARIZE[1:])
+    observe(f"`{shown}`", int(caught.value.code or 0), err)
     assert caught.value.code == 2 and "Traceback" not in err
     assert f"argument {flag}" in last_line(err) and "error:" in last_line(err)
 

@@ -371,11 +371,21 @@ def expected_type(loc: tuple[Any, ...]) -> str | None:
         annotation = field.annotation
         candidates = [annotation, *getattr(annotation, "__args__", ())]
         current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-    if annotation is None:
-        return None
-    text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
-    text = text or str(annotation).replace("typing.", "")
-    return text.replace("filingsum.core.config.", "").replace("filingsum.core.schema.", "")
+    return None if annotation is None else _type_text(annotation)
+
+
+def _type_text(annotation: Any) -> str:
+    """``list[str] | 'all-linear'`` for ``Union[list[str], Literal['all-linear']]``: a type as users write it."""
+    import typing
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin is typing.Union or type(annotation).__name__ == "UnionType":
+        return " | ".join("None" if a is type(None) else _type_text(a) for a in args)
+    if isinstance(annotation, type) and not args:
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("filingsum.core.config.", "")
 
 
 def _describe(error: dict[str, Any], source: str) -> str:
