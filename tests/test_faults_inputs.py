@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from _fake_openai import FakeOpenAI
 from filingsum.cli import main
@@ -72,7 +71,8 @@ def test_a_pdf_renamed_html_is_skipped_by_build_and_never_summarized(tmp_path):
     observe("`data build`: a PDF renamed .html among the inputs", status, err, wrong=len(from_pdf))
     assert status == 0 and "Traceback" not in err
     assert not from_pdf and card["inputs"] == 3
-    assert any(s["path"].endswith("widgets_10k_2020.html") and "PDF document" in s["reason"] for s in card["skipped_files"])
+    assert any(s["path"].endswith("widgets_10k_2020.html") and "PDF document" in s["reason"]
+               for s in card["skipped_files"])
 
     (tmp_path / "one").mkdir()
     (tmp_path / "one" / "report.html").write_bytes(PDF)
