@@ -367,3 +367,24 @@ def test_eval_predictions_that_are_missing_or_endless(tmp_path, predictions, rea
     proc = run_cli(["eval", "--predictions", path, "--out", str(tmp_path / "rep")], timeout=60)
     observe(f"`eval --predictions {predictions}`", proc.returncode, proc.stderr)
     assert_one_line_failure(proc.returncode, proc.stderr, 2, path, reason)
+
+
+def test_a_lock_of_a_reused_pid_is_stale_and_a_live_holder_is_named(tmp_path, caplog):
+    import socket
+
+    import psutil
+
+    from filingsum.core.io import OutputBusyError
+
+    target = tmp_path / "out"
+    parent = os.getppid()  # alive, not us
+    holder = {"pid": parent, "host": socket.gethostname(), "command": "filingsum data build",
+              "started": psutil.Process(parent).create_time()}
+    lock_path(target).write_text(json.dumps(holder))
+    with pytest.raises(OutputBusyError, match=f"in use by process {parent} on .* \\(filingsum data build\\)"):
+        OutputLock(target).acquire()
+
+    lock_path(target).write_text(json.dumps({**holder, "started": holder["started"] - 3600}))  # an older process
+    with caplog.at_level("WARNING"), OutputLock(target):
+        assert json.loads(lock_path(target).read_text())["pid"] == os.getpid()
+    assert f"stale lock {lock_path(target)} of process {parent}" in caplog.text

@@ -167,6 +167,27 @@ class OutputBusyError(UsageError):
     """Another live run writes the same output (its lock file names it): exit 2."""
 
 
+def _process_started(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), None when it does not exist or cannot be seen."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None
+
+
+def _holder_running(pid: int, started: Any) -> bool:
+    """Whether the process that wrote a lock still runs: ``pid`` is alive and, where the lock recorded its start
+    time, it is the same process (not a later one that was given the same PID)."""
+    if not pid_alive(pid):
+        return False
+    now_started = _process_started(pid)
+    if isinstance(started, (int, float)) and now_started is not None and abs(now_started - started) > 1.0:
+        return False
+    return True
+
+
 def lock_path(target: str | os.PathLike[str]) -> Path:
     """The lock of an output dir or file: .NAME.lock beside it (not inside: a dataset dir is swapped whole)."""
     real = Path(os.path.realpath(target))
@@ -201,7 +222,8 @@ class OutputLock:
         import socket
         import sys
 
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:6])[:300]}
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:6])[:300],
+              "started": _process_started(os.getpid())}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -221,7 +243,8 @@ class OutputLock:
                     time.sleep(0.2)
                     holder = self._holder()
                     pid, host = holder.get("pid"), holder.get("host")
-                if isinstance(pid, int) and host == me["host"] and pid != os.getpid() and not pid_alive(pid):
+                if isinstance(pid, int) and host == me["host"] and pid != os.getpid() \
+                        and not _holder_running(pid, holder.get("started")):
                     log.warning("%s: taking over the stale lock %s of process %d (no longer running)",
                                 self.target, self.path, pid)
                     self.path.unlink(missing_ok=True)
