@@ -60,6 +60,13 @@ def test_demo_runs_every_stage_and_prints_its_paths(demo_run) -> None:
     assert Path(report_line.group(1)) == out / "eval" / "report.md"
     summary = Path(summary_line.group(1)).read_text()
     assert "ERROR" not in summary and len(summary.split()) > 10
+    # A summary a reader would use: about the company, no loop, no sentence denying what it states.
+    from filingsum.quality.metrics import has_loop
+    from filingsum.quality.textdefects import meta_statements, repeated_sentences, self_denials
+
+    text = "\n".join(line for line in summary.splitlines()[1:] if line.strip() and not line.startswith("_"))
+    assert meta_statements(text) == [] and self_denials(text) == [], text
+    assert repeated_sentences(text) == [] and not has_loop(text), text
     served = re.search(r"^served by: (\w+) on (\w+), (\w+) weights, model (\S+)", proc.stdout, re.M)
     assert served, proc.stdout[-2000:]
     from filingsum.core.models import builtin_default_adapter

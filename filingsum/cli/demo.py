@@ -13,6 +13,7 @@ missing). The closing lines say which engine served the summary.
 from __future__ import annotations
 
 import argparse
+import sys
 import logging
 import time
 from pathlib import Path
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.dataset.build import build_dataset
     from filingsum.core.io import atomic_write_text
     from filingsum.core.models import builtin_default_adapter
-    from filingsum.inference.factory import summarizer_from_config
+    from filingsum.core.config import RunConfig
+    from filingsum.inference.factory import contracted_summarizer
     from filingsum.serving.generate import vllm_server_for
     from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
@@ -97,10 +99,16 @@ def run(args: argparse.Namespace) -> int:
                  "pipeline; --serve-run-adapter serves its adapter)", adapter_name)
     server = launch(config, adapters={adapter_name: adapter_dir})
     try:
-        summarizer = summarizer_from_config(
-            config, "endpoint", base_url=server.base_url, served_model=server.model_names[-1]
+        # As `filingsum summarize FILE --endpoint URL` with no other flag: the served model's inference contract
+        # decides the input and decoding (the shipped default's; the run's own adapter carries the run's), and
+        # the output guard checks every sentence.
+        summarizer = contracted_summarizer(
+            RunConfig() if shipped is not None else config, endpoint=server.base_url,
+            served_model=server.model_names[-1],
         )
-        results = summarizer.summarize_file(filing)
+        for warning in summarizer.warnings:
+            print(f"filingsum: warning: {warning}", file=sys.stderr)
+        results = summarizer.summarizer.summarize_file(filing)
     finally:
         server.stop()
     timings["serve"] = time.monotonic() - started
