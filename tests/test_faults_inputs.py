@@ -388,3 +388,23 @@ def test_a_lock_of_a_reused_pid_is_stale_and_a_live_holder_is_named(tmp_path, ca
     with caplog.at_level("WARNING"), OutputLock(target):
         assert json.loads(lock_path(target).read_text())["pid"] == os.getpid()
     assert f"stale lock {lock_path(target)} of process {parent}" in caplog.text
+
+
+def test_summarize_budget_flags_past_the_context_are_refused_before_any_request(tmp_path):
+    inputs = write_filings(tmp_path / "in", [0])
+    with FakeOpenAI() as server:
+        proc = run_cli(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                        "tiny-random", "--max-source-tokens", "100000000"], timeout=120)
+        sent = server.requests
+    observe("`summarize --max-source-tokens 100000000` (8,192-token tokenizer)", proc.returncode, proc.stderr,
+            wrong=sent)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "100000000", "cannot fit", "8192-token context")
+    assert sent == 0
+
+    with FakeOpenAI() as server:  # under model.max_source_tokens' minimum (64): the flag is named, no traceback
+        proc = run_cli(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                        "tiny-random", "--max-source-tokens", "10"], timeout=120)
+        sent = server.requests
+    observe("`summarize --max-source-tokens 10` (under the minimum)", proc.returncode, proc.stderr, wrong=sent)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "--max-source-tokens 10", "model.max_source_tokens")
+    assert sent == 0

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.cli.common import (
-    add_config_arguments, load_run_config, non_negative_float, non_negative_int, positive_float, positive_int,
+    add_config_arguments, check_context_budget, load_run_config, non_negative_float, non_negative_int, positive_float,
+    positive_int,
 )
 from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES, SummaryResult
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.inference.factory import ClientSettings, InputOverrides, contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
-    config = load_run_config(args)
+    config = load_run_config(args, check_context=False)  # checked below, once the contract and flags are in
     if args.max_chunks < 1:
         raise UsageError(f"--max-chunks must be at least 1, not {args.max_chunks}")
     client = ClientSettings(
@@ -206,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in built.warnings:
         print(f"filingsum: warning: {warning}", file=sys.stderr)
     config, summarizer = built.config, built.summarizer
+    check_context_budget(config, summary_tokens=getattr(summarizer, "max_tokens", None))
     args.model, args.sections = built.model, list(built.sections) if built.sections else None
     try:
         files = [str(f) for f in discover_inputs(list(args.inputs))]

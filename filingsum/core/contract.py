@@ -117,9 +117,11 @@ def apply_contract(config: Any, contract: InferenceContract | None, chosen: dict
     key the user's YAML set explicitly counts as chosen too. A choice that differs from the contract wins,
     with a warning naming both values; everything else follows the contract.
     """
-    if contract is None:
-        return []
     chosen = {k: v for k, v in (chosen or {}).items() if v is not None}
+    if contract is None:  # no contract: the flags simply win
+        for field, value in chosen.items():
+            _set_chosen(config, field, value)
+        return []
     warnings: list[str] = []
     for field, (section_name, key) in CONFIG_KEYS.items():
         section = getattr(config, section_name)
@@ -131,7 +133,7 @@ def apply_contract(config: Any, contract: InferenceContract | None, chosen: dict
         else:
             setattr(section, key, wanted)
             continue
-        setattr(section, key, value)
+        _set_chosen(config, field, value)
         if value != wanted and not (field == "dtype" and value == "auto" and wanted == "float32"):
             warnings.append(f"{field}: the model's contract says {wanted!r}, the {origin} says {value!r}; "
                             f"using {value!r} (the model was trained with {wanted!r})")
@@ -139,6 +141,20 @@ def apply_contract(config: Any, contract: InferenceContract | None, chosen: dict
         warnings.append(f"prompt: the model was trained on prompt version {contract.prompt_version}, this "
                         f"filingsum builds version {prompt_version()}; summaries may degrade")
     return warnings
+
+
+def _set_chosen(config: Any, field: str, value: Any) -> None:
+    """A flag's value into the config; one line naming the flag when the config refuses it (e.g. a source
+    budget under model.max_source_tokens' minimum)."""
+    from filingsum.core.config import ConfigError
+
+    section_name, key = CONFIG_KEYS[field]
+    try:
+        setattr(getattr(config, section_name), key, value)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+        flag = {"fit_strategy": "--fit", "max_summary_tokens": "--max-tokens"}.get(field, f"--{field.replace('_', '-')}")
+        raise ConfigError(f"{flag} {value!r}: {problem} ({section_name}.{key})") from None
 
 
 def contract_for_model(name: str | None, root: str | None = None) -> InferenceContract | None:
