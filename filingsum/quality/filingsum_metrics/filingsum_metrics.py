@@ -41,9 +41,12 @@ class FilingsumMetrics(evaluate.Metric):
             reference_urls=["https://github.com/google-research/google-research/tree/master/rouge"],
         )
 
-    def _compute(self, predictions, references, sources=None, limit: int = 512,
+    def _compute(self, predictions, references, sources=None, limit: int | None = None,
                  tokenizer: str = "embedded:smollm2-135m-instruct") -> dict:
         from filingsum.core.models import load_tokenizer
+        from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+
+        limit = limit or MAX_SUMMARY_TOKENS
         from filingsum.quality.metrics import METRICS, score_document
 
         tok = load_tokenizer(tokenizer)
