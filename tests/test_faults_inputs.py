@@ -408,3 +408,26 @@ def test_summarize_budget_flags_past_the_context_are_refused_before_any_request(
     observe("`summarize --max-source-tokens 10` (under the minimum)", proc.returncode, proc.stderr, wrong=sent)
     assert_one_line_failure(proc.returncode, proc.stderr, 2, "--max-source-tokens 10", "model.max_source_tokens")
     assert sent == 0
+
+
+def test_summarize_never_reads_a_file_over_the_cap(tmp_path, monkeypatch, capsys):
+    from filingsum.cli import summarize as summarize_cli
+
+    inputs = write_filings(tmp_path / "in", [0])
+    big = inputs / "big_10k_2020.txt"
+    big.write_text("Acme Widgets sells widgets to manufacturers. " * 3000)  # ~135 KB, over a 0.1 MB cap
+    hashed: list[str] = []
+    real_digest = summarize_cli._file_digest
+    monkeypatch.setattr(summarize_cli, "_file_digest", lambda p: hashed.append(Path(p).name) or real_digest(p))
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI() as server:
+        status = main(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                       "tiny-random", "--max-retries", "0", "--max-file-mb", "0.1", "--out", str(out)])
+        sent = server.requests
+    err = capsys.readouterr().err
+    rows = {Path(r["source_path"]).name: r for r in read_jsonl(out)}
+    observe("`summarize --max-file-mb 0.1` with a 135 KB input", status, err,
+            wrong=int(bool(rows[big.name]["summary"])))
+    assert status == 1 and "Traceback" not in err and sent == 1  # only the small filing was sent
+    assert "over the 0.1 MB limit" in rows[big.name]["error"] and rows[big.name]["summary"] is None
+    assert hashed == ["acme_10k_2020.txt"]  # the big one was not even hashed for the journal

@@ -57,8 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="served model name (see `filingsum serve` output; default: the endpoint's only model)",
     )
     parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
-    parser.add_argument("--max-source-tokens", type=positive_int, default=None, help="overrides model.max_source_tokens")
-    parser.add_argument("--max-tokens", type=positive_int, default=None, help="summary cap (overrides serve.max_tokens)")
+    parser.add_argument("--max-source-tokens", type=positive_int, default=None,
+                        help="overrides model.max_source_tokens")
+    parser.add_argument("--max-tokens", type=positive_int, default=None,
+                        help="summary cap (overrides serve.max_tokens)")
     parser.add_argument(
         "--fit", choices=FIT_STRATEGIES, default=None,
         help="a section over the budget (overrides data.fit_strategy): aspects (keep the aspect paragraphs), "
@@ -146,10 +148,14 @@ def _file_digest(path: str) -> str:
 
 def input_key(path: str, settings: dict[str, Any]) -> str | None:
     """Journal key of one input: its path and content and every setting that shapes its summary; None for a
-    file that cannot be read (it is summarized, i.e. reported, again)."""
+    file that cannot be read or is over the size cap (it is summarized, i.e. reported, again; never hashed
+    whole first)."""
     from filingsum.core.io import stable_hash
 
     try:
+        cap = settings.get("max_file_mb")
+        if cap is not None and os.path.getsize(path) > cap * 1024 * 1024:
+            return None
         return stable_hash(str(path), _file_digest(path), settings)
     except OSError:
         return None
