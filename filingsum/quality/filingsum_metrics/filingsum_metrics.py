@@ -3,7 +3,7 @@
     import evaluate
     from filingsum.quality import EVALUATE_METRIC_PATH
     metric = evaluate.load(EVALUATE_METRIC_PATH)         # no Hub access: a local script
-    metric.compute(predictions=[...], references=[...], sources=[...], limit=512)
+    metric.compute(predictions=[...], references=[...], sources=[...])
 
 Every per-document metric of `filingsum.quality.metrics.score_document` (ROUGE as rouge_score computes it,
 the token limit, prose, loops, meta statements, self-denials, aspect coverage, figure and name precision,
@@ -24,7 +24,7 @@ Args:
     predictions: list of generated summaries.
     references: list of reference summaries.
     sources: optional list of source texts (the filing each summary was written from).
-    limit: the summary token cap for within_limit (default 512).
+    limit: the summary token cap for within_limit (default: the config's model.max_summary_tokens).
     tokenizer: model spec whose tokenizer counts summary tokens (default embedded:smollm2-135m-instruct).
 Returns:
     dict: metric -> mean over the documents where it is defined, and metric_n -> that number of documents.
@@ -44,9 +44,9 @@ class FilingsumMetrics(evaluate.Metric):
     def _compute(self, predictions, references, sources=None, limit: int | None = None,
                  tokenizer: str = "embedded:smollm2-135m-instruct") -> dict:
         from filingsum.core.models import load_tokenizer
-        from filingsum.core.prompt import MAX_SUMMARY_TOKENS
+        from filingsum.core.config import RunConfig
 
-        limit = limit or MAX_SUMMARY_TOKENS
+        limit = limit or RunConfig().summary_tokens()  # the project's one cap resolver
         from filingsum.quality.metrics import METRICS, score_document
 
         tok = load_tokenizer(tokenizer)
