@@ -33,6 +33,7 @@ STAGES: dict[str, str] = {
     "models": "filingsum.cli.models",
     "export": "filingsum.cli.export",
     "demo": "filingsum.cli.demo",
+    "completion": "filingsum.cli.completion",
 }
 
 
