@@ -122,6 +122,12 @@ def test_an_empty_input_dir_is_warned_about(tmp_path):
     observe("`data build`: the only input dir is empty", status, err)
     assert_one_line_failure(status, err, 2, str(empty), "no input files", "unchanged")
 
+    proc = run_cli(["summarize", str(empty), "--endpoint", "http://127.0.0.1:9/v1", "--model", "m",
+                    "--tokenizer", "tiny-random"], timeout=120)
+    observe("`summarize` an empty dir", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(empty), "no input files")
+    assert "holds no input files" in proc.stderr  # the warning naming the dir, then the error
+
 
 def test_the_size_cap_holds_before_reading(tmp_path, monkeypatch):
     big = tmp_path / "big_10k.txt"

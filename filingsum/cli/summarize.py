@@ -219,6 +219,11 @@ def run(args: argparse.Namespace) -> int:
         files = [str(f) for f in discover_inputs(list(args.inputs))]
     except IngestError as exc:
         raise UsageError(str(exc)) from None
+    if not files:
+        from filingsum.filings.ingest import INPUT_SUFFIXES
+
+        raise UsageError(f"{', '.join(args.inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}); nothing to "
+                         "summarize")
     if len(files) > 1 and not args.out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
     journal = None
