@@ -373,10 +373,14 @@ INPUT_CANDIDATES = {"aspects-1k": ("aspects", 1024), "extract-1k": ("extract", 1
                     "truncate-1k": ("truncate", 1024), "aspects-2k": ("aspects", 2048)}
 
 
+ASPECT_TARGET = 0.9
+
+
 def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int) -> tuple[str, dict]:
     """Each candidate input on the validation filings, summarized through the product path and scored against
-    the whole-section references (figures and names checked against the whole section); the pick has no loop
-    and the highest mean ROUGE-L (ties: the cheaper input)."""
+    the whole-section references (figures and names checked against the whole section); the pick has no loop,
+    meets the aspect-coverage target, then has the highest mean ROUGE-L (to 3 decimals), then states figures
+    most often, then is the cheaper input."""
     from filingsum.quality.metrics import score_document
 
     documents = product_documents("validation", "aspects", 1024)
@@ -388,11 +392,17 @@ def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int) -> tuple[
     for name, rows in served.items():
         docs = [score_document((rows.get(d.key) or {}).get("summary") or "", d.section_text, d.record.reference,
                                tokenizer=tokenizer, limit=limit) for d in documents]
-        trials[name] = {m: sum(float(x[m] or 0) for x in docs) / len(docs) for m in (
-            "rougeL", "rouge1", "loop", "meta_statement_rate", "states_figure", "aspect_coverage",
-            "number_precision")}
+        trials[name] = {}
+        for m in ("rougeL", "rouge1", "loop", "meta_statement_rate", "states_figure", "aspect_coverage",
+                  "number_precision"):
+            values = [float(x[m]) for x in docs if x[m] is not None]  # undefined (no figure) is not 0
+            trials[name][m] = sum(values) / len(values) if values else 0.0
         log.info("validation input %s: %s", name, trials[name])
-    best = max(trials, key=lambda n: (-trials[n]["loop"], trials[n]["rougeL"], -INPUT_CANDIDATES[n][1]))
+    # The product's targets first (no loop, aspect coverage >= 0.9: a summary of the business model covers it),
+    # then ROUGE-L against the whole-section references, then stating figures, then the cheaper input.
+    best = max(trials, key=lambda n: (-trials[n]["loop"], trials[n]["aspect_coverage"] >= ASPECT_TARGET,
+                                      round(trials[n]["rougeL"], 3), trials[n]["states_figure"],
+                                      -INPUT_CANDIDATES[n][1]))
     return best, trials
 
 
