@@ -81,3 +81,11 @@ def test_drop_cuts_a_loop_that_survived_the_retry_at_the_last_whole_sentence():
     assert checks.dropped[0].reason.startswith("loop") and checks.retried
     flagged, _ = guard_summary(summary, SOURCE, "flag")
     assert flagged == summary  # flag never rewrites
+
+
+def test_drop_removes_an_unfinished_last_sentence_cut_by_the_cap():
+    summary = "Acme sells industrial pumps to utilities. Revenue was $12.4 million in 2023. Investors use its"
+    text, checks = guard_summary(summary, SOURCE, "drop")
+    assert text == "Acme sells industrial pumps to utilities. Revenue was $12.4 million in 2023."
+    assert checks.dropped[0].reason.startswith("unfinished")
+    assert guard_summary(GOOD, SOURCE, "drop")[0] == GOOD  # a finished summary keeps its last sentence

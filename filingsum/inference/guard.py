@@ -16,6 +16,8 @@ The endpoint itself returns the raw model output: only `filingsum summarize` and
 
 from __future__ import annotations
 
+import re
+
 from filingsum.core.schema import GuardChecks, GuardFinding, GuardPolicy
 from filingsum.core.text import split_sentences
 
@@ -84,6 +86,20 @@ def cut_loop(summary: str) -> str | None:
     return " ".join(kept) if kept else None
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s*$")
+
+
+def cut_unfinished(summary: str) -> str | None:
+    """The summary without a last sentence that stops mid-way (no closing punctuation: the token cap cut it);
+    None when it ends a sentence, or when that sentence is all there is."""
+    if _SENTENCE_END.search(summary):
+        return None
+    spans = _sentence_spans(summary)
+    if len(spans) < 2:
+        return None
+    return " ".join(sentence for _, _, sentence in spans[:-1])
+
+
 def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bool = False) -> tuple[str, GuardChecks]:
     """The summary as the policy leaves it, and what was checked, dropped or flagged. Under ``drop`` a loop
     that survived the retry is cut at the last whole sentence before it."""
@@ -96,6 +112,11 @@ def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bo
             loop_finding = [GuardFinding(sentence=summary[len(before_loop):].strip()[:300], index=-1,
                                          reason="loop: cut at the last whole sentence before it")]
             summary = before_loop
+        whole = cut_unfinished(summary)
+        if whole is not None:
+            loop_finding.append(GuardFinding(sentence=summary[len(whole):].strip()[:300], index=-1,
+                                             reason="unfinished last sentence (the summary cap cut it): dropped"))
+            summary = whole
     findings = sentence_findings(summary, source)
     if policy == "flag" or not findings:
         return summary, GuardChecks(policy=policy, retried=retried, flagged=findings, dropped=loop_finding)
