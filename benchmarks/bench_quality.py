@@ -187,6 +187,10 @@ def main() -> int:
     parser.add_argument("--adapter", help="score this adapter dir (e.g. a checkpoint of a stopped run); implies "
                         "--skip-train")
     parser.add_argument("--zero-shot", action="store_true", help="also score the base model in-process")
+    parser.add_argument("--skip-in-process", action="store_true", help="score the served path only")
+    parser.add_argument("--reuse-served", action="store_true",
+                        help="score the summarize outputs an earlier run of the same adapter wrote in <run>/quality "
+                        "(validation and test) instead of serving again")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
 
@@ -225,7 +229,7 @@ def main() -> int:
     # The input, chosen on validation through the product path; the contract carries the winner.
     t_gen = time.time()
     chosen, input_trials = choose_input(adapter_dir, quality_dir / "validation", tokenizer,
-                                        config.model.max_summary_tokens)
+                                        config.model.max_summary_tokens, reuse=args.reuse_served)
     contract = read_contract(adapter_dir)
     fit, budget = INPUT_CANDIDATES[chosen]
     if contract is not None and (contract.fit_strategy, contract.max_source_tokens) != (fit, budget):
@@ -237,15 +241,16 @@ def main() -> int:
     # with no other flag; beside it the same model generating in-process on the same fitted inputs.
     documents = product_documents("test", fit, budget)
     served_rows = summarize_served(adapter_dir, {"served": ([d.path for d in documents], [])},
-                                   quality_dir / "served")["served"]
+                                   quality_dir / "served", reuse=args.reuse_served)["served"]
     greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), repetition_penalty=config.model.repetition_penalty,
                                 batch_size=1)
-    tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
-    local_rows = cache.generate(tuned, config.model.name, adapter_digest, [d.record for d in documents], greedy)
-    del tuned
     systems = {"lead-k": None, "extractive": None,
-               "served (serve + summarize)": [d.prediction(served_rows.get(d.key), "served") for d in documents],
-               "in-process (HF generate)": predictions([d.record for d in documents], local_rows, "in-process")}
+               "served (serve + summarize)": [d.prediction(served_rows.get(d.key), "served") for d in documents]}
+    if not args.skip_in_process:
+        tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
+        local_rows = cache.generate(tuned, config.model.name, adapter_digest, [d.record for d in documents], greedy)
+        del tuned
+        systems["in-process (HF generate)"] = predictions([d.record for d in documents], local_rows, "in-process")
     if args.zero_shot:
         base = LocalSummarizer(config.model.name, settings=greedy)
         zero_rows = cache.generate(base, config.model.name, None, [d.record for d in documents], greedy)
@@ -340,7 +345,8 @@ def product_documents(split: str, fit: str, budget: int) -> list[ProductDocument
     return documents
 
 
-def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[str]]], work: Path) -> dict[str, dict]:
+def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[str]]], work: Path,
+                     reuse: bool = False) -> dict[str, dict]:
     """Serve the candidate adapter under the shipped default's name with no run config (so its contract decides,
     as for `filingsum serve` with no flag), and run `filingsum summarize FILES --endpoint URL --out OUT` plus
     each run's extra flags (none for the product path); per run, the JSONL rows keyed "file#section"."""
@@ -349,6 +355,13 @@ def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[s
     from filingsum.core.config import RunConfig
     from filingsum.serving.launcher import free_port, launch
 
+    def rows_of(out: Path) -> dict[str, dict]:
+        return {f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}": row
+                for row in (read_jsonl(out) if out.is_file() else [])}
+
+    if reuse and all((work / f"{name}.jsonl").is_file() for name in runs):
+        log.info("reusing the summarize outputs in %s", work)
+        return {name: rows_of(work / f"{name}.jsonl") for name in runs}
     work.mkdir(parents=True, exist_ok=True)
     config = RunConfig()
     config.serve.port = free_port()
@@ -363,8 +376,7 @@ def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[s
                        "--endpoint", server.base_url, "--out", str(out), *flags]
             log.info("%s", " ".join(command))
             subprocess.run(command, check=False)
-            results[name] = {f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}": row
-                             for row in (read_jsonl(out) if out.is_file() else [])}
+            results[name] = rows_of(out)
     return results
 
 
@@ -378,7 +390,7 @@ TRAINED_INPUT = "aspects-1k"  # the corpus's windows: the aspect fit at 1,024 to
 TRAINED_INPUT_MARGIN = 0.01
 
 
-def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int) -> tuple[str, dict]:
+def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bool = False) -> tuple[str, dict]:
     """Each candidate input on the validation filings, summarized through the product path and scored against
     the whole-section references (figures and names checked against the whole section); the pick has no loop,
     meets the aspect-coverage target, then has the highest mean ROUGE-L (to 3 decimals), then states figures
@@ -390,7 +402,7 @@ def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int) -> tuple[
     files = [d.path for d in documents]
     runs = {name: (files, ["--fit", fit, "--max-source-tokens", str(budget)])
             for name, (fit, budget) in INPUT_CANDIDATES.items()}
-    served = summarize_served(adapter_dir, runs, work)
+    served = summarize_served(adapter_dir, runs, work, reuse=reuse)
     trials: dict[str, dict] = {}
     for name, rows in served.items():
         docs = [score_document((rows.get(d.key) or {}).get("summary") or "", d.section_text, d.record.reference,
