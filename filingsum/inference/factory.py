@@ -171,8 +171,9 @@ def contracted_summarizer(
     if (endpoint is None) == (local is None):
         raise FilingsumError("give either an endpoint URL or a local run, adapter or model")
     config = config.model_copy(deep=True)
-    chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy,
-              "max_summary_tokens": overrides.max_summary_tokens}
+    # The summary cap a caller picks is the client's max_tokens for this call (any positive value, as before the
+    # contract), not a config value: it departs from the contract with a warning but is not written to the config.
+    chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy}
     adapter: Path | None = None
     if endpoint is not None:
         from filingsum.inference.endpoint import served_model_of, served_models
@@ -201,6 +202,10 @@ def contracted_summarizer(
             adapter = None
         contract = read_contract(adapter) if adapter is not None else contract_for_model(model)
     warnings = tuple(apply_contract(config, contract, chosen))
+    cap = overrides.max_summary_tokens
+    if cap is not None and contract is not None and cap != contract.max_summary_tokens:
+        warnings += (f"max_summary_tokens: the model's contract says {contract.max_summary_tokens}, the flag says "
+                     f"{cap}; using {cap} (the model was trained with {contract.max_summary_tokens})",)
     if local is not None and adapter is None:
         config.model.name = model  # a model dir or spec is loaded itself (a merged dir's contract names its base)
     elif "name" not in config.model.model_fields_set and not overrides.tokenizer:
