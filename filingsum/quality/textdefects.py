@@ -17,6 +17,7 @@ guard show the evidence and not just a count.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from filingsum.core.aspects import ASPECTS
@@ -71,6 +72,12 @@ def _sentences(summary: str) -> list[str]:
     return [s.strip() for s in split_sentences(summary) if s.strip()]
 
 
+def _share(summary: str, find: "Callable[[str], list[SentenceDefect]]") -> float | None:
+    """Share of the summary's sentences a detector finds; None for an empty summary."""
+    sentences = _sentences(summary)
+    return len(find(summary)) / len(sentences) if sentences else None
+
+
 def is_meta_statement(sentence: str) -> bool:
     """A sentence about the text (the excerpt, the filing) rather than about the company.
 
@@ -106,10 +113,7 @@ def meta_statement_rate(summary: str) -> float | None:
     >>> meta_statement_rate("Visa earns fees. The excerpt does not say how it is financed.")
     0.5
     """
-    sentences = _sentences(summary)
-    if not sentences:
-        return None
-    return len(meta_statements(summary)) / len(sentences)
+    return _share(summary, meta_statements)
 
 
 _NEGATION = re.compile(
@@ -160,10 +164,7 @@ def self_denials(summary: str) -> list[SentenceDefect]:
 
 def self_denial_rate(summary: str) -> float | None:
     """Share of sentences that deny what the summary states elsewhere; None for an empty summary."""
-    sentences = _sentences(summary)
-    if not sentences:
-        return None
-    return len(self_denials(summary)) / len(sentences)
+    return _share(summary, self_denials)
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
@@ -197,7 +198,4 @@ def repeated_sentences(summary: str, threshold: float = 0.8) -> list[SentenceDef
 
 def repeated_sentence_rate(summary: str) -> float | None:
     """Share of sentences that repeat an earlier sentence; None for an empty summary."""
-    sentences = _sentences(summary)
-    if not sentences:
-        return None
-    return len(repeated_sentences(summary)) / len(sentences)
+    return _share(summary, repeated_sentences)
