@@ -30,8 +30,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 STRATEGIES = (("aspects", 1024), ("aspects", 2048), ("aspects", 3072), ("extract", 1024), ("truncate", 1024))
-FILINGS = REPO.parent / "shared" / "filings"
-SEEDS = REPO / "data" / "samples"
 
 
 def main() -> int:
@@ -45,7 +43,7 @@ def main() -> int:
     from filingsum.core.io import read_jsonl
     from filingsum.core.models import load_tokenizer
     from filingsum.core.tokens import token_counter
-    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_sections
+    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_file, corpus_sections
     from filingsum.filings.fit import fit_section
     from filingsum.quality.numbers import check_numbers
 
@@ -55,8 +53,7 @@ def main() -> int:
     references = [r for r in read_jsonl(REPO / "data" / "gold" / "sections.jsonl") if r["split"] == args.split]
     sections = {}
     for name in sorted({r["source_file"] for r in references}):
-        path = FILINGS / name if (FILINGS / name).is_file() else SEEDS / name
-        sections.update({row["id"]: row for row in corpus_sections(path)})
+        sections.update({row["id"]: row for row in corpus_sections(corpus_file(name))})
     results: dict[str, dict[str, float]] = {}
     for strategy, budget in STRATEGIES:
         rows = []

@@ -296,8 +296,6 @@ def main() -> int:
 # --- the product path -------------------------------------------------------------------------------------------
 
 SUMMARIZE_COMMAND = "filingsum summarize FILES --endpoint URL --out served.jsonl"
-FILINGS = REPO.parent / "shared" / "filings"
-SEEDS = REPO / "data" / "samples"
 
 
 class ProductDocument:
@@ -327,7 +325,7 @@ def product_documents(split: str, fit: str, budget: int) -> list[ProductDocument
     """The split's filings with a whole-section reference, each fitted as `summarize` fits it."""
     from filingsum.core.models import load_tokenizer
     from filingsum.core.tokens import token_counter
-    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_sections
+    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_file, corpus_sections
     from filingsum.filings.fit import fit_section
 
     count = token_counter(load_tokenizer(CORPUS_MODEL))
@@ -335,7 +333,7 @@ def product_documents(split: str, fit: str, budget: int) -> list[ProductDocument
                   for r in read_jsonl(REPO / "data" / "gold" / "sections.jsonl") if r["split"] == split}
     documents = []
     for source_file in sorted({f for f, _ in references}):
-        path = FILINGS / source_file if (FILINGS / source_file).is_file() else SEEDS / source_file
+        path = corpus_file(source_file)
         wanted = [s for s in corpus_sections(path) if s["section"] in ("item_1", "part_i_item_2")]
         for section in wanted[:1]:  # summarize's default: item 1, which is the MD&A on a 10-Q
             if (source_file, section["section"]) in references:

@@ -21,10 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from filingsum.dataset.corpus import CORPUS_SOURCE_TOKENS, COMPANY_SPLITS, corpus_windows  # noqa: E402
+from filingsum.dataset.corpus import CORPUS_SOURCE_TOKENS, COMPANY_SPLITS, corpus_windows, corpus_files  # noqa: E402
 
-FILINGS = ROOT.parent / "shared" / "filings"
-SEEDS = ROOT / "data" / "samples"
 
 
 def main() -> int:
@@ -32,7 +30,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "data" / "gold" / "inputs.jsonl"))
     parser.add_argument("--budget", type=int, default=CORPUS_SOURCE_TOKENS)
     args = parser.parse_args()
-    files = sorted(FILINGS.glob("*.html")) + sorted(SEEDS.glob("*.txt"))
+    files = corpus_files()
     rows = []
     for path in files:
         for window in corpus_windows(path, args.budget):

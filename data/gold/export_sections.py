@@ -18,10 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from filingsum.dataset.corpus import COMPANY_SPLITS, corpus_sections  # noqa: E402
+from filingsum.dataset.corpus import COMPANY_SPLITS, corpus_sections, corpus_files  # noqa: E402
 
-FILINGS = ROOT.parent / "shared" / "filings"
-SEEDS = ROOT / "data" / "samples"
 
 
 def main() -> int:
@@ -30,7 +28,7 @@ def main() -> int:
     parser.add_argument("--splits", default="validation,test")
     args = parser.parse_args()
     splits = set(args.splits.split(","))
-    files = sorted(FILINGS.glob("*.html")) + sorted(SEEDS.glob("*.txt"))
+    files = corpus_files()
     rows = []
     for path in files:
         for row in corpus_sections(path):

@@ -37,6 +37,22 @@ COMPANY_SPLITS: dict[str, str] = {
 SECTIONS_BY_FORM = {"10-K": ("item_1", "item_7"), "10-Q": ("part_i_item_2",)}
 
 
+# Where the corpus's filings live: the real EDGAR filings beside the checkout, and the seed filings.
+_REPO = Path(__file__).resolve().parents[2]
+FILINGS_DIR = _REPO.parent / "shared" / "filings"
+SEEDS_DIR = _REPO / "data" / "samples"
+
+
+def corpus_files() -> list[Path]:
+    """Every filing the corpus is written from, in corpus order (EDGAR HTML, then the seeds)."""
+    return sorted(FILINGS_DIR.glob("*.html")) + sorted(SEEDS_DIR.glob("*.txt"))
+
+
+def corpus_file(name: str) -> Path:
+    """A corpus filing by file name (a reference's ``source_file``)."""
+    return FILINGS_DIR / name if (FILINGS_DIR / name).is_file() else SEEDS_DIR / name
+
+
 def company_tag(path: Path) -> str:
     """"aapl-10-k-2024-11-01.html" -> "aapl"; "crexendo_10k_2016_item1_prompt.txt" -> "crexendo"."""
     return re.split(r"[-_]", path.name, maxsplit=1)[0].lower()
