@@ -165,12 +165,19 @@ def find_vllm_engine(configured: str | None = None) -> EngineSearch:
 WeightsMode = Literal["adapter", "merged"]
 
 
-def choose_weights(lora: str, device: str, adapters: int) -> tuple[WeightsMode, str | None]:
+def choose_weights(lora: str, device: str, adapters: int, *, runtime: bool = False) -> tuple[WeightsMode, str | None]:
     """How vLLM serves the adapters: by name ("adapter") or merged into the base ("merged").
 
     ``lora`` is serve.lora (auto / adapter / merged). auto: merged on CPU, adapters on a GPU; several
     adapters cannot be merged into one model, so auto serves them by name (with a note, the second value).
+    ``runtime`` (serve.runtime_lora): adapters load after start-up, so they are served by name.
     """
+    if runtime:
+        if lora == "merged":
+            raise ValueError("serve.runtime_lora loads adapters by name at run time; it cannot serve merged "
+                             "weights (serve.lora: merged): set serve.lora to auto or adapter")
+        return "adapter", ("serve.runtime_lora on CPU: adapters are served by name, and vLLM's CPU LoRA path is "
+                           "~8x slower than merged weights" if device == "cpu" else None)
     if adapters == 0:
         return "adapter", None
     if lora == "adapter":

@@ -109,6 +109,11 @@ def generation_overrides(max_tokens: int, repetition_penalty: float = 1.0) -> di
     return overrides
 
 
+# serve.runtime_lora without serve.max_lora_rank: the rank budget for adapters loaded after start-up.
+RUNTIME_LORA_RANK = 64
+RUNTIME_LORA_ENV = "VLLM_ALLOW_RUNTIME_LORA_UPDATING"
+
+
 def build_vllm_command(
     serve: ServeConfig, model: str, adapters: dict[str, Path], *, python: str = sys.executable,
     served_model_name: str | None = None, device: str = "cuda", max_tokens: int,
@@ -146,11 +151,14 @@ def build_vllm_command(
         "--generation-config", "auto",
         "--override-generation-config", json.dumps(generation_overrides(max_tokens, repetition_penalty)),
     ]
-    if adapters:
+    if adapters or serve.runtime_lora:
         dirs = {name: find_adapter_dir(path) for name, path in adapters.items()}
-        rank = max(adapter_rank(d) for d in dirs.values())
-        command += ["--enable-lora", "--max-lora-rank", str(vllm_lora_rank(rank)), "--max-loras", str(len(dirs))]
-        command += ["--lora-modules", *(f"{name}={d}" for name, d in dirs.items())]
+        rank = serve.max_lora_rank or max(
+            [adapter_rank(d) for d in dirs.values()] + ([RUNTIME_LORA_RANK] if serve.runtime_lora else []))
+        command += ["--enable-lora", "--max-lora-rank", str(vllm_lora_rank(rank)),
+                    "--max-loras", str(serve.max_loras or max(len(dirs), 1))]
+        if dirs:
+            command += ["--lora-modules", *(f"{name}={d}" for name, d in dirs.items())]
         # vLLM renders with the base tokenizer's template by default; the run's own template, when the
         # adapter carries one, is what the model was trained on. (A merged dir carries the run's tokenizer.)
         templates = [d / "chat_template.jinja" for d in dirs.values() if (d / "chat_template.jinja").is_file()]
@@ -163,6 +171,8 @@ def vllm_env(serve: ServeConfig, device: str, environ: Mapping[str, str]) -> dic
     """Environment the vLLM server gets on top of ``environ``: the CPU KV-cache size on CPU and no usage
     reporting; a variable the user already set is left alone."""
     wanted = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
+    if serve.runtime_lora:  # vLLM's switch for /v1/load_lora_adapter and /v1/unload_lora_adapter
+        wanted[RUNTIME_LORA_ENV] = "True"
     if device == "cpu":
         wanted["VLLM_CPU_KVCACHE_SPACE"] = str(serve.cpu_kvcache_gib)
         reserved = cpu_reserved_cores(serve.cpu_reserved_cores)
@@ -551,9 +561,9 @@ def prepare_server(
 
     if engine is not None:
         try:
-            weights, note = choose_weights(serve.lora, engine.device, len(adapters))
+            weights, note = choose_weights(serve.lora, engine.device, len(adapters), runtime=serve.runtime_lora)
         except ValueError as exc:
-            raise FilingsumError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         if note:
             log.warning(note)
         name = serve.served_model_name

@@ -228,3 +228,53 @@ def test_vllm_cpu_binding_is_chosen_from_the_machine_and_the_user_wins(monkeypat
     monkeypatch.setattr(launcher, "cpu_reserved_cores", lambda setting: None)
     assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in vllm_env(ServeConfig(), "cpu", {})
     assert ServeConfig(cpu_reserved_cores=1).cpu_reserved_cores == 1
+
+
+def test_runtime_lora_switch_builds_a_server_that_loads_adapters_after_start(adapters, tmp_path, monkeypatch):
+    """serve.runtime_lora: vLLM's runtime-loading switch in the environment, LoRA on with room for a later
+    adapter's rank, adapters by name (never merged), and a clear error when merged weights are demanded."""
+    from filingsum.core.errors import UsageError
+    from filingsum.serving import launcher
+    from filingsum.serving.engine import VllmEngine
+
+    bare = build_vllm_command(ServeConfig(runtime_lora=True), "/m", {}, device="cuda", max_tokens=64)
+    assert "--enable-lora" in bare and _flag(bare, "--max-lora-rank") == ["64"] and _flag(bare, "--max-loras") == ["1"]
+    assert "--lora-modules" not in bare  # nothing to load at start: adapters arrive through the API
+    assert "--enable-lora" not in build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64)
+    pinned = build_vllm_command(ServeConfig(runtime_lora=True, max_lora_rank=32, max_loras=4), "/m",
+                                {"small": adapters["small"]}, device="cuda", max_tokens=64)
+    assert _flag(pinned, "--max-lora-rank") == ["32"] and _flag(pinned, "--max-loras") == ["4"]
+    assert _flag(pinned, "--lora-modules") == [f"small={adapters['small'].resolve()}"]
+    assert vllm_env(ServeConfig(runtime_lora=True), "cuda", {})["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] == "True"
+    assert "VLLM_ALLOW_RUNTIME_LORA_UPDATING" not in vllm_env(ServeConfig(), "cuda", {})
+
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(launcher, "choose_engine", lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "t"))
+    config = RunConfig.model_validate({
+        "model": {"name": "tiny-random"}, "train": {"output_dir": str(tmp_path / "run")},
+        "serve": {"runtime_lora": True, "adapters": {"small": str(adapters["small"])}},
+    })
+    server = prepare_server(config)  # on CPU, where one adapter would otherwise be merged
+    assert server.weights == "adapter" and "small" in server.model_names
+    assert server.env["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] == "True"
+    config.serve.lora = "merged"
+    with pytest.raises(UsageError, match="runtime_lora"):
+        prepare_server(config)
+
+
+def test_load_adapter_posts_vllms_runtime_route_and_explains_a_refusal():
+    from _fake_openai import FakeOpenAI
+
+    from filingsum.core.errors import UsageError
+    from filingsum.inference.endpoint import load_adapter
+
+    answers = iter([(200, None, {}), (200, None, {}), (404, {"detail": "Not Found"}, {}),
+                    (400, {"message": "The lora adapter 'new' has already been loaded."}, {})])
+    with FakeOpenAI(respond=lambda body: next(answers)) as server:
+        load_adapter(server.base_url, "new", "/srv/adapters/new", api_key="k")
+        load_adapter(server.base_url, "new", "", unload=True)
+        assert server.bodies == [{"lora_name": "new", "lora_path": "/srv/adapters/new"}, {"lora_name": "new"}]
+        with pytest.raises(UsageError, match="serve.runtime_lora=true"):
+            load_adapter(server.base_url, "new", "/srv/adapters/new")
+        with pytest.raises(UsageError, match="HTTP 400: .*already been loaded"):
+            load_adapter(server.base_url.removesuffix("/v1"), "new", "/srv/adapters/new")

@@ -177,6 +177,11 @@ class LoraConfig(_Section):
 class TrainConfig(_Section):
     method: Literal["lora", "qlora", "full"] = Field("lora", description="qlora needs a GPU and bitsandbytes")
     lora: LoraConfig = Field(default_factory=LoraConfig)
+    init_adapter: str | None = Field(
+        None, description="start from this LoRA adapter's weights instead of a fresh one (a path, a run dir or a "
+        "built-in name such as embedded:filingsum-smollm2), with a fresh optimizer: continue training a shipped or "
+        "earlier adapter on more steps or data; its own r/alpha/target modules are kept (train.lora is ignored)",
+    )
     output_dir: str = Field("runs/default", description="the run directory (docs/training.md)")
     epochs: float = Field(3.0, gt=0)
     max_steps: int = Field(-1, description="overrides epochs when > 0")
@@ -279,6 +284,20 @@ class ServeConfig(_Section):
         "auto",
         description="vLLM: adapters by name or merged into the base; auto: merged on CPU (vLLM's CPU LoRA "
         "path is ~8x slower), adapters on a GPU",
+    )
+    runtime_lora: bool = Field(
+        False,
+        description="vLLM: accept adapters at run time (POST /v1/load_lora_adapter and /v1/unload_lora_adapter, "
+        "VLLM_ALLOW_RUNTIME_LORA_UPDATING): a new adapter is served without a restart. Adapters are then served by "
+        "name, never merged; meant for GPUs (vLLM's CPU LoRA path is slow). Anyone who can reach the server can "
+        "load an adapter: set serve.api_key_env",
+    )
+    max_lora_rank: int | None = Field(
+        None, ge=1, description="vLLM --max-lora-rank; None: the largest rank of the configured adapters, or 64 "
+        "with serve.runtime_lora (room for adapters loaded later)",
+    )
+    max_loras: int | None = Field(
+        None, ge=1, description="vLLM --max-loras (adapters in one batch); None: the number configured, at least 1",
     )
     enforce_eager: bool | None = Field(
         None,

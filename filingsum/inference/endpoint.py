@@ -70,6 +70,29 @@ def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | 
     return {m.id: getattr(m, "root", None) for m in listed}
 
 
+def load_adapter(endpoint: str, name: str, path: str, api_key: str | None = None, *, unload: bool = False) -> None:
+    """Load (or with ``unload`` remove) a LoRA adapter on a running vLLM server, served under ``name`` from then
+    on: vLLM's /v1/load_lora_adapter, open when the server runs with serve.runtime_lora. ``path`` is read by
+    the server, so it is a path on the server's machine. UsageError with the server's answer when it refuses."""
+    import httpx
+
+    from filingsum.core.errors import UsageError
+
+    root = endpoint.rstrip("/").removesuffix("/v1")
+    route = "unload_lora_adapter" if unload else "load_lora_adapter"
+    body = {"lora_name": name} if unload else {"lora_name": name, "lora_path": path}
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        response = httpx.post(f"{root}/v1/{route}", json=body, headers=headers, timeout=300)
+    except httpx.HTTPError as exc:
+        raise UsageError(f"{root}/v1/{route}: {type(exc).__name__}: {exc}; is the server running?") from None
+    if response.status_code == 404:
+        raise UsageError(f"{root}/v1/{route}: 404: the server does not load adapters at run time (start it with "
+                         "--set serve.runtime_lora=true)")
+    if response.status_code >= 400:
+        raise UsageError(f"{root}/v1/{route}: HTTP {response.status_code}: {' '.join(response.text.split())[:300]}")
+
+
 def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
     """The endpoint's model when it serves exactly one (what `filingsum serve` does on CPU: the merged tuned
     model); UsageError naming the choices otherwise."""
