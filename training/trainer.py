@@ -226,12 +226,29 @@ def _apply_peft(model: Any, config: RunConfig, *, seq2seq: bool) -> Any:
         return model
     from peft import LoraConfig, TaskType, get_peft_model
 
+    if t.init_adapter:
+        return _continue_adapter(model, t.init_adapter)
     lora = LoraConfig(
         r=t.lora.r, lora_alpha=t.lora.alpha, lora_dropout=t.lora.dropout,
         target_modules=t.lora.target_modules, bias="none",
         task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
     )
     return get_peft_model(model, lora)
+
+
+def _continue_adapter(model: Any, spec: str) -> Any:
+    """The base with ``spec``'s LoRA weights loaded trainable (train.init_adapter): training goes on from them."""
+    from peft import PeftModel
+
+    from filingsum.core.models import AdapterError, find_adapter_dir
+
+    try:
+        adapter_dir = find_adapter_dir(spec)
+    except AdapterError as exc:
+        raise TrainingError(f"train.init_adapter: {exc}") from exc
+    log.info("train.init_adapter: continuing from the weights of %s (its own LoRA settings; train.lora ignored)",
+             adapter_dir)
+    return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=True)
 
 
 def _param_counts(model: Any) -> tuple[int, int]:
