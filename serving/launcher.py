@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -338,6 +338,31 @@ def _connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else ("::1" if host == "::" else host)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when this process dies, however it dies (kill -9
+    included): no server outlives the command that started it. Linux only, and only from the main thread (the
+    kernel ties it to the thread that forks). None where it does not apply."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: nothing is imported after the fork
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the call: the kernel will not signal
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
 @dataclass
 class ServerProcess:
     """A server subprocess: ``with ServerProcess(...) as server:`` starts it and waits for /health."""
@@ -390,7 +415,7 @@ class ServerProcess:
         self._started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, **(self.env or {})},
+            start_new_session=True, env={**os.environ, **(self.env or {})}, preexec_fn=die_with_parent(),
         )
         return self
 
@@ -661,10 +686,22 @@ def serve_forever(
     server = prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
 
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ready = threading.Event()
+
+    def on_sigterm(*_: object) -> None:
+        # A service manager's stop: once ready, leave the loop below; during start-up (a merge, a model load,
+        # minutes of vLLM warm-up) unwind at once, as Ctrl-C does. One unwind only.
+        if stop.is_set():
+            return
+        stop.set()
+        if not ready.is_set():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         server.start()
         server.wait_ready()
+        ready.set()
         if server.bound_url != server.base_url:
             print(f"endpoint: {server.bound_url} (bound to {server.host}; from this machine: {server.base_url})")
         else:
@@ -687,8 +724,9 @@ def serve_forever(
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        stop.set()  # a SIGTERM during the stop below must not interrupt it
         if server.process is not None:
             server.stop()
             print("server stopped", file=sys.stderr)
+        signal.signal(signal.SIGTERM, previous)
     return 0

@@ -278,6 +278,46 @@ def test_build_interrupted_with_a_process_pool_keeps_the_dataset_and_resumes(bui
     assert json.loads((out / "card.json").read_text())["inputs"] == 6
 
 
+def _alive(process) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_sigterm_stops_the_build_and_its_worker_processes(built, tmp_path):
+    """SIGTERM (CI timeouts, `timeout`, service managers) reaches the parent only; the build unwinds as after
+    Ctrl-C: exit 143 with one line, the old dataset kept, and no worker, forkserver or resource tracker left."""
+    import psutil
+
+    config, out, before = built
+    config.write_text(config.read_text().replace("workers: 0", "workers: 2"))
+    more = write_filings(tmp_path / "more", range(3, 6))
+    args = ["data", "build", "--config", str(config), "--input", str(tmp_path / "first"), str(more)]
+    fault = {"target": "filingsum.core.io:JsonlAppender.append", "after": 1, "fault": "sigterm"}
+    proc = subprocess.Popen([sys.executable, str(FAULT_CLI), json.dumps(fault), "--", *args], env=ENV, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent, descendants = psutil.Process(proc.pid), set()
+    while proc.poll() is None:
+        try:
+            descendants.update(parent.children(recursive=True))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    _, stderr = proc.communicate(timeout=300)
+    observe("`data build`: SIGTERM during extraction in 2 worker processes", proc.returncode, stderr,
+            lost=int(snapshot(out) != before))
+    assert_one_line_failure(proc.returncode, stderr, 143, "terminated (SIGTERM)", "rerun the same command")
+    assert snapshot(out) == before
+    assert descendants, "the build started no worker process: the test saw nothing"
+    deadline = time.monotonic() + 15
+    while (alive := [p for p in descendants if _alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive, [(p.pid, p.cmdline()[:3]) for p in alive]
+
+
 @pytest.mark.parametrize("fault", [
     {"target": "filingsum.dataset.build:write_hf", "after": 0, "fault": "sigint"},
     {"target": "filingsum.dataset.build:atomic_write_jsonl", "after": 2, "fault": "enospc"},  # 3rd split file

@@ -278,3 +278,70 @@ def test_load_adapter_posts_vllms_runtime_route_and_explains_a_refusal():
             load_adapter(server.base_url, "new", "/srv/adapters/new")
         with pytest.raises(UsageError, match="HTTP 400: .*already been loaded"):
             load_adapter(server.base_url.removesuffix("/v1"), "new", "/srv/adapters/new")
+
+
+def _never_ready(tmp_path: Path) -> ServerProcess:
+    """A server process that starts and never answers /health (a vLLM still loading)."""
+    from filingsum.serving.launcher import free_port
+
+    return ServerProcess(command=[sys.executable, "-c", "import time; time.sleep(600)"], host="127.0.0.1",
+                         port=free_port(), model_names=["m"], backend="vllm", log_path=tmp_path / "serve.log",
+                         startup_timeout_s=300, grace_s=2)
+
+
+def test_sigterm_during_start_up_stops_serve_and_its_server(tmp_path, monkeypatch, capsys):
+    """A service manager's stop (SIGTERM) while the server is still starting ends `filingsum serve` at once
+    and takes the server process with it, instead of waiting minutes for it to become ready."""
+    import os
+    import threading
+    import time
+
+    from filingsum.serving import launcher
+
+    server = _never_ready(tmp_path)
+    monkeypatch.setattr(launcher, "prepare_server", lambda *a, **k: server)
+    config = RunConfig.model_validate({"model": {"name": "tiny-random"}, "train": {"output_dir": str(tmp_path / "run")},
+                                       "serve": {"port": server.port}})
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.monotonic()
+    try:
+        status = launcher.serve_forever(config)
+    finally:
+        timer.cancel()
+    assert status == 0 and time.monotonic() - started < 60
+    assert server.process is not None and server.process.poll() is not None  # the child was stopped
+    assert "server stopped" in capsys.readouterr().err
+
+
+def test_a_killed_parent_takes_its_server_with_it(tmp_path):
+    """kill -9 of the command that started a server (no cleanup code runs) still ends the server: the child
+    asks the kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG)."""
+    import subprocess
+    import time
+
+    import psutil
+
+    script = (
+        "import sys, time; from pathlib import Path; from filingsum.serving.launcher import ServerProcess; "
+        f"s = ServerProcess(command=[sys.executable, '-c', 'import time; time.sleep(600)'], host='127.0.0.1', "
+        f"port=1, model_names=['m'], backend='vllm', log_path=Path({str(tmp_path / 'serve.log')!r})); "
+        "import filingsum.serving.launcher as l; l.check_port = lambda *a: None; s.start(); "
+        "print(s.process.pid, flush=True); time.sleep(600)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = psutil.Process(int(parent.stdout.readline()))
+    assert child.is_running()
+    parent.kill()
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        child.kill()
+        raise AssertionError("the server outlived the process that started it")

@@ -115,7 +115,13 @@ def test_bad_rows_are_skipped_and_missing_train_is_a_clear_error(tmp_path):
 # --- decisions ----------------------------------------------------------------------------------------------
 
 def test_precision_and_attention_decisions():
-    assert resolve_precision("auto", cuda=False, bf16_supported=False) == "fp32"
+    ice_lake = frozenset({"avx512f", "avx512bw", "avx512_vnni"})  # AVX512, no native bf16: emulated, slower
+    sapphire_rapids = ice_lake | {"avx512_bf16", "amx_bf16", "amx_tile"}
+    assert resolve_precision("auto", cuda=False, bf16_supported=False, cpu_features=ice_lake) == "fp32"
+    assert resolve_precision("auto", cuda=False, bf16_supported=False, cpu_features=sapphire_rapids) == "bf16"
+    assert resolve_precision("auto", cuda=False, bf16_supported=False, cpu_features=frozenset()) == "fp32"
+    assert resolve_precision("bf16", cuda=False, bf16_supported=False, cpu_features=ice_lake) == "bf16"  # warned
+    assert resolve_precision("auto", cuda=False, bf16_supported=False) in ("fp32", "bf16")  # this machine's flags
     assert resolve_precision("auto", cuda=True, bf16_supported=True) == "bf16"
     assert resolve_precision("auto", cuda=True, bf16_supported=False) == "fp16"
     with pytest.raises(TrainingError, match="fp16"):
@@ -243,3 +249,24 @@ def test_cli_reports_missing_data_as_one_line(tmp_path, capsys):
 def test_missing_training_data_names_the_real_command(tmp_path: Path) -> None:
     with pytest.raises(TrainingDataError, match=r"filingsum data build --config"):
         load_split_records(tmp_path)
+
+
+def test_init_adapter_continues_from_an_adapters_weights(tmp_path):
+    """train.init_adapter starts from a trained adapter (its own rank; train.lora ignored), so the continued
+    run's first loss is the trained one, not the fresh model's; a missing adapter is a one-line TrainingError."""
+    from filingsum.training.trainer import TrainingError
+
+    data = write_dataset(tmp_path / "data", n_train=1, chars=120)
+    first = train(load_config(write_config(tmp_path / "a.yaml", data, tmp_path / "a", max_steps=12,
+                                           learning_rate=0.1, lora={"r": 4, "alpha": 8})))
+    trained = _losses(first.run_dir)
+    assert trained[-1] < trained[0] - 0.1, trained
+    continued = train(load_config(write_config(
+        tmp_path / "b.yaml", data, tmp_path / "b", max_steps=1, learning_rate=1e-9, lora={"r": 8, "alpha": 16},
+        init_adapter=str(first.run_dir))))
+    (loss,) = _losses(continued.run_dir)
+    assert abs(loss - trained[-1]) < abs(loss - trained[0]), (loss, trained)
+    assert json.loads((continued.adapter_dir / "adapter_config.json").read_text())["r"] == 4
+    with pytest.raises(TrainingError, match="train.init_adapter: .*no adapter_config.json"):
+        train(load_config(write_config(tmp_path / "c.yaml", data, tmp_path / "c", max_steps=1,
+                                       init_adapter=str(tmp_path / "nothing"))))

@@ -83,16 +83,43 @@ class TrainResult:
 
 # --- decisions (pure, tested) ----------------------------------------------------------------------------
 
-def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool) -> str:
-    """'bf16' | 'fp16' | 'fp32'. auto: bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU."""
+# CPU flags of a native bfloat16 matmul (Intel AMX, AVX512-BF16; Arm's BF16 extension): without one, oneDNN
+# emulates bf16 and an autocast LoRA step is ~2x slower than fp32 (52 vs 100 tokens/s on an AVX512 Xeon
+# without them; 367 vs 182 with AMX: BENCHMARKS.md).
+NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16", "bf16"})
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from /proc/cpuinfo (Linux; empty elsewhere or when unreadable)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return frozenset()
+
+
+def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool,
+                      cpu_features: frozenset[str] | None = None) -> str:
+    """'bf16' | 'fp16' | 'fp32'. auto: bf16 on GPUs that support it, fp16 on older GPUs; on CPU, bf16 autocast
+    where the CPU multiplies bf16 natively (``cpu_features``, default: this machine's), else fp32."""
     if requested == "auto":
         if not cuda:
-            return "fp32"
+            features = cpu_flags() if cpu_features is None else cpu_features
+            return "bf16" if features & NATIVE_BF16_FLAGS else "fp32"
         return "bf16" if bf16_supported else "fp16"
     if requested == "fp16" and not cuda:
         raise TrainingError("train.precision=fp16 needs a CUDA GPU (use auto, fp32 or bf16 on CPU)")
     if requested == "bf16" and cuda and not bf16_supported:
         raise TrainingError("train.precision=bf16: this GPU has no bfloat16 support (use auto or fp16)")
+    if requested == "bf16" and not cuda:
+        features = cpu_flags() if cpu_features is None else cpu_features
+        if features and not features & NATIVE_BF16_FLAGS:
+            log.warning("train.precision=bf16 on a CPU without native bfloat16 (no AMX or AVX512-BF16): it is "
+                        "emulated, about 2x slower than fp32; train.precision=auto picks fp32 here")
     return requested
 
 
@@ -162,14 +189,15 @@ def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
 
 # --- model ------------------------------------------------------------------------------------------------
 
-def _torch_dtype(precision: str, method: str, model_dtype: str) -> Any:
+def _torch_dtype(precision: str, method: str, model_dtype: str, *, cuda: bool = True) -> Any:
     import torch
 
     if model_dtype != "auto":
         return getattr(torch, model_dtype)
-    # Full fine-tuning keeps fp32 master weights (AMP autocasts the matmuls); LoRA freezes the base, so it is
-    # loaded in the compute dtype and peft keeps the adapter weights in fp32.
-    if method == "full":
+    # Full fine-tuning keeps fp32 master weights (AMP autocasts the matmuls); LoRA freezes the base, so on a
+    # GPU it is loaded in the compute dtype (half the memory) and peft keeps the adapter weights in fp32. On
+    # CPU fp32 weights under bf16 autocast run faster than bf16 weights (367 vs 156 tokens/s, BENCHMARKS.md).
+    if method == "full" or not cuda:
         return torch.float32
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
 
@@ -179,7 +207,7 @@ def _load_model(config: RunConfig, model_dir: str, *, seq2seq: bool, precision: 
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
     t = config.train
-    kwargs: dict[str, Any] = {"dtype": _torch_dtype(precision, t.method, config.model.dtype),
+    kwargs: dict[str, Any] = {"dtype": _torch_dtype(precision, t.method, config.model.dtype, cuda=cuda),
                               "trust_remote_code": config.model.trust_remote_code}
     attn = resolve_attn_implementation(config.model.attn_implementation, cuda=cuda, seq2seq=seq2seq)
     if attn:

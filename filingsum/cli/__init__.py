@@ -6,7 +6,9 @@ A stage may also define interrupted(args) -> str: what Ctrl-C leaves behind and 
 after "interrupted" (it must be true: say nothing rather than promise a resume that does not happen).
 
 Exit status: 0 success, 1 a run that failed (FilingsumError), 2 a command that cannot start as given
-(config errors, unusable output locations, missing inputs, a busy port: `UsageError`), 130 Ctrl-C.
+(config errors, unusable output locations, missing inputs, a busy port: `UsageError`), 130 Ctrl-C, 143
+SIGTERM. SIGTERM (what CI timeouts, `timeout`, `kill` and service managers send) unwinds as Ctrl-C does: worker
+pools stop, servers started for the command stop, journals keep what finished.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -68,8 +71,27 @@ def _close_progress_bars() -> None:
             pass
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread where it is, so that the command unwinds through the same cleanup as
+    Ctrl-C (a KeyboardInterrupt subclass: every `except KeyboardInterrupt` and `finally` runs)."""
+
+
+def _unwind_on_sigterm() -> None:
+    def on_sigterm(signum: int, frame: object) -> None:
+        # One unwind: a second SIGTERM while the first one's cleanup runs (stopping a server, closing a
+        # journal) must not cut it short. SIGKILL still ends everything.
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        raise Terminated
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # main() called outside the main thread (an embedding application): its signals, its call
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _unwind_on_sigterm()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -94,8 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _close_progress_bars()
         print(f"filingsum: error: {describe_write_error(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _close_progress_bars()
         hint = args._interrupted(args) if args._interrupted else ""
-        print(f"filingsum: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
-        return 130
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"filingsum: {what}{'; ' + hint if hint else ''}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
