@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # Exact versions of every dependency (pip constraints): a fresh install gets what the tests last passed on.
 CONSTRAINTS ?= constraints.txt
 
-.PHONY: setup setup-vllm demo test test-fast lock clean-runs
+.PHONY: setup setup-vllm demo test test-fast lint lock clean-runs
 
 setup: $(VENV)/.installed setup-vllm
 
@@ -52,8 +52,12 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/filingsum demo --config $(CONFIG)
 
-test: setup
+test: setup lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The linter (config in pyproject.toml [tool.ruff]); part of `make test`, so CI runs it first.
+lint: setup
+	$(BIN)/ruff check .
 
 test-fast: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -20,7 +20,6 @@ strategy read, requests and generated tokens per section, and wall-clock seconds
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -108,7 +107,7 @@ def main() -> int:
             started = time.monotonic()
             predictions, requests, generated = [], 0, 0
             paths = sorted({s.source_path for s, _ in whole.values()})
-            for path, results in summarizer.summarize_files(paths):
+            for _path, results in summarizer.summarize_files(paths):
                 for result in results:
                     if result.id not in whole:
                         continue
@@ -130,7 +129,8 @@ def main() -> int:
     report = run_eval([], systems, tokenizer, out, limit=config.summary_tokens(), configured_gate_system=None,
                       config={"bench": "bench_context", "adapter": str(adapter),
                               "repetition_penalty": config.model.repetition_penalty})
-    rows = ["| strategy | " + " | ".join(METRICS) + " | share of section read | requests | generated tokens | seconds |",
+    rows = ["| strategy | " + " | ".join(METRICS)
+            + " | share of section read | requests | generated tokens | seconds |",
             "|---" * (len(METRICS) + 5) + "|"]
     figures = {}
     for name in chosen:
@@ -139,7 +139,8 @@ def main() -> int:
         cells = [f"{metrics[m]:.3f}" if isinstance(metrics.get(m), (int, float)) else "-" for m in METRICS]
         c = costs[name]
         rows.append(f"| {name} | " + " | ".join(cells)
-                    + f" | {c['section_share_read']:.2f} | {c['requests']} | {c['generated_tokens']} | {c['seconds']} |")
+                    + f" | {c['section_share_read']:.2f} | {c['requests']} | {c['generated_tokens']} | "
+                      f"{c['seconds']} |")
     table = "\n".join(rows)
     command = "python " + " ".join(sys.argv)
     atomic_write_json(out / "context.json", {"command": command, "sections": sorted(whole), "strategies": figures,

@@ -209,11 +209,12 @@ def report_real_workers(folder: Path, worker_counts: list[int]) -> None:
                 f"{row['peak_mib_max']:.0f} MiB ({row['worker_processes']} process(es)); {row['skipped']} skipped; "
                 f"1-min load before: {load:.2f}"
             )
-            print(f"    worker CPU time {row['cpu_total_s']:.1f} s in all, {row['cpu_max_worker_s']:.1f} s in the busiest "
-                  f"worker -> {row['filings'] / row['cpu_max_worker_s']:.3f} filings/s if each worker had a core")
+            print(f"    worker CPU time {row['cpu_total_s']:.1f} s in all, {row['cpu_max_worker_s']:.1f} s in the "
+                  f"busiest worker -> {row['filings'] / row['cpu_max_worker_s']:.3f} filings/s if each worker "
+                  "had a core")
         for row in rows[1:]:
-            print(f"  CPU-time speed-up bound workers={row['workers']} vs {rows[0]['workers']} (own cores, no contention): "
-                  f"{rows[0]['cpu_total_s'] / row['cpu_max_worker_s']:.2f}x")
+            print(f"  CPU-time speed-up bound workers={row['workers']} vs {rows[0]['workers']} "
+                  f"(own cores, no contention): {rows[0]['cpu_total_s'] / row['cpu_max_worker_s']:.2f}x")
             print(f"  speed-up workers={row['workers']} vs workers={rows[0]['workers']}: "
                   f"{row['filings_per_s'] / rows[0]['filings_per_s']:.2f}x (target >= {TARGET_SPEEDUP_2:.1f}x for 2); "
                   f"a pure-Python CPU loop got {cpu_control(row['workers']):.2f}x on this machine right after")

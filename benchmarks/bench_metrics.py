@@ -28,9 +28,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from filingsum.core.config import ModelConfig  # noqa: E402
-from filingsum.eval.harness import score_systems  # noqa: E402
-from filingsum.core.text import split_sentences  # noqa: E402
 from filingsum.core.schema import PredictionRecord  # noqa: E402
+from filingsum.core.text import split_sentences  # noqa: E402
+from filingsum.eval.harness import score_systems  # noqa: E402
 
 
 def load_tokenizer():

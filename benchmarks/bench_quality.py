@@ -221,7 +221,8 @@ def main() -> int:
     # A rerun that scores or ships without training reports the training of the run that made the adapter.
     train_record = quality_dir / "train.json"
     if not (args.skip_train or args.adapter):
-        atomic_write_json(train_record, {"train_seconds": round(train_seconds), "command": "python " + " ".join(sys.argv)})
+        atomic_write_json(train_record, {"train_seconds": round(train_seconds),
+                                         "command": "python " + " ".join(sys.argv)})
     elif train_record.is_file():
         train_seconds = json.loads(train_record.read_text())["train_seconds"]
     cache = GenerationCache(quality_dir / "generations.jsonl")
@@ -242,7 +243,8 @@ def main() -> int:
     documents = product_documents("test", fit, budget)
     served_rows = summarize_served(adapter_dir, {"served": ([d.path for d in documents], [])},
                                    quality_dir / "served", reuse=args.reuse_served)["served"]
-    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(), repetition_penalty=config.model.repetition_penalty,
+    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(),
+                                repetition_penalty=config.model.repetition_penalty,
                                 batch_size=1)
     systems = {"lead-k": None, "extractive": None,
                "served (serve + summarize)": [d.prediction(served_rows.get(d.key), "served") for d in documents]}
@@ -269,13 +271,15 @@ def main() -> int:
         "reference_origins": built.card.get("reference_origins"),
         "input": {"chosen_on_validation": chosen, "fit_strategy": fit, "max_source_tokens": budget,
                   "validation_trials": input_trials},
-        "served": {"summarize_command": SUMMARIZE_COMMAND, "checks": {k: v.get("checks") for k, v in served_rows.items()}},
+        "served": {"summarize_command": SUMMARIZE_COMMAND,
+                   "checks": {k: v.get("checks") for k, v in served_rows.items()}},
         "train_seconds": round(train_seconds), "generation_seconds": round(gen_seconds),
         "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defects,
     }
     atomic_write_json(quality_dir / "quality.json", results)
     inputs_md = inputs_markdown(input_trials, chosen)
-    atomic_write_text(quality_dir / "quality.md", inputs_md + "\n\n" + table + "\n\n" + defects_markdown(defects) + "\n")
+    atomic_write_text(quality_dir / "quality.md",
+                      inputs_md + "\n\n" + table + "\n\n" + defects_markdown(defects) + "\n")
     print(inputs_md)
     print()
     print(table)
@@ -477,7 +481,9 @@ excerpt" or lists what the text does not say. Companies are split: train {result
 validation {results['data']['validation']}, test {results['data']['test']}; test companies are never seen in training.
 
 ## Recipe
-`python benchmarks/bench_quality.py --config {results["config"]} --ship` ({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, learning rate {config.train.learning_rate},
+`python benchmarks/bench_quality.py --config {results["config"]} --ship` \
+({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, \
+learning rate {config.train.learning_rate},
 {config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}
 accumulation, loss on the summary only, the checkpoint with the lowest validation loss kept). Training took
 {results['train_seconds']} s on 2 CPU cores.

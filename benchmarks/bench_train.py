@@ -19,7 +19,6 @@ import json
 import logging
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -36,13 +36,15 @@ def main() -> int:
     ids = torch.randint(100, 40000, (1, args.tokens))
     load = os.getloadavg()[0]
     print(f"load average before: {load:.2f}; {torch.get_num_threads()} torch threads")
-    for name, dtype, autocast in (("bf16 weights", torch.bfloat16, False), ("fp32 + bf16 autocast", torch.float32, True),
+    for name, dtype, autocast in (("bf16 weights", torch.bfloat16, False),
+                                  ("fp32 + bf16 autocast", torch.float32, True),
                                   ("fp32", torch.float32, False)):
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
-        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM"))
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
+                                                 task_type="CAUSAL_LM"))
         model.train()
 
-        def step() -> None:
+        def step(model=model, autocast=autocast) -> None:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
                 loss = model(input_ids=ids, labels=ids).loss
             loss.backward()

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import UsageError
-from filingsum.quality.metrics import METRICS
 from filingsum.eval.report import TABLE_METRICS, load_report_json
+from filingsum.quality.metrics import METRICS
 
 
 @dataclass(frozen=True)

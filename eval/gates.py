@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from filingsum.quality.metrics import METRICS
 from filingsum.core.errors import FilingsumError
+from filingsum.quality.metrics import METRICS
 
 GateOp = Literal[">=", "<="]
 GATE_METRICS: tuple[str, ...] = tuple(METRICS)

@@ -19,12 +19,12 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from filingsum.eval.gates import evaluate_gates, parse_gates
-from filingsum.core.tokens import token_count, token_counts
-from filingsum.quality.metrics import score_document
-from filingsum.eval.report import EvalResult, Report, aggregate_metrics, write_report
 from filingsum.core.errors import FilingsumError
 from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.core.tokens import token_count, token_counts
+from filingsum.eval.gates import evaluate_gates, parse_gates
+from filingsum.eval.report import EvalResult, Report, aggregate_metrics, write_report
+from filingsum.quality.metrics import score_document
 
 log = logging.getLogger(__name__)
 

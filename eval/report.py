@@ -29,14 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filingsum.quality.claims import check_claims
-from filingsum.quality.factual import unsupported_entities
-from filingsum.eval.gates import GateOutcome
-from filingsum.quality.metrics import METRICS, MetricValue
 from filingsum.core.errors import UsageError
-from filingsum.quality.numbers import check_numbers
 from filingsum.core.io import atomic_write_json, atomic_write_text
 from filingsum.core.schema import PredictionRecord
+from filingsum.eval.gates import GateOutcome
+from filingsum.quality.claims import check_claims
+from filingsum.quality.factual import unsupported_entities
+from filingsum.quality.metrics import METRICS, MetricValue
+from filingsum.quality.numbers import check_numbers
 
 SCHEMA_VERSION = 1
 TABLE_METRICS = (

@@ -24,17 +24,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from filingsum.eval.gates import GateSpecError, parse_gates
-from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.filings.gold import load_gold
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
-from filingsum.core.schema import FilingRecord, PredictionRecord
-from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
-from filingsum.inference.base import Summarizer
-
 from filingsum.core.progress import Progress
+from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.eval.gates import GateSpecError, parse_gates
+from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
+from filingsum.filings.gold import load_gold
+from filingsum.inference.base import Summarizer
+from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
 
 log = logging.getLogger(__name__)
 

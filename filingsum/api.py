@@ -31,7 +31,7 @@ __all__ = ["Summarizer", "SummaryResult", "load_config", "summarize_file"]
 
 DEFAULT_LOCAL_MODEL = "embedded:filingsum-smollm2"  # the shipped tuned default (base + LoRA adapter)
 
-def load_config(path: str | os.PathLike[str] | None = None, overrides: list[str] | None = None) -> "RunConfig":
+def load_config(path: str | os.PathLike[str] | None = None, overrides: list[str] | None = None) -> RunConfig:
     """A validated run config from a YAML file (``overrides``: ``section.key=value`` strings, as ``--set``);
     without a path, the defaults with the overrides. ConfigError names the file and key of a bad value."""
     from filingsum.core.config import apply_override, parse_config
@@ -45,7 +45,7 @@ def load_config(path: str | os.PathLike[str] | None = None, overrides: list[str]
     return parse_config(data, "<defaults>")
 
 
-def _config(config: "RunConfig | str | os.PathLike[str] | None") -> "RunConfig":
+def _config(config: RunConfig | str | os.PathLike[str] | None) -> RunConfig:
     from filingsum.core.config import RunConfig
 
     return config if isinstance(config, RunConfig) else load_config(config)
@@ -54,7 +54,7 @@ def _config(config: "RunConfig | str | os.PathLike[str] | None") -> "RunConfig":
 class Summarizer:
     """Summarizes filings (files, dirs, globs) or cleaned texts; build one with `from_endpoint` or `local`."""
 
-    def __init__(self, built: "ContractedSummarizer"):
+    def __init__(self, built: ContractedSummarizer):
         self._built = built
         for warning in built.warnings:
             warnings.warn(warning, stacklevel=3)
@@ -67,13 +67,13 @@ class Summarizer:
         url: str,
         model: str | None = None,
         *,
-        config: "RunConfig | str | os.PathLike[str] | None" = None,
+        config: RunConfig | str | os.PathLike[str] | None = None,
         api_key: str | None = None,
         guard: GuardPolicy | None = None,
         timeout_s: float = 300.0,
         max_retries: int = 3,
         concurrency: int = 4,
-    ) -> "Summarizer":
+    ) -> Summarizer:
         """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
         only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default: the
         variable serve.api_key_env names, else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
@@ -90,9 +90,9 @@ class Summarizer:
         cls,
         run_or_model: str | os.PathLike[str] = DEFAULT_LOCAL_MODEL,
         *,
-        config: "RunConfig | str | os.PathLike[str] | None" = None,
+        config: RunConfig | str | os.PathLike[str] | None = None,
         guard: GuardPolicy | None = None,
-    ) -> "Summarizer":
+    ) -> Summarizer:
         """Generation in this process with transformers: a training run dir (runs/X), an adapter dir, the
         shipped default (``embedded:filingsum-smollm2``, the default), or a model spec or dir (a merged run,
         a hub id, ``tiny-random``)."""
@@ -108,12 +108,12 @@ class Summarizer:
         return self._built.model
 
     @property
-    def config(self) -> "RunConfig":
+    def config(self) -> RunConfig:
         """The resolved config: the model's inference contract applied, then the caller's choices."""
         return self._built.config
 
     @property
-    def contract(self) -> "InferenceContract | None":
+    def contract(self) -> InferenceContract | None:
         return self._built.contract
 
     @property
@@ -122,7 +122,7 @@ class Summarizer:
         return self._built.warnings
 
     @property
-    def engine(self) -> "_Summarizer":
+    def engine(self) -> _Summarizer:
         """The underlying `filingsum.inference` summarizer (local or endpoint)."""
         return self._built.summarizer
 
@@ -150,7 +150,7 @@ def summarize_file(
     *,
     endpoint: str | None = None,
     model: str | None = None,
-    config: "RunConfig | str | os.PathLike[str] | None" = None,
+    config: RunConfig | str | os.PathLike[str] | None = None,
 ) -> list[SummaryResult]:
     """One filing's results in one call: through ``endpoint`` (``model``: a served name, default its only
     one), else locally (``model``: a run, adapter or model, default the shipped tuned default)."""

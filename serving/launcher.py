@@ -74,7 +74,8 @@ def choose_engine(serve: ServeConfig) -> VllmEngine | None:
                  search.engine.python, search.engine.source)
         return search.engine
     if serve.backend == "vllm" or search.explicit_failure:
-        raise FilingsumError(f"vLLM unavailable ({search.reason()}); {INSTALL_HINT}, or set serve.backend: transformers")
+        raise FilingsumError(f"vLLM unavailable ({search.reason()}); {INSTALL_HINT}, "
+                             "or set serve.backend: transformers")
     log.warning(FALLBACK_NOTICE.format(reason=search.reason()))
     return None
 
@@ -400,7 +401,7 @@ class ServerProcess:
     def health_url(self) -> str:
         return f"http://{_connect_host(self.host)}:{self.port}/health"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         if self.process is not None:
             return self
         check_port(self.host, self.port)
@@ -426,7 +427,7 @@ class ServerProcess:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_ready(self, timeout: float | None = None) -> "ServerProcess":
+    def wait_ready(self, timeout: float | None = None) -> ServerProcess:
         import httpx
 
         if self.process is None:
@@ -513,7 +514,7 @@ class ServerProcess:
         except ProcessLookupError:
             pass
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         if not self.is_running():
             self.start()
             self.wait_ready()
@@ -582,7 +583,8 @@ def prepare_server(
         model, adapters = resolve_model(str(merged)), {}
     else:
         model = resolve_model(base)
-    log_path = Path(log_path) if log_path else Path(config.train.output_dir) / f"serve-{'vllm' if engine else 'transformers'}.log"
+    log_path = (Path(log_path) if log_path
+                else Path(config.train.output_dir) / f"serve-{'vllm' if engine else 'transformers'}.log")
 
     if engine is not None:
         try:

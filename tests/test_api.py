@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,10 +94,11 @@ def test_unreachable_endpoint_without_a_model_name_is_a_usage_error():
 def test_local_tiny_model_and_adapter_with_its_contract(tmp_path):
     """Summarizer.local on a model spec (loaded as is) and on an adapter dir that carries a contract (base and
     budgets from it), generating for real with the tiny random model."""
+    from test_merge import _random_adapter
+
     from filingsum import Summarizer, load_config, summarize_file
     from filingsum.core.contract import InferenceContract, prompt_version, write_contract
     from filingsum.inference.local import LocalSummarizer
-    from test_merge import _random_adapter
 
     config = load_config(overrides=["model.max_summary_tokens=16"])
     plain = Summarizer.local("tiny-random", config=config)

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import RunConfig, parse_config
@@ -119,7 +118,8 @@ def _cpu_engine(monkeypatch) -> None:
     from filingsum.serving import launcher
     from filingsum.serving.engine import VllmEngine
 
-    monkeypatch.setattr(launcher, "choose_engine", lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "test"))
+    monkeypatch.setattr(launcher, "choose_engine",
+                        lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "test"))
 
 
 def test_server_cap_and_client_max_tokens_follow_the_cap(tmp_path, endpoint, monkeypatch):

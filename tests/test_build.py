@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from filingsum.core.config import parse_config
+from filingsum.core.io import read_jsonl
 from filingsum.dataset import build as build_module
 from filingsum.dataset.build import build_dataset
 from filingsum.dataset.split import company_key
-from filingsum.core.io import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -10,7 +10,8 @@ from filingsum.quality.metrics import METRICS
 
 SOURCE = """Americas net sales increased 9% in 2024. Europe net sales increased 5% in 2024.
 
-We face aggressive international competitors who are intent on increasing their market share, such as Airbus and entrants from China. The Company does not sell directly to consumers in China.
+We face aggressive international competitors who are intent on increasing their market share, such as Airbus and \
+entrants from China. The Company does not sell directly to consumers in China.
 
 Our operations comprise three reportable segments: Walmart U.S., Walmart International and Sam's Club U.S.
 

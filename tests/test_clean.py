@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
+from filingsum.core.text import normalise_whitespace, split_paragraphs, split_sentences
 from filingsum.filings.clean import clean_section_text, strip_prompt_injection
 from filingsum.filings.ingest import load_documents
-from filingsum.core.text import normalise_whitespace, split_paragraphs, split_sentences
-from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from filingsum.cli.summarize import write_results
+from filingsum.core.prompt import prompt_ids
 from filingsum.core.tokens import token_counter
 from filingsum.filings.fit import chunk_text
 from filingsum.filings.sections import extract_filing_sections
-from filingsum.core.prompt import prompt_ids
-from filingsum.cli.summarize import write_results
 from filingsum.inference.endpoint import EndpointSummarizer
 from filingsum.serving.launcher import free_port
 
@@ -66,7 +66,8 @@ def test_long_filing_is_map_reduced(server, tiny_tokenizer):
     budget = 2048
     expected_chunks = len(chunk_text(text, token_counter(tiny_tokenizer), budget))
     assert expected_chunks > 1
-    result = _client(server, max_source_tokens=budget, concurrency=3, fit_strategy="chunk").summarize_text(text, id="long")
+    result = _client(server, max_source_tokens=budget, concurrency=3,
+                     fit_strategy="chunk").summarize_text(text, id="long")
     assert result.error is None and result.summary
     assert result.chunks == expected_chunks
     assert result.prompt_tokens < budget + len(prompt_ids(tiny_tokenizer, ""))  # the reduce step fits too

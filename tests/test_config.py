@@ -19,7 +19,8 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml") if not p.name.startswith("accelerate")))
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml")
+                                        if not p.name.startswith("accelerate")))
 def test_shipped_configs_validate(name: str) -> None:
     config = load_config(REPO / "configs" / name)
     assert config.run_name

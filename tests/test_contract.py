@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from _fake_openai import FakeOpenAI
+
 from filingsum.core.config import RunConfig, parse_config
 from filingsum.core.contract import (
     CONTRACT_FILE,
@@ -129,8 +129,9 @@ def test_summarize_flag_that_departs_from_the_contract_warns(capsys):
 
 
 def test_merge_carries_the_contract(tmp_path):
-    from filingsum.inference.adapters import merge_adapter
     from test_merge import _random_adapter
+
+    from filingsum.inference.adapters import merge_adapter
 
     adapter = _random_adapter("tiny-random", tmp_path / "adapter")
     write_contract(adapter, _contract(base_model="tiny-random"))

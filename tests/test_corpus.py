@@ -12,14 +12,20 @@ import pytest
 
 from filingsum.core.config import SplitConfig
 from filingsum.core.models import load_tokenizer
-from filingsum.dataset.corpus import (
-    COMPANY_SPLITS, CORPUS_MODEL, CORPUS_SOURCE_TOKENS, REFERENCE_MAX_TOKENS, REFERENCE_MIN_TOKENS, company_tag,
-    corpus_windows, reference_problems,
-)
-from filingsum.filings.gold import GoldIndex, GoldSummary
-from filingsum.dataset.split import assign_splits
 from filingsum.core.tokens import token_counter
+from filingsum.dataset.corpus import (
+    COMPANY_SPLITS,
+    CORPUS_MODEL,
+    CORPUS_SOURCE_TOKENS,
+    REFERENCE_MAX_TOKENS,
+    REFERENCE_MIN_TOKENS,
+    company_tag,
+    corpus_windows,
+    reference_problems,
+)
+from filingsum.dataset.split import assign_splits
 from filingsum.filings.fit import extra_windows, fit_aspects, fit_chunks
+from filingsum.filings.gold import GoldIndex, GoldSummary
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "gold" / "corpus.jsonl"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 from filingsum.dataset.dedup import content_hash, find_duplicates, jaccard, shingles
 from filingsum.filings.sections import extract_filing_sections
-from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow
@@ -82,7 +81,8 @@ def test_dataset_records_follow_the_schema(demo_run) -> None:
     from filingsum.core.schema import FilingRecord
 
     _, out, _ = demo_run
-    rows = [json.loads(line) for name in ("train", "test") for line in (out / "data" / f"{name}.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for name in ("train", "test")
+            for line in (out / "data" / f"{name}.jsonl").read_text().splitlines()]
     records = [FilingRecord.model_validate(r) for r in rows]
     assert {r.split for r in records} == {"train", "test"}
     assert all(r.token_count <= 384 and r.reference for r in records)
@@ -113,9 +113,8 @@ def test_report_has_metrics_for_baselines_and_models(demo_run) -> None:
 
 def test_summarize_command_against_the_served_model(demo_run, tmp_path: Path) -> None:
     """`filingsum serve` + `filingsum summarize FILE --endpoint URL --model NAME` prints a summary."""
-    from filingsum.serving.launcher import launch
-
     from filingsum.core.config import load_config
+    from filingsum.serving.launcher import launch
 
     _, out, _ = demo_run
     port = free_port()

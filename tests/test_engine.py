@@ -20,7 +20,8 @@ from filingsum.serving.engine import (
 def test_candidates_in_order_config_env_project_venv_then_this_python():
     venvs = [Path("/proj/.venv-vllm/bin/python")]
     found = vllm_python_candidates("/cfg/python", "/env/python", venvs, "/usr/bin/python3")
-    assert [c.python for c in found] == ["/cfg/python", "/env/python", "/proj/.venv-vllm/bin/python", "/usr/bin/python3"]
+    assert [c.python for c in found] == ["/cfg/python", "/env/python", "/proj/.venv-vllm/bin/python",
+                                         "/usr/bin/python3"]
     assert [c.explicit for c in found] == [True, True, False, False]
     assert [c.source for c in found][:2] == ["serve.vllm_python", "$FILINGSUM_VLLM_PYTHON"]
     bare = vllm_python_candidates(None, None, [], "/usr/bin/python3")

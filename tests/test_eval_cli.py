@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import GOLD, SAMPLES
+
 from filingsum.cli import main
-from filingsum.filings.sections import extract_filing_sections
 from filingsum.core.schema import FilingRecord
+from filingsum.filings.sections import extract_filing_sections
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def test_config_eval_scores_baselines_against_gold(eval_config: Path, tmp_path: 
     assert main(["eval", "--config", str(eval_config)]) == 0
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert set(report["systems"]) == {"lead-k", "extractive"}
-    gold = next(json.loads(l) for l in (GOLD / "seeds.jsonl").read_text().splitlines() if "fusion" in l)
+    gold = next(json.loads(line) for line in (GOLD / "seeds.jsonl").read_text().splitlines() if "fusion" in line)
     extractive = report["systems"]["extractive"]["per_document"]["fusion"]
     # Scored against the gold summary, not the placeholder the record carried: real overlap.
     assert extractive["rougeL"] > 0.1
@@ -72,4 +72,5 @@ def test_predictions_file_and_compare(tmp_path: Path) -> None:
     assert main(["eval", "--predictions", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "gated"),
                  "--tokenizer", "tiny-random", "--fail-under", "number_precision=0.95"]) == 1
     assert main(["eval", "compare", str(tmp_path / "good" / "report.json"), str(tmp_path / "bad" / "report.json")]) == 1
-    assert main(["eval", "compare", str(tmp_path / "good" / "report.json"), str(tmp_path / "good" / "report.json")]) == 0
+    assert main(["eval", "compare", str(tmp_path / "good" / "report.json"),
+                 str(tmp_path / "good" / "report.json")]) == 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import RunConfig

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_merge import _random_adapter
 
 from filingsum.cli import main
 from filingsum.core.config import RunConfig
 from filingsum.core.contract import CONTRACT_FILE, contract_from_config, write_contract
 from filingsum.core.models import resolve_model
 from filingsum.inference.export import (
-    ExportError, GgufUnsupported, build_model_card, export_model, push_folder, write_gguf,
+    ExportError,
+    GgufUnsupported,
+    build_model_card,
+    export_model,
+    push_folder,
+    write_gguf,
 )
-from test_merge import _random_adapter
 
 PROMPT = "<|im_start|>user\nAcme sells widgets to retailers for cash.<|im_end|>\n<|im_start|>assistant\n"
 
@@ -99,8 +104,9 @@ def test_gguf_loads_back_with_the_same_logits_and_tokenizer(exported):
     assert from_gguf(PROMPT)["input_ids"] == tok(PROMPT)["input_ids"]
     ids = torch.tensor([tok(PROMPT, add_special_tokens=False)["input_ids"]])
     with torch.no_grad():
-        torch.testing.assert_close(AutoModelForCausalLM.from_pretrained(out, gguf_file=name).eval()(input_ids=ids).logits,
-                                   AutoModelForCausalLM.from_pretrained(out).eval()(input_ids=ids).logits)
+        torch.testing.assert_close(
+            AutoModelForCausalLM.from_pretrained(out, gguf_file=name).eval()(input_ids=ids).logits,
+            AutoModelForCausalLM.from_pretrained(out).eval()(input_ids=ids).logits)
     reader = gguf.GGUFReader(str(result.gguf_path))
     eos = int(reader.fields["tokenizer.ggml.eos_token_id"].parts[-1][0])
     assert eos == tok.convert_tokens_to_ids(tok.eos_token)
@@ -178,7 +184,8 @@ def test_export_cli_prints_the_result_and_refuses_a_non_empty_out(exported, tmp_
     assert "model.safetensors" in out and "metrics of the tuned system" in out
 
 
-def test_train_push_to_hub_exports_the_run_and_reports_a_failed_upload_without_losing_it(exported, monkeypatch, tmp_path):
+def test_train_push_to_hub_exports_the_run_and_reports_a_failed_upload_without_losing_it(exported, monkeypatch,
+                                                                                         tmp_path):
     """train.push_to_hub's step after a finished run (training.publish): the export is written beside the adapter,
     the upload goes to the Hub API, and a refusal comes back as an error that names the retry command."""
     import shutil

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 from filingsum.core.aspects import ASPECT_NAMES, aspects_found
+from filingsum.core.text import split_sentences
 from filingsum.filings.extractive import extractive_summary, lead_summary
 from filingsum.filings.sections import extract_filing_sections
-from filingsum.core.text import split_sentences
-from fixtures_text import CREXENDO_10K, CREXENDO_10Q, FUSION_10K
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
+
 from filingsum.quality.factual import (
     NLIModelError,
     check_entities,
@@ -62,7 +62,8 @@ def test_parse_number(text, kind, value):
 def test_dates_and_scale_equivalence():
     assert parse_number("December 31, 2016").date == "2016-12-31"
     assert parse_number("May 2011").date == "2011-05"
-    assert parse_number("1.1 billion").value == parse_number("1,100 million").value == parse_number("1,100,000,000").value
+    assert (parse_number("1.1 billion").value == parse_number("1,100 million").value
+            == parse_number("1,100,000,000").value)
     assert parse_number("3G") is None and parse_number("52nd") is None and parse_number("see note 3") is None
     assert words_to_number("ninety-nine") == 99 and words_to_number("revenue") is None
 
@@ -256,7 +257,8 @@ def test_footnote_markers_are_not_figures():
 
 
 def test_scale_note_on_a_line_of_column_headings():
-    source = "(Dollars in millions): 2024 | Actual | Constant | 2023\n\nCloud and license: $11,389 | 10% | 11% | $10,356"
+    source = ("(Dollars in millions): 2024 | Actual | Constant | 2023\n\n"
+              "Cloud and license: $11,389 | 10% | 11% | $10,356")
     assert check_numbers("Cloud and license revenues were $11.4 billion.", source).precision == 1.0
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from _fake_openai import FakeOpenAI
 from _training_data import make_record, write_config, write_dataset
+
 from filingsum.cli import main
 from filingsum.core.io import atomic_write_jsonl, read_jsonl
 

@@ -15,15 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _fake_openai import FakeOpenAI
+from test_faults import ENV, REPO, assert_one_line_failure, data_config, last_line, observe, run_cli, write_filings
+
 from filingsum.cli import main
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import OutputLock, lock_path, read_jsonl
 from filingsum.filings.ingest import IngestError, read_text_file
-from test_faults import (ENV, REPO, assert_one_line_failure, data_config, last_line, observe, run_cli,
-                         write_filings)
 
 # A PDF as a filer's tool writes it, with readable text streams: it must not pass as a text filing.
 PDF = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import edgar
 import pytest
+from fixtures_text import synthetic_10k_html
 
 from filingsum.dataset.fetch import FetchError, fetch_filing
 from filingsum.filings.ingest import load_documents
-from fixtures_text import synthetic_10k_html
 
 IDENTITY = "Jane Doe jane@example.com"
 

@@ -7,11 +7,11 @@ import random
 import pytest
 
 from filingsum.core.config import FilterConfig, SplitConfig
-from filingsum.dataset.filters import check_label, filter_records
-from filingsum.core.tokens import token_counter
-from filingsum.dataset.split import assign_splits, company_key, split_records
 from filingsum.core.models import load_tokenizer
 from filingsum.core.schema import FilingRecord
+from filingsum.core.tokens import token_counter
+from filingsum.dataset.filters import check_label, filter_records
+from filingsum.dataset.split import assign_splits, company_key, split_records
 
 SOURCE = (
     "Acme Corp. sells cloud phone subscriptions to small businesses through resellers. Revenue was "

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from filingsum.core.aspects import aspect_scores
-from filingsum.core.tokens import token_counter
-from filingsum.filings.fit import chunk_text, fit_section, fitting_units
 from filingsum.core.models import load_tokenizer
 from filingsum.core.text import split_paragraphs
+from filingsum.core.tokens import token_counter
+from filingsum.filings.fit import chunk_text, fit_section, fitting_units
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

@@ -14,7 +14,8 @@ SEEDS = REPO / "data" / "gold" / "seeds.jsonl"
 
 MAX_SUMMARY_TOKENS = 512
 NUMBER = re.compile(r"\d[\d,.]*")
-# A line that opens like a list item or a heading: "-", "*", "•", "●", "?" (the seeds' mangled bullet), "#", "1." or "1)".
+# A line that opens like a list item or a heading: "-", "*", "•", "●", "?" (the seeds' mangled bullet), "#",
+# "1." or "1)".
 LIST_OR_HEADING = re.compile(r"^\s*(?:[-*•●?#]|\d+[.)])")
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from _fake_openai import FakeOpenAI
+
 from filingsum.inference.guard import guard_line, guard_summary, sentence_findings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,15 +7,6 @@ import logging
 from pathlib import Path
 
 import pytest
-
-from filingsum.filings.ingest import (
-    IngestError,
-    canonical_company,
-    company_from_file_name,
-    detect_form,
-    discover_inputs,
-    load_documents,
-)
 from fixtures_text import (
     CREXENDO_10K,
     CREXENDO_10Q,
@@ -24,6 +15,15 @@ from fixtures_text import (
     load_shared,
     sgml_submission,
     synthetic_10k_html,
+)
+
+from filingsum.filings.ingest import (
+    IngestError,
+    canonical_company,
+    company_from_file_name,
+    detect_form,
+    discover_inputs,
+    load_documents,
 )
 
 

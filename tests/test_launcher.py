@@ -11,6 +11,7 @@ import pytest
 
 from filingsum.core.config import RunConfig, ServeConfig
 from filingsum.core.errors import FilingsumError
+from filingsum.inference.adapters import adapter_rank, merged_model_dir
 from filingsum.serving.launcher import (
     ServerProcess,
     ServerStartError,
@@ -20,7 +21,6 @@ from filingsum.serving.launcher import (
     prepare_server,
     vllm_env,
 )
-from filingsum.inference.adapters import adapter_rank, merged_model_dir
 
 
 def _save_adapter(out: Path, r: int, *, template: bool = False) -> Path:
@@ -143,7 +143,8 @@ def test_vllm_env_sets_cpu_cache_and_respects_the_user():
 def test_transformers_backend_merges_the_adapter(adapters, tmp_path, monkeypatch):
     monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
     config = RunConfig.model_validate({
-        "model": {"name": "tiny-random"}, "serve": {"backend": "transformers", "adapters": {"a": str(adapters["small"])}},
+        "model": {"name": "tiny-random"},
+        "serve": {"backend": "transformers", "adapters": {"a": str(adapters["small"])}},
         "train": {"output_dir": str(tmp_path / "run")},
     })
     server = prepare_server(config)
@@ -167,7 +168,8 @@ def test_wait_ready_reports_an_exiting_process_with_its_log(tmp_path):
 
 
 def test_stop_escalates_to_sigkill(tmp_path):
-    ignore_term = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('armed' + '!', flush=True); time.sleep(60)"
+    ignore_term = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                   "print('armed' + '!', flush=True); time.sleep(60)")
     server = ServerProcess(
         command=[sys.executable, "-c", ignore_term], host="127.0.0.1", port=9, model_names=["x"],
         backend="transformers", log_path=tmp_path / "s.log", grace_s=1.0,
@@ -184,7 +186,6 @@ def test_stop_escalates_to_sigkill(tmp_path):
 @pytest.mark.slow
 def test_transformers_server_starts_answers_and_stops(tmp_path):
     import httpx
-
     from _serving_helpers import tiny_server
 
     with tiny_server(tmp_path) as server:

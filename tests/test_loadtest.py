@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.serving.launcher import free_port
 from filingsum.cli import main
+from filingsum.serving.launcher import free_port
 from filingsum.serving.loadtest import percentile, run_load_test
 
-TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
+TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples"
+        / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
 
 
 def test_refuses_non_local_hosts():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
 from rouge_score import rouge_scorer
 
-from fixtures_text import CREXENDO_FAITHFUL_SUMMARY
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count, token_counts
 from filingsum.quality.metrics import (
     ROUGE_TYPES,
     aspect_coverage,
@@ -22,8 +24,6 @@ from filingsum.quality.metrics import (
     sentences_for_rouge,
     within_limit,
 )
-from filingsum.core.text import split_sentences
-from filingsum.core.tokens import token_count, token_counts
 
 FAITHFUL = CREXENDO_FAITHFUL_SUMMARY
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from _extractors import crash_or_extract
 from fixtures_text import BUSINESS_BODY
+
 from filingsum.cli import main as cli_main
 from filingsum.core.config import parse_config
 from filingsum.core.errors import FilingsumError

@@ -5,7 +5,7 @@ figures, unsupported names). No false alarm on a faithful twin, no false pass on
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ CASES = yaml.safe_load((HERE / "planted" / "cases.yaml").read_text(encoding="utf
 KINDS = {"numbers", "units", "scales", "signs", "years", "dates", "names", "products", "customers", "channels"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _section_text(filing: str, section: str) -> str:
     from filingsum.filings.sections import extract_filing_sections
 
@@ -186,7 +186,7 @@ def test_claim_suite_shape():
     assert 0.25 <= sum(heldout(i) for i in ids) / len(ids) <= 0.42
 
 
-@lru_cache(maxsize=None)
+@cache
 def _figures(part: str) -> dict:
     cases = [c for c in _all_twin_cases() if part == "all" or heldout(c["id"]) == (part == "heldout")]
     return suite_figures(cases, _any_source)

@@ -31,8 +31,9 @@ def test_disabled_progress_still_counts_and_closes_once():
 
 def test_summarize_files_reports_each_file_to_the_progress(tmp_path, monkeypatch):
     """summarize_files counts every file, failures included, through the helper."""
-    import filingsum.core.progress as progress_module
     from _fake_openai import FakeOpenAI
+
+    import filingsum.core.progress as progress_module
     from filingsum.inference.endpoint import EndpointSummarizer
 
     seen: list[Progress] = []

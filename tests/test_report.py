@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from filingsum.core.schema import FilingRecord, PredictionRecord
+from filingsum.core.tokens import token_count
 from filingsum.eval.harness import (
     EvalInputError,
     baseline_predictions,
@@ -15,9 +17,7 @@ from filingsum.eval.harness import (
     score_predictions,
     score_systems,
 )
-from filingsum.core.tokens import token_count
 from filingsum.eval.report import highlight_spans, write_report
-from filingsum.core.schema import FilingRecord, PredictionRecord
 
 
 @pytest.fixture(scope="module")

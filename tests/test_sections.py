@@ -6,10 +6,6 @@ import logging
 from pathlib import Path
 
 import pytest
-
-from filingsum.filings.ingest import IngestError, SourceDocument
-from filingsum.filings.sections import extract_filing_sections, extract_sections, find_item_section
-from filingsum.core.schema import FilingSection
 from fixtures_text import (
     BUSINESS_BODY,
     CREXENDO_10K,
@@ -21,6 +17,10 @@ from fixtures_text import (
     synthetic_10k_html,
     toc_heavy_text,
 )
+
+from filingsum.core.schema import FilingSection
+from filingsum.filings.ingest import IngestError, SourceDocument
+from filingsum.filings.sections import extract_filing_sections, extract_sections, find_item_section
 
 needs_shared = pytest.mark.skipif(not SHARED_FILINGS.is_dir(), reason="../shared/filings is absent")
 

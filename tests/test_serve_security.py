@@ -21,7 +21,12 @@ from filingsum.core.errors import UsageError
 from filingsum.core.redact import RedactingFilter, redact_argv, redact_text, redact_url
 from filingsum.serving import launcher
 from filingsum.serving.launcher import (
-    API_KEY_VAR, ServerProcess, build_vllm_command, exposure_warning, free_port, vllm_api_key_env,
+    API_KEY_VAR,
+    ServerProcess,
+    build_vllm_command,
+    exposure_warning,
+    free_port,
+    vllm_api_key_env,
 )
 
 KEY = "sk-test-0123456789abcdef"

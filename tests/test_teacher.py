@@ -7,15 +7,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from _fake_openai import FakeOpenAI
 
 from filingsum.core.config import ServeConfig, TeacherConfig
-from filingsum.dataset.teacher import DUMMY_KEY, Teacher, request_key, resolve_api_key
 from filingsum.core.errors import FilingsumError
 from filingsum.core.models import resolve_model
 from filingsum.core.prompt import build_messages
-
+from filingsum.dataset.teacher import DUMMY_KEY, Teacher, request_key, resolve_api_key
 
 
 def _chat_posts(log_text: str) -> int:
@@ -130,8 +128,8 @@ def test_build_with_the_served_embedded_model_as_teacher(tmp_path):
     """The whole teacher path of `data build` against the real embedded SmolLM2 behind `transformers serve`:
     its answers become references (origin 'teacher'), and a rerun of the build asks nothing new."""
     from filingsum.core.config import RunConfig
-    from filingsum.dataset.build import build_dataset
     from filingsum.core.io import read_jsonl
+    from filingsum.dataset.build import build_dataset
     from filingsum.serving.launcher import ServerProcess, build_transformers_command, free_port
 
     model_dir = resolve_model("embedded:smollm2-135m-instruct")
@@ -145,7 +143,8 @@ def test_build_with_the_served_embedded_model_as_teacher(tmp_path):
     config = RunConfig.model_validate({
         "model": {"name": "embedded:smollm2-135m-instruct", "max_source_tokens": 256},
         "data": {
-            "inputs": ["data/samples/crexendo_10k_2016_item1_prompt.txt", "data/samples/fusion_10k_2016_item1_prompt.txt"],
+            "inputs": ["data/samples/crexendo_10k_2016_item1_prompt.txt",
+                       "data/samples/fusion_10k_2016_item1_prompt.txt"],
             "out_dir": str(tmp_path / "built"), "references": ["teacher", "extractive"],
             "teacher": {"base_url": f"http://127.0.0.1:{port}/v1", "model": model_dir, "max_tokens": 96,
                         "concurrency": 2},

@@ -74,7 +74,8 @@ def test_unknown_or_contradictory_report_to_is_a_config_error(value, message):
 def test_cli_set_report_to_unknown_exits_2(capsys):
     from filingsum.cli import main
 
-    assert main(["train", "--config", str(ROOT / "configs" / "smollm2-cpu.yaml"), "--set", "train.report_to=comet"]) == 2
+    assert main(["train", "--config", str(ROOT / "configs" / "smollm2-cpu.yaml"),
+                 "--set", "train.report_to=comet"]) == 2
     assert "train.report_to" in capsys.readouterr().err
 
 

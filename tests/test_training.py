@@ -12,13 +12,22 @@ from filingsum.core.config import ConfigError, load_config, parse_config
 from filingsum.core.models import load_tokenizer, resolve_model
 from filingsum.core.prompt import prompt_ids
 from filingsum.core.schema import FilingRecord
-from tests._training_data import make_record, write_config, write_dataset
 from filingsum.training.data import (
-    TrainingDataError, encode_record, load_records, load_split_records, make_collator, tokenize_records,
+    TrainingDataError,
+    encode_record,
+    load_records,
+    load_split_records,
+    make_collator,
+    tokenize_records,
 )
 from filingsum.training.trainer import (
-    TrainingError, resolve_attn_implementation, resolve_precision, schedule_arguments, train,
+    TrainingError,
+    resolve_attn_implementation,
+    resolve_precision,
+    schedule_arguments,
+    train,
 )
+from tests._training_data import make_record, write_config, write_dataset
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ skips with the reason; in CI (CI set) a missing engine fails instead, since `mak
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from _vllm_helpers import (
     ADAPTER_NAME,
     CAP,
@@ -29,6 +27,7 @@ from _vllm_helpers import (
     server_config,
     train_tiny_adapter,
 )
+
 from filingsum.core.prompt import build_messages
 from filingsum.serving.engine import find_vllm_engine
 
@@ -243,7 +242,6 @@ def test_api_key_refuses_a_request_without_it_and_metrics_count_the_served_one(p
     """serve.api_key_env: a real vLLM answers 401 on /v1 without the key and 200 with it; the key is on no
     command line and in no log; /health and /metrics stay open, and /metrics counts the request served."""
     import psutil
-
     from _vllm_helpers import KEY_VAR
 
     key = "sk-vllm-test-5f1d2c"

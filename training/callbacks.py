@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def score_summaries(
-    predictions: list[str], records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase", limit: int
+    predictions: list[str], records: list[FilingRecord], tokenizer: PreTrainedTokenizerBase, limit: int
 ) -> dict[str, float]:
     """Mean ROUGE-L, number precision and within-limit share over the generated summaries."""
     from filingsum.quality.metrics import score_document
@@ -43,7 +43,7 @@ def score_summaries(
 
 def generate_summaries(
     model: Any,
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     records: list[FilingRecord],
     *,
     max_new_tokens: int,
@@ -70,7 +70,7 @@ class GenerationEvalCallback(TrainerCallback):
     def __init__(
         self,
         records: list[FilingRecord],
-        tokenizer: "PreTrainedTokenizerBase",
+        tokenizer: PreTrainedTokenizerBase,
         *,
         max_new_tokens: int,
         limit: int,
@@ -79,7 +79,7 @@ class GenerationEvalCallback(TrainerCallback):
         self.tokenizer = tokenizer
         self.max_new_tokens = max_new_tokens
         self.limit = limit
-        self.trainer: "Trainer | None" = None
+        self.trainer: Trainer | None = None
         self.last_metrics: dict[str, float] = {}
         self.last_predictions: list[str] = []
 
@@ -91,7 +91,7 @@ class GenerationEvalCallback(TrainerCallback):
                 self.trainer.model, self.tokenizer, self.records, max_new_tokens=self.max_new_tokens,
             )
             self.last_metrics = score_summaries(self.last_predictions, self.records, self.tokenizer, self.limit)
-        except Exception as exc:  # scoring must never kill a training run
+        except Exception as exc:  # noqa: BLE001 (scoring must never kill a training run)
             log.warning("generation eval failed, training continues: %s: %s", type(exc).__name__, exc)
             return control
         if self.last_metrics:

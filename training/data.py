@@ -79,7 +79,7 @@ def data_fingerprint(records: list[FilingRecord]) -> str:
 
 
 def encode_record(
-    tokenizer: "PreTrainedTokenizerBase", record: FilingRecord, *, seq2seq: bool, max_summary_tokens: int
+    tokenizer: PreTrainedTokenizerBase, record: FilingRecord, *, seq2seq: bool, max_summary_tokens: int
 ) -> dict[str, Any]:
     example = encode_example(tokenizer, record.text, record.reference or "", record.instruction, seq2seq=seq2seq)
     labels = example["labels"]
@@ -99,12 +99,12 @@ def encode_record(
 
 def tokenize_records(
     records: list[FilingRecord],
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     *,
     seq2seq: bool,
     max_summary_tokens: int,
     max_length: int | None = None,
-) -> "Dataset":
+) -> Dataset:
     """A Dataset with input_ids, attention_mask, labels and length (for group-by-length sampling).
 
     Examples longer than ``max_length`` (the model's context) are dropped with a warning, not truncated:
@@ -160,7 +160,7 @@ class CollatorChoice:
 
 
 def make_collator(
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     *,
     seq2seq: bool,
     packing: bool = False,

@@ -101,7 +101,7 @@ def preview_dataset(
 
 
 def preview_example(
-    tokenizer: "PreTrainedTokenizerBase", record: FilingRecord, *, split: str, seq2seq: bool, config: RunConfig,
+    tokenizer: PreTrainedTokenizerBase, record: FilingRecord, *, split: str, seq2seq: bool, config: RunConfig,
     context: int | None = None, source_tokens: int = 0,
 ) -> ExamplePreview:
     """One record through training's own encoding (`training.data.encode_record`)."""

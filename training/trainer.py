@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.contract import contract_from_config, write_contract
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import MIN_FREE_BYTES, atomic_write_json, atomic_write_text, free_bytes, preflight_output_dir
+from filingsum.core.schema import FilingRecord
 from filingsum.training.checkpoints import (
     clear_finished,
     finished_run,
@@ -44,7 +45,6 @@ from filingsum.training.checkpoints import (
     run_fingerprint,
     usable_checkpoint,
 )
-from filingsum.core.schema import FilingRecord
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -356,8 +356,8 @@ def _check_free_space(run_dir: Path, trainable: int, total: int, config: RunConf
 
 def tokenize_splits(
     config: RunConfig, train_records: list[FilingRecord], val_records: list[FilingRecord],
-    tokenizer: "PreTrainedTokenizerBase", *, seq2seq: bool, max_length: int | None,
-) -> tuple["Dataset", "Dataset | None"]:
+    tokenizer: PreTrainedTokenizerBase, *, seq2seq: bool, max_length: int | None,
+) -> tuple[Dataset, Dataset | None]:
     """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
     TrainingError when no training example fits the model's context; None for an empty validation split."""
     from filingsum.training.data import tokenize_records
@@ -371,8 +371,8 @@ def tokenize_splits(
 
 
 def generation_callback(
-    config: RunConfig, val_records: list[FilingRecord], tokenizer: "PreTrainedTokenizerBase"
-) -> "GenerationEvalCallback | None":
+    config: RunConfig, val_records: list[FilingRecord], tokenizer: PreTrainedTokenizerBase
+) -> GenerationEvalCallback | None:
     """The generation eval on the first validation filings (None when off or there are none): greedy up to
     the summary cap (train.generation_max_new_tokens overrides it), scored against the cap."""
     from filingsum.training.callbacks import GenerationEvalCallback

@@ -19,8 +19,8 @@ PROVENANCE = ("id", "company", "company_tag", "form", "fiscal_period", "source_f
 
 def main() -> int:
     from filingsum.core.models import load_tokenizer
-    from filingsum.dataset.corpus import CORPUS_MODEL, reference_problems
     from filingsum.core.tokens import token_counter
+    from filingsum.dataset.corpus import CORPUS_MODEL, reference_problems
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("references", nargs="+", help="JSONL files of {id, summary, author}")

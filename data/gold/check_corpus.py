@@ -18,8 +18,8 @@ GOLD = ROOT / "data" / "gold"
 
 def main() -> int:
     from filingsum.core.models import load_tokenizer
-    from filingsum.dataset.corpus import CORPUS_MODEL, reference_problems
     from filingsum.core.tokens import token_counter
+    from filingsum.dataset.corpus import CORPUS_MODEL, reference_problems
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", default=[str(GOLD / "corpus.jsonl")])

@@ -13,7 +13,6 @@ Writes data/gold/inputs.jsonl (one row a window, git-ignored): the work list tha
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -21,8 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from filingsum.dataset.corpus import CORPUS_SOURCE_TOKENS, COMPANY_SPLITS, corpus_windows, corpus_files  # noqa: E402
-
+from filingsum.dataset.corpus import COMPANY_SPLITS, CORPUS_SOURCE_TOKENS, corpus_files, corpus_windows  # noqa: E402
 
 
 def main() -> int:

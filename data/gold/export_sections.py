@@ -10,7 +10,6 @@ Writes data/gold/sections_inputs.jsonl (git-ignored), one row a section: id, pro
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -18,8 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from filingsum.dataset.corpus import COMPANY_SPLITS, corpus_sections, corpus_files  # noqa: E402
-
+from filingsum.dataset.corpus import COMPANY_SPLITS, corpus_files, corpus_sections  # noqa: E402
 
 
 def main() -> int:

@@ -123,9 +123,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_build(args: argparse.Namespace) -> int:
     from filingsum.cli.common import load_run_config
-    from filingsum.dataset.build import build_dataset
-
     from filingsum.core.io import OutputLock
+    from filingsum.dataset.build import build_dataset
 
     config = load_run_config(args)
     # one build per output dir: a second one into the same --out refuses, naming the first (exit 2)
@@ -158,7 +157,7 @@ def _over(used: int, budget: int) -> str:
     return " OVER" if used > budget else ""
 
 
-def render_preview(preview: "DatasetPreview") -> "Group":
+def render_preview(preview: DatasetPreview) -> Group:
     """The preview as rich renderables (a Group): dim prompt tokens, bold label tokens, plain-text markers too,
     so the loss mask is readable without colour (piped, logged)."""
     from rich.console import Group
@@ -173,7 +172,8 @@ def render_preview(preview: "DatasetPreview") -> "Group":
         parts.append(Rule(Text(f"{i}/{len(preview.examples)} {r.id} ({ex.split})")))
         period = f" {r.fiscal_period}" if r.fiscal_period else ""
         parts.append(Text(f"provenance: id {r.id} | source {r.source_path} | section {r.section} | {r.company}, "
-                          f"{r.form}{period} | reference: {r.reference_origin} | kept {r.kept_ratio:.0%} of the section"))
+                          f"{r.form}{period} | reference: {r.reference_origin} | "
+                          f"kept {r.kept_ratio:.0%} of the section"))
         parts.append(Text("warnings: " + ("; ".join(r.warnings) if r.warnings else "none")))
         context = (f" | input {len(ex.input_ids)} of the model's {ex.context} context"
                    f"{'' if ex.fits_context else ' (OVER: training skips this example)'}" if ex.context else "")

@@ -13,8 +13,8 @@ missing). The closing lines say which engine served the summary.
 from __future__ import annotations
 
 import argparse
-import sys
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -61,11 +61,11 @@ def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
-    from filingsum.eval.run import evaluate_config
-    from filingsum.dataset.build import build_dataset
+    from filingsum.core.config import RunConfig
     from filingsum.core.io import atomic_write_text
     from filingsum.core.models import builtin_default_adapter
-    from filingsum.core.config import RunConfig
+    from filingsum.dataset.build import build_dataset
+    from filingsum.eval.run import evaluate_config
     from filingsum.inference.factory import contracted_summarizer
     from filingsum.serving.generate import vllm_server_for
     from filingsum.serving.launcher import launch

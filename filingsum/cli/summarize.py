@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.cli.common import (
-    add_config_arguments, check_context_budget, load_run_config, non_negative_float, non_negative_int, positive_float,
+    add_config_arguments,
+    check_context_budget,
+    load_run_config,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
     positive_int,
 )
 from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES, SummaryResult

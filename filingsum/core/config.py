@@ -113,7 +113,7 @@ class SplitConfig(_Section):
     )
 
     @model_validator(mode="after")
-    def _fractions(self) -> "SplitConfig":
+    def _fractions(self) -> SplitConfig:
         if self.validation + self.test >= 1:
             raise ValueError("validation + test must leave something for train")
         return self
@@ -136,8 +136,8 @@ class DataConfig(_Section):
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
     fit_strategy: FitStrategy = Field(
-        "aspects", description="sections over max_source_tokens: keep aspect paragraphs, extract the salient sentences of each aspect, "
-        "the lead (truncate), or chunk"
+        "aspects", description="sections over max_source_tokens: keep aspect paragraphs, extract the salient "
+        "sentences of each aspect, the lead (truncate), or chunk"
     )
     extra_windows: int = Field(
         0, ge=0, le=64,
@@ -157,7 +157,9 @@ class DataConfig(_Section):
     teacher: TeacherConfig | None = Field(None, description="OpenAI-compatible teacher for references")
     split: SplitConfig = Field(default_factory=SplitConfig)
     filters: FilterConfig = Field(default_factory=FilterConfig)
-    dedup_threshold: float = Field(0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates")
+    dedup_threshold: float = Field(
+        0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates"
+    )
     max_file_mb: float = Field(50.0, gt=0, description="larger input files are skipped with a reason")
     workers: int | None = Field(
         None, ge=0,
@@ -541,7 +543,8 @@ def config_reference_markdown() -> str:
             if field.exclude:
                 continue
             annotation = field.annotation
-            sub = [a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)]
+            sub = [a for a in (annotation, *typing.get_args(annotation))
+                   if isinstance(a, type) and issubclass(a, BaseModel)]
             if sub:
                 nested.append((f"{title}.{name}" if title != "(top level)" else name, sub[0]))
             default = field.get_default(call_default_factory=True)

@@ -218,7 +218,7 @@ class OutputLock:
         except (OSError, ValueError):
             return {}
 
-    def acquire(self) -> "OutputLock":
+    def acquire(self) -> OutputLock:
         import socket
         import sys
 
@@ -257,7 +257,7 @@ class OutputLock:
                 raise OutputBusyError(
                     f"{self.target}: {self.what} is in use by process {pid} on {host}{command}; wait for it to "
                     f"finish or stop it (a lock left by a process that is gone is taken over: {self.path})"
-                )
+                ) from None
             except OSError:
                 return self  # unlocked: preflight_output_* says what is wrong with the location
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -272,7 +272,7 @@ class OutputLock:
                 self.path.unlink(missing_ok=True)
             self.held = False
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:
@@ -538,7 +538,7 @@ class JsonlAppender:
     def close(self) -> None:
         self._fh.close()
 
-    def __enter__(self) -> "JsonlAppender":
+    def __enter__(self) -> JsonlAppender:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -600,7 +600,7 @@ class ResultJournal:
                 self._appender = None
             self._output_lock.release()
 
-    def __enter__(self) -> "ResultJournal":
+    def __enter__(self) -> ResultJournal:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -214,7 +214,7 @@ def context_length(spec: str) -> int | None:
     return _BUILTIN_CONTEXT.get(spec)
 
 
-def load_tokenizer(spec: str) -> "PreTrainedTokenizerBase":
+def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(spec))
@@ -223,7 +223,7 @@ def load_tokenizer(spec: str) -> "PreTrainedTokenizerBase":
     return tokenizer
 
 
-def load_model(spec: str, *, dtype: Any = "auto", **kwargs: Any) -> "PreTrainedModel":
+def load_model(spec: str, *, dtype: Any = "auto", **kwargs: Any) -> PreTrainedModel:
     """Load a causal LM or seq2seq model, whichever the config says it is."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
@@ -356,7 +356,7 @@ def _build_embedded(name: str, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
-def _smollm2_tokenizer() -> "PreTrainedTokenizerBase":
+def _smollm2_tokenizer() -> PreTrainedTokenizerBase:
     """SmolLM2's tokenizer: from the built embedded dir if present, else straight from the GGUF."""
     from transformers import AutoTokenizer
 

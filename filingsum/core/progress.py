@@ -57,7 +57,7 @@ class Progress:
                 log.info("%s", self.final_line)
         return self.final_line
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -59,12 +59,12 @@ def build_messages(text: str, instruction: str | None = None) -> list[dict[str, 
     ]
 
 
-def uses_chat_template(tokenizer: "PreTrainedTokenizerBase", seq2seq: bool = False) -> bool:
+def uses_chat_template(tokenizer: PreTrainedTokenizerBase, seq2seq: bool = False) -> bool:
     return not seq2seq and bool(getattr(tokenizer, "chat_template", None))
 
 
 def render_prompt(
-    tokenizer: "PreTrainedTokenizerBase", text: str, instruction: str | None = None, *, seq2seq: bool = False
+    tokenizer: PreTrainedTokenizerBase, text: str, instruction: str | None = None, *, seq2seq: bool = False
 ) -> str:
     """The exact model input for one filing, ready for generation."""
     if uses_chat_template(tokenizer, seq2seq):
@@ -75,7 +75,7 @@ def render_prompt(
 
 
 def prompt_ids(
-    tokenizer: "PreTrainedTokenizerBase", text: str, instruction: str | None = None, *, seq2seq: bool = False
+    tokenizer: PreTrainedTokenizerBase, text: str, instruction: str | None = None, *, seq2seq: bool = False
 ) -> list[int]:
     if uses_chat_template(tokenizer, seq2seq):
         # The rendered template already holds its special tokens: tokenizing it must not add more.
@@ -84,20 +84,20 @@ def prompt_ids(
 
 
 def prompt_overhead_tokens(
-    tokenizer: "PreTrainedTokenizerBase", instruction: str | None = None, *, seq2seq: bool = False
+    tokenizer: PreTrainedTokenizerBase, instruction: str | None = None, *, seq2seq: bool = False
 ) -> int:
     """Tokens the prompt costs beyond the filing text itself (for context budgets)."""
     return len(prompt_ids(tokenizer, "", instruction, seq2seq=seq2seq))
 
 
-def summary_ids(tokenizer: "PreTrainedTokenizerBase", summary: str) -> list[int]:
+def summary_ids(tokenizer: PreTrainedTokenizerBase, summary: str) -> list[int]:
     """Target ids: the summary then end-of-turn, so the tuned model learns to stop."""
     ids = tokenizer(summary.strip(), add_special_tokens=False)["input_ids"]
     return ids + [tokenizer.eos_token_id]
 
 
 def encode_example(
-    tokenizer: "PreTrainedTokenizerBase",
+    tokenizer: PreTrainedTokenizerBase,
     text: str,
     summary: str,
     instruction: str | None = None,

@@ -15,18 +15,18 @@ if TYPE_CHECKING:
 CountTokens = Callable[[str], int]
 
 
-def token_count(text: str, tokenizer: "PreTrainedTokenizerBase") -> int:
+def token_count(text: str, tokenizer: PreTrainedTokenizerBase) -> int:
     """Tokens of ``text`` with the model's tokenizer (no special tokens), never a word count."""
     return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
 
-def token_counts(texts: list[str], tokenizer: "PreTrainedTokenizerBase") -> list[int]:
+def token_counts(texts: list[str], tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """Batch form of token_count (one fast-tokenizer call)."""
     if not texts:
         return []
     return [len(ids) for ids in tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]]
 
 
-def token_counter(tokenizer: "PreTrainedTokenizerBase") -> CountTokens:
+def token_counter(tokenizer: PreTrainedTokenizerBase) -> CountTokens:
     """``token_count`` bound to a tokenizer: the ``count_tokens`` callable the pure fitting functions take."""
     return lambda text: token_count(text, tokenizer)

@@ -31,14 +31,6 @@ from traceback import format_exc
 from typing import Any
 
 from filingsum.core.config import DataConfig, RunConfig
-from filingsum.dataset.card import build_card, render_card_markdown
-from filingsum.dataset.filters import Drop, filter_records
-from filingsum.dataset import shards
-from filingsum.dataset.parallel import TaskOutcome, default_workers, run_tasks
-from filingsum.dataset.shards import Shard
-from filingsum.filings.fit import fit_section
-from filingsum.filings.prepare import extract_file
-from filingsum.dataset.split import split_records
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
     MIN_FREE_BYTES,
@@ -56,6 +48,14 @@ from filingsum.core.io import (
     sha256_file,
 )
 from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
+from filingsum.dataset import shards
+from filingsum.dataset.card import build_card, render_card_markdown
+from filingsum.dataset.filters import Drop, filter_records
+from filingsum.dataset.parallel import TaskOutcome, default_workers, run_tasks
+from filingsum.dataset.shards import Shard
+from filingsum.dataset.split import split_records
+from filingsum.filings.fit import fit_section
+from filingsum.filings.prepare import extract_file
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _extract_task(
         return {"sections": [s.model_dump() for s in found], "skip": None}
     except IngestError as exc:
         return {"sections": [], "skip": exc.reason}
-    except Exception as exc:  # a parser bug on one file must not end the run; not journalled, so retried
+    except Exception as exc:  # noqa: BLE001 (a parser bug on one file must not end the run; not journalled, so retried)
         return {"sections": [], "skip": f"unexpected {type(exc).__name__}: {exc}", "traceback": format_exc()}
 
 
@@ -421,7 +421,8 @@ def fit_records(
         halves = [fit_aspects(section.text, count_tokens, budget // 2)] \
             if half_budget and strategy == "aspects" and fitted[0].token_count > budget // 2 else []
         for piece in [*fitted, *extras, *halves]:
-            rid = record_id(section, digest, piece.part, piece.parts) + ("-half" if any(piece is h for h in halves) else "")
+            rid = record_id(section, digest, piece.part, piece.parts) \
+                + ("-half" if any(piece is h for h in halves) else "")
             if rid in seen_ids:  # same content hash prefix from another input: ids stay unique
                 rid = source_unique_id(rid, section.source_path)
             seen_ids.add(rid)
@@ -562,10 +563,10 @@ def build_dataset(
     other than 0, a script that calls this must guard its entry point with a main-module check
     (worker processes import the main module).
     """
+    from filingsum.core.models import load_tokenizer
     from filingsum.core.tokens import token_counter
     from filingsum.dataset.references import attach_references
     from filingsum.filings.gold import load_gold
-    from filingsum.core.models import load_tokenizer
 
     data = config.data
     specs = list(inputs or data.inputs)

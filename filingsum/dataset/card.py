@@ -11,7 +11,6 @@ from typing import Any
 from filingsum.core.schema import SPLITS, FilingRecord
 
 
-
 def length_stats(values: Sequence[int]) -> dict[str, float | int | None]:
     """min / mean / p50 / p95 / max (nearest-rank percentiles); None everywhere for no values."""
     if not values:
@@ -92,7 +91,8 @@ def render_card_markdown(card: dict[str, Any], title: str = "filingsum dataset")
     lines += ["", "## Token lengths (model tokenizer)", "", "| | count | min | mean | p50 | p95 | max |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     for name, stats in card["token_lengths"].items():
-        cells = " | ".join("-" if stats[k] is None else str(stats[k]) for k in ("count", "min", "mean", "p50", "p95", "max"))
+        cells = " | ".join("-" if stats[k] is None else str(stats[k])
+                           for k in ("count", "min", "mean", "p50", "p95", "max"))
         lines.append(f"| {name} | {cells} |")
     kept = card["kept_ratio"]
     if kept["count"]:

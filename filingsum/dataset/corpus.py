@@ -64,11 +64,11 @@ def _sha256(text: str) -> str:
 
 def corpus_windows(path: Path, budget: int = CORPUS_SOURCE_TOKENS) -> list[dict[str, Any]]:
     """The corpus windows of one filing file, as JSON-ready rows (id, provenance, split, input text)."""
+    from filingsum.core.models import load_tokenizer
     from filingsum.core.tokens import token_counter
     from filingsum.filings.fit import extra_windows, fit_aspects
     from filingsum.filings.ingest import load_documents
     from filingsum.filings.sections import extract_sections
-    from filingsum.core.models import load_tokenizer
 
     count = token_counter(load_tokenizer(CORPUS_MODEL))
     tag = company_tag(path)

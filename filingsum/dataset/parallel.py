@@ -174,10 +174,10 @@ def run_tasks(
 
         def settle(futures: set[Future]) -> None:
             for future in futures:
-                i = running.pop(future)
+                i = running.pop(future)  # noqa: B023 (called within the same iteration)
                 outcome = _outcome(future)
                 if outcome is None:
-                    suspects.append(i)
+                    suspects.append(i)  # noqa: B023 (called within the same iteration)
                 else:
                     on_result(i, outcome)
 

@@ -116,7 +116,7 @@ class Teacher:
                 max_tokens=self.max_tokens,
                 temperature=self.config.temperature,
             )
-        except Exception as exc:  # the openai client already retried what is transient
+        except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)
             return TeacherAnswer(error=reason)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from filingsum.core.aspects import aspect_scores
 from filingsum.core.schema import FitStrategy
-from filingsum.core.tokens import CountTokens
 from filingsum.core.text import split_paragraphs, split_sentences
+from filingsum.core.tokens import CountTokens
 
 PARAGRAPH_SEPARATOR = "\n\n"
 

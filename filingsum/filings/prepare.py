@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from filingsum.core.schema import FilingSection
-from filingsum.core.schema import FitStrategy
+from filingsum.core.schema import FilingSection, FitStrategy
 from filingsum.filings.fit import FittedText, fit_section
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES, IngestError, load_documents
 from filingsum.filings.sections import extract_sections, resolve_section

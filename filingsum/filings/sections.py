@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from filingsum.core.schema import SECTION_NAMES, FilingSection
 from filingsum.filings.clean import clean_section_text, strip_prompt_injection
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
-from filingsum.core.schema import SECTION_NAMES, FilingSection
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def _html_section(doc: SourceDocument, section: str) -> tuple[str | None, list[s
     for name in spec.edgar_names:
         try:
             text = doc.parsed_html.get_sec_section(name)
-        except Exception as exc:  # edgartools' extractors fail on odd layouts; the heading search still runs
+        except Exception as exc:  # noqa: BLE001 (edgartools fails on odd layouts; the heading search still runs)
             warnings.append(f"edgartools could not extract {name}: {type(exc).__name__}")
             continue
         if text and len(text.strip()) >= _MIN_SECTION_CHARS:

@@ -20,7 +20,13 @@ from pathlib import Path
 from filingsum.core.contract import copy_contract
 from filingsum.core.io import sha256_file
 from filingsum.core.models import (
-    ADAPTER_CONFIG, AdapterError, ModelResolutionError, cached_build, find_adapter_dir, load_model, resolve_model,
+    ADAPTER_CONFIG,
+    AdapterError,
+    ModelResolutionError,
+    cached_build,
+    find_adapter_dir,
+    load_model,
+    resolve_model,
 )
 
 log = logging.getLogger(__name__)

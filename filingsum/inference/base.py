@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -239,7 +238,7 @@ class Summarizer(ABC):
                 final, checks = self._guarded(final, chunks[0], instruction)
         except Cancelled:
             raise  # not a result: the input is redone by a rerun
-        except Exception as exc:  # every input ends with a record, whatever failed
+        except Exception as exc:  # noqa: BLE001 (every input ends with a record, whatever failed)
             log.warning("%s: summarizing failed: %s: %s", id, type(exc).__name__, exc)
             final = failed("internal", f"{type(exc).__name__}: {exc}")
         return _result(final, id, source_path, n_chunks, started, checks)
@@ -274,7 +273,7 @@ class Summarizer(ABC):
                                       inputs.fit_strategy, max_bytes=inputs.max_bytes)
         except IngestError as exc:
             return [_result(failed("input", f"ingest: {exc.reason}"), Path(path).stem, path, 1, started)]
-        except Exception as exc:  # a parser bug on one file must not end a batch
+        except Exception as exc:  # noqa: BLE001 (a parser bug on one file must not end a batch)
             return [_result(failed("internal", f"ingest: {type(exc).__name__}: {exc}"), Path(path).stem, path, 1,
                             started)]
         results = []

@@ -49,7 +49,7 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
     if isinstance(exc, openai.APIStatusError):
         try:
             body = " ".join(exc.response.text.split())[:300]
-        except Exception:
+        except Exception:  # noqa: BLE001 (an unreadable body falls back to the error message)
             body = " ".join(str(exc.message).split())[:300]
         return "http", f"HTTP {exc.status_code}: {body}"
     return "internal", f"{type(exc).__name__}: {exc}"
@@ -64,7 +64,7 @@ def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | 
 
     try:
         listed = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1).models.list()
-    except Exception as exc:  # broad on purpose: unreachable, not OpenAI-compatible, refused all mean one thing
+    except Exception as exc:  # noqa: BLE001 (unreachable, not OpenAI-compatible, refused all mean one thing)
         raise UsageError(f"{endpoint}/models could not be read ({type(exc).__name__}: {exc}); is the server "
                          "running? pass --model NAME") from None
     return {m.id: getattr(m, "root", None) for m in listed}
@@ -99,8 +99,8 @@ def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
     from filingsum.core.errors import UsageError
 
     if len(models) != 1:
-        raise UsageError(f"--model not given and {endpoint} serves {len(models)} models ({', '.join(models) or 'none'}); "
-                         "pass --model NAME")
+        raise UsageError(f"--model not given and {endpoint} serves {len(models)} models "
+                         f"({', '.join(models) or 'none'}); pass --model NAME")
     return next(iter(models))
 
 
@@ -122,7 +122,7 @@ class EndpointSummarizer(Summarizer):
         base_url: str,
         model: str,
         *,
-        tokenizer: "str | PreTrainedTokenizerBase",
+        tokenizer: str | PreTrainedTokenizerBase,
         max_tokens: int,
         max_source_tokens: int,
         sections: Sequence[str] = DEFAULT_SECTIONS,
@@ -163,7 +163,7 @@ class EndpointSummarizer(Summarizer):
     # --- tokens ---------------------------------------------------------------------------------------------
 
     @property
-    def tokenizer(self) -> "PreTrainedTokenizerBase":
+    def tokenizer(self) -> PreTrainedTokenizerBase:
         with self._tokenizer_lock:
             if self._tokenizer is None:
                 from filingsum.core.models import load_tokenizer
@@ -195,7 +195,7 @@ class EndpointSummarizer(Summarizer):
                 )
         except Cancelled:
             raise
-        except Exception as exc:  # the openai client already retried what is transient
+        except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             kind, message = describe_error(exc)
             return failed(kind, message)
         if not response.choices:

@@ -81,7 +81,8 @@ def report_metrics(report_path: str | os.PathLike[str], system: str = REPORT_SYS
     try:
         data = json.loads(Path(report_path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportError(f"{report_path}: unreadable eval report ({exc}); rerun `filingsum eval` or remove it") from None
+        raise ExportError(f"{report_path}: unreadable eval report ({exc}); "
+                          "rerun `filingsum eval` or remove it") from None
     aggregate = ((data.get("systems") or {}).get(system) or {}).get("aggregate") or {}
     return {name: float(value) for name, value in aggregate.items()
             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)}
@@ -107,7 +108,7 @@ def card_base_model(spec: str) -> str | None:
 def build_model_card(
     *, base_model: str, name: str, metrics: dict[str, float], license: str | None = None,
     report_path: Path | None = None, contract: dict[str, Any] | None = None,
-) -> "Any":
+) -> Any:
     """A ``huggingface_hub.ModelCard`` for an exported model (metadata + a short body)."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -157,13 +158,13 @@ class GgufUnsupported(Exception):
     """Why this model cannot be written as GGUF here (the reason is the message)."""
 
 
-def _permute_qk(weights: "Any", n_head: int) -> "Any":
+def _permute_qk(weights: Any, n_head: int) -> Any:
     """llama.cpp's rotary layout for q/k projections (convert_hf_to_gguf's ``permute``)."""
     return (weights.reshape(n_head, 2, weights.shape[0] // n_head // 2, *weights.shape[1:])
             .swapaxes(1, 2).reshape(weights.shape))
 
 
-def _gguf_tokenizer(writer: "Any", model_dir: Path, vocab_size: int) -> None:
+def _gguf_tokenizer(writer: Any, model_dir: Path, vocab_size: int) -> None:
     import gguf
 
     tok_json = model_dir / "tokenizer.json"

@@ -141,7 +141,7 @@ class ContractedSummarizer:
     config: RunConfig  # a copy of the caller's config: the contract applied, then the overrides
     model: str  # the served model name (endpoint), or the run, adapter or model given (local)
     sections: tuple[str, ...] | None  # picked, or the contract's; None: the default sections
-    contract: "InferenceContract | None"
+    contract: InferenceContract | None
     warnings: tuple[str, ...] = field(default=())  # one per departure from the contract
 
 

@@ -50,8 +50,8 @@ class LocalSummarizer(Summarizer):
         sections: Sequence[str] = DEFAULT_SECTIONS,
         fit_strategy: str = "aspects",
         dtype: str = "auto",
-        model_obj: "PreTrainedModel | None" = None,
-        tokenizer: "PreTrainedTokenizerBase | None" = None,
+        model_obj: PreTrainedModel | None = None,
+        tokenizer: PreTrainedTokenizerBase | None = None,
     ):
         import torch
 
@@ -70,12 +70,12 @@ class LocalSummarizer(Summarizer):
     @classmethod
     def from_model(
         cls,
-        model: "PreTrainedModel",
-        tokenizer: "PreTrainedTokenizerBase",
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
         settings: GenerationSettings,
         *,
         max_source_tokens: int | None = None,
-    ) -> "LocalSummarizer":
+    ) -> LocalSummarizer:
         """Wrap a model already in memory (e.g. the one being trained); its train/eval mode is the caller's."""
         summarizer = cls.__new__(cls)
         summarizer.tokenizer = tokenizer
@@ -83,7 +83,7 @@ class LocalSummarizer(Summarizer):
         return summarizer
 
     def _setup(
-        self, model: "PreTrainedModel", settings: GenerationSettings, max_source_tokens: int | None,
+        self, model: PreTrainedModel, settings: GenerationSettings, max_source_tokens: int | None,
         sections: Sequence[str], fit_strategy: str,
     ) -> None:
         self.model = model

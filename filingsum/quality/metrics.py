@@ -30,13 +30,13 @@ from nltk.stem import porter
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_tokenize
 
+from filingsum.core.aspects import ASPECTS, aspects_found
+from filingsum.core.text import split_sentences
+from filingsum.core.tokens import token_count
 from filingsum.quality.claims import check_claims
 from filingsum.quality.factual import entity_precision, nli_consistency
 from filingsum.quality.numbers import check_numbers
 from filingsum.quality.textdefects import meta_statement_rate, repeated_sentence_rate, self_denial_rate
-from filingsum.core.aspects import ASPECTS, aspects_found
-from filingsum.core.text import split_sentences
-from filingsum.core.tokens import token_count
 
 MetricValue = float | int | bool | None
 

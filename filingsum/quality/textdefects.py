@@ -72,7 +72,7 @@ def _sentences(summary: str) -> list[str]:
     return [s.strip() for s in split_sentences(summary) if s.strip()]
 
 
-def _share(summary: str, find: "Callable[[str], list[SentenceDefect]]") -> float | None:
+def _share(summary: str, find: Callable[[str], list[SentenceDefect]]) -> float | None:
     """Share of the summary's sentences a detector finds; None for an empty summary."""
     sentences = _sentences(summary)
     return len(find(summary)) / len(sentences) if sentences else None

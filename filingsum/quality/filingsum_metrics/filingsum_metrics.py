@@ -43,8 +43,8 @@ class FilingsumMetrics(evaluate.Metric):
 
     def _compute(self, predictions, references, sources=None, limit: int | None = None,
                  tokenizer: str = "embedded:smollm2-135m-instruct") -> dict:
-        from filingsum.core.models import load_tokenizer
         from filingsum.core.config import RunConfig
+        from filingsum.core.models import load_tokenizer
 
         limit = limit or RunConfig().summary_tokens()  # the project's one cap resolver
         from filingsum.quality.metrics import METRICS, score_document
@@ -53,7 +53,8 @@ class FilingsumMetrics(evaluate.Metric):
         sources = list(sources) if sources is not None else [""] * len(predictions)
         if len(sources) != len(predictions):
             raise ValueError(f"{len(sources)} sources for {len(predictions)} predictions")
-        rows = [score_document(p, s, r, tokenizer=tok, limit=limit) for p, r, s in zip(predictions, references, sources)]
+        rows = [score_document(p, s, r, tokenizer=tok, limit=limit)
+                for p, r, s in zip(predictions, references, sources)]
         out: dict[str, float | int | None] = {}
         for name in METRICS:
             if not any(name in row for row in rows):
