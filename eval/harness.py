@@ -90,7 +90,7 @@ def baseline_predictions(
         else:
             summary = extractive_summary(record.text, count_tokens, max_tokens=max_tokens)
         out.append(PredictionRecord(id=record.id, source=record.text, prediction=summary,
-                                    reference=record.reference, system=kind))
+                                    reference=record.reference, system=kind, company=record.company))
     return out
 
 
@@ -138,7 +138,8 @@ def _score_all(
             continue
         try:
             rows[name][pred.id] = score_document(
-                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model
+                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model,
+                company=pred.company,
             )
         except Exception as exc:  # noqa: BLE001
             # One pathological document must not sink a whole run (nor lose the others' scores): record the

@@ -264,10 +264,10 @@ def highlight_unsupported(summary: str, source: str) -> str:
 _VERDICT_CLASS = {"supported": "ok", "contradicted": "contradicted", "unsupported": "unsupported"}
 
 
-def claims_html(summary: str, source: str) -> str:
+def claims_html(summary: str, source: str, company: str | None = None) -> str:
     """Each claim of the summary next to its verdict, the reason and the source sentence (or table row) that
     decided it."""
-    check = check_claims(summary, source)
+    check = check_claims(summary, source, company)
     if not check.claims:
         return ""
     rows = []
@@ -374,7 +374,7 @@ def _examples_html(report: Report, n_examples: int, max_source_chars: int) -> st
                 continue
             summaries.append(f"<h4>{html.escape(name)}</h4><div class=\"summary\">"
                              f"{highlight_unsupported(pred.prediction, pred.source)}</div>"
-                             f"{claims_html(pred.prediction, pred.source)}")
+                             f"{claims_html(pred.prediction, pred.source, pred.company)}")
         parts.append(f"<h3>{html.escape(doc_id)}</h3><div class=\"example\"><div class=\"source\">"
                      f"{html.escape(shown + more)}</div><div class=\"summaries\">{''.join(summaries)}</div></div>")
     return "".join(parts) or "<p>No predictions attached to this report.</p>"

@@ -148,7 +148,7 @@ def _journalled(
     for r in records:
         text, error = prediction(r)
         predictions.append(PredictionRecord(id=r.id, source=r.text, prediction=text, reference=r.reference,
-                                            system=name, error=error))
+                                            system=name, error=error, company=r.company))
     return predictions
 
 

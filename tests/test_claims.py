@@ -65,3 +65,40 @@ def test_metrics_registered_with_directions():
     assert METRICS["contradiction_rate"].higher_is_better is False
     assert METRICS["unsupported_sentence_rate"].worst == 1.0
     assert check_claims("", SOURCE).support_rate is None
+
+
+def test_the_filers_name_is_supported_and_no_other_name_gets_the_subjects_pass():
+    from filingsum.quality.claims import is_company_name
+
+    source = "We are one of the world's leading entertainment services, with paid memberships in over 190 countries."
+    assert check_claims("Netflix is one of the world's leading entertainment services.", source, "Netflix").claims[
+        0].verdict == "supported"
+    swapped = check_claims("Disney is one of the world's leading entertainment services.", source, "Netflix")
+    assert swapped.claims[0].verdict == "unsupported" and "Disney" in swapped.claims[0].reason
+    assert is_company_name("P&G", "Procter & Gamble") and is_company_name("Meta's", "Meta Platforms, Inc.")
+    assert is_company_name("Coca-Cola", "Coca Cola") and not is_company_name("Pepsi", "Coca Cola")
+
+
+def test_a_figure_listed_with_respectively_belongs_to_its_own_item():
+    source = ("Total revenues increased by $854 million, due to a $1.0 billion increase in cloud and license revenues, "
+              "partially offset by a decrease in hardware and services revenues by $59 million and $120 million, "
+              "respectively.")
+    assert _verdicts("Services revenues decreased by $120 million.", source) == ["supported"]
+    assert _verdicts("Hardware revenues decreased by $120 million.", source) == ["contradicted"]
+
+
+def test_a_year_after_compared_to_is_the_base_not_the_period():
+    source = "Total revenue for 2024 was $164.50 billion, an increase of 22% compared to 2023."
+    assert _verdicts("Total revenue grew 22% in 2024.", source) == ["supported"]
+    assert _verdicts("Total revenue grew 22% in 2023.", source) == ["contradicted"]
+
+
+def test_hard_wrapped_sentences_are_read_across_line_breaks():
+    source = ("Revenue                      $3,525    $3,100\n"
+              "On January 27, 2020, the Company entered into an agreement to purchase our\n"
+              "corporate office building from a company owned by our CEO for $2,500,000.\n")
+    assert _verdicts("The company bought its corporate office building for $2,500,000.", source) == ["supported"]
+
+
+def _verdicts(summary: str, source: str) -> list[str]:
+    return [c.verdict for c in check_claims(summary, source).claims]

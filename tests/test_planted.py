@@ -79,7 +79,6 @@ def test_corrupted_twin_is_caught(case):
 
 # --- claim-level suite (issue 19): tests/planted/claims.yaml plus the twins of cases.yaml -------------------------
 
-import hashlib  # noqa: E402 - the claim-level half of this file
 from collections import defaultdict  # noqa: E402
 
 from filingsum.quality.claims import check_claims  # noqa: E402
@@ -89,25 +88,35 @@ CLAIM_SHAPES = ("value", "scale", "name", "points", "binding", "direction", "per
                 "count")
 
 
-def heldout(case_id: str) -> bool:
-    """The held-out third, by a fixed rule on the id (not looked at while the checks were tuned)."""
-    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 3 == 0
-
-
-def _claim_cases() -> list[dict]:
+def _claim_cases(groups: list[dict]) -> list[dict]:
     out = []
-    for group in CLAIM_GROUPS:
+    for group in groups:
         for case in group["cases"]:
             out.append({**case, "source_text": group["source"], "origin": group["filing"]})
     return out
 
 
-CLAIM_CASES = _claim_cases()
+CLAIM_CASES = _claim_cases(CLAIM_GROUPS)
+# A held-out suite written on 2026-12-02 by another author on six filings the other suites do not quote; it
+# was scored once, after the checks were tuned, and is not used for tuning (docs/eval.md).
+FRESH_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh.yaml").read_text(encoding="utf-8")))
 
 
-def claim_signals(summary: str, source: str) -> dict[str, float]:
+# The filer's name as the product extracts it (the corpus records it per filing): eval passes the record's
+# company to the claim checks, so the suite does too.
+FILERS = {r["source_file"]: r["company"] for r in map(__import__("json").loads,
+          (HERE.parent / "data" / "gold" / "corpus.jsonl").read_text(encoding="utf-8").splitlines())}
+
+
+def company_of(case: dict) -> str | None:
+    source = case.get("source") or {}
+    filing = case.get("origin") or source.get("filing") or source.get("sample")
+    return FILERS.get(filing)
+
+
+def claim_signals(summary: str, source: str, company: str | None = None) -> dict[str, float]:
     """The gate-usable signals of one summary: claim-level rates, and the figure precision (1 when no figure)."""
-    check = check_claims(summary, source)
+    check = check_claims(summary, source, company)
     numbers = check_numbers(summary, source)
     return {
         "claim_support_rate": check.support_rate or 0.0,
@@ -138,12 +147,12 @@ def suite_figures(cases: list[dict], source_of) -> dict[str, object]:
     better: list[str] = []
     for case in cases:
         source = source_of(case)
-        good = claim_signals(case["faithful"], source)
+        good = claim_signals(case["faithful"], source, company_of(case))
         if good["contradiction_rate"] > 0 or good["unsupported_sentence_rate"] > 0:
             false_alarms.append(case["id"])
         if "corrupted" not in case:
             continue
-        bad = claim_signals(case["corrupted"], source)
+        bad = claim_signals(case["corrupted"], source, company_of(case))
         caught[case["shape"]].append(_worse(bad, good))
         if _better(bad, good):
             better.append(case["id"])
@@ -183,13 +192,19 @@ def test_claim_suite_shape():
         shapes[_old_shape(case)] += 1
     assert all(shapes[s] >= 6 for s in CLAIM_SHAPES), dict(shapes)
     assert shapes["paraphrase"] >= 30
-    assert 0.25 <= sum(heldout(i) for i in ids) / len(ids) <= 0.42
+    fresh = [c["id"] for c in FRESH_CASES]
+    assert len(fresh) == len(set(fresh)) and not set(fresh) & (set(ids) | {c["id"] for c in CASES})
+    assert {c["shape"] for c in FRESH_CASES} == {*CLAIM_SHAPES, "paraphrase"}
+    assert not {c["origin"] for c in FRESH_CASES} & {c["origin"] for c in CLAIM_CASES}  # other filings
 
 
 @cache
 def _figures(part: str) -> dict:
-    cases = [c for c in _all_twin_cases() if part == "all" or heldout(c["id"]) == (part == "heldout")]
-    return suite_figures(cases, _any_source)
+    """"tuned": claims.yaml and cases.yaml, the suites the checks were developed on; "fresh": the held-out
+    suite of filings they were never tuned on."""
+    if part == "fresh":
+        return suite_figures(FRESH_CASES, _any_source)
+    return suite_figures(_all_twin_cases(), _any_source)
 
 
 def _caught_share(figures: dict) -> float:
@@ -197,32 +212,32 @@ def _caught_share(figures: dict) -> float:
     return sum(k for k, _ in caught.values()) / sum(n for _, n in caught.values())
 
 
-# Issue 19's bar. Where the checks do not meet it yet, the test is a strict xfail with the measured figures
-# (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then.
-_HELDOUT_FALSE_ALARMS = pytest.mark.xfail(strict=True, reason="held-out third: 8 of 62 faithful summaries get an "
-                                          "unsupported or contradicted claim (13%, bar 5%)")
+# Issue 19's bar. Where the checks do not meet it, the test is a strict xfail with the measured figures
+# (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
+# figure to trust for filings the project has never seen.
+_FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh held-out suite (2026-12-02): 69 of 104 corrupted twins "
+                                  "caught (66%, bar 90%), 19 of 127 faithful summaries flagged (15%, bar 5%)")
 
 
-@pytest.mark.parametrize("part", ["tuned", "all", pytest.param("heldout", marks=_HELDOUT_FALSE_ALARMS)])
+@pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=_FRESH_MISSES)])
 def test_claim_checks_catch_planted_errors_without_false_alarms(part):
     figures = _figures(part)
     assert _caught_share(figures) >= 0.9, figures["caught"]
     assert len(figures["false_alarms"]) / figures["faithful"] <= 0.05, figures["false_alarms"]
 
 
-@pytest.mark.xfail(strict=True, reason="binding 14/18 (78%) and role 6/9 (67%) are below 80% on the whole suite")
-def test_every_shape_is_caught_at_least_80_percent():
-    caught = _figures("all")["caught"]
+@pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=pytest.mark.xfail(
+    strict=True, reason="fresh suite: binding 8/16, period 4/12, vague 3/7, role 3/8, name 5/7, points 4/6, "
+    "scale 4/6 are below 80%"))])
+def test_every_shape_is_caught_at_least_80_percent(part):
+    caught = _figures(part)["caught"]
     assert all(k / n >= 0.8 for k, n in caught.values()), caught
 
 
-@pytest.mark.xfail(strict=True, reason="one held-out corrupted twin scores better than its faithful twin")
-def test_a_corrupted_twin_never_scores_better():
-    assert not _figures("all")["better"]
-
-
-def test_tuned_part_never_scores_a_corrupted_twin_better():
-    assert not _figures("tuned")["better"]
+@pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=pytest.mark.xfail(
+    strict=True, reason="fresh suite: two corrupted twins score better than their faithful twin"))])
+def test_a_corrupted_twin_never_scores_better(part):
+    assert not _figures(part)["better"]
 
 
 @pytest.mark.parametrize("case", [c for c in CLAIM_CASES if "corrupted" in c], ids=lambda c: c["id"])

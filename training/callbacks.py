@@ -30,7 +30,7 @@ def score_summaries(
     from filingsum.quality.metrics import score_document
 
     rows = [
-        score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, limit=limit)
+        score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, limit=limit, company=rec.company)
         for pred, rec in zip(predictions, records)
     ]
     out: dict[str, float] = {}

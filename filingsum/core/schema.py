@@ -71,6 +71,10 @@ class PredictionRecord(BaseModel):
     prediction: str
     reference: str | None = None
     system: str | None = Field(None, description="which system produced it (baseline name, model, adapter)")
+    company: str | None = Field(
+        None, description="the filer's name, when known: the claim checks accept it for the filing's \"we\" and "
+        "give no other name the benefit of the doubt (docs/eval.md)",
+    )
     error: str | None = Field(
         None, description="why the system produced no prediction (failed request, generation error); eval "
         "scores such a document as failed, never as an empty summary"

@@ -245,25 +245,36 @@ def _build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], int
                                           or len(last) < 80) else ""
                 header, header_text = None, ""
             continue
+        prose: list[tuple[int, int, str]] = []  # consecutive prose lines: one run (hard-wrapped text)
+
+        def flush_prose(prose: list[tuple[int, int, str]]) -> None:
+            nonlocal caption, header, header_text
+            if prose:
+                for ss, se in _prose_sentences(text, prose[0][0], prose[-1][1]):
+                    units.append(SourceUnit(len(units), ss, se, " ".join(text[ss:se].split()), "sentence"))
+                caption = prose[-1][2].strip()[-300:]
+                header, header_text = None, ""
+                prose.clear()
+
         for s, e, line in lines:
             if not line.strip():
                 continue
             years = _header_years(line)
             if years is not None:
+                flush_prose(prose)
                 if any(years):
                     header = years
                 header_text = f"{header_text} / {line.strip()}"[-300:] if header_text else line.strip()
                 continue
             if not _is_row(line):
-                for ss, se in _prose_sentences(text, s, e):
-                    units.append(SourceUnit(len(units), ss, se, " ".join(text[ss:se].split()), "sentence"))
-                caption = line.strip()[-300:]
-                header, header_text = None, ""
+                prose.append((s, e, line))
                 continue
+            flush_prose(prose)
             context = " / ".join(p for p in (caption, header_text) if p)
             units.append(SourceUnit(len(units), s, e, line.strip(), "row", context))
             if header:
                 row_years[(s, e)] = header
+        flush_prose(prose)
     return units, row_years
 
 
@@ -443,7 +454,7 @@ _ROLES = {
                 r"contract\s+manufactur\w*|provided\s+by|manufactured\s+(?:\w+\s+){0,8}?by|made\s+by|buys?\s+from",
     "competitor": r"competitors?|compet\w+|rivals?",
     "subsidiary": r"subsidiar(?:y|ies)|wholly[\s-]owned|acquired|acquisition\s+of",
-    "partner": r"partners?|partnership|alliances?|collaborat\w+|joint\s+venture",
+    "partner": r"partners?|partnered|partnering|partnerships?|alliances?|collaborat\w+|joint\s+venture",
     "regulator": r"regulators?|regulated\s+by|regulatory\s+authorit\w+|agency|commission",
 }
 _ROLE_RE = {role: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for role, pattern in _ROLES.items()}
@@ -504,6 +515,11 @@ class _Claim:
     subject: frozenset[str] = frozenset()  # words of the name the claim is about ("Walmart U.S.")
 
 
+def _plain_words(text: str) -> frozenset[str]:
+    """Stemmed words but stopwords, generic words kept ("total", "net")."""
+    return frozenset(_STEM(w) for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS and len(w) > 1)
+
+
 class _Judge:
     """Checks one claim against an indexed source."""
 
@@ -558,16 +574,18 @@ class _Judge:
         cov = got / total if total else 0.0
         unit = self.index.units[k]
         if unit.kind == "row":
-            label = content_words(re.split(r"[:|$(\d]", unit.text, maxsplit=1)[0])
-            if label and label <= self.claim.words:
-                cov = max(cov, 0.6 + 0.4 * cov)  # the claim names the row: "Hardware revenues decreased 8%"
+            head = re.split(r"[:|$(\d]", unit.text, maxsplit=1)[0]
+            label = content_words(head)
+            # the claim names the row: "Hardware revenues decreased 8%"; every word of the label, "Total"
+            # included ("Total revenues" is not named by "hardware revenues")
+            if label and label <= self.claim.words and _plain_words(head) <= _plain_words(self.claim.text):
+                cov = max(cov, 0.6 + 0.4 * cov)
         return cov
 
     def ranked(self, skip: int | None = None) -> list[tuple[float, int]]:
         candidates = sorted(self.word_scores, key=lambda k: -self.word_scores[k])[:TOP_UNITS]
-        for i, units in enumerate(self.figure_units):
-            if i != skip:
-                candidates.extend(units)
+        for units in self.figure_units:  # the skipped figure's own units too: scored without it, not dropped
+            candidates.extend(units)
         return sorted({(self.coverage(k, skip), k) for k in candidates}, key=lambda x: (-x[0], x[1]))
 
     def evidence(self, k: int) -> str:
@@ -602,6 +620,9 @@ def _segment(text: str, pos: int, splitter: re.Pattern[str] = _SEGMENT_SPLIT) ->
     return start, len(text)
 
 
+_CONTINUATION = re.compile(r"\s*(?:to|from|reaching|totaling|totalling)\s+[$\d(]", re.IGNORECASE)
+
+
 def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: _Claim,
                      claim_figure: NumberMention) -> str | None:
     """Where a source sentence lists several figures of one kind ("18% in United States & Canada, 26% in
@@ -615,6 +636,8 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: _
     if unit.kind == "row" or not siblings:
         return None
     own_span = _segment(raw, figure.start - unit.start)
+    if _CONTINUATION.match(raw[own_span[0] : own_span[1]]):
+        return None  # "revenue increased 14% or $425,000, to $3,525,000": the level of the same item
     own = content_words(raw[own_span[0] : own_span[1]])
     if not own:
         return None  # "89.5% and 87.1%, respectively, of ...": the words are elsewhere in the sentence
@@ -636,6 +659,38 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: _
     return None
 
 
+# A year after these words is the base a change is measured against, not the period of the figure: "an
+# increase of 22% compared to 2023" states 2024's growth.
+_COMPARED_TO = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|than|relative\s+to|against)\s+"
+                          r"(?:(?:the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of)\s+)*$",
+                          re.IGNORECASE)
+
+
+_FIG = r"\(?\$?\d[\d,.]*\)?%?(?:\s+(?:million|billion|thousand|trillion|percent))?"
+_RESPECTIVELY = re.compile(  # a lookahead, so that every "A and B" of the sentence is tried
+    rf"(?=\b(?P<a>[A-Za-z][\w-]*)\s+and\s+(?P<b>[A-Za-z][\w-]*)\b[^.;]{{0,80}}?(?P<x>{_FIG})\s*,?\s+and\s+"
+    rf"(?P<y>{_FIG}),?\s+respectively)", re.IGNORECASE)
+
+
+def _respectively_binding(index: SourceIndex, k: int, figure: NumberMention, claim: _Claim) -> str | None:
+    """"hardware and services revenues by $59 million and $120 million, respectively": the figure belongs to
+    the item in the same place of the list; the item the claim names instead when it names the other one."""
+    unit = index.units[k]
+    raw = index.text[unit.start : unit.end]
+    for m in _RESPECTIVELY.finditer(raw):
+        pos = figure.start - unit.start
+        if m.start("x") <= pos < m.end("x"):
+            own, other = m.group("a"), m.group("b")
+        elif m.start("y") <= pos < m.end("y"):
+            own, other = m.group("b"), m.group("a")
+        else:
+            continue
+        own_words, other_words = content_words(own), content_words(other)
+        if other_words and other_words <= claim.words and not own_words & claim.words:
+            return other
+    return None
+
+
 def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozenset[int]:
     """The years a prose figure is for: those of its segment ("$441.8 billion and $420.6 billion for fiscal
     2024 and 2023, respectively" pairs them in order), else none."""
@@ -643,9 +698,14 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     raw = index.text[unit.start : unit.end]
     span = _segment(raw, figure.start - unit.start)
     seg = raw[span[0] : span[1]]
-    years = [int(y) for y in _YEAR_IN_TEXT.findall(seg)]
+    found = list(_YEAR_IN_TEXT.finditer(seg))
+    years = [int(m.group()) for m in found if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()])]
     if not years:
-        return frozenset()
+        if not found:
+            return frozenset()
+        # only a comparison base here ("an increase of 22% compared to 2023"): the sentence's own years
+        return frozenset(int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw)
+                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()]))
     same = [m for m in index.unit_figures[k].mentions
             if m.kind == figure.kind and unit.start + span[0] <= m.start < unit.start + span[1]]
     starts = sorted({m.start for m in same})
@@ -703,6 +763,9 @@ def _check_figure(judge: _Judge, i: int, readings: list[NumberMention]) -> tuple
         cov, k, verdict = best_s
         if verdict.evidence is not None:
             sibling = _sibling_binding(index, k, verdict.evidence, claim, verdict.mention)
+            swapped = _respectively_binding(index, k, verdict.evidence, claim)
+            if swapped:
+                return "contradicted", f"the source gives {first.text} for the item listed beside {swapped!r}", k
             if sibling:
                 return "contradicted", f"the source gives {first.text} for another item; the claim's is in "\
                     f"{sibling!r}", k
@@ -905,8 +968,29 @@ def _is_subject(flat: str, claim: _Claim, name: EntityMention) -> bool:
     return len(lead.split()) <= 3 or owner or _VERB_AFTER.match(flat[name.end : name.end + 30]) is not None
 
 
+_LEGAL_FORM = frozenset({"inc", "incorporated", "corp", "corporation", "co", "company", "companies", "ltd",
+                         "limited", "plc", "holdings", "holding", "group", "the", "llc", "lp", "na", "sa", "ag", "nv"})
+
+
+def _name_tokens(name: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("\u2019", "'").replace("'s ", " "))
+    return [w for w in words if w not in _LEGAL_FORM]
+
+
+def is_company_name(name: str, company: str) -> bool:
+    """Whether a name in a summary names the filer: "Meta" for "Meta Platforms, Inc.", "Coca-Cola" for "Coca
+    Cola", "Wells Fargo" for "Wells Fargo & Company" (one is a leading run of the other's words)."""
+    said, filer = _name_tokens(name.removesuffix("'s").removesuffix("\u2019s")), _name_tokens(company)
+    if not said or not filer:
+        return False
+    if len(said) > 1 and all(len(w) == 1 for w in said) and said == [w[0] for w in filer]:
+        return True  # "P&G" for Procter & Gamble, "J&J" for Johnson & Johnson
+    shorter, longer = sorted((said, filer), key=len)
+    return longer[: len(shorter)] == shorter
+
+
 def _judge_claim(index: SourceIndex, claim: _Claim, flat: str, names: list[EntityMention],
-                 sentence: str) -> ClaimVerdict:
+                 sentence: str, company: str | None = None) -> ClaimVerdict:
     judge = _Judge(index, claim)
     ranked = judge.ranked()
     best_cov, best = ranked[0] if ranked else (0.0, None)
@@ -919,12 +1003,18 @@ def _judge_claim(index: SourceIndex, claim: _Claim, flat: str, names: list[Entit
     if is_meta_statement(claim.text):
         return verdict("unsupported", "about the text, not the company", None)
     terms = source_terms(index.text)
-    subjects = {n.start for n in names[:1] if _is_subject(flat, claim, n)}
+    if company:
+        # The filer is known: its name is supported wherever it stands (a filing calls itself "we"), and no
+        # other name gets the subject's benefit of the doubt ("Disney is one of the world's leading ...").
+        subjects = {n.start for n in names if is_company_name(n.text, company)}
+    else:
+        subjects = {n.start for n in names[:1] if _is_subject(flat, claim, n)}
     unsupported_names = [n for n in names if not _entity_supported(n, terms) and n.start not in subjects]
     found: list[tuple[str, str, int | None]] = []
     if unsupported_names:
         found.append(("unsupported", f"{unsupported_names[0].text!r} is not in the source", best))
     figure_ok = False
+    anchor: int | None = None  # the unit stating the claim's first supported figure: where its words are judged
     for i, readings in enumerate(claim.figures):
         kind, reason, k = _check_figure(judge, i, readings)
         if kind == "unsupported":
@@ -933,6 +1023,9 @@ def _judge_claim(index: SourceIndex, claim: _Claim, flat: str, names: list[Entit
                 kind, reason, k = count
         found.append((kind, reason, k))
         figure_ok = figure_ok or kind == "supported"
+        if kind == "supported" and anchor is None and k is not None and index.units[k].kind == "sentence" and (
+                readings[0].kind == "percent" or readings[0].currency):
+            anchor = k  # an amount or a share, not a count ("the first nine months")
     for mention in claim.periods:
         result = _check_period(judge, mention, best)
         if result:
@@ -940,9 +1033,12 @@ def _judge_claim(index: SourceIndex, claim: _Claim, flat: str, names: list[Entit
     role = _check_roles(index, claim, [n for n in names if n not in unsupported_names], subjects)
     if role:
         found.append(role)
-    if best is not None and best_cov >= MIN_BIND:
+    # Direction, negation and vague quantities are read in the sentence that states the claim's figure ("Web
+    # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
+    aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
+    if aligned is not None:
         for check in (_check_polarity, _check_vague):
-            result = check(judge, best)
+            result = check(judge, aligned)
             if result:
                 found.append(result)
     for kind in ("contradicted", "unsupported"):
@@ -954,8 +1050,11 @@ def _judge_claim(index: SourceIndex, claim: _Claim, flat: str, names: list[Entit
     return verdict("supported", "; ".join(f[1] for f in found) or "an aligned source sentence says this", best)
 
 
-def check_claims(summary: str, source: str) -> ClaimCheck:
-    """Every claim of the summary aligned to the source and judged: supported, contradicted or unsupported."""
+def check_claims(summary: str, source: str, company: str | None = None) -> ClaimCheck:
+    """Every claim of the summary aligned to the source and judged: supported, contradicted or unsupported.
+
+    ``company`` is the filer's name (the record's company), when known: a filing calls itself "we", so the
+    summary's name for it is supported, and any other name must be in the source."""
     index = source_index(source)
     flat = " ".join(summary.split())
     spans = split_claims(flat)
@@ -974,20 +1073,20 @@ def check_claims(summary: str, source: str) -> ClaimCheck:
         if subject:
             claim.subject = content_words(subject[0].text)
         claims.append(_judge_claim(index, claim, flat, names, sentences[sentence_index]
-                                   if sentence_index < len(sentences) else text))
+                                   if sentence_index < len(sentences) else text, company))
     return ClaimCheck(claims, sentences)
 
 
-def claim_support_rate(summary: str, source: str) -> float | None:
+def claim_support_rate(summary: str, source: str, company: str | None = None) -> float | None:
     """Share of the summary's claims the source supports; None for an empty summary."""
-    return check_claims(summary, source).support_rate
+    return check_claims(summary, source, company).support_rate
 
 
-def contradiction_rate(summary: str, source: str) -> float | None:
+def contradiction_rate(summary: str, source: str, company: str | None = None) -> float | None:
     """Share of the summary's claims the source contradicts; None for an empty summary."""
-    return check_claims(summary, source).contradiction_rate
+    return check_claims(summary, source, company).contradiction_rate
 
 
-def unsupported_sentence_rate(summary: str, source: str) -> float | None:
+def unsupported_sentence_rate(summary: str, source: str, company: str | None = None) -> float | None:
     """Share of the summary's sentences with a claim the source does not support; None for an empty summary."""
-    return check_claims(summary, source).unsupported_sentence_rate
+    return check_claims(summary, source, company).unsupported_sentence_rate

@@ -378,9 +378,11 @@ def score_document(
     n_tokens: int | None = None,
     limit: int,
     nli_model: str | None = None,
+    company: str | None = None,
 ) -> dict[str, MetricValue]:
     """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with; ``limit``
-    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``.
+    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``; ``company`` is the filer's name
+    for the claim checks (`check_claims`).
 
     A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
     """
@@ -394,7 +396,7 @@ def score_document(
     row: dict[str, MetricValue] = dict(rouge_scores(prediction, reference))
     empty = not prediction.strip()
     numbers = check_numbers(prediction, source)
-    claims = check_claims(prediction, source)
+    claims = check_claims(prediction, source, company)
     row.update(
         tokens=n_tokens,
         within_limit=not empty and within_limit(n_tokens, limit),  # no summary is not a summary within limit

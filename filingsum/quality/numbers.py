@@ -815,8 +815,9 @@ def _same_unit(a: NumberMention, b: NumberMention) -> bool:
     if a.currency and b.currency:
         return a.currency == b.currency
     if a.currency or b.currency:
-        counted = b.noun if a.currency else a.noun
-        return not counted
+        plain = b if a.currency else a
+        # "three-" of "three- and nine-month periods": a number written in words is a count, never money
+        return not plain.noun and not plain.text.strip().isalpha()
     return nouns_match(a.noun, b.noun)
 
 
