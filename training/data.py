@@ -1,6 +1,6 @@
 """Training data: FilingRecord JSONL -> tokenized `datasets.Dataset` -> padded batches.
 
-Every example goes through `filingsum.prompt.encode_example`, the same contract eval and serving use, so
+Every example goes through `filingsum.core.prompt.encode_example`, the same contract eval and serving use, so
 the model is trained on exactly the prompt it will be served with (decoder: chat template with the loss on
 the summary + end-of-turn only; seq2seq: source -> target).
 """

@@ -1,6 +1,6 @@
 """`train(config)`: LoRA / QLoRA / full fine-tuning on the HF Trainer, writing one run directory.
 
-Why the plain `transformers.Trainer` and not TRL's `SFTTrainer`: `filingsum.prompt.encode_example` already
+Why the plain `transformers.Trainer` and not TRL's `SFTTrainer`: `filingsum.core.prompt.encode_example` already
 builds the masked examples (chat template, -100 on the prompt) identically for decoder and seq2seq models,
 which is the part SFTTrainer would add; TRL is not a dependency and would be one more version to pin. The
 Trainer still brings accelerate underneath (mixed precision, gradient accumulation, DDP/FSDP through

@@ -13,7 +13,6 @@ departure is returned as a warning naming both values.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.text import content_hash
 
 CONTRACT_FILE = "filingsum_contract.json"
 CONTRACT_VERSION = 1
@@ -35,7 +35,7 @@ def prompt_version(system_prompt: str | None = None, instruction: str | None = N
     from filingsum.core.prompt import DEFAULT_INSTRUCTION, SYSTEM_PROMPT
 
     text = f"{system_prompt or SYSTEM_PROMPT}\n\n{instruction or DEFAULT_INSTRUCTION}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return content_hash(text)[:12]
 
 
 class InferenceContract(BaseModel):

@@ -7,6 +7,7 @@ and dependency-free.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _SPACE_CHARS = re.compile(r"[\t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -108,3 +109,9 @@ def split_sentences(text: str, *, line_breaks: bool = False) -> list[str]:
         if tail:
             sentences.append(tail)
     return sentences
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 hex digest of a text's UTF-8 bytes: the one text digest (FilingRecord.content_hash, gold look-ups,
+    the prompt version)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

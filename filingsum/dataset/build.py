@@ -48,6 +48,7 @@ from filingsum.core.io import (
     sha256_file,
 )
 from filingsum.core.schema import SPLITS, FilingRecord, FilingSection
+from filingsum.core.text import content_hash
 from filingsum.dataset import shards
 from filingsum.dataset.card import build_card, render_card_markdown
 from filingsum.dataset.filters import Drop, filter_records
@@ -106,10 +107,6 @@ class BuildResult:
 def _slug(text: str | None, fallback: str = "x") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
     return slug[:40].strip("-") or fallback
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record_id(section: FilingSection, digest: str, part: int = 1, parts: int = 1) -> str:

@@ -8,7 +8,6 @@ Jaccard, so the threshold is exact, not approximate.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections import defaultdict
@@ -16,15 +15,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from filingsum.core.text import content_hash
+
 SHINGLE_WORDS = 5
 NUM_PERMUTATIONS = 128
 _MERSENNE = np.uint64((1 << 61) - 1)
 _WORD = re.compile(r"\w+")
-
-
-def content_hash(text: str) -> str:
-    """SHA-256 hex digest of a text (as stored in FilingRecord.content_hash)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _normalised(text: str) -> str:

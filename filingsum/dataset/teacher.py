@@ -1,6 +1,6 @@
 """Reference summaries from a teacher model behind any OpenAI-compatible endpoint.
 
-- The prompt is `filingsum.prompt.build_messages`, the same contract the tuned model is trained and served on.
+- The prompt is `filingsum.core.prompt.build_messages`, the same contract the tuned model is trained and served on.
 - Retries: the `openai` client's own ``max_retries`` (exponential backoff with jitter on connection errors,
   timeouts, 408/409/429 and 5xx, honouring ``Retry-After``); it already knows which errors are transient,
   so wrapping it in tenacity would only duplicate that logic. Each request has ``timeout_s``.

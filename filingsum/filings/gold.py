@@ -8,13 +8,13 @@ attaches them as references and eval scores against them, so both read them thro
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from filingsum.core.io import read_jsonl
+from filingsum.core.text import content_hash
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class GoldIndex:
 
     def lookup_input(self, text: str) -> GoldSummary | None:
         """The entry written for exactly this model input, if any."""
-        return self._by_input.get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+        return self._by_input.get(content_hash(text))
 
     def lookup(self, source_path: str, section: str) -> GoldSummary | None:
         name = source_basename(source_path)
