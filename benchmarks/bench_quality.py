@@ -188,6 +188,10 @@ def main() -> int:
                         "--skip-train")
     parser.add_argument("--zero-shot", action="store_true", help="also score the base model in-process")
     parser.add_argument("--skip-in-process", action="store_true", help="score the served path only")
+    parser.add_argument("--inputs", nargs="+", choices=list(INPUT_CANDIDATES),
+                        help="validation input candidates (default: all); e.g. aspects-1k to compare adapters")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="stop after the validation table (compare adapters without touching test)")
     parser.add_argument("--reuse-served", action="store_true",
                         help="score the summarize outputs an earlier run of the same adapter wrote in <run>/quality "
                         "(validation and test) instead of serving again")
@@ -230,7 +234,13 @@ def main() -> int:
     # The input, chosen on validation through the product path; the contract carries the winner.
     t_gen = time.time()
     chosen, input_trials = choose_input(adapter_dir, quality_dir / "validation", tokenizer,
-                                        config.model.max_summary_tokens, reuse=args.reuse_served)
+                                        config.model.max_summary_tokens, reuse=args.reuse_served,
+                                        candidates=args.inputs)
+    if args.validation_only:
+        print(inputs_markdown(input_trials, chosen))
+        print(f"\nadapter: {adapter_dir} (sha256 {adapter_digest[:12]}); validation only, test not scored")
+        print("command: python " + " ".join(sys.argv))
+        return 0
     contract = read_contract(adapter_dir)
     fit, budget = INPUT_CANDIDATES[chosen]
     if contract is not None and (contract.fit_strategy, contract.max_source_tokens) != (fit, budget):
@@ -392,7 +402,8 @@ TRAINED_INPUT = "aspects-1k"  # the corpus's windows: the aspect fit at 1,024 to
 TRAINED_INPUT_MARGIN = 0.01
 
 
-def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bool = False) -> tuple[str, dict]:
+def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bool = False,
+                 candidates: list[str] | None = None) -> tuple[str, dict]:
     """Each candidate input on the validation filings, summarized through the product path and scored against
     the whole-section references (figures and names checked against the whole section); the pick has no loop,
     meets the aspect-coverage target, then has the highest mean ROUGE-L (to 3 decimals), then states figures
@@ -403,7 +414,7 @@ def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bo
     documents = product_documents("validation", "aspects", 1024)
     files = [d.path for d in documents]
     runs = {name: (files, ["--fit", fit, "--max-source-tokens", str(budget)])
-            for name, (fit, budget) in INPUT_CANDIDATES.items()}
+            for name, (fit, budget) in INPUT_CANDIDATES.items() if candidates is None or name in candidates}
     served = summarize_served(adapter_dir, runs, work, reuse=reuse)
     trials: dict[str, dict] = {}
     for name, rows in served.items():
@@ -423,7 +434,8 @@ def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bo
     # Departing from the input shape the model was trained on needs evidence beyond noise: the training input
     # stays unless the pick beats its ROUGE-L by TRAINED_INPUT_MARGIN (on a handful of validation sections).
     trained = TRAINED_INPUT
-    if best != trained and trials[best]["rougeL"] < trials[trained]["rougeL"] + TRAINED_INPUT_MARGIN \
+    if best != trained and trained in trials \
+            and trials[best]["rougeL"] < trials[trained]["rougeL"] + TRAINED_INPUT_MARGIN \
             and not trials[trained]["loop"] and trials[trained]["aspect_coverage"] >= ASPECT_TARGET:
         best = trained
     return best, trials
