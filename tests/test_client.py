@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from filingsum.cli.summarize import write_results
 from filingsum.core.prompt import prompt_ids
 from filingsum.core.tokens import token_counter
 from filingsum.filings.fit import chunk_text
 from filingsum.filings.sections import extract_filing_sections
+from filingsum.inference.batch import write_results
 from filingsum.inference.endpoint import EndpointSummarizer
 from filingsum.serving.launcher import free_port
 

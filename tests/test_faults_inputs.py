@@ -416,14 +416,14 @@ def test_summarize_budget_flags_past_the_context_are_refused_before_any_request(
 
 
 def test_summarize_never_reads_a_file_over_the_cap(tmp_path, monkeypatch, capsys):
-    from filingsum.cli import summarize as summarize_cli
+    from filingsum.inference import batch as summarize_cli
 
     inputs = write_filings(tmp_path / "in", [0])
     big = inputs / "big_10k_2020.txt"
     big.write_text("Acme Widgets sells widgets to manufacturers. " * 3000)  # ~135 KB, over a 0.1 MB cap
     hashed: list[str] = []
-    real_digest = summarize_cli._file_digest
-    monkeypatch.setattr(summarize_cli, "_file_digest", lambda p: hashed.append(Path(p).name) or real_digest(p))
+    real_digest = summarize_cli.file_digest
+    monkeypatch.setattr(summarize_cli, "file_digest", lambda p: hashed.append(Path(p).name) or real_digest(p))
     out = tmp_path / "sums.jsonl"
     with FakeOpenAI() as server:
         status = main(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",

@@ -13,11 +13,9 @@ cancels the requests not yet sent, keeps what finished, and a rerun of the same 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from filingsum.cli.common import (
@@ -29,8 +27,9 @@ from filingsum.cli.common import (
     positive_float,
     positive_int,
 )
-from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES, SummaryResult
+from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS
+from filingsum.inference.batch import journal_path
 
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
 DESCRIPTION = """\
@@ -102,70 +101,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# --- output ---------------------------------------------------------------------------------------------
-
-
-def results_to_markdown(results: list[SummaryResult]) -> str:
-    from filingsum.inference.guard import guard_line
-
-    parts = ["# Filing summaries\n"]
-    for r in results:
-        parts.append(f"## {r.id}\n")
-        meta = f"source: `{r.source_path}`"
-        if r.summary is not None:
-            meta += f"; tokens: {r.prompt_tokens} prompt, {r.completion_tokens} summary; chunks: {r.chunks}"
-        if r.latency_s is not None:
-            meta += f"; {r.latency_s:.2f} s"
-        parts.append(meta + "\n")
-        if r.checks is not None:
-            parts.append(guard_line(r.checks) + "\n")
-        parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
-    return "\n".join(parts)
-
-
-def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
-    """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
-    from filingsum.core.io import atomic_write_jsonl, atomic_write_text
-
-    out = Path(out)
-    fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
-    if fmt == "md":
-        return atomic_write_text(out, results_to_markdown(results))
-    return atomic_write_jsonl(out, (r.model_dump() for r in results))
-
-
-# --- resumable output -----------------------------------------------------------------------------------
-
-
-def journal_path(out: str | os.PathLike[str]) -> Path:
-    """Where `filingsum summarize --out OUT` journals finished inputs: .OUT.journal.jsonl beside OUT."""
-    out = Path(out)
-    return out.with_name(f".{out.name}.journal.jsonl")
-
-
-def _file_digest(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def input_key(path: str, settings: dict[str, Any]) -> str | None:
-    """Journal key of one input: its path and content and every setting that shapes its summary; None for a
-    file that cannot be read or is over the size cap (it is summarized, i.e. reported, again; never hashed
-    whole first)."""
-    from filingsum.core.io import stable_hash
-
-    try:
-        cap = settings.get("max_file_mb")
-        if cap is not None and os.path.getsize(path) > cap * 1024 * 1024:
-            return None
-        return stable_hash(str(path), _file_digest(path), settings)
-    except OSError:
-        return None
-
-
 def summarize_settings(args: argparse.Namespace, config: Any, max_tokens: int) -> dict[str, Any]:
     """What a journalled summary depends on besides the file, as resolved from the config and the flags (not
     the endpoint URL: the same served model may move; delete the journal to redo everything after swapping
@@ -190,21 +125,21 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C. With
-    --out, finished inputs are journalled as they complete and skipped by a rerun."""
-    from filingsum.core.errors import FilingsumError, UsageError
-    from filingsum.core.io import ResultJournal, preflight_output_file
-    from filingsum.filings.ingest import IngestError, discover_inputs
+    """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C (143 on
+    SIGTERM). With --out, finished inputs are journalled as they complete and skipped by a rerun."""
+    from filingsum.cli import Terminated
+    from filingsum.core.errors import UsageError
+    from filingsum.core.io import preflight_output_file
+    from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
+    from filingsum.inference.batch import summarize_batch
     from filingsum.inference.factory import ClientSettings, InputOverrides, contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     config = load_run_config(args, check_context=False)  # checked below, once the contract and flags are in
-    if args.max_chunks < 1:
-        raise UsageError(f"--max-chunks must be at least 1, not {args.max_chunks}")
     client = ClientSettings(
         api_key=os.environ.get(args.api_key_env or config.serve.api_key_env or "OPENAI_API_KEY"),
-        timeout_s=args.timeout, max_retries=args.max_retries,
-        concurrency=args.concurrency, temperature=args.temperature,
+        timeout_s=args.timeout, max_retries=args.max_retries, concurrency=args.concurrency,
+        temperature=args.temperature,
     )
     # The served model's inference contract first (the shipped default and trained runs carry one), then the
     # flags, which win with a warning where they depart from it; the output guard last (the Python API's path).
@@ -225,72 +160,41 @@ def run(args: argparse.Namespace) -> int:
     except IngestError as exc:
         raise UsageError(str(exc)) from None
     if not files:
-        from filingsum.filings.ingest import INPUT_SUFFIXES
-
         raise UsageError(f"{', '.join(args.inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}); nothing to "
                          "summarize")
     if len(files) > 1 and not args.out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
-    journal = None
     if args.out:
         preflight_output_file(args.out, what="--out file")
         preflight_output_file(journal_path(args.out), what="journal")
-        journal = ResultJournal(journal_path(args.out))
     summarizer.progress = len(files) > 1
     settings = summarize_settings(args, config, summarizer.max_tokens)
-    keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
-    by_file: dict[str, list[SummaryResult]] = {}
-    for f, key in keys.items():
-        if key is not None and journal is not None and key in journal:
-            by_file[f] = [SummaryResult.model_validate(r) for r in journal.get(key)]
-    if by_file and journal is not None:
-        print(f"resuming: {len(by_file)} of {len(files)} input(s) already summarized in {journal.path}",
+    outcome = summarize_batch(summarizer, files, out=args.out, settings=settings, instruction=args.instruction,
+                              fmt=args.format)
+    if outcome.resumed:
+        print(f"resuming: {outcome.resumed} of {len(files)} input(s) already summarized in {outcome.journal}",
               file=sys.stderr)
-    todo = [f for f in files if f not in by_file]
-    stream = summarizer.summarize_files(todo, instruction=args.instruction)
-    try:
-        for f, found in stream:
-            by_file[f] = found
-            if journal is not None and keys.get(f) and not any(r.error for r in found):
-                journal.put(keys[f], [r.model_dump() for r in found])  # failed inputs are retried on a rerun
-    except KeyboardInterrupt:
-        summarizer.cancel()
-        stream.close()  # its progress bar goes before the message below
-        done = sum(1 for f in files if f in by_file)
-        if journal is not None:
-            journal.close()
-            kept = sum(1 for f in files if keys.get(f) and keys[f] in journal)
-            print(f"filingsum: interrupted; {kept} of {len(files)} input(s) summarized and kept in {journal.path}; "
-                  f"rerun the same command to summarize the other {len(files) - kept} and write {args.out}",
-                  file=sys.stderr)
+    if outcome.interrupted:
+        terminated = isinstance(outcome.interrupt, Terminated)
+        what = "terminated (SIGTERM)" if terminated else "interrupted"
+        if outcome.journal is not None:
+            print(f"filingsum: {what}; {outcome.kept} of {len(files)} input(s) summarized and kept in "
+                  f"{outcome.journal}; rerun the same command to summarize the other {len(files) - outcome.kept} "
+                  f"and write {args.out}", file=sys.stderr)
         else:
-            print(f"filingsum: interrupted; {done} of {len(files)} input(s) summarized; nothing was written "
+            print(f"filingsum: {what}; {outcome.kept} of {len(files)} input(s) summarized; nothing was written "
                   "(give --out FILE to keep finished summaries across runs)", file=sys.stderr)
-        return 130
-    finally:
-        if journal is not None:
-            journal.close()
-
-    results = [r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)]
-    if args.out:
-        try:
-            path = write_results(results, args.out, args.format)
-        except OSError as exc:  # a full disk at the very end must not cost a single finished summary
-            kept = f"the finished summaries are kept in {journal.path}" if journal is not None and len(journal) else ""
-            raise FilingsumError(
-                f"{args.out}: cannot write ({exc.strerror or exc}); {kept or 'nothing was kept'}: free some space "
-                "and rerun the same command (finished inputs are not requested again)"
-            ) from None
-        print(f"wrote {len(results)} results to {path}", file=sys.stderr)
+        return 143 if terminated else 130
+    results = outcome.results
+    if outcome.written is not None:
+        print(f"wrote {len(results)} results to {outcome.written}", file=sys.stderr)
     elif len(results) == 1 and results[0].summary is not None:
         print(results[0].summary)
     else:
         for r in results:
             if r.summary is not None:
                 print(f"## {r.id}\n\n{r.summary}\n")
-    errors = [r for r in results if r.error]
-    for r in errors:
+    for r in outcome.errors:
         print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
-    ok = len(results) - len(errors)
-    print(f"{ok} summarized, {len(errors)} failed", file=sys.stderr)
-    return 1 if errors else 0
+    print(f"{len(results) - len(outcome.errors)} summarized, {len(outcome.errors)} failed", file=sys.stderr)
+    return 1 if outcome.errors else 0

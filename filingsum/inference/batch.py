@@ -1,0 +1,142 @@
+"""Summarize many files into one output, resumably: what `filingsum summarize --out` runs.
+
+Each finished input is journalled as it completes (``journal_path``: .OUT.journal.jsonl beside OUT, keyed by
+``input_key``: the file's path and content and every setting that shapes its summary). An interrupt cancels
+the requests not yet sent and keeps what finished; a rerun of the same call skips those inputs. Failed inputs
+are not journalled, so a rerun tries them again. The results are written once, at the end, as JSONL or
+Markdown.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filingsum.core import io
+from filingsum.core.errors import FilingsumError
+from filingsum.core.io import ResultJournal, sha256_file, stable_hash
+from filingsum.core.schema import SummaryResult
+
+
+def results_to_markdown(results: list[SummaryResult]) -> str:
+    from filingsum.inference.guard import guard_line
+
+    parts = ["# Filing summaries\n"]
+    for r in results:
+        parts.append(f"## {r.id}\n")
+        meta = f"source: `{r.source_path}`"
+        if r.summary is not None:
+            meta += f"; tokens: {r.prompt_tokens} prompt, {r.completion_tokens} summary; chunks: {r.chunks}"
+        if r.latency_s is not None:
+            meta += f"; {r.latency_s:.2f} s"
+        parts.append(meta + "\n")
+        if r.checks is not None:
+            parts.append(guard_line(r.checks) + "\n")
+        parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
+    return "\n".join(parts)
+
+
+def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
+    out = Path(out)
+    fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+    if fmt == "md":  # through the module: a test's stand-in for a full disk reaches it
+        return io.atomic_write_text(out, results_to_markdown(results))
+    return io.atomic_write_jsonl(out, (r.model_dump() for r in results))
+
+
+def journal_path(out: str | os.PathLike[str]) -> Path:
+    """Where `filingsum summarize --out OUT` journals finished inputs: .OUT.journal.jsonl beside OUT."""
+    out = Path(out)
+    return out.with_name(f".{out.name}.journal.jsonl")
+
+
+def file_digest(path: str) -> str:
+    return sha256_file(path)
+
+
+def input_key(path: str, settings: dict[str, Any]) -> str | None:
+    """Journal key of one input: its path and content and every setting that shapes its summary; None for a
+    file that cannot be read or is over the size cap (it is summarized, i.e. reported, again; never hashed
+    whole first)."""
+    try:
+        cap = settings.get("max_file_mb")
+        if cap is not None and os.path.getsize(path) > cap * 1024 * 1024:
+            return None
+        return stable_hash(str(path), file_digest(path), settings)
+    except OSError:
+        return None
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch call did: the results in input order (complete unless ``interrupted``), how many inputs
+    came from the journal, and where the results went."""
+
+    files: int
+    results: list[SummaryResult] = field(default_factory=list)
+    resumed: int = 0
+    interrupted: bool = False
+    interrupt: BaseException | None = None  # the KeyboardInterrupt (or subclass: SIGTERM) that stopped it
+    kept: int = 0  # after an interrupt: inputs whose summaries the journal holds
+    written: Path | None = None
+    journal: Path | None = None
+
+    @property
+    def errors(self) -> list[SummaryResult]:
+        return [r for r in self.results if r.error]
+
+
+def summarize_batch(
+    summarizer: Any, files: Sequence[str], *, out: str | os.PathLike[str] | None, settings: dict[str, Any],
+    instruction: str | None = None, fmt: str | None = None,
+) -> BatchOutcome:
+    """Summarize ``files`` with ``summarizer`` (a `Summarizer`), journalled beside ``out`` when given and
+    written there at the end. ``settings`` is everything besides a file that shapes its summary (the journal
+    key). An interrupt (Ctrl-C, SIGTERM) returns an outcome with ``interrupted`` set and nothing written; a
+    failed final write raises FilingsumError saying the finished summaries are kept."""
+    outcome = BatchOutcome(files=len(files))
+    journal = ResultJournal(journal_path(out)) if out else None
+    outcome.journal = journal.path if journal is not None else None
+    keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
+    by_file: dict[str, list[SummaryResult]] = {}
+    for f, key in keys.items():
+        if key is not None and journal is not None and key in journal:
+            by_file[f] = [SummaryResult.model_validate(r) for r in journal.get(key)]
+    outcome.resumed = len(by_file)
+    todo = [f for f in files if f not in by_file]
+    stream = summarizer.summarize_files(todo, instruction=instruction)
+    try:
+        for f, found in stream:
+            by_file[f] = found
+            if journal is not None and keys.get(f) and not any(r.error for r in found):
+                journal.put(keys[f], [r.model_dump() for r in found])  # failed inputs are retried on a rerun
+    except KeyboardInterrupt as exc:
+        summarizer.cancel()
+        stream.close()  # its progress bar goes before the caller's message
+        outcome.interrupted, outcome.interrupt = True, exc
+        outcome.results = [r for f in files for r in by_file.get(f, [])]
+        if journal is not None:
+            journal.close()
+            outcome.kept = sum(1 for f in files if keys.get(f) and keys[f] in journal)
+        else:
+            outcome.kept = sum(1 for f in files if f in by_file)
+        return outcome
+    finally:
+        if journal is not None:
+            journal.close()
+
+    outcome.results = [r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)]
+    if out:
+        try:
+            outcome.written = write_results(outcome.results, out, fmt)
+        except OSError as exc:  # a full disk at the very end must not cost a single finished summary
+            kept = f"the finished summaries are kept in {journal.path}" if journal is not None and len(journal) else ""
+            raise FilingsumError(
+                f"{out}: cannot write ({exc.strerror or exc}); {kept or 'nothing was kept'}: free some space "
+                "and rerun the same command (finished inputs are not requested again)"
+            ) from None
+    return outcome
