@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -31,6 +30,7 @@ from filingsum.core.progress import Progress
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
+from filingsum.eval.report import Report
 from filingsum.filings.gold import load_gold
 from filingsum.inference.base import Summarizer
 from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
@@ -283,20 +283,12 @@ def _gates(config: RunConfig, fail_under: Sequence[str]) -> list[str]:
         raise ConfigError(f"--fail-under: {exc}") from None
 
 
-def _finish(report, out_dir: Path) -> int:  # noqa: ANN001 (eval.report.Report)
-    print((out_dir / "report.md").read_text(encoding="utf-8"))
-    print(f"report: {out_dir / 'report.json'}  {out_dir / 'report.md'}  {out_dir / 'report.html'}")
-    if not report.gates.passed:
-        for failure in report.gates.failures:
-            print(f"filingsum: gate failed: {failure.reason}", file=sys.stderr)
-        return 1
-    return 0
-
-
 def evaluate_config(
     config: RunConfig, *, out_dir: str | None = None, fail_under: Sequence[str] = (),
     start_server: StartServer | None = None,
-) -> int:
+) -> Report:
+    """`filingsum eval --config`: the configured systems generated (journalled under the report dir) and
+    scored; the report is written to the report dir (eval.out_dir or ``out_dir``) and returned."""
     from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
@@ -311,13 +303,14 @@ def evaluate_config(
                 "systems": list(systems), "repetition_penalty": config.model.repetition_penalty,
                 "generate_with": config.eval.generate_with},
     )
-    return _finish(report, out)
+    return report
 
 
 def evaluate_predictions_file(
     config: RunConfig, path: str, *, out_dir: str | None, tokenizer_spec: str | None, system: str | None,
     fail_under: Sequence[str],
-) -> int:
+) -> Report:
+    """`filingsum eval --predictions FILE`: a predictions JSONL scored; the report is written and returned."""
     from filingsum.core.models import load_tokenizer
 
     if not out_dir:
@@ -333,20 +326,4 @@ def evaluate_predictions_file(
         [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
-    return _finish(report, Path(out_dir))
-
-
-def compare_command(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
-    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
-    from filingsum.eval.compare import compare_reports, render_markdown, render_table
-
-    comparison = compare_reports(old, new, tolerance)
-    if markdown:
-        print(render_markdown(comparison))
-        return comparison.exit_code
-    from rich.console import Console
-
-    Console().print(render_table(comparison))
-    n = len(comparison.regressions)
-    print(f"{n} regression(s)" if n else "no regressions")
-    return comparison.exit_code
+    return report

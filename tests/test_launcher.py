@@ -297,6 +297,7 @@ def test_sigterm_during_start_up_stops_serve_and_its_server(tmp_path, monkeypatc
     import threading
     import time
 
+    from filingsum.cli.serve import serve_forever
     from filingsum.serving import launcher
 
     server = _never_ready(tmp_path)
@@ -307,7 +308,7 @@ def test_sigterm_during_start_up_stops_serve_and_its_server(tmp_path, monkeypatc
     timer.start()
     started = time.monotonic()
     try:
-        status = launcher.serve_forever(config)
+        status = serve_forever(config)
     finally:
         timer.cancel()
     assert status == 0 and time.monotonic() - started < 60

@@ -207,3 +207,22 @@ def test_cycle_finder_on_a_planted_loop():
     graph = package_graph(imports, set(imports))
     assert package_cycles(graph) == [["eval", "serving", "inference", "eval"]]
     assert package_cycles({"a": {"b"}, "b": {"c"}}) == []
+
+
+def test_only_the_cli_prints():
+    """Stages return data and raise typed errors; filingsum/cli is the one layer that writes to the terminal
+    (print, or a rich Console's print). Logging is not printing."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    files = [p for d in ("filingsum", "training", "serving", "eval") for p in (root / d).rglob("*.py")
+             if "cli" not in p.relative_to(root).parts[:2]]
+    assert len(files) > 40
+    printers = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "print")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "print")):
+                printers.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not printers, printers

@@ -123,7 +123,9 @@ def test_open_host_without_a_key_is_warned_about_and_the_endpoint_printed_as_bou
     server = ServerProcess(command=[sys.executable, str(script), "0.0.0.0", str(port)], host="0.0.0.0", port=port,
                            model_names=["tiny"], backend="vllm", log_path=tmp_path / "serve.log", startup_timeout_s=30)
     monkeypatch.setattr(launcher, "prepare_server", lambda *a, **k: server)
-    assert launcher.serve_forever(config) == 1
+    from filingsum.cli.serve import serve_forever
+
+    assert serve_forever(config) == 1
     captured = capsys.readouterr()
     assert f"endpoint: http://0.0.0.0:{port}/v1 (bound to 0.0.0.0; from this machine: http://127.0.0.1:{port}/v1)" \
         in captured.out

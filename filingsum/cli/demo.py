@@ -61,6 +61,7 @@ def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
 
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
+    from filingsum.cli.eval import print_report
     from filingsum.core.config import RunConfig
     from filingsum.core.io import atomic_write_text
     from filingsum.core.models import builtin_default_adapter
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     gate_status = 0
     if not args.skip_eval:
         started = _stage("eval")
-        gate_status = evaluate_config(config, out_dir=str(report_dir), start_server=vllm_server_for)
+        gate_status = print_report(evaluate_config(config, out_dir=str(report_dir), start_server=vllm_server_for),
+                                   report_dir)
         timings["eval"] = time.monotonic() - started
 
     filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from filingsum.cli.common import add_config_arguments, load_run_config, non_negative_float
 
@@ -50,11 +52,35 @@ def interrupted(args: argparse.Namespace) -> str:
             "command to resume")
 
 
+def print_report(report, out_dir: str | Path) -> int:  # noqa: ANN001 (eval.report.Report)
+    """The report's Markdown, where its files are, and each failed gate; exit 1 when a gate failed."""
+    out_dir = Path(out_dir)
+    print((out_dir / "report.md").read_text(encoding="utf-8"))
+    print(f"report: {out_dir / 'report.json'}  {out_dir / 'report.md'}  {out_dir / 'report.html'}")
+    for failure in report.gates.failures if not report.gates.passed else []:
+        print(f"filingsum: gate failed: {failure.reason}", file=sys.stderr)
+    return 0 if report.gates.passed else 1
+
+
+def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
+    """`filingsum eval compare`: exit 1 on regressions, 2 (UsageError) when a file is not a report."""
+    from filingsum.eval.compare import compare_reports, render_markdown, render_table
+
+    comparison = compare_reports(old, new, tolerance)
+    if markdown:
+        print(render_markdown(comparison))
+        return comparison.exit_code
+    from rich.console import Console
+
+    Console().print(render_table(comparison))
+    n = len(comparison.regressions)
+    print(f"{n} regression(s)" if n else "no regressions")
+    return comparison.exit_code
+
+
 def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
-        from filingsum.eval.run import compare_command
-
-        return compare_command(args.old, args.new, args.tolerance, markdown=args.markdown)
+        return print_comparison(args.old, args.new, args.tolerance, markdown=args.markdown)
     config = load_run_config(args)
     from filingsum.eval.run import evaluate_config, evaluate_predictions_file
 
@@ -63,10 +89,11 @@ def run(args: argparse.Namespace) -> int:
 
         # a missing file is a usage error (exit 2); /dev/zero or a FIFO would be read forever
         require_input_file(args.predictions, "--predictions file")
-        return evaluate_predictions_file(
+        report = evaluate_predictions_file(
             config, args.predictions, out_dir=args.out, tokenizer_spec=args.tokenizer,
             system=args.system, fail_under=args.fail_under,
         )
+        return print_report(report, args.out)
     if not args.config:
         parser_hint = "give --config CONFIG (systems from eval.systems) or --predictions FILE"
         from filingsum.core.config import ConfigError
@@ -74,4 +101,5 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(parser_hint)
     from filingsum.serving.generate import vllm_server_for
 
-    return evaluate_config(config, out_dir=args.out, fail_under=args.fail_under, start_server=vllm_server_for)
+    report = evaluate_config(config, out_dir=args.out, fail_under=args.fail_under, start_server=vllm_server_for)
+    return print_report(report, args.out or config.eval.out_dir)

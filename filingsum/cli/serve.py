@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from filingsum.cli.common import add_config_arguments, load_run_config, port_number
+from filingsum.core.config import RunConfig
+from filingsum.core.errors import UsageError
+from filingsum.serving import launcher
 
 HELP = "serve the tuned model behind an OpenAI-compatible endpoint (vLLM; transformers serve as a fallback)"
 DESCRIPTION = """\
@@ -53,8 +61,6 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.serving.launcher import parse_adapter_args, serve_forever
-
     config = load_run_config(args)
     for key in ("backend", "host", "port", "lora", "api_key_env"):
         if getattr(args, key, None) is not None:
@@ -63,3 +69,79 @@ def run(args: argparse.Namespace) -> int:
     if args.adapter:
         adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
     return serve_forever(config, merged=args.merged, adapters=adapters, log_path=args.log_file)
+
+
+def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
+    adapters = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--adapter {value!r}: expected NAME=PATH")
+        adapters[name] = Path(path)
+    return adapters
+
+
+def serve_forever(
+    config: RunConfig,
+    *,
+    merged: str | Path | None = None,
+    adapters: dict[str, Path] | None = None,
+    log_path: str | Path | None = None,
+) -> int:
+    """`filingsum serve`: start the run's server, print the endpoint and model names, and keep it running
+    until Ctrl-C or SIGTERM. Returns 0 on a requested stop, 1 when the server died on its own."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    launcher.check_port(config.serve.host, config.serve.port)  # before any merge, model load or output
+    from filingsum.core.io import preflight_output_dir, preflight_output_file
+
+    if log_path:
+        preflight_output_file(log_path, what="server log (--log-file)")
+    else:
+        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
+    server = launcher.prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
+
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def on_sigterm(*_: object) -> None:
+        # A service manager's stop: once ready, leave the loop below; during start-up (a merge, a model load,
+        # minutes of vLLM warm-up) unwind at once, as Ctrl-C does. One unwind only.
+        if stop.is_set():
+            return
+        stop.set()
+        if not ready.is_set():
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        server.start()
+        server.wait_ready()
+        ready.set()
+        if server.bound_url != server.base_url:
+            print(f"endpoint: {server.bound_url} (bound to {server.host}; from this machine: {server.base_url})")
+        else:
+            print(f"endpoint: {server.base_url}")
+        if server.keyed:
+            print(f"API key: required on /v1 routes (Authorization: Bearer ${config.serve.api_key_env}); /health "
+                  "and /metrics stay open")
+        elif launcher.exposure_warning(config.serve, keyed=launcher.key_in_extra_args(config.serve)):
+            print(f"WARNING: {launcher.exposure_warning(config.serve, keyed=False)}", file=sys.stderr)
+        print("model names (pass one as `model`):")
+        for name in server.model_names:
+            print(f"  {name}")
+        print(f"backend: {server.backend} on {server.device} ({server.weights} weights), ready after "
+              f"{server.ready_s or 0:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)
+        while not stop.wait(1.0):
+            if not server.is_running():
+                print(f"filingsum: server exited with status {server.process.returncode}; log tail:\n"
+                      f"{server.log_tail()}", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()  # a SIGTERM during the stop below must not interrupt it
+        if server.process is not None:
+            server.stop()
+            print("server stopped", file=sys.stderr)
+        signal.signal(signal.SIGTERM, previous)
+    return 0
