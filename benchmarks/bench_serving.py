@@ -7,7 +7,9 @@ tokens (vLLM: ignore_eos, so every answer is full length; HF generate: min_new_t
 has no such switch and may stop early at EOS: its tokens are counted as they come). The tuned model is the
 embedded SmolLM2 plus a fresh rank-16 LoRA adapter (all-linear; the compute is that of any r=16 adapter):
 
-- vLLM merged: the adapter merged into the base, served as `filingsum serve` does on CPU;
+- vLLM merged: the adapter merged into the base, served as `filingsum serve` does on CPU (its CPU binding
+  chosen by serve.cpu_reserved_cores: auto); vllm_merged_1core / vllm_merged_2core pin it (one core kept
+  for vLLM's scheduler, vLLM's own default, or none: compute on every core);
 - vLLM adapter: base + the adapter by name (`serve.lora: adapter`, what a GPU serves);
 - transformers serve: the merged dir (the fallback without vLLM);
 - HF generate: the merged model in-process, batches of ``--concurrency`` (left-padded).
@@ -39,7 +41,8 @@ from filingsum.serving.loadtest import format_report, percentile, run_load_test 
 SEEDS = sorted((REPO / "data" / "samples").glob("*.txt"))
 SHARED = REPO.parent / "shared" / "filings"
 MODEL = "embedded:smollm2-135m-instruct"
-SYSTEMS = ("vllm_merged", "vllm_adapter", "transformers_serve", "hf_generate")
+SYSTEMS = ("vllm_merged", "vllm_merged_1core", "vllm_merged_2core", "vllm_adapter", "transformers_serve",
+           "hf_generate")
 
 
 def filing_windows(tokenizer, tokens: int, count: int) -> tuple[list[str], str]:
@@ -154,9 +157,11 @@ def main() -> int:
     results: dict[str, dict] = {}
     for system in systems:
         print(f"=== {system} ===", flush=True)
-        if system == "vllm_merged":
+        if system.startswith("vllm_merged"):
             config.serve.lora = "merged"
+            config.serve.cpu_reserved_cores = {"vllm_merged_1core": 1, "vllm_merged_2core": 0}.get(system, "auto")
             results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
+            config.serve.cpu_reserved_cores = "auto"
         elif system == "vllm_adapter":
             config.serve.lora = "adapter"
             results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
@@ -175,9 +180,15 @@ def main() -> int:
         print(f"{name:20} {r['output_tokens_per_s']:10.1f} {r['requests_per_s']:7.3f} "
               f"{r['p50_s'] or float('nan'):8.1f} {r['p95_s'] or float('nan'):8.1f} "
               f"{ready:>8} {r['output_tokens']:7d}")
-    if "vllm_merged" in results and "transformers_serve" in results:
-        ratio = results["vllm_merged"]["output_tokens_per_s"] / results["transformers_serve"]["output_tokens_per_s"]
-        print(f"vLLM merged / transformers serve: {ratio:.1f}x output tok/s (target >= 3x)")
+    for name in [s for s in results if s.startswith("vllm_merged")]:
+        for other, target in (("transformers_serve", 3.0), ("hf_generate", 1.5)):
+            if other in results:
+                ratio = results[name]["output_tokens_per_s"] / results[other]["output_tokens_per_s"]
+                print(f"{name} / {other}: {ratio:.2f}x output tok/s (target >= {target:g}x)")
+    if "vllm_merged_1core" in results and "vllm_merged_2core" in results:
+        two, one = results["vllm_merged_2core"], results["vllm_merged_1core"]
+        ratio = two["output_tokens_per_s"] / one["output_tokens_per_s"]
+        print(f"vLLM merged, 2 compute cores / 1: {ratio:.2f}x output tok/s")
     print(f"command: python benchmarks/bench_serving.py {shlex.join(sys.argv[1:])}".rstrip())
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "source": source, "results": results,
