@@ -1,11 +1,13 @@
 """Print the claim checks' figures on the planted suites (docs/eval.md, issue 19): per shape, the corrupted
 twins caught; the faithful summaries flagged (false alarms); the twins that score better than the faithful one.
 
-    python benchmarks/planted_figures.py            # the tuning suite and the fresh held-out suite
-    python benchmarks/planted_figures.py --fresh    # the fresh held-out suite only
+    python benchmarks/planted_figures.py            # the tuning suite and the two held-out suites
+    python benchmarks/planted_figures.py --fresh    # the held-out suites only (fresh, model outputs)
 
 The tuning suite is tests/planted/claims.yaml + cases.yaml (the seed cases on ../shared/filings need it beside
-the checkout); the fresh held-out suite is tests/planted/claims_fresh.yaml, never used for tuning.
+the checkout); the fresh held-out suite is tests/planted/claims_fresh.yaml and the model-output suite
+tests/planted/model_outputs.yaml (the shipped model's own sentences, errors labelled by hand), never used for
+tuning.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def main() -> int:
     sys.path[:0] = [str(REPO / "tests"), str(REPO)]
     import test_planted as planted
 
-    for part in (("fresh",) if args.fresh else ("tuned", "fresh")):
+    for part in (("fresh", "model") if args.fresh else ("tuned", "fresh", "model")):
         t0 = time.perf_counter()
         figures = planted._figures(part)
         caught = figures["caught"]

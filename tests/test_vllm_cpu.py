@@ -262,3 +262,31 @@ def test_api_key_refuses_a_request_without_it_and_metrics_count_the_served_one(p
         assert key not in " ".join(psutil.Process(member).cmdline())
     pool.release()
     assert key not in server.log_path.read_text(errors="replace")
+
+
+def test_an_exported_model_is_served_by_vllm_as_transformers_reads_it(pool, adapter, tmp_path):
+    """`filingsum export` writes a standalone model: vLLM on CPU serves the dir as it is (`serve --merged`),
+    and its greedy tokens are those transformers generates from the same dir."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from filingsum.core.prompt import render_prompt
+    from filingsum.inference.export import export_model
+    from filingsum.serving.launcher import launch
+
+    exported = export_model(adapter, tmp_path / "export").out_dir
+    pool.release()  # one server at a time
+    config = server_config(tmp_path, adapter, lora="auto", backend="vllm")
+    config.serve.adapters = {}
+    with launch(config, merged=exported, log_path=tmp_path / "serve-export.log") as server:
+        pool.groups.append(server.process.pid)
+        assert server.weights == "merged" and server.model_names == [str(exported)]
+        served = token_ids(chat(server, str(exported), max_tokens=16, logprobs=True, return_tokens_as_token_ids=True,
+                                ignore_eos=True))
+    tokenizer = AutoTokenizer.from_pretrained(exported)
+    model = AutoModelForCausalLM.from_pretrained(exported, dtype=torch.float32).eval()
+    ids = tokenizer(render_prompt(tokenizer, FILING[:1500]), return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(**ids, max_new_tokens=16, min_new_tokens=16, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id)
+    assert served == out[0, ids["input_ids"].shape[1]:].tolist()
