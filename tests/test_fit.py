@@ -118,3 +118,20 @@ def test_extract_takes_every_aspect_the_section_has_before_a_second_sentence_of_
     assert covered == in_section and covered <= set(ASPECT_NAMES)
     # sentence-level selection reaches at least as many aspects as paragraph-level selection at one budget
     assert len(covered) >= len({name for name, n in aspect_scores(aspects.text).items() if n})
+
+
+def test_a_huge_one_line_section_is_fitted_in_linear_work():
+    """A filing that is one endless sentence (no paragraph, no full stop) is cut into word runs without
+    tokenizing the rest of the text at every step: the characters counted stay a small multiple of its size."""
+    from filingsum.filings.fit import fitting_units
+
+    text = " ".join(f"word{i % 97}" for i in range(60_000))  # ~390 KB, one line, no sentence end
+    counted = [0]
+
+    def count_words(s: str) -> int:
+        counted[0] += len(s)
+        return len(s.split())
+
+    units = fitting_units(text, count_words, 512)
+    assert all(len(u.split()) <= 512 for u in units) and " ".join(units) == text
+    assert counted[0] < 40 * len(text), counted[0] / len(text)

@@ -43,7 +43,9 @@ def _split_words(text: str, count_tokens: CountTokens, budget: int) -> list[str]
     pieces: list[str] = []
     start = 0
     while start < len(words):
-        lo, hi = start + 1, len(words)
+        # Every word is at least one token, so a fitting run has at most `budget` words: searching beyond that
+        # would tokenize the rest of a huge one-line filing at every step (quadratic in its length).
+        lo, hi = start + 1, min(len(words), start + max(budget, 1))
         # Largest end such that words[start:end] fits (at least one word, even if it alone is over).
         while lo < hi:
             mid = (lo + hi + 1) // 2
