@@ -422,8 +422,8 @@ def test_summarize_never_reads_a_file_over_the_cap(tmp_path, monkeypatch, capsys
     big = inputs / "big_10k_2020.txt"
     big.write_text("Acme Widgets sells widgets to manufacturers. " * 3000)  # ~135 KB, over a 0.1 MB cap
     hashed: list[str] = []
-    real_digest = summarize_cli.file_digest
-    monkeypatch.setattr(summarize_cli, "file_digest", lambda p: hashed.append(Path(p).name) or real_digest(p))
+    real_digest = summarize_cli.sha256_file
+    monkeypatch.setattr(summarize_cli, "sha256_file", lambda p: hashed.append(Path(p).name) or real_digest(p))
     out = tmp_path / "sums.jsonl"
     with FakeOpenAI() as server:
         status = main(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",

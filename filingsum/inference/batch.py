@@ -54,10 +54,6 @@ def journal_path(out: str | os.PathLike[str]) -> Path:
     return out.with_name(f".{out.name}.journal.jsonl")
 
 
-def file_digest(path: str) -> str:
-    return sha256_file(path)
-
-
 def input_key(path: str, settings: dict[str, Any]) -> str | None:
     """Journal key of one input: its path and content and every setting that shapes its summary; None for a
     file that cannot be read or is over the size cap (it is summarized, i.e. reported, again; never hashed
@@ -66,7 +62,7 @@ def input_key(path: str, settings: dict[str, Any]) -> str | None:
         cap = settings.get("max_file_mb")
         if cap is not None and os.path.getsize(path) > cap * 1024 * 1024:
             return None
-        return stable_hash(str(path), file_digest(path), settings)
+        return stable_hash(str(path), sha256_file(path), settings)
     except OSError:
         return None
 
@@ -76,14 +72,16 @@ class BatchOutcome:
     """What a batch call did: the results in input order (complete unless ``interrupted``), how many inputs
     came from the journal, and where the results went."""
 
-    files: int
     results: list[SummaryResult] = field(default_factory=list)
     resumed: int = 0
-    interrupted: bool = False
     interrupt: BaseException | None = None  # the KeyboardInterrupt (or subclass: SIGTERM) that stopped it
     kept: int = 0  # after an interrupt: inputs whose summaries the journal holds
     written: Path | None = None
     journal: Path | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupt is not None
 
     @property
     def errors(self) -> list[SummaryResult]:
@@ -98,7 +96,7 @@ def summarize_batch(
     written there at the end. ``settings`` is everything besides a file that shapes its summary (the journal
     key). An interrupt (Ctrl-C, SIGTERM) returns an outcome with ``interrupted`` set and nothing written; a
     failed final write raises FilingsumError saying the finished summaries are kept."""
-    outcome = BatchOutcome(files=len(files))
+    outcome = BatchOutcome()
     journal = ResultJournal(journal_path(out)) if out else None
     outcome.journal = journal.path if journal is not None else None
     keys = {f: input_key(f, settings) for f in files} if journal is not None else {}
@@ -117,10 +115,9 @@ def summarize_batch(
     except KeyboardInterrupt as exc:
         summarizer.cancel()
         stream.close()  # its progress bar goes before the caller's message
-        outcome.interrupted, outcome.interrupt = True, exc
+        outcome.interrupt = exc
         outcome.results = [r for f in files for r in by_file.get(f, [])]
-        if journal is not None:
-            journal.close()
+        if journal is not None:  # closed by the finally below, before the caller reports
             outcome.kept = sum(1 for f in files if keys.get(f) and keys[f] in journal)
         else:
             outcome.kept = sum(1 for f in files if f in by_file)
