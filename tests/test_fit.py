@@ -135,3 +135,41 @@ def test_a_huge_one_line_section_is_fitted_in_linear_work():
     units = fitting_units(text, count_words, 512)
     assert all(len(u.split()) <= 512 for u in units) and " ".join(units) == text
     assert counted[0] < 40 * len(text), counted[0] / len(text)
+
+
+@pytest.mark.parametrize("strategy", ["aspects", "truncate", "extract", "chunk"])
+@pytest.mark.parametrize("full_stops", [False, True])
+def test_no_text_past_what_the_budget_can_hold_is_ever_tokenized(count, strategy, full_stops):
+    """Memory is bounded: fitting a ~130 KB one-line section (with or without sentence ends) never hands the
+    tokenizer a text longer than the budget could hold (budget x MAX_CHARS_PER_TOKEN characters), and the
+    result still fits. Before, the whole section, paragraph and sentence were each tokenized whole."""
+    from filingsum.filings.fit import MAX_CHARS_PER_TOKEN
+
+    sentence = "The company sells software subscriptions to small businesses through partners"
+    text = ((sentence + ". ") if full_stops else (sentence + ", and ")) * 1_500
+    longest = [0]
+
+    def watched(s: str) -> int:
+        longest[0] = max(longest[0], len(s))
+        return count(s)
+
+    fitted = fit_section(text, watched, 256, strategy)
+    assert fitted and all(piece.token_count <= 256 for piece in fitted)
+    assert longest[0] <= 256 * MAX_CHARS_PER_TOKEN, longest[0]
+
+
+def test_a_word_longer_than_any_budget_is_cut_into_pieces(count):
+    """A blob with no whitespace (base64, a run of dashes) is cut at characters, not tokenized whole."""
+    from filingsum.filings.fit import MAX_CHARS_PER_TOKEN
+
+    blob = "QUJD" * 10_000  # 40,000 characters, no space
+    longest = [0]
+
+    def watched(s: str) -> int:
+        longest[0] = max(longest[0], len(s))
+        return count(s)
+
+    units = fitting_units(blob, watched, 128)
+    assert "".join(u.replace(" ", "") for u in units) == blob
+    assert all(count(u) <= 128 for u in units)
+    assert longest[0] <= 128 * MAX_CHARS_PER_TOKEN

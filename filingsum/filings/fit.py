@@ -15,8 +15,11 @@ word runs, so every strategy can always make progress.
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from filingsum.core.aspects import aspect_scores
 from filingsum.core.schema import FitStrategy
@@ -37,23 +40,67 @@ class FittedText:
     parts: int = 1
 
 
+# Every whitespace-separated word is at least one token, and no token of a real vocabulary comes near this many
+# characters: past either bound a text cannot fit the budget, so it is never tokenized whole. (A 50 MB one-line
+# filing tokenized whole at each level took gigabytes; a text wrongly judged too long is only cut finer.)
+MAX_CHARS_PER_TOKEN = 64
+
+
+def within_budget(text: str, count_tokens: CountTokens, budget: int) -> bool:
+    """Whether ``text`` fits ``budget`` tokens; texts that cannot fit are refused without tokenizing them."""
+    if len(text) > max(budget, 1) * MAX_CHARS_PER_TOKEN or len(text.split()) > budget:
+        return False
+    return count_tokens(text) <= budget
+
+
+def _words(text: str, max_chars: int) -> Iterator[str]:
+    """The whitespace-separated words of ``text``, lazily; a word longer than ``max_chars`` (a blob with no
+    space) comes in ``max_chars`` pieces, so no word alone is past every budget."""
+    for match in re.finditer(r"\S+", text):
+        word = match.group()
+        for start in range(0, len(word), max_chars):
+            yield word[start:start + max_chars]
+
+
 def _split_words(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
-    """Runs of whole words under the budget (for a single sentence longer than the budget)."""
-    words = text.split()
+    """Runs of whole words under the budget (for a single sentence longer than the budget).
+
+    Every word is at least one token, so a fitting run has at most ``budget`` words: only the next ``budget``
+    words are held and searched, never the rest of a huge one-line filing (linear time, memory of one run)."""
+    window = max(budget, 1)
+    words = _words(text, window * MAX_CHARS_PER_TOKEN)
+    pending = list(islice(words, window))
     pieces: list[str] = []
-    start = 0
-    while start < len(words):
-        # Every word is at least one token, so a fitting run has at most `budget` words: searching beyond that
-        # would tokenize the rest of a huge one-line filing at every step (quadratic in its length).
-        lo, hi = start + 1, min(len(words), start + max(budget, 1))
-        # Largest end such that words[start:end] fits (at least one word, even if it alone is over).
+    while pending:
+        lo, hi = 1, len(pending)
+        # Largest end such that pending[:end] fits (at least one word, even if it alone is over).
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if count_tokens(" ".join(words[start:mid])) <= budget:
+            if within_budget(" ".join(pending[:mid]), count_tokens, budget):
                 lo = mid
             else:
                 hi = mid - 1
-        pieces.append(" ".join(words[start:lo]))
+        if lo == 1 and count_tokens(pending[0]) > budget:
+            pieces.extend(_split_chars(pending[0], count_tokens, budget))
+        else:
+            pieces.append(" ".join(pending[:lo]))
+        pending = pending[lo:] + list(islice(words, lo))
+    return pieces
+
+
+def _split_chars(word: str, count_tokens: CountTokens, budget: int) -> list[str]:
+    """Character runs of one word that is alone over the budget (a blob with no space), each under it."""
+    pieces: list[str] = []
+    start = 0
+    while start < len(word):
+        lo, hi = start + 1, len(word)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count_tokens(word[start:mid]) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(word[start:lo])
         start = lo
     return pieces
 
@@ -96,12 +143,12 @@ def fitting_units(text: str, count_tokens: CountTokens, budget: int) -> list[str
     """Paragraphs of a text, with any paragraph over the budget cut into sentence (or word) runs under it."""
     units: list[str] = []
     for paragraph in split_paragraphs(text):
-        if count_tokens(paragraph) <= budget:
+        if within_budget(paragraph, count_tokens, budget):
             units.append(paragraph)
             continue
         sentences: list[str] = []
         for sentence in split_sentences(paragraph):
-            if count_tokens(sentence) <= budget:
+            if within_budget(sentence, count_tokens, budget):
                 sentences.append(sentence)
             else:
                 sentences.extend(_split_words(sentence, count_tokens, budget))
@@ -127,7 +174,7 @@ def _trim_to_budget(kept: list[str], count_tokens: CountTokens, budget: int, dro
 
 def fit_truncate(text: str, count_tokens: CountTokens, budget: int) -> FittedText:
     """Leading paragraphs (cut at sentences or words where one is over the budget) until the budget."""
-    if count_tokens(text) <= budget:
+    if within_budget(text, count_tokens, budget):
         return _result([text.strip()], len(text.strip()), count_tokens)
     separator_cost = count_tokens(PARAGRAPH_SEPARATOR)
     kept: list[str] = []
@@ -150,7 +197,7 @@ def unit_score(unit: str) -> tuple[int, int]:
 
 def fit_aspects(text: str, count_tokens: CountTokens, budget: int) -> FittedText:
     """The highest-scoring paragraphs for the five aspects that fit the budget, in document order."""
-    if count_tokens(text) <= budget:
+    if within_budget(text, count_tokens, budget):
         return _result([text.strip()], len(text.strip()), count_tokens)
     units = fitting_units(text, count_tokens, budget)
     costs = [count_tokens(u) for u in units]
@@ -177,7 +224,7 @@ def fit_extract(text: str, count_tokens: CountTokens, budget: int) -> FittedText
     Each aspect ranks the sentences by its own cue count (ties: earlier first); the aspects take one sentence
     each per round, so every aspect the section covers gets into the window before any gets a second.
     """
-    if count_tokens(text) <= budget:
+    if within_budget(text, count_tokens, budget):
         return _result([text.strip()], len(text.strip()), count_tokens)
     sentences: list[str] = []
     for unit in fitting_units(text, count_tokens, budget):
@@ -211,7 +258,7 @@ def chunk_text(text: str, count_tokens: CountTokens, budget: int) -> list[str]:
     """Consecutive chunks of a text, each under ``budget`` tokens, cut at paragraphs (or sentences/words)."""
     if not text.strip():
         return []
-    if count_tokens(text) <= budget:
+    if within_budget(text, count_tokens, budget):
         return [text.strip()]
     return _pack(fitting_units(text, count_tokens, budget), count_tokens, budget, PARAGRAPH_SEPARATOR)
 
