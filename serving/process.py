@@ -4,9 +4,9 @@
 for ``GET /health``, and stops it with SIGTERM, then SIGKILL after a grace period; the child also gets SIGTERM
 when this process dies (``die_with_parent``). It refuses a port that is already taken (`PortInUseError`,
 exit 2) and, before it calls the server ready, confirms that what answers is its own child: the child is alive,
-the listening socket belongs to its session (read from /proc where there is one) and, on vLLM, /v1/models lists
-the names it serves. Without that, a busy port would make the *other* server look ready until the child died on
-its failed bind.
+the listening socket belongs to its session (``session_holds_listener``, read with psutil where the system lets
+it) and, on vLLM, /v1/models lists the names it serves. Without that, a busy port would make the *other* server
+look ready until the child died on its failed bind.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import psutil
 
 from filingsum.core.errors import FilingsumError
 from filingsum.core.redact import redact_argv
@@ -37,45 +39,32 @@ class ServerStartError(FilingsumError):
     """The server exited or never answered /health; the message carries the tail of its log."""
 
 
-def _listening_inodes(port: int) -> set[str] | None:
-    """Socket inodes listening on ``port`` (any address), from /proc/net; None where /proc is absent."""
-    inodes: set[str] = set()
-    found = False
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table, encoding="ascii") as fh:
-                next(fh, None)
-                found = True
-                for line in fh:
-                    fields = line.split()
-                    if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        inodes.add(fields[9])
-        except (OSError, ValueError):
-            continue
-    return inodes if found else None
+def _listens_on(connection: Any, port: int) -> bool:
+    """Whether a psutil connection (system-wide or a process's) is a socket listening on ``port``."""
+    return connection.status == psutil.CONN_LISTEN and bool(connection.laddr) and connection.laddr.port == port
 
 
-def _session_holds(session: int, inodes: set[str]) -> bool | None:
-    """Whether a process of session ``session`` (our child's: it is a session leader) has one of these
-    sockets open; None when that cannot be read."""
-    wanted = {f"socket:[{inode}]" for inode in inodes}
+def session_holds_listener(session: int, port: int) -> bool | None:
+    """Whether a process of session ``session`` (our child's: it is a session leader) holds a socket listening
+    on ``port`` (any address). None where that is unknown: no listener on the port can be seen, the socket table
+    cannot be read (psutil.AccessDenied, no /proc), or no process of the session could be read."""
+    try:
+        if not any(_listens_on(c, port) for c in psutil.net_connections(kind="tcp")):
+            return None
+    except (psutil.Error, OSError):  # psutil.AccessDenied where the socket table is root's (macOS), no /proc
+        return None
     readable = False
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for process in psutil.process_iter(["pid"]):
         try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) != session:  # fields after "(comm)": state ppid pgrp session ...
+            if os.getsid(process.pid) != session:
                 continue
-            for fd in os.listdir(f"/proc/{entry}/fd"):
-                readable = True
-                if os.readlink(f"/proc/{entry}/fd/{fd}") in wanted:
-                    return True
-        except (OSError, ValueError, IndexError):
+            connections = process.net_connections(kind="tcp")
+        except (psutil.Error, OSError):  # gone, or another user's: not readable
             continue
+        readable = True
+        if any(_listens_on(c, port) for c in connections):
+            return True
     return False if readable else None
-
 
 
 PR_SET_PDEATHSIG = 1
@@ -208,15 +197,12 @@ class ServerProcess:
                 f"{self.host}:{self.port} answered /health but this {self.backend} server exited (status {code}): "
                 f"another process holds the port; log {self.log_path}:\n{self.log_tail()}"
             )
-        inodes = _listening_inodes(self.port)
-        if inodes:
-            ours = _session_holds(self.process.pid, inodes)
-            if ours is False:
-                self.stop()
-                raise ServerStartError(
-                    f"{self.host}:{self.port} answers /health, but the listening socket is not this server's (pid "
-                    f"{self.process.pid}): another process holds the port; choose a free one with --port"
-                )
+        if session_holds_listener(self.process.pid, self.port) is False:
+            self.stop()
+            raise ServerStartError(
+                f"{self.host}:{self.port} answers /health, but the listening socket is not this server's (pid "
+                f"{self.process.pid}): another process holds the port; choose a free one with --port"
+            )
         if self.backend == "vllm":  # vLLM lists exactly what it serves (transformers serve lists its cache)
             key = (self.env or {}).get(API_KEY_VAR)
             headers = {"Authorization": f"Bearer {key}"} if key else None
