@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filingsum.core.config import RunConfig
-from filingsum.serving.launcher import free_port, launch
+from filingsum.serving.launcher import launch
+from filingsum.serving.ports import free_port
 
 log = logging.getLogger(__name__)
 

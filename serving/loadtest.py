@@ -16,11 +16,14 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
 from filingsum.core.errors import UsageError
 from filingsum.core.prompt import build_messages
+
+if TYPE_CHECKING:
+    import httpx
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 Outcome = Literal["ok", "error", "timeout", "not_sent"]
@@ -91,6 +94,43 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
+class RequestLedger:
+    """The outcome of each request id, recorded once from any thread (a second record is a bug: it raises)."""
+
+    def __init__(self) -> None:
+        self._records: dict[int, RequestRecord] = {}
+        self._lock = threading.Lock()
+
+    def record(self, rec: RequestRecord) -> None:
+        with self._lock:
+            if rec.id in self._records:  # would be a bug in this module: fail loudly rather than double count
+                raise RuntimeError(f"request {rec.id} accounted twice")
+            self._records[rec.id] = rec
+
+    def ordered(self) -> list[RequestRecord]:
+        return [self._records[i] for i in sorted(self._records)]
+
+
+def send_request(client: httpx.Client, url: str, body: dict[str, Any], request_id: int,
+                 timeout: float) -> RequestRecord:
+    """POST one chat completion; its outcome (ok, error or timeout) with latency and token counts, never raised."""
+    import httpx
+
+    t0 = time.perf_counter()
+    try:
+        response = client.post(url, json=body, timeout=timeout)
+        latency = time.perf_counter() - t0
+        if response.status_code != 200:
+            return RequestRecord(request_id, "error", latency, error=f"HTTP {response.status_code}: "
+                                 f"{' '.join(response.text.split())[:200]}")
+        usage = response.json().get("usage") or {}
+        return RequestRecord(request_id, "ok", latency, usage.get("completion_tokens"), usage.get("prompt_tokens"))
+    except httpx.TimeoutException as exc:
+        return RequestRecord(request_id, "timeout", time.perf_counter() - t0, error=f"{type(exc).__name__}")
+    except Exception as exc:  # noqa: BLE001 (connection refused/reset, bad JSON: an error, still accounted)
+        return RequestRecord(request_id, "error", time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+
+
 def run_load_test(
     endpoint: str,
     model: str,
@@ -114,47 +154,31 @@ def run_load_test(
         raise UsageError("requests and concurrency must be >= 1, and texts non-empty")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    records: dict[int, RequestRecord] = {}
-    lock = threading.Lock()
+    ledger = RequestLedger()
     started = time.monotonic()
     deadline = started + deadline_s
-
-    def record(rec: RequestRecord) -> None:
-        with lock:
-            if rec.id in records:  # would be a bug in this module: fail loudly rather than double count
-                raise RuntimeError(f"request {rec.id} accounted twice")
-            records[rec.id] = rec
 
     def one(client: httpx.Client, request_id: int) -> None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            record(RequestRecord(request_id, "not_sent"))
+            ledger.record(RequestRecord(request_id, "not_sent"))
             return
         body = {
             "model": model, "messages": build_messages(texts[request_id % len(texts)]),
             "max_tokens": max_tokens, "temperature": temperature, **(extra_body or {}),
         }
-        t0 = time.perf_counter()
-        try:
-            response = client.post(f"{base}/chat/completions", json=body, timeout=min(request_timeout_s, remaining))
-            latency = time.perf_counter() - t0
-            if response.status_code != 200:
-                record(RequestRecord(request_id, "error", latency, error=f"HTTP {response.status_code}: "
-                                     f"{' '.join(response.text.split())[:200]}"))
-                return
-            usage = response.json().get("usage") or {}
-            record(RequestRecord(request_id, "ok", latency, usage.get("completion_tokens"), usage.get("prompt_tokens")))
-        except httpx.TimeoutException as exc:
-            record(RequestRecord(request_id, "timeout", time.perf_counter() - t0, error=f"{type(exc).__name__}"))
-        except Exception as exc:  # noqa: BLE001 (connection refused/reset, bad JSON: an error, still accounted)
-            record(RequestRecord(request_id, "error", time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}"))
+        ledger.record(send_request(client, f"{base}/chat/completions", body, request_id,
+                                   min(request_timeout_s, remaining)))
 
     with httpx.Client(limits=limits, headers=headers) as client, ThreadPoolExecutor(concurrency) as pool:
         for future in [pool.submit(one, client, i) for i in range(requests)]:
             future.result()
-    wall = time.monotonic() - started
+    return build_report(ledger.ordered(), requests=requests, concurrency=concurrency,
+                        wall=time.monotonic() - started)
 
-    ordered = [records[i] for i in sorted(records)]
+
+def build_report(ordered: list[RequestRecord], *, requests: int, concurrency: int, wall: float) -> LoadTestReport:
+    """The report of a finished run from its records in id order and its wall time (seconds)."""
     counts = Counter(r.outcome for r in ordered)
     latencies = [r.latency_s for r in ordered if r.outcome == "ok" and r.latency_s is not None]
     out_tokens = sum(r.completion_tokens or 0 for r in ordered if r.outcome == "ok")

@@ -612,8 +612,8 @@ def test_serve_on_a_busy_port_fails_in_one_line_and_never_says_ready(capsys):
 
 def test_a_server_answering_on_our_port_is_not_taken_for_ours(tmp_path, monkeypatch):
     """The port taken between the check and the child's bind: /health answers, from someone else."""
-    from filingsum.serving import launcher
-    from filingsum.serving.launcher import ServerProcess, ServerStartError
+    from filingsum.serving import process as launcher
+    from filingsum.serving.process import ServerProcess, ServerStartError
 
     with FakeOpenAI() as other:
         monkeypatch.setattr(launcher, "check_port", lambda host, port: None)

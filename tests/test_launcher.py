@@ -12,15 +12,9 @@ import pytest
 from filingsum.core.config import RunConfig, ServeConfig
 from filingsum.core.errors import FilingsumError
 from filingsum.inference.adapters import adapter_rank, merged_model_dir
-from filingsum.serving.launcher import (
-    ServerProcess,
-    ServerStartError,
-    build_transformers_command,
-    build_vllm_command,
-    choose_backend,
-    prepare_server,
-    vllm_env,
-)
+from filingsum.serving.commands import build_transformers_command, build_vllm_command, vllm_env
+from filingsum.serving.launcher import choose_backend, prepare_server
+from filingsum.serving.process import ServerProcess, ServerStartError
 
 
 def _save_adapter(out: Path, r: int, *, template: bool = False) -> Path:
@@ -217,7 +211,7 @@ def test_vllm_serves_in_the_dtype_eval_generates_in():
 
 
 def test_vllm_cpu_binding_is_chosen_from_the_machine_and_the_user_wins(monkeypatch):
-    import filingsum.serving.launcher as launcher
+    import filingsum.serving.commands as launcher
 
     assert launcher.cpu_reserved_cores("auto", cores=2, load1=0.2) == 0  # quiet 2-core box: compute on both
     assert launcher.cpu_reserved_cores("auto", cores=2, load1=3.0) is None  # busy: vLLM's default
@@ -283,7 +277,7 @@ def test_load_adapter_posts_vllms_runtime_route_and_explains_a_refusal():
 
 def _never_ready(tmp_path: Path) -> ServerProcess:
     """A server process that starts and never answers /health (a vLLM still loading)."""
-    from filingsum.serving.launcher import free_port
+    from filingsum.serving.ports import free_port
 
     return ServerProcess(command=[sys.executable, "-c", "import time; time.sleep(600)"], host="127.0.0.1",
                          port=free_port(), model_names=["m"], backend="vllm", log_path=tmp_path / "serve.log",
@@ -325,10 +319,10 @@ def test_a_killed_parent_takes_its_server_with_it(tmp_path):
     import psutil
 
     script = (
-        "import sys, time; from pathlib import Path; from filingsum.serving.launcher import ServerProcess; "
+        "import sys, time; from pathlib import Path; from filingsum.serving.process import ServerProcess; "
         f"s = ServerProcess(command=[sys.executable, '-c', 'import time; time.sleep(600)'], host='127.0.0.1', "
         f"port=1, model_names=['m'], backend='vllm', log_path=Path({str(tmp_path / 'serve.log')!r})); "
-        "import filingsum.serving.launcher as l; l.check_port = lambda *a: None; s.start(); "
+        "import filingsum.serving.process as l; l.check_port = lambda *a: None; s.start(); "
         "print(s.process.pid, flush=True); time.sleep(600)"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from filingsum.cli import main
-from filingsum.serving.launcher import free_port
 from filingsum.serving.loadtest import percentile, run_load_test
+from filingsum.serving.ports import free_port
 
 TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples"
         / "crexendo_10k_2016_item1_prompt.txt").read_text()[:2000]
