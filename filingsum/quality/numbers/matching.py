@@ -1,0 +1,69 @@
+"""When a source figure states a summary figure's fact: same unit, same metric, same row, no opposite sign or
+direction, and values within tolerance (relative, widened to the rounding a stated figure implies)."""
+
+from __future__ import annotations
+
+import math
+
+from filingsum.quality.numbers.mention import NumberMention
+from filingsum.quality.numbers.nouns import nouns_match
+
+DEFAULT_REL_TOL = 0.005
+DEFAULT_MAX_ROUNDING = 0.05
+
+
+def same_unit(a: NumberMention, b: NumberMention) -> bool:
+    """Whether two equal values would state the same kind of quantity: same currency, or a count of the same
+    thing; a bare figure (no currency, no noun, as in a table) goes with either."""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "percent":
+        return True
+    if a.currency and b.currency:
+        return a.currency == b.currency
+    if a.currency or b.currency:
+        plain = b if a.currency else a
+        # "three-" of "three- and nine-month periods": a number written in words is a count, never money
+        return not plain.noun and not plain.text.strip().isalpha()
+    return nouns_match(a.noun, b.noun)
+
+
+def same_fact(summary: NumberMention, source: NumberMention) -> bool:
+    """Whether a source figure can state the summary's fact: same unit, same identifier ("Note 20" states no
+    count of countries), no different metric ("net sales" is not "net loss"), and a table figure only for a
+    summary that names its row ("iPad net sales ... 8%" is not Europe's 8%)."""
+    if not same_unit(summary, source):
+        return False
+    if summary.identifier and source.identifier:
+        if summary.identifier != source.identifier:
+            return False
+    elif (summary.identifier and source.noun) or (source.identifier and summary.noun):
+        return False
+    if summary.family and source.family and not summary.family & source.family:
+        return False  # "net loss" or "income" of the same value as "net sales" is another fact
+    if not source.row or not summary.context:
+        return True
+    # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in").
+    return len(source.row & summary.context) >= math.ceil(0.6 * len(source.row))
+
+
+def opposite_direction(a: NumberMention, b: NumberMention) -> bool:
+    """Opposite sign or direction, where both state one: "net loss" vs "net income", "increased" vs "fell"."""
+    return (a.level * b.level < 0) or (a.change * b.change < 0)
+
+
+def match_tolerance(mention: NumberMention, rel_tol: float, max_rounding: float) -> float:
+    value = mention.magnitude
+    cap = max_rounding * value if not mention.bound else 2 * mention.half_unit
+    if mention.bound == 0 and mention.half_unit > 0.5 * value * max_rounding:
+        cap = max(cap, min(mention.half_unit, 0.1 * value))  # "about 32,000" for 32,439; "about 30" for 31.4
+    return max(rel_tol * value, min(mention.half_unit, cap))
+
+
+def within_bound(summary: NumberMention, source: NumberMention) -> bool:
+    """ "more than 32,000" holds for 32,439 but not for 31,900; "less than 1,000" the other way round."""
+    if summary.bound > 0:
+        return source.magnitude >= summary.magnitude
+    if summary.bound < 0:
+        return source.magnitude <= summary.magnitude
+    return True
