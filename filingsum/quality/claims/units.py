@@ -83,33 +83,56 @@ def _header_years(line: str) -> list[int | None] | None:
     return years if any(years) or all(y is None for y in years) else None
 
 
-def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], int | None]]:
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph of a text: the blocks between blank lines."""
+    blocks = []
+    pos = 0
+    for m in _PARAGRAPH.finditer(text):
+        blocks.append((pos, m.start()))
+        pos = m.end()
+    blocks.append((pos, len(text)))
+    return blocks
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, line) of each line of text[start:end]."""
+    lines = []
+    for line in text[start:end].split("\n"):
+        lines.append((start, start + len(line), line))
+        start += len(line) + 1
+    return lines
+
+
+def _caption_of(paragraph: str) -> str:
+    """The caption a prose paragraph gives the table below it: its end when it introduces one (it ends with ":",
+    states the scale or is short), else none."""
+    lower = paragraph.lower()
+    if (paragraph.endswith(":") or "in millions" in lower or "in thousands" in lower or "in billions" in lower
+            or len(paragraph) < 80):
+        return paragraph[-300:]
+    return ""
+
+
+def _add_sentences(units: list[SourceUnit], text: str, start: int, end: int) -> None:
+    """The prose sentences of text[start:end], appended to the units as sentence units."""
+    for s, e in _prose_sentences(text, start, end):
+        units.append(SourceUnit(len(units), s, e, " ".join(text[s:e].split()), "sentence"))
+
+
+def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list[int | None]]]:
     """Sentences and table rows of a source, in order; and for each table row, its column years."""
     units: list[SourceUnit] = []
     row_years: dict[tuple[int, int], list[int | None]] = {}
     caption = ""
     header: list[int | None] | None = None
     header_text = ""
-    pos = 0
-    blocks = []
-    for m in _PARAGRAPH.finditer(text):
-        blocks.append((pos, m.start()))
-        pos = m.end()
-    blocks.append((pos, len(text)))
-    for b_start, b_end in blocks:
-        line_pos = b_start
-        lines = []
-        for line in text[b_start:b_end].split("\n"):
-            lines.append((line_pos, line_pos + len(line), line))
-            line_pos += len(line) + 1
+    for b_start, b_end in _paragraphs(text):
+        lines = _lines(text, b_start, b_end)
         if not any(_is_row(line) for _, _, line in lines):
-            for s, e in _prose_sentences(text, b_start, b_end):
-                units.append(SourceUnit(len(units), s, e, " ".join(text[s:e].split()), "sentence"))
+            _add_sentences(units, text, b_start, b_end)
             last = text[b_start:b_end].strip()
             if last:
-                caption = last[-300:] if (last.endswith(":") or "in millions" in last.lower()
-                                          or "in thousands" in last.lower() or "in billions" in last.lower()
-                                          or len(last) < 80) else ""
+                caption = _caption_of(last)
                 header, header_text = None, ""
             continue
         prose: list[tuple[int, int, str]] = []  # consecutive prose lines: one run (hard-wrapped text)
@@ -117,8 +140,7 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], int 
         def flush_prose(prose: list[tuple[int, int, str]]) -> None:
             nonlocal caption, header, header_text
             if prose:
-                for ss, se in _prose_sentences(text, prose[0][0], prose[-1][1]):
-                    units.append(SourceUnit(len(units), ss, se, " ".join(text[ss:se].split()), "sentence"))
+                _add_sentences(units, text, prose[0][0], prose[-1][1])
                 caption = prose[-1][2].strip()[-300:]
                 header, header_text = None, ""
                 prose.clear()
