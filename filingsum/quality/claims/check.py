@@ -19,8 +19,20 @@ from filingsum.quality.numbers import apply_scale_notes, extract_numbers
 from filingsum.quality.textdefects import is_meta_statement
 
 
+def _subject_names(flat: str, claim: Claim, names: list[EntityMention], company: str | None) -> set[int]:
+    """Starts of the claim's names that stand for the company the source is about: the filer's name wherever
+    it stands when the filer is known, else the claim's first name when it is the claim's subject."""
+    if company:
+        # The filer is known: its name is supported wherever it stands (a filing calls itself "we"), and no
+        # other name gets the subject's benefit of the doubt ("Disney is one of the world's leading ...").
+        return {n.start for n in names if is_company_name(n.text, company)}
+    return {n.start for n in names[:1] if is_subject(flat, claim, n)}
+
+
 def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[EntityMention],
                  sentence: str, company: str | None = None) -> ClaimVerdict:
+    """One claim's verdict: the first contradiction its checks find, else the first unsupported finding, else
+    supported when a source unit holds most of the claim or one of its figures is supported."""
     judge = Judge(index, claim)
     ranked = judge.ranked()
     best_cov, best = ranked[0] if ranked else (0.0, None)
@@ -33,12 +45,7 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     if is_meta_statement(claim.text):
         return verdict("unsupported", "about the text, not the company", None)
     terms = source_terms(index.text)
-    if company:
-        # The filer is known: its name is supported wherever it stands (a filing calls itself "we"), and no
-        # other name gets the subject's benefit of the doubt ("Disney is one of the world's leading ...").
-        subjects = {n.start for n in names if is_company_name(n.text, company)}
-    else:
-        subjects = {n.start for n in names[:1] if is_subject(flat, claim, n)}
+    subjects = _subject_names(flat, claim, names, company)
     unsupported_names = [n for n in names if not _entity_supported(n, terms) and n.start not in subjects]
     found: list[tuple[str, str, int | None]] = []
     if unsupported_names:
