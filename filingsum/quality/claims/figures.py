@@ -1,0 +1,135 @@
+"""The figures of a claim checked: each bound to the source unit about the same thing (same value, unit, scale
+and direction), then to the item of that unit it belongs to (a list of segments or regions, "A and B ...,
+respectively") and its period; another value in a better-matching unit contradicts it."""
+
+from __future__ import annotations
+
+import re
+
+from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_BIND, Judge, subject_of
+from filingsum.quality.claims.index import SourceIndex
+from filingsum.quality.claims.periods import wrong_figure_period
+from filingsum.quality.claims.records import Claim
+from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
+from filingsum.quality.claims.words import content_words
+from filingsum.quality.numbers import FigureVerdict, NumberMention, classify_figure, is_sane
+
+_CONTINUATION = re.compile(r"\s*(?:to|from|reaching|totaling|totalling)\s+[$\d(]", re.IGNORECASE)
+
+
+def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: Claim,
+                     claim_figure: NumberMention) -> str | None:
+    """Where a source sentence lists several figures of one kind ("18% in United States & Canada, 26% in
+    Europe"), the segment of the supporting figure must be the one the claim's words name: None when it is,
+    else the sibling segment the claim's words point to."""
+    unit = index.units[k]
+    raw = index.text[unit.start : unit.end]
+    siblings = [m for m in index.unit_figures[k].mentions
+                if m.kind == figure.kind and m.start != figure.start and unit.start <= m.start < unit.end
+                and m.currency == figure.currency and any(c.isdigit() for c in m.text)]
+    if unit.kind == "row" or not siblings:
+        return None
+    own_span = segment_at(raw, figure.start - unit.start)
+    if _CONTINUATION.match(raw[own_span[0] : own_span[1]]):
+        return None  # "revenue increased 14% or $425,000, to $3,525,000": the level of the same item
+    own = content_words(raw[own_span[0] : own_span[1]])
+    if not own:
+        return None  # "89.5% and 87.1%, respectively, of ...": the words are elsewhere in the sentence
+    sibling_words: dict[str, frozenset[str]] = {}
+    for m in siblings:
+        span = segment_at(raw, m.start - unit.start)
+        if span != own_span:
+            sibling_words[raw[span[0] : span[1]]] = content_words(raw[span[0] : span[1]])
+    if not sibling_words:
+        return None
+    c_span = segment_at(claim.text, claim_figure.start - claim.start)
+    said = content_words(claim.text[c_span[0] : c_span[1]]) - subject_of(index, k, claim)
+    everywhere = frozenset().union(*sibling_words.values())
+    if said & (own - everywhere):
+        return None
+    for text, words in sibling_words.items():
+        if said & (words - own):
+            return text.strip()
+    return None
+
+
+_FIG = r"\(?\$?\d[\d,.]*\)?%?(?:\s+(?:million|billion|thousand|trillion|percent))?"
+_RESPECTIVELY = re.compile(  # a lookahead, so that every "A and B" of the sentence is tried
+    rf"(?=\b(?P<a>[A-Za-z][\w-]*)\s+and\s+(?P<b>[A-Za-z][\w-]*)\b[^.;]{{0,80}}?(?P<x>{_FIG})\s*,?\s+and\s+"
+    rf"(?P<y>{_FIG}),?\s+respectively)", re.IGNORECASE)
+
+
+def _respectively_binding(index: SourceIndex, k: int, figure: NumberMention, claim: Claim) -> str | None:
+    """"hardware and services revenues by $59 million and $120 million, respectively": the figure belongs to
+    the item in the same place of the list; the item the claim names instead when it names the other one."""
+    unit = index.units[k]
+    raw = index.text[unit.start : unit.end]
+    for m in _RESPECTIVELY.finditer(raw):
+        pos = figure.start - unit.start
+        if m.start("x") <= pos < m.end("x"):
+            own, other = m.group("a"), m.group("b")
+        elif m.start("y") <= pos < m.end("y"):
+            own, other = m.group("b"), m.group("a")
+        else:
+            continue
+        own_words, other_words = content_words(own), content_words(other)
+        if other_words and other_words <= claim.words and not own_words & claim.words:
+            return other
+    return None
+
+
+def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
+    """(verdict, reason, evidence unit) for one of the claim's figures."""
+    index, claim = judge.index, judge.claim
+    first = readings[0]
+    if not is_sane(first):
+        return "unsupported", f"{first.text!r} is not a figure of sane magnitude", None
+    supported: list[tuple[float, int, FigureVerdict]] = []
+    contradicted: list[tuple[float, int, FigureVerdict]] = []
+    for cov, k in judge.ranked(skip=i):
+        verdict = classify_figure(readings, index.unit_figures[k])
+        if verdict.verdict == "supported":
+            supported.append((cov, k, verdict))
+        elif verdict.verdict == "contradicted":
+            contradicted.append((cov, k, verdict))
+    best_s = max(supported, key=lambda x: x[0], default=None)
+    best_c = max(contradicted, key=lambda x: x[0], default=None)
+    if best_s and best_c and best_c[0] > best_s[0] + BIND_MARGIN:
+        # The better-matching unit gives another value: it wins only when it holds claim words the
+        # supporting unit lacks (the segment, region or metric the claim names).
+        lacking = claim.words - index.units[best_s[1]].words - subject_of(index, best_s[1], claim)
+        held = sum(index.weight(w) for w in lacking & index.units[best_c[1]].words)
+        if held < 0.1 * judge.total:
+            best_c = None
+    if best_s and best_s[0] < MIN_BIND and len(claim.figures) > 1:
+        # "generated $14.8 billion of cash and issued $4.0 billion of debt": each figure with its own words
+        span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
+        local = content_words(claim.text[span[0] : span[1]])
+        local_total = sum(index.weight(w) for w in local)
+        held = sum(index.weight(w) for w in local & index.units[best_s[1]].words)
+        if local_total and held / local_total >= 0.5:
+            best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
+    if best_s and best_s[0] >= MIN_BIND and (best_c is None or best_c[0] <= best_s[0] + BIND_MARGIN):
+        cov, k, verdict = best_s
+        if verdict.evidence is not None:
+            sibling = _sibling_binding(index, k, verdict.evidence, claim, verdict.mention)
+            swapped = _respectively_binding(index, k, verdict.evidence, claim)
+            if swapped:
+                return "contradicted", f"the source gives {first.text} for the item listed beside {swapped!r}", k
+            if sibling:
+                return "contradicted", f"the source gives {first.text} for another item; the claim's is in "\
+                    f"{sibling!r}", k
+        wrong_period = wrong_figure_period(index, verdict, claim, k)
+        if wrong_period:
+            years = ", ".join(str(y) for y in sorted(wrong_period))
+            return "contradicted", f"the source gives {first.text} for {years}", k
+        return "supported", f"{first.text} as stated", k
+    if best_c and best_c[0] >= MIN_BIND:
+        cov, k, verdict = best_c
+        if verdict.reason.startswith("same value"):
+            return "contradicted", f"the source states {first.text} with the opposite sign or direction", k
+        shown = verdict.evidence.text if verdict.evidence else "another value"
+        return "contradicted", f"the source gives another value for this: {shown}", k
+    if best_s:
+        return "unsupported", f"{first.text} appears only in unrelated text", best_s[1]
+    return "unsupported", f"{first.text} is not in the source", None

@@ -1,0 +1,102 @@
+"""The names of a claim: which one is the company the claim is about (the filer, which a filing calls "we"), and
+the role a claim gives any other name (customer, supplier, competitor, subsidiary, partner, regulator) checked
+against its role in the source sentences that name it."""
+
+from __future__ import annotations
+
+import re
+
+from filingsum.quality.claims.index import SourceIndex
+from filingsum.quality.claims.records import Claim
+from filingsum.quality.factual import EntityMention
+
+_ROLES = {
+    "customer": r"customers?|clients?|buyers?|purchasers?|sells?\s+to|sold\s+to",
+    "supplier": r"suppliers?|vendors?|manufacturers?|sources?\s+from|sourced\s+from|supplie[sd]|supply|"
+                r"contract\s+manufactur\w*|provided\s+by|manufactured\s+(?:\w+\s+){0,8}?by|made\s+by|buys?\s+from",
+    "competitor": r"competitors?|compet\w+|rivals?",
+    "subsidiary": r"subsidiar(?:y|ies)|wholly[\s-]owned|acquired|acquisition\s+of",
+    "partner": r"partners?|partnered|partnering|partnerships?|alliances?|collaborat\w+|joint\s+venture",
+    "regulator": r"regulators?|regulated\s+by|regulatory\s+authorit\w+|agency|commission",
+}
+_ROLE_RE = {role: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for role, pattern in _ROLES.items()}
+
+
+def _roles_in(text: str) -> set[str]:
+    return {role for role, pattern in _ROLE_RE.items() if pattern.search(text)}
+
+
+_ROLE_WORDS_REACH = 8
+
+
+def _claim_roles(claim: str, start: int, end: int) -> set[str]:
+    """The roles a claim gives the name at [start, end): role words within eight words of it, unless the name
+    owns them ("Crexendo's customers", "the customers of BDS")."""
+    if re.match(r"['\u2019]s\s+[a-z]", claim[end : end + 4]) or re.search(r"\b(?:of|for|by)\s+$", claim[:start]):
+        return set()
+    before = " ".join(claim[:start].split()[-_ROLE_WORDS_REACH:])
+    after = " ".join(claim[end:].split()[:_ROLE_WORDS_REACH])
+    return _roles_in(before + " | " + after)
+
+
+def check_roles(index: SourceIndex, claim: Claim, names: list[EntityMention],
+                subjects: set[int]) -> tuple[str, str, int | None] | None:
+    """A name the claim gives a role (customer, supplier, competitor, ...) must have that role in the source
+    sentences that name it."""
+    for name in names:
+        s, e = name.start - claim.start, name.end - claim.start
+        copula = re.match(r"\s+(?:is|are|was|were|became|remains?)\b|,\s+(?:a|an|its)\b", claim.text[e:])
+        if name.start in subjects and _VERB_AFTER.match(claim.text[e : e + 30]) and not copula:
+            continue  # the company the claim is about: "Home Depot acquired SRS"
+        claim_roles = _claim_roles(claim.text, s, e)
+        if not claim_roles:
+            continue
+        pattern = re.compile(r"\b" + r"\s+".join(re.escape(t) for t in name.text.split()) + r"\b")
+        source_roles: set[str] = set()
+        where = None
+        for m in pattern.finditer(index.text):
+            k = index.unit_at(m.start())
+            unit = index.units[k]
+            source_roles |= _roles_in(index.text[unit.start : unit.end])
+            where = where if where is not None else k
+        if where is None:
+            continue
+        if not (claim_roles & source_roles):
+            said = "/".join(sorted(source_roles)) or "no role"
+            kind = "contradicted" if source_roles else "unsupported"
+            return (kind, f"the source gives {name.text} {said}, not {'/'.join(sorted(claim_roles))}", where)
+    return None
+
+
+# A filing speaks of itself as "the Company" or "we": a summary names it ("Apple sells ..."), and that name
+# need not be in the excerpt. The claim's first name is its subject when it opens the claim, owns something
+# ("Apple's") or a verb follows it ("... Apple had").
+_VERB_AFTER = re.compile(r"\s+(?:also\s+)?(?:is|are|was|were|has|had|have|will|may|can|does|did|[a-z]+(?:s|ed))\b")
+
+
+def is_subject(flat: str, claim: Claim, name: EntityMention) -> bool:
+    """Whether a name is what the claim is about: in its first words, or the owner ("Apple's iPhone")."""
+    lead = flat[claim.start : name.start]
+    owner = re.match(r"['\u2019]s\b", flat[name.end : name.end + 2]) is not None
+    return len(lead.split()) <= 3 or owner or _VERB_AFTER.match(flat[name.end : name.end + 30]) is not None
+
+
+_LEGAL_FORM = frozenset({"inc", "incorporated", "corp", "corporation", "co", "company", "companies", "ltd",
+                         "limited", "plc", "holdings", "holding", "group", "the", "llc", "lp", "na", "sa", "ag", "nv"})
+
+
+def _name_tokens(name: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("\u2019", "'").replace("'s ", " "))
+    return [w for w in words if w not in _LEGAL_FORM]
+
+
+def is_company_name(name: str, company: str) -> bool:
+    """Whether a name in a summary names the filer: "Meta" for "Meta Platforms, Inc.", "Coca-Cola" for "Coca
+    Cola", "Wells Fargo" for "Wells Fargo & Company" (one is a leading run of the other's words)."""
+    said, filer = _name_tokens(name.removesuffix("'s").removesuffix("\u2019s")), _name_tokens(company)
+    if not said or not filer:
+        return False
+    if len(said) > 1 and all(len(w) == 1 for w in said) and said == [w[0] for w in filer]:
+        return True  # "P&G" for Procter & Gamble, "J&J" for Johnson & Johnson
+    shorter, longer = sorted((said, filer), key=len)
+    return longer[: len(shorter)] == shorter

@@ -1,0 +1,52 @@
+"""Negation, modality, exclusivity and direction of a claim checked against the clause of the source it comes
+from: "sells directly" for "does not sell directly", "rose" for "fell", "only" for "primarily"."""
+
+from __future__ import annotations
+
+import re
+
+from filingsum.quality.claims.alignment import Judge
+from filingsum.quality.claims.split import clause_at
+from filingsum.quality.claims.words import WORD_PATTERN, word_key
+
+# Cues read in a clause.
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_MODAL = re.compile(r"\b(?:may|might|could)\b", re.IGNORECASE)
+# "no revenue unless approved" says what "revenue only after approval" says.
+_CONDITIONAL = re.compile(r"\b(?:unless|until|only\s+(?:after|if|when|once|upon))\b", re.IGNORECASE)
+_EXCLUSIVE = re.compile(r"\b(?:only|exclusively|solely|entirely|all\s+of\s+its)\b", re.IGNORECASE)
+_HEDGED = re.compile(r"\b(?:primarily|mainly|principally|largely|mostly|predominantly|also|some|certain|"
+                     r"majority|most)\b", re.IGNORECASE)
+
+_UP = frozenset(word_key(w) or w for w in "increase increased increases grew grow grows rose rise rises higher "
+                                          "gained improved expanded".split())
+_DOWN = frozenset(word_key(w) or w for w in "decrease decreased decreases declined decline fell fall falls lower "
+                                            "dropped reduced contracted".split())
+
+
+def _direction(text: str) -> int:
+    """+1 when a text says something rose, -1 fell, 0 neither or both."""
+    words = {word_key(w) or w for w in WORD_PATTERN.findall(text.lower())}
+    ups, downs = bool(words & _UP), bool(words & _DOWN)
+    return 0 if ups == downs else (1 if ups else -1)
+
+
+def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
+    """Negation, modal and exclusivity of the claim against the clause of the source it comes from."""
+    claim = judge.claim.text
+    source = clause_at(judge.index.units[best].text, judge.claim.words)
+    conditional = _CONDITIONAL.search(claim)
+    for pattern, what in ((_NEGATION, "negation"), (_MODAL, "modal")):
+        if what == "negation" and conditional:
+            continue
+        in_claim, in_source = pattern.search(claim), pattern.search(source)
+        if bool(in_claim) != bool(in_source):
+            said = in_source.group(0) if in_source else in_claim.group(0)  # type: ignore[union-attr]
+            side = "the source says" if in_source else "the source does not say"
+            return "contradicted", f"{what} differs: {side} {said!r}", best
+    up, down = _direction(claim), _direction(source)
+    if up and down and up != down:
+        return "contradicted", f"direction differs: the source says it {'rose' if down > 0 else 'fell'}", best
+    if _EXCLUSIVE.search(claim) and not _EXCLUSIVE.search(source) and _HEDGED.search(source):
+        return "contradicted", f"the claim says {_EXCLUSIVE.search(claim).group(0)!r}, the source does not", best  # type: ignore[union-attr]
+    return None

@@ -1,0 +1,107 @@
+"""Vague quantities and counts of a claim checked: "most" or "about half" against the share the source gives,
+"three segments" against what the claim or the source enumerates."""
+
+from __future__ import annotations
+
+import re
+
+from filingsum.quality.claims.alignment import Judge
+from filingsum.quality.numbers import NumberMention
+
+# Vague quantities as shares in percent: (low, high).
+_VAGUE = [
+    (re.compile(r"\b(?:nearly|almost|substantially|virtually|essentially)\s+all\b|\bvast\s+majority\b", re.I),
+     (85.0, 100.0), "nearly all"),
+    (re.compile(r"\b(?:nearly|almost|just\s+under|a\s+little\s+under)\s+(?:one[\s-])?half\b", re.I),
+     (40.0, 50.0), "nearly half"),
+    (re.compile(r"\b(?:about|roughly|approximately|around|some|close\s+to)\s+(?:one[\s-])?half\b|\bhalf\s+of\b",
+                re.I), (42.0, 58.0), "about half"),
+    (re.compile(r"\bmore\s+than\s+half\b|\bover\s+half\b|\bmost\b|\bmajority\b|\bbulk\s+of\b", re.I),
+     (50.0, 100.0), "most"),
+    (re.compile(r"\btwo[\s-]thirds\b", re.I), (60.0, 72.0), "two-thirds"),
+    (re.compile(r"\bthree[\s-]quarters\b|\bthree[\s-]fourths\b", re.I), (70.0, 80.0), "three-quarters"),
+    (re.compile(r"\b(?:a|one)[\s-]third\b", re.I), (28.0, 40.0), "a third"),
+    (re.compile(r"\b(?:a|one)[\s-](?:quarter|fourth)\b", re.I), (20.0, 30.0), "a quarter"),
+    (re.compile(r"\bless\s+than\s+half\b|\bminority\b|\bsmall\s+(?:portion|share|part|fraction)\b", re.I),
+     (0.0, 50.0), "less than half"),
+]
+
+
+def vague_share(text: str) -> tuple[str, tuple[float, float]] | None:
+    """The first vague quantity of a text and the range of shares (in percent) it allows.
+
+    >>> vague_share("Most of its revenue comes from subscriptions.")
+    ('most', (50.0, 100.0))
+    >>> vague_share("about half of sales") is None
+    False
+    """
+    best = None
+    for pattern, bounds, name in _VAGUE:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), name, bounds)
+    return (best[1], best[2]) if best else None
+
+
+def _count_items(text: str, noun: str, after_noun: bool = True) -> int | None:
+    """How many items a sentence enumerates for a noun ("two segments: Cloud Services and Web Services" or
+    "its segments, which consist of A, B and C"); None when it enumerates none."""
+    m = re.search(rf"\b{re.escape(noun[:5])}\w*", text, re.IGNORECASE)
+    if not m:
+        return None
+    tail = text[m.end() :]
+    if not after_noun and not re.match(r"\s*(?::|\u2014|-\s|,?\s+(?:which\s+)?(?:are|is|includ\w*|consist\w*\s+of|"
+                                       r"compris\w*|namely))", tail):
+        return None
+    lead = re.match(r"[^:;.]{0,60}?(?::|\binclud\w*|\bconsist\w*\s+of|\bcompris\w*|\bare|\bnamely|\u2014|-)\s+",
+                    tail)
+    if not lead:
+        return None
+    body = re.split(r"[.;]\s|\.$", tail[lead.end() :], maxsplit=1)[0]
+    items = [p for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", body) if p.strip()]
+    kept = []
+    for item in items:
+        if len(item.split()) > 6:
+            break
+        kept.append(item)
+    return len(kept) if len(kept) >= 2 else None
+
+
+def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -> tuple[str, str, int] | None:
+    """A count the figure check could not place ("three segments"): against what the aligned unit enumerates."""
+    first = readings[0]
+    if first.kind != "number" or not first.head or first.currency:
+        return None
+    listed = _count_items(judge.claim.text[first.end - judge.claim.start :], first.head, after_noun=False)
+    if listed is not None:
+        if abs(listed - first.value) < 0.5:
+            return "supported", f"the claim lists {listed} {first.head}s", best  # type: ignore[return-value]
+        return "contradicted", f"{first.text} {first.head}s, but the claim lists {listed}", best  # type: ignore[return-value]
+    if best is None:
+        return None
+    text = judge.index.units[best].text
+    n = _count_items(text, first.head)
+    if n is None:
+        return None
+    if abs(n - first.value) < 0.5:
+        return "supported", f"the source enumerates {n} {first.head}s", best
+    return "contradicted", f"the source enumerates {n} {first.head}s, not {first.text}", best
+
+
+def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
+    """A vague quantity of the claim ("most") against the shares the aligned unit gives, else against its own
+    vague quantity."""
+    vague = vague_share(judge.claim.text)
+    if vague is None:
+        return None
+    name, (low, high) = vague
+    figs = judge.index.unit_figures[best]
+    shares = [abs(m.value) for m in figs.mentions if m.kind == "percent"]
+    if shares:
+        if any(low - 2 <= s <= high + 2 for s in shares):
+            return None
+        return "contradicted", f"{name!r} does not fit the source's {shares[0]:g}%", best
+    source_vague = vague_share(judge.index.units[best].text)
+    if source_vague and (source_vague[1][1] < low or source_vague[1][0] > high):
+        return "contradicted", f"{name!r} where the source says {source_vague[0]!r}", best
+    return None

@@ -1,0 +1,184 @@
+"""A source text cut into units: the sentences of its prose (hard-wrapped lines read as one run) and the rows of
+its tables, each row with its table's caption and column headings, and the years of its columns."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class SourceUnit:
+    """A sentence of the source's prose or a row of one of its tables (with the table's caption and headings)."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    kind: Literal["sentence", "row"]
+    context: str = ""  # a row's table caption and column headings
+    words: frozenset[str] = frozenset()
+
+    @property
+    def evidence(self) -> str:
+        return f"{self.text}  [{self.context}]" if self.context else self.text
+
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n+")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9$])")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Inc|Co|Corp|Ltd|Mr|Mrs|Ms|Dr|St|No|Nos|vs|U\.S|e\.g|i\.e|etc|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
+    r"Sep|Sept|Oct|Nov|Dec|L\.P|N\.A|S\.A)|\b[A-Z])\.$"
+)
+_YEAR_CELL = re.compile(r"^[^\d]*?((?:19|20)\d\d)\b[^\d]*$", re.IGNORECASE)
+_DAY_CELL = re.compile(r"^\s*(?:[A-Za-z]+\s+)*[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*$")
+_FIGURE = re.compile(r"\d[\d,.]*")
+
+
+def _prose_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if _ABBREVIATION.search(text[max(start, m.start() - 6) : m.start() + 1]):
+            continue
+        spans.append((pos, m.start() + 1))
+        pos = m.end()
+    if text[pos:end].strip():
+        spans.append((pos, end))
+    return spans
+
+
+def _is_row(line: str) -> bool:
+    if "|" in line:
+        return True
+    figures = _FIGURE.findall(line)
+    words = re.findall(r"[A-Za-z]{2,}", line)
+    first = re.search(r"\$?\(?\d", line)
+    return len(figures) >= 2 and first is not None and len(re.findall(r"[A-Za-z]{2,}", line[first.start():])) <= 2 \
+        and len(words) <= 12
+
+
+def _header_years(line: str) -> list[int | None] | None:
+    """The column years of a header row ("2024 | Change | 2023"), or None when the line is not a header."""
+    cells = [c.strip() for c in line.split("|")]
+    if "|" in line and not re.search(r"\d", line):
+        return [None] * len(cells)  # "Three Months Ended | Nine Months Ended": headings without years
+    if len(cells) < 2 and not re.fullmatch(r"(?:\s*(?:19|20)\d\d\s*){2,}", line):
+        return None
+    if len(cells) < 2:
+        cells = line.split()
+    years: list[int | None] = []
+    for cell in cells:
+        m = _YEAR_CELL.match(cell)
+        if m:
+            years.append(int(m.group(1)))
+        elif _DAY_CELL.match(cell):
+            years.append(None)
+        elif re.search(r"\d", cell.replace("%", "")):
+            return None
+        else:
+            years.append(None)
+    return years if any(years) or all(y is None for y in years) else None
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph of a text: the blocks between blank lines."""
+    blocks = []
+    pos = 0
+    for m in _PARAGRAPH.finditer(text):
+        blocks.append((pos, m.start()))
+        pos = m.end()
+    blocks.append((pos, len(text)))
+    return blocks
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, line) of each line of text[start:end]."""
+    lines = []
+    for line in text[start:end].split("\n"):
+        lines.append((start, start + len(line), line))
+        start += len(line) + 1
+    return lines
+
+
+def _caption_of(paragraph: str) -> str:
+    """The caption a prose paragraph gives the table below it: its end when it introduces one (it ends with ":",
+    states the scale or is short), else none."""
+    lower = paragraph.lower()
+    if (paragraph.endswith(":") or "in millions" in lower or "in thousands" in lower or "in billions" in lower
+            or len(paragraph) < 80):
+        return paragraph[-300:]
+    return ""
+
+
+def _add_sentences(units: list[SourceUnit], text: str, start: int, end: int) -> None:
+    """The prose sentences of text[start:end], appended to the units as sentence units."""
+    for s, e in _prose_sentences(text, start, end):
+        units.append(SourceUnit(len(units), s, e, " ".join(text[s:e].split()), "sentence"))
+
+
+def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list[int | None]]]:
+    """Sentences and table rows of a source, in order; and for each table row, its column years."""
+    units: list[SourceUnit] = []
+    row_years: dict[tuple[int, int], list[int | None]] = {}
+    caption = ""
+    header: list[int | None] | None = None
+    header_text = ""
+    for b_start, b_end in _paragraphs(text):
+        lines = _lines(text, b_start, b_end)
+        if not any(_is_row(line) for _, _, line in lines):
+            _add_sentences(units, text, b_start, b_end)
+            last = text[b_start:b_end].strip()
+            if last:
+                caption = _caption_of(last)
+                header, header_text = None, ""
+            continue
+        prose: list[tuple[int, int, str]] = []  # consecutive prose lines: one run (hard-wrapped text)
+
+        def flush_prose(prose: list[tuple[int, int, str]]) -> None:
+            nonlocal caption, header, header_text
+            if prose:
+                _add_sentences(units, text, prose[0][0], prose[-1][1])
+                caption = prose[-1][2].strip()[-300:]
+                header, header_text = None, ""
+                prose.clear()
+
+        for s, e, line in lines:
+            if not line.strip():
+                continue
+            years = _header_years(line)
+            if years is not None:
+                flush_prose(prose)
+                if any(years):
+                    header = years
+                header_text = f"{header_text} / {line.strip()}"[-300:] if header_text else line.strip()
+                continue
+            if not _is_row(line):
+                prose.append((s, e, line))
+                continue
+            flush_prose(prose)
+            context = " / ".join(p for p in (caption, header_text) if p)
+            units.append(SourceUnit(len(units), s, e, line.strip(), "row", context))
+            if header:
+                row_years[(s, e)] = header
+        flush_prose(prose)
+    return units, row_years
+
+
+def cell_years(line_start: int, line: str, header: list[int | None], pos: int) -> frozenset[int]:
+    """The year of the column a figure at `pos` sits in, mapping the row's cells onto the header's."""
+    cells = line.split("|") if "|" in line else re.split(r"\s{2,}", line)
+    bounds = []
+    offset = 0
+    for cell in cells:
+        bounds.append(offset)
+        offset += len(cell) + 1
+    k = bisect.bisect_right(bounds, pos - line_start) - 1
+    if len(cells) == len(header):
+        year = header[k]
+    else:
+        only_years = [y for y in header if y is not None]
+        year = only_years[k] if len(cells) == len(only_years) and k < len(only_years) else None
+    return frozenset({year}) if year else frozenset()
