@@ -29,9 +29,12 @@ class Judge:
     def __init__(self, index: SourceIndex, claim: Claim) -> None:
         self.index = index
         self.claim = claim
-        self.total = sum(index.weight(w) for w in claim.words)
+        # Words in sorted order, units ranked with ties by position: the sums and the ranking must not depend on
+        # the order of a set of strings, which changes with PYTHONHASHSEED from one process to the next.
+        words = sorted(claim.words)
+        self.total = sum(index.weight(w) for w in words)
         scores: dict[int, float] = {}
-        for w in claim.words:
+        for w in words:
             weight = index.weight(w)
             for k in index.postings.get(w, ()):
                 scores[k] = scores.get(k, 0.0) + weight
@@ -86,7 +89,7 @@ class Judge:
         return cov
 
     def ranked(self, skip: int | None = None) -> list[tuple[float, int]]:
-        candidates = sorted(self.word_scores, key=lambda k: -self.word_scores[k])[:TOP_UNITS]
+        candidates = sorted(self.word_scores, key=lambda k: (-self.word_scores[k], k))[:TOP_UNITS]
         for units in self.figure_units:  # the skipped figure's own units too: scored without it, not dropped
             candidates.extend(units)
         return sorted({(self.coverage(k, skip), k) for k in candidates}, key=lambda x: (-x[0], x[1]))

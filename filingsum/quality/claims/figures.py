@@ -98,7 +98,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         # The better-matching unit gives another value: it wins only when it holds claim words the
         # supporting unit lacks (the segment, region or metric the claim names).
         lacking = claim.words - index.units[best_s[1]].words - subject_of(index, best_s[1], claim)
-        held = sum(index.weight(w) for w in lacking & index.units[best_c[1]].words)
+        held = sum(index.weight(w) for w in sorted(lacking & index.units[best_c[1]].words))
         if held < 0.1 * judge.total:
             best_c = None
     if best_s and best_s[0] < MIN_BIND and len(claim.figures) > 1:
@@ -106,7 +106,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
         local = content_words(claim.text[span[0] : span[1]])
         local_total = sum(index.weight(w) for w in local)
-        held = sum(index.weight(w) for w in local & index.units[best_s[1]].words)
+        held = sum(index.weight(w) for w in sorted(local & index.units[best_s[1]].words))
         if local_total and held / local_total >= 0.5:
             best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
     if best_s and best_s[0] >= MIN_BIND and (best_c is None or best_c[0] <= best_s[0] + BIND_MARGIN):
