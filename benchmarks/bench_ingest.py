@@ -143,7 +143,7 @@ def _real_config(out: Path) -> Any:
 def bench_real_workers(folder: Path, workers: int, out: Path) -> dict[str, float]:
     """The real filings through `extract_all` (what `filingsum data build --workers N` runs) with a fresh
     journal in OUT/.work: wall seconds, filings/s, and each worker process's peak resident memory."""
-    from filingsum.dataset.build import extract_all
+    from filingsum.dataset.extraction import extract_all
 
     data = _real_config(out).data
     paths = sorted(p.resolve() for p in folder.glob("*.htm*"))  # as `data build` names them (journal keys)

@@ -143,8 +143,7 @@ def test_redaction_masks_url_credentials_and_key_flags():
 
 
 def test_teacher_credentials_stay_out_of_the_dataset_card_and_errors(monkeypatch):
-    from filingsum.dataset.build import card_config
-    from filingsum.dataset.card import render_card_markdown
+    from filingsum.dataset.card import card_config, render_card_markdown
     from filingsum.dataset.teacher import resolve_api_key
 
     url = "http://alice:hunter2@teacher.example.com:8000/v1"

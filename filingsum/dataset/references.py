@@ -61,51 +61,74 @@ def attach_references(
         if source == "gold":
             if gold is None or not len(gold):
                 continue
-            for record in pending:
-                entry = gold.lookup_input(record.text)
-                if entry is None and record.id not in partial_ids:
-                    entry = gold.lookup(record.source_path, record.section)
-                if entry is not None:
-                    outcomes[record.id].text, outcomes[record.id].origin = entry.summary, "gold"
+            _from_gold(pending, outcomes, gold, partial_ids)
         elif source == "teacher":
             if teacher is None:
                 continue
-            batch = [build_messages(r.text, r.instruction) for r in pending]
-            done = (lambda i, a: on_teacher_done()) if on_teacher_done else None
-            answers = teacher.ask_many(batch, on_done=done)  # type: ignore[attr-defined]
-            for record, answer in zip(pending, answers):
-                outcome = outcomes[record.id]
-                if answer.error:
-                    outcome.errors.append(f"teacher: {answer.error}")
-                elif not (answer.summary or "").strip():
-                    outcome.errors.append("teacher: empty answer")
-                else:
-                    outcome.text, outcome.origin = answer.summary, "teacher"
-                    outcome.finish_reason = answer.finish_reason
+            _from_teacher(pending, outcomes, teacher, on_teacher_done)
         elif source == "extractive":
-            from filingsum.filings.extractive import extractive_summary
-
-            if count_tokens is None:
-                raise ValueError("the extractive reference needs count_tokens (the model tokenizer's count)")
-            for record in pending:
-                summary = extractive_summary(record.text, count_tokens, max_tokens=max_label_tokens)
-                if summary and summary.strip():
-                    outcomes[record.id].text, outcomes[record.id].origin = summary.strip(), "extractive"
-                else:
-                    outcomes[record.id].errors.append("extractive: no sentence could be selected")
+            _from_extractive(pending, outcomes, count_tokens, max_label_tokens)
         else:
             raise ValueError(f"unknown reference source {source!r}")
         pending = [r for r in pending if outcomes[r.id].text is None]
+    return [_with_reference(record, outcomes[record.id]) for record in records], outcomes
 
-    updated: list[FilingRecord] = []
-    for record in records:
+
+def _from_gold(
+    pending: Sequence[FilingRecord], outcomes: dict[str, ReferenceOutcome], gold: GoldIndex,
+    partial_ids: frozenset[str] | set[str],
+) -> None:
+    """Gold for the pending records: an entry for the record's exact text first, else (not for a chunk of a
+    section) one for its input file and section."""
+    for record in pending:
+        entry = gold.lookup_input(record.text)
+        if entry is None and record.id not in partial_ids:
+            entry = gold.lookup(record.source_path, record.section)
+        if entry is not None:
+            outcomes[record.id].text, outcomes[record.id].origin = entry.summary, "gold"
+
+
+def _from_teacher(
+    pending: Sequence[FilingRecord], outcomes: dict[str, ReferenceOutcome], teacher: object,
+    on_teacher_done: Callable[[], None] | None,
+) -> None:
+    """The teacher's answers for the pending records, in one batch; an error or an empty answer is noted."""
+    batch = [build_messages(r.text, r.instruction) for r in pending]
+    done = (lambda i, a: on_teacher_done()) if on_teacher_done else None
+    answers = teacher.ask_many(batch, on_done=done)  # type: ignore[attr-defined]
+    for record, answer in zip(pending, answers):
         outcome = outcomes[record.id]
-        warnings = list(record.warnings)
-        if outcome.text is not None and outcome.errors:
-            warnings += [f"{e}; fell back to {outcome.origin}" for e in outcome.errors]
-        updated.append(
-            record.model_copy(
-                update={"reference": outcome.text, "reference_origin": outcome.origin, "warnings": warnings}
-            )
-        )
-    return updated, outcomes
+        if answer.error:
+            outcome.errors.append(f"teacher: {answer.error}")
+        elif not (answer.summary or "").strip():
+            outcome.errors.append("teacher: empty answer")
+        else:
+            outcome.text, outcome.origin = answer.summary, "teacher"
+            outcome.finish_reason = answer.finish_reason
+
+
+def _from_extractive(
+    pending: Sequence[FilingRecord], outcomes: dict[str, ReferenceOutcome], count_tokens: CountTokens | None,
+    max_label_tokens: int,
+) -> None:
+    """The extractive summary (at most ``max_label_tokens`` tokens) of each pending record."""
+    from filingsum.filings.extractive import extractive_summary
+
+    if count_tokens is None:
+        raise ValueError("the extractive reference needs count_tokens (the model tokenizer's count)")
+    for record in pending:
+        summary = extractive_summary(record.text, count_tokens, max_tokens=max_label_tokens)
+        if summary and summary.strip():
+            outcomes[record.id].text, outcomes[record.id].origin = summary.strip(), "extractive"
+        else:
+            outcomes[record.id].errors.append("extractive: no sentence could be selected")
+
+
+def _with_reference(record: FilingRecord, outcome: ReferenceOutcome) -> FilingRecord:
+    """``record`` with its reference and origin set; the failures of sources tried before become warnings."""
+    warnings = list(record.warnings)
+    if outcome.text is not None and outcome.errors:
+        warnings += [f"{e}; fell back to {outcome.origin}" for e in outcome.errors]
+    return record.model_copy(
+        update={"reference": outcome.text, "reference_origin": outcome.origin, "warnings": warnings}
+    )

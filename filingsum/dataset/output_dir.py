@@ -1,0 +1,94 @@
+"""The dataset directory (OUT): its pre-flight and clean-up before a build, and the swap that puts a build's
+outputs in place as a whole.
+
+A build writes its outputs into a staging dir beside OUT (``.OUT.build-PID``), hard-links in everything else
+of OUT (the journal, the teacher cache, any other file) and swaps it with OUT in one step
+(`filingsum.core.io.replace_directory`), so a kill, a Ctrl-C or a full disk leaves the previous dataset whole.
+Temporaries of dead builds are removed at the next start.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from filingsum.core.io import (
+    link_tree,
+    preflight_output_dir,
+    recover_replaced_directory,
+    remove_stale_temporaries,
+    replace_directory,
+)
+from filingsum.core.preflight import require_free_space
+
+log = logging.getLogger("filingsum.dataset.build")  # the build's logger, whichever of its modules logs
+
+# What a build writes into OUT, replaced as a whole; anything else in OUT is carried over untouched.
+DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", "hf", "card.json", "card.md")
+_WHAT = "dataset directory (--out / data.out_dir)"
+
+
+def prepare_output_dir(out: Path) -> None:
+    """Pre-flight for OUT (exit 2 in one line when it cannot take the dataset) and clean-up after killed
+    builds: a dataset left half-swapped is restored, stale temporaries beside and inside OUT removed."""
+    recover_replaced_directory(out)
+    preflight_output_dir(out, what=_WHAT)
+    real = Path(os.path.realpath(out))
+    remove_stale_temporaries(real.parent, prefix=f".{real.name}.")  # only our own names beside OUT
+    for directory in (real, real / "hf", real / ".work"):
+        remove_stale_temporaries(directory)
+    # A rebuild needs room for a second copy of the dataset while the first is still in place.
+    require_free_space(out, 2 * _dataset_bytes(real), what=_WHAT)
+
+
+def _dataset_bytes(out: Path) -> int:
+    total = 0
+    for name in DATASET_OUTPUTS:
+        path = out / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total
+
+
+def has_records(out: Path) -> bool:
+    """Whether OUT holds a dataset with at least one record (a non-empty records.jsonl)."""
+    try:
+        with open(out / "records.jsonl", "rb") as fh:
+            return bool(fh.read(1))
+    except OSError:
+        return False
+
+
+def replace_outputs(out: Path, write_files: Callable[[Path], None]) -> None:
+    """Have ``write_files(folder)`` write every dataset output, and put them in OUT in one step (module
+    docstring); OUT's other entries (journal, teacher cache, anything else) are kept. Where OUT cannot be
+    swapped (a mount point, another file system beside it) ``write_files(OUT)`` replaces them one by one."""
+    out = Path(os.path.realpath(out))
+    staging = out.parent / f".{out.name}.build-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if os.path.ismount(out):
+            raise OSError(errno.EBUSY, "a mount point", str(out))
+        staging.mkdir()
+    except OSError as exc:  # a mount point, or a parent that takes no new entry: no swap possible
+        log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
+        write_files(out)
+        return
+    try:
+        write_files(staging)
+        for entry in out.iterdir() if out.is_dir() else ():
+            if entry.name not in DATASET_OUTPUTS and not entry.name.startswith(".probe."):
+                link_tree(entry, staging / entry.name)
+        try:
+            replace_directory(staging, out)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EBUSY, errno.EPERM, errno.EACCES):
+                raise
+            log.warning("%s cannot be swapped as a whole (%s); replacing its files one by one", out, exc.strerror)
+            write_files(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
