@@ -2,9 +2,9 @@
 
 `schedule_arguments` (eval and save strategies) and `checkpointing_arguments` (gradient checkpointing under
 this transformers version's name) are the decisions; `training_arguments` assembles them with the rest of
-`train`. Warmup: transformers 5 has no ``warmup_ratio``; ``warmup_steps`` takes a float in [0, 1) as a ratio
-of the total steps, and train.warmup_ratio is validated to that range (core.config), so it is never read as
-a step count.
+the config's `train` section. Warmup: transformers 5 deprecates ``warmup_ratio`` (gone from 5.2) and reads
+a float in [0, 1) given as ``warmup_steps`` as a ratio of the total steps; train.warmup_ratio is validated to
+that range (core.config), so it is never read as a step count.
 """
 
 from __future__ import annotations

@@ -44,8 +44,8 @@ class TrainableModel:
     """The model the Trainer trains, with its trainable and total parameter counts."""
 
     model: Any
-    trainable: int
-    total: int
+    trainable_params: int
+    total_params: int
 
 
 def load_base(config: RunConfig) -> ResolvedBase:
@@ -78,7 +78,7 @@ def setup_model(config: RunConfig, base: ResolvedBase) -> TrainableModel:
     model = _apply_peft(model, config, seq2seq=base.seq2seq)
     trainable, total = _param_counts(model)
     log.info("trainable parameters: %d of %d (%.2f%%)", trainable, total, 100 * trainable / max(total, 1))
-    return TrainableModel(model=model, trainable=trainable, total=total)
+    return TrainableModel(model=model, trainable_params=trainable, total_params=total)
 
 
 def _torch_dtype(precision: str, method: str, model_dtype: str, *, cuda: bool = True) -> Any:

@@ -50,7 +50,7 @@ def write_run_inputs(config: RunConfig, run_dir: Path, fingerprint: dict[str, An
 
 
 def write_outputs(
-    config: RunConfig, run_dir: Path, base: ResolvedBase, data: TrainingData, model: TrainableModel,
+    config: RunConfig, run_dir: Path, base: ResolvedBase, data: TrainingData, trainable: TrainableModel,
     trained: TrainedRun, fingerprint: dict[str, Any],
 ) -> TrainResult:
     """Save the trained model and the run's reports, publish if asked, and return the result."""
@@ -62,7 +62,7 @@ def write_outputs(
     merged_dir = None
     if is_main:
         merged_dir = _write_serving_files(config, run_dir, out_dir, base)
-        summary = run_summary(base, data, model, trained, fingerprint, merged_dir)
+        summary = run_summary(base, data, trainable, trained, fingerprint, merged_dir)
         _write_reports(config, run_dir, summary, trained, fingerprint)
     published = None
     if is_main and t.push_to_hub:
@@ -92,7 +92,7 @@ def _write_serving_files(config: RunConfig, run_dir: Path, out_dir: Path, base: 
 
 
 def run_summary(
-    base: ResolvedBase, data: TrainingData, model: TrainableModel, trained: TrainedRun,
+    base: ResolvedBase, data: TrainingData, trainable: TrainableModel, trained: TrainedRun,
     fingerprint: dict[str, Any], merged_dir: Path | None,
 ) -> dict[str, Any]:
     """The run's facts for metrics.json and the run card (in this order)."""
@@ -103,7 +103,7 @@ def run_summary(
         "model_dir": base.model_dir, "seq2seq": base.seq2seq, "precision": base.precision,
         "device": torch.cuda.get_device_name(0) if base.cuda else "cpu", "world_size": trainer.args.world_size,
         "distributed_type": trainer.accelerator.distributed_type.value,
-        "trainable_params": model.trainable, "total_params": model.total,
+        "trainable_params": trainable.trainable_params, "total_params": trainable.total_params,
         "train_examples": len(data.train_ds), "validation_examples": data.validation_examples,
         "train_fingerprint": fingerprint["train"]["sha256"], "global_step": trainer.state.global_step,
         "epoch": trainer.state.epoch, "resumed_from": trained.resume_from,

@@ -64,12 +64,13 @@ def train(config: RunConfig) -> TrainResult:
     fingerprint["train"]["examples"] = len(data.train_ds)
     fingerprint["validation"]["examples"] = data.validation_examples
 
-    model = setup_model(config, base)
-    check_free_space(run_dir, model.trainable, model.total, config)
-    collate = make_collator(base.tokenizer, seq2seq=base.seq2seq, packing=t.packing, model=model.model,
+    trainable = setup_model(config, base)
+    check_free_space(run_dir, trainable.trainable_params, trainable.total_params, config)
+    collate = make_collator(base.tokenizer, seq2seq=base.seq2seq, packing=t.packing, model=trainable.model,
                             pad_to_multiple_of=8 if base.cuda else None)
     args = training_arguments(config, run_dir / CHECKPOINTS, precision=base.precision, cuda=base.cuda,
                               packed=collate.packed, has_validation=data.val_ds is not None, tracking=tracking)
 
-    trained = run_trainer(config, run_dir, model.model, args, collate.collator, data, base.tokenizer, fingerprint)
-    return write_outputs(config, run_dir, base, data, model, trained, fingerprint)
+    trained = run_trainer(config, run_dir, trainable.model, args, collate.collator, data, base.tokenizer,
+                          fingerprint)
+    return write_outputs(config, run_dir, base, data, trainable, trained, fingerprint)
