@@ -88,7 +88,8 @@ def test_the_teacher_is_asked_for_the_cap(tmp_path, endpoint):
 
 
 def test_training_labels_and_generation_eval_follow_the_cap(tmp_path, tiny_tokenizer):
-    from filingsum.training.trainer import generation_callback, tokenize_splits
+    from filingsum.training.data import tokenize_splits
+    from filingsum.training.loop import generation_callback
 
     config = _config(tmp_path)
     record = FilingRecord(

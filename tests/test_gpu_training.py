@@ -42,7 +42,7 @@ def test_qlora_trains_and_saves_a_plain_adapter(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("flash_attn") is None, reason="needs flash-attn")
 def test_flash_attention_with_packing(tmp_path):
-    from filingsum.training.trainer import resolve_attn_implementation
+    from filingsum.training.hardware import resolve_attn_implementation
 
     assert resolve_attn_implementation("auto", cuda=True, seq2seq=False) == "flash_attention_2"
     result = _run(tmp_path, packing=True)

@@ -12,6 +12,7 @@ from filingsum.core.config import ConfigError, load_config, parse_config
 from filingsum.core.models import load_tokenizer, resolve_model
 from filingsum.core.prompt import prompt_ids
 from filingsum.core.schema import FilingRecord
+from filingsum.training.arguments import schedule_arguments
 from filingsum.training.data import (
     TrainingDataError,
     encode_record,
@@ -20,13 +21,9 @@ from filingsum.training.data import (
     make_collator,
     tokenize_records,
 )
-from filingsum.training.trainer import (
-    TrainingError,
-    resolve_attn_implementation,
-    resolve_precision,
-    schedule_arguments,
-    train,
-)
+from filingsum.training.errors import TrainingError
+from filingsum.training.hardware import resolve_attn_implementation, resolve_precision
+from filingsum.training.trainer import train
 from tests._training_data import make_record, write_config, write_dataset
 
 
@@ -263,7 +260,7 @@ def test_missing_training_data_names_the_real_command(tmp_path: Path) -> None:
 def test_init_adapter_continues_from_an_adapters_weights(tmp_path):
     """train.init_adapter starts from a trained adapter (its own rank; train.lora ignored), so the continued
     run's first loss is the trained one, not the fresh model's; a missing adapter is a one-line TrainingError."""
-    from filingsum.training.trainer import TrainingError
+    from filingsum.training.errors import TrainingError
 
     data = write_dataset(tmp_path / "data", n_train=1, chars=120)
     first = train(load_config(write_config(tmp_path / "a.yaml", data, tmp_path / "a", max_steps=12,

@@ -3,6 +3,9 @@
 Every example goes through `filingsum.core.prompt.encode_example`, the same contract eval and serving use, so
 the model is trained on exactly the prompt it will be served with (decoder: chat template with the loss on
 the summary + end-of-turn only; seq2seq: source -> target).
+
+The data phase of `train` is `setup_data`: the train and validation records tokenized with labels cut at the
+run's summary cap (`tokenize_splits`); the batch collator (`make_collator`) follows the model.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
 from filingsum.core.prompt import encode_example
 from filingsum.core.schema import SPLITS, FilingRecord
+from filingsum.training.errors import TrainingError
 
 if TYPE_CHECKING:
     from datasets import Dataset
     from transformers import PreTrainedTokenizerBase
 
-log = logging.getLogger(__name__)
+    from filingsum.training.model import ResolvedBase
 
+log = logging.getLogger(__name__)
 
 
 class TrainingDataError(FilingsumError):
@@ -123,6 +129,43 @@ def tokenize_records(
     if not rows:
         return Dataset.from_dict({"input_ids": [], "attention_mask": [], "labels": [], "length": []})
     return Dataset.from_list(rows)
+
+
+def tokenize_splits(
+    config: RunConfig, train_records: list[FilingRecord], val_records: list[FilingRecord],
+    tokenizer: PreTrainedTokenizerBase, *, seq2seq: bool, max_length: int | None,
+) -> tuple[Dataset, Dataset | None]:
+    """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
+    TrainingError when no training example fits the model's context; None for an empty validation split."""
+    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.summary_tokens(), max_length=max_length)
+    train_ds = tokenize_records(train_records, tokenizer, **encode)
+    if len(train_ds) == 0:
+        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
+    val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
+    return train_ds, (val_ds if val_ds is not None and len(val_ds) else None)
+
+
+@dataclass
+class TrainingData:
+    """The run's examples: the records (the generation eval reads validation filings) and their datasets."""
+
+    train_records: list[FilingRecord]
+    val_records: list[FilingRecord]
+    train_ds: Dataset
+    val_ds: Dataset | None  # None when there is no validation split or none of it fits
+
+    @property
+    def validation_examples(self) -> int:
+        return len(self.val_ds) if self.val_ds is not None else 0
+
+
+def setup_data(config: RunConfig, splits: dict[str, list[FilingRecord]], base: ResolvedBase) -> TrainingData:
+    """The tokenized train and validation splits (load_split_records' ``splits``) for the resolved base."""
+    train_records = splits["train"]
+    val_records = splits.get("validation", [])
+    train_ds, val_ds = tokenize_splits(config, train_records, val_records, base.tokenizer, seq2seq=base.seq2seq,
+                                       max_length=base.max_length)
+    return TrainingData(train_records=train_records, val_records=val_records, train_ds=train_ds, val_ds=val_ds)
 
 
 def epoch_seeded_length_sampler(lengths: list[int], batch_size: int, seed: int) -> Any:

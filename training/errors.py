@@ -1,0 +1,16 @@
+"""The training stage's typed errors: a run that cannot go as configured, and a resume that would mix two runs.
+
+(A dataset that cannot be trained on is `training.data.TrainingDataError`.)
+"""
+
+from __future__ import annotations
+
+from filingsum.core.errors import FilingsumError, UsageError
+
+
+class TrainingError(FilingsumError):
+    """Training cannot run as configured (QLoRA without a GPU, flash-attention missing, ...)."""
+
+
+class ResumeMismatchError(UsageError):
+    """output_dir holds checkpoints of other data or another model; resuming would mix two runs."""
