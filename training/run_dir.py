@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from filingsum.core.config import RunConfig
-from filingsum.core.io import MIN_FREE_BYTES, free_bytes, preflight_output_dir
+from filingsum.core.preflight import require_free_space
 
 CHECKPOINTS = "checkpoints"
 ADAPTER = "adapter"
@@ -22,14 +22,9 @@ def model_output_dir(run_dir: Path, method: str) -> Path:
     return run_dir / (FULL_MODEL if method == "full" else ADAPTER)
 
 
-# The dataset build (filingsum.dataset.build) has the same "free space for N bytes, else preflight" block; a
-# shared core helper would replace both.
 def check_free_space(run_dir: Path, trainable: int, total: int, config: RunConfig) -> None:
     """Enough room for the checkpoints the run keeps (weights + two Adam moments of the trained parameters,
     the full model too for method=full), before the first step rather than at the first save."""
     t = config.train
     per_checkpoint = trainable * 4 * 3 + (total * 4 if t.method == "full" else 0)
-    needed = max(MIN_FREE_BYTES, per_checkpoint * (t.save_total_limit + 1))
-    free = free_bytes(run_dir)
-    if free is not None and free < needed:
-        preflight_output_dir(run_dir, what="run directory (train.output_dir)", min_free_bytes=needed)
+    require_free_space(run_dir, per_checkpoint * (t.save_total_limit + 1), what="run directory (train.output_dir)")
