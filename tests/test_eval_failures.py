@@ -12,7 +12,8 @@ from filingsum.core.config import RunConfig
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import evaluate_gates, parse_gates
 from filingsum.eval.harness import score_predictions
-from filingsum.eval.report import Report, render_markdown
+from filingsum.eval.report_markdown import render_markdown
+from filingsum.eval.report_model import Report
 from filingsum.eval.run import build_systems
 
 LIMIT = 512  # the summary cap these predictions are scored against

@@ -15,14 +15,8 @@ from filingsum.cli import main
 from filingsum.core.config import RunConfig
 from filingsum.core.contract import CONTRACT_FILE, contract_from_config, write_contract
 from filingsum.core.models import resolve_model
-from filingsum.inference.export import (
-    ExportError,
-    GgufUnsupported,
-    build_model_card,
-    export_model,
-    push_folder,
-    write_gguf,
-)
+from filingsum.inference.export import ExportError, build_model_card, export_model, push_folder
+from filingsum.inference.gguf_writer import GgufUnsupported, write_gguf
 
 PROMPT = "<|im_start|>user\nAcme sells widgets to retailers for cash.<|im_end|>\n<|im_start|>assistant\n"
 

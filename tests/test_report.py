@@ -17,7 +17,8 @@ from filingsum.eval.harness import (
     score_predictions,
     score_systems,
 )
-from filingsum.eval.report import highlight_spans, write_report
+from filingsum.eval.report import write_report
+from filingsum.eval.report_html import highlight_spans
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +198,8 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
     assert result.per_document["fine"]["number_precision"] == 1.0
     assert "metric blew up" in result.per_document["broken"]["error"]
     assert result.counts["errors"] == 1 and result.counts["documents"] == 3
-    from filingsum.eval.report import Report, render_markdown
+    from filingsum.eval.report_markdown import render_markdown
+    from filingsum.eval.report_model import Report
 
     assert "1 document(s) failed" in render_markdown(Report({"s": result}))
     # The broken document counts against the aggregate: worst value, a third of the documents unscored.

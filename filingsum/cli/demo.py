@@ -17,8 +17,14 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filingsum.cli.common import add_config_arguments, load_run_config
+
+if TYPE_CHECKING:
+    from filingsum.core.config import RunConfig
+    from filingsum.core.schema import SummaryResult
+    from filingsum.serving.launcher import ServerProcess
 
 HELP = "run the whole slice: build data, LoRA-train, evaluate, serve, summarize a filing"
 DESCRIPTION = """Run every stage of one config end to end and print where the results are.
@@ -62,14 +68,9 @@ def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
 def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     from filingsum.cli.eval import print_report
-    from filingsum.core.config import RunConfig
-    from filingsum.core.io import atomic_write_text
-    from filingsum.core.models import builtin_default_adapter
     from filingsum.dataset.build import build_dataset
     from filingsum.eval.run import evaluate_config
-    from filingsum.inference.factory import contracted_summarizer
     from filingsum.serving.generate import vllm_server_for
-    from filingsum.serving.launcher import launch
     from filingsum.training.trainer import train
 
     preflight(config)
@@ -93,8 +94,41 @@ def run(args: argparse.Namespace) -> int:
 
     filing = Path(args.filing) if args.filing else _pick_filing(Path(built.out_dir))
     started = _stage("serve + summarize")
-    adapter_name, adapter_dir = config.run_name, Path(result.adapter_dir)
-    shipped = None if args.serve_run_adapter else builtin_default_adapter(config.model.name)
+    results, server = serve_and_summarize(config, Path(result.adapter_dir), filing,
+                                          run_adapter=args.serve_run_adapter)
+    timings["serve"] = time.monotonic() - started
+
+    served = f"{server.backend} on {server.device}, {server.weights} weights, model {server.model_names[-1]}"
+    summary_path = write_demo_summary(Path(config.train.output_dir) / "demo_summary.md", filing, served, results)
+
+    print()
+    for item in results:
+        print(item.summary or f"ERROR: {item.error}")
+    print()
+    print(f"served by: {served} (ready {server.ready_s or 0:.0f}s after start)")
+    print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    print(f"dataset: {built.out_dir}")
+    print(f"run:     {result.run_dir}")
+    if not args.skip_eval:
+        print(f"report:  {report_dir / 'report.md'}  ({report_dir / 'report.html'}, {report_dir / 'report.json'})")
+    print(f"summary: {summary_path}")
+    failed = any(item.error for item in results)
+    return 1 if failed else gate_status
+
+
+def serve_and_summarize(
+    config: RunConfig, adapter_dir: Path, filing: Path, *, run_adapter: bool,
+) -> tuple[list[SummaryResult], ServerProcess]:
+    """Serve the shipped tuned default for the config's base (else, or with ``run_adapter``, the run's adapter),
+    summarize ``filing`` through the server's OpenAI-compatible API, stop it; the results and the (stopped)
+    server, which says what served them."""
+    from filingsum.core.config import RunConfig
+    from filingsum.core.models import builtin_default_adapter
+    from filingsum.inference.factory import contracted_summarizer
+    from filingsum.serving.launcher import launch
+
+    adapter_name = config.run_name
+    shipped = None if run_adapter else builtin_default_adapter(config.model.name)
     if shipped is not None:
         adapter_name, adapter_dir = shipped
         log.info("summarizing with the shipped tuned default %r (this run's short training only shows the "
@@ -113,29 +147,19 @@ def run(args: argparse.Namespace) -> int:
         results = summarizer.summarizer.summarize_file(filing)
     finally:
         server.stop()
-    timings["serve"] = time.monotonic() - started
+    return results, server
 
-    summary_path = Path(config.train.output_dir) / "demo_summary.md"
-    served = f"{server.backend} on {server.device}, {server.weights} weights, model {server.model_names[-1]}"
+
+def write_demo_summary(path: Path, filing: Path, served: str, results: list[SummaryResult]) -> Path:
+    """The demo's summary as Markdown: what served it, then each section's summary (or error) and its cost."""
+    from filingsum.core.io import atomic_write_text
+
     lines = [f"# Summary of {filing.name} (served by {served})", ""]
     for item in results:
         note = f"_{item.completion_tokens} tokens, {item.chunks} chunk(s)_"
         lines += [item.summary or f"ERROR: {item.error}", "", note, ""]
-    atomic_write_text(summary_path, "\n".join(lines))
-
-    print()
-    for item in results:
-        print(item.summary or f"ERROR: {item.error}")
-    print()
-    print(f"served by: {served} (ready {server.ready_s or 0:.0f}s after start)")
-    print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    print(f"dataset: {built.out_dir}")
-    print(f"run:     {result.run_dir}")
-    if not args.skip_eval:
-        print(f"report:  {report_dir / 'report.md'}  ({report_dir / 'report.html'}, {report_dir / 'report.json'})")
-    print(f"summary: {summary_path}")
-    failed = any(item.error for item in results)
-    return 1 if failed else gate_status
+    atomic_write_text(path, "\n".join(lines))
+    return path
 
 
 def _pick_filing(data_dir: Path) -> Path:

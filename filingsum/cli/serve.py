@@ -92,12 +92,7 @@ def serve_forever(
     until Ctrl-C or SIGTERM. Returns 0 on a requested stop, 1 when the server died on its own."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
     launcher.check_port(config.serve.host, config.serve.port)  # before any merge, model load or output
-    from filingsum.core.io import preflight_output_dir, preflight_output_file
-
-    if log_path:
-        preflight_output_file(log_path, what="server log (--log-file)")
-    else:
-        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
+    preflight_log(config, log_path)
     server = launcher.prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
 
     stop = threading.Event()
@@ -117,20 +112,7 @@ def serve_forever(
         server.start()
         server.wait_ready()
         ready.set()
-        if server.bound_url != server.base_url:
-            print(f"endpoint: {server.bound_url} (bound to {server.host}; from this machine: {server.base_url})")
-        else:
-            print(f"endpoint: {server.base_url}")
-        if server.keyed:
-            print(f"API key: required on /v1 routes (Authorization: Bearer ${config.serve.api_key_env}); /health "
-                  "and /metrics stay open")
-        elif launcher.exposure_warning(config.serve, keyed=launcher.key_in_extra_args(config.serve)):
-            print(f"WARNING: {launcher.exposure_warning(config.serve, keyed=False)}", file=sys.stderr)
-        print("model names (pass one as `model`):")
-        for name in server.model_names:
-            print(f"  {name}")
-        print(f"backend: {server.backend} on {server.device} ({server.weights} weights), ready after "
-              f"{server.ready_s or 0:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)
+        print_ready(config, server)
         while not stop.wait(1.0):
             if not server.is_running():
                 print(f"filingsum: server exited with status {server.process.returncode}; log tail:\n"
@@ -145,3 +127,32 @@ def serve_forever(
             print("server stopped", file=sys.stderr)
         signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def preflight_log(config: RunConfig, log_path: str | Path | None) -> None:
+    """The server log's location, checked before any merge or model load (UsageError, exit 2)."""
+    from filingsum.core.io import preflight_output_dir, preflight_output_file
+
+    if log_path:
+        preflight_output_file(log_path, what="server log (--log-file)")
+    else:
+        preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
+
+
+def print_ready(config: RunConfig, server: launcher.ServerProcess) -> None:
+    """What a client needs once the server answers: the endpoint, whether it wants a key, the model names to
+    pass as `model`, and the engine that serves them."""
+    if server.bound_url != server.base_url:
+        print(f"endpoint: {server.bound_url} (bound to {server.host}; from this machine: {server.base_url})")
+    else:
+        print(f"endpoint: {server.base_url}")
+    if server.keyed:
+        print(f"API key: required on /v1 routes (Authorization: Bearer ${config.serve.api_key_env}); /health "
+              "and /metrics stay open")
+    elif launcher.exposure_warning(config.serve, keyed=launcher.key_in_extra_args(config.serve)):
+        print(f"WARNING: {launcher.exposure_warning(config.serve, keyed=False)}", file=sys.stderr)
+    print("model names (pass one as `model`):")
+    for name in server.model_names:
+        print(f"  {name}")
+    print(f"backend: {server.backend} on {server.device} ({server.weights} weights), ready after "
+          f"{server.ready_s or 0:.0f}s; log: {server.log_path}; Ctrl-C to stop", flush=True)

@@ -4,7 +4,8 @@ Each finished input is journalled as it completes (``journal_path``: .OUT.journa
 ``input_key``: the file's path and content and every setting that shapes its summary). An interrupt cancels
 the requests not yet sent and keeps what finished; a rerun of the same call skips those inputs. Failed inputs
 are not journalled, so a rerun tries them again. The results are written once, at the end, as JSONL or
-Markdown.
+Markdown. Before the first request, ``batch_inputs`` finds the input files and checks the output and journal
+locations, and ``batch_settings`` gathers what keys the journal besides a file.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filingsum.core import io
-from filingsum.core.errors import FilingsumError
-from filingsum.core.io import ResultJournal, sha256_file, stable_hash
-from filingsum.core.schema import SummaryResult
+from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.io import ResultJournal, preflight_output_file, sha256_file, stable_hash
+from filingsum.core.schema import GuardPolicy, SummaryResult
+
+if TYPE_CHECKING:
+    from filingsum.inference.factory import ContractedSummarizer
 
 
 def results_to_markdown(results: list[SummaryResult]) -> str:
@@ -67,6 +71,44 @@ def input_key(path: str, settings: dict[str, Any]) -> str | None:
         return None
 
 
+def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> list[str]:
+    """The input files of a batch (files, dirs and globs expanded, in order), once its output and journal
+    locations are known to be usable: UsageError for no input file, several inputs without ``out``, or an
+    ``out`` (or its journal) that cannot be written."""
+    from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
+
+    try:
+        files = [str(f) for f in discover_inputs(list(inputs))]
+    except IngestError as exc:
+        raise UsageError(str(exc)) from None
+    if not files:
+        raise UsageError(f"{', '.join(inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}); nothing to "
+                         "summarize")
+    if len(files) > 1 and not out:
+        raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
+    if out:
+        preflight_output_file(out, what="--out file")
+        preflight_output_file(journal_path(out), what="journal")
+    return files
+
+
+def batch_settings(
+    built: ContractedSummarizer, *, instruction: str | None, temperature: float, max_chunks: int,
+    guard: GuardPolicy | None,
+) -> dict[str, Any]:
+    """What a journalled summary depends on besides the file, as resolved from the config, the model's contract
+    and the caller's picks (not the endpoint URL: the same served model may move; delete the journal to redo
+    everything after swapping the model behind a name)."""
+    config = built.config
+    return {
+        "model": built.model, "tokenizer": config.model.name, "max_source_tokens": config.model.max_source_tokens,
+        "max_tokens": built.summarizer.max_tokens, "fit": config.data.fit_strategy,
+        "sections": list(built.sections) if built.sections else None, "instruction": instruction,
+        "temperature": temperature, "max_chunks": max_chunks, "max_file_mb": config.data.max_file_mb,
+        "guard": guard or config.summarize.guard,
+    }
+
+
 @dataclass
 class BatchOutcome:
     """What a batch call did: the results in input order (complete unless ``interrupted``), how many inputs
@@ -86,6 +128,15 @@ class BatchOutcome:
     @property
     def errors(self) -> list[SummaryResult]:
         return [r for r in self.results if r.error]
+
+    def interrupt_note(self, total: int, out: str | os.PathLike[str] | None) -> str:
+        """After an interrupt: how many of ``total`` inputs finished, whether the journal keeps them, and how to
+        go on."""
+        if self.journal is not None:
+            return (f"{self.kept} of {total} input(s) summarized and kept in {self.journal}; rerun the same command "
+                    f"to summarize the other {total - self.kept} and write {out}")
+        return (f"{self.kept} of {total} input(s) summarized; nothing was written (give --out FILE to keep finished "
+                "summaries across runs)")
 
 
 def summarize_batch(

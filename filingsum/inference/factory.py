@@ -165,8 +165,7 @@ def contracted_summarizer(
     default's. ``local``: a run dir, an adapter dir or a built-in adapter name (base + adapter; the base is the
     contract's) or a model spec or dir (loaded as is, its contract applied when it carries one). The caller's
     config is not changed."""
-    from filingsum.core.contract import apply_contract, contract_for_model, read_contract
-    from filingsum.core.errors import UsageError
+    from filingsum.core.contract import apply_contract
 
     if (endpoint is None) == (local is None):
         raise FilingsumError("give either an endpoint URL or a local run, adapter or model")
@@ -176,36 +175,12 @@ def contracted_summarizer(
     chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy}
     adapter: Path | None = None
     if endpoint is not None:
-        from filingsum.inference.endpoint import served_model_of, served_models
-
-        models: dict[str, str | None] = {}
-        if not served_model:
-            try:
-                models = served_models(endpoint, client.api_key)
-            except UsageError as exc:
-                raise UsageError(f"--model not given and {exc}") from None
-            served_model = served_model_of(models, endpoint)
-        else:
-            try:
-                models = served_models(endpoint, client.api_key)
-            except UsageError:
-                models = {}  # the requests themselves will say what is wrong with the endpoint
+        served_model, contract = _served_contract(endpoint, served_model, client)
         model = served_model
-        contract = contract_for_model(served_model, models.get(served_model))
     else:
-        from filingsum.core.models import AdapterError, find_adapter_dir
-
         model = str(local)
-        try:
-            adapter = find_adapter_dir(model)
-        except AdapterError:
-            adapter = None
-        contract = read_contract(adapter) if adapter is not None else contract_for_model(model)
-    warnings = tuple(apply_contract(config, contract, chosen))
-    cap = overrides.max_summary_tokens
-    if cap is not None and contract is not None and cap != contract.max_summary_tokens:
-        warnings += (f"max_summary_tokens: the model's contract says {contract.max_summary_tokens}, the flag says "
-                     f"{cap}; using {cap} (the model was trained with {contract.max_summary_tokens})",)
+        adapter, contract = _local_contract(model)
+    warnings = tuple(apply_contract(config, contract, chosen)) + _cap_warnings(overrides.max_summary_tokens, contract)
     if local is not None and adapter is None:
         config.model.name = model  # a model dir or spec is loaded itself (a merged dir's contract names its base)
     elif "name" not in config.model.model_fields_set and not overrides.tokenizer:
@@ -224,6 +199,51 @@ def contracted_summarizer(
         guard=guard or config.summarize.guard,
     )
     return ContractedSummarizer(summarizer, config, model, sections, contract, warnings)
+
+
+def _served_contract(
+    endpoint: str, served_model: str | None, client: ClientSettings,
+) -> tuple[str, InferenceContract | None]:
+    """The served model's name (without one, the endpoint's only model: UsageError when it serves none or
+    several) and its inference contract (the served dir's, or the shipped default's)."""
+    from filingsum.core.contract import contract_for_model
+    from filingsum.core.errors import UsageError
+    from filingsum.inference.endpoint import served_model_of, served_models
+
+    models: dict[str, str | None] = {}
+    if not served_model:
+        try:
+            models = served_models(endpoint, client.api_key)
+        except UsageError as exc:
+            raise UsageError(f"--model not given and {exc}") from None
+        served_model = served_model_of(models, endpoint)
+    else:
+        try:
+            models = served_models(endpoint, client.api_key)
+        except UsageError:
+            models = {}  # the requests themselves will say what is wrong with the endpoint
+    return served_model, contract_for_model(served_model, models.get(served_model))
+
+
+def _local_contract(model: str) -> tuple[Path | None, InferenceContract | None]:
+    """The adapter dir a local run, adapter or built-in name resolves to (None: a model spec or dir) and the
+    inference contract it carries."""
+    from filingsum.core.contract import contract_for_model, read_contract
+    from filingsum.core.models import AdapterError, find_adapter_dir
+
+    try:
+        adapter = find_adapter_dir(model)
+    except AdapterError:
+        adapter = None
+    return adapter, (read_contract(adapter) if adapter is not None else contract_for_model(model))
+
+
+def _cap_warnings(cap: int | None, contract: InferenceContract | None) -> tuple[str, ...]:
+    """The warning for a picked summary cap that departs from the contract's (none when it agrees)."""
+    if cap is not None and contract is not None and cap != contract.max_summary_tokens:
+        return (f"max_summary_tokens: the model's contract says {contract.max_summary_tokens}, the flag says "
+                f"{cap}; using {cap} (the model was trained with {contract.max_summary_tokens})",)
+    return ()
 
 
 def _adapter_base(adapter: Path | None) -> str | None:
