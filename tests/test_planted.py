@@ -237,8 +237,9 @@ def _caught_share(figures: dict) -> float:
 # Issue 19's bar. Where the checks do not meet it, the test is a strict xfail with the measured figures
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
 # figure to trust for filings the project has never seen.
-_FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh held-out suite (2026-12-02): 69 of 104 corrupted twins "
-                                  "caught (66%, bar 90%), 19 of 127 faithful summaries flagged (15%, bar 5%)")
+_FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-out at 69/104 and 19/127, then "
+                                  "tuned on, 2026-12-02 evening): 74 of 104 corrupted twins caught (71%, bar 90%), "
+                                  "7 of 127 faithful summaries flagged (6%, bar 5%)")
 
 
 _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02): 6 of 46 real errors caught "
@@ -254,16 +255,14 @@ def test_claim_checks_catch_planted_errors_without_false_alarms(part):
 
 
 @pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=pytest.mark.xfail(
-    strict=True, reason="fresh suite: binding 8/16, period 4/12, vague 3/7, role 3/8, name 5/7, points 4/6, "
-    "scale 4/6 are below 80%"))])
+    strict=True, reason="fresh suite: binding 9/16, period 6/12, vague 3/7, role 3/8, name 5/7, scale 4/6 are "
+    "below 80%"))])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]
     assert all(k / n >= 0.8 for k, n in caught.values()), caught
 
 
-@pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=pytest.mark.xfail(
-    strict=True, reason="fresh suite: two corrupted twins score better than their faithful twin")),
-    pytest.param("model", marks=pytest.mark.xfail(
+@pytest.mark.parametrize("part", ["tuned", "fresh", pytest.param("model", marks=pytest.mark.xfail(
         strict=True, reason="model-output suite: five erroneous sentences score better than their correction"))])
 def test_a_corrupted_twin_never_scores_better(part):
     assert not _figures(part)["better"]

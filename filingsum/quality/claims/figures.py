@@ -15,6 +15,9 @@ from filingsum.quality.claims.words import content_words
 from filingsum.quality.numbers import FigureVerdict, NumberMention, classify_figure, is_sane
 
 _CONTINUATION = re.compile(r"\s*(?:to|from|reaching|totaling|totalling)\s+[$\d(]", re.IGNORECASE)
+# "..., compared with $715 million in the same period in 2024": the same item in the comparison period, whose
+# year the period check reads.
+_COMPARISON = re.compile(r"\s*,?\s*(?:as\s+)?(?:compared\s+(?:to|with)|versus|vs\.?|against)\b", re.IGNORECASE)
 
 
 def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: Claim,
@@ -30,7 +33,7 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: C
     if unit.kind == "row" or not siblings:
         return None
     own_span = segment_at(raw, figure.start - unit.start)
-    if _CONTINUATION.match(raw[own_span[0] : own_span[1]]):
+    if _CONTINUATION.match(raw[own_span[0] : own_span[1]]) or _COMPARISON.match(raw[own_span[0] : own_span[1]]):
         return None  # "revenue increased 14% or $425,000, to $3,525,000": the level of the same item
     own = content_words(raw[own_span[0] : own_span[1]])
     if not own:

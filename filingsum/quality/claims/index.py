@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from filingsum.quality.claims.units import SourceUnit, build_units, cell_years
-from filingsum.quality.claims.words import content_words
+from filingsum.quality.claims.words import YEAR_EARLIER, content_words
 from filingsum.quality.numbers import NumberMention, SourceFigures, is_sane, source_readings
 
 
@@ -86,6 +86,8 @@ def source_index(text: str) -> SourceIndex:
         if unit.kind == "row":
             for m in re.finditer(r"(?:19|20)\d\d", unit.context):
                 years[k].add(int(m.group(0)))
+        if years[k] and YEAR_EARLIER.search(unit.text):
+            years[k] |= {y - 1 for y in years[k]}  # "a year earlier", "the prior year": spoken of too
     figures = [_unit_figures(ms, ys, ds) for ms, ys, ds in zip(per_unit, years, dates, strict=True)]
     return SourceIndex(text, units, postings, idf, figures, periods, [frozenset(y) for y in years],
                        [frozenset(d) for d in dates], starts)

@@ -10,6 +10,7 @@ from filingsum.quality.claims.alignment import BIND_MARGIN, Judge
 from filingsum.quality.claims.index import SourceIndex
 from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import segment_at
+from filingsum.quality.claims.words import year_earlier
 from filingsum.quality.numbers import FigureVerdict, NumberMention
 
 _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
@@ -18,8 +19,12 @@ _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
 # A year after these words is the base a change is measured against, not the period of the figure: "an
 # increase of 22% compared to 2023" states 2024's growth.
 _COMPARED_TO = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|than|relative\s+to|against)\s+"
-                          r"(?:(?:the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of)\s+)*$",
+                          r"(?:(?:in|the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of)\s+)*$",
                           re.IGNORECASE)
+
+
+# Counts that measure a period's length ("the first six months"), not figures dated by a period.
+_PERIOD_NOUNS = frozenset({"month", "week", "quarter", "day"})
 
 
 def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozenset[int]:
@@ -31,6 +36,10 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     seg = raw[span[0] : span[1]]
     found = list(_YEAR_IN_TEXT.finditer(seg))
     years = [int(m.group()) for m in found if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()])]
+    if not found and year_earlier(seg):
+        # "compared to $17.5 billion a year earlier": the year before the sentence's own years
+        return frozenset(int(m.group()) - 1 for m in _YEAR_IN_TEXT.finditer(raw)
+                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()]))
     if not years:
         if not found:
             return frozenset()
@@ -49,8 +58,10 @@ def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim
     """None when the claim's years fit the evidence figure's period; else the years the source gives it for."""
     claim_years = {int(p.value) for p in claim.periods if p.kind == "year"} | {
         int(d[:4]) for p in claim.periods if p.kind == "date" for d in (p.date, *p.more_dates) if d}
-    if not claim_years or verdict.evidence is None:
-        return None
+    if year_earlier(claim.text):
+        claim_years |= {y - 1 for y in claim_years}  # "from $715 million a year earlier"
+    if not claim_years or verdict.evidence is None or verdict.evidence.noun & _PERIOD_NOUNS:
+        return None  # "six" of "the first six months": the length of the period, not a figure dated by it
     period = index.figure_periods.get((verdict.evidence.start, verdict.evidence.end))
     if not period and index.units[k].kind == "sentence":
         period = _prose_period(index, k, verdict.evidence)

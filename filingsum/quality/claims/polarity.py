@@ -10,7 +10,9 @@ from filingsum.quality.claims.split import clause_at
 from filingsum.quality.claims.words import WORD_PATTERN, word_key
 
 # Cues read in a clause.
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|nothing|never|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+# Verbs of ending: they say what "no longer" says.
+_ENDED = re.compile(r"\b(?:discontinu\w*|ceased?|stopped|eliminated|exited)\b", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:may|might|could)\b", re.IGNORECASE)
 # "no revenue unless approved" says what "revenue only after approval" says.
 _CONDITIONAL = re.compile(r"\b(?:unless|until|only\s+(?:after|if|when|once|upon))\b", re.IGNORECASE)
@@ -21,7 +23,7 @@ _HEDGED = re.compile(r"\b(?:primarily|mainly|principally|largely|mostly|predomin
 _UP = frozenset(word_key(w) or w for w in "increase increased increases grew grow grows rose rise rises higher "
                                           "gained improved expanded".split())
 _DOWN = frozenset(word_key(w) or w for w in "decrease decreased decreases declined decline fell fall falls lower "
-                                            "dropped reduced contracted".split())
+                                            "dropped reduced contracted cut cuts lowered".split())
 
 
 def _direction(text: str) -> int:
@@ -40,6 +42,8 @@ def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
         if what == "negation" and conditional:
             continue
         in_claim, in_source = pattern.search(claim), pattern.search(source)
+        if what == "negation" and in_claim and not in_source:
+            in_source = _ENDED.search(source)  # "no longer reports" for "discontinued reporting"
         if bool(in_claim) != bool(in_source):
             said = in_source.group(0) if in_source else in_claim.group(0)  # type: ignore[union-attr]
             side = "the source says" if in_source else "the source does not say"

@@ -63,3 +63,19 @@ def content_words(text: str) -> frozenset[str]:
 def plain_words(text: str) -> frozenset[str]:
     """Stemmed words but stopwords, generic words kept ("total", "net")."""
     return frozenset(_STEM(w) for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS and len(w) > 1)
+
+
+# A phrase that dates what it follows a year before the text's own years: "compared to $17.5 billion a year
+# earlier" (2024 in a sentence about 2025). After a comparison word it names only the base ("a decrease
+# compared to the prior year"), which `year_earlier` leaves out.
+YEAR_EARLIER = re.compile(r"\b(?:a\s+year\s+(?:earlier|ago|before)|(?:the\s+)?(?:prior|previous|preceding)\s+year|"
+                          r"last\s+year|same\s+period\s+(?:of|in)\s+the\s+(?:prior|previous)\s+year)\b",
+                          re.IGNORECASE)
+_BASE_WORD = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|than|relative\s+to|against)\s+"
+                        r"(?:the\s+)?(?:same\s+(?:period|quarter|time)\s+(?:of\s+|in\s+)?)?(?:the\s+)?$", re.IGNORECASE)
+
+
+def year_earlier(text: str) -> bool:
+    """Whether ``text`` dates a figure a year before its own years ("$9.2 billion a year earlier"), not only
+    names the comparison base ("compared to the prior year")."""
+    return any(not _BASE_WORD.search(text[max(0, m.start() - 60) : m.start()]) for m in YEAR_EARLIER.finditer(text))

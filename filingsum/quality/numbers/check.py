@@ -66,7 +66,9 @@ def classify_figure(
     if opposed is not None:
         return FigureVerdict(first, "contradicted", "same value, opposite sign or direction", opposed)
     for mention in readings:
-        same = figures.same_metric(mention)
+        tolerance = match_tolerance(mention, rel_tol, max_rounding)
+        # Another value: a figure of the same value that failed the binding (another row) contradicts nothing.
+        same = [o for o in figures.same_metric(mention) if abs(o.magnitude - mention.magnitude) > tolerance]
         if same:
             return FigureVerdict(first, "contradicted", "same metric, other value", same[0])
     return FigureVerdict(first, "unverifiable", "no such figure in the source")

@@ -31,7 +31,8 @@ _GENERIC_LABEL_WORDS = frozenset("total net the and of other in for to".split())
 _CHANGE_UP = frozenset("increase increased increases increasing grew grow grows growing growth rose rise rises "
                        "rising higher gained improved expanded up".split())
 _CHANGE_DOWN = frozenset("decrease decreased decreases decreasing decline declined declines declining fell fall "
-                         "falls falling lower drop dropped drops reduced reduction down contracted".split())
+                         "falls falling lower drop dropped drops reduced reduction down contracted cut cuts lowered"
+                         .split())
 _LEVEL_UP = frozenset("income profit profits earnings earned gain gains positive surplus".split())
 _LEVEL_DOWN = frozenset("loss losses lost deficit negative".split())
 _CUE_WORDS_BEFORE = 8
@@ -83,7 +84,19 @@ def _row_label(text: str, start: int) -> frozenset[str]:
         if first is None or len(figures) < 2 or len(re.findall(r"[A-Za-z]{2,}", line[first.start() :])) > 2:
             return frozenset()
     label = re.split(r"[:|$(\d]", line, maxsplit=1)[0]
+    if start - line_start < len(label):
+        return frozenset()  # "six" of "Deliveries during the first six months: 137 | ...": the label, not a cell
     return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(label.lower()) if w not in _GENERIC_LABEL_WORDS)
+
+
+_LABEL_ALIAS = re.compile(r"[^:|$(\d]*\(([A-Z][A-Za-z&]{1,7})\)\s*[:|]")
+
+
+def _row_alias(text: str, start: int) -> str:
+    """The abbreviation a row label gives itself ("APAC" in "Asia-Pacific (APAC): 1,305,253 | ..."), lowercased."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _LABEL_ALIAS.match(text, line_start, start)
+    return m.group(1).lower() if m and sum(c.isupper() for c in m.group(1)) >= 2 else ""
 
 
 def _implied_words(text: str, x: NumberMention) -> frozenset[str]:
@@ -138,6 +151,7 @@ def with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention
                              if _METRIC_WORDS.get(w) in _METRIC_FAMILIES),
             identifier=identifier_word(text, x.start) if bare and "$" not in x.text else None,
             row=row,
+            row_alias=_row_alias(text, x.start) if row else "",
             context=_sentence_words(text, x.start, x.end) | _implied_words(text, x),
         ))
     return out

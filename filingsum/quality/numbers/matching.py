@@ -43,6 +43,8 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
         return False  # "net loss" or "income" of the same value as "net sales" is another fact
     if not source.row or not summary.context:
         return True
+    if source.row_alias and source.row_alias in summary.context:
+        return True  # "APAC revenue grew 24%" names the row "Asia-Pacific (APAC)" by its abbreviation
     # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in").
     return len(source.row & summary.context) >= math.ceil(0.6 * len(source.row))
 

@@ -31,6 +31,8 @@ class NumberMention:
     family: frozenset[str] = frozenset()  # metric families right around it: {"revenue"}, {"earnings"}
     row: frozenset[str] = frozenset()  # a table row's label words ({"ipad"} for "iPad: 6,581 | 7,162 | (8)%"),
     # all of which a summary's sentence must name for that figure to support it
+    row_alias: str = ""  # the abbreviation the label gives itself ("apac" for "Asia-Pacific (APAC): ..."),
+    # which names the row on its own
     context: frozenset[str] = frozenset()  # the words of its clause, to find a table row's label in
     bound: int = 0  # +1 "more than 32,000" (the value is a floor), -1 "less than" (a ceiling), 0 neither
 
