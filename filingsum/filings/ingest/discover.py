@@ -1,0 +1,101 @@
+"""Find the input files that a list of specs names: files, directories searched recursively, glob patterns.
+
+Anything named that is not a regular file (a FIFO, a device, a symlink loop) is refused with `IngestError`; files
+under an excluded directory (a build's own output) are left out with a warning, so a build never reads its own
+output.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+from pathlib import Path
+
+from filingsum.core.io import non_regular_reason
+from filingsum.filings.ingest.document import IngestError
+
+log = logging.getLogger("filingsum.filings.ingest")  # the logger these messages have always come from
+
+INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl")
+
+
+def discover_inputs(
+    specs: list[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES, exclude: tuple[str | os.PathLike[str], ...] = (),
+) -> list[Path]:
+    """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated.
+
+    Directories contribute files with one of `suffixes` (hidden files skipped); a named file is taken whatever
+    its suffix. Files under a directory of `exclude` (a build's own output dir) are left out, with a warning
+    naming the spec that contains it. A spec that matches nothing, or names something that is not a regular
+    file (a FIFO, a device, a symlink loop), raises IngestError; a directory without input files is a warning.
+    """
+    excluded = [Path(os.path.realpath(e)) for e in exclude]
+    found: set[Path] = set()
+    for spec in specs:
+        path = Path(spec).expanduser()
+        if path.is_file():
+            named = _named_file(spec, path, excluded)
+            if named is not None:
+                found.add(named)
+        elif path.is_dir():
+            _add_directory(spec, path, suffixes, excluded, found)
+        elif glob.has_magic(spec):
+            found.update(_glob_files(spec, excluded))
+        elif os.path.lexists(path):
+            raise IngestError(spec, non_regular_reason(path) or "not a regular file")
+        else:
+            raise IngestError(spec, "no such file or directory")
+    return sorted(found)
+
+
+def _is_excluded(resolved: Path, excluded: list[Path]) -> bool:
+    return any(resolved == e or e in resolved.parents for e in excluded)
+
+
+def _named_file(spec: str, path: Path, excluded: list[Path]) -> Path | None:
+    """The resolved path of a file named by ``spec``; None when it lies in an excluded dir (with a warning)."""
+    reason = non_regular_reason(path)  # /proc and /sys files look regular to stat
+    if reason is not None:
+        raise IngestError(spec, reason)
+    if _is_excluded(path.resolve(), excluded):
+        log.warning("input %s is inside the output dir; skipped (a build never reads its own output)", spec)
+        return None
+    return path.resolve()
+
+
+def _add_directory(spec: str, path: Path, suffixes: tuple[str, ...], excluded: list[Path], found: set[Path]) -> None:
+    """Add the input files under the directory ``path`` to ``found``, leaving out hidden files and excluded dirs;
+    warn when it is excluded itself, contains an excluded dir, or adds no file."""
+    real = Path(os.path.realpath(path))
+    if _is_excluded(real, excluded):
+        log.warning("input %s is the output dir or inside it; skipped (a build never reads its own "
+                    "output)", spec)
+        return
+    inside = [e for e in excluded if real in e.parents and e.exists()]
+    before, left_out = len(found), 0
+    for child in path.rglob("*"):
+        if (
+            child.is_file()
+            and child.suffix.lower() in suffixes
+            and not any(part.startswith(".") for part in child.relative_to(path).parts)
+        ):
+            if inside and _is_excluded(child.resolve(), excluded):
+                left_out += 1
+            else:
+                found.add(child.resolve())
+    if left_out:
+        log.warning("input %s contains the output (%s): its %d file(s) skipped (a build never reads its own "
+                    "output)", spec, ", ".join(str(e) for e in inside[:3]), left_out)
+    if len(found) == before and not left_out:
+        log.warning("input directory %s holds no input files (%s); nothing taken from it",
+                    spec, ", ".join(suffixes))
+
+
+def _glob_files(spec: str, excluded: list[Path]) -> list[Path]:
+    """The files a glob pattern matches, resolved, outside excluded dirs; IngestError when there are none."""
+    matches = [Path(m) for m in glob.glob(os.path.expanduser(spec), recursive=True)]
+    files = [m.resolve() for m in matches if m.is_file() and not _is_excluded(m.resolve(), excluded)]
+    if not files:
+        raise IngestError(spec, "glob pattern matches no files")
+    return files

@@ -1,0 +1,39 @@
+"""A filing as loaded from disk (`SourceDocument`), and the error for a file that cannot be one (`IngestError`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from filingsum.core.errors import FilingsumError
+from filingsum.core.schema import FormType
+
+DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
+Form = FormType
+
+
+class IngestError(FilingsumError):
+    """A file that cannot be used as a filing, with the reason in words."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass
+class SourceDocument:
+    """One filing as loaded from disk, before sectioning and cleaning."""
+
+    source_path: str
+    text: str
+    kind: DocumentKind
+    instruction: str | None = None
+    form: Form = "unknown"
+    company: str | None = None
+    fiscal_period: str | None = None
+    html: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    # The edgartools Document for HTML inputs, kept so sectioning does not parse the HTML twice.
+    parsed_html: Any = field(default=None, repr=False, compare=False)

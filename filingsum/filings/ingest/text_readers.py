@@ -1,0 +1,95 @@
+"""Read the text formats: plain text, prompt-wrapped files ("Prompt: <request>" then the filing) and JSONL with
+a `text` field per line (HTML rows go to the HTML reader); metadata the file does not give is detected."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from filingsum.filings.ingest.document import DocumentKind, IngestError, SourceDocument
+from filingsum.filings.ingest.html_reader import html_document, looks_like_html
+from filingsum.filings.ingest.metadata import detect_company, detect_fiscal_period, detect_form, form_from_label
+
+log = logging.getLogger("filingsum.filings.ingest")  # the logger these messages have always come from
+
+_PROMPT_PREFIX = re.compile(r"\A\s*Prompt:[ \t]*", re.IGNORECASE)
+
+
+def split_prompt(text: str) -> tuple[str, str] | None:
+    """("request", "filing") for a "Prompt: <request>\\n\\n<filing>" file, else None."""
+    prefix = _PROMPT_PREFIX.match(text)
+    if not prefix:
+        return None
+    rest = text[prefix.end():]
+    parts = re.split(r"\n[ \t]*\n", rest, maxsplit=1)
+    if len(parts) == 1:
+        parts = rest.split("\n", 1)
+    request = " ".join(parts[0].split())
+    body = parts[1] if len(parts) > 1 else ""
+    return request, body
+
+
+def text_document(text: str, path: Path, kind: DocumentKind, warnings: list[str], **meta: Any) -> SourceDocument:
+    """A text filing; form, company and period from ``meta`` where given, else detected."""
+    return SourceDocument(
+        source_path=meta.pop("source_path", str(path)),
+        text=text,
+        kind=kind,
+        form=meta.pop("form", None) or detect_form(text, path.name),
+        company=meta.pop("company", None) or detect_company(text, path.name),
+        fiscal_period=meta.pop("fiscal_period", None) or detect_fiscal_period(text, path.name),
+        warnings=list(warnings),
+        **meta,
+    )
+
+
+def jsonl_documents(text: str, path: Path, warnings: list[str]) -> list[SourceDocument]:
+    """One filing per usable JSONL row; unusable rows are skipped with a warning, none usable is IngestError."""
+    documents: list[SourceDocument] = []
+    problems: list[str] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {lineno}: not JSON ({exc.msg})")
+            continue
+        body = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            problems.append(f"line {lineno}: no non-empty 'text' field")
+            continue
+        source = f"{path}#{lineno}"
+        row_form = form_from_label(row.get("form")) if row.get("form") else None
+        meta = {
+            "source_path": source,
+            "company": row.get("company") or None,
+            "fiscal_period": row.get("fiscal_period") or None,
+            "instruction": row.get("instruction") or None,
+        }
+        if looks_like_html(body):
+            try:
+                doc = html_document(body, path, kind="jsonl", source_path=source, warnings=warnings)
+            except IngestError as exc:
+                problems.append(f"line {lineno}: {exc.reason}")
+                continue
+            doc.company = meta["company"] or doc.company
+            doc.fiscal_period = meta["fiscal_period"] or doc.fiscal_period
+            doc.instruction = meta["instruction"]
+            doc.form = row_form if row_form and row_form != "unknown" else doc.form
+        else:
+            known_form = row_form if row_form != "unknown" else None
+            doc = text_document(body, path, "jsonl", warnings, form=known_form, **meta)
+        documents.append(doc)
+    for problem in problems:
+        log.warning("%s: skipped %s", path, problem)
+    if not documents:
+        detail = "; ".join(problems[:3]) or "no rows"
+        raise IngestError(path, f"JSONL file has no usable rows ({detail})")
+    if problems:
+        for doc in documents:
+            doc.warnings.append(f"{len(problems)} unusable line(s) in {path.name} skipped")
+    return documents
