@@ -1,13 +1,13 @@
 """Print the claim checks' figures on the planted suites (docs/eval.md, issue 19): per shape, the corrupted
 twins caught; the faithful summaries flagged (false alarms); the twins that score better than the faithful one.
 
-    python benchmarks/planted_figures.py            # the tuning suite and the two held-out suites
-    python benchmarks/planted_figures.py --fresh    # the held-out suites only (fresh, model outputs)
+    python benchmarks/planted_figures.py            # every suite
+    python benchmarks/planted_figures.py --fresh    # the held-out suites only (fresh2, model outputs)
 
-The tuning suite is tests/planted/claims.yaml + cases.yaml (the seed cases on ../shared/filings need it beside
-the checkout); the fresh held-out suite is tests/planted/claims_fresh.yaml and the model-output suite
-tests/planted/model_outputs.yaml (the shipped model's own sentences, errors labelled by hand), never used for
-tuning.
+The tuning suites are tests/planted/claims.yaml + cases.yaml (the seed cases on ../shared/filings need it beside
+the checkout) and, since 2026-12-02 evening, tests/planted/claims_fresh.yaml (scored once held out, then tuned
+on); the held-out suites are tests/planted/claims_fresh2.yaml and tests/planted/model_outputs.yaml (the shipped
+model's own sentences, errors labelled by hand).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fresh", action="store_true", help="only the fresh held-out suite")
+    parser.add_argument("--fresh", action="store_true", help="only the held-out suites")
     args = parser.parse_args()
     sys.path[:0] = [str(REPO / "tests"), str(REPO)]
     import test_planted as planted
 
-    for part in (("fresh", "model") if args.fresh else ("tuned", "fresh", "model")):
+    for part in (("fresh2", "model") if args.fresh else ("tuned", "fresh", "fresh2", "model")):
         t0 = time.perf_counter()
         figures = planted._figures(part)
         caught = figures["caught"]
