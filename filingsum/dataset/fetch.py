@@ -92,7 +92,7 @@ def fetch_filing(
         return out_path
     try:
         html = filing.html()
-    except Exception as exc:
+    except Exception as exc:  # edgartools raises its own, httpx's and parser errors alike: any is a failed download
         raise FetchError(f"downloading the {form} of {ticker.upper()} failed ({_one_line(exc)})") from exc
     if not html:
         raise FetchError(f"{form} of {ticker.upper()} filed {filing.filing_date} has no HTML primary document")
