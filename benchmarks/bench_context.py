@@ -157,7 +157,7 @@ def main() -> int:
     references = validation_sections(config)
     files = sorted({name for name, _ in references})
     whole = whole_sections(config, references)
-    config.serve.max_model_len = max(b for _, b in STRATEGIES.values()) + 1024 + config.summary_tokens()
+    config.serve.max_model_len = max(b for _, b in STRATEGIES.values()) + 1024 + config.max_summary_tokens()
     systems, costs = summarize_strategies(config, adapter, out, chosen, whole,
                                           sorted({section for _, section in references}), args.max_chunks)
 
@@ -165,7 +165,8 @@ def main() -> int:
     for name, (strategy, budget) in chosen.items():
         shares = [min(1.0, (budget * (args.max_chunks if strategy == "chunk" else 1)) / read[sid]) for sid in read]
         costs[name]["section_share_read"] = round(sum(shares) / len(shares), 3)
-    report = run_eval([], systems, tokenizer, out, limit=config.summary_tokens(), configured_gate_system=None,
+    report = run_eval([], systems, tokenizer, out, max_summary_tokens=config.max_summary_tokens(),
+        configured_gate_system=None,
                       config={"bench": "bench_context", "adapter": str(adapter),
                               "repetition_penalty": config.model.repetition_penalty})
     table, figures = context_table(report, chosen, costs)

@@ -113,7 +113,7 @@ def main() -> None:
     mean_chars = sum(len(p.source) for p in preds) / n
 
     start = time.perf_counter()
-    report = score_systems(systems, tokenizer, limit=ModelConfig().max_summary_tokens)
+    report = score_systems(systems, tokenizer, max_summary_tokens=ModelConfig().max_summary_tokens)
     seconds = time.perf_counter() - start
 
     agg = report.systems["system-0"].aggregate

@@ -214,7 +214,7 @@ def systems_on_test(bench: Bench, fit: str, budget: int) -> tuple[list[ProductDo
     documents = product_documents("test", fit, budget)
     served_rows = summarize_served(bench.adapter_dir, {"served": ([d.path for d in documents], [])},
                                    bench.quality_dir / "served", reuse=args.reuse_served)["served"]
-    greedy = GenerationSettings(max_new_tokens=config.summary_tokens(),
+    greedy = GenerationSettings(max_summary_tokens=config.max_summary_tokens(),
                                 repetition_penalty=config.model.repetition_penalty,
                                 batch_size=1)
     systems = {"lead-k": None, "extractive": None,
@@ -279,7 +279,8 @@ def main() -> int:
     documents, served_rows, systems = systems_on_test(bench, fit, budget)
     gen_seconds = time.time() - t_gen
     records = [d.record for d in documents]
-    report = run_eval(records, systems, bench.tokenizer, bench.quality_dir, limit=config.model.max_summary_tokens,
+    report = run_eval(records, systems, bench.tokenizer, bench.quality_dir,
+        max_summary_tokens=config.model.max_summary_tokens,
                       config={"bench": "bench_quality", "references": "data/gold/sections.jsonl (whole sections)"},
                       configured_gate_system=None)
     stats, table = metric_table(report)

@@ -2,7 +2,7 @@
 
 Every system gets the same requests: ``--requests`` distinct filing windows (``--prompt-tokens`` each, cut
 without overlap from the Item 1 sections of ../shared/filings, else the seed filings; no window is sent
-twice, so no system wins on a prefix cache), ``--concurrency`` in flight, ``--max-tokens`` greedy output
+twice, so no system wins on a prefix cache), ``--concurrency`` in flight, ``--max-summary-tokens`` greedy output
 tokens (vLLM: ignore_eos, so every answer is full length; HF generate: min_new_tokens; transformers serve
 has no such switch and may stop early at EOS: its tokens are counted as they come). The tuned model is the
 embedded SmolLM2 plus a fresh rank-16 LoRA adapter (all-linear; the compute is that of any r=16 adapter):
@@ -17,7 +17,8 @@ embedded SmolLM2 plus a fresh rank-16 LoRA adapter (all-linear; the compute is t
 Printed per system: output tokens/s, requests/s, p50/p95 latency, and server start-to-ready seconds.
 
     python benchmarks/bench_serving.py                                  # CPU defaults: 16 x 1024 -> 128, 8 concurrent
-    python benchmarks/bench_serving.py --requests 256 --concurrency 64 --prompt-tokens 2500 --max-tokens 512   # GPU
+    # GPU:
+    python benchmarks/bench_serving.py --requests 256 --concurrency 64 --prompt-tokens 2500 --max-summary-tokens 512
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def filing_windows(tokenizer, tokens: int, count: int) -> tuple[list[str], str]:
     raise SystemExit(f"only {len(windows)} windows of {tokens} tokens in {source}; ask for fewer or shorter")
 
 
-def hf_generate(model_dir: str, tokenizer, texts: list[str], max_tokens: int, batch: int) -> dict:
+def hf_generate(model_dir: str, tokenizer, texts: list[str], max_summary_tokens: int, batch: int) -> dict:
     import torch
 
     from filingsum.core.models import load_model
@@ -84,7 +85,8 @@ def hf_generate(model_dir: str, tokenizer, texts: list[str], max_tokens: int, ba
         inputs = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = model.generate(**inputs, max_new_tokens=max_tokens, min_new_tokens=max_tokens, do_sample=False,
+            out = model.generate(**inputs, max_new_tokens=max_summary_tokens, min_new_tokens=max_summary_tokens,
+                do_sample=False,
                                  pad_token_id=tokenizer.pad_token_id)
         latencies += [time.perf_counter() - t0] * len(prompts)
         out_tokens += (out.shape[1] - inputs["input_ids"].shape[1]) * len(prompts)
@@ -99,10 +101,11 @@ def serve_and_load(config: RunConfig, texts: list[str], args, extra_body: dict |
     config.serve.port = free_port()
     with launch(config, **launch_kwargs) as server:
         name = server.model_names[-1]  # the adapter's name (by name or merged), else the model dir
-        warm = run_load_test(server.base_url, name, ["Warm-up."], requests=1, concurrency=1, max_tokens=4)
+        warm = run_load_test(server.base_url, name, ["Warm-up."], requests=1, concurrency=1, max_summary_tokens=4)
         assert warm.ok == 1, f"warm-up failed: {warm.error_samples}"
         report = run_load_test(server.base_url, name, texts, requests=len(texts), concurrency=args.concurrency,
-                               max_tokens=args.max_tokens, extra_body=extra_body, request_timeout_s=3600,
+                               max_summary_tokens=args.max_summary_tokens, extra_body=extra_body,
+                                   request_timeout_s=3600,
                                deadline_s=7200)
         ready_s, described = server.ready_s, f"{server.backend} on {server.device}, {server.weights} weights"
     print(f"[{described}]\n{format_report(report)}", flush=True)
@@ -130,7 +133,7 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--requests", type=int, default=16, help="requests per system (distinct windows)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--prompt-tokens", type=int, default=1024, help="filing tokens per request")
-    parser.add_argument("--max-tokens", type=int, default=128, help="output tokens per request")
+    parser.add_argument("--max-summary-tokens", "--max-tokens", type=int, default=128, help="output tokens per request")
     parser.add_argument("--adapter", help="LoRA adapter dir (default: a fresh r=16 adapter on the embedded SmolLM2)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)}")
     parser.add_argument("--json", help="write the figures here")
@@ -144,7 +147,7 @@ def parse_args() -> tuple[argparse.Namespace, list[str]]:
 
 def run_system(system: str, config: RunConfig, texts: list[str], args, tokenizer, merged: Path) -> dict:
     """One system's figures on the workload (``config.serve`` is restored after a pinned vLLM merged run)."""
-    full_length = {"ignore_eos": True}  # vLLM extension: every answer is exactly max_tokens long
+    full_length = {"ignore_eos": True}  # vLLM extension: every answer is exactly max_summary_tokens long
     if system.startswith("vllm_merged"):
         config.serve.lora = "merged"
         config.serve.cpu_reserved_cores = {"vllm_merged_1core": 1, "vllm_merged_2core": 0}.get(system, "auto")
@@ -156,7 +159,7 @@ def run_system(system: str, config: RunConfig, texts: list[str], args, tokenizer
         return serve_and_load(config, texts, args, full_length, backend="vllm")
     if system == "transformers_serve":
         return serve_and_load(config, texts, args, None, backend="transformers")
-    return hf_generate(str(merged), tokenizer, texts, args.max_tokens, args.concurrency)
+    return hf_generate(str(merged), tokenizer, texts, args.max_summary_tokens, args.concurrency)
 
 
 def print_results(results: dict[str, dict]) -> None:
@@ -191,7 +194,8 @@ def main() -> int:
     merged = merged_model_dir(adapter, fallback_base=MODEL)
     config = RunConfig.model_validate({
         "run_name": "filingsum", "model": {"name": MODEL}, "train": {"output_dir": str(workdir)},
-        "serve": {"max_tokens": max(args.max_tokens, 16), "max_model_len": args.prompt_tokens + args.max_tokens + 512,
+        "serve": {"max_summary_tokens": max(args.max_summary_tokens, 16),
+            "max_model_len": args.prompt_tokens + args.max_summary_tokens + 512,
                   "startup_timeout_s": 1800, "adapters": {"filingsum": str(adapter)}},
     })
     load_before = os.getloadavg()
@@ -202,7 +206,7 @@ def main() -> int:
     load_after = os.getloadavg()
 
     print(f"\nworkload: {args.requests} requests per system, distinct {args.prompt_tokens}-token windows from "
-          f"{source}, {args.max_tokens} output tokens, {args.concurrency} concurrent; {MODEL} + r=16 LoRA; "
+          f"{source}, {args.max_summary_tokens} output tokens, {args.concurrency} concurrent; {MODEL} + r=16 LoRA; "
           f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
     print_results(results)
     print(f"command: python benchmarks/bench_serving.py {shlex.join(sys.argv[1:])}".rstrip())

@@ -109,7 +109,7 @@ TRAINED_INPUT = "aspects-1k"  # the corpus's windows: the aspect fit at 1,024 to
 TRAINED_INPUT_MARGIN = 0.01
 
 
-def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bool = False,
+def choose_input(adapter_dir: Path, work: Path, tokenizer, max_summary_tokens: int, reuse: bool = False,
                  candidates: list[str] | None = None) -> tuple[str, dict]:
     """Each candidate input on the validation filings, summarized through the product path and scored against
     the whole-section references (figures and names checked against the whole section); the pick has no loop,
@@ -126,7 +126,7 @@ def choose_input(adapter_dir: Path, work: Path, tokenizer, limit: int, reuse: bo
     trials: dict[str, dict] = {}
     for name, rows in served.items():
         docs = [score_document((rows.get(d.key) or {}).get("summary") or "", d.section_text, d.record.reference,
-                               tokenizer=tokenizer, limit=limit) for d in documents]
+                               tokenizer=tokenizer, max_summary_tokens=max_summary_tokens) for d in documents]
         trials[name] = {}
         for m in ("rougeL", "rouge1", "loop", "meta_statement_rate", "states_figure", "aspect_coverage",
                   "number_precision"):

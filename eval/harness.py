@@ -5,7 +5,8 @@ the filings; the zero-shot base model, the tuned adapter and a served endpoint c
 `SystemGenerator` (records -> predictions) that `run_eval` calls.
 
     report = run_eval(records, {"lead-k": None, "extractive": None, "tuned": generate_tuned}, tokenizer,
-                      "runs/x/eval", limit=config.summary_tokens(), gates={"within_limit": 1.0}, gate_system="tuned")
+                      "runs/x/eval", max_summary_tokens=config.max_summary_tokens(), gates={"within_limit": 1.0},
+                          gate_system="tuned")
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def baseline_predictions(
     count_tokens: Callable[[str], int],
     *,
     k: int = 5,
-    max_tokens: int,
+    max_summary_tokens: int,
 ) -> list[PredictionRecord]:
     """Lead-k (first k sentences) or the aspect-ranked extractive summary of each filing."""
     if kind not in BASELINES:
@@ -88,7 +89,7 @@ def baseline_predictions(
         if kind == "lead-k":
             summary = lead_summary(record.text, k=k)
         else:
-            summary = extractive_summary(record.text, count_tokens, max_tokens=max_tokens)
+            summary = extractive_summary(record.text, count_tokens, max_summary_tokens=max_summary_tokens)
         out.append(PredictionRecord(id=record.id, source=record.text, prediction=summary,
                                     reference=record.reference, system=kind, company=record.company))
     return out
@@ -113,7 +114,7 @@ def _score_all(
     systems: Mapping[str, Sequence[PredictionRecord]],
     tokenizer: Any,
     *,
-    limit: int,
+    max_summary_tokens: int,
     nli_model: str | None,
 ) -> dict[str, EvalResult]:
     rows: dict[str, dict[str, dict[str, Any]]] = {}
@@ -138,7 +139,8 @@ def _score_all(
             continue
         try:
             rows[name][pred.id] = score_document(
-                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens, limit=limit, nli_model=nli_model,
+                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens,
+                    max_summary_tokens=max_summary_tokens, nli_model=nli_model,
                 company=pred.company,
             )
         except Exception as exc:  # noqa: BLE001
@@ -153,29 +155,29 @@ def score_predictions(
     preds: Sequence[PredictionRecord],
     tokenizer: Any,
     *,
-    limit: int,
+    max_summary_tokens: int,
     system: str | None = None,
     nli_model: str | None = None,
 ) -> EvalResult:
     """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
     share within the token limit, share prose); failed and empty predictions count as failures."""
     name = system or (preds[0].system if preds else None) or "system"
-    return _score_all({name: preds}, tokenizer, limit=limit, nli_model=nli_model)[name]
+    return _score_all({name: preds}, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model)[name]
 
 
 def score_systems(
     systems: Mapping[str, Sequence[PredictionRecord]],
     tokenizer: Any,
     *,
-    limit: int,
+    max_summary_tokens: int,
     config: Mapping[str, Any] | None = None,
     nli_model: str | None = None,
 ) -> Report:
     """Several named systems scored side by side."""
     if not systems:
         raise EvalInputError("no systems to score")
-    results = _score_all(systems, tokenizer, limit=limit, nli_model=nli_model)
-    cfg = {"token_limit": limit, **(dict(config) if config else {})}
+    results = _score_all(systems, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model)
+    cfg = {"max_summary_tokens": max_summary_tokens, **(dict(config) if config else {})}
     return Report(results, cfg, predictions={name: list(p) for name, p in systems.items()})
 
 
@@ -184,7 +186,7 @@ def collect_predictions(
     systems: Mapping[str, SystemSpec],
     count_tokens: Callable[[str], int],
     *,
-    limit: int,
+    max_summary_tokens: int,
 ) -> dict[str, list[PredictionRecord]]:
     """Predictions per system: given lists as they are, generators called on the records, and None for a
     baseline name (lead-k / extractive) built from the records."""
@@ -194,7 +196,7 @@ def collect_predictions(
             if name not in BASELINES:
                 raise EvalInputError(f"system {name!r} has no predictions or generator (only "
                                      f"{', '.join(BASELINES)} are built in)")
-            out[name] = baseline_predictions(records, name, count_tokens, max_tokens=limit)  # type: ignore[arg-type]
+            out[name] = baseline_predictions(records, name, count_tokens, max_summary_tokens=max_summary_tokens)  # type: ignore[arg-type]
         elif callable(spec):
             out[name] = list(spec(records))
         else:
@@ -208,7 +210,7 @@ def run_eval(
     tokenizer: Any,
     out_dir: str | os.PathLike[str],
     *,
-    limit: int,
+    max_summary_tokens: int,
     gates: Mapping[str, Any] | Sequence[str] | None = None,
     gate_system: str | None = None,
     configured_gate_system: str | None = "tuned",
@@ -218,8 +220,10 @@ def run_eval(
 ) -> Report:
     """Predictions for every system, scored, gated and written to out_dir/report.{json,md,html}."""
     parsed_gates = parse_gates(gates)  # fail on a bad gate before any generation
-    predictions = collect_predictions(records, systems, lambda t: token_count(t, tokenizer), limit=limit)
-    report = score_systems(predictions, tokenizer, limit=limit, config=config, nli_model=nli_model)
+    predictions = collect_predictions(records, systems, lambda t: token_count(t, tokenizer),
+        max_summary_tokens=max_summary_tokens)
+    report = score_systems(predictions, tokenizer, max_summary_tokens=max_summary_tokens, config=config,
+        nli_model=nli_model)
     report.gates = evaluate_gates({n: r.aggregate for n, r in report.systems.items()}, parsed_gates,
                                   system=gate_system, configured_system=configured_gate_system)
     write_report(report, out_dir, examples=examples)

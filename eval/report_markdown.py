@@ -10,7 +10,7 @@ from filingsum.eval.report_model import Report
 def render_markdown(report: Report) -> str:
     metrics = shown_metrics(report)
     n_docs = max((r.counts.get("documents", 0) for r in report.systems.values()), default=0)
-    limit = report.config.get("token_limit")
+    limit = report.config.get("max_summary_tokens", report.config.get("token_limit"))  # older reports
     lines = ["# filingsum eval report", ""]
     lines.append(f"Created {report.created}; {len(report.systems)} systems; up to {n_docs} documents"
                  + (f"; token limit {limit}." if limit else "."))

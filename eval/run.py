@@ -171,7 +171,7 @@ def _summaries(
 
 def _generated_system(
     config: RunConfig, name: str, kind: SystemKind, *, adapter: str | None = None, base_url: str | None = None,
-    served_model: str | None = None, max_tokens: int | None = None, work_dir: Path | None = None,
+    served_model: str | None = None, max_summary_tokens: int | None = None, work_dir: Path | None = None,
 ) -> SystemSpec:
     """A system that generates: the summarizer the config describes (`summarizer_from_config`), built when the
     system runs (and only for the summaries the journal in ``work_dir`` lacks), so one model is in memory at a
@@ -182,13 +182,14 @@ def _generated_system(
             "system": name, "kind": kind, "model": config.model.name, "dtype": config.model.dtype,
             "adapter": _files_identity(adapter), "base_url": base_url, "served_model": served_model,
             "max_source_tokens": config.model.max_source_tokens,
-            "max_tokens": max_tokens or config.summary_tokens(config.eval.max_new_tokens),
+            # "max_tokens": the journal's stored key (journals written before the rename still match)
+            "max_tokens": max_summary_tokens or config.max_summary_tokens(config.eval.max_summary_tokens),
             "repetition_penalty": config.model.repetition_penalty,
         }
 
         def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
             summarizer = summarizer_from_config(config, kind, adapter=adapter, base_url=base_url,
-                                                served_model=served_model, max_tokens=max_tokens)
+                                                served_model=served_model, max_summary_tokens=max_summary_tokens)
             yield from _summaries(summarizer, todo)
 
         return _journalled(name, identity, work_dir, records, make)
@@ -198,13 +199,13 @@ def _generated_system(
 
 def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None) -> SystemSpec:
     """``endpoint`` or ``endpoint:NAME``: the eval.endpoint server's model (eval.endpoint_model, else NAME,
-    else model.name), capped like local generation (eval.max_new_tokens)."""
+    else model.name), capped like local generation (eval.max_summary_tokens)."""
     if not config.eval.endpoint:
         raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
     served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
     return _generated_system(
         config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
-        max_tokens=config.summary_tokens(config.eval.max_new_tokens), work_dir=work_dir,
+        max_summary_tokens=config.max_summary_tokens(config.eval.max_summary_tokens), work_dir=work_dir,
     )
 
 
@@ -213,19 +214,19 @@ def _served_system(
 ) -> SystemSpec:
     """zero-shot or tuned generated through a server started for them (only when the journal lacks summaries),
     sent as the endpoint client sends every request (the prompt contract, greedy, model.repetition_penalty)."""
-    max_tokens = config.summary_tokens(config.eval.max_new_tokens)
+    max_summary_tokens = config.max_summary_tokens(config.eval.max_summary_tokens)
 
     def generate(records: Sequence[FilingRecord]) -> list[PredictionRecord]:
         identity = {
             "system": name, "kind": "served", "engine": config.eval.generate_with, "model": config.model.name,
             "adapter": _files_identity(adapter), "max_source_tokens": config.model.max_source_tokens,
-            "max_tokens": max_tokens, "repetition_penalty": config.model.repetition_penalty,
+            "max_tokens": max_summary_tokens, "repetition_penalty": config.model.repetition_penalty,
         }
 
         def make(todo: list[FilingRecord]) -> Iterator[tuple[FilingRecord, str | None, str | None]]:
             with start_server(config, adapter) as (base_url, served_model):
                 summarizer = summarizer_from_config(config, "endpoint", base_url=base_url, served_model=served_model,
-                                                    max_tokens=max_tokens)
+                                                    max_summary_tokens=max_summary_tokens)
                 yield from _summaries(summarizer, todo)
 
         return _journalled(name, identity, work_dir, records, make)
@@ -296,7 +297,8 @@ def evaluate_config(
     records = load_eval_records(config)
     systems = build_systems(config, work_dir=out / ".work", start_server=start_server)
     report = run_eval(
-        records, systems, load_tokenizer(config.model.name), out, limit=config.summary_tokens(config.eval.token_limit),
+        records, systems, load_tokenizer(config.model.name), out,
+            max_summary_tokens=config.max_summary_tokens(config.eval.max_summary_tokens),
         gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
@@ -323,7 +325,8 @@ def evaluate_predictions_file(
         by_system.setdefault(p.system or system or Path(path).stem, []).append(p)
     spec = tokenizer_spec or config.model.name
     report = run_eval(
-        [], by_system, load_tokenizer(spec), out_dir, limit=config.summary_tokens(config.eval.token_limit), gates=gates,
+        [], by_system, load_tokenizer(spec), out_dir,
+            max_summary_tokens=config.max_summary_tokens(config.eval.max_summary_tokens), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return report

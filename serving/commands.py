@@ -2,7 +2,8 @@
 
 vLLM runs as ``PYTHON -m vllm.entrypoints.openai.api_server`` in the engine's interpreter. Its command carries
 the served dtype (float32 on CPU for "auto", as local generation loads it), the server-side generation defaults
-(``max_new_tokens``: the run's summary cap; the run's repetition penalty), and LoRA adapters by name with a
+(vLLM's ``max_new_tokens``: the run's summary cap, ``max_summary_tokens``; the run's repetition penalty), and LoRA
+adapters by name with a
 rank vLLM accepts. Its environment adds the CPU KV-cache size and reserved cores on CPU, the runtime-LoRA switch,
 and the API key (``VLLM_API_KEY``: never on a command line). ``exposure_warning`` names a server reachable
 beyond this machine without a key. `transformers serve` takes one plain model dir.
@@ -42,10 +43,10 @@ def serving_dtype(dtype: str, device: str) -> str:
     return "float32" if dtype == "auto" and device == "cpu" else dtype
 
 
-def generation_overrides(max_tokens: int, repetition_penalty: float = 1.0) -> dict[str, float | int]:
+def generation_overrides(max_summary_tokens: int, repetition_penalty: float = 1.0) -> dict[str, float | int]:
     """vLLM's server-side generation defaults: the output cap, and the run's repetition penalty (a default that a
     request's own ``repetition_penalty`` replaces; the endpoint client sends the same value)."""
-    overrides: dict[str, float | int] = {"max_new_tokens": max_tokens}
+    overrides: dict[str, float | int] = {"max_new_tokens": max_summary_tokens}
     if repetition_penalty != 1.0:
         overrides["repetition_penalty"] = repetition_penalty
     return overrides
@@ -58,14 +59,15 @@ RUNTIME_LORA_ENV = "VLLM_ALLOW_RUNTIME_LORA_UPDATING"
 
 def build_vllm_command(
     serve: ServeConfig, model: str, adapters: dict[str, Path], *, python: str = sys.executable,
-    served_model_name: str | None = None, device: str = "cuda", max_tokens: int,
+    served_model_name: str | None = None, device: str = "cuda", max_summary_tokens: int,
     repetition_penalty: float = 1.0, dtype: str = "auto",
 ) -> list[str]:
     """The vLLM OpenAI server for a base (or merged) model dir plus LoRA adapters served under their names.
 
     ``python`` is the engine's interpreter; ``served_model_name`` (default serve.served_model_name) names the
     model for clients (a merged adapter keeps its adapter's name); ``device`` "cpu" drops the GPU memory flag.
-    Every response is capped at ``max_tokens`` (the run's summary cap, `RunConfig.summary_tokens(serve.max_tokens)`)
+    Every response is capped at ``max_summary_tokens`` (the run's summary cap,
+    `RunConfig.max_summary_tokens(serve.max_summary_tokens)`)
     and decoded with ``repetition_penalty`` (model.repetition_penalty) unless a request sets its own.
     ``dtype`` is model.dtype; "auto" serves float32 on CPU, as local generation loads it there (vLLM's own CPU
     default, bfloat16, changes greedy outputs: on the validation filings it looped where float32 did not).
@@ -91,7 +93,7 @@ def build_vllm_command(
         # "auto" keeps the model's own generation defaults (eos ids); max_new_tokens in it is vLLM's
         # server-wide cap on output tokens for every request.
         "--generation-config", "auto",
-        "--override-generation-config", json.dumps(generation_overrides(max_tokens, repetition_penalty)),
+        "--override-generation-config", json.dumps(generation_overrides(max_summary_tokens, repetition_penalty)),
     ]
     if adapters or serve.runtime_lora:
         dirs = {name: find_adapter_dir(path) for name, path in adapters.items()}

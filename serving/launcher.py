@@ -1,12 +1,12 @@
 """From a run config to its server: choose the backend, the adapters and the weights, and build the process.
 
 vLLM wherever it imports (CPU or CUDA, in the interpreter ``serving.engine`` finds), else `transformers serve`
-(``choose_engine``). It caps every response at ``serve.max_tokens`` server-side and decodes under the served
+(``choose_engine``). It caps every response at ``serve.max_summary_tokens`` server-side and decodes under the served
 model's inference contract (``config_under_contract``). Adapters (``default_adapters``) are served by name
 (``--enable-lora --lora-modules NAME=PATH``) on a GPU; on CPU one adapter is merged into its base first (cached,
 ``inference.adapters``) and the merged weights are served under the adapter's name, since vLLM's CPU LoRA path
 is ~8x slower (``serve.lora`` chooses). `transformers serve`, the last resort, takes a plain model dir only
-(adapters merged too) and its output cap is the client's ``max_tokens``.
+(adapters merged too) and its output cap is the client's ``max_summary_tokens``.
 
 ``prepare_server`` returns the `ServerProcess`, not started; ``launch`` starts it and waits for /health. The
 command lines live in ``serving.commands``, ports in ``serving.ports``, the process in ``serving.process``;
@@ -160,7 +160,8 @@ def _vllm_server(
         model, adapters = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), {}
     command = build_vllm_command(
         serve, model, adapters, python=engine.python, served_model_name=name, device=engine.device,
-        max_tokens=config.summary_tokens(serve.max_tokens), repetition_penalty=config.model.repetition_penalty,
+        max_summary_tokens=config.max_summary_tokens(serve.max_summary_tokens),
+            repetition_penalty=config.model.repetition_penalty,
         dtype=config.model.dtype,
     )
     names = [name or model, *adapters]

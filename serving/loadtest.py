@@ -138,7 +138,7 @@ def run_load_test(
     *,
     requests: int,
     concurrency: int,
-    max_tokens: int,
+    max_summary_tokens: int,
     request_timeout_s: float = 120.0,
     deadline_s: float = 600.0,
     temperature: float = 0.0,
@@ -146,7 +146,7 @@ def run_load_test(
     api_key: str | None = None,
 ) -> LoadTestReport:
     """Send ``requests`` chat completions (texts used round-robin) from ``concurrency`` threads, each capped at
-    ``max_tokens`` output tokens; UsageError (a ValueError) for a non-local endpoint or empty inputs."""
+    ``max_summary_tokens`` output tokens; UsageError (a ValueError) for a non-local endpoint or empty inputs."""
     import httpx
 
     base = check_local_endpoint(endpoint)
@@ -165,7 +165,7 @@ def run_load_test(
             return
         body = {
             "model": model, "messages": build_messages(texts[request_id % len(texts)]),
-            "max_tokens": max_tokens, "temperature": temperature, **(extra_body or {}),
+            "max_tokens": max_summary_tokens, "temperature": temperature, **(extra_body or {}),
         }
         ledger.record(send_request(client, f"{base}/chat/completions", body, request_id,
                                    min(request_timeout_s, remaining)))

@@ -10,7 +10,7 @@ from filingsum.serving.launcher import ServerProcess, free_port, launch
 
 BASE = "embedded:smollm2-135m-instruct"
 ADAPTER_NAME = "filingsum"
-CAP = 48  # serve.max_tokens in the test servers: the server-side output cap
+CAP = 48  # serve.max_summary_tokens in the test servers: the server-side output cap
 MAX_MODEL_LEN = 1024
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SUMMARY = ("Crexendo sells cloud telecommunications services and web services to small and medium businesses "
@@ -54,7 +54,7 @@ def server_config(tmp: Path, adapter: Path, *, lora: str, backend: str = "vllm")
         "model": {"name": BASE, "max_source_tokens": 384},
         "train": {"output_dir": str(tmp / "run")},
         "eval": {"out_dir": str(tmp / "eval")},
-        "serve": {"backend": backend, "lora": lora, "port": free_port(), "max_tokens": CAP,
+        "serve": {"backend": backend, "lora": lora, "port": free_port(), "max_summary_tokens": CAP,
                   "max_model_len": MAX_MODEL_LEN, "cpu_kvcache_gib": 1, "startup_timeout_s": 900,
                   "adapters": {ADAPTER_NAME: str(adapter)}},
     })

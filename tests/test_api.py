@@ -112,7 +112,7 @@ def test_local_tiny_model_and_adapter_with_its_contract(tmp_path):
         fit_strategy="truncate", max_summary_tokens=16, repetition_penalty=1.0, dtype="float32"))
     tuned = Summarizer.local(tmp_path / "run")  # a run dir: its adapter/, the base from the contract
     assert tuned.config.model.name == "tiny-random" and tuned.config.model.max_source_tokens == 700
-    assert tuned.config.data.fit_strategy == "truncate" and tuned.engine.max_tokens == 16
+    assert tuned.config.data.fit_strategy == "truncate" and tuned.engine.max_summary_tokens == 16
     [row] = summarize_file(FUSION, model=str(tmp_path / "run"))
     assert row.id == "fusion_10k_2016_item1_prompt#item_1" and row.error is None and row.prompt_tokens <= 700 + 200
 

@@ -49,10 +49,10 @@ def _config(tmp_path: Path, **data: object) -> RunConfig:
 
 def test_no_stage_field_overrides_the_cap_by_default(tmp_path):
     config = _config(tmp_path)
-    overrides = [config.data.filters.max_label_tokens, config.train.generation_max_new_tokens,
-                 config.eval.max_new_tokens, config.eval.token_limit, config.serve.max_tokens]
-    assert overrides == [None] * 5
-    assert config.summary_tokens() == CAP and config.summary_tokens(100) == 100
+    overrides = [config.data.filters.max_summary_tokens, config.train.generation_max_summary_tokens,
+                 config.eval.max_summary_tokens, config.serve.max_summary_tokens]
+    assert overrides == [None] * 4
+    assert config.max_summary_tokens() == CAP and config.max_summary_tokens(100) == 100
 
 
 def test_extractive_references_and_the_eval_limit_follow_the_cap(tmp_path, tiny_tokenizer):
@@ -70,7 +70,7 @@ def test_extractive_references_and_the_eval_limit_follow_the_cap(tmp_path, tiny_
 
     assert evaluate_config(config).gates.passed
     report = json.loads((tmp_path / "eval" / "report.json").read_text())
-    assert report["config"]["token_limit"] == CAP
+    assert report["config"]["max_summary_tokens"] == CAP
     extractive = report["systems"]["extractive"]["aggregate"]
     assert extractive["tokens_max"] <= CAP and extractive["within_limit"] == 1.0
 
@@ -102,7 +102,7 @@ def test_training_labels_and_generation_eval_follow_the_cap(tmp_path, tiny_token
     assert len(supervised) == CAP + 1 and supervised[-1] == tiny_tokenizer.eos_token_id  # the cap, then eos
     assert val_ds is None
     callback = generation_callback(config, [record], tiny_tokenizer)
-    assert (callback.max_new_tokens, callback.limit) == (CAP, CAP)
+    assert (callback.max_summary_tokens, callback.checked_max_summary_tokens) == (CAP, CAP)
 
 
 def test_local_generation_stops_at_the_cap(tmp_path):

@@ -189,7 +189,8 @@ def test_teacher_build_against_a_real_server_never_asks_twice(tmp_path):
         command=build_transformers_command(ServeConfig(port=port), model_dir), host="127.0.0.1", port=port,
         model_names=[model_dir], backend="transformers", log_path=log_path, startup_timeout_s=300,
     )
-    teacher = {"base_url": server.base_url, "model": model_dir, "max_tokens": 24, "concurrency": 2, "max_retries": 1}
+    teacher = {"base_url": server.base_url, "model": model_dir, "max_summary_tokens": 24, "concurrency": 2,
+        "max_retries": 1}
     config = _config(tmp_path / "out", references=["teacher"], teacher=teacher, sections=["item_1"])
     inputs = [str(p) for p in sorted(SAMPLES.glob("*_10k_*.txt"))]
 

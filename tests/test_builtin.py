@@ -50,8 +50,8 @@ def test_the_tuned_default_writes_prose_without_a_loop_on_a_filing_it_never_saw(
     from filingsum.quality.metrics import has_loop, is_prose
 
     config = load_config(Path(__file__).resolve().parents[1] / "configs" / "smollm2-cpu.yaml")
-    tuned = summarizer_from_config(config, "tuned", adapter="embedded:filingsum-smollm2", max_tokens=200)
-    base = summarizer_from_config(config, "zero-shot", max_tokens=200)
+    tuned = summarizer_from_config(config, "tuned", adapter="embedded:filingsum-smollm2", max_summary_tokens=200)
+    base = summarizer_from_config(config, "zero-shot", max_summary_tokens=200)
     (result,) = tuned.summarize_file(SAMPLES / "fusion_10k_2016_item1_prompt.txt")
     assert result.summary and is_prose(result.summary) and not has_loop(result.summary)
     (zero,) = base.summarize_file(SAMPLES / "fusion_10k_2016_item1_prompt.txt")

@@ -30,7 +30,7 @@ def server(tmp_path_factory):
 
 def _client(server, **kwargs) -> EndpointSummarizer:
     # temperature 1: the test model samples (greedy decoding of a random model emits only newlines)
-    options = dict(tokenizer="tiny-random", max_tokens=MAX_TOKENS, max_source_tokens=1536, temperature=1.0,
+    options = dict(tokenizer="tiny-random", max_summary_tokens=MAX_TOKENS, max_source_tokens=1536, temperature=1.0,
                    max_retries=0, timeout_s=120)
     return EndpointSummarizer(server.base_url, server.model_names[0], **{**options, **kwargs})
 
@@ -111,7 +111,7 @@ def test_summarize_command_prints_one_and_writes_many(server, tmp_path, capsys):
 
 def test_unreachable_endpoint_gives_error_records_not_exceptions(tmp_path):
     port = free_port()  # nothing listens on it
-    client = EndpointSummarizer(f"http://127.0.0.1:{port}/v1", "x", tokenizer="tiny-random", max_tokens=8,
+    client = EndpointSummarizer(f"http://127.0.0.1:{port}/v1", "x", tokenizer="tiny-random", max_summary_tokens=8,
                                 max_source_tokens=1536, max_retries=1, timeout_s=5)
     results = list(client.summarize_paths([str(SEED), str(SAMPLES / "crexendo_10q_2020q3_mdna.txt")]))
     assert len(results) == 2

@@ -116,3 +116,57 @@ def test_docs_state_the_cli_defaults_of_summarize(repo: Path) -> None:
     assert f"`--max-chunks N`\n  (default {defaults['max_chunks']})" in serving_md or \
         f"(default {defaults['max_chunks']})" in serving_md
     assert "default: map-reduce" not in serving_md.lower() and "is summarized\n  **map-reduce**" not in serving_md
+
+
+OLD_CAP_KEYS = {  # the summary cap's names before it had one (issue 23), still read with a warning
+    "serve.max_tokens": ("serve", "max_summary_tokens"),
+    "eval.max_new_tokens": ("eval", "max_summary_tokens"),
+    "eval.token_limit": ("eval", "max_summary_tokens"),
+    "data.teacher.max_tokens": ("data.teacher", "max_summary_tokens"),
+    "data.filters.max_label_tokens": ("data.filters", "max_summary_tokens"),
+    "train.generation_max_new_tokens": ("train", "generation_max_summary_tokens"),
+}
+
+
+@pytest.mark.parametrize("old", sorted(OLD_CAP_KEYS))
+def test_an_old_name_of_the_summary_cap_is_read_with_a_warning(tmp_path: Path, old: str, caplog) -> None:
+    section, new = OLD_CAP_KEYS[old]
+    teacher = "data.teacher.base_url=http://127.0.0.1:9/v1"
+    overrides = [f"{old}=300"] + ([teacher, "data.teacher.model=m"] if old.startswith("data.teacher") else [])
+    path = tmp_path / "c.yaml"
+    path.write_text("run_name: x\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="filingsum.core.config"):
+        config = load_config(path, overrides)
+    node = config
+    for part in section.split("."):
+        node = getattr(node, part)
+    assert getattr(node, new) == 300
+    assert f"config key {old.rsplit('.', 1)[1]} is deprecated: it is now {new}" in caplog.text
+    if new == "max_summary_tokens" and section in ("serve", "eval"):
+        assert config.max_summary_tokens(getattr(node, new)) == 300
+
+
+def test_an_old_and_a_new_name_that_disagree_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("eval:\n  max_new_tokens: 200\n  max_summary_tokens: 300\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="max_new_tokens is the old name of max_summary_tokens"):
+        load_config(path)
+    path.write_text("eval:\n  max_new_tokens: 300\n  token_limit: 300\n", encoding="utf-8")
+    assert load_config(path).eval.max_summary_tokens == 300
+
+
+def test_the_summary_cap_walks_from_the_config_to_the_vllm_command_under_one_name() -> None:
+    """serve.max_summary_tokens -> RunConfig.max_summary_tokens -> build_vllm_command(max_summary_tokens=...) ->
+    vLLM's own key in --override-generation-config: no other name on the way."""
+    import inspect
+    import json
+
+    from filingsum.serving import commands, launcher
+
+    config = parse_config({"serve": {"max_summary_tokens": 300}})
+    assert "max_summary_tokens=config.max_summary_tokens(serve.max_summary_tokens)" in inspect.getsource(launcher)
+    assert "max_summary_tokens" in inspect.signature(commands.build_vllm_command).parameters
+    cap = config.max_summary_tokens(config.serve.max_summary_tokens)
+    command = commands.build_vllm_command(config.serve, "/m", {}, device="cpu", max_summary_tokens=cap)
+    generation = json.loads(command[command.index("--override-generation-config") + 1])
+    assert generation["max_new_tokens"] == 300  # vLLM's name for it, at the boundary only

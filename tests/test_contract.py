@@ -145,4 +145,4 @@ def test_serve_decodes_as_the_contract_says(tmp_path):
 
     write_contract(tmp_path, _contract(max_summary_tokens=256, repetition_penalty=1.2))
     config = config_under_contract(RunConfig(), tmp_path)
-    assert config.summary_tokens(config.serve.max_tokens) == 256 and config.model.repetition_penalty == 1.2
+    assert config.max_summary_tokens(config.serve.max_summary_tokens) == 256 and config.model.repetition_penalty == 1.2

@@ -39,8 +39,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
         "train.max_steps": 2,
         "train.save_steps": 1,
         "eval.out_dir": out / "eval",
-        "eval.max_new_tokens": 48,
-        "serve.max_tokens": 48,
+        "eval.max_summary_tokens": 48,
+        "serve.max_summary_tokens": 48,
         "serve.port": port,
     }
     args = ["demo", "--config", "configs/smollm2-cpu.yaml"]
@@ -120,7 +120,7 @@ def test_summarize_command_against_the_served_model(demo_run, tmp_path: Path) ->
     port = free_port()
     config = load_config(
         REPO / "configs" / "smollm2-cpu.yaml",
-        [f"train.output_dir={out / 'run'}", f"serve.port={port}", "serve.max_tokens=32"],
+        [f"train.output_dir={out / 'run'}", f"serve.port={port}", "serve.max_summary_tokens=32"],
     )
     with launch(config) as server:
         proc = _filingsum(

@@ -54,7 +54,7 @@ def test_failed_endpoint_request_is_an_error_not_an_empty_summary(tmp_path, crex
     assert by_id["good"].error is None and by_id["good"].prediction == FAITHFUL
     assert by_id["bad"].error and by_id["bad"].prediction == ""
 
-    result = score_predictions(predictions, tiny_tokenizer, system="endpoint", limit=LIMIT)
+    result = score_predictions(predictions, tiny_tokenizer, system="endpoint", max_summary_tokens=LIMIT)
     assert "prediction failed" in result.per_document["bad"]["error"]
     # The failure counts as the worst value: not "within the limit", not precise, half the documents scored.
     assert result.aggregate["within_limit"] == 0.5
@@ -68,21 +68,21 @@ def test_failed_endpoint_request_is_an_error_not_an_empty_summary(tmp_path, crex
 def test_empty_summary_is_not_within_the_limit(crexendo, tiny_tokenizer):
     preds = [PredictionRecord(id="empty", source=crexendo, prediction="   "),
              PredictionRecord(id="fine", source=crexendo, prediction=FAITHFUL)]
-    result = score_predictions(preds, tiny_tokenizer, limit=LIMIT)
+    result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=LIMIT)
     assert result.per_document["empty"]["within_limit"] is False and result.per_document["empty"]["empty"] is True
     assert result.aggregate["within_limit"] == 0.5 and result.aggregate["scored_fraction"] == 0.5
     assert result.aggregate["loop"] == 0.5  # the empty one counts as the worst: a loop
     outcome = evaluate_gates({"s": result.aggregate}, parse_gates(["within_limit=1.0", "loop<=0.0"]))
     assert not outcome.passed and len(outcome.failures) == 2
     # Every document fine: every gate passes, scored_fraction is 1.
-    ok = score_predictions(preds[1:], tiny_tokenizer, limit=LIMIT)
+    ok = score_predictions(preds[1:], tiny_tokenizer, max_summary_tokens=LIMIT)
     assert ok.aggregate["scored_fraction"] == 1.0
     assert evaluate_gates({"s": ok.aggregate}, parse_gates(DEMO_GATES)).passed
 
 
 def test_all_documents_failed_fails_every_gate(crexendo, tiny_tokenizer):
     preds = [PredictionRecord(id="a", source=crexendo, prediction="", error="timeout after 300 s")]
-    result = score_predictions(preds, tiny_tokenizer, limit=LIMIT)
+    result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=LIMIT)
     assert result.aggregate["scored_fraction"] == 0.0
     outcome = evaluate_gates({"s": result.aggregate}, parse_gates(DEMO_GATES))
     assert {f.gate.metric for f in outcome.failures} == set(DEMO_GATES)
@@ -111,7 +111,7 @@ def test_reports_show_supported_contradicted_and_unverifiable_figures_per_docume
              PredictionRecord(id="planted", source=crexendo, prediction=(
                  "Crexendo had 63 employees as of December 31, 2016, and revenue of $9.1 billion in 2016 "
                  "from 400 data centers."))]
-    result = score_predictions(preds, tiny_tokenizer, system="s", limit=LIMIT)
+    result = score_predictions(preds, tiny_tokenizer, system="s", max_summary_tokens=LIMIT)
     planted = result.per_document["planted"]
     assert (planted["supported_numbers"], planted["contradicted_numbers"], planted["unverifiable_numbers"]) == (
         2, 2, 1)  # the date and 2016 / 63 employees and $9.1 billion / 400 data centers

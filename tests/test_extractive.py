@@ -24,14 +24,14 @@ def section_text(request) -> str:
 
 
 def test_summary_fits_the_budget_and_is_one_prose_paragraph(section_text: str, count_tokens):
-    summary = extractive_summary(section_text, count_tokens, max_tokens=512)
+    summary = extractive_summary(section_text, count_tokens, max_summary_tokens=512)
     assert 300 < count_tokens(summary) <= 512  # uses the budget, never exceeds it
     assert "\n" not in summary and "|" not in summary
     assert not re.search(r"(?m)^\s*(?:[•●?▪-]|ITEM\s+\d)", summary)
 
 
 def test_summary_sentences_come_from_the_source_in_document_order(section_text: str, count_tokens):
-    summary = extractive_summary(section_text, count_tokens, max_tokens=512)
+    summary = extractive_summary(section_text, count_tokens, max_summary_tokens=512)
     flat = " ".join(section_text.split())
     positions = [flat.find(s) for s in split_sentences(summary)]
     assert all(p >= 0 for p in positions)
@@ -39,7 +39,7 @@ def test_summary_sentences_come_from_the_source_in_document_order(section_text: 
 
 
 def test_summary_covers_every_aspect_the_source_has(section_text: str, count_tokens):
-    summary = extractive_summary(section_text, count_tokens, max_tokens=512)
+    summary = extractive_summary(section_text, count_tokens, max_summary_tokens=512)
     source_aspects = aspects_found(section_text)
     summary_aspects = aspects_found(summary)
     assert all(summary_aspects[a] for a in ASPECT_NAMES if source_aspects[a])
@@ -48,7 +48,7 @@ def test_summary_covers_every_aspect_the_source_has(section_text: str, count_tok
 def test_boilerplate_is_dropped(count_tokens):
     text = extract_filing_sections(CREXENDO_10Q, ("item_1",))[0].text
     assert "forward-looking statements" in text
-    summary = extractive_summary(text, count_tokens, max_tokens=512)
+    summary = extractive_summary(text, count_tokens, max_summary_tokens=512)
     assert "forward-looking" not in summary
     assert summary.startswith("Crexendo is an award-winning premier provider of cloud communications")
 
@@ -56,7 +56,7 @@ def test_boilerplate_is_dropped(count_tokens):
 def test_small_budgets_and_determinism(count_tokens):
     text = extract_filing_sections(FUSION_10K, ("item_1",))[0].text
     for budget in (5, 40, 120):
-        summary = extractive_summary(text, count_tokens, max_tokens=budget)
+        summary = extractive_summary(text, count_tokens, max_summary_tokens=budget)
         assert summary and count_tokens(summary) <= budget
     assert extractive_summary(text, count_tokens, 200) == extractive_summary(text, count_tokens, 200)
     assert extractive_summary("", count_tokens, 512) == ""

@@ -456,7 +456,7 @@ def _eval_setup(tmp_path: Path) -> tuple[Path, Path]:
     config = tmp_path / "eval.yaml"
     config.write_text(yaml.safe_dump({
         "model": {"name": "tiny-random"}, "data": {"out_dir": str(data)},
-        "eval": {"systems": ["lead-k", "zero-shot"], "max_new_tokens": 16, "out_dir": str(tmp_path / "report")},
+        "eval": {"systems": ["lead-k", "zero-shot"], "max_summary_tokens": 16, "out_dir": str(tmp_path / "report")},
     }))
     return config, tmp_path / "report"
 

@@ -210,7 +210,7 @@ SUMMARIZE = ["summarize", "f.txt", "--endpoint", "http://127.0.0.1:9/v1"]
 
 
 @pytest.mark.parametrize("args, flag", [
-    (SUMMARIZE + ["--max-tokens", "0"], "--max-tokens"),
+    (SUMMARIZE + ["--max-summary-tokens", "0"], "--max-summary-tokens"),
     (SUMMARIZE + ["--max-source-tokens", "-5"], "--max-source-tokens"),
     (SUMMARIZE + ["--max-file-mb", "0"], "--max-file-mb"),
     (SUMMARIZE + ["--max-retries", "-1"], "--max-retries"),

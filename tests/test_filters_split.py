@@ -29,9 +29,9 @@ def count():
     return token_counter(load_tokenizer("tiny-random"))
 
 
-def _check(label, count, origin="teacher", finish_reason="stop", max_label_tokens=512, **cfg):
+def _check(label, count, origin="teacher", finish_reason="stop", max_summary_tokens=512, **cfg):
     return check_label(label, SOURCE, count_tokens=count, config=FilterConfig(**cfg), origin=origin,
-                       finish_reason=finish_reason, max_label_tokens=max_label_tokens)
+                       finish_reason=finish_reason, max_summary_tokens=max_summary_tokens)
 
 
 def test_a_faithful_prose_label_is_kept(count):
@@ -59,9 +59,9 @@ def test_bad_labels_are_dropped_with_the_reason(count, label, finish, expected):
 
 def test_label_over_the_token_limit_is_dropped(count):
     n = count(GOOD)
-    assert _check(GOOD, count, max_label_tokens=n).drop_reason is None
-    reason = _check(GOOD, count, max_label_tokens=n - 1).drop_reason
-    assert reason == f"label too long: {n} tokens > max_label_tokens {n - 1}"
+    assert _check(GOOD, count, max_summary_tokens=n).drop_reason is None
+    reason = _check(GOOD, count, max_summary_tokens=n - 1).drop_reason
+    assert reason == f"label too long: {n} tokens > max_summary_tokens {n - 1}"
 
 
 def test_gold_with_an_unsupported_figure_is_kept_with_a_warning_and_checks_can_be_off(count):
@@ -83,7 +83,7 @@ def _record(i: int, company: str, reference: str | None = GOOD, origin: str = "t
 def test_filter_records_reports_missing_references_with_their_errors(count):
     records = [_record(1, "A"), _record(2, "B", None), _record(3, "C", GOOD, "extractive")]
     kept, drops = filter_records(
-        records, count_tokens=count, config=FilterConfig(), max_label_tokens=512, finish_reasons={"r1": "length"},
+        records, count_tokens=count, config=FilterConfig(), max_summary_tokens=512, finish_reasons={"r1": "length"},
         reference_errors={"r2": ["teacher: cannot reach teacher (after retries)"]},
     )
     assert [r.id for r in kept] == ["r3"]

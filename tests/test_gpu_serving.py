@@ -40,12 +40,12 @@ def test_vllm_serves_adapter_and_caps_output(tmp_path):
     config = RunConfig.model_validate({
         "model": {"name": "embedded:smollm2-135m-instruct"},
         "serve": {"backend": "vllm", "port": free_port(), "adapters": {"filingsum": str(adapter)},
-                  "max_tokens": 32, "gpu_memory_utilization": 0.3, "max_model_len": 4096},
+                  "max_summary_tokens": 32, "gpu_memory_utilization": 0.3, "max_model_len": 4096},
         "train": {"output_dir": str(tmp_path / "run")},
     })
     with launch(config) as server:
         assert server.backend == "vllm" and "filingsum" in server.model_names
-        client = EndpointSummarizer(server.base_url, "filingsum", tokenizer=config.model.name, max_tokens=512,
+        client = EndpointSummarizer(server.base_url, "filingsum", tokenizer=config.model.name, max_summary_tokens=512,
                                     max_source_tokens=config.model.max_source_tokens)
         (result,) = client.summarize_file(SEED)
         assert result.error is None and result.summary

@@ -50,7 +50,7 @@ def _flag(command: list[str], name: str) -> list[str]:
 def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
     serve = ServeConfig(port=8123, tensor_parallel_size=2, data_parallel_size=3,
                         max_model_len=4096, extra_args=["--enforce-eager", "--seed", "7"])
-    command = build_vllm_command(serve, "/models/base", adapters, python="/engine/bin/python", max_tokens=512)
+    command = build_vllm_command(serve, "/models/base", adapters, python="/engine/bin/python", max_summary_tokens=512)
     assert command[:3] == ["/engine/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
     assert _flag(command, "--model") == ["/models/base"]
     assert _flag(command, "--gpu-memory-utilization") == ["0.9"]
@@ -70,15 +70,16 @@ def test_vllm_command_reads_rank_and_serves_adapters_by_name(adapters):
 
 def test_vllm_command_without_template_or_adapters(adapters):
     serve = ServeConfig(served_model_name="filingsum-merged")
-    command = build_vllm_command(serve, "/models/merged", {}, max_tokens=512)
+    command = build_vllm_command(serve, "/models/merged", {}, max_summary_tokens=512)
     assert "--enable-lora" not in command and "--chat-template" not in command
     assert _flag(command, "--served-model-name") == ["filingsum-merged"]
-    on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu", max_tokens=512)
+    on_cpu = build_vllm_command(serve, "/models/merged", {}, served_model_name="tuned", device="cpu",
+        max_summary_tokens=512)
     assert _flag(on_cpu, "--served-model-name") == ["tuned"] and "--gpu-memory-utilization" not in on_cpu
     assert "--enforce-eager" in on_cpu and "--enforce-eager" not in command  # eager on CPU only, by default
-    compiled = build_vllm_command(ServeConfig(enforce_eager=False), "/m", {}, device="cpu", max_tokens=512)
+    compiled = build_vllm_command(ServeConfig(enforce_eager=False), "/m", {}, device="cpu", max_summary_tokens=512)
     assert "--enforce-eager" not in compiled
-    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]}, max_tokens=512)
+    only_small = build_vllm_command(ServeConfig(), "/m", {"small": adapters["small"]}, max_summary_tokens=512)
     assert _flag(only_small, "--max-lora-rank") == ["8"] and "--chat-template" not in only_small
 
 
@@ -193,20 +194,20 @@ def test_transformers_server_starts_answers_and_stops(tmp_path):
 
 
 def test_vllm_command_makes_the_runs_repetition_penalty_the_server_default():
-    command = build_vllm_command(ServeConfig(), "/m", {}, max_tokens=300, repetition_penalty=1.15)
+    command = build_vllm_command(ServeConfig(), "/m", {}, max_summary_tokens=300, repetition_penalty=1.15)
     overrides = json.loads(_flag(command, "--override-generation-config")[0])
     assert overrides == {"max_new_tokens": 300, "repetition_penalty": 1.15}
-    plain = build_vllm_command(ServeConfig(), "/m", {}, max_tokens=300)
+    plain = build_vllm_command(ServeConfig(), "/m", {}, max_summary_tokens=300)
     assert json.loads(_flag(plain, "--override-generation-config")[0]) == {"max_new_tokens": 300}
 
 
 def test_vllm_serves_in_the_dtype_eval_generates_in():
     """model.dtype reaches vLLM; auto is float32 on CPU (as HF loads it there), vLLM's choice on a GPU."""
-    on_cpu = build_vllm_command(ServeConfig(), "/m", {}, device="cpu", max_tokens=64)
+    on_cpu = build_vllm_command(ServeConfig(), "/m", {}, device="cpu", max_summary_tokens=64)
     assert _flag(on_cpu, "--dtype") == ["float32"]
-    on_gpu = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64)
+    on_gpu = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_summary_tokens=64)
     assert "--dtype" not in on_gpu
-    pinned = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64, dtype="bfloat16")
+    pinned = build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_summary_tokens=64, dtype="bfloat16")
     assert _flag(pinned, "--dtype") == ["bfloat16"]
 
 
@@ -232,12 +233,12 @@ def test_runtime_lora_switch_builds_a_server_that_loads_adapters_after_start(ada
     from filingsum.serving import launcher
     from filingsum.serving.engine import VllmEngine
 
-    bare = build_vllm_command(ServeConfig(runtime_lora=True), "/m", {}, device="cuda", max_tokens=64)
+    bare = build_vllm_command(ServeConfig(runtime_lora=True), "/m", {}, device="cuda", max_summary_tokens=64)
     assert "--enable-lora" in bare and _flag(bare, "--max-lora-rank") == ["64"] and _flag(bare, "--max-loras") == ["1"]
     assert "--lora-modules" not in bare  # nothing to load at start: adapters arrive through the API
-    assert "--enable-lora" not in build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_tokens=64)
+    assert "--enable-lora" not in build_vllm_command(ServeConfig(), "/m", {}, device="cuda", max_summary_tokens=64)
     pinned = build_vllm_command(ServeConfig(runtime_lora=True, max_lora_rank=32, max_loras=4), "/m",
-                                {"small": adapters["small"]}, device="cuda", max_tokens=64)
+                                {"small": adapters["small"]}, device="cuda", max_summary_tokens=64)
     assert _flag(pinned, "--max-lora-rank") == ["32"] and _flag(pinned, "--max-loras") == ["4"]
     assert _flag(pinned, "--lora-modules") == [f"small={adapters['small'].resolve()}"]
     assert vllm_env(ServeConfig(runtime_lora=True), "cuda", {})["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] == "True"

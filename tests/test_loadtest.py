@@ -19,7 +19,7 @@ TEXT = (Path(__file__).resolve().parents[1] / "data" / "samples"
 def test_refuses_non_local_hosts():
     for endpoint in ("http://example.com:8000/v1", "http://10.0.0.5:8000/v1"):
         with pytest.raises(ValueError, match="local server"):
-            run_load_test(endpoint, "m", ["x"], requests=1, concurrency=1, max_tokens=8)
+            run_load_test(endpoint, "m", ["x"], requests=1, concurrency=1, max_summary_tokens=8)
     assert main(["loadtest", "--endpoint", "http://example.com/v1", "--model", "m", "--requests", "1"]) == 2
 
 
@@ -31,7 +31,7 @@ def test_percentile_nearest_rank():
 
 def test_unreachable_server_every_request_is_an_error():
     report = run_load_test(f"http://127.0.0.1:{free_port()}/v1", "m", ["x"], requests=12, concurrency=4,
-                           max_tokens=8, request_timeout_s=5)
+                           max_summary_tokens=8, request_timeout_s=5)
     assert (report.sent, report.ok, report.errors, report.timeouts, report.not_sent) == (12, 0, 12, 0, 0)
     assert report.balanced and report.latency_p50_s is None
 
@@ -47,7 +47,7 @@ def server(tmp_path_factory):
 @pytest.mark.slow
 def test_load_test_against_a_real_server(server):
     report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=8, concurrency=4,
-                           max_tokens=4, temperature=1.0)
+                           max_summary_tokens=4, temperature=1.0)
     assert report.balanced and report.ok == 8 and report.errors == report.timeouts == 0
     assert report.output_tokens == sum(r.completion_tokens for r in report.records) and 0 < report.output_tokens <= 32
     assert report.latency_p50_s <= report.latency_p95_s <= report.latency_p99_s
@@ -58,7 +58,7 @@ def test_load_test_against_a_real_server(server):
 def test_tiny_timeout_and_deadline_are_accounted(server):
     # 2 workers, a per-request timeout too short to answer, and a total deadline that runs out mid-run.
     report = run_load_test(server.base_url, server.model_names[0], [TEXT * 3], requests=40, concurrency=2,
-                           max_tokens=64, request_timeout_s=0.05, deadline_s=1.0)
+                           max_summary_tokens=64, request_timeout_s=0.05, deadline_s=1.0)
     assert report.balanced
     assert report.timeouts > 0 and report.not_sent > 0
     assert report.sent == report.ok + report.errors + report.timeouts
@@ -74,7 +74,7 @@ def test_server_killed_mid_run_loses_nothing(tmp_path):
         killer.start()
         started = time.monotonic()
         report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=30, concurrency=3,
-                               max_tokens=16, temperature=1.0, request_timeout_s=30)
+                               max_summary_tokens=16, temperature=1.0, request_timeout_s=30)
         killer.join()
     assert time.monotonic() - started < 60
     assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted

@@ -144,7 +144,7 @@ def test_token_count_differs_from_word_count(tiny_tokenizer):
     # Same 400 "words": common English fits 512 tokens, dollar amounts (a token per digit) do not.
     assert within_limit(plain_tokens, 512) and plain_tokens <= 512
     assert not within_limit(figure_tokens, 512) and figure_tokens > 2 * 512
-    assert within_limit(figure_tokens, limit=figure_tokens)
+    assert within_limit(figure_tokens, max_summary_tokens=figure_tokens)
     assert token_counts([FAITHFUL, "", "x"], tiny_tokenizer) == [
         token_count(FAITHFUL, tiny_tokenizer), 0, token_count("x", tiny_tokenizer)
     ]
@@ -202,13 +202,14 @@ def test_aspect_coverage_and_novelty(samples):
 
 def test_score_document_undefined_values_are_none(tiny_tokenizer, samples):
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
-    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer, limit=512)
+    row = score_document("crexendo sells cloud services to businesses.", source, tokenizer=tiny_tokenizer,
+        max_summary_tokens=512)
     assert row["number_precision"] is None  # no figures stated: undefined, not 0
     assert row["rouge1"] is None  # no reference
     assert row["tokens"] == token_count("crexendo sells cloud services to businesses.", tiny_tokenizer)
     assert row["within_limit"] is True and row["is_prose"] is True and row["empty"] is False
     with pytest.raises(ValueError, match="tokenizer"):
-        score_document("text", source, limit=512)
+        score_document("text", source, max_summary_tokens=512)
 
 
 def test_metric_docstring_examples_run():

@@ -46,7 +46,7 @@ def test_preview_ids_are_training_ids(dataset):
     tokenizer = load_tokenizer("tiny-random")
     assert preview.total == len(records) and len(preview.examples) == 2
     for ex, record in zip(preview.examples, records):
-        trained = encode_record(tokenizer, record, seq2seq=False, max_summary_tokens=config.summary_tokens())
+        trained = encode_record(tokenizer, record, seq2seq=False, max_summary_tokens=config.max_summary_tokens())
         assert ex.record.id == record.id
         assert ex.input_ids == trained["input_ids"] and ex.labels == trained["labels"]
         # the masked part is exactly the chat-template prompt, the loss part the summary + end-of-turn

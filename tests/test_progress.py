@@ -50,7 +50,7 @@ def test_summarize_files_reports_each_file_to_the_progress(tmp_path, monkeypatch
     empty = tmp_path / "b.txt"
     empty.write_text("")
     with FakeOpenAI() as server:
-        client = EndpointSummarizer(server.base_url, "fake", tokenizer="tiny-random", max_tokens=64,
+        client = EndpointSummarizer(server.base_url, "fake", tokenizer="tiny-random", max_summary_tokens=64,
                                     max_source_tokens=256, progress=True)
         results = list(client.summarize_files([str(good), str(empty)]))
     assert len(results) == 2

@@ -45,7 +45,7 @@ def _planted(preds: list[PredictionRecord]) -> list[PredictionRecord]:
 
 
 def test_score_predictions_per_document_and_aggregate(gold_predictions, tiny_tokenizer):
-    result = score_predictions(gold_predictions, tiny_tokenizer, limit=512)
+    result = score_predictions(gold_predictions, tiny_tokenizer, max_summary_tokens=512)
     assert result.system == "gold"
     assert set(result.per_document) == {p.id for p in gold_predictions}
     for pred in gold_predictions:
@@ -62,7 +62,7 @@ def test_limit_is_configurable(gold_predictions, tiny_tokenizer):
     lengths = [token_count(p.prediction, tiny_tokenizer) for p in gold_predictions]
     shortest = min(lengths)
     assert max(lengths) > shortest  # the limit really cuts
-    result = score_predictions(gold_predictions, tiny_tokenizer, limit=shortest)
+    result = score_predictions(gold_predictions, tiny_tokenizer, max_summary_tokens=shortest)
     assert result.aggregate["within_limit"] == pytest.approx(lengths.count(shortest) / len(lengths))
 
 
@@ -70,7 +70,7 @@ def test_undefined_metrics_are_counted_not_zeroed(tiny_tokenizer, samples):
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
     preds = [PredictionRecord(id="a", source=source, prediction="Crexendo had 53 employees in 2016."),
              PredictionRecord(id="b", source=source, prediction="crexendo sells cloud services to businesses.")]
-    result = score_predictions(preds, tiny_tokenizer, limit=512)
+    result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=512)
     assert result.per_document["b"]["number_precision"] is None
     assert result.aggregate["number_precision"] == 1.0 and result.counts["number_precision"] == 1
     assert result.aggregate["rouge1"] is None and result.counts["rouge1"] == 0
@@ -78,9 +78,9 @@ def test_undefined_metrics_are_counted_not_zeroed(tiny_tokenizer, samples):
 
 def test_duplicate_ids_and_empty_input_are_clear_errors(gold_predictions, tiny_tokenizer):
     with pytest.raises(EvalInputError, match="duplicate prediction id"):
-        score_predictions(gold_predictions + gold_predictions[:1], tiny_tokenizer, limit=512)
+        score_predictions(gold_predictions + gold_predictions[:1], tiny_tokenizer, max_summary_tokens=512)
     with pytest.raises(EvalInputError, match="no predictions"):
-        score_predictions([], tiny_tokenizer, limit=512)
+        score_predictions([], tiny_tokenizer, max_summary_tokens=512)
 
 
 def test_load_predictions_jsonl_names_the_bad_line(tmp_path, gold_predictions):
@@ -111,7 +111,8 @@ def test_load_predictions_jsonl_names_the_bad_line(tmp_path, gold_predictions):
 
 
 def test_reports_written_with_marked_unsupported_figures(tmp_path, gold_predictions, tiny_tokenizer):
-    report = score_systems({"gold": gold_predictions, "planted": _planted(gold_predictions)}, tiny_tokenizer, limit=512)
+    report = score_systems({"gold": gold_predictions, "planted": _planted(gold_predictions)}, tiny_tokenizer,
+        max_summary_tokens=512)
     gold, planted = report.systems["gold"].aggregate, report.systems["planted"].aggregate
     assert planted["number_precision"] < gold["number_precision"] == 1.0
     assert planted["entity_precision"] < gold["entity_precision"]
@@ -122,7 +123,7 @@ def test_reports_written_with_marked_unsupported_figures(tmp_path, gold_predicti
     assert set(data["systems"]) == {"gold", "planted"}
     assert set(data["systems"]["gold"]["per_document"]) == {p.id for p in gold_predictions}
     assert data["systems"]["gold"]["aggregate"]["number_precision"] == 1.0
-    assert data["config"]["token_limit"] == 512
+    assert data["config"]["max_summary_tokens"] == 512
 
     markdown = paths["markdown"].read_text(encoding="utf-8")
     header = next(line for line in markdown.splitlines() if line.startswith("| system"))
@@ -153,15 +154,15 @@ def test_baselines_and_run_eval_with_gates(tmp_path, gold_predictions, tiny_toke
         for p in gold_predictions
     ]
     count = lambda t: token_count(t, tiny_tokenizer)  # noqa: E731
-    lead = baseline_predictions(records, "lead-k", count, max_tokens=512)
-    extractive = baseline_predictions(records, "extractive", count, max_tokens=512)
+    lead = baseline_predictions(records, "lead-k", count, max_summary_tokens=512)
+    extractive = baseline_predictions(records, "extractive", count, max_summary_tokens=512)
     assert [p.id for p in lead] == [r.id for r in records] and all(p.system == "lead-k" for p in lead)
     assert all(count(p.prediction) <= 512 for p in extractive)
     with pytest.raises(ValueError, match="unknown baseline"):
-        baseline_predictions(records, "abstractive", count, max_tokens=512)  # type: ignore[arg-type]
+        baseline_predictions(records, "abstractive", count, max_summary_tokens=512)  # type: ignore[arg-type]
 
     report = run_eval(records, {"lead-k": None, "extractive": None, "gold": gold_predictions}, tiny_tokenizer,
-                      tmp_path / "run", limit=512, gates=["within_limit=1.0", "number_precision>=0.99"],
+                      tmp_path / "run", max_summary_tokens=512, gates=["within_limit=1.0", "number_precision>=0.99"],
                       configured_gate_system="gold")
     assert report.gates.system == "gold" and report.gates.passed
     assert (tmp_path / "run" / "report.html").exists()
@@ -169,7 +170,7 @@ def test_baselines_and_run_eval_with_gates(tmp_path, gold_predictions, tiny_toke
     assert report.systems["extractive"].aggregate["number_precision"] == 1.0
     assert report.systems["extractive"].aggregate["novel_ngram_ratio"] < 0.05
 
-    failing = run_eval(records, {"gold": gold_predictions}, tiny_tokenizer, tmp_path / "run2", limit=512,
+    failing = run_eval(records, {"gold": gold_predictions}, tiny_tokenizer, tmp_path / "run2", max_summary_tokens=512,
                        gates={"tokens_max<=": 10})
     assert not failing.gates.passed
     assert "FAIL" in (tmp_path / "run2" / "report.md").read_text(encoding="utf-8")
@@ -191,7 +192,7 @@ def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, sampl
         return real_score(prediction, *args, **kwargs)
 
     monkeypatch.setattr(harness, "score_document", flaky)
-    result = score_predictions(preds, tiny_tokenizer, limit=512)
+    result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=512)
     assert result.per_document["runaway"]["loop"] is True
     assert result.per_document["runaway"]["within_limit"] is False
     assert result.per_document["runaway"]["tokens"] > 50_000  # counted on the whole text

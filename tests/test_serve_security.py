@@ -67,7 +67,7 @@ def test_the_key_goes_to_vllm_through_its_environment_never_its_argv_or_log(tmp_
     serve = ServeConfig(api_key_env="FILINGSUM_TEST_KEY")
     env = vllm_api_key_env(serve, {"FILINGSUM_TEST_KEY": KEY})
     assert env == {API_KEY_VAR: KEY}
-    command = build_vllm_command(serve, "/m", {}, device="cpu", max_tokens=64)
+    command = build_vllm_command(serve, "/m", {}, device="cpu", max_summary_tokens=64)
     assert KEY not in " ".join(command) and "--api-key" not in command
 
     import httpx

@@ -38,11 +38,12 @@ def served(tmp_path_factory):
 
 def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     server, model_dir = served
-    config = TeacherConfig(base_url=server.base_url, model=model_dir, concurrency=3, max_tokens=16, max_retries=1)
+    config = TeacherConfig(base_url=server.base_url, model=model_dir, concurrency=3, max_summary_tokens=16,
+        max_retries=1)
     batch = [build_messages(f"Filing {i}: the company sells widgets to retailers for cash.") for i in range(4)]
     posts_before = _chat_posts(server.log_path.read_text())
 
-    teacher = Teacher(config, tmp_path / "cache", max_tokens=16)
+    teacher = Teacher(config, tmp_path / "cache", max_summary_tokens=16)
     done: list[int] = []
     answers = teacher.ask_many(batch, on_done=lambda i, a: done.append(i))
     assert sorted(done) == [0, 1, 2, 3]
@@ -53,7 +54,7 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     assert _chat_posts(server.log_path.read_text()) - posts_before == 4
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 4
 
-    rerun = Teacher(config, tmp_path / "cache", max_tokens=16)
+    rerun = Teacher(config, tmp_path / "cache", max_summary_tokens=16)
     again = rerun.ask_many(batch)
     assert rerun.requests_sent == 0
     assert all(a.cached for a in again)
@@ -61,15 +62,15 @@ def test_answers_are_cached_and_a_rerun_sends_nothing(served, tmp_path):
     assert _chat_posts(server.log_path.read_text()) - posts_before == 4  # the server saw nothing new
 
     # a different parameter is a different question
-    longer = Teacher(config, tmp_path / "cache", max_tokens=17)
+    longer = Teacher(config, tmp_path / "cache", max_summary_tokens=17)
     longer.ask(batch[0])
     assert longer.requests_sent == 1
 
 
 def test_wrong_model_name_is_a_record_error_not_a_crash(served, tmp_path):
     server, _ = served
-    config = TeacherConfig(base_url=server.base_url, model="no-such-model", max_tokens=16, max_retries=0)
-    answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
+    config = TeacherConfig(base_url=server.base_url, model="no-such-model", max_summary_tokens=16, max_retries=0)
+    answer = Teacher(config, tmp_path, max_summary_tokens=16).ask(build_messages("text"))
     assert answer.summary is None and answer.error and "HTTP 4" in answer.error
     assert not list(tmp_path.rglob("*.json"))  # failures are not cached
 
@@ -78,10 +79,10 @@ def test_unreachable_port_retries_then_reports(tmp_path, caplog):
     from filingsum.serving.launcher import free_port
 
     config = TeacherConfig(
-        base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=2, timeout_s=5, max_tokens=16
+        base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=2, timeout_s=5, max_summary_tokens=16
     )
     with caplog.at_level(logging.INFO, logger="openai"):
-        answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
+        answer = Teacher(config, tmp_path, max_summary_tokens=16).ask(build_messages("text"))
     assert answer.summary is None and "endpoint unreachable" in answer.error
     retries = [r for r in caplog.records if "Retrying request" in r.getMessage()]
     assert len(retries) == 2
@@ -98,7 +99,7 @@ def test_transient_5xx_is_retried_until_it_succeeds(tmp_path):
 
     with FakeOpenAI(respond=flaky) as server:
         config = TeacherConfig(base_url=server.base_url, model="m", max_retries=3)
-        answer = Teacher(config, tmp_path, max_tokens=16).ask(build_messages("text"))
+        answer = Teacher(config, tmp_path, max_summary_tokens=16).ask(build_messages("text"))
     assert answer.error is None and answer.summary == "The company sells widgets."
     assert answer.prompt_tokens == 5 and answer.finish_reason == "stop"
     assert server.requests == 3
@@ -146,7 +147,7 @@ def test_build_with_the_served_embedded_model_as_teacher(tmp_path):
             "inputs": ["data/samples/crexendo_10k_2016_item1_prompt.txt",
                        "data/samples/fusion_10k_2016_item1_prompt.txt"],
             "out_dir": str(tmp_path / "built"), "references": ["teacher", "extractive"],
-            "teacher": {"base_url": f"http://127.0.0.1:{port}/v1", "model": model_dir, "max_tokens": 96,
+            "teacher": {"base_url": f"http://127.0.0.1:{port}/v1", "model": model_dir, "max_summary_tokens": 96,
                         "concurrency": 2},
             "filters": {"min_label_chars": 0, "drop_non_prose": False, "drop_unsupported_numbers": False},
             "split": {"validation": 0.0, "test": 0.0},

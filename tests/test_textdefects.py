@@ -79,9 +79,9 @@ def test_score_document_reports_the_defects_and_figures():
 
     tokenizer = load_tokenizer("tiny-random")
     bad = score_document("This excerpt describes a bank. The excerpt does not say how it is financed.",
-                         "A bank lends money.", tokenizer=tokenizer, limit=512)
+                         "A bank lends money.", tokenizer=tokenizer, max_summary_tokens=512)
     good = score_document("The bank lends $5 million to farmers.", "The bank lends $5 million to farmers.",
-                          tokenizer=tokenizer, limit=512)
+                          tokenizer=tokenizer, max_summary_tokens=512)
     assert bad["meta_statement_rate"] == 1.0 and bad["states_figure"] is False
     assert good["meta_statement_rate"] == 0.0 and good["self_denial_rate"] == 0.0 and good["states_figure"] is True
 

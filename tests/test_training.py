@@ -173,7 +173,7 @@ def test_decoder_lora_overfits_and_writes_the_run_dir(tmp_path):
     data = write_dataset(tmp_path / "data", n_train=2, n_validation=1, chars=200)
     config = load_config(
         write_config(tmp_path / "c.yaml", data, tmp_path / "run", max_steps=16, learning_rate=0.1,
-                     eval_steps=8, generation_eval_samples=1, generation_max_new_tokens=8, merge=False)
+                     eval_steps=8, generation_eval_samples=1, generation_max_summary_tokens=8, merge=False)
     )
     result = train(config)
     run = result.run_dir

@@ -182,7 +182,8 @@ def test_load_test_accounts_for_every_request(pool):
     from filingsum.serving.loadtest import run_load_test
 
     server = pool.get("merged")
-    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(32), requests=32, concurrency=8, max_tokens=16,
+    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(32), requests=32, concurrency=8,
+        max_summary_tokens=16,
                            request_timeout_s=300, deadline_s=900)
     assert report.balanced and (report.sent, report.ok, report.errors, report.timeouts) == (32, 32, 0, 0)
     assert 0 < report.output_tokens <= 32 * 16
@@ -229,7 +230,8 @@ def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool):
     killer = threading.Timer(4.0, server.stop)
     killer.start()
     started = time.monotonic()
-    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(40), requests=40, concurrency=8, max_tokens=CAP,
+    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(40), requests=40, concurrency=8,
+        max_summary_tokens=CAP,
                            extra_body={"ignore_eos": True}, request_timeout_s=120, deadline_s=600)
     killer.join()
     assert time.monotonic() - started < 300

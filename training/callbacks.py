@@ -24,13 +24,14 @@ log = logging.getLogger(__name__)
 
 
 def score_summaries(
-    predictions: list[str], records: list[FilingRecord], tokenizer: PreTrainedTokenizerBase, limit: int
+    predictions: list[str], records: list[FilingRecord], tokenizer: PreTrainedTokenizerBase, max_summary_tokens: int
 ) -> dict[str, float]:
     """Mean ROUGE-L, number precision and within-limit share over the generated summaries."""
     from filingsum.quality.metrics import score_document
 
     rows = [
-        score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, limit=limit, company=rec.company)
+        score_document(pred, rec.text, rec.reference, tokenizer=tokenizer, max_summary_tokens=max_summary_tokens,
+            company=rec.company)
         for pred, rec in zip(predictions, records)
     ]
     out: dict[str, float] = {}
@@ -46,7 +47,7 @@ def generate_summaries(
     tokenizer: PreTrainedTokenizerBase,
     records: list[FilingRecord],
     *,
-    max_new_tokens: int,
+    max_summary_tokens: int,
 ) -> list[str]:
     """Greedy summaries with the model being trained, through the same generation path as `filingsum eval`,
     one filing at a time (a handful of filings; no padding effects); the model's train mode is restored."""
@@ -55,7 +56,7 @@ def generate_summaries(
     was_training = model.training
     model.eval()
     try:
-        settings = GenerationSettings(max_new_tokens=max_new_tokens, batch_size=1)
+        settings = GenerationSettings(max_summary_tokens=max_summary_tokens, batch_size=1)
         outputs = LocalSummarizer.from_model(model, tokenizer, settings).summarize(
             [r.text for r in records], [r.instruction for r in records]
         )
@@ -72,13 +73,13 @@ class GenerationEvalCallback(TrainerCallback):
         records: list[FilingRecord],
         tokenizer: PreTrainedTokenizerBase,
         *,
-        max_new_tokens: int,
-        limit: int,
+        max_summary_tokens: int,
+        checked_max_summary_tokens: int,
     ) -> None:
         self.records = records
         self.tokenizer = tokenizer
-        self.max_new_tokens = max_new_tokens
-        self.limit = limit
+        self.max_summary_tokens = max_summary_tokens
+        self.checked_max_summary_tokens = checked_max_summary_tokens
         self.trainer: Trainer | None = None
         self.last_metrics: dict[str, float] = {}
         self.last_predictions: list[str] = []
@@ -88,9 +89,10 @@ class GenerationEvalCallback(TrainerCallback):
             return control
         try:
             self.last_predictions = generate_summaries(
-                self.trainer.model, self.tokenizer, self.records, max_new_tokens=self.max_new_tokens,
+                self.trainer.model, self.tokenizer, self.records, max_summary_tokens=self.max_summary_tokens,
             )
-            self.last_metrics = score_summaries(self.last_predictions, self.records, self.tokenizer, self.limit)
+            self.last_metrics = score_summaries(self.last_predictions, self.records, self.tokenizer,
+                self.checked_max_summary_tokens)
         except Exception as exc:  # noqa: BLE001 (scoring must never kill a training run)
             log.warning("generation eval failed, training continues: %s: %s", type(exc).__name__, exc)
             return control

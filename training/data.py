@@ -137,7 +137,7 @@ def tokenize_splits(
 ) -> tuple[Dataset, Dataset | None]:
     """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
     TrainingError when no training example fits the model's context; None for an empty validation split."""
-    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.summary_tokens(), max_length=max_length)
+    encode = dict(seq2seq=seq2seq, max_summary_tokens=config.max_summary_tokens(), max_length=max_length)
     train_ds = tokenize_records(train_records, tokenizer, **encode)
     if len(train_ds) == 0:
         raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")

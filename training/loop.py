@@ -69,7 +69,7 @@ def generation_callback(
     config: RunConfig, val_records: list[FilingRecord], tokenizer: PreTrainedTokenizerBase
 ) -> GenerationEvalCallback | None:
     """The generation eval on the first validation filings (None when off or there are none): greedy up to
-    the summary cap (train.generation_max_new_tokens overrides it), scored against the cap."""
+    the summary cap (train.generation_max_summary_tokens overrides it), scored against the cap."""
     from filingsum.training.callbacks import GenerationEvalCallback
 
     t = config.train
@@ -77,7 +77,8 @@ def generation_callback(
         return None
     return GenerationEvalCallback(
         val_records[: t.generation_eval_samples], tokenizer,
-        max_new_tokens=config.summary_tokens(t.generation_max_new_tokens), limit=config.summary_tokens(),
+        max_summary_tokens=config.max_summary_tokens(t.generation_max_summary_tokens),
+            checked_max_summary_tokens=config.max_summary_tokens(),
     )
 
 

@@ -108,7 +108,7 @@ def preview_example(
     from filingsum.core.prompt import render_prompt
     from filingsum.training.data import encode_record
 
-    cap = config.summary_tokens()
+    cap = config.max_summary_tokens()
     example: dict[str, Any] = encode_record(tokenizer, record, seq2seq=seq2seq, max_summary_tokens=cap)
     input_ids, labels = list(example["input_ids"]), list(example["labels"])
     loss_ids = [t for t in labels if t != IGNORE_INDEX]

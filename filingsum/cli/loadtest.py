@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text file(s) sent as the filing (default: the data/samples seed files)")
     parser.add_argument("--requests", type=positive_int, default=64)
     parser.add_argument("--concurrency", type=positive_int, default=8)
-    parser.add_argument("--max-tokens", type=positive_int, default=None,
-                        help="output cap per request (default: the server's cap: serve.max_tokens, else "
+    parser.add_argument("--max-summary-tokens", "--max-tokens", type=positive_int, default=None,
+                        help="output cap per request (default: the server's cap: serve.max_summary_tokens, else "
                         "model.max_summary_tokens)")
     parser.add_argument("--timeout", type=positive_float, default=120.0, help="per-request timeout (s)")
     parser.add_argument("--deadline", type=positive_float, default=600.0, help="total deadline (s)")
@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
     report = run_load_test(
         args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
-        max_tokens=args.max_tokens or config.summary_tokens(config.serve.max_tokens), request_timeout_s=args.timeout,
+        max_summary_tokens=args.max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
+            request_timeout_s=args.timeout,
         deadline_s=args.deadline,
     )
     print(format_report(report))

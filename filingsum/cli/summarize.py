@@ -3,7 +3,7 @@ did printed.
 
 The budgets come from the run config (``--config``; without one, the config defaults): the served model's
 tokenizer (``model.name``), the source budget (``model.max_source_tokens``), the fit strategy
-(``data.fit_strategy``) and the summary cap (``model.max_summary_tokens``, or ``serve.max_tokens``); the served
+(``data.fit_strategy``) and the summary cap (``model.max_summary_tokens``, or ``serve.max_summary_tokens``); the served
 model's inference contract decides what the config does not set, and flags override for one call. With
 ``--out``, finished inputs are journalled as they complete (`filingsum.inference.batch`), Ctrl-C keeps them,
 and a rerun of the same command skips them.

@@ -57,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokenizer", default=None, help="tokenizer spec for the budget (overrides model.name)")
     parser.add_argument("--max-source-tokens", type=positive_int, default=None,
                         help="overrides model.max_source_tokens")
-    parser.add_argument("--max-tokens", type=positive_int, default=None,
-                        help="summary cap (overrides serve.max_tokens)")
+    parser.add_argument("--max-summary-tokens", "--max-tokens", type=positive_int, default=None,
+                        help="summary cap (overrides serve.max_summary_tokens)")
     parser.add_argument(
         "--fit", choices=FIT_STRATEGIES, default=None,
         help="a section over the budget (overrides data.fit_strategy): aspects (keep the aspect paragraphs), "
@@ -112,6 +112,6 @@ def input_overrides(args: argparse.Namespace) -> InputOverrides:
     from filingsum.inference.factory import InputOverrides
 
     return InputOverrides(
-        max_source_tokens=args.max_source_tokens, fit_strategy=args.fit, max_summary_tokens=args.max_tokens,
+        max_source_tokens=args.max_source_tokens, fit_strategy=args.fit, max_summary_tokens=args.max_summary_tokens,
         sections=args.sections, tokenizer=args.tokenizer, max_file_mb=args.max_file_mb,
     )

@@ -83,7 +83,7 @@ class RunConfig(ConfigSection):
     summarize: SummarizeConfig = Field(default_factory=SummarizeConfig, description="`filingsum summarize`")
     source_path: str | None = Field(None, exclude=True, description="the YAML it was read from")
 
-    def summary_tokens(self, override: int | None = None) -> int:
+    def max_summary_tokens(self, override: int | None = None) -> int:
         """The summary token cap for one use: a stage's override when set, else model.max_summary_tokens."""
         return override if override is not None else self.model.max_summary_tokens
 

@@ -7,18 +7,40 @@ assignments are validated. The root (`RunConfig`) and the model section live in 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import logging
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from filingsum.core.prompt import DEFAULT_INSTRUCTION
 from filingsum.core.schema import FitStrategy, GuardPolicy, ReferenceSource, SectionName, SplitName
 
+log = logging.getLogger("filingsum.core.config")
+
 
 class ConfigSection(BaseModel):
-    """A section of the run config: unknown keys are errors, assignments are validated."""
+    """A section of the run config: unknown keys are errors, assignments are validated. A key renamed since an
+    earlier release (``renamed_keys``: old name -> new name) is still read, with a warning naming the new one."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    renamed_keys: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.renamed_keys or not set(data) & set(cls.renamed_keys):
+            return data
+        data = dict(data)
+        for old, new in cls.renamed_keys.items():
+            if old not in data:
+                continue
+            value = data.pop(old)
+            if new in data and data[new] != value:
+                raise ValueError(f"{old} is the old name of {new}, and they disagree ({value!r} vs {data[new]!r}); "
+                                 f"keep only {new}")
+            log.warning("config key %s is deprecated: it is now %s (same meaning)", old, new)
+            data[new] = value
+        return data
 
 
 class TeacherConfig(ConfigSection):
@@ -29,9 +51,10 @@ class TeacherConfig(ConfigSection):
     max_retries: int = Field(4, ge=0)
     timeout_s: float = Field(120.0, gt=0)
     temperature: float = Field(0.0, ge=0)
-    max_tokens: int | None = Field(
-        None, ge=16, description="override of model.max_summary_tokens for the teacher's max_tokens (None: follow it)"
+    max_summary_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens for the teacher's requests (None: follow it)"
     )
+    renamed_keys: ClassVar[dict[str, str]] = {"max_tokens": "max_summary_tokens"}
 
 
 class SplitConfig(ConfigSection):
@@ -52,9 +75,10 @@ class SplitConfig(ConfigSection):
 
 
 class FilterConfig(ConfigSection):
-    max_label_tokens: int | None = Field(
+    max_summary_tokens: int | None = Field(
         None, ge=16, description="override of model.max_summary_tokens: longer labels are dropped (None: follow it)"
     )
+    renamed_keys: ClassVar[dict[str, str]] = {"max_label_tokens": "max_summary_tokens"}
     drop_non_prose: bool = True
     drop_unsupported_numbers: bool = True
     min_label_chars: int = Field(200, ge=0)
@@ -135,10 +159,11 @@ class TrainConfig(ConfigSection):
     save_total_limit: int = Field(3, ge=1)
     early_stopping_patience: int | None = Field(None, ge=1)
     generation_eval_samples: int = Field(2, ge=0, description="validation filings generated and scored")
-    generation_max_new_tokens: int | None = Field(
+    generation_max_summary_tokens: int | None = Field(
         None, ge=1, description="override of model.max_summary_tokens: greedy tokens per generation-eval filing "
         "(None: follow it)",
     )
+    renamed_keys: ClassVar[dict[str, str]] = {"generation_max_new_tokens": "generation_max_summary_tokens"}
     eval_batch_size: int = Field(1, ge=1, description="validation-loss batch size per device")
     max_grad_norm: float = Field(1.0, gt=0)
     merge: bool = Field(False, description="also write a merged safetensors model")
@@ -188,12 +213,13 @@ class EvalConfig(ConfigSection):
     endpoint: str | None = Field(None, description="OpenAI-compatible base URL to score as 'endpoint'")
     endpoint_model: str | None = None
     out_dir: str = "runs/default/eval"
-    max_new_tokens: int | None = Field(
-        None, ge=16, description="override of model.max_summary_tokens: tokens generated per summary (None: follow it)"
+    max_summary_tokens: int | None = Field(
+        None, ge=16, description="override of model.max_summary_tokens: tokens generated per summary, and the "
+        "within_limit check (None: follow it)"
     )
-    token_limit: int | None = Field(
-        None, ge=16, description="override of model.max_summary_tokens for the within_limit check (None: follow it)"
-    )
+    renamed_keys: ClassVar[dict[str, str]] = {
+        "max_new_tokens": "max_summary_tokens", "token_limit": "max_summary_tokens"
+    }
     max_documents: int | None = Field(None, ge=1)
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
@@ -201,7 +227,7 @@ class EvalConfig(ConfigSection):
     generate_with: Literal["local", "vllm"] = Field(
         "local",
         description="zero-shot/tuned outputs: local (HF generate in-process) or vllm (a vLLM server started "
-        "with the serve.* settings, requests as `filingsum summarize` sends them: greedy, max_new_tokens)",
+        "with the serve.* settings, requests as `filingsum summarize` sends them: greedy, max_summary_tokens)",
     )
 
 
@@ -254,10 +280,11 @@ class ServeConfig(ConfigSection):
     model: str | None = Field(None, description="base model or merged dir (default: model.name)")
     adapters: dict[str, str] = Field(default_factory=dict, description="served name -> adapter dir")
     served_model_name: str | None = None
-    max_tokens: int | None = Field(
+    max_summary_tokens: int | None = Field(
         None, ge=16, description="override of model.max_summary_tokens for the server's output cap (vLLM) and "
-        "the clients' max_tokens (None: follow it)",
+        "the clients' requests (None: follow it)",
     )
+    renamed_keys: ClassVar[dict[str, str]] = {"max_tokens": "max_summary_tokens"}
     max_model_len: int | None = None
     tensor_parallel_size: int = Field(1, ge=1)
     data_parallel_size: int = Field(1, ge=1)

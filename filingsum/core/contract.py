@@ -153,7 +153,7 @@ def _set_chosen(config: Any, field: str, value: Any) -> None:
         setattr(getattr(config, section_name), key, value)
     except ValidationError as exc:
         problem = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-        flags = {"fit_strategy": "--fit", "max_summary_tokens": "--max-tokens"}
+        flags = {"fit_strategy": "--fit", "max_summary_tokens": "--max-summary-tokens"}
         flag = flags.get(field, f"--{field.replace('_', '-')}")
         raise ConfigError(f"{flag} {value!r}: {problem} ({section_name}.{key})") from None
 

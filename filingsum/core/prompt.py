@@ -29,7 +29,7 @@ SYSTEM_PROMPT = (
 )
 
 # The default of model.max_summary_tokens (the request text above says "fivehundredtwelve"); stages read the
-# cap from the config (`RunConfig.summary_tokens`), never from here.
+# cap from the config (`RunConfig.max_summary_tokens`), never from here.
 MAX_SUMMARY_TOKENS = 512
 
 

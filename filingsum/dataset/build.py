@@ -109,10 +109,10 @@ def build_dataset(
         extra=data.extra_windows, half_budget=data.half_budget_window,
     )
     drops += fit_drops
-    label_tokens = config.summary_tokens(data.filters.max_label_tokens)
+    max_summary_tokens = config.max_summary_tokens(data.filters.max_summary_tokens)
     records, outcomes = _attach_references(
-        config, records, partial_ids, teacher, count_tokens, label_tokens, warnings, progress=progress)
-    records, filter_drops = _filter(config, records, outcomes, count_tokens, label_tokens)
+        config, records, partial_ids, teacher, count_tokens, max_summary_tokens, warnings, progress=progress)
+    records, filter_drops = _filter(config, records, outcomes, count_tokens, max_summary_tokens)
     drops += filter_drops
     records, split_warnings = split_records(records, data.split)
     warnings += split_warnings
@@ -139,13 +139,13 @@ def _open_teacher(config: RunConfig, out: Path, warnings: list[str]) -> Teacher 
         return None
     from filingsum.dataset.teacher import Teacher
 
-    cap = config.summary_tokens(data.teacher.max_tokens)
-    return Teacher(data.teacher, out / "teacher_cache", max_tokens=cap)  # fails fast on a missing key
+    cap = config.max_summary_tokens(data.teacher.max_summary_tokens)
+    return Teacher(data.teacher, out / "teacher_cache", max_summary_tokens=cap)  # fails fast on a missing key
 
 
 def _attach_references(
     config: RunConfig, records: list[FilingRecord], partial_ids: set[str], teacher: Teacher | None,
-    count_tokens: Callable[[str], int], label_tokens: int, warnings: list[str], *, progress: bool,
+    count_tokens: Callable[[str], int], max_summary_tokens: int, warnings: list[str], *, progress: bool,
 ) -> tuple[list[FilingRecord], dict[str, ReferenceOutcome]]:
     """The references phase (`references.attach_references`): gold loaded (its warnings added to
     ``warnings``), teacher requests counted on a progress bar; the teacher is closed after it."""
@@ -163,7 +163,7 @@ def _attach_references(
     try:
         return attach_references(
             records, data.references, gold=gold, teacher=teacher, count_tokens=count_tokens,
-            max_label_tokens=label_tokens, partial_ids=partial_ids, on_teacher_done=bar.update,
+            max_summary_tokens=max_summary_tokens, partial_ids=partial_ids, on_teacher_done=bar.update,
         )
     finally:
         bar.close()
@@ -173,11 +173,11 @@ def _attach_references(
 
 def _filter(
     config: RunConfig, records: list[FilingRecord], outcomes: dict[str, ReferenceOutcome],
-    count_tokens: Callable[[str], int], label_tokens: int,
+    count_tokens: Callable[[str], int], max_summary_tokens: int,
 ) -> tuple[list[FilingRecord], list[Drop]]:
     """The filters phase (`filters.filter_records`), told how each record's reference ended and failed."""
     return filter_records(
-        records, count_tokens=count_tokens, config=config.data.filters, max_label_tokens=label_tokens,
+        records, count_tokens=count_tokens, config=config.data.filters, max_summary_tokens=max_summary_tokens,
         finish_reasons={rid: o.finish_reason for rid, o in outcomes.items()},
         reference_errors={rid: o.errors for rid, o in outcomes.items()},
     )

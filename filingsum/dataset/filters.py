@@ -4,7 +4,7 @@ Checks (the eval's own definitions, so the data is filtered by what it is later 
 - no reference at all (every source failed);
 - empty, shorter than ``min_label_chars``, or truncated (teacher ``finish_reason == "length"``, or no final
   sentence punctuation);
-- over ``max_label_tokens`` with the model's tokenizer;
+- over ``max_summary_tokens`` with the model's tokenizer;
 - not continuous prose (bullets, numbered lists, headings, tables: `eval.metrics.prose_violations`);
 - figures the source does not support (`eval.factual.unsupported_numbers`). Gold labels are written by people
   from the whole section, which context fitting may have shortened: for them an unsupported figure is a
@@ -49,12 +49,12 @@ def check_label(
     *,
     count_tokens: CountTokens,
     config: FilterConfig,
-    max_label_tokens: int,
+    max_summary_tokens: int,
     origin: str = "teacher",
     finish_reason: str | None = None,
 ) -> LabelCheck:
     """Why a (label, source) pair should be dropped (None to keep it), plus warnings for kept ones; a label
-    over ``max_label_tokens`` (the run's summary cap, `RunConfig.summary_tokens`) is dropped."""
+    over ``max_summary_tokens`` (the run's summary cap, `RunConfig.max_summary_tokens`) is dropped."""
     text = (label or "").strip()
     if not text:
         return LabelCheck("empty label")
@@ -65,8 +65,8 @@ def check_label(
     if len(text) < config.min_label_chars:
         return LabelCheck(f"label too short: {len(text)} characters < min_label_chars {config.min_label_chars}")
     tokens = count_tokens(text)
-    if tokens > max_label_tokens:
-        return LabelCheck(f"label too long: {tokens} tokens > max_label_tokens {max_label_tokens}")
+    if tokens > max_summary_tokens:
+        return LabelCheck(f"label too long: {tokens} tokens > max_summary_tokens {max_summary_tokens}")
     if config.drop_non_prose:
         from filingsum.quality.metrics import prose_violations
 
@@ -96,7 +96,7 @@ def filter_records(
     *,
     count_tokens: CountTokens,
     config: FilterConfig,
-    max_label_tokens: int,
+    max_summary_tokens: int,
     finish_reasons: Mapping[str, str | None] | None = None,
     reference_errors: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[FilingRecord], list[Drop]]:
@@ -114,7 +114,7 @@ def filter_records(
             record.text,
             count_tokens=count_tokens,
             config=config,
-            max_label_tokens=max_label_tokens,
+            max_summary_tokens=max_summary_tokens,
             origin=record.reference_origin,
             finish_reason=(finish_reasons or {}).get(record.id),
         )

@@ -4,7 +4,7 @@
   the entry names one); an entry written for one model input (the reference corpus: ``input_sha256`` of the
   fitted window) matches only a record whose fitted text has that hash, chunk or not;
 - ``teacher``: a teacher model behind an OpenAI-compatible endpoint (`filingsum.dataset.teacher`);
-- ``extractive``: the aspect-ranked extractive fallback, at most ``max_label_tokens`` tokens.
+- ``extractive``: the aspect-ranked extractive fallback, at most ``max_summary_tokens`` tokens.
 
 A record takes the first source that yields a summary; when a source fails (teacher error) the next one is
 tried and the failure is kept as a record warning. Gold is not attached to a chunk of a section (``partial``):
@@ -43,14 +43,14 @@ def attach_references(
     gold: GoldIndex | None = None,
     teacher: object | None = None,
     count_tokens: CountTokens | None = None,
-    max_label_tokens: int,
+    max_summary_tokens: int,
     partial_ids: frozenset[str] | set[str] = frozenset(),
     on_teacher_done: Callable[[], None] | None = None,
 ) -> tuple[list[FilingRecord], dict[str, ReferenceOutcome]]:
     """Records with ``reference``/``reference_origin`` set, and each record's outcome by id.
 
     ``teacher`` is a `filingsum.dataset.teacher.Teacher` (or anything with ``ask_many(list_of_messages)``);
-    ``count_tokens`` is the model tokenizer's count and ``max_label_tokens`` the run's summary cap, both for the
+    ``count_tokens`` is the model tokenizer's count and ``max_summary_tokens`` the run's summary cap, both for the
     extractive fallback.
     """
     outcomes = {r.id: ReferenceOutcome() for r in records}
@@ -67,7 +67,7 @@ def attach_references(
                 continue
             _from_teacher(pending, outcomes, teacher, on_teacher_done)
         elif source == "extractive":
-            _from_extractive(pending, outcomes, count_tokens, max_label_tokens)
+            _from_extractive(pending, outcomes, count_tokens, max_summary_tokens)
         else:
             raise ValueError(f"unknown reference source {source!r}")
         pending = [r for r in pending if outcomes[r.id].text is None]
@@ -109,15 +109,15 @@ def _from_teacher(
 
 def _from_extractive(
     pending: Sequence[FilingRecord], outcomes: dict[str, ReferenceOutcome], count_tokens: CountTokens | None,
-    max_label_tokens: int,
+    max_summary_tokens: int,
 ) -> None:
-    """The extractive summary (at most ``max_label_tokens`` tokens) of each pending record."""
+    """The extractive summary (at most ``max_summary_tokens`` tokens) of each pending record."""
     from filingsum.filings.extractive import extractive_summary
 
     if count_tokens is None:
         raise ValueError("the extractive reference needs count_tokens (the model tokenizer's count)")
     for record in pending:
-        summary = extractive_summary(record.text, count_tokens, max_tokens=max_label_tokens)
+        summary = extractive_summary(record.text, count_tokens, max_summary_tokens=max_summary_tokens)
         if summary and summary.strip():
             outcomes[record.id].text, outcomes[record.id].origin = summary.strip(), "extractive"
         else:

@@ -5,7 +5,7 @@
   timeouts, 408/409/429 and 5xx, honouring ``Retry-After``); it already knows which errors are transient,
   so wrapping it in tenacity would only duplicate that logic. Each request has ``timeout_s``.
 - Concurrency: a thread pool of ``concurrency`` workers sharing one client (httpx is thread-safe).
-- Cache: one JSON file per request under ``cache_dir``, named by the sha256 of (messages, model, max_tokens,
+- Cache: one JSON file per request under ``cache_dir``, named by the sha256 of (messages, model, max_summary_tokens,
   temperature) and written atomically, so a rerun resumes and never asks the same question twice. Only
   answers are cached; errors are retried on the next run.
 - A request that still fails becomes a `TeacherAnswer` with ``error`` set; it never raises.
@@ -64,20 +64,21 @@ def resolve_api_key(config: TeacherConfig) -> str:
     )
 
 
-def request_key(messages: Messages, model: str, max_tokens: int, temperature: float) -> str:
-    payload = {"messages": messages, "model": model, "max_tokens": max_tokens, "temperature": temperature}
+def request_key(messages: Messages, model: str, max_summary_tokens: int, temperature: float) -> str:
+    payload = {"messages": messages, "model": model, "max_tokens": max_summary_tokens, "temperature": temperature}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 class Teacher:
     """Ask a teacher endpoint for summaries, cached on disk; ``requests_sent`` counts real requests."""
 
-    def __init__(self, config: TeacherConfig, cache_dir: str | os.PathLike[str], *, max_tokens: int):
-        """``max_tokens`` is the run's summary cap (`RunConfig.summary_tokens(data.teacher.max_tokens)`)."""
+    def __init__(self, config: TeacherConfig, cache_dir: str | os.PathLike[str], *, max_summary_tokens: int):
+        """``max_summary_tokens`` is the run's summary cap
+        (`RunConfig.max_summary_tokens(data.teacher.max_summary_tokens)`)."""
         import openai
 
         self.config = config
-        self.max_tokens = max_tokens
+        self.max_summary_tokens = max_summary_tokens
         self.cache_dir = Path(cache_dir)
         self.client = openai.OpenAI(
             base_url=config.base_url,
@@ -92,7 +93,7 @@ class Teacher:
         return self.cache_dir / key[:2] / f"{key}.json"
 
     def key(self, messages: Messages) -> str:
-        return request_key(messages, self.config.model, self.max_tokens, self.config.temperature)
+        return request_key(messages, self.config.model, self.max_summary_tokens, self.config.temperature)
 
     def cached(self, messages: Messages) -> TeacherAnswer | None:
         path = self.cache_path(self.key(messages))
@@ -113,7 +114,7 @@ class Teacher:
             response = self.client.chat.completions.create(
                 model=self.config.model,
                 messages=messages,  # type: ignore[arg-type]
-                max_tokens=self.max_tokens,
+                max_tokens=self.max_summary_tokens,
                 temperature=self.config.temperature,
             )
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)

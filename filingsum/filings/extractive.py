@@ -3,7 +3,7 @@
 `extractive_summary` picks sentences so each of the five aspects (filingsum.aspects) is covered where the
 text has it, prefers informative sentences (numbers, named products) and drops boilerplate
 (forward-looking-statement disclaimers, cross-references, table lead-ins). It returns one prose paragraph
-in document order, strictly within `max_tokens` as counted by the caller's tokenizer.
+in document order, strictly within `max_summary_tokens` as counted by the caller's tokenizer.
 """
 
 from __future__ import annotations
@@ -85,22 +85,23 @@ def _redundant(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
     return False
 
 
-def _truncate_to_fit(sentence: str, count_tokens: Callable[[str], int], max_tokens: int) -> str:
+def _truncate_to_fit(sentence: str, count_tokens: Callable[[str], int], max_summary_tokens: int) -> str:
     """The longest word prefix of a sentence within the budget (only used when no whole sentence fits)."""
     words = sentence.split()
     lo, hi = 0, len(words)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if count_tokens(" ".join(words[:mid])) <= max_tokens:
+        if count_tokens(" ".join(words[:mid])) <= max_summary_tokens:
             lo = mid
         else:
             hi = mid - 1
     return " ".join(words[:lo])
 
 
-def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> str:
-    """An aspect-covering extract of `text`: one paragraph, document order, `count_tokens(result) <= max_tokens`."""
-    if max_tokens <= 0:
+def extractive_summary(text: str, count_tokens: Callable[[str], int], max_summary_tokens: int) -> str:
+    """An aspect-covering extract of `text`: one paragraph, document order, `count_tokens(result) <=
+    max_summary_tokens`."""
+    if max_summary_tokens <= 0:
         return ""
     candidates = _candidates(text)
     if not candidates:
@@ -116,7 +117,7 @@ def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens
     def try_add(candidate: _Candidate) -> bool:
         if candidate in chosen or _redundant(candidate, chosen):
             return False
-        if count_tokens(render([*chosen, candidate])) <= max_tokens:
+        if count_tokens(render([*chosen, candidate])) <= max_summary_tokens:
             chosen.append(candidate)
             return True
         return False
@@ -141,5 +142,5 @@ def extractive_summary(text: str, count_tokens: Callable[[str], int], max_tokens
             attempts += 1
             try_add(candidate)
     if not chosen:
-        return _truncate_to_fit(ranked[0].text, count_tokens, max_tokens)
+        return _truncate_to_fit(ranked[0].text, count_tokens, max_summary_tokens)
     return render(chosen)

@@ -145,10 +145,10 @@ class InputSettings:
 
 class Summarizer(ABC):
     """Base of the local and endpoint summarizers; subclasses set ``inputs`` (or None when they only take
-    ready texts through ``summarize``), ``max_tokens`` (the summary cap) and ``workers`` (files at once)."""
+    ready texts through ``summarize``), ``max_summary_tokens`` (the summary cap) and ``workers`` (files at once)."""
 
     inputs: InputSettings | None = None
-    max_tokens: int
+    max_summary_tokens: int
     workers: int = 1
     progress: bool = False
     guard: GuardPolicy = "off"  # summarize and the Python API check each sentence (inference.guard); eval does not

@@ -102,7 +102,8 @@ def batch_settings(
     config = built.config
     return {
         "model": built.model, "tokenizer": config.model.name, "max_source_tokens": config.model.max_source_tokens,
-        "max_tokens": built.summarizer.max_tokens, "fit": config.data.fit_strategy,
+        # "max_tokens": the journal's stored key (journals written before the rename still resume)
+        "max_tokens": built.summarizer.max_summary_tokens, "fit": config.data.fit_strategy,
         "sections": list(built.sections) if built.sections else None, "instruction": instruction,
         "temperature": temperature, "max_chunks": max_chunks, "max_file_mb": config.data.max_file_mb,
         "guard": guard or config.summarize.guard,

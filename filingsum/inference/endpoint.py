@@ -1,7 +1,7 @@
 """The endpoint summarizer: any OpenAI-compatible server (`filingsum serve`, vLLM, a teacher model).
 
 Requests carry the prompt contract (``filingsum.core.prompt.build_messages``) and the run's summary cap as
-``max_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting, map-reduce
+``max_summary_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting, map-reduce
 and file handling are the shared `Summarizer` base's. Retries with exponential backoff and per-request
 timeouts are the ``openai`` client's own; a request that still fails becomes a `Generated` with its error
 category (``describe_error``), never an exception. Requests run on daemon threads (``parallel_map``) and check
@@ -113,7 +113,7 @@ class EndpointSummarizer(Summarizer):
     """Client for a served summarization model.
 
     ``model`` is the served name (`filingsum serve` prints them); ``tokenizer`` a model spec (or a loaded
-    tokenizer) used only to count tokens for the input budget: the served model's. ``max_tokens`` is the
+    tokenizer) used only to count tokens for the input budget: the served model's. ``max_summary_tokens`` is the
     summary cap sent with every request. Token counts on results are the server's ``usage``.
     """
 
@@ -123,7 +123,7 @@ class EndpointSummarizer(Summarizer):
         model: str,
         *,
         tokenizer: str | PreTrainedTokenizerBase,
-        max_tokens: int,
+        max_summary_tokens: int,
         max_source_tokens: int,
         sections: Sequence[str] = DEFAULT_SECTIONS,
         fit_strategy: str = "aspects",
@@ -141,7 +141,7 @@ class EndpointSummarizer(Summarizer):
 
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self.max_tokens = max_tokens
+        self.max_summary_tokens = max_summary_tokens
         self.inputs = InputSettings(max_source_tokens, tuple(sections), fit_strategy,  # type: ignore[arg-type]
                                     max_chunks=max_chunks, max_bytes=max_bytes)
         self.temperature = temperature
@@ -190,7 +190,7 @@ class EndpointSummarizer(Summarizer):
                     raise Cancelled("cancelled before the request was sent")
                 response = self._client.chat.completions.create(
                     model=self.model, messages=build_messages(text, instruction),  # type: ignore[arg-type]
-                    max_tokens=self.max_tokens, temperature=self.temperature,
+                    max_tokens=self.max_summary_tokens, temperature=self.temperature,
                     extra_body=extra_body if extra_body is not None else self.extra_body,
                 )
         except Cancelled:

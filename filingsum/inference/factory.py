@@ -9,8 +9,8 @@
 
 Every summarizer gets the config's source budget (``model.max_source_tokens``), fit strategy
 (``data.fit_strategy``), tokenizer (``model.name``) and summary cap (``model.max_summary_tokens``, or the
-stage override that applies: ``eval.max_new_tokens`` for local generation, ``serve.max_tokens`` for a client
-of the server; a caller may pass ``max_tokens`` to pick another stage's). Eval's systems, the demo and
+stage override that applies: ``eval.max_summary_tokens`` for local generation, ``serve.max_summary_tokens`` for a client
+of the server; a caller may pass ``max_summary_tokens`` to pick another stage's). Eval's systems, the demo and
 `filingsum summarize` all build theirs here; `filingsum summarize` and the Python API (`filingsum.api`) through
 `contracted_summarizer`, the one path from config + the model's inference contract + the output guard to a
 summarizer.
@@ -63,7 +63,7 @@ def summarizer_from_config(
     base_url: str | None = None,
     served_model: str | None = None,
     adapter: str | Path | None = None,
-    max_tokens: int | None = None,
+    max_summary_tokens: int | None = None,
     sections: Sequence[str] = DEFAULT_SECTIONS,
     client: ClientSettings = ClientSettings(),
     progress: bool = False,
@@ -76,7 +76,7 @@ def summarizer_from_config(
     ``guard`` checks every generated sentence (`filingsum.inference.guard`): `summarize` and the Python API
     pass ``summarize.guard``; eval leaves it off, to score what the model wrote."""
     summarizer = _build(config, system, base_url=base_url, served_model=served_model, adapter=adapter,
-                        max_tokens=max_tokens, sections=sections, client=client, progress=progress,
+                        max_summary_tokens=max_summary_tokens, sections=sections, client=client, progress=progress,
                         max_chunks=max_chunks)
     summarizer.guard = guard
     return summarizer
@@ -84,7 +84,7 @@ def summarizer_from_config(
 
 def _build(
     config: RunConfig, system: SystemKind, *, base_url: str | None, served_model: str | None,
-    adapter: str | Path | None, max_tokens: int | None, sections: Sequence[str], client: ClientSettings,
+    adapter: str | Path | None, max_summary_tokens: int | None, sections: Sequence[str], client: ClientSettings,
     progress: bool, max_chunks: int,
 ) -> Summarizer:
     inputs = dict(max_source_tokens=config.model.max_source_tokens, sections=tuple(sections),
@@ -96,7 +96,8 @@ def _build(
             raise FilingsumError("an endpoint summarizer needs the server's base URL and served model name")
         return EndpointSummarizer(
             base_url, served_model, tokenizer=config.model.name,
-            max_tokens=max_tokens or config.summary_tokens(config.serve.max_tokens), api_key=client.api_key,
+            max_summary_tokens=max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
+                api_key=client.api_key,
             timeout_s=client.timeout_s, max_retries=client.max_retries, concurrency=client.concurrency,
             temperature=client.temperature, repetition_penalty=config.model.repetition_penalty,
             progress=progress, max_chunks=max_chunks,
@@ -111,7 +112,7 @@ def _build(
     else:
         raise FilingsumError(f"unknown summarizer system {system!r}; use zero-shot, tuned or endpoint")
     settings = GenerationSettings(
-        max_new_tokens=max_tokens or config.summary_tokens(config.eval.max_new_tokens),
+        max_summary_tokens=max_summary_tokens or config.max_summary_tokens(config.eval.max_summary_tokens),
         repetition_penalty=config.model.repetition_penalty,
     )
     return LocalSummarizer(config.model.name, adapter, settings=settings, dtype=config.model.dtype, **inputs)
@@ -170,7 +171,7 @@ def contracted_summarizer(
     if (endpoint is None) == (local is None):
         raise FilingsumError("give either an endpoint URL or a local run, adapter or model")
     config = config.model_copy(deep=True)
-    # The summary cap a caller picks is the client's max_tokens for this call (any positive value, as before the
+    # The summary cap a caller picks is the client's max_summary_tokens for this call (any positive value, as before the
     # contract), not a config value: it departs from the contract with a warning but is not written to the config.
     chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy}
     adapter: Path | None = None
@@ -194,7 +195,7 @@ def contracted_summarizer(
     sections = tuple(overrides.sections) if overrides.sections else (contract.sections if contract else None)
     summarizer = summarizer_from_config(
         config, "endpoint" if endpoint is not None else ("tuned" if adapter is not None else "zero-shot"),
-        base_url=endpoint, served_model=served_model, adapter=adapter, max_tokens=overrides.max_summary_tokens,
+        base_url=endpoint, served_model=served_model, adapter=adapter, max_summary_tokens=overrides.max_summary_tokens,
         sections=sections or DEFAULT_SECTIONS, client=client, progress=progress, max_chunks=max_chunks,
         guard=guard or config.summarize.guard,
     )

@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """Greedy decoding: ``max_new_tokens`` is the run's summary cap (`RunConfig.summary_tokens`)."""
+    """Greedy decoding: ``max_summary_tokens`` is the run's summary cap (`RunConfig.max_summary_tokens`)."""
 
-    max_new_tokens: int
+    max_summary_tokens: int
     repetition_penalty: float = 1.0
     batch_size: int = 4
 
@@ -89,7 +89,7 @@ class LocalSummarizer(Summarizer):
         self.model = model
         self.seq2seq = is_seq2seq(model)
         self.settings = settings
-        self.max_tokens = settings.max_new_tokens
+        self.max_summary_tokens = settings.max_summary_tokens
         self.inputs = (InputSettings(max_source_tokens, tuple(sections), fit_strategy)  # type: ignore[arg-type]
                        if max_source_tokens else None)
 
@@ -125,7 +125,7 @@ class LocalSummarizer(Summarizer):
             with torch.inference_mode():
                 generated = self.model.generate(
                     **enc,
-                    max_new_tokens=settings.max_new_tokens,
+                    max_new_tokens=settings.max_summary_tokens,
                     do_sample=False,
                     repetition_penalty=settings.repetition_penalty,
                     pad_token_id=tokenizer.pad_token_id,

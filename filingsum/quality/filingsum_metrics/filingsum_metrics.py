@@ -24,7 +24,7 @@ Args:
     predictions: list of generated summaries.
     references: list of reference summaries.
     sources: optional list of source texts (the filing each summary was written from).
-    limit: the summary token cap for within_limit (default: the config's model.max_summary_tokens).
+    max_summary_tokens: the summary token cap for within_limit (default: the config's model.max_summary_tokens).
     tokenizer: model spec whose tokenizer counts summary tokens (default embedded:smollm2-135m-instruct).
 Returns:
     dict: metric -> mean over the documents where it is defined, and metric_n -> that number of documents.
@@ -41,19 +41,19 @@ class FilingsumMetrics(evaluate.Metric):
             reference_urls=["https://github.com/google-research/google-research/tree/master/rouge"],
         )
 
-    def _compute(self, predictions, references, sources=None, limit: int | None = None,
+    def _compute(self, predictions, references, sources=None, max_summary_tokens: int | None = None,
                  tokenizer: str = "embedded:smollm2-135m-instruct") -> dict:
         from filingsum.core.config import RunConfig
         from filingsum.core.models import load_tokenizer
 
-        limit = limit or RunConfig().summary_tokens()  # the project's one cap resolver
+        max_summary_tokens = max_summary_tokens or RunConfig().max_summary_tokens()  # the project's one cap resolver
         from filingsum.quality.metrics import METRICS, score_document
 
         tok = load_tokenizer(tokenizer)
         sources = list(sources) if sources is not None else [""] * len(predictions)
         if len(sources) != len(predictions):
             raise ValueError(f"{len(sources)} sources for {len(predictions)} predictions")
-        rows = [score_document(p, s, r, tokenizer=tok, limit=limit)
+        rows = [score_document(p, s, r, tokenizer=tok, max_summary_tokens=max_summary_tokens)
                 for p, r, s in zip(predictions, references, sources)]
         out: dict[str, float | int | None] = {}
         for name in METRICS:

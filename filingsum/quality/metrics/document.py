@@ -28,12 +28,13 @@ def score_document(
     *,
     tokenizer: Any = None,
     n_tokens: int | None = None,
-    limit: int,
+    max_summary_tokens: int,
     nli_model: str | None = None,
     company: str | None = None,
 ) -> dict[str, MetricValue]:
-    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with; ``limit``
-    is the run's summary cap (`RunConfig.summary_tokens`) for ``within_limit``; ``company`` is the filer's name
+    """Every metric for one summary. Give `n_tokens` (batch-counted) or a `tokenizer` to count with;
+    ``max_summary_tokens``
+    is the run's summary cap (`RunConfig.max_summary_tokens`) for ``within_limit``; ``company`` is the filer's name
     for the claim checks (`check_claims`).
 
     A runaway prediction is scored on its first MAX_SCORED_CHARS characters (its token count is the whole).
@@ -51,7 +52,8 @@ def score_document(
     claims = check_claims(prediction, source, company)
     row.update(
         tokens=n_tokens,
-        within_limit=not empty and within_limit(n_tokens, limit),  # no summary is not a summary within limit
+        within_limit=not empty and within_limit(n_tokens, max_summary_tokens),
+             # no summary is not a summary within limit
         is_prose=is_prose(prediction),
         repetition=repeated_ngram_rate(prediction),
         loop=has_loop(prediction),

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 
 
-def within_limit(n_tokens: int, limit: int) -> bool:
-    """Whether a summary of ``n_tokens`` fits the run's summary cap ``limit``."""
-    return n_tokens <= limit
+def within_limit(n_tokens: int, max_summary_tokens: int) -> bool:
+    """Whether a summary of ``n_tokens`` fits the run's summary cap ``max_summary_tokens``."""
+    return n_tokens <= max_summary_tokens
 
 
 @dataclass(frozen=True)
