@@ -298,7 +298,7 @@ def evaluate_config(
     systems = build_systems(config, work_dir=out / ".work", start_server=start_server)
     report = run_eval(
         records, systems, load_tokenizer(config.model.name), out,
-            max_summary_tokens=config.max_summary_tokens(config.eval.max_summary_tokens),
+            max_summary_tokens=config.max_summary_tokens(),
         gates=gates,
         configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
@@ -326,7 +326,7 @@ def evaluate_predictions_file(
     spec = tokenizer_spec or config.model.name
     report = run_eval(
         [], by_system, load_tokenizer(spec), out_dir,
-            max_summary_tokens=config.max_summary_tokens(config.eval.max_summary_tokens), gates=gates,
+            max_summary_tokens=config.max_summary_tokens(), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
     )
     return report

@@ -121,7 +121,6 @@ def test_docs_state_the_cli_defaults_of_summarize(repo: Path) -> None:
 OLD_CAP_KEYS = {  # the summary cap's names before it had one (issue 23), still read with a warning
     "serve.max_tokens": ("serve", "max_summary_tokens"),
     "eval.max_new_tokens": ("eval", "max_summary_tokens"),
-    "eval.token_limit": ("eval", "max_summary_tokens"),
     "data.teacher.max_tokens": ("data.teacher", "max_summary_tokens"),
     "data.filters.max_label_tokens": ("data.filters", "max_summary_tokens"),
     "train.generation_max_new_tokens": ("train", "generation_max_summary_tokens"),
@@ -151,8 +150,15 @@ def test_an_old_and_a_new_name_that_disagree_are_refused(tmp_path: Path) -> None
     path.write_text("eval:\n  max_new_tokens: 200\n  max_summary_tokens: 300\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="max_new_tokens is the old name of max_summary_tokens"):
         load_config(path)
-    path.write_text("eval:\n  max_new_tokens: 300\n  token_limit: 300\n", encoding="utf-8")
+    path.write_text("eval:\n  max_new_tokens: 300\n  max_summary_tokens: 300\n", encoding="utf-8")
     assert load_config(path).eval.max_summary_tokens == 300
+
+
+def test_the_removed_eval_token_limit_says_what_replaced_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("eval:\n  token_limit: 400\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="token_limit was removed: the within_limit check uses model.max_summary"):
+        load_config(path)
 
 
 def test_the_summary_cap_walks_from_the_config_to_the_vllm_command_under_one_name() -> None:

@@ -21,8 +21,9 @@ HEADER = [
     "wrong types. The summary cap has one name, `max_summary_tokens`: `model.max_summary_tokens`, and the stage "
     "fields of the same name (`data.teacher`, `data.filters`, `eval`, `serve`; `train.generation_max_summary_tokens` "
     "for the training-time generation eval) are optional overrides (None: follow it). The names they had before "
-    "(`serve.max_tokens`, `eval.max_new_tokens`, `eval.token_limit`, `data.teacher.max_tokens`, "
-    "`data.filters.max_label_tokens`, `train.generation_max_new_tokens`) are still read, with a warning.",
+    "(`serve.max_tokens`, `eval.max_new_tokens`, `data.teacher.max_tokens`, `data.filters.max_label_tokens`, "
+    "`train.generation_max_new_tokens`) are still read, with a warning; `eval.token_limit` is gone (eval's "
+    "within_limit check uses `model.max_summary_tokens`).",
     "",
 ]
 

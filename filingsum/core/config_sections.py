@@ -214,12 +214,19 @@ class EvalConfig(ConfigSection):
     endpoint_model: str | None = None
     out_dir: str = "runs/default/eval"
     max_summary_tokens: int | None = Field(
-        None, ge=16, description="override of model.max_summary_tokens: tokens generated per summary, and the "
-        "within_limit check (None: follow it)"
+        None, ge=16, description="override of model.max_summary_tokens: tokens generated per summary (None: follow "
+        "it); the within_limit check always uses model.max_summary_tokens, the cap the request states"
     )
-    renamed_keys: ClassVar[dict[str, str]] = {
-        "max_new_tokens": "max_summary_tokens", "token_limit": "max_summary_tokens"
-    }
+    renamed_keys: ClassVar[dict[str, str]] = {"max_new_tokens": "max_summary_tokens"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "token_limit" in data:
+            raise ValueError("token_limit was removed: the within_limit check uses model.max_summary_tokens (the "
+                             "summary cap); set that, or eval.max_summary_tokens for the generated length")
+        return data
+
     max_documents: int | None = Field(None, ge=1)
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
