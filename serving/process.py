@@ -230,10 +230,21 @@ class ServerProcess:
                 log.warning("server did not stop within %.0fs of SIGTERM; killing it", self.grace_s)
                 self._signal_group(signal.SIGKILL)
                 process.wait()
+        self._wait_group()
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
         return process.returncode
+
+    def _wait_group(self) -> None:
+        """The leader has exited; its group (vLLM's engine core and workers) may still be on its way out: wait
+        for it, and SIGKILL what is left after ``grace_s``, so that a stopped server leaves no process."""
+        members = _group_members(self.process.pid)
+        if members:
+            _, alive = psutil.wait_procs(members, timeout=self.grace_s)
+            if alive:
+                self._signal_group(signal.SIGKILL)
+                psutil.wait_procs(alive, timeout=5)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         try:
@@ -250,3 +261,14 @@ class ServerProcess:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+
+def _group_members(pgid: int) -> list[psutil.Process]:
+    """The live processes of a process group (none once it has ended)."""
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+        except (psutil.Error, OSError):
+            continue  # gone or not ours to read: not a member we can wait for
+    return members
