@@ -18,6 +18,7 @@ resumes where it stopped, and the report directory is checked before any model i
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -25,7 +26,14 @@ from pathlib import Path
 
 from filingsum.core.config import ConfigError, RunConfig
 from filingsum.core.errors import FilingsumError
-from filingsum.core.io import OutputPathError, ResultJournal, preflight_output_dir, read_jsonl, stable_hash
+from filingsum.core.io import (
+    OutputPathError,
+    ResultJournal,
+    output_target,
+    preflight_output_dir,
+    read_jsonl,
+    stable_hash,
+)
 from filingsum.core.progress import Progress
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import GateSpecError, parse_gates
@@ -75,13 +83,19 @@ REPORT_FILES = ("report.json", "report.md", "report.html")
 JOURNAL_BATCH = 4  # generated summaries are journalled this many at a time
 
 
-def preflight_report_dir(out: Path) -> Path:
-    """The report dir can take report.{json,md,html} and the generation journal; `OutputPathError` (exit 2)
-    in one line otherwise, before any model is loaded."""
+def preflight_report_dir(out: Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """The report dir can take report.{json,md,html} and the generation journal, and writing them overwrites
+    none of ``inputs`` (a predictions file); `OutputPathError` (exit 2) in one line otherwise, before any model
+    is loaded."""
     preflight_output_dir(out, what="report directory (--out / eval.out_dir)")
     for name in REPORT_FILES:
         if (out / name).is_dir():
             raise OutputPathError(f"{out / name}: is a directory, so the report cannot be written; remove it")
+        output_target(out / name, "report file")
+        for source in inputs:
+            if (out / name).exists() and os.path.exists(source) and os.path.samefile(out / name, source):
+                raise OutputPathError(f"{out / name}: the report would overwrite the input {source}; give --out "
+                                      "a directory without it")
     preflight_output_dir(out / ".work", what="generation journal directory")
     return out
 
@@ -318,7 +332,7 @@ def evaluate_predictions_file(
     if not out_dir:
         raise EvalInputError("--predictions needs --out DIR for the report")
     gates = _gates(config, fail_under)
-    preflight_report_dir(Path(out_dir))
+    preflight_report_dir(Path(out_dir), inputs=(path,))
     predictions = load_predictions_jsonl(path, system=system)
     by_system: dict[str, list[PredictionRecord]] = {}
     for p in predictions:

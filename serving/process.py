@@ -26,6 +26,7 @@ from typing import Any, Literal
 import psutil
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.io import output_target
 from filingsum.core.redact import redact_argv
 from filingsum.serving.commands import API_KEY_VAR
 from filingsum.serving.ports import check_port, connect_host, url_host
@@ -135,6 +136,8 @@ class ServerProcess:
         if self.process is not None:
             return self
         check_port(self.host, self.port)
+        # a device would be chmodded below and written to, a FIFO block open(): only a regular file (exit 2)
+        output_target(self.log_path, "server log (--log-file)")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # 0600: a server log can hold prompts, paths and request data; an older, wider log is narrowed too.
         fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

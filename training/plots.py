@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
+
+from filingsum.core.io import atomic_write_bytes
 
 
 def loss_series(log_history: list[dict[str, Any]]) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -34,10 +37,7 @@ def plot_loss(log_history: list[dict[str, Any]], out_path: str | Path, title: st
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.tmp.png")
-    fig.savefig(tmp)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
-    tmp.replace(out_path)
-    return out_path
+    return atomic_write_bytes(out_path, buf.getvalue())  # only ever replaces a regular file

@@ -38,10 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.errors import UsageError
-    from filingsum.core.io import atomic_write_json
+    from filingsum.core.io import atomic_write_json, preflight_output_file
     from filingsum.serving.loadtest import format_report, run_load_test
 
     config = load_run_config(args)
+    if args.json_out:  # a directory, device or FIFO is refused (exit 2) before any request is sent
+        preflight_output_file(args.json_out, what="--json file")
     files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")

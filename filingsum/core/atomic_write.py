@@ -3,17 +3,25 @@
 Each write goes to a temporary beside the target (``.NAME.PID.XXXX.tmp``, see `filingsum.core.temporaries`),
 is fsynced, then renamed over the target, so readers see the old file or the new one. The new file gets the
 mode a plain ``open()`` would give (0666 less the umask), or the replaced file's mode.
+
+Only a regular file is ever replaced (`output_target`): a device node, a FIFO, a socket or a directory at the
+target is refused with `OutputPathError` (exit 2) and left as it was; a symlink to a regular file is written
+through (the file it points to is replaced, the link kept).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from filingsum.core.errors import OutputPathError
 
 _umask_lock = threading.Lock()
 
@@ -40,19 +48,76 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~current_umask()
 
 
+def _not_a_file(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISDIR(mode):
+        return "an existing directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _in_proc(path: Path) -> bool:
+    """Whether ``path``, or a symlink on the way to its file, lies in /proc or /sys (/dev/stdout ->
+    /proc/self/fd/1): ``realpath`` would hide that the file a descriptor has open is what gets replaced."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        current = os.path.join(os.path.realpath(os.path.dirname(current)), os.path.basename(current))
+        if current == "/proc" or current.startswith(("/proc/", "/sys/")):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return False
+
+
+def output_target(path: str | os.PathLike[str], what: str = "output file") -> Path:
+    """The file that writing ``path`` replaces: ``path`` itself, or the file a symlink at ``path`` points to
+    (the link is kept). Raises `OutputPathError` (exit 2) naming ``path`` when it exists and is not a regular
+    file (a directory, a device, a FIFO, a socket, a symlink loop) or leads into /proc or /sys: replacing it
+    would destroy it (a device node turned into a file) or write somewhere else than meant (a redirected
+    stdout). Never opens it."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return path
+    link = f" (a symlink to {os.readlink(path)})" if path.is_symlink() else ""
+    real = Path(os.path.realpath(path))
+    try:
+        kind = _not_a_file(path.stat().st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            kind = "a symlink loop"
+        elif exc.errno == errno.ENOENT:
+            kind = None  # a dangling symlink: the file it names is created
+        else:
+            return path  # the write itself reports it (e.g. no permission)
+    if kind is None and _in_proc(path):
+        kind = "in /proc or /sys (a file a process has open, or a kernel file)"
+    if kind is not None:
+        raise OutputPathError(f"{path}{link}: {what} is {kind}, not a regular file; it was left as it is: give "
+                              "the path of a regular file (new or existing)")
+    return real if link else path
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part; the new
-    file's mode is what ``open()`` would give (0666 less the umask), or the replaced file's."""
+    file's mode is what ``open()`` would give (0666 less the umask), or the replaced file's. Only a regular
+    file is replaced (`output_target`: OutputPathError otherwise); through a symlink, the file it names."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    target = output_target(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fchmod(fh.fileno(), _new_file_mode(path))
+            os.fchmod(fh.fileno(), _new_file_mode(target))
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -17,3 +17,9 @@ class UsageError(FilingsumError, ValueError):
     like a config error, so it stays apart from exit 1 (the work ran and failed, e.g. a regression)."""
 
     exit_status = 2
+
+
+class OutputPathError(UsageError):
+    """An output location that cannot be written: a file where a dir is wanted (or the reverse), a file
+    among its parents, a device, FIFO or socket where a file is wanted, no write permission, a read-only file
+    system, too little free space."""

@@ -29,8 +29,9 @@ from filingsum.core.atomic_write import (
     atomic_write_jsonl,
     atomic_write_text,
     current_umask,
+    output_target,
 )
-from filingsum.core.errors import UsageError
+from filingsum.core.errors import OutputPathError
 from filingsum.core.hashing import sha256_file, stable_hash
 from filingsum.core.input_files import non_regular_reason, require_input_file
 from filingsum.core.journal import JournalError, JsonlAppender, ResultJournal, read_jsonl
@@ -42,7 +43,7 @@ __all__ = [
     "MIN_FREE_BYTES", "WRITE_ERRNOS", "JournalError", "JsonlAppender", "OutputBusyError", "OutputLock",
     "OutputPathError", "ResultJournal", "atomic_write_bytes", "atomic_write_json", "atomic_write_jsonl",
     "atomic_write_text", "current_umask", "describe_write_error", "free_bytes", "link_tree", "lock_path",
-    "non_regular_reason", "pid_alive", "preflight_output_dir", "preflight_output_file", "read_jsonl",
+    "non_regular_reason", "output_target", "pid_alive", "preflight_output_dir", "preflight_output_file", "read_jsonl",
     "recover_replaced_directory", "remove_stale_temporaries", "replace_directory", "require_input_file",
     "sha256_file", "stable_hash", "temporary_owner",
 ]
@@ -53,11 +54,6 @@ log = logging.getLogger(__name__)
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
                           errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG})
 MIN_FREE_BYTES = 1 << 20  # below this nothing useful can be written
-
-
-class OutputPathError(UsageError):
-    """An output location that cannot be written: a file where a dir is wanted (or the reverse), a file
-    among its parents, no write permission, a read-only file system, too little free space."""
 
 
 # --- pre-flight ------------------------------------------------------------------------------------------
@@ -119,12 +115,14 @@ def preflight_output_dir(
 def preflight_output_file(
     path: str | os.PathLike[str], *, what: str = "output file", min_free_bytes: int = MIN_FREE_BYTES
 ) -> Path:
-    """Check that ``path`` can be (re)written atomically: not a directory, its directory writable (created
-    if needed) with ``min_free_bytes`` free. Raises `OutputPathError` (exit 2)."""
-    path = Path(path)
+    """Check that ``path`` can be (re)written atomically: not a directory, a device, a FIFO or a socket (a
+    symlink counts as the file it names), its directory writable (created if needed) with ``min_free_bytes``
+    free. Raises `OutputPathError` (exit 2)."""
+    shown, path = os.fspath(path), Path(path)  # the user's spelling: Path("./") prints as "."
     if path.is_dir():
-        raise OutputPathError(f"{path}: {what} is an existing directory; give a file path")
-    preflight_output_dir(path.parent, what=f"directory of the {what} {path.name}", min_free_bytes=min_free_bytes)
+        raise OutputPathError(f"{shown}: {what} is an existing directory; give a file path")
+    target = output_target(path, what)
+    preflight_output_dir(target.parent, what=f"directory of the {what} {target.name}", min_free_bytes=min_free_bytes)
     return path
 
 

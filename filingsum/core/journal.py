@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from filingsum.core.atomic_write import output_target
 from filingsum.core.errors import FilingsumError
 from filingsum.core.output_lock import OutputLock
 
@@ -39,6 +40,7 @@ class JsonlAppender:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        output_target(self.path, "journal")  # a FIFO would block, a device be written to: refused (exit 2)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_tail()
         self._fh = open(self.path, "a", encoding="utf-8")
@@ -82,6 +84,7 @@ class ResultJournal:
 
     def __init__(self, path: str | os.PathLike[str], *, what: str = "journal"):
         self.path = Path(path)
+        output_target(self.path, what)  # read back and appended to: never a FIFO or a device (exit 2)
         self._done: dict[str, Any] = {}
         # one writer per journal: a second run on the same output refuses (OutputBusyError) instead of
         # interleaving its rows; released by close()

@@ -10,6 +10,7 @@ locations, and ``batch_settings`` gathers what keys the journal besides a file.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,14 +72,59 @@ def input_key(path: str, settings: dict[str, Any]) -> str | None:
         return None
 
 
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard links and symlinks too
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _is_results_file(path: Path) -> bool:
+    """Whether the regular file ``path`` holds what an earlier `summarize --out` wrote (a rerun replaces it),
+    judged by its first line, rather than a filing or anything else that is not the command's own."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 20)
+    except OSError:
+        return False
+    if not first.strip() or first.startswith(b"# Filing summaries"):
+        return True
+    try:
+        SummaryResult.model_validate(json.loads(first))  # no other keys: a dataset's records.jsonl is not one
+    except ValueError:  # JSON and validation errors alike
+        return False
+    return True
+
+
+def _own_outputs(inputs: Sequence[str], out: str | os.PathLike[str]) -> tuple[Path, ...]:
+    """``out`` and its journal, to leave out of the files found in directories and globs (a rerun never reads
+    its own results); only the journal when ``out`` is an existing file that earlier results did not write
+    (found as an input, it is refused by the caller). UsageError when either is named as an input."""
+    out, journal = Path(out), journal_path(out)
+    for spec in inputs:
+        for own, what in ((out, "the --out file"), (journal, "the journal of --out")):
+            if os.path.isfile(spec) and os.path.lexists(own) and _same_file(spec, own):
+                raise UsageError(f"{spec}: is both an input and {what}; writing the results would overwrite it: "
+                                 "give --out a new path")
+    if out.is_file() and not _is_results_file(out):
+        return (journal,)
+    return (out, journal)
+
+
 def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> list[str]:
     """The input files of a batch (files, dirs and globs expanded, in order), once its output and journal
-    locations are known to be usable: UsageError for no input file, several inputs without ``out``, or an
-    ``out`` (or its journal) that cannot be written."""
+    locations are known to be usable: UsageError for no input file, several inputs without ``out``, an
+    ``out`` (or its journal) that cannot be written, or one that is an input (earlier results found in a
+    directory or glob are left out instead)."""
     from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
 
+    own: tuple[Path, ...] = ()
+    if out:
+        preflight_output_file(out, what="--out file")
+        preflight_output_file(journal_path(out), what="journal")
+        own = _own_outputs(inputs, out)
     try:
-        files = [str(f) for f in discover_inputs(list(inputs))]
+        files = [str(f) for f in discover_inputs(list(inputs), exclude=own)]
     except IngestError as exc:
         raise UsageError(str(exc)) from None
     if not files:
@@ -86,9 +132,10 @@ def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> l
                          "summarize")
     if len(files) > 1 and not out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
-    if out:
-        preflight_output_file(out, what="--out file")
-        preflight_output_file(journal_path(out), what="journal")
+    if out and Path(out) not in own and any(_same_file(f, out) for f in files):
+        raise UsageError(f"{out}: --out is one of the input files found in {', '.join(inputs)} (and not the "
+                         "results of an earlier run); writing the results would overwrite it: give --out a path "
+                         "outside the inputs")
     return files
 
 

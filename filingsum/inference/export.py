@@ -193,6 +193,27 @@ def push_folder(folder: str | os.PathLike[str], repo: str, *, token: str | None 
 # --- the whole export --------------------------------------------------------------------------------
 
 
+def check_export_name(name: str) -> str:
+    """``name`` when it can name the GGUF file inside --out (``NAME.f32.gguf``) and the card's model: not empty,
+    no path separator, no leading dot ('..' would climb out of --out), no control character, at most 200
+    bytes; UsageError (exit 2) naming --name otherwise."""
+    problem = None
+    if not name.strip():
+        problem = "is empty"
+    elif "/" in name or "\\" in name or os.sep in name:
+        problem = "contains a path separator"
+    elif name.startswith("."):
+        problem = "starts with a dot ('..' would leave --out; a dot file is hidden)"
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        problem = "contains a control character"
+    elif len(name.encode("utf-8", "surrogateescape")) > 200:
+        problem = "is longer than 200 bytes"
+    if problem:
+        raise UsageError(f"--name {name!r}: {problem}; give a plain file name such as filingsum-smollm2 (the GGUF "
+                         "is written as NAME.f32.gguf inside --out)")
+    return name
+
+
 def export_model(
     source: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, gguf: bool = False,
     push_to_hub: str | None = None, license: str | None = None, name: str | None = None,
@@ -203,6 +224,8 @@ def export_model(
     from filingsum.core.contract import CONTRACT_FILE
     from filingsum.inference.adapters import adapter_base_model, merge_adapter
 
+    if name is not None:
+        check_export_name(name)  # before any work: the GGUF goes to --out/NAME.f32.gguf
     adapter_dir = find_adapter_dir(source)
     out_dir = Path(out_dir).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
