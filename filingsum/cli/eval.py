@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    if args.eval_command == "compare" or args.predictions:
+    if args.eval_command == "compare":
+        return "nothing was written (compare only reads the two reports)"
+    if args.predictions:
         return "no report was written; rerun the same command"
     from filingsum.cli.common import configured
 
