@@ -62,9 +62,27 @@ def _tolerance_for(tolerance: float | Mapping[str, float], metric: str) -> float
 
 def _as_report(report: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
     if isinstance(report, (str, Path)):
-        return load_report_json(report)
+        return _checked(load_report_json(report), str(report))
     if not isinstance(report.get("systems"), Mapping):
         raise UsageError("not a filingsum report (no 'systems' mapping)")
+    return _checked(report, "report")
+
+
+def _checked(report: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """``report`` when every system is a mapping whose aggregate maps metric names to numbers (or null); a
+    UsageError (exit 2) naming the first part that is not otherwise."""
+    for system, entry in report["systems"].items():
+        if not isinstance(entry, Mapping):
+            raise UsageError(f"{where}: systems.{system} is a {type(entry).__name__}, not an object; not a "
+                             "filingsum report.json")
+        aggregate = entry.get("aggregate", {})
+        if not isinstance(aggregate, Mapping):
+            raise UsageError(f"{where}: systems.{system}.aggregate is a {type(aggregate).__name__}, not an object "
+                             "of metric values; not a filingsum report.json")
+        for metric, value in aggregate.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise UsageError(f"{where}: systems.{system}.aggregate.{metric} is {str(value)[:40]!r}, not a "
+                                 "number; not a filingsum report.json")
     return report
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import UsageError
-from filingsum.core.io import atomic_write_json, atomic_write_text
+from filingsum.core.io import atomic_write_json, atomic_write_text, require_input_file
 from filingsum.eval.report_cells import TABLE_METRICS
 from filingsum.eval.report_html import claims_html, highlight_spans, highlight_unsupported, render_html
 from filingsum.eval.report_markdown import render_markdown
@@ -43,7 +43,9 @@ def write_report(report: Report, out_dir: str | os.PathLike[str], *, examples: i
 
 
 def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A report.json as a dict, with a clear error when it is not one."""
+    """A report.json as a dict, with a clear error when it is not one (UsageError, exit 2): a FIFO, a device or a
+    directory is refused without being opened (a FIFO would block the reader, /dev/zero never ends)."""
+    require_input_file(path, "report")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -76,12 +76,13 @@ class Summarizer:
     ) -> Summarizer:
         """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
         only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default: the
-        variable serve.api_key_env names, else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
-        summarize.guard."""
+        variable serve.api_key_env names (UsageError when it is unset or empty: never another variable's key),
+        else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default: summarize.guard."""
+        from filingsum.core.endpoints import api_key_from_env
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
         resolved = _config(config)
-        key = api_key or os.environ.get(resolved.serve.api_key_env or "OPENAI_API_KEY")
+        key = api_key or api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
         client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
         return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard))
 

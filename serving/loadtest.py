@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
+from filingsum.core.endpoints import check_endpoint_url
 from filingsum.core.errors import UsageError
 from filingsum.core.prompt import build_messages
 
@@ -79,6 +80,9 @@ class LoadTestReport:
 
 
 def check_local_endpoint(endpoint: str) -> str:
+    """``endpoint`` without a trailing slash when it is a valid base URL (`check_endpoint_url`) of a server on
+    this machine; UsageError (exit 2, one line) otherwise."""
+    check_endpoint_url(endpoint, "--endpoint")
     host = urlparse(endpoint).hostname
     if host not in LOCAL_HOSTS:
         raise UsageError(f"load tests run only against a local server ({', '.join(LOCAL_HOSTS)}); got {host!r}")

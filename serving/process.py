@@ -117,7 +117,7 @@ class ServerProcess:
 
     @property
     def base_url(self) -> str:
-        return f"http://{connect_host(self.host)}:{self.port}/v1"
+        return f"http://{url_host(connect_host(self.host))}:{self.port}/v1"
 
     @property
     def bound_url(self) -> str:
@@ -130,7 +130,7 @@ class ServerProcess:
 
     @property
     def health_url(self) -> str:
-        return f"http://{connect_host(self.host)}:{self.port}/health"
+        return f"http://{url_host(connect_host(self.host))}:{self.port}/health"
 
     def start(self) -> ServerProcess:
         if self.process is not None:

@@ -71,6 +71,22 @@ def _close_progress_bars() -> None:
             pass
 
 
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`filingsum ... | head -1`): stop quietly, as a tool killed by SIGPIPE
+    does (exit 141), with stdout pointed at /dev/null so that the flush at exit cannot fail again (Python's
+    documented way: https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    import os
+
+    _close_progress_bars()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no file descriptor (an embedding application's stream)
+        pass
+    return 141
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread where it is, so that the command unwinds through the same cleanup as
     Ctrl-C (a KeyboardInterrupt subclass: every `except KeyboardInterrupt` and `finally` runs)."""
@@ -101,7 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except ConfigError as exc:
         print(f"filingsum: config error: {redact_text(str(exc))}", file=sys.stderr)
         return 2

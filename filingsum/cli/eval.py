@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def interrupted(args: argparse.Namespace) -> str:
-    if args.eval_command == "compare" or args.predictions:
+    if args.eval_command == "compare":
+        return "nothing was written (compare only reads the two reports)"
+    if args.predictions:
         return "no report was written; rerun the same command"
     from filingsum.cli.common import configured
 
@@ -72,7 +74,10 @@ def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = F
         return comparison.exit_code
     from rich.console import Console
 
-    Console().print(render_table(comparison))
+    console = Console()
+    with console.capture() as table:  # printed by print(): a closed stdout is main()'s BrokenPipeError (exit 141),
+        console.print(render_table(comparison))  # not rich's own exit 1, which reads as "regressions"
+    print(table.get(), end="")
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")
     return comparison.exit_code

@@ -39,22 +39,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.errors import UsageError
     from filingsum.core.io import atomic_write_json, preflight_output_file
-    from filingsum.serving.loadtest import format_report, run_load_test
+    from filingsum.serving.loadtest import check_local_endpoint, format_report, run_load_test
 
     config = load_run_config(args)
+    check_local_endpoint(args.endpoint)  # before any input is read
     if args.json_out:  # a directory, device or FIFO is refused (exit 2) before any request is sent
         preflight_output_file(args.json_out, what="--json file")
     files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")
-    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    texts = [read_input(f, max_bytes=int(config.data.max_file_mb * 1024 * 1024)) for f in files]
     report = run_load_test(
         args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
         max_summary_tokens=args.max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
-            request_timeout_s=args.timeout,
-        deadline_s=args.deadline,
+        request_timeout_s=args.timeout, deadline_s=args.deadline,
     )
     print(format_report(report))
     if args.json_out:
         atomic_write_json(args.json_out, report.summary())
     return 0 if report.balanced else 1
+
+
+def read_input(path: Path, *, max_bytes: int) -> str:
+    """The text of one --input file, read as filings are (`filingsum.filings.ingest.read_text_file`): a regular
+    file (not a device such as /dev/zero, a FIFO or a directory) within the size cap (data.max_file_mb), text;
+    UsageError (exit 2) naming the file and why otherwise."""
+    from filingsum.core.errors import UsageError
+    from filingsum.filings.ingest import IngestError, read_text_file
+
+    try:
+        text, _warnings = read_text_file(path, max_bytes=max_bytes)
+    except IngestError as exc:
+        raise UsageError(f"--input {path}: {exc.reason}") from None
+    return text

@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("--backend", choices=["auto", "vllm", "transformers"], help="override serve.backend")
     parser.add_argument("--lora", choices=["auto", "adapter", "merged"], help="override serve.lora")
-    parser.add_argument("--host", help="override serve.host")
+    parser.add_argument("--host", help="override serve.host: an IP address (IPv6 without brackets) or a name of "
+                        "this machine, without a port (checked before anything starts)")
     parser.add_argument("--port", type=port_number, help="override serve.port (1-65535)")
     parser.add_argument(
         "--api-key-env", metavar="VAR", help="override serve.api_key_env: require the key held in $VAR on the /v1 "

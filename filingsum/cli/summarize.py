@@ -33,10 +33,12 @@ def interrupted(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C (143 on
     SIGTERM). With --out, finished inputs are journalled as they complete and skipped by a rerun."""
+    from filingsum.core.endpoints import check_endpoint_url
     from filingsum.inference.batch import batch_inputs, batch_settings, summarize_batch
     from filingsum.inference.factory import contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    check_endpoint_url(args.endpoint, "--endpoint")  # before the config, the key or any request (exit 2)
     config = load_run_config(args, check_context=False)  # checked below, once the contract and flags are in
     # The served model's inference contract first (the shipped default and trained runs carry one), then the
     # flags, which win with a warning where they depart from it; the output guard last (the Python API's path).

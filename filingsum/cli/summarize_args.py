@@ -8,7 +8,6 @@ contract) decides it; `filingsum.cli.summarize` turns the parsed flags into one 
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TYPE_CHECKING
 
 from filingsum.cli.common import (
@@ -91,17 +90,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-retries", type=non_negative_int, default=3)
     parser.add_argument(
         "--api-key-env", help="environment variable holding the server's API key (default: serve.api_key_env, else "
-        "OPENAI_API_KEY)",
+        "OPENAI_API_KEY); a variable named here or in serve.api_key_env must be set: exit 2 otherwise, never another "
+        "variable's key",
     )
 
 
 def client_settings(args: argparse.Namespace, config: RunConfig) -> ClientSettings:
     """How the endpoint client talks to the server, from the flags; the API key from the environment variable
-    --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY."""
+    --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY. A variable named (by the flag or the
+    config) that is unset or empty is a UsageError naming it, never a fallback to $OPENAI_API_KEY (which would
+    send that key to this endpoint)."""
+    from filingsum.core.endpoints import api_key_from_env
     from filingsum.inference.factory import ClientSettings
 
+    if args.api_key_env is not None:
+        key = api_key_from_env(args.api_key_env, what="--api-key-env")
+    else:
+        key = api_key_from_env(config.serve.api_key_env, what="serve.api_key_env")
     return ClientSettings(
-        api_key=os.environ.get(args.api_key_env or config.serve.api_key_env or "OPENAI_API_KEY"),
+        api_key=key,
         timeout_s=args.timeout, max_retries=args.max_retries, concurrency=args.concurrency,
         temperature=args.temperature,
     )

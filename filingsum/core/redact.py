@@ -2,8 +2,9 @@
 
 - ``redact_url``: a URL with credentials (``http://user:pw@host``) keeps its scheme, host and path, and its
   user-info becomes ``***``;
-- ``redact_text``: the same for every URL inside a longer text, and the value of ``--api-key`` in a command
-  line;
+- ``redact_text``: the same for every URL inside a longer text, the value of ``--api-key`` in a command
+  line, the token of an ``Authorization: Bearer TOKEN`` header (an HTTP client's "Illegal header value" error
+  quotes it) and the value of a key-like query parameter (``?api_key=``, ``&token=``);
 - ``redact_argv``: a command line (a list) with the value of every ``--api-key`` masked.
 """
 
@@ -16,6 +17,13 @@ MASK = "***"
 SECRET_FLAGS = ("--api-key",)
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s?#]+)@")
 _FLAG_VALUE = re.compile(r"(?P<flag>--api-key)(?P<sep>[=\s]+)(?P<value>[^\s'\"]+)")
+# "Bearer sk-..." up to a quote or the end of the line: a key with a control character in it (b'Bearer sk-1\\r')
+# is masked whole, escapes included.
+_BEARER = re.compile(r"(?P<scheme>\bBearer)(?P<sep>\s+)(?P<value>[^\s'\"]+)", re.IGNORECASE)
+_QUERY_SECRET = re.compile(
+    r"(?P<name>[?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|secret|password)=)(?P<value>[^&#\s'\"]*)",
+    re.IGNORECASE,
+)
 
 
 def redact_url(url: str) -> str:
@@ -30,12 +38,17 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Every URL's credentials and every ``--api-key`` value in ``text`` masked.
+    """Every URL's credentials, every ``--api-key`` value, bearer token and key-like query value in ``text``
+    masked.
 
     >>> redact_text("teacher http://u:p@h/v1 failed; ran vllm --api-key sk-123 --port 8000")
     'teacher http://***@h/v1 failed; ran vllm --api-key *** --port 8000'
+    >>> redact_text("Illegal header value b'Bearer sk-123\\\\r' for http://h/v1/?api_key=sk-9&x=1")
+    "Illegal header value b'Bearer ***' for http://h/v1/?api_key=***&x=1"
     """
     text = redact_url(text)
+    text = _BEARER.sub(lambda m: f"{m['scheme']}{m['sep']}{MASK}", text)
+    text = _QUERY_SECRET.sub(lambda m: f"{m['name']}{MASK}", text)
     return _FLAG_VALUE.sub(lambda m: f"{m['flag']}{m['sep']}{MASK}", text)
 
 

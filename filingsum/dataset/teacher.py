@@ -26,10 +26,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from filingsum.core.config import TeacherConfig
+from filingsum.core.endpoints import check_api_key
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import atomic_write_json
 from filingsum.core.redact import redact_text, redact_url
 from filingsum.inference.endpoint import describe_error
+from filingsum.inference.openai_answers import chat_answer
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,11 @@ class TeacherAnswer:
 
 
 def resolve_api_key(config: TeacherConfig) -> str:
-    """The key from ``$api_key_env``; a dummy one for a local endpoint; else a clear error."""
+    """The key from ``$api_key_env`` (checked: `filingsum.core.endpoints.check_api_key`, UsageError for a key no
+    HTTP header can carry); a dummy one for a local endpoint; else a clear error. Never another variable's key."""
     key = os.environ.get(config.api_key_env)
-    if key:
-        return key
+    if key and key.strip():
+        return check_api_key(key, f"data.teacher.api_key_env (${config.api_key_env})")
     host = (urlparse(config.base_url).hostname or "").lower()
     if host in LOCAL_HOSTS:
         return DUMMY_KEY
@@ -111,25 +114,22 @@ class Teacher:
         with self._lock:
             self.requests_sent += 1
         try:
-            response = self.client.chat.completions.create(
+            raw = self.client.chat.completions.with_raw_response.create(
                 model=self.config.model,
                 messages=messages,  # type: ignore[arg-type]
                 max_tokens=self.max_summary_tokens,
                 temperature=self.config.temperature,
             )
+            reply = chat_answer(raw.http_response)  # NotAnOpenAIAnswer: HTML or wrongly typed JSON, an error too
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)
             return TeacherAnswer(error=reason)
-        if not response.choices:
+        if reply is None:
             return TeacherAnswer(error="teacher response has no choices")
-        choice = response.choices[0]
-        usage = response.usage
         answer = TeacherAnswer(
-            summary=(choice.message.content or "").strip(),
-            finish_reason=choice.finish_reason,
-            prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
+            summary=reply.content, finish_reason=reply.finish_reason,
+            prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens,
         )
         entry: dict[str, Any] = {"model": self.config.model, "answer": asdict(answer)}
         entry["answer"].pop("cached")

@@ -12,12 +12,13 @@ requests in flight; a request not sent raises `Cancelled` (not a result).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from filingsum.core.endpoints import api_key_from_env, check_api_key, check_endpoint_url
 from filingsum.core.prompt import build_messages
+from filingsum.core.redact import redact_text
 from filingsum.core.schema import ErrorKind, FinishReason
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES
 from filingsum.inference.base import (
@@ -30,6 +31,7 @@ from filingsum.inference.base import (
     failed,
     parallel_map,
 )
+from filingsum.inference.openai_answers import NotAnOpenAIAnswer, chat_answer, json_answer
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -41,18 +43,20 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
     """The category and a one-line description of a failed OpenAI-compatible request (after retries)."""
     import openai
 
+    if isinstance(exc, NotAnOpenAIAnswer):
+        return "http", redact_text(str(exc))
     if isinstance(exc, openai.APITimeoutError):
         return "timeout", f"timeout: {exc}"
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
-        return "unreachable", f"endpoint unreachable: {type(cause).__name__}: {cause}"
+        return "unreachable", redact_text(f"endpoint unreachable: {type(cause).__name__}: {cause}")
     if isinstance(exc, openai.APIStatusError):
         try:
             body = " ".join(exc.response.text.split())[:300]
         except Exception:  # noqa: BLE001 (an unreadable body falls back to the error message)
             body = " ".join(str(exc.message).split())[:300]
-        return "http", f"HTTP {exc.status_code}: {body}"
-    return "internal", f"{type(exc).__name__}: {exc}"
+        return "http", redact_text(f"HTTP {exc.status_code}: {body}")
+    return "internal", redact_text(f"{type(exc).__name__}: {exc}")
 
 
 def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | None]:
@@ -63,11 +67,15 @@ def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | 
     from filingsum.core.errors import UsageError
 
     try:
-        listed = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1).models.list()
+        client = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1)
+        data = json_answer(client.models.with_raw_response.list().http_response, "model list").get("data")
+        if not isinstance(data, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
+            raise NotAnOpenAIAnswer("the endpoint did not answer an OpenAI model list (no 'data' list of models)")
     except Exception as exc:  # noqa: BLE001 (unreachable, not OpenAI-compatible, refused all mean one thing)
-        raise UsageError(f"{endpoint}/models could not be read ({type(exc).__name__}: {exc}); is the server "
+        why = str(exc) if isinstance(exc, NotAnOpenAIAnswer) else f"{type(exc).__name__}: {exc}"
+        raise UsageError(f"{endpoint}/models could not be read ({redact_text(why)}); is the server "
                          "running? pass --model NAME") from None
-    return {m.id: getattr(m, "root", None) for m in listed}
+    return {m["id"]: m.get("root") if isinstance(m.get("root"), str) else None for m in data}
 
 
 def load_adapter(endpoint: str, name: str, path: str, api_key: str | None = None, *, unload: bool = False) -> None:
@@ -139,7 +147,7 @@ class EndpointSummarizer(Summarizer):
     ):
         import openai
 
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_endpoint_url(base_url, "endpoint").rstrip("/")
         self.model = model
         self.max_summary_tokens = max_summary_tokens
         self.inputs = InputSettings(max_source_tokens, tuple(sections), fit_strategy,  # type: ignore[arg-type]
@@ -151,10 +159,11 @@ class EndpointSummarizer(Summarizer):
         self.extra_body = {"repetition_penalty": repetition_penalty} if repetition_penalty != 1.0 else None
         self.workers = max(1, concurrency)
         self.progress = progress
-        self._client = openai.OpenAI(
-            base_url=self.base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
-            timeout=timeout_s, max_retries=max_retries,
-        )
+        # A key given is checked; none given: $OPENAI_API_KEY (checked) when set. A caller that reads the key from
+        # a variable it names resolves it first (`filingsum.core.endpoints.api_key_from_env`): never a fallback.
+        key = check_api_key(api_key, "api_key") if api_key else api_key_from_env(None, what="api_key")
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=key or "EMPTY", timeout=timeout_s,
+                                     max_retries=max_retries)
         self._tokenizer_spec = tokenizer if isinstance(tokenizer, str) else None
         self._tokenizer: PreTrainedTokenizerBase | None = None if isinstance(tokenizer, str) else tokenizer
         self._tokenizer_lock = threading.Lock()
@@ -188,27 +197,24 @@ class EndpointSummarizer(Summarizer):
             with self._slots:
                 if self.cancelled:
                     raise Cancelled("cancelled before the request was sent")
-                response = self._client.chat.completions.create(
+                raw = self._client.chat.completions.with_raw_response.create(
                     model=self.model, messages=build_messages(text, instruction),  # type: ignore[arg-type]
                     max_tokens=self.max_summary_tokens, temperature=self.temperature,
                     extra_body=extra_body if extra_body is not None else self.extra_body,
                 )
+            answer = chat_answer(raw.http_response)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             kind, message = describe_error(exc)
             return failed(kind, message)
-        if not response.choices:
+        if answer is None:
             return failed("empty", "the endpoint answered with no choices")
-        choice = response.choices[0]
-        content = (choice.message.content or "").strip()
-        if not content:
+        if not answer.content:
             return failed("empty", "the endpoint answered with an empty summary")
-        usage = response.usage
         return Generated(
-            text=content, prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
-            finish_reason=finish_reason_of(choice.finish_reason),
+            text=answer.content, prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
+            finish_reason=finish_reason_of(answer.finish_reason),
         )
 
     def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:

@@ -167,9 +167,12 @@ def contracted_summarizer(
     contract's) or a model spec or dir (loaded as is, its contract applied when it carries one). The caller's
     config is not changed."""
     from filingsum.core.contract import apply_contract
+    from filingsum.core.endpoints import check_endpoint_url
 
     if (endpoint is None) == (local is None):
         raise FilingsumError("give either an endpoint URL or a local run, adapter or model")
+    if endpoint is not None:
+        check_endpoint_url(endpoint, "endpoint")  # before any request: UsageError (exit 2)
     config = config.model_copy(deep=True)
     # The summary cap a caller picks is the client's max_summary_tokens for this call (any positive value, as before the
     # contract), not a config value: it departs from the contract with a warning but is not written to the config.

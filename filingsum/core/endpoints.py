@@ -1,0 +1,88 @@
+"""Endpoint URLs and API keys, checked before any request: the one place a client reads either.
+
+- ``check_endpoint_url``: an OpenAI-compatible base URL is http(s), names a host, has a port in 1..65535 (or
+  none) and carries no query string or fragment (a key in ``?api_key=`` would be printed and the URL mangled
+  by the client); UsageError (exit 2) otherwise, the message redacted.
+- ``api_key_from_env``: the key an environment variable holds. A variable that was named (a flag, a config
+  key) and is unset or empty is a UsageError naming it: no silent fallback to another variable's key.
+- ``check_api_key``: a key with surrounding whitespace is stripped (with a warning); one with a control or
+  non-ASCII character is refused, naming where it came from and never the key (an HTTP client would put it in
+  an "Illegal header value" error, printed and stored).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from filingsum.core.errors import UsageError
+from filingsum.core.redact import redact_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KEY_VAR = "OPENAI_API_KEY"
+EXAMPLE_URL = "http://127.0.0.1:8000/v1"
+
+
+def check_endpoint_url(url: str, what: str = "--endpoint") -> str:
+    """``url`` when it is a usable base URL of an OpenAI-compatible server; UsageError (exit 2) saying what is
+    wrong and how to write it otherwise. Nothing is sent."""
+    if not isinstance(url, str) or not url.strip():
+        raise UsageError(f"{what} is empty; give the server's base URL, e.g. {EXAMPLE_URL}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise UsageError(f"{what} {redact_url(url.split('?')[0].strip())!r} holds a space or control character; "
+                         f"give the server's base URL, e.g. {EXAMPLE_URL}")
+    shown = redact_url(url.split("?", 1)[0].split("#", 1)[0])
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError: not a number, or out of 0..65535
+    except ValueError as exc:
+        raise UsageError(f"{what} {shown!r} is not a valid URL ({exc}); e.g. {EXAMPLE_URL}") from None
+    if "://" not in url:
+        raise UsageError(f"{what} {shown!r} has no http:// or https:// in front; e.g. {EXAMPLE_URL}")
+    if parts.scheme not in ("http", "https"):
+        raise UsageError(f"{what} {shown!r}: {parts.scheme}:// is not http:// or https://; e.g. {EXAMPLE_URL}")
+    if not parts.hostname:
+        raise UsageError(f"{what} {shown!r} names no host; e.g. {EXAMPLE_URL}")
+    if port == 0:
+        raise UsageError(f"{what} {shown!r}: port 0 is not a port a server listens on (1-65535)")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{what} {shown}?...: a base URL takes no query string or fragment (it would be sent, "
+                         "and printed, with every request); pass the API key with --api-key-env VAR instead")
+    return url
+
+
+def check_api_key(key: str, source: str) -> str:
+    """``key`` without surrounding whitespace (a warning when there was some); UsageError naming ``source`` (never
+    the key) when it holds a control character or a character outside printable ASCII."""
+    stripped = key.strip()
+    if stripped != key:
+        log.warning("%s: the API key has surrounding whitespace (a trailing newline or CR?); it was stripped", source)
+    for position, ch in enumerate(stripped, 1):
+        if not 32 <= ord(ch) < 127:
+            kind = "a non-ASCII character" if ord(ch) >= 0xA0 else "a control character"
+            raise UsageError(f"{source}: the API key holds {kind} (at position {position}), which no HTTP header "
+                             "can carry; set it again to the key alone")
+    return stripped
+
+
+def api_key_from_env(
+    name: str | None, *, what: str, environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """The key the variable ``name`` holds, checked (`check_api_key`). ``name`` given (a flag or a config key,
+    ``what`` names it): unset or empty is a UsageError naming the variable. ``name`` None: $OPENAI_API_KEY when
+    set, else None (no key)."""
+    environ = os.environ if environ is None else environ
+    if name:
+        value = environ.get(name)
+        if value is None or not value.strip():
+            state = "is not set" if value is None else "is empty"
+            raise UsageError(f"{what}: ${name} {state}; export {name}=<key> first, or name the variable that "
+                             "holds the key")
+        return check_api_key(value, f"{what} (${name})")
+    value = environ.get(DEFAULT_KEY_VAR)
+    if value is None or not value.strip():
+        return None
+    return check_api_key(value, f"${DEFAULT_KEY_VAR}")
