@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FAULT_TESTS = ("tests/test_faults.py", "tests/test_faults_inputs.py")
+FAULT_TESTS = ("tests/test_faults.py", "tests/test_faults_inputs.py", "tests/test_faults_outputs.py",
+               "tests/test_faults_secrets.py", "tests/test_faults_runs.py")
 _TMP = re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s]+/")  # the tests' scratch dirs
 
 
