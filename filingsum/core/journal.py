@@ -18,9 +18,10 @@ from filingsum.core.errors import FilingsumError
 from filingsum.core.output_lock import OutputLock
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Rows of a JSONL file; a torn last line (a kill mid-append) is ignored, not fatal."""
-    with open(path, encoding="utf-8") as fh:
+def read_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterator[dict[str, Any]]:
+    """Rows of a JSONL file; a torn last line (a kill mid-append) is ignored, not fatal. ``encoding="utf-8-sig"``
+    also reads a file that starts with a byte-order mark."""
+    with open(path, encoding=encoding) as fh:
         lines = fh.readlines()
     for i, line in enumerate(lines):
         line = line.strip()
