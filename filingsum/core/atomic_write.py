@@ -7,13 +7,14 @@ mode a plain ``open()`` would give (0666 less the umask), or the replaced file's
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from filingsum.core.names import json_text
 
 _umask_lock = threading.Lock()
 
@@ -64,8 +65,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    return atomic_write_text(path, json_text(obj, indent=2) + "\n")
 
 
 def atomic_write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> Path:
-    return atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+    return atomic_write_text(path, "".join(json_text(r) + "\n" for r in rows))

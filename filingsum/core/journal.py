@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.names import json_text
 from filingsum.core.output_lock import OutputLock
 
 
@@ -54,7 +55,7 @@ class JsonlAppender:
                 fh.truncate(cut)
 
     def append(self, row: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        self._fh.write(json_text(row) + "\n")  # a name that is not UTF-8 is kept, \u-escaped
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
