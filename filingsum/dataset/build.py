@@ -90,10 +90,10 @@ def build_dataset(
     out = Path(out_dir or data.out_dir)
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
+    _require_gold_paths(config, out)
     prepare_output_dir(out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs
         require_some_input(specs, out)
-    _require_gold_paths(config, out)
     warnings: list[str] = []
     teacher = _open_teacher(config, out, warnings)
     count_tokens = token_counter(load_tokenizer(config.model.name))
