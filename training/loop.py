@@ -38,10 +38,16 @@ def trainer_class(base: type) -> type:
     """The Trainer with two resume fixes: length-grouped batches seeded per epoch, so a resumed run sees the
     same batches as an uninterrupted one (training.data.epoch_seeded_length_sampler), and no step past
     max_steps when resuming from the final checkpoint (the stock loop trains one more step before it checks);
-    everything else is the stock Trainer."""
+    it also keeps the last loss for the message of a diverged run; everything else is the stock Trainer."""
     from filingsum.training.data import epoch_seeded_length_sampler
 
     class FilingsumTrainer(base):  # type: ignore[misc, valid-type]
+        last_loss: Any = None  # the last micro-batch's loss (a tensor: no sync), for DivergenceCallback's message
+
+        def training_step(self, *args: Any, **kwargs: Any) -> Any:
+            self.last_loss = super().training_step(*args, **kwargs)
+            return self.last_loss
+
         def _run_epoch(self, *args: Any, **kwargs: Any) -> Any:
             if self.state.max_steps > 0 and self.state.global_step >= self.state.max_steps:
                 self.control.should_training_stop = True  # nothing left to train: straight to finalization
@@ -86,14 +92,17 @@ def build_trainer(
     config: RunConfig, model: Any, args: TrainingArguments, collator: Any, data: TrainingData,
     tokenizer: PreTrainedTokenizerBase, logging_dir: Path,
 ) -> tuple[Any, GenerationEvalCallback | None]:
-    """The Trainer with early stopping (train.early_stopping_patience, with validation data) and the
-    generation eval as callbacks, TensorBoard writing into ``logging_dir``; and the generation callback."""
+    """The Trainer with the divergence stop, early stopping (train.early_stopping_patience, with validation
+    data) and the generation eval as callbacks, TensorBoard writing into ``logging_dir``; and the generation
+    callback."""
     from transformers import EarlyStoppingCallback, Trainer
 
+    from filingsum.training.callbacks import DivergenceCallback
     from filingsum.training.tracking import point_tensorboard
 
     t = config.train
-    callbacks: list[Any] = []
+    divergence = DivergenceCallback(Path(args.output_dir))
+    callbacks: list[Any] = [divergence]
     if t.early_stopping_patience and data.val_ds is not None:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=t.early_stopping_patience))
     gen_callback = generation_callback(config, data.val_records, tokenizer)
@@ -103,6 +112,7 @@ def build_trainer(
         model=model, args=args, data_collator=collator, train_dataset=data.train_ds, eval_dataset=data.val_ds,
         processing_class=tokenizer, callbacks=callbacks,
     )
+    divergence.trainer = trainer
     if gen_callback is not None:
         gen_callback.trainer = trainer
     point_tensorboard(trainer.callback_handler.callbacks, logging_dir)  # also for the final evaluate()

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from filingsum.core.config import RunConfig
+from filingsum.core.config import ConfigError, RunConfig
 from filingsum.training.errors import TrainingError
 from filingsum.training.hardware import resolve_attn_implementation, resolve_precision
 
@@ -148,12 +148,34 @@ def _apply_peft(model: Any, config: RunConfig, *, seq2seq: bool) -> Any:
 
     if t.init_adapter:
         return _continue_adapter(model, t.init_adapter)
+    check_target_modules(model, t.lora.target_modules, config.model.name)
     lora = LoraConfig(
         r=t.lora.r, lora_alpha=t.lora.alpha, lora_dropout=t.lora.dropout,
         target_modules=t.lora.target_modules, bias="none",
         task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
     )
     return get_peft_model(model, lora)
+
+
+def check_target_modules(model: Any, target_modules: list[str] | str, model_name: str) -> None:
+    """ConfigError (exit 2) naming the entries of train.lora.target_modules that match no module of ``model``
+    (peft matches a module whose name is the entry or ends with "." + the entry), and the model's linear layers
+    to choose from; peft itself would stop with a traceback, or adapt fewer modules than asked for."""
+    if isinstance(target_modules, str):  # all-linear
+        return
+    import torch
+
+    names = [name for name, _ in model.named_modules() if name]
+    missing = [t for t in target_modules if not any(n == t or n.endswith("." + t) for n in names)]
+    if not missing:
+        return
+    linear = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                     if name and (isinstance(module, torch.nn.Linear) or type(module).__name__ == "Conv1D")})
+    raise ConfigError(
+        f"train.lora.target_modules: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not a module of "
+        f"{model_name}; its linear layers (the names in model.named_modules()) are {', '.join(linear) or 'none'}; "
+        "list some of them, or use all-linear"
+    )
 
 
 def _continue_adapter(model: Any, spec: str) -> Any:

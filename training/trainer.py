@@ -20,19 +20,23 @@ Run directory (train.output_dir, training.run_dir), see docs/training.md:
   adapter/ checkpoints/ logs/ merged/ (train.merge) config.resolved.yaml data.json metrics.json loss.png
   run_card.md finished.json
 
-Reruns (training/resume.py, training/checkpoints.py): the run dir is checked before any work (a file,
-unwritable: exit 2); a run that finished with the same data, model and settings is a no-op; a resume onto
-checkpoints of other data or another model stops (exit 2) unless train.force_resume; a damaged newest
-checkpoint is set aside and the previous one used. Resuming is exact (same batches, optimizer, scheduler and
+Reruns (training/resume.py, training/checkpoints.py): the run dir is locked (a second `train` on it at the
+same time refuses, exit 2) and checked before any work (a file, unwritable: exit 2); a run that finished with
+the same data, model and settings is a no-op; a resume onto checkpoints of other data or another model stops
+(exit 2) unless train.force_resume; a damaged newest checkpoint is set aside and the previous one used. A run
+whose weights turn NaN or infinite stops at that step (TrainingError, exit 1; training.callbacks) with its
+earlier checkpoints kept and no adapter written. Resuming is exact (same batches, optimizer, scheduler and
 RNG state as an uninterrupted run), with length-grouped batches too (`epoch_seeded_length_sampler`).
 """
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from filingsum.core.config import RunConfig
-from filingsum.core.io import preflight_output_dir
+from filingsum.core.io import OutputLock, preflight_output_dir
 from filingsum.training.arguments import training_arguments
 from filingsum.training.data import load_split_records, make_collator, setup_data
 from filingsum.training.loop import run_trainer
@@ -47,9 +51,23 @@ __all__ = ["TrainResult", "train"]
 
 def train(config: RunConfig) -> TrainResult:
     """Train as configured and write the run directory; rerunning after a kill resumes (train.resume), and
-    rerunning a finished run is a no-op (TrainResult.model is None then)."""
+    rerunning a finished run is a no-op (TrainResult.model is None then). One run per run directory: a second
+    one on the same train.output_dir refuses (`OutputBusyError`, exit 2), naming the first."""
+    run_dir = Path(config.train.output_dir)
+    with run_dir_lock(run_dir):
+        return _train(config, run_dir)
+
+
+def run_dir_lock(run_dir: Path) -> AbstractContextManager[object]:
+    """The run directory's lock (`OutputLock`), taken by the main process of a run: the other processes of a
+    distributed run (RANK > 0) share the directory with it."""
+    if os.environ.get("RANK", "0") != "0":
+        return nullcontext()
+    return OutputLock(run_dir, "run directory (train.output_dir)")
+
+
+def _train(config: RunConfig, run_dir: Path) -> TrainResult:
     t = config.train
-    run_dir = Path(t.output_dir)
     preflight_output_dir(run_dir, what="run directory (train.output_dir)")
     tracking = tracking_arguments(config, run_dir)  # a tracker that is not installed stops here, before any work
 

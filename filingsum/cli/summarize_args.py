@@ -17,12 +17,22 @@ from filingsum.cli.common import (
     positive_float,
     positive_int,
 )
+from filingsum.core.config_sections import MAX_FILE_MB_LIMIT
 from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS
 
 if TYPE_CHECKING:
     from filingsum.core.config import RunConfig
     from filingsum.inference.factory import ClientSettings, InputOverrides
+
+def file_mb(text: str) -> float:
+    """argparse type of --max-file-mb: a finite number > 0, at most data.max_file_mb's limit (a larger one
+    overflows the read)."""
+    value = positive_float(text)
+    if value > MAX_FILE_MB_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_FILE_MB_LIMIT:,} (MB), not {text}")
+    return value
+
 
 HELP = "summarize filings (files, dirs, globs) through a running endpoint"
 DESCRIPTION = """\
@@ -73,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "first fitted (aspects) to that many chunks, with a warning",
     )
     parser.add_argument(
-        "--max-file-mb", type=positive_float, default=None,
+        "--max-file-mb", type=file_mb, default=None,
         help="larger input files end as an error record (overrides data.max_file_mb, default 50)",
     )
     parser.add_argument(

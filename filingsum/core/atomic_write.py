@@ -12,7 +12,6 @@ through (the file it points to is replaced, the link kept).
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import OutputPathError
+from filingsum.core.names import json_text
 
 _umask_lock = threading.Lock()
 
@@ -129,8 +129,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    return atomic_write_text(path, json_text(obj, indent=2) + "\n")
 
 
 def atomic_write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> Path:
-    return atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+    return atomic_write_text(path, "".join(json_text(r) + "\n" for r in rows))

@@ -18,7 +18,8 @@ HEADER = [
     "",
     "Generated from `filingsum/core/config.py` (`python -c 'from filingsum.core.config import "
     "config_reference_markdown as r; print(r())' > docs/config.md`). Unknown keys are errors (exit 2), as are "
-    "wrong types. The summary cap has one name, `max_summary_tokens`: `model.max_summary_tokens`, and the stage "
+    "wrong types and numbers that are not finite (`.nan`, `.inf`). The summary cap has one name, "
+    "`max_summary_tokens`: `model.max_summary_tokens`, and the stage "
     "fields of the same name (`data.teacher`, `data.filters`, `eval`, `serve`; `train.generation_max_summary_tokens` "
     "for the training-time generation eval) are optional overrides (None: follow it). The names they had before "
     "(`serve.max_tokens`, `eval.max_new_tokens`, `data.teacher.max_tokens`, `data.filters.max_label_tokens`, "

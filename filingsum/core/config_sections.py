@@ -18,11 +18,18 @@ from filingsum.core.schema import FitStrategy, GuardPolicy, ReferenceSource, Sec
 log = logging.getLogger("filingsum.core.config")
 
 
-class ConfigSection(BaseModel):
-    """A section of the run config: unknown keys are errors, assignments are validated. A key renamed since an
-    earlier release (``renamed_keys``: old name -> new name) is still read, with a warning naming the new one."""
+# The largest data.max_file_mb (about 1 TB): the cap becomes a byte count for a read, which a larger number
+# overflows (1e300 MB); no filing comes near it.
+MAX_FILE_MB_LIMIT = 1_000_000
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+class ConfigSection(BaseModel):
+    """A section of the run config: unknown keys are errors, assignments are validated, and no number may be
+    NaN or infinite (``.nan``/``.inf`` in YAML: a learning rate of .inf trains an all-NaN adapter, a size cap of
+    .inf overflows). A key renamed since an earlier release (``renamed_keys``: old name -> new name) is still
+    read, with a warning naming the new one."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     renamed_keys: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="before")
@@ -116,7 +123,10 @@ class DataConfig(ConfigSection):
     dedup_threshold: float = Field(
         0.9, gt=0, le=1, description="shingle Jaccard above which two sections are duplicates"
     )
-    max_file_mb: float = Field(50.0, gt=0, description="larger input files are skipped with a reason")
+    max_file_mb: float = Field(
+        50.0, gt=0, le=MAX_FILE_MB_LIMIT,
+        description=f"larger input files are skipped with a reason (at most {MAX_FILE_MB_LIMIT:,}, about 1 TB)",
+    )
     workers: int | None = Field(
         None, ge=0,
         description="processes that extract files in parallel (one filing each at a time); None: one per CPU "
@@ -142,7 +152,10 @@ class TrainConfig(ConfigSection):
     )
     output_dir: str = Field("runs/default", description="the run directory (docs/training.md)")
     epochs: float = Field(3.0, gt=0)
-    max_steps: int = Field(-1, description="overrides epochs when > 0")
+    max_steps: int = Field(
+        -1, description="optimizer steps to train, overriding epochs; -1: train.epochs decide (0 and other "
+        "negative numbers are refused)",
+    )
     learning_rate: float = Field(2e-4, gt=0)
     lr_scheduler: str = "cosine"
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
@@ -179,7 +192,8 @@ class TrainConfig(ConfigSection):
         "mlruns/), or none; the loss plot and the run card are written either way",
     )
     run_name: str | None = Field(None, description="the run's name in the trackers (None: the top-level run_name)")
-    seed: int = 42
+    seed: int = Field(42, ge=0, lt=2**32, description="seed of the adapter's initialisation and the batch order "
+                      "(0 <= seed < 2**32)")
     resume: bool = Field(
         True, description="continue from the last usable checkpoint in output_dir; a run that already finished "
         "with the same data, model and settings is not trained again"
@@ -188,6 +202,13 @@ class TrainConfig(ConfigSection):
         False, description="resume even when output_dir's checkpoints were trained on other data or another "
         "model (data.json differs); without it such a resume stops with an error (`--force-resume`)"
     )
+
+    @field_validator("max_steps")
+    @classmethod
+    def _steps(cls, value: int) -> int:
+        if value == 0 or value < -1:
+            raise ValueError(f"must be -1 (train for train.epochs) or a number of steps >= 1, not {value}")
+        return value
 
     @field_validator("report_to", mode="before")
     @classmethod

@@ -16,12 +16,14 @@ from typing import Any
 
 from filingsum.core.atomic_write import output_target
 from filingsum.core.errors import FilingsumError
+from filingsum.core.names import json_text
 from filingsum.core.output_lock import OutputLock
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """Rows of a JSONL file; a torn last line (a kill mid-append) is ignored, not fatal."""
-    with open(path, encoding="utf-8") as fh:
+def read_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterator[dict[str, Any]]:
+    """Rows of a JSONL file; a torn last line (a kill mid-append) is ignored, not fatal. ``encoding="utf-8-sig"``
+    also reads a file that starts with a byte-order mark."""
+    with open(path, encoding=encoding) as fh:
         lines = fh.readlines()
     for i, line in enumerate(lines):
         line = line.strip()
@@ -55,7 +57,7 @@ class JsonlAppender:
                 fh.truncate(cut)
 
     def append(self, row: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        self._fh.write(json_text(row) + "\n")  # a name that is not UTF-8 is kept, \u-escaped
         self._fh.flush()
         os.fsync(self._fh.fileno())
 

@@ -32,3 +32,31 @@ def process_started(pid: int) -> float | None:
         return psutil.Process(pid).create_time()
     except (psutil.Error, OSError):
         return None
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when the thread that forked it exits
+
+
+def exit_with_parent(signum: int | None = None) -> bool:
+    """Have the kernel send this process ``signum`` (default SIGKILL) when its parent dies, however it dies
+    (``kill -9`` included), so a helper process (a pool worker, a forkserver) is not left behind as an orphan.
+    Linux only; False where it does not apply. The kernel watches the parent *thread* that forked this process.
+    A parent that died while this was set up (this process was re-parented) ends this process at once."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    signum = int(signal.SIGKILL if signum is None else signum)
+    parent = os.getppid()
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        if prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent:  # the parent died before the kernel was told to watch it
+        os.kill(os.getpid(), signum)
+    return True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from filingsum.core.names import printable
 
 # The closed vocabularies, defined once; config fields, CLI choices and the stages import them from here.
 SectionName = Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]
@@ -123,3 +125,10 @@ class SummaryResult(BaseModel):
     finish_reason: FinishReason | None = Field(None, description="stop, or length when the summary hit the cap")
     error_kind: ErrorKind | None = Field(None, description="category of the error, when there is one")
     checks: GuardChecks | None = Field(None, description="what the output guard checked, dropped or flagged")
+
+    @field_validator("id", "source_path", "error")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        # An input file named with bytes that are not UTF-8 is escaped (filingsum.core.names): results are
+        # journalled, written and printed; its summary must not be lost to a UnicodeEncodeError.
+        return None if value is None else printable(value)

@@ -90,6 +90,7 @@ def build_dataset(
     out = Path(out_dir or data.out_dir)
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
+    _require_gold_paths(config, out)
     prepare_output_dir(out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs
         require_some_input(specs, out)
@@ -126,6 +127,22 @@ def build_dataset(
     _write_dataset(result, title=f"filingsum dataset: {config.run_name}")
     log.info("%s", result.summary_line())
     return result
+
+
+def _require_gold_paths(config: RunConfig, out: Path) -> None:
+    """UsageError (exit 2, before any work) for a data.gold path the config names that does not exist: a
+    mistyped path would silently turn every gold reference into the next source. The default (data/gold,
+    relative to the working directory) may be absent: `load_gold` warns then."""
+    from filingsum.filings.gold import missing_gold_paths
+
+    data = config.data
+    if "gold" not in data.references or "gold" not in data.model_fields_set:
+        return
+    if missing := missing_gold_paths(data.gold):
+        raise UsageError(
+            f"data.gold: {', '.join(missing)}: no such file or directory; fix the path (gold JSONL files or "
+            f"dirs), or take 'gold' out of data.references; nothing was built and {out} is unchanged"
+        )
 
 
 def _open_teacher(config: RunConfig, out: Path, warnings: list[str]) -> Teacher | None:

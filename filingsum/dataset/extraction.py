@@ -12,6 +12,7 @@ from traceback import format_exc
 from typing import Any
 
 from filingsum.core.io import JsonlAppender
+from filingsum.core.names import printable
 from filingsum.core.schema import FilingSection
 from filingsum.dataset.journal import journal_key, journal_row, read_journal
 from filingsum.dataset.parallel import TaskOutcome, run_tasks
@@ -30,7 +31,8 @@ class SkippedFile:
     reason: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "reason": self.reason}
+        # for the card (JSON and Markdown): a name that is not UTF-8 escaped
+        return {"path": printable(self.path), "reason": printable(self.reason)}
 
 
 @dataclass(frozen=True)

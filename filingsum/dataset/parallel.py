@@ -14,7 +14,9 @@ real EDGAR HTML filing), so only processes use more than one core. The contract:
 
 Workers start with the ``forkserver`` method where the platform has it (fast: they fork from a server that
 has already imported the heavy modules) and ``spawn`` elsewhere; never plain ``fork`` from a parent that may
-hold threads and locks. The function must be picklable (a module-level function).
+hold threads and locks. The function must be picklable (a module-level function). On Linux the forkserver and
+the workers die with the parent, even one killed with SIGKILL (`forkserver_hook`, ``_init_worker``): no orphan
+keeps parsing, or holding the resource tracker, after the build is gone.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
+
+from filingsum.core.processes import exit_with_parent
 
 QUEUE_PER_WORKER = 2  # inputs handed to the pool per worker: keeps workers busy, bounds what is queued
 
@@ -63,18 +67,25 @@ def peak_rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS reports bytes, Linux KiB
 
 
+FORKSERVER_HOOK = "filingsum.dataset.forkserver_hook"  # preloaded first: the forkserver dies with this process
+
+
 def mp_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
-    """forkserver (with ``preload`` imported once in the server) where available, else spawn."""
+    """forkserver (with ``preload`` imported once in the server, after `FORKSERVER_HOOK`) where available, else
+    spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        if preload:
-            ctx.set_forkserver_preload(list(preload))  # no effect once the server runs; import errors ignored
+        # no effect once the server runs; import errors ignored
+        ctx.set_forkserver_preload([FORKSERVER_HOOK, *preload])
         return ctx
     return multiprocessing.get_context("spawn")
 
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # No orphans: a worker dies with the process it was forked from (the forkserver, which dies with the build;
+    # with spawn, the build itself), even when that one is killed with SIGKILL.
+    exit_with_parent()
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, int, float]:

@@ -9,12 +9,16 @@ attaches them as references and eval scores against them, so both read them thro
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from filingsum.core.io import read_jsonl
 from filingsum.core.text import content_hash
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,35 +80,56 @@ def _gold_files(specs: Sequence[str]) -> list[Path]:
     return files
 
 
+def missing_gold_paths(specs: Sequence[str]) -> list[str]:
+    """The gold specs that name no file or directory (globs aside: a glob may match nothing)."""
+    return [spec for spec in specs if not any(c in spec for c in "*?[") and not Path(spec).exists()]
+
+
 def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
-    """Gold entries from JSONL files/dirs, and warnings for unusable lines or missing paths (never raises)."""
+    """Gold entries from JSONL files/dirs, and warnings for unusable lines or missing paths (never raises).
+
+    A UTF-8 byte-order mark is read as such (editors on Windows write one). A missing path, an unreadable file
+    and a file without one usable row are also logged as warnings: each silently turns gold references into
+    the next source (teacher, extractive)."""
     warnings: list[str] = []
     entries: list[GoldSummary] = []
-    for spec in specs:
-        if not Path(spec).exists() and not any(c in spec for c in "*?["):
-            warnings.append(f"gold path {spec} does not exist")
+    for spec in missing_gold_paths(specs):
+        warnings.append(f"gold path {spec} does not exist")
+        log.warning("gold path %s does not exist: no gold summary from it", spec)
     for path in _gold_files(specs):
         try:
-            rows = list(read_jsonl(path))
+            rows = list(read_jsonl(path, encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             warnings.append(f"gold file {path} unreadable: {type(exc).__name__}: {exc}")
+            log.warning("gold file %s is unreadable (%s: %s): no gold summary from it", path, type(exc).__name__, exc)
             continue
-        for number, row in enumerate(rows, start=1):
-            summary = row.get("summary") if isinstance(row, dict) else None
-            source_file = row.get("source_file") if isinstance(row, dict) else None
-            if not isinstance(summary, str) or not summary.strip() or not isinstance(source_file, str):
-                warnings.append(f"gold file {path} row {number}: needs 'source_file' and a non-empty 'summary'")
-                continue
-            entries.append(
-                GoldSummary(
-                    source_file=Path(source_file).name if "#" not in source_file else source_file,
-                    summary=summary.strip(),
-                    section=row.get("section") or None,
-                    company=row.get("company"),
-                    form=row.get("form"),
-                    author=row.get("author"),
-                    origin_file=str(path),
-                    input_sha256=row.get("input_sha256") or None,
-                )
-            )
+        found = _gold_entries(path, rows, warnings)
+        if not found:
+            log.warning("gold file %s has no usable row (each needs 'source_file' and a non-empty 'summary'): no "
+                        "gold summary from it", path)
+        entries.extend(found)
     return GoldIndex(entries), warnings
+
+
+def _gold_entries(path: Path, rows: list[Any], warnings: list[str]) -> list[GoldSummary]:
+    """The usable rows of one gold file; a warning in ``warnings`` for each unusable one."""
+    entries: list[GoldSummary] = []
+    for number, row in enumerate(rows, start=1):
+        summary = row.get("summary") if isinstance(row, dict) else None
+        source_file = row.get("source_file") if isinstance(row, dict) else None
+        if not isinstance(summary, str) or not summary.strip() or not isinstance(source_file, str):
+            warnings.append(f"gold file {path} row {number}: needs 'source_file' and a non-empty 'summary'")
+            continue
+        entries.append(
+            GoldSummary(
+                source_file=Path(source_file).name if "#" not in source_file else source_file,
+                summary=summary.strip(),
+                section=row.get("section") or None,
+                company=row.get("company"),
+                form=row.get("form"),
+                author=row.get("author"),
+                origin_file=str(path),
+                input_sha256=row.get("input_sha256") or None,
+            )
+        )
+    return entries

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.names import printable
 from filingsum.core.schema import FormType
 
 DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
@@ -17,8 +18,8 @@ class IngestError(FilingsumError):
     """A file that cannot be used as a filing, with the reason in words."""
 
     def __init__(self, path: str | os.PathLike[str], reason: str):
-        self.path = str(path)
-        self.reason = reason
+        self.path = printable(path)  # a name that is not UTF-8, escaped: the message is printed and stored
+        self.reason = printable(reason)
         super().__init__(f"{self.path}: {reason}")
 
 
@@ -37,3 +38,10 @@ class SourceDocument:
     warnings: list[str] = field(default_factory=list)
     # The edgartools Document for HTML inputs, kept so sectioning does not parse the HTML twice.
     parsed_html: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The file's name becomes records, ids, cards and results: one that is not UTF-8 is escaped here once
+        # (filingsum.core.names), as is a company name detected from it.
+        self.source_path = printable(self.source_path)
+        if self.company is not None:
+            self.company = printable(self.company)
