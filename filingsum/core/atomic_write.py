@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import OutputPathError
+from filingsum.core.input_files import file_kind
 from filingsum.core.names import json_text
 
 _umask_lock = threading.Lock()
@@ -50,15 +50,10 @@ def _new_file_mode(path: Path) -> int:
 
 def _not_a_file(mode: int) -> str | None:
     """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISDIR(mode):
-        return "an existing directory"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return None if stat.S_ISREG(mode) else "not a regular file"
+    kind = file_kind(mode)
+    if kind is None:
+        return None
+    return {"directory": "an existing directory", "other": "not a regular file"}.get(kind, f"a {kind}")
 
 
 def _in_proc(path: Path) -> bool:

@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 from filingsum.core.errors import UsageError
+
+
+def file_kind(mode: int) -> str | None:
+    """What a non-regular file is ("directory", "device", "named pipe (FIFO)", "socket", "other"); None for a
+    regular file. The one classification the input checks and the output writers share."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    return "socket" if stat.S_ISSOCK(mode) else "other"
 
 
 def non_regular_reason(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` cannot be read as an input file (missing, a symlink loop, a directory, a device, a FIFO, a
     socket, a /proc pseudo-file), in words; None for a regular file. Never opens the path (a FIFO would block,
     /dev/zero never ends)."""
-    import stat as stat_module
 
     path = Path(path)
     try:
@@ -28,17 +42,10 @@ def non_regular_reason(path: str | os.PathLike[str]) -> str | None:
         if exc.errno == errno.ENOENT:
             return "no such file" + (" (a broken symlink)" if path.is_symlink() else "")
         return f"cannot be read ({exc.strerror or exc})"
-    mode = st.st_mode
-    if stat_module.S_ISDIR(mode):
-        return "is a directory, not a file"
-    if stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode):
-        return "is a device, not a regular file"
-    if stat_module.S_ISFIFO(mode):
-        return "is a named pipe (FIFO), not a regular file"
-    if stat_module.S_ISSOCK(mode):
-        return "is a socket, not a regular file"
-    if not stat_module.S_ISREG(mode):
-        return "is not a regular file"
+    kind = file_kind(st.st_mode)
+    if kind is not None:
+        return {"directory": "is a directory, not a file", "other": "is not a regular file"}.get(
+            kind, f"is a {kind}, not a regular file")
     real = os.path.realpath(path)
     if real == "/proc" or real.startswith(("/proc/", "/sys/")):
         return "is a kernel pseudo-file (/proc, /sys), not a filing"
