@@ -18,6 +18,7 @@ from typing import Any
 
 from filingsum.core.errors import UsageError
 from filingsum.eval.report import TABLE_METRICS, load_report_json
+from filingsum.eval.report_cells import markdown_cell
 from filingsum.quality.metrics import METRICS
 
 
@@ -139,7 +140,7 @@ def _status(d: MetricDelta) -> str:
 def render_markdown(comparison: Comparison) -> str:
     lines = ["| system | metric | a | b | delta | status |", "|---|---|---:|---:|---:|---|"]
     for d in comparison.deltas:
-        lines.append(f"| {d.system} | {d.metric} | {_fmt(d.before)} | {_fmt(d.after)} | "
+        lines.append(f"| {markdown_cell(d.system)} | {d.metric} | {_fmt(d.before)} | {_fmt(d.after)} | "
                      f"{_fmt(d.delta, signed=True)} | {_status(d)} |")
     lines.append("")
     n = len(comparison.regressions)

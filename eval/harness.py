@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.progress import Progress
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.core.tokens import token_count, token_counts
 from filingsum.eval.gates import evaluate_gates, parse_gates
@@ -33,6 +34,9 @@ BaselineKind = Literal["lead-k", "extractive"]
 BASELINES: tuple[str, ...] = ("lead-k", "extractive")
 SystemGenerator = Callable[[Sequence[FilingRecord]], list[PredictionRecord]]
 SystemSpec = SystemGenerator | Sequence[PredictionRecord] | None
+# The longest source a document is scored against (characters). A whole 10-K's text is 1-2 million; scoring is
+# linear, about 10 s per million on one core, so a pasted 60 MB blob would hold the run for many minutes.
+MAX_SCORED_SOURCE_CHARS = 10_000_000
 
 
 class EvalInputError(FilingsumError, ValueError):
@@ -131,24 +135,34 @@ def _score_all(
     for _, pred, _ in work:
         first_seen.setdefault(pred.source, len(first_seen))
     work.sort(key=lambda item: first_seen[item[1].source])
-    for name, pred, n_tokens in work:
-        if pred.error:
-            # The system failed on this document: a failure, not an empty summary that "fits the limit".
-            log.warning("system %s, document %s: no prediction: %s", name, pred.id, pred.error)
-            rows[name][pred.id] = {"error": f"prediction failed: {pred.error}"}
-            continue
-        try:
-            rows[name][pred.id] = score_document(
-                pred.prediction, pred.source, pred.reference, n_tokens=n_tokens,
-                    max_summary_tokens=max_summary_tokens, nli_model=nli_model,
-                company=pred.company,
-            )
-        except Exception as exc:  # noqa: BLE001
-            # One pathological document must not sink a whole run (nor lose the others' scores): record the
-            # error in its row and the report's counts, log it, keep scoring the rest.
-            log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
-            rows[name][pred.id] = {"error": f"{type(exc).__name__}: {exc}"}
+    with Progress(len(work), "scoring", "summary") as progress:
+        for name, pred, n_tokens in work:
+            rows[name][pred.id] = _score_one(name, pred, n_tokens, max_summary_tokens=max_summary_tokens,
+                                             nli_model=nli_model)
+            progress.update(failed="error" in rows[name][pred.id])
     return {name: EvalResult(name, per_doc, *aggregate_metrics(per_doc)) for name, per_doc in rows.items()}
+
+
+def _score_one(name: str, pred: PredictionRecord, n_tokens: int, *, max_summary_tokens: int,
+               nli_model: str | None) -> dict[str, Any]:
+    """One document's metrics, or its error: a failed prediction, a source over the cap, a scoring error."""
+    if pred.error:
+        # The system failed on this document: a failure, not an empty summary that "fits the limit".
+        log.warning("system %s, document %s: no prediction: %s", name, pred.id, pred.error)
+        return {"error": f"prediction failed: {pred.error}"}
+    if len(pred.source) > MAX_SCORED_SOURCE_CHARS:
+        reason = (f"source of {len(pred.source):,} characters is over the {MAX_SCORED_SOURCE_CHARS:,} scored "
+                  "(a whole filing's text is far less): not scored")
+        log.warning("system %s, document %s: %s", name, pred.id, reason)
+        return {"error": reason}
+    try:
+        return score_document(pred.prediction, pred.source, pred.reference, n_tokens=n_tokens,
+                              max_summary_tokens=max_summary_tokens, nli_model=nli_model, company=pred.company)
+    except Exception as exc:  # noqa: BLE001
+        # One pathological document must not sink a whole run (nor lose the others' scores): record the error
+        # in its row and the report's counts, log it, keep scoring the rest.
+        log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def score_predictions(

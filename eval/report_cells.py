@@ -21,6 +21,12 @@ FIGURE_COUNTS = ("supported_numbers", "contradicted_numbers", "unverifiable_numb
 CLAIM_METRICS = ("claim_support_rate", "contradiction_rate", "unsupported_sentence_rate")
 
 
+def markdown_cell(text: object) -> str:
+    """``text`` as one Markdown table cell: a ``|`` escaped (it would start a new column) and line breaks made
+    spaces (they would end the row). System names, document ids and error messages come from users' files."""
+    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").split())
+
+
 def format_value(value: Any, metric: str) -> str:
     """A value as a table shows it: – when undefined, token counts whole (a mean to one decimal), booleans as
     yes/no, the rest to three decimals."""

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from filingsum.eval.gates import GateOutcome
-from filingsum.eval.report_cells import CLAIM_METRICS, FIGURE_COUNTS, format_value, metric_cell, shown_metrics
+from filingsum.eval.report_cells import (
+    CLAIM_METRICS,
+    FIGURE_COUNTS,
+    format_value,
+    markdown_cell,
+    metric_cell,
+    shown_metrics,
+)
 from filingsum.eval.report_model import Report
 
 
@@ -19,7 +26,7 @@ def render_markdown(report: Report) -> str:
     lines.append("|---|---:|" + "---:|" * len(metrics))
     for name, result in report.systems.items():
         cells = [metric_cell(result, m) for m in metrics]
-        lines.append(f"| {name} | {result.counts.get('documents', 0)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_cell(name)} | {result.counts.get('documents', 0)} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Means over documents where a metric is defined; (k/n) when only k of n documents had a value. "
                  "within_limit, is_prose, loop and empty are shares of documents.")
@@ -46,10 +53,11 @@ def _markdown_figures(report: Report) -> list[str]:
     for name, result in report.systems.items():
         for doc_id, row in result.per_document.items():
             if row.get("error"):
-                lines.append(f"| {name} | {doc_id} | – | – | – | failed: {str(row['error'])[:80]} |")
+                lines.append(f"| {markdown_cell(name)} | {markdown_cell(doc_id)} | – | – | – | "
+                             f"failed: {markdown_cell(str(row['error'])[:80])} |")
                 continue
             cells = [format_value(row.get(m), "tokens_max") for m in FIGURE_COUNTS]
-            lines.append(f"| {name} | {doc_id} | " + " | ".join(cells) + f" | "
+            lines.append(f"| {markdown_cell(name)} | {markdown_cell(doc_id)} | " + " | ".join(cells) + f" | "
                          f"{format_value(row.get('number_precision'), 'number_precision')} |")
     return lines
 
@@ -64,7 +72,7 @@ def _markdown_claims(report: Report) -> list[str]:
             if row.get("error"):
                 continue
             cells = [format_value(row.get(m), m) for m in CLAIM_METRICS]
-            lines.append(f"| {name} | {doc_id} | " + " | ".join(cells) + " |")
+            lines.append(f"| {markdown_cell(name)} | {markdown_cell(doc_id)} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Each summary claim is aligned to the source sentence or table row that best supports it: "
                  "supported, contradicted (the aligned source says otherwise) or unsupported (no source unit "

@@ -125,3 +125,35 @@ def test_reports_show_supported_contradicted_and_unverifiable_figures_per_docume
     page = paths["html"].read_text(encoding="utf-8")
     assert '<mark class="contradicted" title="contradicted figure' in page and ">63</mark>" in page
     assert 'title="unverifiable figure: not found in the source">400</mark>' in page
+
+
+def test_a_pipe_in_a_system_name_or_document_id_stays_in_its_markdown_cell(crexendo, tiny_tokenizer):
+    from filingsum.eval.compare import compare_reports, render_markdown as render_comparison
+    preds = [PredictionRecord(id="acme|10-K", source=crexendo, prediction=FAITHFUL),
+             PredictionRecord(id="bolt", source=crexendo, prediction="", error="HTTP 500 | upstream\nreset")]
+    report = Report({"tuned|v2": score_predictions(preds, tiny_tokenizer, system="tuned|v2", max_summary_tokens=LIMIT)})
+    markdown = render_markdown(report)
+    rows = [line for line in markdown.splitlines() if line.startswith("|")]
+    assert any("tuned\\|v2" in row and "acme\\|10-K" in row for row in rows)
+    assert any("HTTP 500 \\| upstream reset" in row for row in rows)  # the error's line break made a space
+    for table in markdown.split("\n\n"):  # every row of a table has as many cells as its header
+        lines = [line for line in table.splitlines() if line.startswith("|")]
+        widths = {len(line.replace("\\|", "").split("|")) for line in lines}
+        assert len(widths) <= 1, lines
+    comparison = render_comparison(compare_reports(report.to_dict(), report.to_dict()))
+    assert "| tuned\\|v2 |" in comparison
+
+
+def test_a_source_over_the_scoring_cap_is_a_failed_document_not_a_stall(crexendo, tiny_tokenizer, monkeypatch,
+                                                                         caplog):
+    from filingsum.eval import harness
+
+    monkeypatch.setattr(harness, "MAX_SCORED_SOURCE_CHARS", len(crexendo) + 10)
+    preds = [PredictionRecord(id="fine", source=crexendo, prediction=FAITHFUL),
+             PredictionRecord(id="huge", source=crexendo * 2, prediction=FAITHFUL)]
+    with caplog.at_level("INFO"):
+        result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=LIMIT)
+    assert "over the" in result.per_document["huge"]["error"] and "not scored" in result.per_document["huge"]["error"]
+    assert result.per_document["fine"]["number_precision"] == 1.0
+    assert result.aggregate["scored_fraction"] == 0.5
+    assert "scoring: 2 of 2 summary(s) done, 1 failed" in caplog.text  # the progress helper's final line

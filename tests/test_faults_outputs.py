@@ -243,6 +243,34 @@ def test_eval_report_never_overwrites_the_predictions_file(tmp_path, capsys):
     assert not (tmp_path / "report.html").exists()  # refused before any report file
 
 
+@pytest.mark.parametrize("how", ["--predictions", "--config"])
+def test_a_second_eval_into_a_report_dir_in_use_refuses_naming_the_first(tmp_path, how):
+    """Run A (a live process: a sleeping child holding the lock, as a running eval does) writes into rep/; B is
+    the real CLI with the same --out. B used to write its report.json/md/html over A's mid-way."""
+    predictions = tmp_path / "preds.jsonl"
+    predictions.write_text(json.dumps({"id": "a", "source": "We sell widgets.", "prediction": "Widgets."}) + "\n")
+    rep = tmp_path / "rep"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom filingsum.core.output_lock import OutputLock\n"
+         "with OutputLock(sys.argv[1], 'report directory'):\n    print('held', flush=True)\n    time.sleep(120)",
+         str(rep)], env=SUB_ENV, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        config = tmp_path / "c.yaml"
+        config.write_text(f"model:\n  name: tiny-random\ndata:\n  out_dir: {tmp_path / 'nodata'}\n"
+                          f"eval:\n  systems: [lead-k]\n  out_dir: {rep}\n", encoding="utf-8")
+        args = (["eval", "--predictions", str(predictions), "--out", str(rep), "--tokenizer", "tiny-random"]
+                if how == "--predictions" else ["eval", "--config", str(config)])
+        proc = _run(args)
+    finally:
+        holder.kill()
+        holder.wait()
+    observe(f"`eval {how}`: a second eval into a report dir in use", proc.returncode, proc.stderr,
+            wrong=int((rep / "report.json").exists()))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(rep), f"in use by process {holder.pid}")
+    assert not (rep / "report.json").exists()
+
+
 # --- 5. export --name --------------------------------------------------------------------------------------------
 
 

@@ -239,6 +239,31 @@ def test_a_second_train_on_a_run_dir_in_use_refuses_naming_the_first(tmp_path, m
     assert not lock_path(run_dir).exists()  # released at the end
 
 
+@pytest.mark.parametrize("part, kind", [("adapter", "symlink"), ("merged", "file"),
+                                        ("adapter/adapter_model.safetensors", "symlink")])
+def test_train_never_writes_through_a_symlinked_or_file_output_part(tmp_path, capsys, part, kind):
+    """A run dir whose adapter/ (or a file in it) links to another adapter: saving would overwrite that one."""
+    data = write_dataset(tmp_path / "data", n_train=2, chars=120)
+    run_dir = tmp_path / "run"
+    other = tmp_path / "shipped"
+    other.mkdir()
+    (other / "adapter_model.safetensors").write_bytes(b"shipped weights")
+    entry = run_dir / part
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "symlink":
+        entry.symlink_to(other / entry.name if entry.parent != run_dir else other)
+    else:
+        entry.write_text("not a directory")
+    config = write_config(tmp_path / "c.yaml", data, run_dir, max_steps=1)
+    status = main(["train", "--config", str(config)])
+    err = capsys.readouterr().err
+    observe(f"`train`: run dir {part} is a {kind}", status, err,
+            lost=int((other / "adapter_model.safetensors").read_bytes() != b"shipped weights"))
+    assert_one_line_failure(status, err, 2, str(entry), "would write through it")
+    assert (other / "adapter_model.safetensors").read_bytes() == b"shipped weights"
+    assert not (run_dir / "checkpoints").exists()  # refused before any work
+
+
 # --- 5. gold references that would be dropped without a word ------------------------------------------------------
 
 

@@ -149,6 +149,32 @@ def test_without_a_named_variable_openai_api_key_is_still_the_key(tmp_path, monk
     assert set(server.auth) == {f"Bearer {KEY}"}
 
 
+@pytest.mark.parametrize("how", ["flag", "config", "unset"])
+def test_loadtest_sends_the_servers_key_and_refuses_an_unset_named_variable(tmp_path, monkeypatch, capsys, how):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-meant-for-openai-only")
+    monkeypatch.setenv("FILINGSUM_TEST_KEY", KEY)
+    monkeypatch.delenv("FILINGSUM_TEST_UNSET", raising=False)
+    sample = tmp_path / "sample.txt"
+    sample.write_text(FILING, encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n" + ("serve:\n  api_key_env: FILINGSUM_TEST_KEY\n"
+                                                        if how == "config" else ""), encoding="utf-8")
+    extra = {"flag": ["--api-key-env", "FILINGSUM_TEST_KEY"], "config": [],
+             "unset": ["--api-key-env", "FILINGSUM_TEST_UNSET"]}[how]
+    with Endpoint() as server:
+        status = main(["loadtest", "--config", str(config), "--endpoint", server.base_url, "--model", "fake",
+                       "--input", str(sample), "--requests", "2", "--concurrency", "1", *extra])
+    err = capsys.readouterr().err
+    observe(f"`loadtest --api-key-env` ({how})", status, err)
+    if how == "unset":
+        assert_one_line_failure(status, err, 2, "--api-key-env", "$FILINGSUM_TEST_UNSET is not set")
+        assert server.auth == []
+    else:
+        assert status == 0, err
+        assert server.auth == [f"Bearer {KEY}"] * 2
+    assert KEY not in err and "sk-meant-for-openai-only" not in err
+
+
 # --- 2. a key no header can carry: stripped (whitespace) or refused, never printed --------------------------
 
 
@@ -229,6 +255,24 @@ def test_loadtest_refuses_an_unusable_endpoint_url_at_once(tmp_path, capsys, end
     observe(f"`loadtest --endpoint {endpoint!r}`", status, err)
     assert_one_line_failure(status, err, 2, "--endpoint", needle)
     assert "SECRET" not in err
+
+
+@pytest.mark.parametrize("endpoint, needle", BAD_ENDPOINTS[:4] + [("http://user:SECRET@127.0.0.1:99999/v1",
+                                                                    "not a valid URL")])
+def test_data_build_refuses_an_unusable_teacher_url_before_reading_any_filing(tmp_path, capsys, endpoint, needle):
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    out = tmp_path / "dataset"
+    config = data_config(tmp_path / "build.yaml", [inputs], out)
+    data = yaml.safe_load(config.read_text())
+    data["data"]["references"] = ["teacher", "extractive"]
+    data["data"]["teacher"] = {"base_url": endpoint, "model": "fake"}
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    status = main(["data", "build", "--config", str(config)])
+    err = capsys.readouterr().err
+    observe(f"`data build`: data.teacher.base_url {endpoint!r}", status, err)
+    line = assert_one_line_failure(status, err, 2, "data.teacher.base_url", needle)
+    assert "SECRET" not in err and "Value error" not in line
+    assert not out.exists()  # stopped at config load: nothing built, nothing read
 
 
 # --- 4. a server that answers 200 with HTML or wrongly typed JSON ---------------------------------------------

@@ -156,3 +156,24 @@ def test_a_hub_model_that_cannot_be_fetched_is_one_line_not_a_traceback(tmp_path
                            env=env, capture_output=True, text=True, timeout=300)
     assert build.returncode == 2 and "Traceback" not in build.stderr, build.stderr[-2000:]
     assert build.stderr.strip().splitlines()[-1].startswith("filingsum: error: ")
+
+
+def test_models_check_names_what_each_kind_of_spec_lacks(isolated_cache: Path, tmp_path: Path, capsys,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from filingsum.cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    (tmp_path / "empty").mkdir()
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "config.json").write_text("{}")
+    cases = {str(tmp_path / "missing"): "does not exist", str(tmp_path / "empty"): "has no config.json",
+             "embedded:nope": "unknown embedded model", "tiny-random": "not built: `filingsum models prepare",
+             "org/absent": "not in the Hugging Face cache: `filingsum models prepare org/absent`"}
+    for spec, needle in cases.items():
+        assert main(["models", "check", spec]) == 1
+        out = capsys.readouterr().out
+        assert needle in out, (spec, out)
+    assert main(["models", "check", str(good)]) == 0
+    assert capsys.readouterr().out.strip().endswith("ok")

@@ -6,15 +6,19 @@ config.resolved.yaml, data.json, metrics.json, loss.png, run_card.md, finished.j
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from filingsum.core.config import RunConfig
+from filingsum.core.errors import UsageError
 from filingsum.core.preflight import require_free_space
 
 CHECKPOINTS = "checkpoints"
 ADAPTER = "adapter"
 FULL_MODEL = "model"
 MERGED = "merged"
+LOGS = "logs"
+WRITTEN_PARTS = (ADAPTER, FULL_MODEL, MERGED, CHECKPOINTS, LOGS)
 
 
 def model_output_dir(run_dir: Path, method: str) -> Path:
@@ -28,3 +32,29 @@ def check_free_space(run_dir: Path, trainable: int, total: int, config: RunConfi
     t = config.train
     per_checkpoint = trainable * 4 * 3 + (total * 4 if t.method == "full" else 0)
     require_free_space(run_dir, per_checkpoint * (t.save_total_limit + 1), what="run directory (train.output_dir)")
+
+
+def check_written_parts(run_dir: Path) -> None:
+    """The parts a run writes into (adapter/, model/, merged/, checkpoints/, logs/) are plain directories of
+    plain files and directories, or absent: transformers' and peft's ``save_pretrained`` write through a symlink,
+    so a run dir whose adapter/ links to another run's (or the shipped) adapter would overwrite that one.
+    UsageError (exit 2) naming the entry, before the model is loaded."""
+    for name in WRITTEN_PARTS:
+        part = run_dir / name
+        entries = [part] + (sorted(part.iterdir()) if part.is_dir() and not part.is_symlink() else [])
+        for entry in entries:
+            problem = _unsafe_entry(entry, is_part=entry == part)
+            if problem:
+                raise UsageError(f"{entry}: {problem}; training writes its {name}/ here and would write through "
+                                 "it: remove it, or choose another train.output_dir")
+
+
+def _unsafe_entry(entry: Path, *, is_part: bool) -> str | None:
+    """Why a run would write through ``entry`` (None: absent, a real directory, or a regular file inside a part)."""
+    if entry.is_symlink():
+        return f"a symlink to {os.readlink(entry)}"
+    if not os.path.lexists(entry) or entry.is_dir():
+        return None
+    if entry.is_file():
+        return "a file, not a directory" if is_part else None
+    return "not a regular file or directory"

@@ -43,7 +43,7 @@ from filingsum.training.loop import run_trainer
 from filingsum.training.model import load_base, setup_model
 from filingsum.training.outputs import TrainResult, write_outputs
 from filingsum.training.resume import finished_rerun, prepare_run_dir, run_data_fingerprint
-from filingsum.training.run_dir import CHECKPOINTS, check_free_space
+from filingsum.training.run_dir import CHECKPOINTS, check_free_space, check_written_parts
 from filingsum.training.tracking import tracking_arguments
 
 __all__ = ["TrainResult", "train"]
@@ -69,6 +69,7 @@ def run_dir_lock(run_dir: Path) -> AbstractContextManager[object]:
 def _train(config: RunConfig, run_dir: Path) -> TrainResult:
     t = config.train
     preflight_output_dir(run_dir, what="run directory (train.output_dir)")
+    check_written_parts(run_dir)  # a symlinked adapter/ would be written through: refused before any work
     tracking = tracking_arguments(config, run_dir)  # a tracker that is not installed stops here, before any work
 
     splits = load_split_records(config.data.out_dir)

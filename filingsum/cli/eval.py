@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if args.eval_command == "compare":
         return print_comparison(args.old, args.new, args.tolerance, markdown=args.markdown)
     config = load_run_config(args)
+    from filingsum.core.output_lock import OutputLock
     from filingsum.eval.run import evaluate_config, evaluate_predictions_file
 
     if args.predictions:
@@ -94,11 +96,13 @@ def run(args: argparse.Namespace) -> int:
 
         # a missing file is a usage error (exit 2); /dev/zero or a FIFO would be read forever
         require_input_file(args.predictions, "--predictions file")
-        report = evaluate_predictions_file(
-            config, args.predictions, out_dir=args.out, tokenizer_spec=args.tokenizer,
-            system=args.system, fail_under=args.fail_under,
-        )
-        return print_report(report, args.out)
+        # a second eval into the same --out refuses, naming this one (no --out: the error comes from below)
+        with OutputLock(args.out, "report directory (--out)") if args.out else contextlib.nullcontext():
+            report = evaluate_predictions_file(
+                config, args.predictions, out_dir=args.out, tokenizer_spec=args.tokenizer,
+                system=args.system, fail_under=args.fail_under,
+            )
+            return print_report(report, args.out)
     if not args.config:
         parser_hint = "give --config CONFIG (systems from eval.systems) or --predictions FILE"
         from filingsum.core.config import ConfigError
@@ -106,5 +110,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(parser_hint)
     from filingsum.serving.generate import vllm_server_for
 
-    report = evaluate_config(config, out_dir=args.out, fail_under=args.fail_under, start_server=vllm_server_for)
-    return print_report(report, args.out or config.eval.out_dir)
+    out_dir = args.out or config.eval.out_dir
+    with OutputLock(out_dir, "report directory (--out / eval.out_dir)"):
+        report = evaluate_config(config, out_dir=args.out, fail_under=args.fail_under, start_server=vllm_server_for)
+        return print_report(report, out_dir)

@@ -34,15 +34,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=positive_float, default=120.0, help="per-request timeout (s)")
     parser.add_argument("--deadline", type=positive_float, default=600.0, help="total deadline (s)")
     parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
+    parser.add_argument("--api-key-env", help="environment variable holding the server's API key (default: "
+                        "serve.api_key_env, else OPENAI_API_KEY); a variable named here or in serve.api_key_env must "
+                        "be set: exit 2 otherwise")
 
 
 def run(args: argparse.Namespace) -> int:
+    from filingsum.core.endpoints import server_api_key
     from filingsum.core.errors import UsageError
     from filingsum.core.io import atomic_write_json, preflight_output_file
     from filingsum.serving.loadtest import check_local_endpoint, format_report, run_load_test
 
     config = load_run_config(args)
     check_local_endpoint(args.endpoint)  # before any input is read
+    api_key = server_api_key(args.api_key_env, config.serve.api_key_env)  # an unset named variable: exit 2 here
     if args.json_out:  # a directory, device or FIFO is refused (exit 2) before any request is sent
         preflight_output_file(args.json_out, what="--json file")
     files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_load_test(
         args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
         max_summary_tokens=args.max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
-        request_timeout_s=args.timeout, deadline_s=args.deadline,
+        request_timeout_s=args.timeout, deadline_s=args.deadline, api_key=api_key,
     )
     print(format_report(report))
     if args.json_out:

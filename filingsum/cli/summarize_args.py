@@ -110,15 +110,11 @@ def client_settings(args: argparse.Namespace, config: RunConfig) -> ClientSettin
     --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY. A variable named (by the flag or the
     config) that is unset or empty is a UsageError naming it, never a fallback to $OPENAI_API_KEY (which would
     send that key to this endpoint)."""
-    from filingsum.core.endpoints import api_key_from_env
+    from filingsum.core.endpoints import server_api_key
     from filingsum.inference.factory import ClientSettings
 
-    if args.api_key_env is not None:
-        key = api_key_from_env(args.api_key_env, what="--api-key-env")
-    else:
-        key = api_key_from_env(config.serve.api_key_env, what="serve.api_key_env")
     return ClientSettings(
-        api_key=key,
+        api_key=server_api_key(args.api_key_env, config.serve.api_key_env),
         timeout_s=args.timeout, max_retries=args.max_retries, concurrency=args.concurrency,
         temperature=args.temperature,
     )

@@ -80,7 +80,8 @@ def describe_validation_error(error: dict[str, Any], source: str, root: type[Bas
         return f"{source}: {key}: unknown key{hint}"
     wanted = field_type(root, loc)
     expected = f"; expected {wanted}" if wanted else ""
-    return f"{source}: {key}: {error['msg']} (got {error.get('input')!r}{expected})"
+    message = str(error["msg"]).removeprefix("Value error, ")  # pydantic's prefix for a validator's ValueError
+    return f"{source}: {key}: {message} (got {error.get('input')!r}{expected})"
 
 
 def combined_error(problems: list[str]) -> ConfigError:

@@ -63,6 +63,19 @@ class TeacherConfig(ConfigSection):
     )
     renamed_keys: ClassVar[dict[str, str]] = {"max_tokens": "max_summary_tokens"}
 
+    @field_validator("base_url")
+    @classmethod
+    def _usable_url(cls, url: str) -> str:
+        """The same check as ``summarize --endpoint`` (http(s), a host, a port in range, no query string), at
+        config load: a mistyped teacher URL stops the build before any filing is read, not at the first request."""
+        from filingsum.core.endpoints import check_endpoint_url
+        from filingsum.core.errors import UsageError
+
+        try:
+            return check_endpoint_url(url, "base_url")
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+
 
 class SplitConfig(ConfigSection):
     validation: float = Field(0.15, ge=0, lt=1, description="share of companies (not records) for validation")

@@ -86,3 +86,12 @@ def api_key_from_env(
     if value is None or not value.strip():
         return None
     return check_api_key(value, f"${DEFAULT_KEY_VAR}")
+
+
+def server_api_key(flag_variable: str | None, config_variable: str | None) -> str | None:
+    """The key a client of `filingsum serve` sends: from the variable ``--api-key-env`` names (``flag_variable``),
+    else the one ``serve.api_key_env`` names (``config_variable``), else $OPENAI_API_KEY, else None. A variable
+    that was named and is unset is a UsageError (`api_key_from_env`), never a fallback to another key."""
+    if flag_variable is not None:
+        return api_key_from_env(flag_variable, what="--api-key-env")
+    return api_key_from_env(config_variable, what="serve.api_key_env")

@@ -121,6 +121,9 @@ def resolve_model(spec: str) -> str:
         return str(path.resolve())
     if _HUB_ID.match(spec):
         return spec
+    if spec.startswith((".", "/", "~")) or os.sep in spec:
+        raise ModelResolutionError(f"model path {spec} does not exist; give a model directory (with config.json), "
+                                   "a hub id (org/name) or an embedded model")
     raise ModelResolutionError(
         f"model {spec!r} is not a local directory, a hub id (org/name), "
         f"an embedded model ({', '.join(EMBEDDED_PREFIX + n for n in EMBEDDED_MODELS)}) "

@@ -93,8 +93,9 @@ def amount_mention(m: re.Match[str]) -> NumberMention | None:
     elif closes > opens:
         end -= len(text) - len(text.rstrip(")"))
     text = m.string[start:end]
+    before = m.string[max(0, m.start() - 2) : m.start()]  # two characters: a search of all the text is quadratic
     if (negative and not m["sign"] and currency is None and scale == 1.0 and not m["percent"]
-            and re.fullmatch(r"\d{1,2}", num) and re.search(r"[A-Za-z)\u00ae\u2122][ \t]?$", m.string[:m.start()])):
+            and re.fullmatch(r"\d{1,2}", num) and re.search(r"[A-Za-z)\u00ae\u2122][ \t]?$", before)):
         return None  # a footnote marker ("Revenue (1)"), not minus one
     signed = -value if negative else value
     if m["percent"]:
