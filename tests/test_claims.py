@@ -102,3 +102,88 @@ def test_hard_wrapped_sentences_are_read_across_line_breaks():
 
 def _verdicts(summary: str, source: str) -> list[str]:
     return [c.verdict for c in check_claims(summary, source).claims]
+
+
+# --- mechanisms added on 2026-12-03 (tuned on tests/planted/claims_fresh2.yaml) ---------------------------------
+
+CHANGES = """Interest expense was $3.2 billion and $2.4 billion in 2023 and 2024 and was primarily related to debt.
+
+On August 1, 2024, AbbVie completed the acquisition of Cerevel Therapeutics Holdings, Inc.
+
+On February 12, 2024, AbbVie completed the acquisition of ImmunoGen, Inc.
+
+Accordingly, our first quarter is typically our largest collections and operating cash flow quarter.
+
+We sell most of our products through a software subscription model.
+
+Our brands are used mostly to enable cross-border transactions (typically representing a small portion of overall \
+transaction volume).
+
+Sales increased 11% in 2024, compared to the prior year. AWS sales increased 19% in 2024.
+
+We have not experienced any work stoppages. As of November 29, 2024, we employed 30,709 people.
+
+For the fiscal second quarter of 2025, worldwide sales were $23.7 billion, as compared to 2024 fiscal second quarter \
+sales of $22.4 billion.
+
+Government-backed structures (such as the Brazilian Instant Payment System-PIX and UPI in India) compete with us. \
+Sales by U.S. companies were $13.5 billion."""
+
+
+def _one(summary: str, company: str | None = None) -> tuple[str, str]:
+    check = check_claims(summary, CHANGES, company)
+    bad = [c for c in check.claims if c.verdict != "supported"]
+    return (bad[0].verdict, bad[0].reason) if bad else ("supported", "")
+
+
+def test_a_change_with_both_ends_must_go_the_way_its_verb_says():
+    assert _one("Interest expense fell from $3.2 billion in 2023 to $2.4 billion in 2024.")[0] == "supported"
+    verdict, reason = _one("Interest expense rose from $3.2 billion in 2023 to $2.4 billion in 2024.")
+    assert verdict == "contradicted" and "from $3.2 billion to $2.4 billion is a fall" in reason
+    from filingsum.quality.claims.changes import check_change
+    from filingsum.quality.numbers import extract_numbers
+
+    for text, expected in [("The loss narrowed to $17,729 million from $16,120 million.", "contradicted"),
+                           ("The loss widened to $17,729 million from $16,120 million.", None),
+                           ("Sales increased 5% to 1,070 million.", None)]:
+        found = check_change(text, 0, [[m] for m in extract_numbers(text) if m.kind in ("number", "percent")])
+        assert (found[0] if found else None) == expected, text
+
+
+def test_a_date_of_the_same_precision_in_another_sentence_is_a_wrong_date():
+    assert _one("AbbVie completed its acquisition of Cerevel Therapeutics on August 1, 2024.")[0] == "supported"
+    verdict, reason = _one("AbbVie completed its acquisition of Cerevel Therapeutics on February 12, 2024.")
+    assert verdict == "contradicted" and "2024-08-01" in reason
+
+
+def test_a_quarter_the_aligned_sentence_does_not_name():
+    assert _one("The first quarter is typically the largest collections and operating cash flow quarter.")[0] == \
+        "supported"
+    assert _one("The third quarter is typically the largest collections and operating cash flow quarter.")[0] == \
+        "contradicted"
+
+
+def test_vague_words_against_the_source_words_of_the_same_kind():
+    assert _one("It sells most of its products through a software subscription model.")[0] == "supported"
+    assert _one("It sells a few of its products through a software subscription model.")[0] == "contradicted"
+    assert _one("Its brands are used mostly to enable cross-border transactions, a small portion of transaction "
+                "volume.")[0] == "supported"
+    verdict, reason = _one("Its brands are used mostly to enable cross-border transactions, a large portion of "
+                           "transaction volume.")
+    assert verdict == "contradicted" and "'large portion'" in reason
+
+
+def test_a_possessive_splits_names_and_aliases_and_demonyms_are_the_same_name():
+    assert _one("Acme's AWS sales increased 19% in 2024.", company="Acme")[0] == "supported"
+    assert _one("Systems such as Brazil's PIX and UPI in India compete with it.")[0] == "supported"
+    assert _one("Sales by United States companies were $13.5 billion.")[0] == "supported"
+
+
+def test_a_negation_from_another_sentence_of_the_source_is_not_a_contradiction():
+    assert _one("Acme, which employed 30,709 people as of November 29, 2024, has not experienced work stoppages.",
+                company="Acme")[0] == "supported"
+
+
+def test_a_comparison_base_year_before_the_figure_dates_it():
+    assert _one("Second quarter sales were $22.4 billion in fiscal 2024.")[0] == "supported"
+    assert _one("Second quarter sales were $22.4 billion in fiscal 2025.")[0] == "contradicted"

@@ -128,7 +128,8 @@ def test_reports_show_supported_contradicted_and_unverifiable_figures_per_docume
 
 
 def test_a_pipe_in_a_system_name_or_document_id_stays_in_its_markdown_cell(crexendo, tiny_tokenizer):
-    from filingsum.eval.compare import compare_reports, render_markdown as render_comparison
+    from filingsum.eval.compare import compare_reports
+    from filingsum.eval.compare import render_markdown as render_comparison
     preds = [PredictionRecord(id="acme|10-K", source=crexendo, prediction=FAITHFUL),
              PredictionRecord(id="bolt", source=crexendo, prediction="", error="HTTP 500 | upstream\nreset")]
     report = Report({"tuned|v2": score_predictions(preds, tiny_tokenizer, system="tuned|v2", max_summary_tokens=LIMIT)})

@@ -24,7 +24,8 @@ STOPWORDS = frozenset(
     while although though since because if then there here which who whom whose what when where why how
     is are was were be been being has have had do does did will would can could may might must shall should
     each every other such both many most some all any no not only more less much few several
-    first second third last next new
+    first second third last next new besides despite beyond within among across through throughout unless
+    whether either neither via per
     """.split()
 )
 # Business words that open summary sentences without naming anything, even where the source never writes
@@ -130,6 +131,8 @@ class SourceTerms:
             if _sentence_initial(text, m.start(), ".!?") and _common(word.lower(), lowercase) and not leads:
                 continue
             names.update({norm, _title(norm)})
+            # the parts of a capitalised compound name things too ("System-PIX" names "PIX")
+            names.update(_norm(part) for part in word.split("-")[1:] if part[:1].isupper() and len(part) > 1)
             if not prev_joined and not next_joined:
                 standalone.update({norm, _title(norm)})
             # Spelled with capitals inside a sentence ("watch Netflix", "the iPhone"), never in lower case:
@@ -190,8 +193,9 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
         token = m.group(0)
         if not _is_name_token(token):
             continue
-        if groups and text[groups[-1][-1].end() : m.start()] == " ":
-            groups[-1].append(m)
+        possessive = bool(groups) and re.search(r"['\u2019]s$", groups[-1][-1].group(0)) is not None
+        if groups and text[groups[-1][-1].end() : m.start()] == " " and not possessive:
+            groups[-1].append(m)  # "Amazon's AWS" is two names: the owner and what it owns
         else:
             groups.append([m])
     mentions: list[EntityMention] = []
@@ -240,10 +244,33 @@ def lowercase_names(text: str, terms: SourceTerms) -> list[EntityMention]:
     return mentions
 
 
+# Names a filing writes either way: "U.S." for "United States" and back.
+_ALIASES = {("U.S",): ("United", "State"), ("U.K",): ("United", "Kingdom"), ("U.A.E",): ("United", "Arab", "Emirate")}
+_ALIASES.update({long: short for short, long in list(_ALIASES.items())})
+
+
+def _demonym_forms(token: str) -> tuple[str, ...]:
+    """A place and its adjective, either way: "Brazil" / "Brazilian", "Africa" / "African", "Japan" /
+    "Japanese"."""
+    if not token[:1].isupper() or len(token) < 4:
+        return ()
+    forms = [token + "ian", token + "n", token + "an", token + "ese", token + "ish"]
+    for ending in ("ian", "an", "n", "ese", "ish"):
+        if token.endswith(ending) and len(token) - len(ending) >= 4:
+            forms.append(token[: -len(ending)])
+    return tuple(forms)
+
+
 def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
-    tokens = entity.tokens
+    alias = _ALIASES.get(entity.tokens)
+    if alias and _tokens_supported(alias, terms):
+        return True
+    return _tokens_supported(entity.tokens, terms)
+
+
+def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
     if len(tokens) == 1:
-        return tokens[0] in terms.names
+        return tokens[0] in terms.names or any(form in terms.names for form in _demonym_forms(tokens[0]))
     if terms.has_phrase(tokens):
         return True
     # A longer name is supported when it splits into parts the source has as they stand: phrases of two or

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from filingsum.core.text import split_sentences
 from filingsum.quality.claims.alignment import MIN_BIND, MIN_SUPPORT, Judge
+from filingsum.quality.claims.changes import check_change
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
 from filingsum.quality.claims.names import check_roles, is_company_name, is_subject
-from filingsum.quality.claims.periods import check_period
+from filingsum.quality.claims.periods import check_period, check_quarter
 from filingsum.quality.claims.polarity import check_polarity
-from filingsum.quality.claims.quantities import check_count, check_vague
+from filingsum.quality.claims.quantities import check_count, check_vague, check_vague_words
 from filingsum.quality.claims.records import Claim, ClaimCheck, ClaimVerdict, ClaimVerdictKind
 from filingsum.quality.claims.split import split_claims
 from filingsum.quality.claims.words import content_words
@@ -74,10 +75,13 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
     if aligned is not None:
-        for check in (check_polarity, check_vague):
+        for check in (check_polarity, check_vague, check_quarter, check_vague_words):
             result = check(judge, aligned)
             if result:
                 found.append(result)
+    change = check_change(claim.text, claim.start, claim.figures)  # "rose from $3.2 billion to $2.4 billion"
+    if change:
+        found.append((*change, aligned if aligned is not None else best))
     for kind in ("contradicted", "unsupported"):
         hit = next((f for f in found if f[0] == kind), None)
         if hit:

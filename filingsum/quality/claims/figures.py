@@ -41,11 +41,11 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: C
     sibling_words: dict[str, frozenset[str]] = {}
     for m in siblings:
         span = segment_at(raw, m.start - unit.start)
-        if span != own_span:
+        if span != own_span and not _COMPARISON.match(raw[span[0] : span[1]]):  # a base, not another item
             sibling_words[raw[span[0] : span[1]]] = content_words(raw[span[0] : span[1]])
     if not sibling_words:
         return None
-    c_span = segment_at(claim.text, claim_figure.start - claim.start)
+    c_span = segment_at(claim.text, claim_figure.start - claim.start, CLAIM_SEGMENT_SPLIT)
     said = content_words(claim.text[c_span[0] : c_span[1]]) - subject_of(index, k, claim)
     everywhere = frozenset().union(*sibling_words.values())
     if said & (own - everywhere):
@@ -104,10 +104,11 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         held = sum(index.weight(w) for w in sorted(lacking & index.units[best_c[1]].words))
         if held < 0.1 * judge.total:
             best_c = None
-    if best_s and best_s[0] < MIN_BIND and len(claim.figures) > 1:
-        # "generated $14.8 billion of cash and issued $4.0 billion of debt": each figure with its own words
+    if best_s and best_s[0] < MIN_BIND:
+        # "generated $14.8 billion of cash and issued $4.0 billion of debt": each figure with its own words (the
+        # company's name aside where the unit calls it "we")
         span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
-        local = content_words(claim.text[span[0] : span[1]])
+        local = content_words(claim.text[span[0] : span[1]]) - claim.subject
         local_total = sum(index.weight(w) for w in local)
         held = sum(index.weight(w) for w in sorted(local & index.units[best_s[1]].words))
         if local_total and held / local_total >= 0.5:

@@ -10,7 +10,7 @@ from filingsum.quality.claims.alignment import BIND_MARGIN, Judge
 from filingsum.quality.claims.index import SourceIndex
 from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import segment_at
-from filingsum.quality.claims.words import year_earlier
+from filingsum.quality.claims.words import content_words, year_earlier
 from filingsum.quality.numbers import FigureVerdict, NumberMention
 
 _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
@@ -35,7 +35,10 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     span = segment_at(raw, figure.start - unit.start)
     seg = raw[span[0] : span[1]]
     found = list(_YEAR_IN_TEXT.finditer(seg))
-    years = [int(m.group()) for m in found if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()])]
+    at = figure.start - unit.start - span[0]
+    # "compared to 2024 fiscal second quarter sales of $22.4 billion": a base year before the figure dates it
+    years = [int(m.group()) for m in found
+             if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()]) or m.start() < at]
     if not found and year_earlier(seg):
         # "compared to $17.5 billion a year earlier": the year before the sentence's own years
         return frozenset(int(m.group()) - 1 for m in _YEAR_IN_TEXT.finditer(raw)
@@ -87,12 +90,61 @@ def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tupl
             return "unsupported", f"{mention.text} is not in the source", None
     if best is None:
         return None
+    if mention.kind == "date":
+        # "completed the acquisition on February 12, 2024" against a sentence that dates it August 1, 2024: the
+        # same year, another day (or month) of the same precision.
+        same_precision = {d for d in index.unit_dates[best] if any(len(d) == len(w) for w in wanted)}
+        if same_precision and not wanted & same_precision and _closer_elsewhere(judge, best, holders) is False:
+            shown = ", ".join(sorted(same_precision))
+            return "contradicted", f"the source dates this to {shown}, not {mention.text}", best
     best_years = index.unit_years[best]
     if not best_years or years & best_years:
         return None
-    best_cov = judge.coverage(best)
-    holder_cov = max((judge.coverage(k) for k in holders), default=0.0)
-    if holder_cov + BIND_MARGIN < best_cov:
+    if _closer_elsewhere(judge, best, holders) is False:
         shown = ", ".join(str(y) for y in sorted(best_years))
         return "contradicted", f"the source dates this to {shown}, not {mention.text}", best
+    return None
+
+
+def _closer_elsewhere(judge: Judge, best: int, holders: list[int]) -> bool:
+    """Whether a unit that holds the claim's period is about as close to the claim as the best unit (then the
+    claim may come from there); False when the best unit is clearly the claim's source."""
+    best_cov, best_words = judge.coverage(best), _claim_words_in(judge, best)
+    for k in holders:
+        if k == best:
+            continue
+        dominated = _claim_words_in(judge, k) < best_words  # the best unit says all it says of the claim, and more
+        if not dominated and judge.coverage(k) + BIND_MARGIN >= best_cov:
+            return True
+    return False
+
+
+_MONTHS = content_words("January February March April May June July August September October November December")
+
+
+def _claim_words_in(judge: Judge, k: int) -> frozenset[str]:
+    """The claim's words unit k holds, its period's month names aside (they are what is being checked)."""
+    return frozenset(w for w in judge.claim.words - _MONTHS if k in judge.index.postings.get(w, ()))
+
+
+_QUARTER = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th|q[1-4])(?:[\s-]+(?:fiscal\s+)?quarter)?\b",
+                      re.IGNORECASE)
+_ORDINAL = {"first": 1, "1st": 1, "q1": 1, "second": 2, "2nd": 2, "q2": 2, "third": 3, "3rd": 3, "q3": 3,
+            "fourth": 4, "4th": 4, "q4": 4}
+
+
+def _quarters(text: str) -> set[int]:
+    return {_ORDINAL[m.group(1).lower()] for m in _QUARTER.finditer(text)
+            if m.group(1).lower().startswith("q") or "quarter" in m.group(0).lower()}
+
+
+def check_quarter(judge: Judge, aligned: int) -> tuple[str, str, int] | None:
+    """"our third quarter is typically our largest" against a source sentence that says the first quarter: the
+    claim's quarter is not among those of the unit it comes from, which names others."""
+    claimed = _quarters(judge.claim.text)
+    stated = _quarters(judge.index.units[aligned].text)
+    if claimed and stated and not claimed & stated:
+        names = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+        shown = ", ".join(names[q] for q in sorted(stated))
+        return "contradicted", f"the source says the {shown} quarter", aligned
     return None

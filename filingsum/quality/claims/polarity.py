@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from filingsum.quality.claims.alignment import Judge
+from filingsum.quality.claims.alignment import TOP_UNITS, Judge
 from filingsum.quality.claims.split import clause_at
-from filingsum.quality.claims.words import WORD_PATTERN, word_key
+from filingsum.quality.claims.words import WORD_PATTERN, content_words, word_key
 
 # Cues read in a clause.
 _NEGATION = re.compile(r"\b(?:not|no|nothing|never|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
@@ -26,7 +26,7 @@ _DOWN = frozenset(word_key(w) or w for w in "decrease decreased decreases declin
                                             "dropped reduced contracted cut cuts lowered".split())
 
 
-def _direction(text: str) -> int:
+def direction(text: str) -> int:
     """+1 when a text says something rose, -1 fell, 0 neither or both."""
     words = {word_key(w) or w for w in WORD_PATTERN.findall(text.lower())}
     ups, downs = bool(words & _UP), bool(words & _DOWN)
@@ -45,12 +45,34 @@ def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
         if what == "negation" and in_claim and not in_source:
             in_source = _ENDED.search(source)  # "no longer reports" for "discontinued reporting"
         if bool(in_claim) != bool(in_source):
+            if in_claim and _said_elsewhere(judge, best, pattern, in_claim.start()):
+                continue
             said = in_source.group(0) if in_source else in_claim.group(0)  # type: ignore[union-attr]
             side = "the source says" if in_source else "the source does not say"
             return "contradicted", f"{what} differs: {side} {said!r}", best
-    up, down = _direction(claim), _direction(source)
+    up, down = direction(claim), direction(source)
     if up and down and up != down:
         return "contradicted", f"direction differs: the source says it {'rose' if down > 0 else 'fell'}", best
     if _EXCLUSIVE.search(claim) and not _EXCLUSIVE.search(source) and _HEDGED.search(source):
         return "contradicted", f"the claim says {_EXCLUSIVE.search(claim).group(0)!r}, the source does not", best  # type: ignore[union-attr]
     return None
+
+
+def _said_elsewhere(judge: Judge, best: int, pattern: re.Pattern[str], at: int) -> bool:
+    """Whether another source unit says the claim's negated (or modal) clause with the cue: "Adobe, which
+    employed 30,709 people, has not experienced work stoppages" takes its figure from one sentence and its
+    negation from another."""
+    claim = judge.claim.text
+    clause = claim[max(0, claim.rfind(",", 0, at) + 1) :]
+    words = content_words(clause) - judge.claim.subject
+    if not words:
+        return False
+    total = sum(judge.index.weight(w) for w in sorted(words))
+    for _, k in judge.ranked()[:TOP_UNITS]:
+        if k == best:
+            continue
+        unit = judge.index.units[k]
+        held = sum(judge.index.weight(w) for w in sorted(words & unit.words))
+        if total and held / total >= 0.6 and pattern.search(clause_at(unit.text, words)):
+            return True
+    return False

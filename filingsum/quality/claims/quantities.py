@@ -105,3 +105,60 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     if source_vague and (source_vague[1][1] < low or source_vague[1][0] > high):
         return "contradicted", f"{name!r} where the source says {source_vague[0]!r}", best
     return None
+
+
+# Vague words by what they quantify, each with the range it allows (a share, or how often, in percent). A
+# claim's word contradicts the source when the aligned unit uses words of the same kind and none of their
+# ranges meets the claim's: "a few industries" where the source says "almost every industry", "a large portion"
+# where it says "a small portion", "occasionally" where it says "generally". Longer phrases first.
+_KINDS: list[tuple[str, re.Pattern[str], tuple[float, float]]] = [
+    ("share", re.compile(r"\b(?:nearly|almost|substantially|virtually|essentially)\s+(?:all|every)\b|"
+                         r"\bvast\s+majority\b", re.I), (85.0, 100.0)),
+    ("share", re.compile(r"\bless\s+than\s+half\b|\bminority\b", re.I), (0.0, 49.0)),
+    ("share", re.compile(r"\b(?:more\s+than|over)\s+half\b|\bmost\b|\bmajority\b|\bbulk\s+of\b", re.I),
+     (50.0, 100.0)),
+    ("share", re.compile(r"\ba\s+(?:few|handful)\b|\bfew\b", re.I), (1.0, 15.0)),
+    ("share", re.compile(r"\b(?:many|numerous)\b", re.I), (20.0, 100.0)),
+    ("share", re.compile(r"\b(?:some|several)\b", re.I), (1.0, 49.0)),
+    ("share", re.compile(r"\b(?:all|every)\b", re.I), (95.0, 100.0)),
+    ("portion", re.compile(r"\b(?:small|minor|modest|limited)\s+(?:portion|share|part|fraction|percentage|"
+                           r"number|amount)\b", re.I), (0.0, 19.0)),
+    ("portion", re.compile(r"\b(?:significant|substantial|large|major|meaningful|considerable)\s+(?:portion|"
+                           r"share|part|fraction|percentage|number|amount)\b", re.I), (20.0, 100.0)),
+    ("often", re.compile(r"\b(?:almost|nearly)\s+always\b", re.I), (85.0, 100.0)),
+    ("often", re.compile(r"\balways\b", re.I), (95.0, 100.0)),
+    ("often", re.compile(r"\b(?:generally|usually|typically|normally|mostly|predominantly|largely)\b", re.I),
+     (55.0, 100.0)),
+    ("often", re.compile(r"\b(?:often|frequently|commonly)\b", re.I), (30.0, 100.0)),
+    ("often", re.compile(r"\b(?:sometimes|occasionally|at\s+times)\b", re.I), (5.0, 50.0)),
+    ("often", re.compile(r"\b(?:rarely|seldom|infrequently)\b", re.I), (0.0, 10.0)),
+]
+
+
+def vague_words(text: str) -> list[tuple[str, str, tuple[float, float]]]:
+    """(kind, words, range) of each vague word of a text, a longer phrase taking its words from shorter ones.
+
+    >>> [w for _, w, _ in vague_words("a few of its products, generally")]
+    ['a few', 'generally']
+    """
+    taken: list[tuple[int, int]] = []
+    found = []
+    for kind, pattern, bounds in _KINDS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append(m.span())
+            found.append((m.start(), kind, m.group(0), bounds))
+    return [(kind, words, bounds) for _, kind, words, bounds in sorted(found)]
+
+
+def check_vague_words(judge: Judge, best: int) -> tuple[str, str, int] | None:
+    """A vague word of the claim against the aligned unit's words of the same kind (`vague_words`)."""
+    stated = vague_words(judge.index.units[best].text)
+    if not stated:
+        return None
+    for kind, words, (low, high) in vague_words(judge.claim.text):
+        same = [(w, b) for k, w, b in stated if k == kind]
+        if same and not any(b[0] <= high and low <= b[1] for _, b in same):
+            return "contradicted", f"{words!r} where the source says {same[0][0]!r}", best
+    return None

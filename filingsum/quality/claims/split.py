@@ -59,7 +59,8 @@ def segment_at(text: str, pos: int, splitter: re.Pattern[str] = SEGMENT_SPLIT) -
 
 def clause_at(text: str, words: frozenset[str]) -> str:
     """The clause of a source unit that holds the most of a claim's words."""
-    parts = re.split(r";|,\s+|\.\s|\s+(?:while|whereas|but|although)\s+", text)
+    # A full stop ends a clause before a capital, not in "U.S. increased" or "Inc. sells".
+    parts = re.split(r";|,\s+|(?<!\b[A-Z])\.\s+(?=[A-Z])|\s+(?:while|whereas|but|although)\s+", text)
     if len(parts) == 1:
         return text
     return max(parts, key=lambda p: len(content_words(p) & words))

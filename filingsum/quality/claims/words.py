@@ -28,7 +28,9 @@ _SYNONYMS = {
     "lower": "decreas", "increas": "increas", "higher": "increas", "up": "increas", "down": "decreas",
     "drop": "decreas", "grow": "increas", "rise": "increas", "fall": "decreas", "growth": "increas",
     "reduc": "decreas", "gain": "increas", "offer": "provid", "suppli": "provid", "compet": "competitor",
-    "competit": "competitor", "rival": "competitor", "compani": "compani",
+    "competit": "competitor", "rival": "competitor", "compani": "compani", "climb": "increas", "jump": "increas",
+    "surg": "increas", "soar": "increas", "slip": "decreas", "slid": "decreas", "dip": "decreas", "shrank": "decreas",
+    "shrink": "decreas",
 }
 _STEM = lru_cache(maxsize=200_000)(porter.PorterStemmer().stem)
 

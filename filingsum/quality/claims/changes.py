@@ -1,0 +1,52 @@
+"""A change stated with both ends, checked against its own direction word: "interest expense rose from $3.2
+billion to $2.4 billion" says a fall, whatever the source says; so does "the loss narrowed to $17.7 billion
+from $16.1 billion". Pure: the claim's text and figures only."""
+
+from __future__ import annotations
+
+import re
+
+from filingsum.quality.claims.polarity import direction
+from filingsum.quality.numbers import NumberMention
+
+# Verbs of size for an amount that is a loss or a gap: widened = grew in size, narrowed = shrank.
+_WIDER = re.compile(r"\b(?:widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?)\b", re.IGNORECASE)
+_NARROWER = re.compile(r"\b(?:narrow(?:ed|s|ing)?)\b", re.IGNORECASE)
+# "from" / "to" right before a figure (a currency sign, "approximately" or "about" may stand between).
+_LEAD = r"(?:\s+(?:approximately|about|roughly|nearly|almost))?\s*$"
+_FROM = re.compile(r"\bfrom" + _LEAD, re.IGNORECASE)
+_TO = re.compile(r"\bto" + _LEAD, re.IGNORECASE)
+
+
+def _led_by(text: str, offset: int, figure: NumberMention, pattern: re.Pattern[str]) -> bool:
+    before = text[max(0, figure.start - offset - 20) : figure.start - offset]
+    return pattern.search(before) is not None
+
+
+def _comparable(a: NumberMention, b: NumberMention) -> bool:
+    return a.kind == b.kind and a.currency == b.currency
+
+
+def check_change(text: str, offset: int, figures: list[list[NumberMention]]) -> tuple[str, str] | None:
+    """("contradicted", reason) when the claim ``text`` (starting at ``offset`` in the summary its figures'
+    positions refer to) moves a quantity "from X to Y" (or "to Y from X") in the direction its verb denies;
+    None when it states no such change or they agree."""
+    readings = [r[0] for r in figures if r]
+    start = next((f for f in readings if _led_by(text, offset, f, _FROM)), None)
+    end = next((f for f in readings if f is not start and _led_by(text, offset, f, _TO)), None)
+    if start is None or end is None or not _comparable(start, end) or start.value == end.value:
+        return None
+    if abs(end.value - start.value) <= start.half_unit + end.half_unit:
+        return None  # equal within their rounding
+    said = direction(text)
+    if _WIDER.search(text) and not _NARROWER.search(text):
+        said, moved = 1, (1 if end.magnitude > start.magnitude else -1)
+    elif _NARROWER.search(text) and not _WIDER.search(text):
+        said, moved = -1, (1 if end.magnitude > start.magnitude else -1)
+    else:
+        moved = 1 if end.value > start.value else -1
+    if said and said != moved:
+        verb = "rose" if said > 0 else "fell"
+        return "contradicted", f"it says the figure {verb}, but from {start.text} to {end.text} is a " \
+                               f"{'rise' if moved > 0 else 'fall'}"
+    return None
