@@ -187,3 +187,29 @@ def test_a_negation_from_another_sentence_of_the_source_is_not_a_contradiction()
 def test_a_comparison_base_year_before_the_figure_dates_it():
     assert _one("Second quarter sales were $22.4 billion in fiscal 2024.")[0] == "supported"
     assert _one("Second quarter sales were $22.4 billion in fiscal 2025.")[0] == "contradicted"
+
+
+QUALIFIED = """Worldwide net revenues increased by 4% on a reported and 5% on a constant currency basis.
+
+In the fiscal second quarter, the negative impact of the Stelara sales decline on U.S. operational sales was \
+approximately 8.5%.
+
+Current remaining performance obligation as of January 31, 2025 was approximately $30.2 billion.
+
+The Digital Media segment includes Creative Cloud and Document Cloud. Document Cloud revenue in fiscal 2024 was \
+$3.18 billion, representing 18% year-over-year growth."""
+
+
+def test_a_figure_given_another_qualifier_or_named_item_than_the_sources():
+    def verdict(summary: str) -> str:
+        return [c.verdict for c in check_claims(summary, QUALIFIED).claims][0]
+
+    assert verdict("Worldwide net revenues rose 5% on a constant currency basis.") == "supported"
+    assert verdict("Worldwide net revenues rose 5% on a reported basis.") == "contradicted"
+    assert verdict("The Stelara decline cut U.S. operational sales by about 8.5% in the quarter.") == "supported"
+    assert verdict("The Stelara decline cut international operational sales by about 8.5% in the quarter.") == \
+        "contradicted"
+    assert verdict("Total remaining performance obligation was about $30.2 billion as of January 31, 2025.") == \
+        "contradicted"
+    assert verdict("Adobe's Document Cloud revenue grew 18% in fiscal 2024.") == "supported"
+    assert verdict("Adobe's Creative Cloud revenue grew 18% in fiscal 2024.") == "contradicted"

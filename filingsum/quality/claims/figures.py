@@ -9,6 +9,7 @@ import re
 from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_BIND, Judge, subject_of
 from filingsum.quality.claims.index import SourceIndex
 from filingsum.quality.claims.periods import wrong_figure_period
+from filingsum.quality.claims.qualifiers import check_named_item, check_qualifiers
 from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
 from filingsum.quality.claims.words import content_words
@@ -123,6 +124,10 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
             if sibling:
                 return "contradicted", f"the source gives {first.text} for another item; the claim's is in "\
                     f"{sibling!r}", k
+            qualified = (check_qualifiers(judge, k, verdict.evidence) or check_named_item(judge, k, verdict.evidence)
+                         if index.units[k].kind == "sentence" else None)
+            if qualified:
+                return qualified
         wrong_period = wrong_figure_period(index, verdict, claim, k)
         if wrong_period:
             years = ", ".join(str(y) for y in sorted(wrong_period))
