@@ -213,3 +213,21 @@ def test_a_figure_given_another_qualifier_or_named_item_than_the_sources():
         "contradicted"
     assert verdict("Adobe's Document Cloud revenue grew 18% in fiscal 2024.") == "supported"
     assert verdict("Adobe's Creative Cloud revenue grew 18% in fiscal 2024.") == "contradicted"
+
+
+def test_months_abbreviations_and_table_scales_are_not_false_alarms():
+    from filingsum.quality.factual import check_entities
+
+    source = ("In May 2024, we increased our commercial paper program to $19.5 billion. Research and development "
+              "expense rose. The Europe, Middle East and Africa segment grew. Exxon Mobil Corporation reports.")
+    assert _verdict_of("In May 2024 the company increased its commercial paper program to $19.5 billion.",
+                       source) == "supported"
+    assert check_entities("R&D rose in EMEA at ExxonMobil.", source).unsupported == []
+    assert [e.text for e in check_entities("S&P and XYZ.", source).unsupported] == ["S&P", "XYZ"]
+    table = "Streaming revenues: $4,414,746 | $3,763,727 | $651,019 | 17%"
+    assert _verdict_of("Streaming revenues were about $4.41 billion.", table) == "supported"
+    assert _verdict_of("Streaming revenues were about $44.1 billion.", table) != "supported"
+
+
+def _verdict_of(summary: str, source: str) -> str:
+    return [c.verdict for c in check_claims(summary, source).claims][0]

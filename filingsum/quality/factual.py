@@ -107,6 +107,7 @@ class SourceTerms:
     standalone: frozenset[str]
     lowercase: frozenset[str]
     cased: dict[str, str]
+    acronyms: frozenset[str] = frozenset()  # initials of its runs of words ("EMEA", "R&D", "WTO")
 
     @classmethod
     def from_text(cls, text: str) -> SourceTerms:
@@ -142,11 +143,33 @@ class SourceTerms:
                 cased.setdefault(word.lower(), word)
         joined = " " + " ".join(normed) + " "
         joined_titled = " " + " ".join(_title(n) for n in normed) + " "
-        return cls(joined, joined_titled, frozenset(names), frozenset(standalone), lowercase, cased)
+        return cls(joined, joined_titled, frozenset(names), frozenset(standalone), lowercase, cased,
+                   _acronyms(words))
 
     def has_phrase(self, tokens: tuple[str, ...]) -> bool:
         phrase = f" {' '.join(tokens)} "
         return phrase in self.joined or phrase in self.joined_titled
+
+
+_LINKS = frozenset({"and", "of", "the", "for", "per", "&"})
+
+
+def _acronyms(words: list[str]) -> frozenset[str]:
+    """The initials of the source's runs of capitalised words, linking words skipped: "Europe, Middle East and
+    Africa" gives "EMEA" (and "MEA", "EM", ...), "World Trade Organization" gives "WTO"."""
+    out: set[str] = set()
+    run: list[str] = []
+    for w in [*words, "."]:
+        if w[:1].isupper() and w.isalpha():
+            run.append(w[0])
+            continue
+        if w.lower() in _LINKS and run:
+            continue
+        for i in range(len(run)):
+            for j in range(i + 2, min(len(run), i + 6) + 1):
+                out.add("".join(run[i:j]))
+        run = []
+    return frozenset(out)
 
 
 @lru_cache(maxsize=512)
@@ -255,6 +278,8 @@ def _demonym_forms(token: str) -> tuple[str, ...]:
     if not token[:1].isupper() or len(token) < 4:
         return ()
     forms = [token + "ian", token + "n", token + "an", token + "ese", token + "ish"]
+    if token.endswith("ese"):
+        forms.append(token[:-3] + "a")  # "Chinese" / "China"
     for ending in ("ian", "an", "n", "ese", "ish"):
         if token.endswith(ending) and len(token) - len(ending) >= 4:
             forms.append(token[: -len(ending)])
@@ -265,12 +290,27 @@ def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
     alias = _ALIASES.get(entity.tokens)
     if alias and _tokens_supported(alias, terms):
         return True
-    return _tokens_supported(entity.tokens, terms)
+    tokens = entity.tokens
+    if len(tokens) > 1 and "".join(t[0] for t in tokens).upper() in terms.names:
+        return True  # "Deposit Insurance Fund" where the source writes "DIF"
+    return _tokens_supported(tokens, terms)
+
+
+def _abbreviation_supported(token: str, terms: SourceTerms) -> bool:
+    """"R&D", "EMEA", "WTO": an abbreviation whose letters are the initials of a run of the source's words;
+    "ExxonMobil": two of its names written as one."""
+    if re.fullmatch(r"[A-Z]&[A-Z]", token):  # "R&D": "research and development", in any case
+        return re.search(rf" {token[0]}\w* and {token[2]}\w* ", terms.joined, re.IGNORECASE) is not None
+    if re.fullmatch(r"[A-Z]{2,6}", token):
+        return token in terms.acronyms
+    parts = re.findall(r"[A-Z][a-z]+", token)
+    return len(parts) >= 2 and "".join(parts) == token and terms.has_phrase(tuple(parts))
 
 
 def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
     if len(tokens) == 1:
-        return tokens[0] in terms.names or any(form in terms.names for form in _demonym_forms(tokens[0]))
+        return (tokens[0] in terms.names or any(form in terms.names for form in _demonym_forms(tokens[0]))
+                or _abbreviation_supported(tokens[0], terms))
     if terms.has_phrase(tokens):
         return True
     # A longer name is supported when it splits into parts the source has as they stand: phrases of two or
@@ -283,7 +323,8 @@ def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
             if not reachable[start]:
                 continue
             part = tokens[start:end]
-            if (len(part) == 1 and part[0] in terms.standalone) or (len(part) > 1 and terms.has_phrase(part)):
+            if (len(part) == 1 and (part[0] in terms.standalone or _abbreviation_supported(part[0], terms))) or (
+                    len(part) > 1 and terms.has_phrase(part)):
                 reachable[end] = True
                 break
     return reachable[-1]

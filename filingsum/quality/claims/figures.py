@@ -82,6 +82,16 @@ def _respectively_binding(index: SourceIndex, k: int, figure: NumberMention, cla
     return None
 
 
+def _scale_unread(index: SourceIndex, k: int, figure: NumberMention) -> bool:
+    """Whether a table row states the claim's figure in thousands or millions whose note was not read ("$4.41
+    billion" for "Streaming revenues: $4,414,746" of a table "in thousands" stated pages above it)."""
+    if index.units[k].kind != "row" or figure.kind != "number" or not figure.value:
+        return False
+    tolerance = max(figure.half_unit, 0.005 * figure.magnitude)
+    return any(m.kind == "number" and not m.scaled and abs(abs(m.value) * scale - figure.magnitude) <= tolerance
+               for m in index.unit_figures[k].mentions for scale in (1e3, 1e6))
+
+
 def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
     """(verdict, reason, evidence unit) for one of the claim's figures."""
     index, claim = judge.index, judge.claim
@@ -135,6 +145,8 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         return "supported", f"{first.text} as stated", k
     if best_c and best_c[0] >= MIN_BIND:
         cov, k, verdict = best_c
+        if _scale_unread(index, k, first):
+            return "supported", f"{first.text} as stated (in the table's thousands or millions)", k
         if verdict.reason.startswith("same value"):
             return "contradicted", f"the source states {first.text} with the opposite sign or direction", k
         shown = verdict.evidence.text if verdict.evidence else "another value"

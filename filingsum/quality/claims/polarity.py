@@ -12,8 +12,10 @@ from filingsum.quality.claims.words import WORD_PATTERN, content_words, word_key
 # Cues read in a clause.
 _NEGATION = re.compile(r"\b(?:not|no|nothing|never|none|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
 # Verbs of ending: they say what "no longer" says.
-_ENDED = re.compile(r"\b(?:discontinu\w*|ceased?|stopped|eliminated|exited)\b", re.IGNORECASE)
-_MODAL = re.compile(r"\b(?:may|might|could)\b", re.IGNORECASE)
+_ENDED = re.compile(r"\b(?:discontinu\w*|ceased?|stopped|eliminated|exited|prohibit\w*|unable|forbid\w*|"
+                    r"barred|precluded)\b", re.IGNORECASE)
+# "may", "might", "could" (not the month: "May 2025", "May 31"; "could not" is a negation)
+_MODAL = re.compile(r"\b(?:[Mm]ay(?!\s+\d)|MAY|[Mm]ight|[Cc]ould(?!\s+not\b))\b")
 # "no revenue unless approved" says what "revenue only after approval" says.
 _CONDITIONAL = re.compile(r"\b(?:unless|until|only\s+(?:after|if|when|once|upon))\b", re.IGNORECASE)
 _EXCLUSIVE = re.compile(r"\b(?:only|exclusively|solely|entirely|all\s+of\s+its)\b", re.IGNORECASE)
@@ -45,7 +47,8 @@ def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
         if what == "negation" and in_claim and not in_source:
             in_source = _ENDED.search(source)  # "no longer reports" for "discontinued reporting"
         if bool(in_claim) != bool(in_source):
-            if in_claim and _said_elsewhere(judge, best, pattern, in_claim.start()):
+            if in_claim and (_said_elsewhere(judge, best, pattern, in_claim.start())
+                             or _in_a_sharing_clause(judge, best, pattern)):
                 continue
             said = in_source.group(0) if in_source else in_claim.group(0)  # type: ignore[union-attr]
             side = "the source says" if in_source else "the source does not say"
@@ -74,5 +77,16 @@ def _said_elsewhere(judge: Judge, best: int, pattern: re.Pattern[str], at: int) 
         unit = judge.index.units[k]
         held = sum(judge.index.weight(w) for w in sorted(words & unit.words))
         if total and held / total >= 0.6 and pattern.search(clause_at(unit.text, words)):
+            return True
+    return False
+
+
+def _in_a_sharing_clause(judge: Judge, best: int, pattern: re.Pattern[str]) -> bool:
+    """Whether another clause of the same unit says the cue with claim words ("LOPROX is the only ... agent,
+    and unlike other antifungals, does not effect sterol biosynthesis" for "LOPROX does not affect sterol
+    biosynthesis")."""
+    words = judge.claim.words - judge.claim.subject
+    for part in re.split(r";|,\s+|\s+(?:and|while|whereas|but|although)\s+", judge.index.units[best].text):
+        if pattern.search(part) and len(content_words(part) & words) >= 2:
             return True
     return False
