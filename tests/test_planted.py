@@ -103,6 +103,9 @@ FRESH_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh.yaml
 # A second held-out suite, written on 2026-12-02 evening by another author (13 filings, excerpts no other suite
 # quotes) after the first one had been scored and then used for tuning; scored once (docs/eval.md).
 FRESH2_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh2.yaml").read_text(encoding="utf-8")))
+# A third, written on 2026-12-03 by another author without running the checks (299 cases, 15 filings); scored
+# once held out (162/262 caught, 90/299 false alarms), then, like fresh and fresh2, tuned on (docs/eval.md).
+FRESH3_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh3.yaml").read_text(encoding="utf-8")))
 
 
 def _model_cases() -> list[dict]:
@@ -220,6 +223,9 @@ def test_claim_suite_shape():
     fresh2 = [c["id"] for c in FRESH2_CASES]
     assert len(fresh2) == len(set(fresh2)) and not set(fresh2) & (set(ids) | set(fresh) | {c["id"] for c in CASES})
     assert {c["shape"] for c in FRESH2_CASES} == {*CLAIM_SHAPES, "paraphrase"}
+    fresh3 = [c["id"] for c in FRESH3_CASES]
+    assert len(fresh3) == len(set(fresh3)) and not set(fresh3) & (set(ids) | set(fresh) | set(fresh2))
+    assert {c["shape"] for c in FRESH3_CASES} == {*CLAIM_SHAPES, "paraphrase"}
     errors = [c for c in MODEL_CASES if "corrupted" in c]
     assert len(errors) >= 20 and len(MODEL_CASES) - len(errors) >= 10  # issue 19: >= 20 real model errors
 
@@ -232,6 +238,8 @@ def _figures(part: str) -> dict:
         return suite_figures(FRESH_CASES, _any_source)
     if part == "fresh2":
         return suite_figures(FRESH2_CASES, _any_source)
+    if part == "fresh3":
+        return suite_figures(FRESH3_CASES, _any_source)
     if part == "model":
         return suite_figures(MODEL_CASES, _any_source)
     return suite_figures(_all_twin_cases(), _any_source)
@@ -246,21 +254,19 @@ def _caught_share(figures: dict) -> float:
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
 # figure to trust for filings the project has never seen.
 _FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-out at 69/104 and 19/127, then "
-                                  "tuned on, 2026-12-02 evening): 74 of 104 corrupted twins caught (71%, bar 90%), "
-                                  "7 of 127 faithful summaries flagged (6%, bar 5%)")
-
-
-_FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 held-out suite (scored once, 2026-12-02 evening): "
-                                   "100 of 149 corrupted twins caught (67%, bar 90%), 39 of 200 faithful summaries "
-                                   "flagged (20%, bar 5%)")
-
-
-_MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02): 6 of 46 real errors caught "
-                                  "(13%), 10 of 64 faithful sentences flagged (16%)")
+                                  "tuned on): 81 of 104 corrupted twins caught (78%, bar 90%), 7 of 127 faithful "
+                                  "summaries flagged (6%, bar 5%)")
+_FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 suite (scored held-out at 100/149 and 39/200, then "
+                                   "tuned on, 2026-12-03): 125 of 149 caught (84%), 23 of 200 flagged (12%)")
+_FRESH3_MISSES = pytest.mark.xfail(strict=True, reason="fresh3 suite (scored held-out at 162/262 and 90/299, then "
+                                   "tuned on, 2026-12-03): 169 of 262 caught (65%), 73 of 299 flagged (24%)")
+_MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 5 of 46 real "
+                                  "errors caught (11%), 10 of 64 faithful sentences flagged (16%)")
 
 
 @pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=_FRESH_MISSES),
                                   pytest.param("fresh2", marks=_FRESH2_MISSES),
+                                  pytest.param("fresh3", marks=_FRESH3_MISSES),
                                   pytest.param("model", marks=_MODEL_MISSES)])
 def test_claim_checks_catch_planted_errors_without_false_alarms(part):
     figures = _figures(part)
@@ -268,17 +274,25 @@ def test_claim_checks_catch_planted_errors_without_false_alarms(part):
     assert len(figures["false_alarms"]) / figures["faithful"] <= 0.05, figures["false_alarms"]
 
 
-@pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=pytest.mark.xfail(
-    strict=True, reason="fresh suite: binding 9/16, period 6/12, vague 3/7, role 3/8, name 5/7, scale 4/6 are "
-    "below 80%")), pytest.param("fresh2", marks=pytest.mark.xfail(strict=True, reason="fresh2 held-out suite: "
-    "binding 10/20, direction 3/11, period 5/16, role 6/10, vague 4/14 are below 80%"))])
+def _shapes_below(part: str, shapes: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"{part} suite: {shapes} are below 80%")
+
+
+@pytest.mark.parametrize("part", [
+    "tuned",
+    pytest.param("fresh", marks=_shapes_below("fresh", "binding 10/16, name 5/7, period 8/12, role 3/8, scale 4/6")),
+    pytest.param("fresh2", marks=_shapes_below("fresh2", "binding 15/20, direction 8/11, period 10/16, role 6/10")),
+    pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 10/35, period 20/39, role 2/25, vague 9/23")),
+])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]
     assert all(k / n >= 0.8 for k, n in caught.values()), caught
 
 
 @pytest.mark.parametrize("part", ["tuned", "fresh", pytest.param("fresh2", marks=pytest.mark.xfail(
-    strict=True, reason="fresh2 held-out suite: six corrupted twins score better than their faithful twin")),
+    strict=True, reason="fresh2 suite: three corrupted twins score better than their faithful twin")),
+    pytest.param("fresh3", marks=pytest.mark.xfail(
+        strict=True, reason="fresh3 suite: seven corrupted twins score better than their faithful twin")),
     pytest.param("model", marks=pytest.mark.xfail(
         strict=True, reason="model-output suite: five erroneous sentences score better than their correction"))])
 def test_a_corrupted_twin_never_scores_better(part):
