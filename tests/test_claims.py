@@ -231,3 +231,14 @@ def test_months_abbreviations_and_table_scales_are_not_false_alarms():
 
 def _verdict_of(summary: str, source: str) -> str:
     return [c.verdict for c in check_claims(summary, source).claims][0]
+
+
+def test_a_name_put_where_the_source_has_another_is_contradicted():
+    source = ("In October 2024, S&P placed our credit ratings on review for a downgrade. Moody's downgraded our "
+              "rating in April 2024. The FAA grounded all 737-9 aircraft with a mid-exit door plug.")
+    def verdict(summary: str) -> str:
+        return [c.verdict for c in check_claims(summary, source, "The Boeing Company").claims][0]
+
+    assert verdict("In October 2024 S&P placed Boeing's ratings on review for a downgrade.") == "supported"
+    assert verdict("In October 2024 the agency Moody's placed Boeing's ratings on review for a downgrade.") == \
+        "contradicted"

@@ -8,7 +8,7 @@ from filingsum.quality.claims.alignment import MIN_BIND, MIN_SUPPORT, Judge
 from filingsum.quality.claims.changes import check_change
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
-from filingsum.quality.claims.names import check_roles, is_company_name, is_subject
+from filingsum.quality.claims.names import check_name_swap, check_roles, is_company_name, is_subject
 from filingsum.quality.claims.periods import check_period, check_quarter
 from filingsum.quality.claims.polarity import check_polarity
 from filingsum.quality.claims.quantities import check_count, check_vague, check_vague_words
@@ -18,6 +18,9 @@ from filingsum.quality.claims.words import content_words
 from filingsum.quality.factual import EntityMention, _entity_supported, extract_entities, source_terms
 from filingsum.quality.numbers import apply_scale_notes, extract_numbers
 from filingsum.quality.textdefects import is_meta_statement
+
+# How much of a claim the unit must hold before a name it lacks counts as a swapped one.
+SWAP_SUPPORT = 0.6
 
 
 def _subject_names(flat: str, claim: Claim, names: list[EntityMention], company: str | None) -> set[int]:
@@ -71,6 +74,10 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     role = check_roles(index, claim, [n for n in names if n not in unsupported_names], subjects)
     if role:
         found.append(role)
+    if best is not None and best_cov >= SWAP_SUPPORT:
+        swap = check_name_swap(index, claim, [n for n in names if n not in unsupported_names], subjects, best)
+        if swap:
+            found.append(swap)
     # Direction, negation and vague quantities are read in the sentence that states the claim's figure ("Web
     # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)

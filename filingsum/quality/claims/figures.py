@@ -153,4 +153,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         return "contradicted", f"the source gives another value for this: {shown}", k
     if best_s:
         return "unsupported", f"{first.text} appears only in unrelated text", best_s[1]
+    table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
+    if table is not None:  # "$2,386 million" for "Commercial Airplanes: $2,386 | ..." of a table in millions
+        return "supported", f"{first.text} as stated (in the table's thousands or millions)", table
     return "unsupported", f"{first.text} is not in the source", None

@@ -99,4 +99,54 @@ def is_company_name(name: str, company: str) -> bool:
     if len(said) > 1 and all(len(w) == 1 for w in said) and said == [w[0] for w in filer]:
         return True  # "P&G" for Procter & Gamble, "J&J" for Johnson & Johnson
     shorter, longer = sorted((said, filer), key=len)
-    return longer[: len(shorter)] == shorter
+    return longer[: len(shorter)] == shorter or "".join(said) == "".join(filer)  # "ExxonMobil", "Exxon Mobil"
+
+
+_SELF_NAME = re.compile(r"(?:the\s+)?(?:Company|Registrant|Corporation|Group|Parent)(?:['\u2019]s)?", re.IGNORECASE)
+
+
+def _abbreviates(short: str, text: str) -> bool:
+    """Whether ``short`` ("RL", "FoA") spells the initials of a run of ``text``'s words ("Reality Labs", "Family
+    of Apps"), linking words counted or not."""
+    letters = short.lower()
+    if not 2 <= len(letters) <= 6 or not short[:1].isupper():
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    for i in range(len(words)):
+        for skip_links in (False, True):
+            run = [w for w in words[i : i + 8] if not (skip_links and w.lower() in ("of", "and", "the", "for"))]
+            if "".join(w[0] for w in run[: len(letters)]).lower() == letters:
+                return True
+    return False
+
+
+def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention], subjects: set[int],
+                    best: int) -> tuple[str, str, int] | None:
+    """"Moody's placed Boeing's ratings on review" where the sentence the claim comes from says S&P: a name the
+    claim puts where the source has another. The claim's name is in the source elsewhere (an invented one is
+    the name check's), the unit it comes from lacks it and names someone the claim does not."""
+    from filingsum.quality.factual import _sentence_initial, extract_entities, source_terms
+
+    unit = index.units[best]
+    raw = index.text[unit.start : unit.end]
+    raw_lower, claim_lower, text_lower = raw.lower(), claim.text.lower(), index.text.lower()
+    swapped = [n for n in names if n.start not in subjects and n.text.lower() not in raw_lower
+               and len(claim.text[: n.start - claim.start].split()) > 3  # not the claim's topic ("Asia Pacific")
+               and n.text.lower() in text_lower and not _SELF_NAME.fullmatch(n.text)
+               and not any(_abbreviates(m, n.text) for m in re.findall(r"\b[A-Z][A-Za-z&]{1,5}\b", raw))]
+    if not swapped:
+        return None
+    from filingsum.quality.claims.words import content_words
+
+    # the rest of the claim must come from this unit: "acquired NBS in 2012 and Broadvox in 2013" is two facts
+    rest = sorted(claim.words - content_words(swapped[0].text) - claim.subject)
+    total = sum(index.weight(w) for w in rest)
+    if not total or sum(index.weight(w) for w in rest if w in unit.words) < 0.75 * total:
+        return None
+    terms = source_terms(index.text)
+    others = [m for m in extract_entities(raw, terms.lowercase) if m.text.lower() not in claim_lower
+              and all(t in terms.names for t in m.tokens) and not _SELF_NAME.fullmatch(m.text)
+              and not _sentence_initial(raw, m.start, ".!?:;\u2013\u2014") and not _abbreviates(m.text, claim.text)]
+    if not others:
+        return None
+    return "contradicted", f"the source says {others[0].text!r} here, not {swapped[0].text!r}", best
