@@ -25,6 +25,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# transformers gives its loggers one StreamHandler bound to sys.stderr as it is at first use. Made inside a test,
+# that is capsys's stream, closed when the test ends: a later test's transformers warning then prints a
+# "--- Logging error ---" traceback on its own stderr. Bind it here, to the real stderr, before any test runs.
+from transformers.utils import logging as _hf_logging  # noqa: E402
+
+_hf_logging.get_logger("transformers")
+
 
 @pytest.fixture(scope="session")
 def repo() -> Path:

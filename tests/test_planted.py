@@ -259,7 +259,7 @@ _FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-
 _FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 suite (scored held-out at 100/149 and 39/200, then "
                                    "tuned on, 2026-12-03): 125 of 149 caught (84%), 23 of 200 flagged (12%)")
 _FRESH3_MISSES = pytest.mark.xfail(strict=True, reason="fresh3 suite (scored held-out at 162/262 and 90/299, then "
-                                   "tuned on, 2026-12-03): 169 of 262 caught (65%), 73 of 299 flagged (24%)")
+                                   "tuned on, 2026-12-03): 173 of 262 caught (66%), 68 of 299 flagged (23%)")
 _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 5 of 46 real "
                                   "errors caught (11%), 10 of 64 faithful sentences flagged (16%)")
 
@@ -282,7 +282,7 @@ def _shapes_below(part: str, shapes: str) -> pytest.MarkDecorator:
     "tuned",
     pytest.param("fresh", marks=_shapes_below("fresh", "binding 10/16, name 5/7, period 8/12, role 3/8, scale 4/6")),
     pytest.param("fresh2", marks=_shapes_below("fresh2", "binding 15/20, direction 8/11, period 10/16, role 6/10")),
-    pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 10/35, period 20/39, role 2/25, vague 9/23")),
+    pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 11/35, period 20/39, role 5/25, vague 9/23")),
 ])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]

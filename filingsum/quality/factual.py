@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from filingsum.quality.name_forms import ALIASES, abbreviation_supported, acronyms, demonym_forms
 from filingsum.quality.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, SupportCheck, check_numbers
 
 Span = tuple[int, int, str]
@@ -144,32 +145,11 @@ class SourceTerms:
         joined = " " + " ".join(normed) + " "
         joined_titled = " " + " ".join(_title(n) for n in normed) + " "
         return cls(joined, joined_titled, frozenset(names), frozenset(standalone), lowercase, cased,
-                   _acronyms(words))
+                   acronyms(words))
 
     def has_phrase(self, tokens: tuple[str, ...]) -> bool:
         phrase = f" {' '.join(tokens)} "
         return phrase in self.joined or phrase in self.joined_titled
-
-
-_LINKS = frozenset({"and", "of", "the", "for", "per", "&"})
-
-
-def _acronyms(words: list[str]) -> frozenset[str]:
-    """The initials of the source's runs of capitalised words, linking words skipped: "Europe, Middle East and
-    Africa" gives "EMEA" (and "MEA", "EM", ...), "World Trade Organization" gives "WTO"."""
-    out: set[str] = set()
-    run: list[str] = []
-    for w in [*words, "."]:
-        if w[:1].isupper() and w.isalpha():
-            run.append(w[0])
-            continue
-        if w.lower() in _LINKS and run:
-            continue
-        for i in range(len(run)):
-            for j in range(i + 2, min(len(run), i + 6) + 1):
-                out.add("".join(run[i:j]))
-        run = []
-    return frozenset(out)
 
 
 @lru_cache(maxsize=512)
@@ -267,27 +247,8 @@ def lowercase_names(text: str, terms: SourceTerms) -> list[EntityMention]:
     return mentions
 
 
-# Names a filing writes either way: "U.S." for "United States" and back.
-_ALIASES = {("U.S",): ("United", "State"), ("U.K",): ("United", "Kingdom"), ("U.A.E",): ("United", "Arab", "Emirate")}
-_ALIASES.update({long: short for short, long in list(_ALIASES.items())})
-
-
-def _demonym_forms(token: str) -> tuple[str, ...]:
-    """A place and its adjective, either way: "Brazil" / "Brazilian", "Africa" / "African", "Japan" /
-    "Japanese"."""
-    if not token[:1].isupper() or len(token) < 4:
-        return ()
-    forms = [token + "ian", token + "n", token + "an", token + "ese", token + "ish"]
-    if token.endswith("ese"):
-        forms.append(token[:-3] + "a")  # "Chinese" / "China"
-    for ending in ("ian", "an", "n", "ese", "ish"):
-        if token.endswith(ending) and len(token) - len(ending) >= 4:
-            forms.append(token[: -len(ending)])
-    return tuple(forms)
-
-
 def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
-    alias = _ALIASES.get(entity.tokens)
+    alias = ALIASES.get(entity.tokens)
     if alias and _tokens_supported(alias, terms):
         return True
     tokens = entity.tokens
@@ -296,21 +257,10 @@ def _entity_supported(entity: EntityMention, terms: SourceTerms) -> bool:
     return _tokens_supported(tokens, terms)
 
 
-def _abbreviation_supported(token: str, terms: SourceTerms) -> bool:
-    """"R&D", "EMEA", "WTO": an abbreviation whose letters are the initials of a run of the source's words;
-    "ExxonMobil": two of its names written as one."""
-    if re.fullmatch(r"[A-Z]&[A-Z]", token):  # "R&D": "research and development", in any case
-        return re.search(rf" {token[0]}\w* and {token[2]}\w* ", terms.joined, re.IGNORECASE) is not None
-    if re.fullmatch(r"[A-Z]{2,6}", token):
-        return token in terms.acronyms
-    parts = re.findall(r"[A-Z][a-z]+", token)
-    return len(parts) >= 2 and "".join(parts) == token and terms.has_phrase(tuple(parts))
-
-
 def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
     if len(tokens) == 1:
-        return (tokens[0] in terms.names or any(form in terms.names for form in _demonym_forms(tokens[0]))
-                or _abbreviation_supported(tokens[0], terms))
+        return (tokens[0] in terms.names or any(form in terms.names for form in demonym_forms(tokens[0]))
+                or abbreviation_supported(tokens[0], terms))
     if terms.has_phrase(tokens):
         return True
     # A longer name is supported when it splits into parts the source has as they stand: phrases of two or
@@ -323,7 +273,7 @@ def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
             if not reachable[start]:
                 continue
             part = tokens[start:end]
-            if (len(part) == 1 and (part[0] in terms.standalone or _abbreviation_supported(part[0], terms))) or (
+            if (len(part) == 1 and (part[0] in terms.standalone or abbreviation_supported(part[0], terms))) or (
                     len(part) > 1 and terms.has_phrase(part)):
                 reachable[end] = True
                 break

@@ -67,17 +67,8 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
         if kind == "supported" and anchor is None and k is not None and index.units[k].kind == "sentence" and (
                 readings[0].kind == "percent" or readings[0].currency):
             anchor = k  # an amount or a share, not a count ("the first nine months")
-    for mention in claim.periods:
-        result = check_period(judge, mention, best)
-        if result:
-            found.append(result)
-    role = check_roles(index, claim, [n for n in names if n not in unsupported_names], subjects)
-    if role:
-        found.append(role)
-    if best is not None and best_cov >= SWAP_SUPPORT:
-        swap = check_name_swap(index, claim, [n for n in names if n not in unsupported_names], subjects, best)
-        if swap:
-            found.append(swap)
+    found += _period_and_name_findings(judge, [n for n in names if n not in unsupported_names], subjects,
+                                       best, best_cov)
     # Direction, negation and vague quantities are read in the sentence that states the claim's figure ("Web
     # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
@@ -96,6 +87,20 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     if best is None or (best_cov < MIN_SUPPORT and not figure_ok):
         return verdict("unsupported", "no source sentence holds most of this claim", best)
     return verdict("supported", "; ".join(f[1] for f in found) or "an aligned source sentence says this", best)
+
+
+def _period_and_name_findings(judge: Judge, names: list[EntityMention], subjects: set[int], best: int | None,
+                              best_cov: float) -> list[tuple[str, str, int | None]]:
+    """The claim's periods against the source's, its names' roles, and a name put where the source has another."""
+    found = [r for r in (check_period(judge, m, best) for m in judge.claim.periods) if r]
+    role = check_roles(judge.index, judge.claim, names, subjects)
+    if role:
+        found.append(role)
+    if best is not None and best_cov >= SWAP_SUPPORT:
+        swap = check_name_swap(judge.index, judge.claim, names, subjects, best)
+        if swap:
+            found.append(swap)
+    return found
 
 
 def check_claims(summary: str, source: str, company: str | None = None) -> ClaimCheck:

@@ -92,6 +92,28 @@ def _scale_unread(index: SourceIndex, k: int, figure: NumberMention) -> bool:
                for m in index.unit_figures[k].mentions for scale in (1e3, 1e6))
 
 
+def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -> tuple[str, str, int | None]:
+    """A figure unit k supports, checked for its binding there: the list item, "respectively" place, qualifier,
+    named item and period the source gives it."""
+    index, claim = judge.index, judge.claim
+    if verdict.evidence is not None:
+        sibling = _sibling_binding(index, k, verdict.evidence, claim, verdict.mention)
+        swapped = _respectively_binding(index, k, verdict.evidence, claim)
+        if swapped:
+            return "contradicted", f"the source gives {first.text} for the item listed beside {swapped!r}", k
+        if sibling:
+            return "contradicted", f"the source gives {first.text} for another item; the claim's is in {sibling!r}", k
+        qualified = (check_qualifiers(judge, k, verdict.evidence) or check_named_item(judge, k, verdict.evidence)
+                     if index.units[k].kind == "sentence" else None)
+        if qualified:
+            return qualified
+    wrong_period = wrong_figure_period(index, verdict, claim, k)
+    if wrong_period:
+        years = ", ".join(str(y) for y in sorted(wrong_period))
+        return "contradicted", f"the source gives {first.text} for {years}", k
+    return "supported", f"{first.text} as stated", k
+
+
 def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
     """(verdict, reason, evidence unit) for one of the claim's figures."""
     index, claim = judge.index, judge.claim
@@ -125,24 +147,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         if local_total and held / local_total >= 0.5:
             best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
     if best_s and best_s[0] >= MIN_BIND and (best_c is None or best_c[0] <= best_s[0] + BIND_MARGIN):
-        cov, k, verdict = best_s
-        if verdict.evidence is not None:
-            sibling = _sibling_binding(index, k, verdict.evidence, claim, verdict.mention)
-            swapped = _respectively_binding(index, k, verdict.evidence, claim)
-            if swapped:
-                return "contradicted", f"the source gives {first.text} for the item listed beside {swapped!r}", k
-            if sibling:
-                return "contradicted", f"the source gives {first.text} for another item; the claim's is in "\
-                    f"{sibling!r}", k
-            qualified = (check_qualifiers(judge, k, verdict.evidence) or check_named_item(judge, k, verdict.evidence)
-                         if index.units[k].kind == "sentence" else None)
-            if qualified:
-                return qualified
-        wrong_period = wrong_figure_period(index, verdict, claim, k)
-        if wrong_period:
-            years = ", ".join(str(y) for y in sorted(wrong_period))
-            return "contradicted", f"the source gives {first.text} for {years}", k
-        return "supported", f"{first.text} as stated", k
+        return _bound(judge, best_s[1], best_s[2], first)
     if best_c and best_c[0] >= MIN_BIND:
         cov, k, verdict = best_c
         if _scale_unread(index, k, first):
