@@ -15,6 +15,11 @@ VLLM_TORCH_SPEC ?= torch==2.13.0
 VLLM_CONSTRAINTS ?= constraints-vllm.txt
 CONFIG ?= configs/smollm2-cpu.yaml
 PYTEST_ARGS ?=
+# Two test processes, each taking whole modules (a module's server or demo fixture runs once), the long modules
+# first (tests/conftest.py): on the 2-core CI machine this takes the suite from ~37 to ~24 minutes (BENCHMARKS.md).
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 # Exact versions of every dependency (pip constraints): a fresh install gets what the tests last passed on.
 CONSTRAINTS ?= constraints.txt
 
@@ -53,14 +58,14 @@ demo: setup
 	HF_HUB_OFFLINE=1 $(BIN)/filingsum demo --config $(CONFIG)
 
 test: setup lint
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The linter (config in pyproject.toml [tool.ruff]); part of `make test`, so CI runs it first.
 lint: setup
 	$(BIN)/ruff check .
 
 test-fast: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # Refresh the pins from the current .venv after upgrading on purpose (pip install -U ...; make test; make lock).
 # torch is chosen by TORCH_SPEC and the embedded model package is pinned above, so neither is locked here.

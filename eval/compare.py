@@ -101,9 +101,13 @@ def compare_reports(
     *,
     metrics: Sequence[str] | None = None,
 ) -> Comparison:
-    """Changes from report a (baseline) to report b (candidate), for the systems both contain."""
+    """Changes from report a (baseline) to report b (candidate), for the systems both contain; a metric a has
+    and b lacks is a regression; UsageError when the reports share no system (nothing would be compared)."""
     a, b = _as_report(a_json), _as_report(b_json)
     sys_a, sys_b = a["systems"], b["systems"]
+    if not set(sys_a) & set(sys_b):
+        raise UsageError(f"the reports share no system (a: {', '.join(sys_a) or 'none'}; b: "
+                         f"{', '.join(sys_b) or 'none'}): nothing to compare")
     deltas: list[MetricDelta] = []
     for system in (s for s in sys_b if s in sys_a):
         agg_a, agg_b = sys_a[system].get("aggregate", {}), sys_b[system].get("aggregate", {})
@@ -118,6 +122,8 @@ def compare_reports(
                 change = (after - before) if better else (before - after)
                 regression = change < -tol
                 improvement = change > tol
+            elif before is not None and after is None and better is not None:
+                regression = True  # a metric b no longer reports (missing, null, NaN) cannot pass as unchanged
             deltas.append(MetricDelta(system, metric, before, after, regression, improvement))
     return Comparison(
         deltas,

@@ -174,7 +174,11 @@ def run_load_test(
         ledger.record(send_request(client, f"{base}/chat/completions", body, request_id,
                                    min(request_timeout_s, remaining)))
 
-    with httpx.Client(limits=limits, headers=headers) as client, ThreadPoolExecutor(concurrency) as pool:
+    from filingsum.core.http_limits import bounded_client
+
+    # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`)
+    with bounded_client(request_timeout_s, limits=limits, headers=headers) as client, \
+            ThreadPoolExecutor(concurrency) as pool:
         for future in [pool.submit(one, client, i) for i in range(requests)]:
             future.result()
     return build_report(ledger.ordered(), requests=requests, concurrency=concurrency,

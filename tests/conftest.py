@@ -61,3 +61,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# The modules that take minutes (a vLLM server, the whole demo, generation with the embedded model) run first:
+# under `pytest -n 2 --dist loadfile` (make test) each worker starts on one of them and the short modules fill
+# in around them, instead of one worker finishing alone on a long module at the end.
+LONG_MODULES = ("test_e2e.py", "test_vllm_cpu.py", "test_builtin.py", "test_teacher.py", "test_resume.py",
+                "test_faults_inputs.py", "test_faults.py", "test_faults_runs.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONG_MODULES.index(name) if name in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=rank)  # stable: each module keeps its own order

@@ -288,3 +288,29 @@ def test_export_name_cannot_leave_out_or_be_empty(tmp_path, capsys):
         assert_one_line_failure(status, err, 2, "--name", reason)
         assert not out.exists()  # refused before any work
     assert not list(tmp_path.rglob("*.gguf"))
+
+
+def test_export_overwrite_never_removes_the_users_files_or_the_current_dir(tmp_path, capsys, monkeypatch):
+    """`cd victim/sub && filingsum export RUN --out .. --overwrite` used to delete all of victim/ (the current
+    dir included), then fail with a traceback and write nothing."""
+    from test_export import _run_dir
+
+    run = _run_dir(tmp_path / "r")
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "precious.txt").write_text("precious")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    monkeypatch.chdir(victim / "sub")
+    for out, needle in (("..", "is the current directory, one above it"), (".", "is the current directory"),
+                        (str(tmp_path / "mine"), "--overwrite replaces an earlier export only")):
+        status = main(["export", str(run), "--out", out, "--overwrite"])
+        err = capsys.readouterr().err
+        observe(f"`export --out {out if out in ('.', '..') else 'a dir of own files'} --overwrite`", status, err,
+                lost=int(not (victim / "precious.txt").exists() or not (tmp_path / "mine" / "notes.txt").exists()))
+        assert_one_line_failure(status, err, 2, needle)
+    assert (victim / "precious.txt").read_text() == "precious" and (victim / "sub").is_dir()
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"
+    out = tmp_path / "export"  # a previous export is replaced
+    assert main(["export", str(run), "--out", str(out)]) == 0
+    assert main(["export", str(run), "--out", str(out), "--overwrite"]) == 0, capsys.readouterr().err

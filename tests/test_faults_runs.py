@@ -22,7 +22,7 @@ import pytest
 import yaml
 from _fake_openai import FakeOpenAI
 from _training_data import write_config, write_dataset
-from test_faults import ENV, REPO, assert_one_line_failure, last_line, observe, write_filings
+from test_faults import ENV, REPO, assert_one_line_failure, data_config, last_line, observe, write_filings
 
 from filingsum.cli import main
 from filingsum.core.io import lock_path, read_jsonl
@@ -435,3 +435,56 @@ def test_summarize_with_a_file_name_that_is_not_utf8_keeps_its_summary(tmp_path)
         rerun = _cli(args)  # the journal holds all three: nothing is requested again
         assert rerun.returncode == 0, rerun.stderr[-2000:]
         assert "resuming: 3 of 3" in rerun.stderr and server.requests == sent + 3  # (+3: the Markdown run)
+
+
+# --- 6. configs that explode, outputs that cannot be, arguments out of range (fresh probe, 2026-12-03) -----------
+
+
+def test_a_yaml_alias_bomb_or_absurd_nesting_is_one_config_error_at_once(tmp_path, capsys):
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["x0: &a0 [aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa, aaaaaaaa]"]
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 8)]
+    bomb.write_text("\n".join([*lines, "data:", "  inputs: *a7"]) + "\n", encoding="utf-8")
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    for path, needle in ((bomb, "expands to more than 100,000 values"), (nested, "nested too deeply")):
+        started = time.monotonic()
+        status = main(["data", "preview", "--config", str(path)])
+        err = capsys.readouterr().err
+        observe(f"a config that is {'an alias bomb' if path == bomb else 'nested 5,000 deep'}", status, err,
+                wrong=int(time.monotonic() - started > 30))
+        assert_one_line_failure(status, err, 2, needle)
+
+
+def test_the_filesystem_root_as_out_and_an_unknown_lr_scheduler_are_usage_errors(tmp_path, capsys):
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    config = data_config(tmp_path / "build.yaml", [inputs], tmp_path / "ds")
+    status = main(["data", "build", "--config", str(config), "--out", "/"])
+    err = capsys.readouterr().err
+    observe("`data build --out /`", status, err)
+    assert_one_line_failure(status, err, 2, "the filesystem root cannot be an output")
+    data = write_dataset(tmp_path / "data", n_train=2, chars=120)
+    train = write_config(tmp_path / "t.yaml", data, tmp_path / "run", max_steps=1, lr_scheduler="bogus")
+    status = main(["train", "--config", str(train)])
+    err = capsys.readouterr().err
+    observe("`train.lr_scheduler=bogus`", status, err)
+    assert_one_line_failure(status, err, 2, "train.lr_scheduler", "'cosine'")
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_data_fetch_without_network_or_with_an_impossible_year_is_one_line(tmp_path, capsys, monkeypatch):
+    import edgar
+    import httpx
+
+    def unreachable(ticker):
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(edgar, "Company", unreachable)
+    status = main(["data", "fetch", "--ticker", "CXDO", "--year", "2016", "--out", str(tmp_path / "f"),
+                   "--identity", "Jane Doe jane@example.com"])
+    err = capsys.readouterr().err
+    observe("`data fetch` without network", status, err)
+    assert_one_line_failure(status, err, 1, "cannot reach SEC EDGAR", "network access")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["data", "fetch", "--ticker", "CXDO", "--year", "20166", "--identity", "Jane Doe jane@example.com"])
+    assert exit_info.value.code == 2 and "is not a year of EDGAR filings" in capsys.readouterr().err

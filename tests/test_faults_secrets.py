@@ -71,6 +71,23 @@ class Endpoint:
                 outer.posts += 1
                 if mode == "html":
                     return self._send(HTML, "text/html")
+                if mode == "drip":  # headers at once, then a byte every 0.2 s: each read is quick, the whole is not
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    try:
+                        for _ in range(600):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
+                    return None
+                if mode in ("huge", "escapes"):
+                    text = ("Acme sells widgets. " * 600_000 if mode == "huge"
+                            else "Acme sells \x1b[2J\x1b[31mwidgets\x1b]0;pwned\x07 to shops.")
+                    return self._send(completion(body, text))
                 self._send(WRONG_TYPES if mode == "wrongtypes" else completion(body, "Acme sells widgets to shops."))
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -322,6 +339,43 @@ def test_data_build_falls_back_when_the_teacher_answers_html_or_wrong_types(tmp_
     assert server.posts == 3
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     assert records and {r["reference_origin"] for r in records} == {"extractive"}
+
+
+@pytest.mark.parametrize("command", ["summarize", "loadtest"])
+def test_timeout_bounds_the_whole_request_against_a_trickling_server(tmp_path, capsys, command):
+    """A server that sends a byte every 0.2 s defeats a per-read timeout: --timeout 2 used to wait forever (and
+    SIGTERM then waited on the stuck request)."""
+    config, filing = _inputs(tmp_path)
+    started = time.monotonic()
+    with Endpoint("drip") as server:
+        if command == "summarize":
+            status, err = _summarize(server, config, filing, extra=("--timeout", "2"), capsys=capsys)
+        else:
+            status = main(["loadtest", "--config", str(config), "--endpoint", server.base_url, "--model", "fake",
+                           "--input", str(filing), "--requests", "2", "--concurrency", "2", "--timeout", "2",
+                           "--deadline", "5"])
+            err = capsys.readouterr().err
+    took = time.monotonic() - started
+    observe(f"`{command} --timeout 2` against a server trickling its answer", status, err, wrong=int(took > 60))
+    assert status == 1 and "Traceback" not in err and took < 60, (status, took, err[-1500:])
+
+
+@pytest.mark.parametrize("mode", ["huge", "escapes"])
+def test_an_answer_too_long_or_with_terminal_codes_is_not_a_summary(tmp_path, capsys, mode):
+    """A 12 MB answer used to be read whole and accepted (1.7 GB, minutes); escape sequences reached the
+    terminal (clear screen, window title)."""
+    config, filing = _inputs(tmp_path)
+    out = tmp_path / "sums.jsonl"
+    with Endpoint(mode) as server:
+        status, err = _summarize(server, config, filing, extra=("--out", str(out)), capsys=capsys)
+    record = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    observe(f"`summarize`: the endpoint answers {'12 MB' if mode == 'huge' else 'terminal escape codes'}", status,
+            err, wrong=int(mode == "huge" and bool(record["summary"])))
+    if mode == "huge":
+        assert status == 1 and record["summary"] is None and record["error"], record["error"]
+    else:
+        assert status == 0 and record["summary"] == "Acme sells widgets to shops.", record["summary"]
+        assert "\x1b" not in err
 
 
 # --- 5. serve --host checked before anything starts ----------------------------------------------------------

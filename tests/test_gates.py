@@ -8,6 +8,7 @@ import json
 import pytest
 
 from filingsum.cli import main as cli_main
+from filingsum.core.errors import UsageError
 from filingsum.eval.compare import compare_reports, render_markdown, render_table
 from filingsum.eval.gates import (
     Gate,
@@ -126,3 +127,16 @@ def test_compare_lists_systems_missing_on_either_side():
     comparison = compare_reports(old, new)
     assert comparison.only_in_a == ["lead-k"] and comparison.only_in_b == ["zero-shot"]
     assert {d.system for d in comparison.deltas} == {"tuned"}
+
+
+def test_compare_counts_a_vanished_metric_as_a_regression_and_refuses_disjoint_reports():
+    a = {"systems": {"tuned": {"aggregate": {"rouge1": 0.4, "loop": 0.0}}}}
+    for gone in (None, float("nan")):
+        b = {"systems": {"tuned": {"aggregate": {"rouge1": gone, "loop": 0.0}}}}
+        comparison = compare_reports(a, b)
+        assert comparison.exit_code == 1 and [d.metric for d in comparison.regressions] == ["rouge1"]
+    missing = compare_reports(a, {"systems": {"tuned": {"aggregate": {"loop": 0.0}}}})
+    assert [d.metric for d in missing.regressions] == ["rouge1"]
+    for other in ({"systems": {}}, {"systems": {"other": {"aggregate": {"rouge1": 0.4}}}}):
+        with pytest.raises(UsageError, match="share no system"):
+            compare_reports(a, other)

@@ -86,6 +86,17 @@ def positive_int(text: str) -> int:
     return int(_number(text, int, 1, "at least 1"))
 
 
+def bounded_positive_int(maximum: int) -> Callable[[str], int]:
+    """argparse type: an integer from 1 to ``maximum``."""
+    def parse(text: str) -> int:
+        value = positive_int(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, not {text}")
+        return value
+
+    return parse
+
+
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0."""
     return int(_number(text, int, 0, "0 or more"))

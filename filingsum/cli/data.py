@@ -68,6 +68,20 @@ def _workers(text: str) -> int:
     return value
 
 
+def filing_year(text: str) -> int:
+    """argparse type: a year EDGAR can hold filings of (1993 to next year)."""
+    import datetime
+
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year") from None
+    last = datetime.date.today().year + 1
+    if not 1993 <= year <= last:
+        raise argparse.ArgumentTypeError(f"{year} is not a year of EDGAR filings (1993-{last})")
+    return year
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from filingsum.cli.common import add_config_arguments, non_negative_int
     from filingsum.core.schema import SPLITS
@@ -113,7 +127,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fetch = actions.add_parser("fetch", help="download one filing from SEC EDGAR (needs network access)")
     fetch.add_argument("--ticker", required=True, help="company ticker, e.g. CXDO")
     fetch.add_argument("--form", default="10-K", choices=["10-K", "10-Q"], help="form type (default 10-K)")
-    fetch.add_argument("--year", type=int, required=True, help="filing year")
+    fetch.add_argument("--year", type=filing_year, required=True, help="filing year (1993: EDGAR's first full year)")
     fetch.add_argument("--out", dest="out_dir", default="data/raw", help="where to save the HTML (default data/raw)")
     fetch.add_argument(
         "--identity", default=None,

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from filingsum.cli.common import add_config_arguments, load_run_config, positive_float, positive_int
+from filingsum.cli.common import (
+    add_config_arguments,
+    bounded_positive_int,
+    load_run_config,
+    positive_float,
+    positive_int,
+)
 
+MAX_REQUESTS = 100_000  # one record each: 10 million used to fill 4 GB before the deadline was looked at
 HELP = "load-test a local server: N concurrent clients, M requests, latency and throughput, nothing lost"
 DESCRIPTION = """\
 Send chat completions with the prompt contract to a server on this machine (127.0.0.1, localhost or ::1
 only) from --concurrency threads and report latency percentiles and throughput. Every request ends in one
-outcome (ok, error, timeout, not sent); exit 1 when the accounting does not balance, 2 for a non-local
-endpoint.
+outcome (ok, error, timeout, not sent); exit 1 when the accounting does not balance or no request
+succeeded, 2 for a non-local endpoint.
 
 examples:
   filingsum loadtest --endpoint http://127.0.0.1:8000/v1 --model filingsum --requests 64 --concurrency 8
@@ -26,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
     parser.add_argument("--input", action="append", default=[], metavar="FILE",
                         help="text file(s) sent as the filing (default: the data/samples seed files)")
-    parser.add_argument("--requests", type=positive_int, default=64)
+    parser.add_argument("--requests", type=bounded_positive_int(MAX_REQUESTS), default=64,
+                        help=f"requests to send (at most {MAX_REQUESTS:,}; each is recorded)")
     parser.add_argument("--concurrency", type=positive_int, default=8)
     parser.add_argument("--max-summary-tokens", "--max-tokens", type=positive_int, default=None,
                         help="output cap per request (default: the server's cap: serve.max_summary_tokens, else "
@@ -62,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
     print(format_report(report))
     if args.json_out:
         atomic_write_json(args.json_out, report.summary())
+    if not report.ok:
+        print(f"filingsum: no request succeeded ({report.errors} errors, {report.timeouts} timeouts, "
+              f"{report.not_sent} not sent): see the error samples above", file=sys.stderr)
+        return 1
     return 0 if report.balanced else 1
 
 

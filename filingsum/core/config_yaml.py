@@ -1,4 +1,5 @@
-"""YAML for configs: `yaml.safe_load`, except that a mapping key written twice is an error, not silently dropped.
+"""YAML for configs: `yaml.safe_load`, except that a mapping key written twice is an error, not silently dropped,
+and that alias bombs and absurd nesting are one-line errors.
 
 PyYAML keeps the last of two equal keys without a word: `model:` written twice would lose the first section.
 Used for config files and for the values of ``--set`` overrides.
@@ -12,13 +13,14 @@ import yaml
 
 from filingsum.core.config_errors import ConfigError
 
+MAX_VALUES = 100_000  # values after expanding every alias: a config has hundreds
+
 
 class _UniqueKeyLoader(yaml.SafeLoader):
     """yaml.SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one silently:
     `model:` written twice would drop the first section without a word)."""
 
     source = "<config>"
-
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -40,6 +42,25 @@ def safe_load_unique(text: str, source: str = "<config>") -> Any:
     loader = _UniqueKeyLoader(text)
     loader.source = source
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_VALUES:
+            # aliases of aliases ("billion laughs"): a few lines that expand to millions of values
+            raise ConfigError(f"{source}: expands to more than {MAX_VALUES:,} values (YAML aliases of aliases?); "
+                              "write the values out")
+        return None if node is None else loader.construct_document(node)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a config") from None
     finally:
         loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is expanded (each node counted once per use)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # a node that contains itself counts once
+        if isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(child, memo) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    return memo[key]

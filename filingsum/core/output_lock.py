@@ -36,6 +36,8 @@ def _holder_running(pid: int, started: Any) -> bool:
 def lock_path(target: str | os.PathLike[str]) -> Path:
     """The lock of an output dir or file: .NAME.lock beside it (not inside: a dataset dir is swapped whole)."""
     real = Path(os.path.realpath(target))
+    if not real.name:
+        raise UsageError(f"{target}: the filesystem root cannot be an output; choose a directory under it")
     return real.with_name(f".{real.name}.lock")
 
 

@@ -70,9 +70,13 @@ def fetch_filing(
     edgar.set_identity(identity)
     try:
         company = edgar.Company(ticker)
-    except Exception as exc:  # edgartools raises its own lookup errors for unknown tickers
-        raise FetchError(f"company {ticker!r} not found on EDGAR ({_one_line(exc)})") from exc
-    if company is None or getattr(company, "not_found", False):
+        unknown = company is None or getattr(company, "not_found", False)  # a lazy lookup: the network is here
+    except Exception as exc:  # noqa: BLE001 (edgartools raises its own lookup errors; httpx its own)
+        if "connect" in type(exc).__name__.lower() or isinstance(exc, OSError):
+            raise FetchError(f"cannot reach SEC EDGAR ({_one_line(exc)}); `data fetch` needs network access: "
+                             "fetch on a connected machine and copy the HTML into data/raw") from None
+        raise FetchError(f"company {ticker!r} not found on EDGAR ({_one_line(exc)})") from None
+    if unknown:
         raise FetchError(f"company {ticker!r} not found on EDGAR")
 
     try:

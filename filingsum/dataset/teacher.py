@@ -83,11 +83,14 @@ class Teacher:
         self.config = config
         self.max_summary_tokens = max_summary_tokens
         self.cache_dir = Path(cache_dir)
+        from filingsum.core.http_limits import bounded_client
+
         self.client = openai.OpenAI(
             base_url=config.base_url,
             api_key=resolve_api_key(config),
             max_retries=config.max_retries,
             timeout=config.timeout_s,
+            http_client=bounded_client(config.timeout_s),  # timeout_s bounds the whole request, not each read
         )
         self.requests_sent = 0
         self._lock = threading.Lock()

@@ -112,6 +112,10 @@ def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
     return next(iter(models))
 
 
+# No token is longer than this many characters on average: an answer past it did not respect max_tokens.
+CHARS_PER_TOKEN_LIMIT = 16
+
+
 def finish_reason_of(value: str | None) -> FinishReason:
     """The server's finish_reason mapped to stop|length (anything but "length" ended on its own)."""
     return "length" if value == "length" else "stop"
@@ -162,8 +166,11 @@ class EndpointSummarizer(Summarizer):
         # A key given is checked; none given: $OPENAI_API_KEY (checked) when set. A caller that reads the key from
         # a variable it names resolves it first (`filingsum.core.endpoints.api_key_from_env`): never a fallback.
         key = check_api_key(api_key, "api_key") if api_key else api_key_from_env(None, what="api_key")
+        from filingsum.core.http_limits import bounded_client
+
+        # --timeout bounds each whole request (a server trickling bytes cannot hold it), and an answer is capped
         self._client = openai.OpenAI(base_url=self.base_url, api_key=key or "EMPTY", timeout=timeout_s,
-                                     max_retries=max_retries)
+                                     max_retries=max_retries, http_client=bounded_client(timeout_s))
         self._tokenizer_spec = tokenizer if isinstance(tokenizer, str) else None
         self._tokenizer: PreTrainedTokenizerBase | None = None if isinstance(tokenizer, str) else tokenizer
         self._tokenizer_lock = threading.Lock()
@@ -212,6 +219,9 @@ class EndpointSummarizer(Summarizer):
             return failed("empty", "the endpoint answered with no choices")
         if not answer.content:
             return failed("empty", "the endpoint answered with an empty summary")
+        if len(answer.content) > CHARS_PER_TOKEN_LIMIT * self.max_summary_tokens:
+            return failed("error", f"the endpoint answered {len(answer.content):,} characters, far more than "
+                          f"{self.max_summary_tokens} tokens hold: the server ignored the summary cap")
         return Generated(
             text=answer.content, prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
             finish_reason=finish_reason_of(answer.finish_reason),

@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,16 @@ def check_export_name(name: str) -> str:
     return name
 
 
+def is_previous_export(folder: Path) -> bool:
+    """Whether a dir is what `export` writes (a model config, its weights and the card), so --overwrite may
+    replace it: never a dir of the user's own files."""
+    names = {p.name for p in folder.iterdir()}
+    allowed = re.compile(r"(?:config\.json|generation_config\.json|README\.md|.*\.safetensors(?:\.index\.json)?|"
+                         r"tokenizer.*|special_tokens_map\.json|chat_template\.(?:jinja|json)|vocab\.json|"
+                         r"merges\.txt|added_tokens\.json|filingsum_contract\.json|.*\.gguf|\..*)")
+    return {"config.json", "README.md"} <= names and all(allowed.fullmatch(n) for n in names)
+
+
 def export_model(
     source: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, gguf: bool = False,
     push_to_hub: str | None = None, license: str | None = None, name: str | None = None,
@@ -227,11 +238,19 @@ def export_model(
     if name is not None:
         check_export_name(name)  # before any work: the GGUF goes to --out/NAME.f32.gguf
     adapter_dir = find_adapter_dir(source)
-    out_dir = Path(out_dir).expanduser()
+    out_dir = Path(out_dir).expanduser().resolve()  # ".", ".." and links made the dir they name
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a directory; choose another --out")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise UsageError(f"--out {out_dir}: not empty; choose an empty dir or pass --overwrite")
+    cwd = Path.cwd().resolve()
+    if out_dir in (cwd, *cwd.parents) or out_dir == Path.home().resolve():
+        raise UsageError(f"--out {out_dir}: is the current directory, one above it or the home directory; an "
+                         "export replaces its --out whole: choose a new dir for it")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not overwrite:
+            raise UsageError(f"--out {out_dir}: not empty; choose an empty dir or pass --overwrite")
+        if not is_previous_export(out_dir):
+            raise UsageError(f"--out {out_dir}: --overwrite replaces an earlier export only, and this dir holds "
+                             "other files (no config.json and README.md of an export); choose an empty dir")
     if out_dir.resolve() in (adapter_dir, *adapter_dir.parents):
         raise UsageError(f"--out {out_dir}: holds the adapter being exported; choose a dir outside it")
     base = adapter_base_model(adapter_dir, required=True)

@@ -9,6 +9,7 @@ the raw response (``with_raw_response``; retries and status errors are still the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,17 @@ class ChatAnswer:
     finish_reason: str | None
     prompt_tokens: int | None
     completion_tokens: int | None
+
+
+# Terminal control sequences (CSI "ESC [ ... m", OSC "ESC ] ... BEL") and other control characters: a summary is
+# printed to a terminal and written to Markdown, where they would clear the screen or retitle the window.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
+                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (line breaks and tabs kept)."""
+    return _CONTROL.sub("", text)
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -79,6 +91,6 @@ def chat_answer(response: Any) -> ChatAnswer | None:
     finish = choice.get("finish_reason")
     usage = data.get("usage")
     return ChatAnswer(
-        content=(content or "").strip(), finish_reason=finish if isinstance(finish, str) else None,
+        content=printable(content or "").strip(), finish_reason=finish if isinstance(finish, str) else None,
         prompt_tokens=_count(usage, "prompt_tokens"), completion_tokens=_count(usage, "completion_tokens"),
     )

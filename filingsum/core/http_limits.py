@@ -1,0 +1,59 @@
+"""HTTP clients whose requests end: a whole-request deadline and a cap on the answer's size.
+
+httpx's timeouts bound each read, so a server that trickles a byte every half second never times out, and an
+answer of 60 MB is read whole. `BoundedTransport` wraps the response body: past ``timeout_s`` since the request
+was sent it raises ``httpx.ReadTimeout``, past ``max_bytes`` ``httpx.ReadError``; the ``openai`` client treats
+both as the transient errors they are (retried, then reported). Used by `summarize`, the teacher and
+`loadtest`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+# An answer to one summary request is a few kB (512 tokens of JSON); 8 MB is far past any honest one.
+MAX_ANSWER_BYTES = 8 * 2**20
+
+
+class _BoundedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, deadline: float, max_bytes: int):
+        self.inner, self.request, self.deadline, self.max_bytes = inner, request, deadline, max_bytes
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = 0
+        for chunk in self.inner:
+            read += len(chunk)
+            if time.monotonic() > self.deadline:
+                raise httpx.ReadTimeout("the answer was still arriving at the request's timeout", request=self.request)
+            if read > self.max_bytes:
+                raise httpx.ReadError(f"the answer is over {self.max_bytes // 2**20} MB; no summary is that long",
+                                      request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class BoundedTransport(httpx.HTTPTransport):
+    """An ``httpx.HTTPTransport`` whose every request ends within ``timeout_s`` and reads at most ``max_bytes``."""
+
+    def __init__(self, timeout_s: float, max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.timeout_s, self.max_bytes = timeout_s, max_bytes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.timeout_s
+        response = super().handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _BoundedStream(response.stream, request, deadline, self.max_bytes)
+        return response
+
+
+def bounded_client(timeout_s: float, *, max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> httpx.Client:
+    """An ``httpx.Client`` (for ``openai.OpenAI(http_client=...)`` or direct use) with a whole-request deadline of
+    ``timeout_s`` and an answer cap of ``max_bytes``; ``kwargs`` go to the client (limits, headers)."""
+    return httpx.Client(transport=BoundedTransport(timeout_s, max_bytes), timeout=timeout_s, **kwargs)
