@@ -40,7 +40,10 @@ MAX_SCORED_SOURCE_CHARS = 10_000_000
 
 
 class EvalInputError(FilingsumError, ValueError):
-    """Predictions that cannot be scored: unreadable file, bad line, duplicate ids, no predictions."""
+    """Predictions that cannot be scored: unreadable file, bad line, duplicate ids, no predictions. A usage error
+    (exit 2): the input is wrong, nothing failed at run time."""
+
+    exit_status = 2
 
 
 def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = None) -> list[PredictionRecord]:

@@ -436,3 +436,17 @@ def test_summarize_never_reads_a_file_over_the_cap(tmp_path, monkeypatch, capsys
     assert status == 1 and "Traceback" not in err and sent == 1  # only the small filing was sent
     assert "over the 0.1 MB limit" in rows[big.name]["error"] and rows[big.name]["summary"] is None
     assert hashed == ["acme_10k_2020.txt"]  # the big one was not even hashed for the journal
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("", "no predictions"), ('{"id": "a", "source": "x"\n', "invalid JSON"), ("[1, 2]\n", "expected a JSON object"),
+    ('{"id": "a", "source": "We sell widgets."}\n', "not a prediction record"),
+    ('{"id": "a", "source": "x", "prediction": "y"}\n{"id": "a", "source": "x", "prediction": "z"}\n', "duplicate"),
+])
+def test_malformed_predictions_are_usage_errors(tmp_path, capsys, content, needle):
+    path = tmp_path / "preds.jsonl"
+    path.write_text(content, encoding="utf-8")
+    status = main(["eval", "--predictions", str(path), "--out", str(tmp_path / "rep"), "--tokenizer", "tiny-random"])
+    err = capsys.readouterr().err
+    observe(f"`eval --predictions` with {needle}", status, err)
+    assert_one_line_failure(status, err, 2, needle)

@@ -488,3 +488,16 @@ def test_data_fetch_without_network_or_with_an_impossible_year_is_one_line(tmp_p
     with pytest.raises(SystemExit) as exit_info:
         main(["data", "fetch", "--ticker", "CXDO", "--year", "20166", "--identity", "Jane Doe jane@example.com"])
     assert exit_info.value.code == 2 and "is not a year of EDGAR filings" in capsys.readouterr().err
+
+
+def test_a_bad_set_key_is_blamed_on_set_not_the_config_file(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n", encoding="utf-8")
+    for override, needle in (("max_steps=2", "--set: max_steps: unknown key"),
+                             ("train.max_step=3", "--set: train.max_step: unknown key (did you mean 'max_steps'?)"),
+                             ("=2", "has an empty key")):
+        status = main(["data", "preview", "--config", str(config), "--set", override])
+        err = capsys.readouterr().err
+        observe(f"`--set {override}`", status, err)
+        line = assert_one_line_failure(status, err, 2, needle)
+        assert str(config) not in line

@@ -108,12 +108,18 @@ def parse_config(data: Any, source: str = "<config>") -> RunConfig:
     return _validated(data, source, [])
 
 
-def _validated(data: dict[str, Any], source: str, problems: list[str]) -> RunConfig:
-    """RunConfig of ``data``; a ConfigError with ``problems`` (found earlier) and every validation error."""
+def _validated(data: dict[str, Any], source: str, problems: list[str], set_keys: frozenset[str] = frozenset()
+               ) -> RunConfig:
+    """RunConfig of ``data``; a ConfigError with ``problems`` (found earlier) and every validation error, each
+    blamed on ``--set`` when its key came from one (``set_keys``), else on ``source``."""
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
-        found = [describe_validation_error(e, source, RunConfig) for e in exc.errors()]
+        def origin(error: Any) -> str:
+            dotted = ".".join(str(p) for p in error["loc"])
+            return "--set" if any(dotted == k or dotted.startswith(k + ".") for k in set_keys) else source
+
+        found = [describe_validation_error(e, origin(e), RunConfig) for e in exc.errors()]
         raise combined_error(problems + found) from None
     if problems:
         raise combined_error(problems)
@@ -153,7 +159,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
         raise combined_error(
             [*problems, f"{path}: the top level must be a mapping of sections, got {type(data).__name__}"]
         )
-    return _validated(data, str(path), problems)
+    set_keys = frozenset(o.split("=", 1)[0].strip() for o in overrides or [] if "=" in o)
+    return _validated(data, str(path), problems, set_keys)
 
 
 def parse_overrides(overrides: list[str], source: str = "--set") -> RunConfig:
@@ -176,6 +183,8 @@ def apply_override(data: dict[str, Any], override: str, source: str = "<config>"
     dotted, raw = override.split("=", 1)
     node = data
     parts = dotted.strip().split(".")
+    if not all(parts):
+        raise ConfigError(f"{source}: override {override!r} has an empty key; write section.key=value")
     for part in parts[:-1]:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
