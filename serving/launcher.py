@@ -123,6 +123,7 @@ def prepare_server(
     serve = config.serve
     if backend is not None:
         serve = serve.model_copy(update={"backend": backend})
+    vllm_api_key_env(serve, os.environ)  # an unset serve.api_key_env: exit 2 before any merge or model load
     engine = choose_engine(serve)
     adapters = default_adapters(config) if adapters is None else adapters
     if len(adapters) == 1 and merged is None:

@@ -534,3 +534,18 @@ def test_a_closed_stdout_ends_quietly_without_a_traceback(tmp_path, command):
     observe(f"`filingsum {' '.join(args[:2])} | head -1`", proc.returncode, proc.stderr)
     assert proc.returncode == 141, (proc.returncode, proc.stderr[-2000:])
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_serve_with_its_key_variable_unset_stops_before_any_merge(tmp_path, capsys, monkeypatch):
+    from filingsum.serving import launcher
+
+    def merged(*args, **kwargs):
+        raise AssertionError("an adapter was merged before the key was checked")
+
+    monkeypatch.setattr(launcher, "merged_model_dir", merged)
+    monkeypatch.delenv("FILINGSUM_TEST_UNSET", raising=False)
+    status = main(["serve", "--set", "model.name=tiny-random", "--set", f"train.output_dir={tmp_path / 'run'}",
+                   "--api-key-env", "FILINGSUM_TEST_UNSET", "--port", "8041"])
+    err = capsys.readouterr().err
+    observe("`serve --api-key-env VAR` with $VAR unset", status, err)
+    assert_one_line_failure(status, err, 2, "$FILINGSUM_TEST_UNSET is not set")
