@@ -145,7 +145,7 @@ def test_a_hub_model_that_cannot_be_fetched_is_one_line_not_a_traceback(tmp_path
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "FILINGSUM_CACHE": str(tmp_path / "c")}
     prepare = subprocess.run([sys.executable, "-m", "filingsum.cli", "models", "prepare", "nonexistent-org/no-model"],
                              env=env, capture_output=True, text=True, timeout=120)
-    assert prepare.returncode == 1 and "Traceback" not in prepare.stderr
+    assert prepare.returncode == 2 and "Traceback" not in prepare.stderr  # as for every command: exit 2
     last = prepare.stderr.strip().splitlines()[-1]
     assert last.startswith("filingsum: error: model 'nonexistent-org/no-model' is not in the local Hugging Face cache")
     assert "hf download nonexistent-org/no-model" in last

@@ -245,7 +245,7 @@ def test_cli_reports_missing_data_as_one_line(tmp_path, capsys):
     from filingsum.cli import main
 
     config = write_config(tmp_path / "c.yaml", tmp_path / "no-data", tmp_path / "run", max_steps=1)
-    assert main(["train", "--config", str(config)]) == 1
+    assert main(["train", "--config", str(config)]) == 2  # a usage error: no dataset, nothing started
     err = capsys.readouterr().err
     assert "train.jsonl" in err and "filingsum data" in err
     assert main(["train", "--config", str(config), "--set", "train.methd=lora"]) == 2

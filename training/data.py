@@ -24,7 +24,6 @@ from filingsum.core.errors import FilingsumError
 from filingsum.core.io import read_jsonl
 from filingsum.core.prompt import encode_example
 from filingsum.core.schema import SPLITS, FilingRecord
-from filingsum.training.errors import TrainingError
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -36,7 +35,9 @@ log = logging.getLogger(__name__)
 
 
 class TrainingDataError(FilingsumError):
-    """The dataset cannot be trained on (missing train split, no usable records)."""
+    """The dataset cannot be trained on (missing train split, no usable records): exit 2, nothing started."""
+
+    exit_status = 2
 
 
 def load_records(path: str | Path) -> list[FilingRecord]:
@@ -136,11 +137,11 @@ def tokenize_splits(
     tokenizer: PreTrainedTokenizerBase, *, seq2seq: bool, max_length: int | None,
 ) -> tuple[Dataset, Dataset | None]:
     """Train and validation datasets with labels cut at the run's summary cap (model.max_summary_tokens);
-    TrainingError when no training example fits the model's context; None for an empty validation split."""
+    TrainingDataError when no training example fits the model's context; None for an empty validation split."""
     encode = dict(seq2seq=seq2seq, max_summary_tokens=config.max_summary_tokens(), max_length=max_length)
     train_ds = tokenize_records(train_records, tokenizer, **encode)
     if len(train_ds) == 0:
-        raise TrainingError(f"{config.data.out_dir}: no training example fits the model's context")
+        raise TrainingDataError(f"{config.data.out_dir}: no training example fits the model's context")
     val_ds = tokenize_records(val_records, tokenizer, **encode) if val_records else None
     return train_ds, (val_ds if val_ds is not None and len(val_ds) else None)
 

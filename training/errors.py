@@ -12,5 +12,12 @@ class TrainingError(FilingsumError):
     """Training cannot run as configured (QLoRA without a GPU, flash-attention missing, ...)."""
 
 
+class TrainingSetupError(TrainingError):
+    """A run that cannot start as configured on this machine or with these inputs (QLoRA or fp16 without a GPU,
+    an init_adapter that is not there, no example that fits): a usage error, exit 2, found before any step."""
+
+    exit_status = 2
+
+
 class ResumeMismatchError(UsageError):
     """output_dir holds checkpoints of other data or another model; resuming would mix two runs."""

@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
-from filingsum.training.errors import TrainingError
+from filingsum.training.errors import TrainingSetupError
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,9 @@ def resolve_precision(requested: str, *, cuda: bool, bf16_supported: bool,
             return "bf16" if features & NATIVE_BF16_FLAGS else "fp32"
         return "bf16" if bf16_supported else "fp16"
     if requested == "fp16" and not cuda:
-        raise TrainingError("train.precision=fp16 needs a CUDA GPU (use auto, fp32 or bf16 on CPU)")
+        raise TrainingSetupError("train.precision=fp16 needs a CUDA GPU (use auto, fp32 or bf16 on CPU)")
     if requested == "bf16" and cuda and not bf16_supported:
-        raise TrainingError("train.precision=bf16: this GPU has no bfloat16 support (use auto or fp16)")
+        raise TrainingSetupError("train.precision=bf16: this GPU has no bfloat16 support (use auto or fp16)")
     if requested == "bf16" and not cuda:
         features = cpu_flags() if cpu_features is None else cpu_features
         if features and not features & NATIVE_BF16_FLAGS:
@@ -59,7 +59,7 @@ def resolve_attn_implementation(requested: str, *, cuda: bool, seq2seq: bool) ->
     flash_installed = importlib.util.find_spec("flash_attn") is not None
     if requested == "flash_attention_2":
         if not cuda or not flash_installed:
-            raise TrainingError(
+            raise TrainingSetupError(
                 "model.attn_implementation=flash_attention_2 needs a CUDA GPU and the flash-attn package "
                 "(pip install flash-attn --no-build-isolation); use sdpa or auto"
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.training.errors import TrainingError
+from filingsum.training.errors import TrainingSetupError
 from filingsum.training.hardware import resolve_attn_implementation, resolve_precision
 
 if TYPE_CHECKING:
@@ -106,9 +106,9 @@ def _load_model(config: RunConfig, model_dir: str, *, seq2seq: bool, precision: 
         kwargs["attn_implementation"] = attn
     if t.method == "qlora":
         if not cuda:
-            raise TrainingError("train.method=qlora needs a CUDA GPU (4-bit bitsandbytes); use method=lora on CPU")
+            raise TrainingSetupError("train.method=qlora needs a CUDA GPU (4-bit bitsandbytes); use method=lora on CPU")
         if importlib.util.find_spec("bitsandbytes") is None:
-            raise TrainingError("train.method=qlora needs bitsandbytes: pip install 'filingsum[qlora]'")
+            raise TrainingSetupError("train.method=qlora needs bitsandbytes: pip install 'filingsum[qlora]'")
         from transformers import BitsAndBytesConfig
 
         compute = torch.bfloat16 if precision == "bf16" else torch.float16
@@ -187,7 +187,7 @@ def _continue_adapter(model: Any, spec: str) -> Any:
     try:
         adapter_dir = find_adapter_dir(spec)
     except AdapterError as exc:
-        raise TrainingError(f"train.init_adapter: {exc}") from exc
+        raise TrainingSetupError(f"train.init_adapter: {exc}") from exc
     log.info("train.init_adapter: continuing from the weights of %s (its own LoRA settings; train.lora ignored)",
              adapter_dir)
     return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=True)

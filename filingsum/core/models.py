@@ -39,7 +39,9 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 
 class ModelResolutionError(FilingsumError):
-    """A model spec that names nothing usable; the message says what was tried."""
+    """A model spec that names nothing usable; the message says what was tried. Exit 2: nothing started."""
+
+    exit_status = 2
 
 
 class AdapterError(FilingsumError):
