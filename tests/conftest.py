@@ -25,6 +25,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# Under `pytest -n N` (make test) each worker computes on its own share of the cores: torch in the worker and in
+# the CLIs it starts uses that many threads, and a vLLM server it starts binds to those cores. Two workers each
+# running torch on every core thrash (the embedded-model test took 260 s beside another worker, 61 s alone).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKER.startswith("gw") and _WORKERS > 1 and hasattr(os, "sched_getaffinity"):
+    _CORES = sorted(os.sched_getaffinity(0))
+    _SHARE = _CORES[int(_WORKER[2:]) % _WORKERS :: _WORKERS] if len(_CORES) >= _WORKERS else []
+    if _SHARE:
+        os.environ.setdefault("OMP_NUM_THREADS", str(len(_SHARE)))
+        os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", ",".join(map(str, _SHARE)))
+
 # transformers gives its loggers one StreamHandler bound to sys.stderr as it is at first use. Made inside a test,
 # that is capsys's stream, closed when the test ends: a later test's transformers warning then prints a
 # "--- Logging error ---" traceback on its own stderr. Bind it here, to the real stderr, before any test runs.
