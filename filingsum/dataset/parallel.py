@@ -151,6 +151,15 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
             if proc.is_alive():
                 proc.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        # Let the pool's manager thread wind down (its workers are gone), then take it off the exit hook's list:
+        # on Python < 3.12 that hook can write to the manager's already closed wake-up pipe and print an
+        # "Exception ignored ... Bad file descriptor" traceback after Ctrl-C's one-line message.
+        manager.join(timeout=10)
+        import concurrent.futures.process as pool_module
+
+        getattr(pool_module, "_threads_wakeups", {}).pop(manager, None)
 
 
 def _outcome(future: Future) -> TaskOutcome | None:
