@@ -16,7 +16,8 @@ VLLM_CONSTRAINTS ?= constraints-vllm.txt
 CONFIG ?= configs/smollm2-cpu.yaml
 PYTEST_ARGS ?=
 # Two test processes, each taking whole modules (a module's server or demo fixture runs once), the long modules
-# first (tests/conftest.py): on the 2-core CI machine this takes the suite from ~37 to ~24 minutes (BENCHMARKS.md).
+# first (tests/conftest.py), each on its own core: 13 minutes on a clean clone on 2 cores, where one process took
+# over 20 (BENCHMARKS.md, "Test suite").
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
