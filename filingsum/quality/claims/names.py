@@ -102,7 +102,13 @@ def is_company_name(name: str, company: str) -> bool:
     return longer[: len(shorter)] == shorter or "".join(said) == "".join(filer)  # "ExxonMobil", "Exxon Mobil"
 
 
-_SELF_NAME = re.compile(r"(?:the\s+)?(?:Company|Registrant|Corporation|Group|Parent)(?:['\u2019]s)?", re.IGNORECASE)
+def self_reference(*words: str) -> re.Pattern[str]:
+    """The words a filing calls itself by ("the Company's", "the Registrant"), with ``words`` added."""
+    names = "|".join(("Company", "Registrant", "Corporation", "Group", *words))
+    return re.compile(rf"(?:the\s+)?(?:{names})(?:['\u2019]s)?", re.IGNORECASE)
+
+
+_SELF_NAME = self_reference("Parent")  # a holding company's filing calls itself the Parent too
 
 
 def _abbreviates(short: str, text: str) -> bool:

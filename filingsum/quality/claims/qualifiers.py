@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from filingsum.quality.claims.alignment import Judge
+from filingsum.quality.claims.names import self_reference
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.numbers import NumberMention
 
@@ -37,7 +38,7 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
 }
 
 
-_SELF = re.compile(r"(?:the\s+)?(?:Company|Registrant|Corporation|Group)(?:['\u2019]s)?", re.I)
+_SELF = self_reference()
 
 
 def _labels(text: str) -> dict[str, set[str]]:
