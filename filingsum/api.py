@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from filingsum.core.schema import GuardPolicy, SummaryResult
+from filingsum.core.errors import UsageError
+from filingsum.core.schema import GUARD_POLICIES, GuardPolicy, SummaryResult
 
 if TYPE_CHECKING:
     from filingsum.core.config import RunConfig
@@ -31,24 +32,48 @@ __all__ = ["Summarizer", "SummaryResult", "load_config", "summarize_file"]
 
 DEFAULT_LOCAL_MODEL = "embedded:filingsum-smollm2"  # the shipped tuned default (base + LoRA adapter)
 
-def load_config(path: str | os.PathLike[str] | None = None, overrides: list[str] | None = None) -> RunConfig:
-    """A validated run config from a YAML file (``overrides``: ``section.key=value`` strings, as ``--set``);
-    without a path, the defaults with the overrides. ConfigError names the file and key of a bad value."""
+def load_config(
+    path: str | os.PathLike[str] | Mapping[str, Any] | None = None, overrides: list[str] | None = None,
+) -> RunConfig:
+    """A validated run config from a YAML file or a mapping of sections as the YAML holds them (``overrides``:
+    ``section.key=value`` strings, as ``--set``); without one, the defaults with the overrides. ConfigError
+    names the file and key of a bad value."""
+    import copy
+
     from filingsum.core.config import apply_override, parse_config
     from filingsum.core.config import load_config as load_yaml
 
+    if isinstance(path, Mapping):
+        data: dict = copy.deepcopy(dict(path))
+        for override in overrides or []:
+            data = apply_override(data, override, "overrides")
+        return parse_config(data, "<mapping>")
     if path is not None:
-        return load_yaml(path, overrides)
-    data: dict = {}
+        return load_yaml(_path(path, "config path"), overrides)
+    data = {}
     for override in overrides or []:
         data = apply_override(data, override, "overrides")
     return parse_config(data, "<defaults>")
 
 
-def _config(config: RunConfig | str | os.PathLike[str] | None) -> RunConfig:
+def _config(config: RunConfig | str | os.PathLike[str] | Mapping[str, Any] | None) -> RunConfig:
     from filingsum.core.config import RunConfig
 
     return config if isinstance(config, RunConfig) else load_config(config)
+
+
+def _guard(guard: object) -> GuardPolicy | None:
+    """``guard`` when it is None or a policy; UsageError (a ValueError) naming the policies otherwise."""
+    if guard is not None and guard not in GUARD_POLICIES:
+        raise UsageError(f"guard={guard!r}: expected one of {', '.join(GUARD_POLICIES)} (or None for summarize.guard)")
+    return guard  # type: ignore[return-value]
+
+
+def _path(path: object, what: str = "path") -> str:
+    """A file, dir or glob argument as a str: str, bytes or os.PathLike; TypeError for anything else (None)."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return os.fsdecode(os.fspath(path))
+    raise TypeError(f"{what} must be a str, bytes or os.PathLike, not {type(path).__name__}")
 
 
 class Summarizer:
@@ -67,7 +92,7 @@ class Summarizer:
         url: str,
         model: str | None = None,
         *,
-        config: RunConfig | str | os.PathLike[str] | None = None,
+        config: RunConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None,
         api_key: str | None = None,
         guard: GuardPolicy | None = None,
         timeout_s: float = 300.0,
@@ -75,12 +100,14 @@ class Summarizer:
         concurrency: int = 4,
     ) -> Summarizer:
         """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
-        only model. ``config``: a RunConfig or a YAML path (default: the defaults). ``api_key`` default: the
-        variable serve.api_key_env names (UsageError when it is unset or empty: never another variable's key),
-        else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default: summarize.guard."""
+        only model. ``config``: a RunConfig, a YAML path or a mapping of sections (default: the defaults).
+        ``api_key`` default: the variable serve.api_key_env names (UsageError when it is unset or empty: never
+        another variable's key), else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
+        summarize.guard (UsageError for anything but flag, drop or off)."""
         from filingsum.core.endpoints import api_key_from_env
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
+        guard = _guard(guard)
         resolved = _config(config)
         key = api_key or api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
         client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
@@ -91,7 +118,7 @@ class Summarizer:
         cls,
         run_or_model: str | os.PathLike[str] = DEFAULT_LOCAL_MODEL,
         *,
-        config: RunConfig | str | os.PathLike[str] | None = None,
+        config: RunConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None,
         guard: GuardPolicy | None = None,
     ) -> Summarizer:
         """Generation in this process with transformers: a training run dir (runs/X), an adapter dir, the
@@ -99,7 +126,8 @@ class Summarizer:
         a hub id, ``tiny-random``)."""
         from filingsum.inference.factory import contracted_summarizer
 
-        return cls(contracted_summarizer(_config(config), local=str(run_or_model), guard=guard))
+        guard = _guard(guard)
+        return cls(contracted_summarizer(_config(config), local=_path(run_or_model, "run_or_model"), guard=guard))
 
     # --- what was resolved ----------------------------------------------------------------------------------
 
@@ -130,16 +158,23 @@ class Summarizer:
     # --- summarizing ----------------------------------------------------------------------------------------
 
     def summarize_file(self, path: str | os.PathLike[str], instruction: str | None = None) -> list[SummaryResult]:
-        """One result per wanted section found in the filing, or one error record; never raises."""
-        return self.engine.summarize_file(path, instruction)
+        """One result per wanted section found in the filing, or one error record; never raises for a file
+        (TypeError for a ``path`` that is not a str, bytes or os.PathLike)."""
+        return self.engine.summarize_file(Path(_path(path)), instruction)
 
     def summarize_files(self, paths: Iterable[str | os.PathLike[str]]) -> list[SummaryResult]:
         """Files, dirs or globs: every result, sorted by source path and id (an error record for an input that
-        failed or a spec that matched nothing)."""
-        return sorted(self.engine.summarize_paths(paths), key=lambda r: (r.source_path, r.id))
+        failed or a spec that matched nothing). One str or path counts as one input, not as its characters."""
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        specs = [_path(path, "each of paths") for path in paths]
+        return sorted(self.engine.summarize_paths(specs), key=lambda r: (r.source_path, r.id))
 
     def summarize_text(self, text: str, instruction: str | None = None, *, id: str = "text") -> SummaryResult:
-        """One cleaned text (e.g. an Item 1 section), fitted to the source budget; never raises."""
+        """One cleaned text (e.g. an Item 1 section), fitted to the source budget; never raises for a text
+        (TypeError for a ``text`` that is not a str)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
         return self.engine.summarize_text(text, instruction, id=id)
 
     def __repr__(self) -> str:
@@ -151,12 +186,13 @@ def summarize_file(
     *,
     endpoint: str | None = None,
     model: str | None = None,
-    config: RunConfig | str | os.PathLike[str] | None = None,
+    config: RunConfig | str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> list[SummaryResult]:
     """One filing's results in one call: through ``endpoint`` (``model``: a served name, default its only
     one), else locally (``model``: a run, adapter or model, default the shipped tuned default)."""
+    path = _path(path)  # before any model or server is touched
     if endpoint is not None:
         summarizer = Summarizer.from_endpoint(endpoint, model, config=config)
     else:
         summarizer = Summarizer.local(model or DEFAULT_LOCAL_MODEL, config=config)
-    return summarizer.summarize_file(Path(path))
+    return summarizer.summarize_file(path)

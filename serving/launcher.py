@@ -37,8 +37,8 @@ from filingsum.serving.ports import check_port, free_port
 from filingsum.serving.process import Backend, ServerProcess, ServerStartError
 
 __all__ = [
-    "FALLBACK_NOTICE", "choose_backend", "choose_engine", "config_under_contract", "default_adapters", "launch",
-    "prepare_server",
+    "FALLBACK_NOTICE", "check_servable", "choose_backend", "choose_engine", "config_under_contract",
+    "default_adapters", "launch", "prepare_server",
     # re-exported: the CLI, benchmarks and tests import these from here
     "API_KEY_VAR", "ServerProcess", "ServerStartError", "build_transformers_command", "build_vllm_command",
     "check_port", "exposure_warning", "free_port", "key_in_extra_args", "vllm_api_key_env",
@@ -173,7 +173,7 @@ def _vllm_server(
         command=command, host=serve.host, port=serve.port, model_names=names, backend="vllm",
         log_path=log_path, startup_timeout_s=serve.startup_timeout_s,
         env={**vllm_env(serve, engine.device, os.environ), **key_env}, device=engine.device,
-        weights=served,
+        weights=served, model_dir=model,
     )
 
 
@@ -202,6 +202,9 @@ def _transformers_server(
     if adapters:
         (adapter,) = adapters.values()
         model, weights = str(merged_model_dir(adapter, serve.model, fallback_base=config.model.name)), "merged"
+    if key_in_extra_args(serve):  # dropping it would serve without the key the user asked for
+        raise UsageError("serve.extra_args holds --api-key, but transformers serve has no API-key check; install "
+                         f"vLLM ({INSTALL_HINT}) or remove it")
     if serve.extra_args:
         log.warning("serve.extra_args are vLLM flags; ignored by transformers serve: %s", redact_argv(serve.extra_args))
     if serve.api_key_env:
@@ -216,10 +219,49 @@ def _transformers_server(
     )
 
 
+# Head sizes vLLM's CPU attention kernels take (vllm/v1/attention/backends/cpu_attn.py, 0.32): another one starts,
+# answers /health, then kills the engine at the first request ("Unsupported CPU attention configuration").
+VLLM_CPU_HEAD_SIZES = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
+
+
+def model_head_size(model_dir: str | Path) -> int | None:
+    """The attention head size of a model dir's config.json (head_dim, else hidden_size / num_attention_heads);
+    None when it cannot be read (a hub id, a GGUF, an odd config)."""
+    import json
+
+    try:
+        config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    config = config.get("text_config", config) if isinstance(config, dict) else {}
+    head = config.get("head_dim")
+    if isinstance(head, int) and head > 0:
+        return head
+    hidden, heads = config.get("hidden_size"), config.get("num_attention_heads")
+    if isinstance(hidden, int) and isinstance(heads, int) and heads > 0:
+        return hidden // heads
+    return None
+
+
+def check_servable(server: ServerProcess) -> None:
+    """UsageError (exit 2) before start when the engine cannot run the model: vLLM on CPU with a head size its
+    attention kernels lack would say "ready" and die at the first request."""
+    if server.backend != "vllm" or server.device != "cpu" or server.model_dir is None:
+        return
+    head = model_head_size(server.model_dir)
+    if head is not None and head not in VLLM_CPU_HEAD_SIZES:
+        raise UsageError(
+            f"{server.model_dir}: attention head size {head}; vLLM on CPU supports "
+            f"{', '.join(map(str, VLLM_CPU_HEAD_SIZES))}: serve this model with --backend transformers "
+            "(serve.backend: transformers)"
+        )
+
+
 def launch(config: RunConfig, **kwargs) -> ServerProcess:
     """Start the run's server and wait until it answers /health. Use as ``with launch(cfg) as server:``
     or call ``server.stop()``. Keyword arguments go to ``prepare_server``."""
     server = prepare_server(config, **kwargs)
+    check_servable(server)
     server.start()
     try:
         server.wait_ready()

@@ -110,6 +110,7 @@ class ServerProcess:
     env: dict[str, str] | None = field(default=None, repr=False)  # may hold VLLM_API_KEY: never in a repr
     weights: str = "base"  # what is served: "base", "adapter" (LoRA by name) or "merged"
     device: str = "cpu"
+    model_dir: str | None = None  # the weights the command loads (a dir or hub id), for pre-start checks
     process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     ready_s: float | None = field(default=None, init=False)  # start to first healthy answer, seconds
     _started_at: float = field(default=0.0, init=False, repr=False)

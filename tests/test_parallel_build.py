@@ -128,10 +128,10 @@ def test_shards_merged_equal_a_single_build(tmp_path):
     assert [r.id for r in merged.records] == [r.id for r in single.records]
     assert (merged.files_extracted, merged.files_resumed) == (len(files), 0)
 
-    # the CLI: one line naming what is wrong, exit 1
+    # the CLI: one line naming what is wrong, exit 2 (shards that do not make one whole are bad input)
     code = cli_main(["data", "merge", str(shard_dirs[0]), "--out", str(tmp_path / "bad"),
                      "--set", "model.name=tiny-random"])
-    assert code == 1
+    assert code == 2
     with pytest.raises(FilingsumError, match="2/2 missing"):
         build_dataset(_config(tmp_path / "bad"), shards_from=[shard_dirs[0]], progress=False)
     with pytest.raises(FilingsumError, match="given twice"):

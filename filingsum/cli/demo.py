@@ -54,11 +54,15 @@ def interrupted(args: argparse.Namespace) -> str:
             "resume: finished stages are skipped or resumed")
 
 
-def preflight(config) -> None:  # noqa: ANN001 (RunConfig)
-    """Every output location and the serve port, checked before the first stage (exit 2 in one line)."""
+def preflight(config, filing: str | None = None) -> None:  # noqa: ANN001 (RunConfig)
+    """``--filing``, every output location and the serve port, checked before the first stage (exit 2 in one
+    line)."""
+    from filingsum.core.input_files import require_input_file
     from filingsum.core.io import preflight_output_dir
     from filingsum.serving.launcher import check_port
 
+    if filing is not None:
+        require_input_file(filing, what="--filing")
     preflight_output_dir(config.data.out_dir, what="dataset directory (data.out_dir)")
     preflight_output_dir(config.train.output_dir, what="run directory (train.output_dir)")
     preflight_output_dir(config.eval.out_dir, what="report directory (eval.out_dir)")
@@ -73,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.serving.generate import vllm_server_for
     from filingsum.training.trainer import train
 
-    preflight(config)
+    preflight(config, args.filing)
 
     timings: dict[str, float] = {}
     started = _stage("data build")

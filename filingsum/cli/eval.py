@@ -55,6 +55,16 @@ def interrupted(args: argparse.Namespace) -> str:
             "command to resume")
 
 
+GENERATION_ONLY_KEYS = ("eval.systems", "eval.generate_with", "eval.endpoint", "eval.endpoint_model", "eval.adapter",
+                        "eval.max_documents", "eval.max_summary_tokens", "eval.split")
+
+
+def generation_only_overrides(overrides: list[str]) -> list[str]:
+    """The ``--set`` keys among ``overrides`` that choose what eval generates, so a predictions file ignores them."""
+    keys = [item.partition("=")[0].strip() for item in overrides]
+    return [key for key in keys if key in GENERATION_ONLY_KEYS]
+
+
 def print_report(report, out_dir: str | Path) -> int:  # noqa: ANN001 (eval.report.Report)
     """The report's Markdown, where its files are, and each failed gate; exit 1 when a gate failed."""
     out_dir = Path(out_dir)
@@ -96,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
 
         # a missing file is a usage error (exit 2); /dev/zero or a FIFO would be read forever
         require_input_file(args.predictions, "--predictions file")
+        for key in generation_only_overrides(args.overrides):
+            print(f"filingsum: warning: --set {key} has no effect with --predictions (the file's summaries are "
+                  "scored as they are; eval.systems and the eval.* generation settings choose what a --config eval "
+                  "generates)", file=sys.stderr)
         # a second eval into the same --out refuses, naming this one (no --out: the error comes from below)
         with OutputLock(args.out, "report directory (--out)") if args.out else contextlib.nullcontext():
             report = evaluate_predictions_file(

@@ -95,6 +95,7 @@ def serve_forever(
     launcher.check_port(config.serve.host, config.serve.port)  # before any merge, model load or output
     preflight_log(config, log_path)
     server = launcher.prepare_server(config, merged=merged, adapters=adapters, log_path=log_path)
+    launcher.check_servable(server)
 
     stop = threading.Event()
     ready = threading.Event()

@@ -14,10 +14,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from filingsum.cli.common import check_context_budget, load_run_config
 from filingsum.cli.summarize_args import DESCRIPTION, HELP, add_arguments, client_settings, input_overrides
 from filingsum.inference.batch import BatchOutcome, journal_path
+
+if TYPE_CHECKING:
+    from filingsum.core.schema import SummaryResult
 
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "interrupted", "run"]
 
@@ -57,6 +61,15 @@ def run(args: argparse.Namespace) -> int:
     return print_outcome(outcome, len(files), args.out)
 
 
+def cap_note(result: SummaryResult) -> str:
+    """What a summary cut by the token cap (finish_reason "length") means for the reader of ``result``."""
+    dropped = result.checks is not None and any(f.reason.startswith("unfinished") for f in result.checks.dropped)
+    tail = ("the unfinished last sentence was dropped" if dropped
+            else "it may end mid-sentence (summarize.guard: drop removes an unfinished last sentence)")
+    return (f"the summary reached the token cap ({result.completion_tokens or '?'} tokens, finish_reason length); "
+            f"{tail}")
+
+
 def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
     """Print what a batch of ``total`` inputs did (summaries on stdout, the rest on stderr); the exit status."""
     from filingsum.cli import Terminated
@@ -78,6 +91,9 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
         for r in results:
             if r.summary is not None:
                 print(f"## {r.id}\n\n{r.summary}\n")
+    for r in results:
+        if r.summary is not None and r.finish_reason == "length":
+            print(f"filingsum: note: {r.id}: {cap_note(r)}", file=sys.stderr)
     for r in outcome.errors:
         print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
     print(f"{len(results) - len(outcome.errors)} summarized, {len(outcome.errors)} failed", file=sys.stderr)

@@ -36,6 +36,7 @@ from filingsum.core.hashing import sha256_file, stable_hash
 from filingsum.core.input_files import non_regular_reason, require_input_file
 from filingsum.core.journal import JournalError, JsonlAppender, ResultJournal, read_jsonl
 from filingsum.core.output_lock import OutputBusyError, OutputLock, lock_path
+from filingsum.core.path_names import check_name_lengths
 from filingsum.core.processes import pid_alive
 from filingsum.core.temporaries import remove_stale_temporaries, temporary_owner
 
@@ -91,6 +92,7 @@ def preflight_output_dir(
     (permissions, read-only file system) or has less than ``min_free_bytes`` free.
     """
     path = Path(path)
+    check_name_lengths(path, what)
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"{path}: {what} is an existing file, not a directory; choose another path")
     existing = _nearest_existing(path.absolute())
@@ -119,6 +121,7 @@ def preflight_output_file(
     symlink counts as the file it names), its directory writable (created if needed) with ``min_free_bytes``
     free. Raises `OutputPathError` (exit 2)."""
     shown, path = os.fspath(path), Path(path)  # the user's spelling: Path("./") prints as "."
+    check_name_lengths(path, what)
     if path.is_dir():
         raise OutputPathError(f"{shown}: {what} is an existing directory; give a file path")
     target = output_target(path, what)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.errors import UsageError
+from filingsum.core.path_names import NAME_MAX, check_name_lengths
 from filingsum.core.processes import pid_alive, process_started
 
 log = logging.getLogger("filingsum.core.io")  # the logger these messages have always come from
@@ -38,7 +39,13 @@ def lock_path(target: str | os.PathLike[str]) -> Path:
     real = Path(os.path.realpath(target))
     if not real.name:
         raise UsageError(f"{target}: the filesystem root cannot be an output; choose a directory under it")
-    return real.with_name(f".{real.name}.lock")
+    check_name_lengths(real, "output")
+    name = f".{real.name}.lock"
+    if len(os.fsencode(name)) > NAME_MAX:  # a long but valid output name: its lock is named by a hash of it
+        import hashlib
+
+        name = f".{hashlib.sha256(os.fsencode(real.name)).hexdigest()[:32]}.lock"
+    return real.with_name(name)
 
 
 class OutputLock:

@@ -90,6 +90,10 @@ def build_dataset(
     out = Path(out_dir or data.out_dir)
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
+    if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
+        from filingsum.dataset.shards import read_shards
+
+        read_shards([Path(d) for d in shards_from])
     _require_gold_paths(config, out)
     prepare_output_dir(out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from filingsum.core.config import DataConfig
-from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.errors import UsageError
 from filingsum.dataset import shards
 from filingsum.dataset.extraction import Extraction, Extractor, FileExtraction, SkippedFile, extract_all
 from filingsum.dataset.output_dir import DATASET_OUTPUTS
@@ -95,11 +95,11 @@ def merged_extraction(
     folders: list[Path], data: DataConfig, out: Path
 ) -> tuple[list[Path], list[SkippedFile], Extraction]:
     """The extraction of shard dirs 1..N put back in input order (no parsing); their teacher caches are copied
-    into ``out``. FilingsumError when the shards do not make one whole or used other extraction settings."""
+    into ``out``. UsageError (exit 2) when the shards do not make one whole or used other extraction settings."""
     merged = shards.read_shards(folders)
     settings = {"sections": list(data.sections), "max_bytes": _max_bytes(data)}
     if merged.settings != settings:
-        raise FilingsumError(
+        raise UsageError(
             f"the shards were extracted with {merged.settings}, this config asks for {settings}: "
             "merge with the config the shards were built with"
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import atomic_write_bytes, atomic_write_json, atomic_write_jsonl, read_jsonl
 
 MANIFEST = Path("shard") / "manifest.json"
@@ -121,19 +121,23 @@ class MergedShards:
 def _manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
-        raise FilingsumError(
+        raise UsageError(
             f"{folder}: not a finished shard (no {MANIFEST}); build it with filingsum data build --shard K/N"
         )
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("version") != MANIFEST_VERSION:
-        raise FilingsumError(f"{path}: shard manifest version {manifest.get('version')}, expected {MANIFEST_VERSION}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: unreadable shard manifest ({exc}); build the shard again") from None
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    if version != MANIFEST_VERSION:
+        raise UsageError(f"{path}: shard manifest version {version}, expected {MANIFEST_VERSION}")
     return manifest
 
 
 def read_shards(folders: list[Path]) -> MergedShards:
-    """The union of shards 1..N of one split; FilingsumError naming what is missing or inconsistent."""
+    """The union of shards 1..N of one split; UsageError (exit 2) naming what is missing or inconsistent."""
     if not folders:
-        raise FilingsumError("no shard directories given")
+        raise UsageError("no shard directories given")
     manifests = [(folder, _manifest(folder)) for folder in folders]
     first_folder, first = manifests[0]
     count = Shard.parse(first["shard"]).count
@@ -142,28 +146,28 @@ def read_shards(folders: list[Path]) -> MergedShards:
         shard = Shard.parse(manifest["shard"])
         for key in ("inputs", "settings", "files_total"):
             if manifest[key] != first[key]:
-                raise FilingsumError(
+                raise UsageError(
                     f"{folder}: {key} differs from {first_folder} ({manifest[key]!r} vs {first[key]!r}); "
                     "shards of one dataset must be built with the same inputs and data settings"
                 )
         if shard.count != count:
-            raise FilingsumError(f"{folder}: shard {shard} is not one of {count} like {first_folder}")
+            raise UsageError(f"{folder}: shard {shard} is not one of {count} like {first_folder}")
         if shard.index in seen:
-            raise FilingsumError(f"{folder}: shard {shard} given twice (also {seen[shard.index]})")
+            raise UsageError(f"{folder}: shard {shard} given twice (also {seen[shard.index]})")
         seen[shard.index] = folder
     missing = sorted(set(range(1, count + 1)) - set(seen))
     if missing:
-        raise FilingsumError(f"shard(s) {', '.join(f'{k}/{count}' for k in missing)} missing: merge needs all {count}")
+        raise UsageError(f"shard(s) {', '.join(f'{k}/{count}' for k in missing)} missing: merge needs all {count}")
     rows: list[dict[str, Any] | None] = [None] * first["files_total"]
     for folder, _ in manifests:
         for row in read_jsonl(folder / FILES):
             position = row["position"]
             if not 0 <= position < len(rows) or rows[position] is not None:
-                raise FilingsumError(f"{folder / FILES}: file position {position} clashes with another shard")
+                raise UsageError(f"{folder / FILES}: file position {position} clashes with another shard")
             rows[position] = row
     absent = sum(1 for r in rows if r is None)
     if absent:
-        raise FilingsumError(f"the shards list {len(rows) - absent} of {len(rows)} input files; a shard is incomplete")
+        raise UsageError(f"the shards list {len(rows) - absent} of {len(rows)} input files; a shard is incomplete")
     return MergedShards(
         inputs=first["inputs"], settings=first["settings"], rows=rows,  # type: ignore[arg-type]
         skipped_inputs=first["skipped_inputs"],

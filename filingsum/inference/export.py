@@ -233,12 +233,18 @@ def export_model(
     """Merge ``source`` (run dir, adapter dir, or ``embedded:NAME``) into ``out_dir`` with its card; optionally a
     GGUF and a Hub upload (module docstring)."""
     from filingsum.core.contract import CONTRACT_FILE
+    from filingsum.core.models import AdapterError
+    from filingsum.core.path_names import check_name_lengths
     from filingsum.inference.adapters import adapter_base_model, merge_adapter
 
     if name is not None:
         check_export_name(name)  # before any work: the GGUF goes to --out/NAME.f32.gguf
-    adapter_dir = find_adapter_dir(source)
+    try:
+        adapter_dir = find_adapter_dir(source)
+    except AdapterError as exc:  # nothing to export: a usage error, before any work
+        raise UsageError(f"{exc}; export a run dir after `filingsum train`, an adapter dir or embedded:NAME") from None
     out_dir = Path(out_dir).expanduser().resolve()  # ".", ".." and links made the dir they name
+    check_name_lengths(out_dir, "--out")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a directory; choose another --out")
     cwd = Path.cwd().resolve()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from filingsum.core.config import RunConfig
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.schema import FitStrategy, GuardPolicy
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
 
@@ -47,13 +47,13 @@ class ClientSettings:
 
 def tuned_adapter(config: RunConfig, adapter: str | Path | None = None) -> Path:
     """The adapter dir the "tuned" system loads (``adapter``, else eval.adapter, else the run's output dir);
-    FilingsumError when there is none, so eval fails before any model is loaded."""
+    UsageError (exit 2) when there is none, so eval fails before any model is loaded."""
     from filingsum.core.models import AdapterError, find_adapter_dir
 
     try:
         return find_adapter_dir(adapter or config.eval.adapter or config.train.output_dir)
     except AdapterError as exc:
-        raise FilingsumError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
+        raise UsageError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
 
 
 def summarizer_from_config(

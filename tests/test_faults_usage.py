@@ -1,0 +1,190 @@
+"""Fault injection, usage: what the 2026-12-03 probe left open, each refused up front or said on the console.
+
+A missing or unfinished shard dir given to `data merge` and a missing run given to `export` are usage errors
+(exit 2); an output name longer than a file name can be (255 bytes) is refused before any work, by every
+command that writes; `demo --filing MISSING` is refused before the build, training and eval; `eval
+--predictions` says that the `--set` keys choosing what eval generates have no effect; a summary cut at the
+token cap gets a note on the console; vLLM on CPU refuses a model whose attention head size its kernels lack
+(it used to say "ready" and die at the first request), and transformers serve refuses an `--api-key` it would
+drop; the Python API refuses a bad guard policy and a path that is not one. The real CLI, real files, the
+OpenAI stand-in on 127.0.0.1; each case records what happened with `observe` (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from _fake_openai import FakeOpenAI, completion
+from test_faults import assert_one_line_failure, data_config, observe, write_filings
+
+from filingsum.cli import main
+from filingsum.core.errors import UsageError
+
+LONG = "x" * 300  # over NAME_MAX (255 bytes) on every Linux file system
+
+
+def _predictions(path: Path) -> Path:
+    path.write_text(json.dumps({"id": "a", "source": "We sell widgets to retailers.", "prediction": "Widgets."})
+                    + "\n", encoding="utf-8")
+    return path
+
+
+def test_data_merge_of_a_missing_or_unfinished_shard_dir_is_a_usage_error(tmp_path, capsys):
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(2))], tmp_path / "ds")
+    broken = tmp_path / "broken"
+    (broken / "shard").mkdir(parents=True)
+    (broken / "shard" / "manifest.json").write_text("{not json", encoding="utf-8")
+    for shard_dir, needle in ((tmp_path / "missing", "not a finished shard"), (tmp_path / "in", "not a finished shard"),
+                              (broken, "unreadable shard manifest")):
+        status = main(["data", "merge", str(shard_dir), "--config", str(config), "--out", str(tmp_path / "m")])
+        err = capsys.readouterr().err
+        observe(f"`data merge` of {shard_dir.name}", status, err)
+        assert_one_line_failure(status, err, 2, str(shard_dir), needle)
+    assert not (tmp_path / "m").exists()
+
+
+def test_export_of_a_missing_run_is_a_usage_error_and_writes_nothing(tmp_path, capsys):
+    status = main(["export", str(tmp_path / "no-run"), "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    observe("`export` of a missing run", status, err)
+    assert_one_line_failure(status, err, 2, "no adapter_config.json", "export a run dir")
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_output_name_over_255_bytes_is_refused_before_any_work(tmp_path, capsys):
+    filings = write_filings(tmp_path / "in", range(2))
+    config = data_config(tmp_path / "c.yaml", [filings], tmp_path / "ds")
+    predictions = _predictions(tmp_path / "p.jsonl")
+    commands = {
+        "data build": ["data", "build", "--config", str(config), "--out", str(tmp_path / LONG)],
+        "eval --predictions": ["eval", "--predictions", str(predictions), "--tokenizer", "tiny-random", "--out",
+                               str(tmp_path / LONG)],
+        "export": ["export", "embedded:filingsum-smollm2", "--out", str(tmp_path / LONG)],
+    }
+    with FakeOpenAI() as server:
+        commands["summarize"] = ["summarize", str(filings), "--endpoint", server.base_url, "--model", "fake",
+                                 "--tokenizer", "tiny-random", "--out", str(tmp_path / f"{LONG}.jsonl")]
+        for what, args in commands.items():
+            status = main(args)
+            err = capsys.readouterr().err
+            observe(f"`{what}` --out of 300 bytes", status, err)
+            assert_one_line_failure(status, err, 2, "over the 255-byte limit")
+        assert server.requests == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "in", "p.jsonl"]
+
+
+def test_a_long_but_valid_output_name_gets_a_lock_it_can_create(tmp_path):
+    from filingsum.core.output_lock import OutputLock, lock_path
+
+    target = tmp_path / ("y" * 252)  # valid; ".NAME.lock" would be 258 bytes
+    assert len(lock_path(target).name) <= 255
+    with OutputLock(target) as lock:
+        assert lock.path.is_file()
+    assert not lock.path.exists()
+
+
+def test_demo_with_a_missing_filing_is_refused_before_the_build(tmp_path, capsys):
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(2))], tmp_path / "ds")
+    status = main(["demo", "--config", str(config), "--filing", str(tmp_path / "nope.txt"),
+                   "--set", f"train.output_dir={tmp_path / 'run'}", "--set", f"eval.out_dir={tmp_path / 'ev'}"])
+    err = capsys.readouterr().err
+    observe("`demo --filing MISSING`", status, err, wrong=int((tmp_path / "ds").exists()))
+    assert_one_line_failure(status, err, 2, "nope.txt", "--filing")
+    assert not (tmp_path / "ds").exists() and not (tmp_path / "run").exists()
+
+
+def test_eval_predictions_says_which_set_keys_have_no_effect(tmp_path, capsys):
+    predictions = _predictions(tmp_path / "p.jsonl")
+    status = main(["eval", "--predictions", str(predictions), "--tokenizer", "tiny-random", "--out",
+                   str(tmp_path / "rep"), "--set", "eval.systems=[lead-k]", "--set", "eval.gate_system=p"])
+    err = capsys.readouterr().err
+    observe("`eval --predictions --set eval.systems=...`", status, err,
+            wrong=int("eval.systems has no effect" not in err))
+    assert status == 0, err
+    assert "warning: --set eval.systems has no effect with --predictions" in err
+    assert "eval.gate_system" not in err  # the gate system does apply to a predictions file
+    assert json.loads((tmp_path / "rep" / "report.json").read_text())["systems"]
+
+
+def test_a_summary_cut_at_the_token_cap_is_noted_on_the_console(tmp_path, capsys):
+    filing = write_filings(tmp_path / "in", [0])
+
+    def cut(body: dict) -> tuple[int, dict, dict]:
+        answer = completion(body, "Acme sells widgets to retailers. It also sells", completion_tokens=512)
+        answer["choices"][0]["finish_reason"] = "length"
+        return 200, answer, {}
+
+    with FakeOpenAI(respond=cut) as server:
+        status = main(["summarize", str(next(filing.iterdir())), "--endpoint", server.base_url, "--model", "fake",
+                       "--tokenizer", "tiny-random", "--max-retries", "0"])
+    captured = capsys.readouterr()
+    observe("a summary cut at the cap (finish_reason length)", status, captured.err,
+            wrong=int("token cap" not in captured.err))
+    assert status == 0, captured.err
+    assert captured.out.strip() == "Acme sells widgets to retailers."  # the guard's default drops the fragment
+    assert "reached the token cap (512 tokens, finish_reason length)" in captured.err
+    assert "unfinished last sentence was dropped" in captured.err
+
+
+def test_vllm_on_cpu_refuses_a_head_size_its_kernels_lack_before_starting(tmp_path, monkeypatch):
+    from filingsum.core.config import RunConfig
+    from filingsum.serving import launcher
+    from filingsum.serving.engine import VllmEngine
+
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(launcher, "choose_engine", lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "t"))
+    config = RunConfig.model_validate({"model": {"name": "tiny-random"}, "train": {"output_dir": str(tmp_path)}})
+    server = launcher.prepare_server(config, adapters={})
+    with pytest.raises(UsageError, match="attention head size 16; vLLM on CPU supports 32, 64"):
+        launcher.check_servable(server)
+    assert server.process is None  # never started
+    for head_dim, ok in ((64, True), (16, False)):
+        model = tmp_path / f"m{head_dim}"
+        model.mkdir()
+        (model / "config.json").write_text(json.dumps({"hidden_size": head_dim * 4, "num_attention_heads": 4}))
+        server.model_dir = str(model)
+        if ok:
+            launcher.check_servable(server)
+        else:
+            with pytest.raises(UsageError):
+                launcher.check_servable(server)
+    server.device = "cuda"  # GPU kernels take other sizes: not this check's business
+    launcher.check_servable(server)
+
+
+def test_transformers_serve_refuses_an_api_key_it_would_drop(tmp_path, capsys):
+    status = main(["serve", "--backend", "transformers", "--set", "model.name=tiny-random", "--set",
+                   f"train.output_dir={tmp_path}", "--set", 'serve.extra_args=["--api-key","sk-test-1234"]'])
+    err = capsys.readouterr().err
+    observe("`serve --backend transformers` with --api-key in serve.extra_args", status, err)
+    assert_one_line_failure(status, err, 2, "holds --api-key", "transformers serve has no API-key check")
+    assert "sk-test-1234" not in err
+
+
+def test_python_api_refuses_a_bad_guard_and_a_path_that_is_not_one(tmp_path):
+    from filingsum import Summarizer, load_config, summarize_file
+
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with FakeOpenAI() as server:
+        with pytest.raises(UsageError, match="guard='bogus': expected one of flag, drop, off"):
+            Summarizer.from_endpoint(server.base_url, "fake", config={"model": {"name": "tiny-random"}},
+                                     guard="bogus")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            summarizer = Summarizer.from_endpoint(server.base_url, "fake", config={"model": {"name": "tiny-random"}})
+        for bad in (None, 42):
+            with pytest.raises(TypeError, match="must be a str, bytes or os.PathLike"):
+                summarizer.summarize_file(bad)
+        with pytest.raises(TypeError, match="text must be a str"):
+            summarizer.summarize_text(b"We sell widgets.")
+        with pytest.raises(TypeError):
+            summarize_file(None, endpoint=server.base_url, model="fake")
+        assert server.requests == 0  # every refusal came before a request
+        [by_bytes] = summarizer.summarize_file(str(filing).encode())
+        [one] = summarizer.summarize_files(str(filing))  # one path, not its characters
+    assert by_bytes.summary and one.summary and one.source_path == by_bytes.source_path
+    config = load_config({"model": {"name": "tiny-random"}}, ["model.max_source_tokens=256"])
+    assert config.model.max_source_tokens == 256
