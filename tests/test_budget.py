@@ -159,7 +159,8 @@ def test_server_and_client_decode_with_the_runs_repetition_penalty(tmp_path, end
 
 def test_no_module_hard_codes_the_cap():
     """The cap's default lives in core.prompt (MAX_SUMMARY_TOKENS) and is read by core.config only; no other
-    product module imports it or writes a bare 512 (cache sizes and vLLM's LoRA ranks are not token caps)."""
+    product module imports it or writes a bare 512 (cache sizes, vLLM's LoRA ranks and its CPU attention head
+    sizes are not token caps)."""
     import ast
 
     from test_layers import module_files
@@ -173,7 +174,7 @@ def test_no_module_hard_codes_the_cap():
         not_caps = {id(node.value) for node in ast.walk(tree)
                     if isinstance(node, ast.keyword) and node.arg == "maxsize"}
         not_caps |= {id(elt) for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                     and any(getattr(t, "id", "") == "VLLM_LORA_RANKS" for t in node.targets)
+                     and any(getattr(t, "id", "") in ("VLLM_LORA_RANKS", "VLLM_CPU_HEAD_SIZES") for t in node.targets)
                      for elt in getattr(node.value, "elts", [])}
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and node.value == 512 and id(node) not in not_caps:
