@@ -242,3 +242,34 @@ def test_a_name_put_where_the_source_has_another_is_contradicted():
     assert verdict("In October 2024 S&P placed Boeing's ratings on review for a downgrade.") == "supported"
     assert verdict("In October 2024 the agency Moody's placed Boeing's ratings on review for a downgrade.") == \
         "contradicted"
+
+
+def test_an_abbreviation_aligns_with_the_words_the_source_spells_it_with():
+    from filingsum.quality.name_forms import spelled_out
+
+    source = ("General and administrative expenses in 2024 decreased $1.67 billion, or 15%, compared to 2023. "
+              "Diluted earnings per share were $2.39. Reality Labs (RL) lost money. SRS sells roofing supplies.")
+    assert spelled_out("G&A", source) == "general and administrative"
+    assert spelled_out("EPS", source) == "earnings per share"
+    assert spelled_out("RL", source) is None  # the source uses it itself
+    assert spelled_out("SRS", source) is None
+    assert spelled_out("GA", source) is None  # two capitals without "&": capitalised words only
+    assert _verdicts("G&A expenses decreased $1.67 billion in 2024.", source) == ["supported"]
+    assert _verdicts("Diluted EPS was $2.39.", source) == ["supported"]
+
+
+def test_a_length_of_time_is_not_a_figure_to_find_among_amounts():
+    source = ("We believe that our current sources of funds will provide us with adequate liquidity during the "
+              "12-month period following June 30, 2025. The six-month effective tax rate was 34%.")
+    assert _verdicts("Tesla expects adequate liquidity over the 12 months after June 30, 2025.", source) == [
+        "supported"]
+    assert _verdicts("The six-month effective tax rate was 34%.", source) == ["supported"]
+    assert _verdicts("Tesla expects adequate liquidity over the 18 months after June 30, 2025.", source) != [
+        "supported"]
+
+
+def test_a_vague_share_of_a_stated_whole_is_read_from_its_parts():
+    source = ("General and administrative expenses in 2024 decreased $1.67 billion, or 15%, compared to 2023. "
+              "The decrease was mostly driven by a favorable impact of $1.55 billion in legal-related costs.")
+    assert _verdicts("Most of Meta's $1.67 billion G&A decline came from lower legal-related costs.", source) == [
+        "supported"]

@@ -106,6 +106,9 @@ FRESH2_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh2.ya
 # A third, written on 2026-12-03 by another author without running the checks (299 cases, 15 filings); scored
 # once held out (162/262 caught, 90/299 false alarms), then, like fresh and fresh2, tuned on (docs/eval.md).
 FRESH3_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh3.yaml").read_text(encoding="utf-8")))
+# A fourth, written on 2026-12-03 (afternoon) by another author without running the checks or reading their code
+# (356 cases, 17 filings); held out: scored, never tuned on (docs/eval.md).
+FRESH4_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh4.yaml").read_text(encoding="utf-8")))
 
 
 def _model_cases() -> list[dict]:
@@ -240,6 +243,8 @@ def _figures(part: str) -> dict:
         return suite_figures(FRESH2_CASES, _any_source)
     if part == "fresh3":
         return suite_figures(FRESH3_CASES, _any_source)
+    if part == "fresh4":
+        return suite_figures(FRESH4_CASES, _any_source)
     if part == "model":
         return suite_figures(MODEL_CASES, _any_source)
     return suite_figures(_all_twin_cases(), _any_source)

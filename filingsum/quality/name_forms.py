@@ -5,6 +5,8 @@ Mobil". Pure functions over a source's words (`filingsum.quality.factual.SourceT
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,3 +61,34 @@ def abbreviation_supported(token: str, terms: SourceTerms) -> bool:
         return token in terms.acronyms
     parts = re.findall(r"[A-Z][a-z]+", token)
     return len(parts) >= 2 and "".join(parts) == token and terms.has_phrase(tuple(parts))
+
+
+_ABBREVIATION = re.compile(r"(?<![\w&])[A-Z](?:&?[A-Z]){1,5}(?![\w&])")
+_GAP = r"(?:\s+(?:and|of|the|for|per|to|&)\s+|\s*,\s*|\s+)"
+
+
+@lru_cache(maxsize=256)
+def spelled_out(token: str, text: str) -> str | None:
+    """The words of ``text`` an abbreviation stands for, the form the text uses most: "G&A" -> "general and
+    administrative", "EPS" -> "earnings per share", "WTO" -> "World Trade Organization"; None when no run of
+    words spells it, or when the text uses the abbreviation itself. A two-letter one without "&" must be spelled
+    by capitalised words ("RL": "Reality Labs")."""
+    if re.search(rf"(?<![\w&]){re.escape(token)}(?![\w&])", text):
+        return None  # the text uses the abbreviation itself
+    letters = [(c, token[i - 1 : i] == "&") for i, c in enumerate(token) if c != "&"]  # (letter, after "&")
+    if not 2 <= len(letters) <= 6:
+        return None
+    strict = len(letters) == 2 and "&" not in token
+    parts = []
+    for i, (letter, after_amp) in enumerate(letters):
+        if i:
+            parts.append(r"\s+(?:and|&)\s+" if after_amp else _GAP)
+        parts.append((letter if strict else f"[{letter}{letter.lower()}]") + r"[a-z'\u2019-]+")
+    pattern = re.compile(r"\b" + "".join(parts) + r"\b")
+    found = Counter(" ".join(m.group(0).lower().split()) for m in pattern.finditer(text))
+    return found.most_common(1)[0][0] if found else None
+
+
+def abbreviations(text: str) -> list[str]:
+    """The all-capital abbreviations of a text ("G&A", "EPS", "WTO"), in order."""
+    return [m.group(0) for m in _ABBREVIATION.finditer(text)]

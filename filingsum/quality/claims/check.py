@@ -16,6 +16,7 @@ from filingsum.quality.claims.records import Claim, ClaimCheck, ClaimVerdict, Cl
 from filingsum.quality.claims.split import split_claims
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.factual import EntityMention, _entity_supported, extract_entities, source_terms
+from filingsum.quality.name_forms import abbreviations, spelled_out
 from filingsum.quality.numbers import apply_scale_notes, extract_numbers
 from filingsum.quality.textdefects import is_meta_statement
 
@@ -103,6 +104,18 @@ def _period_and_name_findings(judge: Judge, names: list[EntityMention], subjects
     return found
 
 
+def claim_words(text: str, source: str) -> frozenset[str]:
+    """A claim's content words, an abbreviation replaced by the source's words for it ("G&A" by "general and
+    administrative", "EPS" by "earnings per share"), so that the claim aligns with the sentence that spells it."""
+    words = set(content_words(text))
+    for token in abbreviations(text):
+        spelled = spelled_out(token, source)
+        if spelled:
+            words -= content_words(token)
+            words |= content_words(spelled)
+    return frozenset(words)
+
+
 def check_claims(summary: str, source: str, company: str | None = None) -> ClaimCheck:
     """Every claim of the summary aligned to the source and judged: supported, contradicted or unsupported.
 
@@ -121,7 +134,7 @@ def check_claims(summary: str, source: str, company: str | None = None) -> Claim
         figures = [r for r in mentions if start <= r[0].start < end and r[0].kind in ("number", "percent")]
         periods = [r[0] for r in mentions if start <= r[0].start < end and r[0].kind in ("year", "date")]
         names = [e for e in entities if start <= e.start < end]
-        claim = Claim(sentence_index, start, end, text, content_words(text), figures, periods)
+        claim = Claim(sentence_index, start, end, text, claim_words(text, source), figures, periods)
         subject = [n for n in names[:1] if is_subject(flat, claim, n)]
         if subject:
             claim.subject = content_words(subject[0].text)

@@ -92,6 +92,24 @@ def _scale_unread(index: SourceIndex, k: int, figure: NumberMention) -> bool:
                for m in index.unit_figures[k].mentions for scale in (1e3, 1e6))
 
 
+_TIME_UNITS = ("month", "year", "week", "day", "quarter")
+_SPELLED = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+            10: "ten", 11: "eleven", 12: "twelve", 18: "eighteen", 24: "twenty-four", 30: "thirty", 36: "thirty-six"}
+
+
+def _duration_in_source(index: SourceIndex, figure: NumberMention) -> int | None:
+    """The unit stating a length of time the claim gives ("12 months", "six months") in any spelling ("12-month",
+    "twelve months", "six-month"), or None: a period's length is not an amount to be found among figures."""
+    unit = next((u for u in _TIME_UNITS if u in figure.noun), None)
+    if unit is None or figure.value != int(figure.value) or not 0 < figure.value <= 366:
+        return None
+    value = int(figure.value)
+    forms = [str(value)] + ([_SPELLED[value]] if value in _SPELLED else [])
+    pattern = rf"(?<![\w.,$])(?:{'|'.join(re.escape(f) for f in forms)})[\s-]+{unit}s?\b"
+    match = re.search(pattern, index.text, re.IGNORECASE)
+    return index.unit_at(match.start()) if match else None
+
+
 def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -> tuple[str, str, int | None]:
     """A figure unit k supports, checked for its binding there: the list item, "respectively" place, qualifier,
     named item and period the source gives it."""
@@ -161,4 +179,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
     table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
     if table is not None:  # "$2,386 million" for "Commercial Airplanes: $2,386 | ..." of a table in millions
         return "supported", f"{first.text} as stated (in the table's thousands or millions)", table
+    duration = _duration_in_source(index, first)
+    if duration is not None:  # "over the next 12 months" for "the 12-month period"
+        return "supported", f"{first.text} as a length of time the source states", duration
     return "unsupported", f"{first.text} is not in the source", None

@@ -88,6 +88,19 @@ def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -
     return "contradicted", f"the source enumerates {n} {first.head}s, not {first.text}", best
 
 
+def derived_shares(judge: Judge, best: int) -> list[float]:
+    """Shares (in percent) of a whole the claim states ("of Meta's $1.67 billion decline") that amounts of the
+    aligned unit and its neighbours make up ("$1.55 billion in legal-related costs": 93%)."""
+    wholes = [r[0] for r in judge.claim.figures if r[0].kind == "number" and r[0].currency and r[0].value > 0]
+    if not wholes:
+        return []
+    units = range(max(0, best - 1), min(len(judge.index.units), best + 2))
+    parts = [m for k in units for m in judge.index.unit_figures[k].mentions
+             if m.kind == "number" and m.currency and m.value > 0]
+    return [100.0 * p.value / w.value for w in wholes for p in parts
+            if p.currency == w.currency and p.value < w.value * (1 - 0.005)]
+
+
 def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     """A vague quantity of the claim ("most") against the shares the aligned unit gives, else against its own
     vague quantity."""
@@ -97,6 +110,8 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     name, (low, high) = vague
     figs = judge.index.unit_figures[best]
     shares = [abs(m.value) for m in figs.mentions if m.kind == "percent"]
+    if any(low - 2 <= s <= high + 2 for s in derived_shares(judge, best)):
+        return None  # "most of its $1.67 billion decline": $1.55 billion of it, the next sentence says
     if shares:
         if any(low - 2 <= s <= high + 2 for s in shares):
             return None

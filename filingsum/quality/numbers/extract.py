@@ -35,6 +35,8 @@ def extract_numbers(text: str) -> list[NumberMention]:
         if re.match(r"[\s-]+(?:thirds?|quarters?|fourths?|fifths?|halves|half)\b", text[m.end() : m.end() + 12],
                     re.IGNORECASE):
             continue  # "two-thirds", "three quarters": a share, read by the claim checks
+        if re.match(r"-(?:month|year|week|day|quarter)s?\b", text[m.end() : m.end() + 10], re.IGNORECASE):
+            continue  # "six-month", "three-year": a period's length, like "12-month" in digits, not a figure
 
         value = words_to_number(phrase)
         if value is None:
