@@ -273,3 +273,17 @@ def test_a_vague_share_of_a_stated_whole_is_read_from_its_parts():
               "The decrease was mostly driven by a favorable impact of $1.55 billion in legal-related costs.")
     assert _verdicts("Most of Meta's $1.67 billion G&A decline came from lower legal-related costs.", source) == [
         "supported"]
+
+
+def test_a_change_given_only_by_its_two_ends_is_their_difference():
+    source = ("Cloud services revenues represented 42% and 37% of our total revenues in the first three months of "
+              "fiscal 2025 and 2024, respectively.")
+    assert _verdicts("Cloud services rose 5 percentage points to 42% of total revenues in fiscal 2025.", source) == [
+        "supported"]
+    assert _verdicts("Cloud services rose 8 percentage points to 42% of total revenues in fiscal 2025.", source) == [
+        "contradicted"]
+    arr = "Digital Media ARR grew to $17.33 billion at the end of fiscal 2024 from $15.30 billion a year earlier."
+    assert _verdicts("Digital Media ARR rose by about $2 billion to $17.33 billion in fiscal 2024.", arr) == [
+        "supported"]
+    assert _verdicts("Digital Media ARR rose by about $4 billion to $17.33 billion in fiscal 2024.", arr) != [
+        "supported"]

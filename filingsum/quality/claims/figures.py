@@ -110,6 +110,42 @@ def _duration_in_source(index: SourceIndex, figure: NumberMention) -> int | None
     return index.unit_at(match.start()) if match else None
 
 
+def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str, str, int | None] | None:
+    """A change the claim states that the source gives only as its two ends: "rose seven percentage points to
+    42%" against "42% and 35%", "rose by about $2 billion to $17.3 billion" against "$17.33 billion ... $15.3
+    billion". Supported when two figures of a well-aligned unit differ by it (one of them the claim's other
+    figure, where it gives one); contradicted when that unit gives exactly two such figures, the claim's other
+    figure among them, and they differ by another amount; None when no unit gives both ends."""
+    claim, index = judge.claim, judge.index
+    points = first.kind == "number" and bool(first.noun & {"point", "basi"})
+    money = first.kind == "number" and first.currency is not None and first.change != 0 and not points
+    if not (points or money) or first.value <= 0:
+        return None
+    per = 100.0 if "basi" in first.noun else 1.0
+    value, tolerance = first.value / per, max(first.half_unit / per, 0.005 * first.value / per)
+
+    def same_kind(m: NumberMention) -> bool:
+        return m.kind == "percent" if points else (m.kind == "number" and m.currency == first.currency)
+
+    anchors = [r[0] for j, r in enumerate(claim.figures) if j != i and same_kind(r[0])]
+
+    def is_anchor(m: NumberMention) -> bool:
+        return any(abs(m.value - a.value) <= max(a.half_unit, 0.005 * abs(a.value)) for a in anchors)
+
+    for cov, k in judge.ranked(skip=i)[:4]:
+        if cov < MIN_BIND:
+            break
+        ends = [m for m in index.unit_figures[k].mentions if same_kind(m) and is_sane(m)]
+        pairs = [(a, b) for x, a in enumerate(ends) for b in ends[x + 1 :]
+                 if not anchors or is_anchor(a) or is_anchor(b)]
+        if any(abs(abs(a.value - b.value) - value) <= tolerance for a, b in pairs):
+            return "supported", f"{first.text} as the difference of the source's figures", k
+        if anchors and len(ends) == 2 and len(pairs) == 1:
+            a, b = pairs[0]
+            return "contradicted", f"the source's {a.text} and {b.text} differ by {abs(a.value - b.value):g}", k
+    return None
+
+
 def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -> tuple[str, str, int | None]:
     """A figure unit k supports, checked for its binding there: the list item, "respectively" place, qualifier,
     named item and period the source gives it."""
@@ -174,6 +210,9 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
             return "contradicted", f"the source states {first.text} with the opposite sign or direction", k
         shown = verdict.evidence.text if verdict.evidence else "another value"
         return "contradicted", f"the source gives another value for this: {shown}", k
+    derived = _derived_difference(judge, i, first)
+    if derived is not None:
+        return derived
     if best_s:
         return "unsupported", f"{first.text} appears only in unrelated text", best_s[1]
     table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
