@@ -287,3 +287,23 @@ def test_a_change_given_only_by_its_two_ends_is_their_difference():
         "supported"]
     assert _verdicts("Digital Media ARR rose by about $4 billion to $17.33 billion in fiscal 2024.", arr) != [
         "supported"]
+
+
+def test_dates_listed_before_their_figures_pair_with_them_respectively():
+    source = ("Operating income for North America for the three months ended June 27, 2025 and June 28, 2024 was "
+              "$1,621 million and $1,376 million, respectively. Cash capex in the second quarter of 2025 was $6.3 "
+              "billion, down $0.2 billion from the second quarter of 2024.")
+    assert _verdicts("North America earned $1,621 million of operating income in the second quarter of 2025.",
+                     source) == ["supported"]
+    assert _verdicts("North America earned $1,376 million of operating income in the second quarter of 2025.",
+                     source) == ["contradicted"]
+    assert _verdicts("Cash capex was $6.3 billion in the second quarter of 2025, down $0.2 billion.", source) == [
+        "supported"]
+
+
+def test_a_claim_may_hedge_what_the_source_states_but_not_state_what_it_hedges():
+    source = ("Employees in certain non-customer-facing roles have flexibility to work up to two days a week "
+              "remotely. Tariffs may increase our costs.")
+    assert _verdicts("Some non-customer-facing employees may work remotely up to two days a week.", source) == [
+        "supported"]
+    assert _verdicts("Tariffs increase its costs.", source) == ["contradicted"]

@@ -19,7 +19,8 @@ _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
 # A year after these words is the base a change is measured against, not the period of the figure: "an
 # increase of 22% compared to 2023" states 2024's growth.
 _COMPARED_TO = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|than|relative\s+to|against)\s+"
-                          r"(?:(?:in|the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of)\s+)*$",
+                          r"(?:(?:in|the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of|first|second|"
+                          r"third|fourth|quarter|half|three|six|nine|twelve|months?|ended|of)\s+)*$",
                           re.IGNORECASE)
 
 
@@ -52,8 +53,16 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     same = [m for m in index.unit_figures[k].mentions
             if m.kind == figure.kind and unit.start + span[0] <= m.start < unit.start + span[1]]
     starts = sorted({m.start for m in same})
-    if "respectively" in raw[span[1] : span[1] + 20].lower() and len(starts) == len(years) > 1:
-        return frozenset({years[starts.index(figure.start)]})
+    if "respectively" in raw[span[1] : span[1] + 20].lower() and len(starts) > 1:
+        if len(starts) != len(years):
+            # "for the three months ended June 27, 2025 and June 28, 2024 was $1,621 million and $1,376 million,
+            # respectively": the years stand before the figures' segment, the comma of a date splitting them off
+            before = raw[: span[0]]
+            years = [int(m.group()) for m in _YEAR_IN_TEXT.finditer(before)
+                     if not _COMPARED_TO.search(before[max(0, m.start() - 40) : m.start()])][-len(starts):] + years
+            years = years[-len(starts):] if len(years) >= len(starts) else years
+        if len(starts) == len(years):
+            return frozenset({years[starts.index(figure.start)]})
     return frozenset(years)
 
 

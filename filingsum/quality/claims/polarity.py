@@ -46,6 +46,8 @@ def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
         in_claim, in_source = pattern.search(claim), pattern.search(source)
         if what == "negation" and in_claim and not in_source:
             in_source = _ENDED.search(source)  # "no longer reports" for "discontinued reporting"
+        if what == "modal" and in_claim and not in_source:
+            continue  # the claim hedges what the source states ("may work remotely" for "have flexibility to")
         if bool(in_claim) != bool(in_source):
             if in_claim and (_said_elsewhere(judge, best, pattern, in_claim.start())
                              or _in_a_sharing_clause(judge, best, pattern)):
