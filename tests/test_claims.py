@@ -307,3 +307,12 @@ def test_a_claim_may_hedge_what_the_source_states_but_not_state_what_it_hedges()
     assert _verdicts("Some non-customer-facing employees may work remotely up to two days a week.", source) == [
         "supported"]
     assert _verdicts("Tariffs increase its costs.", source) == ["contradicted"]
+
+
+def test_a_whole_the_source_gives_only_as_its_parts_is_their_sum():
+    source = ("At December 31, 2024, we had $13.8 billion of cash, $12.5 billion of short-term investments, and "
+              "$10.0 billion of unused borrowing capacity on revolving credit line agreements.")
+    assert _verdicts("Boeing ended 2024 with about $26 billion of cash and short-term investments.", source) == [
+        "supported"]
+    assert _verdicts("Boeing ended 2024 with about $30 billion of cash and short-term investments.", source) != [
+        "supported"]

@@ -146,6 +146,35 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
     return None
 
 
+# Words that join items into a whole: "cash and short-term investments", "the 777X and 767 programs together".
+_JOINED = re.compile(r"\b(?:and|plus|together|combined|in\s+all|altogether|collectively|in\s+total)\b", re.I)
+
+
+def _derived_sum(judge: Judge, i: int, first: NumberMention) -> tuple[str, str, int | None] | None:
+    """A whole the claim states that the source gives only as its parts: "about $26 billion of cash and
+    short-term investments" against "$13.8 billion of cash, $12.5 billion of short-term investments". Supported
+    when the figure's segment of the claim joins items ("and", "together", "combined") and two or three figures
+    of one well-aligned unit add up to it; None otherwise."""
+    claim, index = judge.claim, judge.index
+    if first.kind not in ("number", "percent") or first.value <= 0 or first.noun:
+        return None
+    span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
+    if not _JOINED.search(claim.text[span[0] : span[1]]):
+        return None
+    tolerance = max(first.half_unit, 0.005 * first.value)
+    for cov, k in judge.ranked(skip=i)[:3]:
+        if cov < MIN_BIND:
+            break
+        parts = [m.value for m in index.unit_figures[k].mentions
+                 if m.kind == first.kind and m.currency == first.currency and is_sane(m) and 0 < m.value < first.value]
+        sums = {a + b for x, a in enumerate(parts) for b in parts[x + 1 :]}
+        sums |= {a + b + c for x, a in enumerate(parts) for y, b in enumerate(parts[x + 1 :], x + 1)
+                 for c in parts[y + 1 :]} if len(parts) <= 8 else set()
+        if any(abs(total - first.value) <= tolerance for total in sums):
+            return "supported", f"{first.text} as the sum of the source's figures", k
+    return None
+
+
 def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -> tuple[str, str, int | None]:
     """A figure unit k supports, checked for its binding there: the list item, "respectively" place, qualifier,
     named item and period the source gives it."""
@@ -204,13 +233,16 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         return _bound(judge, best_s[1], best_s[2], first)
     if best_c and best_c[0] >= MIN_BIND:
         cov, k, verdict = best_c
+        total = _derived_sum(judge, i, first)
+        if total is not None:
+            return total
         if _scale_unread(index, k, first):
             return "supported", f"{first.text} as stated (in the table's thousands or millions)", k
         if verdict.reason.startswith("same value"):
             return "contradicted", f"the source states {first.text} with the opposite sign or direction", k
         shown = verdict.evidence.text if verdict.evidence else "another value"
         return "contradicted", f"the source gives another value for this: {shown}", k
-    derived = _derived_difference(judge, i, first)
+    derived = _derived_difference(judge, i, first) or _derived_sum(judge, i, first)
     if derived is not None:
         return derived
     if best_s:
