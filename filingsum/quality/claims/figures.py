@@ -153,15 +153,15 @@ _JOINED = re.compile(r"\b(?:and|plus|together|combined|in\s+all|altogether|colle
 def _derived_sum(judge: Judge, i: int, first: NumberMention) -> tuple[str, str, int | None] | None:
     """A whole the claim states that the source gives only as its parts: "about $26 billion of cash and
     short-term investments" against "$13.8 billion of cash, $12.5 billion of short-term investments". Supported
-    when the figure's segment of the claim joins items ("and", "together", "combined") and two or three figures
+    when the claim joins items ("and", "together", "combined") and two or three figures
     of one well-aligned unit add up to it; None otherwise."""
     claim, index = judge.claim, judge.index
-    if first.kind not in ("number", "percent") or first.value <= 0 or first.noun:
+    if first.kind not in ("number", "percent") or first.value <= 0 or first.noun & {"point", "basi"}:
         return None
-    span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
-    if not _JOINED.search(claim.text[span[0] : span[1]]):
+    if not _JOINED.search(claim.text):
         return None
-    tolerance = max(first.half_unit, 0.005 * first.value)
+    # the figure's own rounding, at most 5% of it: "$30 billion" is not a rounding of 13.8 + 12.5
+    tolerance = max(min(first.half_unit, 0.05 * first.value), 0.005 * first.value)
     for cov, k in judge.ranked(skip=i)[:3]:
         if cov < MIN_BIND:
             break
