@@ -316,3 +316,19 @@ def test_a_whole_the_source_gives_only_as_its_parts_is_their_sum():
         "supported"]
     assert _verdicts("Boeing ended 2024 with about $30 billion of cash and short-term investments.", source) != [
         "supported"]
+
+
+def test_items_listed_after_their_figures_or_beside_them_without_respectively():
+    cash = ("As of June 30, 2025, we had $15.59 billion and $21.20 billion of cash and cash equivalents and "
+            "short-term investments, respectively.")
+    assert _verdicts("Tesla held $21.20 billion of short-term investments at June 30, 2025.", cash) == ["supported"]
+    assert _verdicts("Tesla held $21.20 billion of cash and cash equivalents at June 30, 2025.", cash) == [
+        "contradicted"]
+    charges = ("The 777X and 767 programs recognized earnings charges totaling $3,499 million and $580 million "
+               "during the year ended December 31, 2024.")
+    assert _verdicts("The 767 program recognized $580 million of earnings charges in 2024.", charges) == ["supported"]
+    assert _verdicts("The 767 program recognized $3,499 million of earnings charges in 2024.", charges) == [
+        "contradicted"]
+    years = "At December 31, 2024 and 2023, our pension plans were $4.8 billion and $5.4 billion underfunded."
+    assert _verdicts("Pension underfunding narrowed to $4.8 billion at the end of 2024 from $5.4 billion a year "
+                     "earlier.", years) == ["supported"]

@@ -58,9 +58,26 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: C
 
 
 _FIG = r"\(?\$?\d[\d,.]*\)?%?(?:\s+(?:million|billion|thousand|trillion|percent))?"
-_RESPECTIVELY = re.compile(  # a lookahead, so that every "A and B" of the sentence is tried
-    rf"(?=\b(?P<a>[A-Za-z][\w-]*)\s+and\s+(?P<b>[A-Za-z][\w-]*)\b[^.;]{{0,80}}?(?P<x>{_FIG})\s*,?\s+and\s+"
-    rf"(?P<y>{_FIG}),?\s+respectively)", re.IGNORECASE)
+_ITEM = r"[A-Za-z0-9][\w-]*"
+# "A and B ... X and Y, respectively" (a lookahead, so that every "A and B" of the sentence is tried); without
+# "respectively" when the two lists stand close ("The 777X and 767 programs recognized earnings charges totaling
+# $3,499 million and $580 million").
+_RESPECTIVELY = re.compile(
+    rf"(?=\b(?P<a>{_ITEM})\s+and\s+(?P<b>{_ITEM})\b[^.;]{{0,80}}?(?P<x>{_FIG})\s*,?\s+and\s+"
+    rf"(?P<y>{_FIG})(?:,?\s+respectively|(?!\s*,?\s*(?:and\s+)?{_FIG})))", re.IGNORECASE)
+# "X and Y of A and B, respectively": the figures first ("$15.59 billion and $21.20 billion of cash and cash
+# equivalents and short-term investments, respectively"); the items split at their last "and".
+_RESPECTIVELY_AFTER = re.compile(
+    rf"(?P<x>{_FIG})\s*,?\s+and\s+(?P<y>{_FIG})\s+(?:of|in|for|from)\s+(?P<items>[^.;]{{3,120}}?),?\s+"
+    r"respectively", re.IGNORECASE)
+
+
+_PERIOD_ITEM = re.compile(r"(?:19|20)\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?", re.I)
+
+
+def _item_words(text: str) -> frozenset[str]:
+    """An item's words, its numbers included ("767" of "the 777X and 767 programs")."""
+    return content_words(text) | frozenset(re.findall(r"\b\d\w*", text.lower()))
 
 
 def _respectively_binding(index: SourceIndex, k: int, figure: NumberMention, claim: Claim) -> str | None:
@@ -68,16 +85,24 @@ def _respectively_binding(index: SourceIndex, k: int, figure: NumberMention, cla
     the item in the same place of the list; the item the claim names instead when it names the other one."""
     unit = index.units[k]
     raw = index.text[unit.start : unit.end]
-    for m in _RESPECTIVELY.finditer(raw):
-        pos = figure.start - unit.start
+    pos = figure.start - unit.start
+    pairs = [(m, m.group("a"), m.group("b")) for m in _RESPECTIVELY.finditer(raw)]
+    for m in _RESPECTIVELY_AFTER.finditer(raw):
+        first, sep, second = m.group("items").rpartition(" and ")
+        if sep:
+            pairs.append((m, first, second))
+    said = _item_words(claim.text)
+    for m, a, b in pairs:
+        if _PERIOD_ITEM.fullmatch(a.strip()) or _PERIOD_ITEM.fullmatch(b.strip()):
+            continue  # "At December 31, 2024 and 2023, ... $4.8 billion and $5.4 billion": the period check reads these
         if m.start("x") <= pos < m.end("x"):
-            own, other = m.group("a"), m.group("b")
+            own, other = a, b
         elif m.start("y") <= pos < m.end("y"):
-            own, other = m.group("b"), m.group("a")
+            own, other = b, a
         else:
             continue
-        own_words, other_words = content_words(own), content_words(other)
-        if other_words and other_words <= claim.words and not own_words & claim.words:
+        own_words, other_words = _item_words(own), _item_words(other)
+        if other_words and other_words <= said and not own_words & said:
             return other
     return None
 
