@@ -332,3 +332,14 @@ def test_items_listed_after_their_figures_or_beside_them_without_respectively():
     years = "At December 31, 2024 and 2023, our pension plans were $4.8 billion and $5.4 billion underfunded."
     assert _verdicts("Pension underfunding narrowed to $4.8 billion at the end of 2024 from $5.4 billion a year "
                      "earlier.", years) == ["supported"]
+
+
+def test_a_length_of_time_as_a_modifier_must_be_one_the_source_states():
+    source = "In the second quarter of 2024, we entered into a $4.0 billion five-year revolving credit agreement."
+    assert _verdicts("Boeing entered into a $4.0 billion five-year revolving credit agreement in 2024.", source) == [
+        "supported"]
+    assert _verdicts("Boeing entered into a $4.0 billion seven-year revolving credit agreement in 2024.", source) == [
+        "unsupported"]
+    shares = "Prescription pharmaceuticals accounted for 77.0% of net revenues in fiscal 1999."
+    assert _verdicts("Prescription pharmaceuticals produced about three-quarters of net revenues in fiscal 1999.",
+                     shares) == ["supported"]  # a share, not a length of time

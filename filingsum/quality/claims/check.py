@@ -9,7 +9,7 @@ from filingsum.quality.claims.changes import check_change
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
 from filingsum.quality.claims.names import check_name_swap, check_roles, is_company_name, is_subject
-from filingsum.quality.claims.periods import check_period, check_quarter
+from filingsum.quality.claims.periods import check_durations, check_period, check_quarter
 from filingsum.quality.claims.polarity import check_polarity
 from filingsum.quality.claims.quantities import check_count, check_vague, check_vague_words
 from filingsum.quality.claims.records import Claim, ClaimCheck, ClaimVerdict, ClaimVerdictKind
@@ -68,6 +68,9 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
         if kind == "supported" and anchor is None and k is not None and index.units[k].kind == "sentence" and (
                 readings[0].kind == "percent" or readings[0].currency):
             anchor = k  # an amount or a share, not a count ("the first nine months")
+    duration = check_durations(judge)
+    if duration:
+        found.append(duration)
     found += _period_and_name_findings(judge, [n for n in names if n not in unsupported_names], subjects,
                                        best, best_cov)
     # Direction, negation and vague quantities are read in the sentence that states the claim's figure ("Web

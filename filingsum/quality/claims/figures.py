@@ -8,7 +8,7 @@ import re
 
 from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_BIND, Judge, subject_of
 from filingsum.quality.claims.index import SourceIndex
-from filingsum.quality.claims.periods import wrong_figure_period
+from filingsum.quality.claims.periods import duration_of_figure, wrong_figure_period
 from filingsum.quality.claims.qualifiers import check_named_item, check_qualifiers
 from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
@@ -115,24 +115,6 @@ def _scale_unread(index: SourceIndex, k: int, figure: NumberMention) -> bool:
     tolerance = max(figure.half_unit, 0.005 * figure.magnitude)
     return any(m.kind == "number" and not m.scaled and abs(abs(m.value) * scale - figure.magnitude) <= tolerance
                for m in index.unit_figures[k].mentions for scale in (1e3, 1e6))
-
-
-_TIME_UNITS = ("month", "year", "week", "day", "quarter")
-_SPELLED = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
-            10: "ten", 11: "eleven", 12: "twelve", 18: "eighteen", 24: "twenty-four", 30: "thirty", 36: "thirty-six"}
-
-
-def _duration_in_source(index: SourceIndex, figure: NumberMention) -> int | None:
-    """The unit stating a length of time the claim gives ("12 months", "six months") in any spelling ("12-month",
-    "twelve months", "six-month"), or None: a period's length is not an amount to be found among figures."""
-    unit = next((u for u in _TIME_UNITS if u in figure.noun), None)
-    if unit is None or figure.value != int(figure.value) or not 0 < figure.value <= 366:
-        return None
-    value = int(figure.value)
-    forms = [str(value)] + ([_SPELLED[value]] if value in _SPELLED else [])
-    pattern = rf"(?<![\w.,$])(?:{'|'.join(re.escape(f) for f in forms)})[\s-]+{unit}s?\b"
-    match = re.search(pattern, index.text, re.IGNORECASE)
-    return index.unit_at(match.start()) if match else None
 
 
 def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str, str, int | None] | None:
@@ -275,7 +257,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
     table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
     if table is not None:  # "$2,386 million" for "Commercial Airplanes: $2,386 | ..." of a table in millions
         return "supported", f"{first.text} as stated (in the table's thousands or millions)", table
-    duration = _duration_in_source(index, first)
+    duration = duration_of_figure(index, first)
     if duration is not None:  # "over the next 12 months" for "the 12-month period"
         return "supported", f"{first.text} as a length of time the source states", duration
     return "unsupported", f"{first.text} is not in the source", None

@@ -157,3 +157,44 @@ def check_quarter(judge: Judge, aligned: int) -> tuple[str, str, int] | None:
         shown = ", ".join(names[q] for q in sorted(stated))
         return "contradicted", f"the source says the {shown} quarter", aligned
     return None
+
+
+# Lengths of time: "12 months", "six-month", "a 364-day facility", "five-year revolving credit agreement".
+_TIME_UNITS = ("month", "year", "week", "day", "quarter")
+_SPELLED = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+            10: "ten", 11: "eleven", 12: "twelve", 15: "fifteen", 18: "eighteen", 20: "twenty", 24: "twenty-four",
+            30: "thirty", 36: "thirty-six"}
+_WORD_VALUES = {word: value for value, word in _SPELLED.items()}
+_DURATION = re.compile(rf"(?<![\w.,$])(\d{{1,3}}|{'|'.join(sorted(_WORD_VALUES, key=len, reverse=True))})"
+                       rf"[\s-]({'|'.join(_TIME_UNITS)})s?\b", re.IGNORECASE)
+
+
+def duration_unit(index: SourceIndex, value: int, unit: str) -> int | None:
+    """The source unit stating a length of time in any spelling ("12-month", "twelve months", "12 months"), or
+    None."""
+    forms = [str(value)] + ([_SPELLED[value]] if value in _SPELLED else [])
+    pattern = rf"(?<![\w.,$])(?:{'|'.join(re.escape(f) for f in forms)})[\s-]+{unit}s?\b"
+    match = re.search(pattern, index.text, re.IGNORECASE)
+    return index.unit_at(match.start()) if match else None
+
+
+def duration_of_figure(index: SourceIndex, figure: NumberMention) -> int | None:
+    """For a count of months, years, ... ("over the next 12 months"): the unit stating that length of time; a
+    period's length is not an amount to be found among figures."""
+    unit = next((u for u in _TIME_UNITS if u in figure.noun), None)
+    if unit is None or figure.value != int(figure.value) or not 0 < figure.value <= 366:
+        return None
+    return duration_unit(index, int(figure.value), unit)
+
+
+def check_durations(judge: Judge) -> tuple[str, str, int | None] | None:
+    """A length of time written as a modifier ("a five-year revolving credit agreement", "a 364-day facility",
+    which are not figures) must be one the source states, in any spelling."""
+    for m in _DURATION.finditer(judge.claim.text):
+        if m.group(0)[len(m.group(1))] != "-" or m.group(0).lower().endswith("s"):
+            continue  # "six months" is a count (the figure check reads it), "three-quarters" a share
+        raw = m.group(1).lower()
+        value = int(raw) if raw.isdigit() else _WORD_VALUES[raw]
+        if duration_unit(judge.index, value, m.group(2).lower()) is None:
+            return "unsupported", f"{m.group(0)!r} is not in the source", None
+    return None
