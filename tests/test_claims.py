@@ -343,3 +343,15 @@ def test_a_length_of_time_as_a_modifier_must_be_one_the_source_states():
     shares = "Prescription pharmaceuticals accounted for 77.0% of net revenues in fiscal 1999."
     assert _verdicts("Prescription pharmaceuticals produced about three-quarters of net revenues in fiscal 1999.",
                      shares) == ["supported"]  # a share, not a length of time
+
+
+def test_the_period_phrase_right_after_a_figure_dates_it():
+    source = ("As a percent of net sales, SG&A was 18.0% in fiscal 2024 compared to 17.4% in fiscal 2023. The "
+              "effective income tax rate for the three months ended March 31, 2025, was 18.6%, compared to 17.7% "
+              "for the three months ended March 31, 2024.")
+    assert _verdicts("SG&A was 17.4% of net sales in fiscal 2023.", source) == ["supported"]
+    assert _verdicts("SG&A was 17.4% of net sales in fiscal 2024.", source) == ["contradicted"]
+    assert _verdicts("The effective tax rate was 17.7% for the three months ended March 31, 2025.", source) == [
+        "contradicted"]
+    assert _verdicts("SG&A rose to 18.0% of net sales in fiscal 2024 from 17.4% a year earlier.", source) == [
+        "supported"]

@@ -197,7 +197,7 @@ def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -
                      if index.units[k].kind == "sentence" else None)
         if qualified:
             return qualified
-    wrong_period = wrong_figure_period(index, verdict, claim, k)
+    wrong_period = wrong_figure_period(index, verdict, claim, k, judge.coverage(k))
     if wrong_period:
         years = ", ".join(str(y) for y in sorted(wrong_period))
         return "contradicted", f"the source gives {first.text} for {years}", k

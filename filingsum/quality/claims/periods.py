@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from filingsum.quality.claims.alignment import BIND_MARGIN, Judge
+from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_SUPPORT, Judge
 from filingsum.quality.claims.index import SourceIndex
 from filingsum.quality.claims.records import Claim
-from filingsum.quality.claims.split import segment_at
+from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
 from filingsum.quality.claims.words import content_words, year_earlier
 from filingsum.quality.numbers import FigureVerdict, NumberMention
 
@@ -66,8 +66,35 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     return frozenset(years)
 
 
-def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim, k: int) -> frozenset[int] | None:
-    """None when the claim's years fit the evidence figure's period; else the years the source gives it for."""
+# The period a figure is stated for, right after it: "17.4% in fiscal 2023", "17.7% for the three months ended
+# March 31, 2024", "$3.85 billion during the six months ended June 30, 2024".
+_DAY = r"(?:\b[A-Z][a-z]+\.?\s+\d{1,2},\s*)?"  # "March 31, " before a year
+_PERIOD_AFTER = re.compile(rf"\s*,?\s*(?:in|for|during|at|as\s+of|on)\b[^.;$%,]{{0,50}}?{_DAY}"
+                           r"(?<![\d,.$])((?:19|20)\d\d)(?![\d%]|[,.]\d)", re.IGNORECASE)
+_BASE_WORDS = re.compile(r"\b(?:relative|compared|versus|vs|from|than|over|against|prior|previous)\b", re.IGNORECASE)
+
+
+def _year_right_after(index: SourceIndex, k: int, figure: NumberMention) -> int | None:
+    """The year of the period phrase that follows a prose figure before any other figure of its kind ("18.0% in
+    fiscal 2024 compared to 17.4% in fiscal 2023": 2023 for 17.4%), unless a list of them follows ("... 2025
+    and 2024", which "respectively" pairs); None when no period phrase follows it."""
+    unit = index.units[k]
+    following = [m.start for m in index.unit_figures[k].mentions
+                 if m.start > figure.start and m.kind == figure.kind and m.currency == figure.currency]
+    stop = min([unit.end, *following])
+    window = index.text[figure.end : stop]
+    m = _PERIOD_AFTER.match(window)
+    listed = re.match(rf"\s*(?:,|and)\s*{_DAY}(?:19|20)\d\d", window[m.end() :]) if m else None
+    if m is None or _BASE_WORDS.search(m.group(0)) or listed:
+        return None
+    return int(m.group(1))
+
+
+def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim, k: int, coverage: float = 0.0
+                        ) -> frozenset[int] | None:
+    """None when the claim's years fit the evidence figure's period; else the years the source gives it for.
+    ``coverage``: how much of the claim unit k holds (a period phrase right after the figure binds only in a
+    unit the claim comes from)."""
     claim_years = {int(p.value) for p in claim.periods if p.kind == "year"} | {
         int(d[:4]) for p in claim.periods if p.kind == "date" for d in (p.date, *p.more_dates) if d}
     if year_earlier(claim.text):
@@ -76,6 +103,14 @@ def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim
         return None  # "six" of "the first six months": the length of the period, not a figure dated by it
     period = index.figure_periods.get((verdict.evidence.start, verdict.evidence.end))
     if not period and index.units[k].kind == "sentence":
+        own = _year_right_after(index, k, verdict.evidence) if coverage >= MIN_SUPPORT else None
+        if own is not None:  # bound right after the figure: judged by the years of the claim's own clause
+            span = segment_at(claim.text, verdict.mention.start - claim.start, CLAIM_SEGMENT_SPLIT)
+            local = {int(p.value) if p.kind == "year" else int((p.date or "0")[:4]) for p in claim.periods
+                     if span[0] <= p.start - claim.start < span[1]}
+            if year_earlier(claim.text[span[0] : span[1]]):
+                local |= {y - 1 for y in local}  # "from $715 million a year earlier"
+            return frozenset({own}) if local and own not in local else None
         period = _prose_period(index, k, verdict.evidence)
     if period and not (claim_years & period):
         return period
