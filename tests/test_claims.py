@@ -355,3 +355,10 @@ def test_the_period_phrase_right_after_a_figure_dates_it():
         "contradicted"]
     assert _verdicts("SG&A rose to 18.0% of net sales in fiscal 2024 from 17.4% a year earlier.", source) == [
         "supported"]
+
+
+def test_a_change_word_right_beside_a_figure_gives_its_direction():
+    source = ("Net cash used in financing activities decreased. The decrease was primarily due to a $2.91 billion "
+              "increase in repayments of debt and a $845 million decrease in proceeds from issuances of debt.")
+    assert _verdicts("It was driven by a $2.91 billion increase in debt repayments.", source) == ["supported"]
+    assert _verdicts("It was driven by a $2.91 billion decrease in debt repayments.", source) == ["contradicted"]

@@ -115,6 +115,23 @@ def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
     return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall((head[cut + 1 :] + " " + tail[:stop]).lower()))
 
 
+_FILLER_BEFORE = frozenset("a an by of the approximately about roughly nearly some over almost".split())
+
+
+def _adjacent_change(text: str, start: int, end: int, floor: int, ceiling: int) -> int:
+    """The direction a change word right beside a figure gives it: "a $2.91 billion increase in repayments",
+    "decreased by $845 million", "an increase of 5%"; 0 when none stands there. It wins over the clause's other
+    cues ("The decrease was primarily due to a $2.91 billion increase in ...")."""
+    after = _CLAUSE_WORD.match(text[end:ceiling].lstrip())
+    if after and after.group(0).lower() in _CHANGE_UP | _CHANGE_DOWN:
+        return 1 if after.group(0).lower() in _CHANGE_UP else -1
+    for word in reversed(_CLAUSE_WORD.findall(text[max(floor, start - 60) : start].lower())):
+        if word in _FILLER_BEFORE:
+            continue
+        return 1 if word in _CHANGE_UP else (-1 if word in _CHANGE_DOWN else 0)
+    return 0
+
+
 def _cue(words: list[str], up: frozenset[str], down: frozenset[str]) -> int:
     ups = any(w in up for w in words)
     downs = any(w in down for w in words)
@@ -143,7 +160,8 @@ def with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention
             x,
             noun=frozenset(noun),
             head=noun[-1] if noun else "",
-            change=x.change or _cue(around, _CHANGE_UP, _CHANGE_DOWN),
+            change=x.change or _adjacent_change(text, x.start, x.end, floor, ceiling)
+            or _cue(around, _CHANGE_UP, _CHANGE_DOWN),
             level=x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN),
             metric=frozenset(_METRIC_WORDS.get(w) or _METRIC_WORDS[f"{w}s"] for w in wide
                              if w in _METRIC_WORDS or f"{w}s" in _METRIC_WORDS),
