@@ -362,3 +362,11 @@ def test_a_change_word_right_beside_a_figure_gives_its_direction():
               "increase in repayments of debt and a $845 million decrease in proceeds from issuances of debt.")
     assert _verdicts("It was driven by a $2.91 billion increase in debt repayments.", source) == ["supported"]
     assert _verdicts("It was driven by a $2.91 billion decrease in debt repayments.", source) == ["contradicted"]
+
+
+def test_a_change_from_the_level_of_a_figure_goes_the_way_its_verb_says():
+    source = "The FY26 request would provide $19 billion for NASA, compared with $25 billion in FY25."
+    assert _verdicts("The FY26 request would cut NASA's funding to $19 billion from the FY25 level of $25 billion.",
+                     source) == ["supported"]
+    assert _verdicts("The FY26 request would raise NASA's funding to $19 billion from the FY25 level of $25 "
+                     "billion.", source) == ["contradicted"]

@@ -14,12 +14,13 @@ _WIDER = re.compile(r"\b(?:widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?)\b", re.IGNORE
 _NARROWER = re.compile(r"\b(?:narrow(?:ed|s|ing)?)\b", re.IGNORECASE)
 # "from" / "to" right before a figure (a currency sign, "approximately" or "about" may stand between).
 _LEAD = r"(?:\s+(?:approximately|about|roughly|nearly|almost))?\s*$"
-_FROM = re.compile(r"\bfrom" + _LEAD, re.IGNORECASE)
+_FROM = re.compile(r"\bfrom(?:\s+(?:the|its|their|a)\s+(?:[\w'\u2019-]+\s+){0,2}(?:level|levels|total|amount)\s+of)?"
+                   + _LEAD, re.IGNORECASE)  # "from $25 billion", "from the FY25 level of $25 billion"
 _TO = re.compile(r"\bto" + _LEAD, re.IGNORECASE)
 
 
 def _led_by(text: str, offset: int, figure: NumberMention, pattern: re.Pattern[str]) -> bool:
-    before = text[max(0, figure.start - offset - 20) : figure.start - offset]
+    before = text[max(0, figure.start - offset - 50) : figure.start - offset]
     return pattern.search(before) is not None
 
 

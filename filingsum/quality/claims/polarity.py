@@ -23,9 +23,11 @@ _HEDGED = re.compile(r"\b(?:primarily|mainly|principally|largely|mostly|predomin
                      r"majority|most)\b", re.IGNORECASE)
 
 _UP = frozenset(word_key(w) or w for w in "increase increased increases grew grow grows rose rise rises higher "
-                                          "gained improved expanded".split())
+                                          "gained improved expanded raise raised raises boost boosted lift "
+                                          "lifted".split())
 _DOWN = frozenset(word_key(w) or w for w in "decrease decreased decreases declined decline fell fall falls lower "
-                                            "dropped reduced contracted cut cuts lowered".split())
+                                            "dropped reduced contracted cut cuts lowered trim trimmed slash "
+                                            "slashed".split())
 
 
 def direction(text: str) -> int:
