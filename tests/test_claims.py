@@ -370,3 +370,11 @@ def test_a_change_from_the_level_of_a_figure_goes_the_way_its_verb_says():
                      source) == ["supported"]
     assert _verdicts("The FY26 request would raise NASA's funding to $19 billion from the FY25 level of $25 "
                      "billion.", source) == ["contradicted"]
+
+
+def test_a_vague_share_of_a_stated_whole_that_its_parts_do_not_fit_is_contradicted():
+    source = ("General and administrative expenses in 2024 decreased $1.67 billion, or 15%, compared to 2023. "
+              "The decrease was mostly driven by a favorable impact of $1.55 billion in legal-related costs.")
+    assert _verdicts("Only a small part of Meta's $1.67 billion G&A decline came from lower legal-related costs.",
+                     source) == ["contradicted"]
+    assert _verdicts("G&A expenses fell about 15% in 2024.", source) == ["supported"]

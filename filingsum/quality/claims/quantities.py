@@ -88,6 +88,25 @@ def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -
     return "contradicted", f"the source enumerates {n} {first.head}s, not {first.text}", best
 
 
+_OF_WHOLE = re.compile(r"\bof\s+(?:the\s+|its\s+|their\s+|[A-Z][\w&.\u2019']*\s+){0,3}(?:roughly\s+|about\s+|"
+                       r"approximately\s+|nearly\s+)?\$\d", re.IGNORECASE)
+
+
+def _share_of_stated_whole(text: str) -> bool:
+    """Whether the claim's vague quantity is a share of an amount it states right after it: "most of Meta's
+    $1.67 billion decline", "less than a third of Tesla's roughly $7 billion of debt"."""
+    for pattern, _, _ in _VAGUE:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        tail = text[m.end() :].lstrip()
+        if m.group(0).lower().endswith(" of"):  # "half of", "bulk of": the pattern took the "of"
+            tail = "of " + tail
+        if _OF_WHOLE.match(tail):
+            return True
+    return False
+
+
 def derived_shares(judge: Judge, best: int) -> list[float]:
     """Shares (in percent) of a whole the claim states ("of Meta's $1.67 billion decline") that amounts of the
     aligned unit and its neighbours make up ("$1.55 billion in legal-related costs": 93%)."""
@@ -109,9 +128,13 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
         return None
     name, (low, high) = vague
     figs = judge.index.unit_figures[best]
-    shares = [abs(m.value) for m in figs.mentions if m.kind == "percent"]
-    if any(low - 2 <= s <= high + 2 for s in derived_shares(judge, best)):
+    shares = [abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change]  # not growth rates
+    derived = derived_shares(judge, best)
+    if any(low - 2 <= s <= high + 2 for s in derived):
         return None  # "most of its $1.67 billion decline": $1.55 billion of it, the next sentence says
+    if derived and _share_of_stated_whole(judge.claim.text):
+        shown = ", ".join(f"{s:.0f}%" for s in sorted(derived)[:3])
+        return "contradicted", f"{name!r} does not fit the parts the source gives of that whole ({shown})", best
     if shares:
         if any(low - 2 <= s <= high + 2 for s in shares):
             return None
