@@ -378,3 +378,13 @@ def test_a_vague_share_of_a_stated_whole_that_its_parts_do_not_fit_is_contradict
     assert _verdicts("Only a small part of Meta's $1.67 billion G&A decline came from lower legal-related costs.",
                      source) == ["contradicted"]
     assert _verdicts("G&A expenses fell about 15% in 2024.", source) == ["supported"]
+
+
+def test_heading_lines_between_a_tables_caption_and_its_rows_keep_the_caption():
+    source = ("The following table sets forth our gross premiums written by region for the periods indicated:\n\n"
+              "Years ended December 31,\n\n2009 | 2008\n\n(Amounts in thousands)\n\n"
+              "Southeast: $108,235 | 110,123\nWest: 1,430 | 2,124\nTotal: $179,571 | 181,849")
+    assert _verdicts("GAINSCO's total gross premiums written were about $179.6 million in 2009.", source) == [
+        "supported"]
+    assert _verdicts("GAINSCO's total gross premiums written were about $179.6 million in 2008.", source) == [
+        "contradicted"]

@@ -113,6 +113,12 @@ def _caption_of(paragraph: str) -> str:
     return ""
 
 
+def _is_heading(paragraph: str) -> bool:
+    """A short line that heads a table rather than says something: no sentence end, under 80 characters
+    ("Years ended December 31,", "(Amounts in thousands)", "Three Months Ended")."""
+    return len(paragraph) < 80 and "\n" not in paragraph and not re.search(r"[.!?]$", paragraph)
+
+
 def _add_sentences(units: list[SourceUnit], text: str, start: int, end: int) -> None:
     """The prose sentences of text[start:end], appended to the units as sentence units."""
     for s, e in _prose_sentences(text, start, end):
@@ -126,14 +132,20 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
     caption = ""
     header: list[int | None] | None = None
     header_text = ""
+    rows_since_caption = False
     for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
         if not any(_is_row(line) for _, _, line in lines):
             _add_sentences(units, text, b_start, b_end)
             last = text[b_start:b_end].strip()
-            if last:
+            if last and caption and not rows_since_caption and _is_heading(last):
+                # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header
+                # and its rows: more heading, not a new caption
+                caption = f"{caption} / {last}"[-300:]
+            elif last:
                 caption = _caption_of(last)
                 header, header_text = None, ""
+            rows_since_caption = False
             continue
         prose: list[tuple[int, int, str]] = []  # consecutive prose lines: one run (hard-wrapped text)
 
@@ -161,6 +173,7 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
             flush_prose(prose)
             context = " / ".join(p for p in (caption, header_text) if p)
             units.append(SourceUnit(len(units), s, e, line.strip(), "row", context))
+            rows_since_caption = True
             if header:
                 row_years[(s, e)] = header
         flush_prose(prose)
