@@ -388,3 +388,11 @@ def test_heading_lines_between_a_tables_caption_and_its_rows_keep_the_caption():
         "supported"]
     assert _verdicts("GAINSCO's total gross premiums written were about $179.6 million in 2008.", source) == [
         "contradicted"]
+
+
+def test_the_subject_of_a_sentence_listing_figures_belongs_to_each_of_them():
+    source = ("For the fiscal second quarter of 2025, worldwide sales were $23.7 billion, a total increase of 5.8%, "
+              "which included operational growth of 4.6% and a currency impact of 1.2% as compared to 2024 fiscal "
+              "second quarter sales of $22.4 billion.")
+    assert _verdicts("J&J's second-quarter 2025 sales reached $23.7 billion, up 5.8%.", source) == ["supported"]
+    assert _verdicts("J&J's second-quarter 2025 sales had a currency impact of 4.6%.", source) == ["contradicted"]

@@ -46,6 +46,12 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: C
             sibling_words[raw[span[0] : span[1]]] = content_words(raw[span[0] : span[1]])
     if not sibling_words:
         return None
+    lead_span = segment_at(raw, 0)
+    if lead_span != own_span and not any(lead_span[0] <= m.start - unit.start < lead_span[1] for m in siblings):
+        # "For the second quarter, worldwide sales were $23.7 billion, a total increase of 5.8%, ... a currency
+        # impact of 1.2% as compared to ... sales of $22.4 billion": the sentence's subject is every figure's
+        shared = content_words(raw[lead_span[0] : lead_span[1]])
+        sibling_words = {t: w - shared for t, w in sibling_words.items()}
     c_span = segment_at(claim.text, claim_figure.start - claim.start, CLAIM_SEGMENT_SPLIT)
     said = content_words(claim.text[c_span[0] : c_span[1]]) - subject_of(index, k, claim)
     everywhere = frozenset().union(*sibling_words.values())
