@@ -396,3 +396,14 @@ def test_the_subject_of_a_sentence_listing_figures_belongs_to_each_of_them():
               "second quarter sales of $22.4 billion.")
     assert _verdicts("J&J's second-quarter 2025 sales reached $23.7 billion, up 5.8%.", source) == ["supported"]
     assert _verdicts("J&J's second-quarter 2025 sales had a currency impact of 4.6%.", source) == ["contradicted"]
+
+
+def test_lengths_of_time_are_counts_of_their_unit_in_any_spelling():
+    from filingsum.quality.numbers import check_numbers, extract_numbers
+
+    assert [(m.value, sorted(m.noun)) for m in extract_numbers("in a two-week period")] == [(2.0, ["week"])]
+    assert [(m.value, sorted(m.noun)) for m in extract_numbers("the 12-month period")] == [(12.0, ["month"])]
+    checked = check_numbers("It cleared lesions within two weeks.", "a reduction in lesions in a two-week period")
+    assert checked.precision == 1.0
+    assert [m.change for m in extract_numbers("if margins had been higher or lower by 1%")] == [0]
+    assert [m.change for m in extract_numbers("a decrease in volume of 5%, higher commodity costs")] == [-1]

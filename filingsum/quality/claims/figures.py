@@ -258,12 +258,12 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
     derived = _derived_difference(judge, i, first) or _derived_sum(judge, i, first)
     if derived is not None:
         return derived
+    duration = duration_of_figure(index, first)
+    if duration is not None:  # "the six-month period", "over the next 12 months": context, not a fact to bind
+        return "supported", f"{first.text} as a length of time the source states", duration
     if best_s:
         return "unsupported", f"{first.text} appears only in unrelated text", best_s[1]
     table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
     if table is not None:  # "$2,386 million" for "Commercial Airplanes: $2,386 | ..." of a table in millions
         return "supported", f"{first.text} as stated (in the table's thousands or millions)", table
-    duration = duration_of_figure(index, first)
-    if duration is not None:  # "over the next 12 months" for "the 12-month period"
-        return "supported", f"{first.text} as a length of time the source states", duration
     return "unsupported", f"{first.text} is not in the source", None

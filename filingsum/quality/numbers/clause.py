@@ -122,13 +122,18 @@ def _adjacent_change(text: str, start: int, end: int, floor: int, ceiling: int) 
     """The direction a change word right beside a figure gives it: "a $2.91 billion increase in repayments",
     "decreased by $845 million", "an increase of 5%"; 0 when none stands there. It wins over the clause's other
     cues ("The decrease was primarily due to a $2.91 billion increase in ...")."""
-    after = _CLAUSE_WORD.match(text[end:ceiling].lstrip())
-    if after and after.group(0).lower() in _CHANGE_UP | _CHANGE_DOWN:
-        return 1 if after.group(0).lower() in _CHANGE_UP else -1
-    for word in reversed(_CLAUSE_WORD.findall(text[max(floor, start - 60) : start].lower())):
-        if word in _FILLER_BEFORE:
-            continue
-        return 1 if word in _CHANGE_UP else (-1 if word in _CHANGE_DOWN else 0)
+    tail = text[end:ceiling][:40].lower()
+    after = _CLAUSE_WORD.findall(tail) if re.match(r"\s+[a-z]", tail) else []  # "5%, higher costs": a new item
+    if after and after[0] in _CHANGE_UP | _CHANGE_DOWN:
+        either = len(after) >= 3 and after[1] == "or" and after[2] in _CHANGE_UP | _CHANGE_DOWN
+        return 0 if either else (1 if after[0] in _CHANGE_UP else -1)  # "1% higher or lower": neither
+    head = text[max(floor, start - 60) : start].lower()
+    head = head[max(head.rfind(","), head.rfind(";"), head.rfind(":")) + 1 :]  # this item's words only
+    before = [w for w in _CLAUSE_WORD.findall(head) if w not in _FILLER_BEFORE]
+    if before and before[-1] in _CHANGE_UP | _CHANGE_DOWN:
+        if len(before) >= 3 and before[-2] == "or" and before[-3] in _CHANGE_UP | _CHANGE_DOWN:
+            return 0  # "higher or lower by 1%"
+        return 1 if before[-1] in _CHANGE_UP else -1
     return 0
 
 
@@ -158,8 +163,8 @@ def with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention
         wide += [w for w in row if w in _METRIC_WORDS or f"{w}s" in _METRIC_WORDS]
         out.append(replace(
             x,
-            noun=frozenset(noun),
-            head=noun[-1] if noun else "",
+            noun=frozenset(noun) or x.noun,  # "two-week" carries its unit from extraction
+            head=noun[-1] if noun else x.head,
             change=x.change or _adjacent_change(text, x.start, x.end, floor, ceiling)
             or _cue(around, _CHANGE_UP, _CHANGE_DOWN),
             level=x.level or _cue(around, _LEVEL_UP, _LEVEL_DOWN),

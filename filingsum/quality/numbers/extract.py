@@ -13,6 +13,9 @@ from filingsum.quality.numbers.mention import NumberKind, NumberMention
 from filingsum.quality.numbers.spans import TakenSpans
 from filingsum.quality.numbers.words import IDIOMATIC_WORDS, NUMBER_WORDS, words_to_number
 
+_LENGTH_UNIT = re.compile(r"-(month|year|week|day|quarter)s?\b", re.IGNORECASE)
+_DIGIT_LENGTH = re.compile(r"(?<![\w.,$-])(\d{1,3})-(month|year|week|day|quarter)s?\b", re.IGNORECASE)
+
 
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every figure in a text, in order: dates and fiscal years, amounts, counts, percentages, number words,
@@ -28,6 +31,12 @@ def extract_numbers(text: str) -> list[NumberMention]:
         if mention is not None and free(mention.start, mention.end):
             mentions.append(mention)
             taken.add(mention.start, mention.end)
+    for m in _DIGIT_LENGTH.finditer(text):  # "12-month", "364-day": lengths of time, counts of their unit
+        if free(m.start(1), m.end(1)):
+            unit = m.group(2).lower()
+            mentions.append(NumberMention(m.start(1), m.end(1), m.group(1), "number", float(m.group(1)),
+                                          half_unit=0.5, noun=frozenset({unit}), head=unit))
+            taken.add(m.start(1), m.end(1))
     for m in NUMBER_WORDS.finditer(text):
         phrase = m.group(0)
         if phrase.lower() in IDIOMATIC_WORDS or not free(m.start(), m.end()):
@@ -35,8 +44,15 @@ def extract_numbers(text: str) -> list[NumberMention]:
         if re.match(r"[\s-]+(?:thirds?|quarters?|fourths?|fifths?|halves|half)\b", text[m.end() : m.end() + 12],
                     re.IGNORECASE):
             continue  # "two-thirds", "three quarters": a share, read by the claim checks
-        if re.match(r"-(?:month|year|week|day|quarter)s?\b", text[m.end() : m.end() + 10], re.IGNORECASE):
-            continue  # "six-month", "three-year": a period's length, like "12-month" in digits, not a figure
+        length = _LENGTH_UNIT.match(text, m.end())
+        if length:  # "two-week": a length of time, the count of its unit ("two weeks")
+            value = words_to_number(phrase)
+            if value is not None:
+                unit = length.group(1).lower()
+                mentions.append(NumberMention(m.start(), m.end(), phrase, "number", float(value), half_unit=0.5,
+                                              noun=frozenset({unit}), head=unit))
+                taken.add(m.start(), m.end())
+            continue
 
         value = words_to_number(phrase)
         if value is None:
