@@ -262,15 +262,15 @@ def _caught_share(figures: dict) -> float:
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
 # figure to trust for filings the project has never seen.
 _FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-out at 69/104 and 19/127, then "
-                                  "tuned on): 81 of 104 corrupted twins caught (78%, bar 90%), 7 of 127 faithful "
-                                  "summaries flagged (6%, bar 5%)")
+                                  "tuned on): 81 of 104 corrupted twins caught (78%, bar 90%), 6 of 127 faithful "
+                                  "summaries flagged (4.7%, bar 5%)")
 _FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 suite (scored held-out at 100/149 and 39/200, then "
-                                   "tuned on, 2026-12-03): 126 of 149 caught (85%), 18 of 200 flagged (9%)")
+                                   "tuned on, 2026-12-03): 126 of 149 caught (85%), 15 of 200 flagged (8%)")
 _FRESH3_MISSES = pytest.mark.xfail(strict=True, reason="fresh3 suite (scored held-out at 162/262 and 90/299, then "
                                    "tuned on, 2026-12-03): 184 of 262 caught (70%), 58 of 299 flagged (19%)")
 _FRESH4_MISSES = pytest.mark.xfail(strict=True, reason="fresh4 suite (held out, never tuned on; scored 2026-12-03 "
-                                   "at 194/313 and 100/356 before that day's changes): 201 of 313 caught (64%), 94 "
-                                   "of 356 flagged (26%)")
+                                   "at 194/313 and 100/356 before that day's changes): 203 of 313 caught (65%), 95 "
+                                   "of 356 flagged (27%)")
 _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 6 of 46 real "
                                   "errors caught (13%), 6 of 64 faithful sentences flagged (9%)")
 
@@ -295,8 +295,8 @@ def _shapes_below(part: str, shapes: str) -> pytest.MarkDecorator:
     pytest.param("fresh", marks=_shapes_below("fresh", "binding 10/16, name 5/7, period 8/12, role 3/8, scale 4/6")),
     pytest.param("fresh2", marks=_shapes_below("fresh2", "binding 15/20, direction 8/11, period 10/16, role 6/10")),
     pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 14/35, period 22/39, role 5/25, vague 12/23")),
-    pytest.param("fresh4", marks=_shapes_below("fresh4", "binding 29/48, count 11/17, direction 15/34, period "
-                                                         "24/41, role 6/16, vague 2/23")),
+    pytest.param("fresh4", marks=_shapes_below("fresh4", "binding 29/48, count 11/17, direction 14/34, period "
+                                                         "26/41, role 6/16, vague 3/23")),
 ])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]
