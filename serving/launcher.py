@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from filingsum.core.config import RunConfig, ServeConfig
-from filingsum.core.errors import FilingsumError, UsageError
+from filingsum.core.errors import UsageError
 from filingsum.core.redact import redact_argv
 from filingsum.inference.adapters import merged_model_dir
 from filingsum.serving.commands import (
@@ -53,7 +53,7 @@ FALLBACK_NOTICE = ("vLLM unavailable ({reason}); serving with transformers serve
 def choose_engine(serve: ServeConfig) -> VllmEngine | None:
     """The vLLM engine to serve with, or None for `transformers serve`.
 
-    backend transformers: None. backend vllm: the engine, or a FilingsumError naming every candidate tried.
+    backend transformers: None. backend vllm: the engine, or a UsageError naming every candidate tried.
     backend auto: the engine if one imports, else None with a warning that names what is missing.
     """
     if serve.backend == "transformers":
@@ -63,9 +63,9 @@ def choose_engine(serve: ServeConfig) -> VllmEngine | None:
         log.info("vLLM %s on %s (python: %s, from %s)", search.engine.version, search.engine.device,
                  search.engine.python, search.engine.source)
         return search.engine
-    if serve.backend == "vllm" or search.explicit_failure:
-        raise FilingsumError(f"vLLM unavailable ({search.reason()}); {INSTALL_HINT}, "
-                             "or set serve.backend: transformers")
+    if serve.backend == "vllm" or search.explicit_failure:  # a server that cannot start as configured: exit 2
+        raise UsageError(f"vLLM unavailable ({search.reason()}); {INSTALL_HINT}, "
+                         "or set serve.backend: transformers")
     log.warning(FALLBACK_NOTICE.format(reason=search.reason()))
     return None
 
@@ -91,6 +91,17 @@ def default_adapters(config: RunConfig) -> dict[str, Path]:
         log.info("no trained adapter in %s: serving the built-in tuned default %r", config.train.output_dir, builtin[0])
         return {builtin[0]: builtin[1]}
     return {}
+
+
+def _check_adapters(adapters: dict[str, Path]) -> None:
+    """UsageError (exit 2) naming an adapter path that holds no peft adapter, before any merge or model load."""
+    from filingsum.core.models import AdapterError, find_adapter_dir
+
+    for name, path in adapters.items():
+        try:
+            find_adapter_dir(path)
+        except AdapterError as exc:
+            raise UsageError(f"adapter {name!r}: {exc}") from None
 
 
 def config_under_contract(config: RunConfig, model_dir: str | Path) -> RunConfig:
@@ -126,6 +137,7 @@ def prepare_server(
     vllm_api_key_env(serve, os.environ)  # an unset serve.api_key_env: exit 2 before any merge or model load
     engine = choose_engine(serve)
     adapters = default_adapters(config) if adapters is None else adapters
+    _check_adapters(adapters)
     if len(adapters) == 1 and merged is None:
         config = config_under_contract(config, next(iter(adapters.values())))
     base = serve.model or config.model.name
@@ -192,9 +204,9 @@ def _transformers_server(
     config: RunConfig, serve: ServeConfig, model: str, adapters: dict[str, Path], *, merged: bool, log_path: Path,
 ) -> ServerProcess:
     """The `transformers serve` server of ``prepare_server``: one plain model dir (``model``, or its one adapter
-    merged into the base); FilingsumError for several adapters, UsageError for an API key it cannot check."""
+    merged into the base); UsageError for several adapters or an API key it cannot check."""
     if len(adapters) > 1:
-        raise FilingsumError(
+        raise UsageError(
             f"transformers serve takes one model; {len(adapters)} adapters configured "
             f"({', '.join(adapters)}): serve one (--adapter NAME=PATH) or install vLLM ({INSTALL_HINT})"
         )

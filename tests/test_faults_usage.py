@@ -188,3 +188,14 @@ def test_python_api_refuses_a_bad_guard_and_a_path_that_is_not_one(tmp_path):
     assert by_bytes.summary and one.summary and one.source_path == by_bytes.source_path
     config = load_config({"model": {"name": "tiny-random"}}, ["model.max_source_tokens=256"])
     assert config.model.max_source_tokens == 256
+
+
+def test_serve_with_a_missing_adapter_or_engine_is_a_usage_error(tmp_path, capsys):
+    base = ["serve", "--set", "model.name=tiny-random", "--set", f"train.output_dir={tmp_path}"]
+    for extra, needle in ((["--backend", "transformers", "--adapter", f"x={tmp_path / 'none'}"], "adapter 'x'"),
+                          (["--backend", "vllm", "--set", f"serve.vllm_python={tmp_path / 'python'}"],
+                           "vLLM unavailable")):
+        status = main(base + extra)
+        err = capsys.readouterr().err
+        observe(f"`serve` {' '.join(extra[:2])}: {needle}", status, err)
+        assert_one_line_failure(status, err, 2, needle)
