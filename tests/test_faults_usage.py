@@ -199,3 +199,34 @@ def test_serve_with_a_missing_adapter_or_engine_is_a_usage_error(tmp_path, capsy
         err = capsys.readouterr().err
         observe(f"`serve` {' '.join(extra[:2])}: {needle}", status, err)
         assert_one_line_failure(status, err, 2, needle)
+
+
+def test_an_init_adapter_for_another_base_is_a_usage_error_before_any_step(tmp_path, capsys):
+    from test_export import _run_dir
+
+    run = _run_dir(tmp_path)  # a tiny-random (decoder) adapter
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(3))], tmp_path / "ds")
+    assert main(["data", "build", "--config", str(config)]) == 0
+    capsys.readouterr()
+    status = main(["train", "--config", str(config), "--set", "model.name=tiny-random-t5", "--set",
+                   f"train.init_adapter={run}", "--set", f"train.output_dir={tmp_path / 'run-t5'}", "--set",
+                   "train.max_steps=1"])
+    err = capsys.readouterr().err
+    observe("`train` with an init_adapter trained on another base", status, err)
+    assert_one_line_failure(status, err, 2, "train.init_adapter", "does not fit this base model")
+    assert not (tmp_path / "run-t5" / "adapter").exists()
+
+
+def test_a_hub_push_that_cannot_connect_is_one_line_and_keeps_the_export(tmp_path, monkeypatch):
+    from huggingface_hub import HfApi, constants
+
+    from filingsum.inference.export import ExportError, push_folder
+    from filingsum.serving.ports import free_port
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    (tmp_path / "README.md").write_text("card")
+    api = HfApi(endpoint=f"http://127.0.0.1:{free_port()}", token="hf_SECRETTOKEN123456789")
+    with pytest.raises(ExportError, match="export in .* is complete") as caught:
+        push_folder(tmp_path, "me/x", api=api)
+    assert "\n" not in str(caught.value) and "hf_SECRET" not in str(caught.value)

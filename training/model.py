@@ -190,7 +190,14 @@ def _continue_adapter(model: Any, spec: str) -> Any:
         raise TrainingSetupError(f"train.init_adapter: {exc}") from exc
     log.info("train.init_adapter: continuing from the weights of %s (its own LoRA settings; train.lora ignored)",
              adapter_dir)
-    return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=True)
+    try:
+        return PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=True)
+    except (ValueError, KeyError, RuntimeError) as exc:  # peft's NoMatchingPeftModuleError is a ValueError
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TrainingSetupError(
+            f"train.init_adapter: {adapter_dir} does not fit this base model ({first[:160]}...); continue from an "
+            "adapter trained on the same base (model.name), or unset train.init_adapter"
+        ) from None
 
 
 def _param_counts(model: Any) -> tuple[int, int]:

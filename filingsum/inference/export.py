@@ -185,7 +185,7 @@ def push_folder(folder: str | os.PathLike[str], repo: str, *, token: str | None 
         raise ExportError(f"--push-to-hub {repo}: the Hub answered {status or 'an error'} "
                           f"({str(exc).splitlines()[0]}); check the token's write access and the repo name "
                           f"(the export in {folder} is complete)") from None
-    except (OSError, ValueError) as exc:  # connection errors (requests/httpx derive from OSError), bad ids
+    except Exception as exc:  # noqa: BLE001 (connection errors of httpx or requests, bad ids: one line each)
         raise ExportError(f"--push-to-hub {repo}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                           f" (the export in {folder} is complete)") from None
     return str(getattr(url, "url", None) or url)
