@@ -549,3 +549,38 @@ def test_serve_with_its_key_variable_unset_stops_before_any_merge(tmp_path, caps
     err = capsys.readouterr().err
     observe("`serve --api-key-env VAR` with $VAR unset", status, err)
     assert_one_line_failure(status, err, 2, "$FILINGSUM_TEST_UNSET is not set")
+
+
+def _echo_key(body: dict) -> tuple[int, dict, dict]:  # a gateway that quotes the key it refused
+    return 401, {"error": {"message": f"invalid api key: {ECHOED_KEY}"}}, {}
+
+
+ECHOED_KEY = "sk-ECHOEDKEY1234567890abcdef"
+
+
+def test_a_key_the_server_echoes_back_is_never_printed_or_stored(tmp_path, capsys, monkeypatch):
+    """A gateway's 401 body quoting the key it was sent reached the console, summarize's --out JSONL and, through
+    the teacher's fallback warning, a built dataset's card, records, splits and Arrow files."""
+    from _fake_openai import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", ECHOED_KEY)
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    out = tmp_path / "dataset"
+    config = data_config(tmp_path / "build.yaml", [inputs], out)
+    with FakeOpenAI(respond=_echo_key) as server:
+        status = main(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                       "tiny-random", "--max-retries", "0", "--out", str(tmp_path / "sums.jsonl")])
+        err = capsys.readouterr().err
+        data = yaml.safe_load(config.read_text())
+        data["data"]["references"] = ["teacher", "extractive"]
+        data["data"]["teacher"] = {"base_url": server.base_url, "model": "fake", "max_retries": 0,
+                                   "api_key_env": "OPENAI_API_KEY"}
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        build_status = main(["data", "build", "--config", str(config)])
+        err += capsys.readouterr().err
+    leaked = [p for p in [tmp_path / "sums.jsonl", *out.rglob("*")] if p.is_file() and ECHOED_KEY.encode()
+              in p.read_bytes()]
+    observe("a server echoes the API key in its 401 body", status, err, wrong=len(leaked) + (ECHOED_KEY in err))
+    assert status == 1 and build_status == 0, err[-2000:]
+    assert "invalid api key: ***" in (tmp_path / "sums.jsonl").read_text()
+    assert ECHOED_KEY not in err and not leaked, leaked

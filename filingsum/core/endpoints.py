@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from filingsum.core.errors import UsageError
-from filingsum.core.redact import redact_url
+from filingsum.core.redact import redact_url, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def check_api_key(key: str, source: str) -> str:
             kind = "a non-ASCII character" if ord(ch) >= 0xA0 else "a control character"
             raise UsageError(f"{source}: the API key holds {kind} (at position {position}), which no HTTP header "
                              "can carry; set it again to the key alone")
+    register_secret(stripped)  # masked wherever it appears, even echoed back by a server
     return stripped
 
 

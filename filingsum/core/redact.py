@@ -2,7 +2,8 @@
 
 - ``redact_url``: a URL with credentials (``http://user:pw@host``) keeps its scheme, host and path, and its
   user-info becomes ``***``;
-- ``redact_text``: the same for every URL inside a longer text, the value of ``--api-key`` in a command
+- ``redact_text``: the same for every URL inside a longer text, every API key this process has read
+  (``register_secret``: a server may echo one in an error body), the value of ``--api-key`` in a command
   line, the token of an ``Authorization: Bearer TOKEN`` header (an HTTP client's "Illegal header value" error
   quotes it) and the value of a key-like query parameter (``?api_key=``, ``&token=``);
 - ``redact_argv``: a command line (a list) with the value of every ``--api-key`` masked.
@@ -26,6 +27,18 @@ _QUERY_SECRET = re.compile(
 )
 
 
+# The API keys this process has read (`register_secret`): a server that echoes one back in an error body ("invalid
+# api key: sk-...") must not get it printed, logged or stored.
+_SECRETS: set[str] = set()
+MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value (an API key) so that `redact_text` masks it wherever it appears."""
+    if value and len(value) >= MIN_SECRET_LENGTH and value != "EMPTY":
+        _SECRETS.add(value)
+
+
 def redact_url(url: str) -> str:
     """The URL with its user-info (user, password, token) masked; unchanged without any.
 
@@ -46,6 +59,9 @@ def redact_text(text: str) -> str:
     >>> redact_text("Illegal header value b'Bearer sk-123\\\\r' for http://h/v1/?api_key=sk-9&x=1")
     "Illegal header value b'Bearer ***' for http://h/v1/?api_key=***&x=1"
     """
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = redact_url(text)
     text = _BEARER.sub(lambda m: f"{m['scheme']}{m['sep']}{MASK}", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m['name']}{MASK}", text)
