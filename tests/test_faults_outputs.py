@@ -314,3 +314,55 @@ def test_export_overwrite_never_removes_the_users_files_or_the_current_dir(tmp_p
     out = tmp_path / "export"  # a previous export is replaced
     assert main(["export", str(run), "--out", str(out)]) == 0
     assert main(["export", str(run), "--out", str(out), "--overwrite"]) == 0, capsys.readouterr().err
+
+
+def test_outputs_that_would_replace_the_cwd_overwrite_an_input_or_a_data_file_are_refused(tmp_path, capsys,
+                                                                                        monkeypatch):
+    """The 2026-12-03 afternoon probe: `data build --out .` swapped the current dir away, `loadtest --json` onto
+    its --input replaced the filing, `serve --log-file` onto a data file appended to it and made it 0600."""
+    from test_faults import data_config
+
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    config = data_config(tmp_path / "c.yaml", [inputs], tmp_path / "ds")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    status = main(["data", "build", "--config", str(config), "--out", "."])
+    err = capsys.readouterr().err
+    observe("`data build --out .`", status, err, lost=int(not (work / "notes.txt").exists()))
+    assert_one_line_failure(status, err, 2, "is the current directory")
+    assert (work / "notes.txt").read_text() == "mine"
+
+    filing = next(inputs.iterdir())
+    before = filing.read_bytes()
+    status = main(["loadtest", "--endpoint", f"http://127.0.0.1:{free_port()}/v1", "--model", "m", "--input",
+                   str(filing), "--json", str(filing)])
+    err = capsys.readouterr().err
+    observe("`loadtest --json` onto its --input", status, err, lost=int(filing.read_bytes() != before))
+    assert_one_line_failure(status, err, 2, "is one of the --input filings")
+    assert filing.read_bytes() == before
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    data.chmod(0o644)
+    proc = _run(["serve", "--set", "model.name=tiny-random", "--backend", "transformers", "--port",
+                 str(free_port()), "--log-file", str(data)], timeout=120)
+    observe("`serve --log-file` onto an existing data file", proc.returncode, proc.stderr,
+            wrong=int(data.read_text() != "a,b\n1,2\n"))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "exists and is not a server log")
+    assert data.read_text() == "a,b\n1,2\n" and stat.S_IMODE(data.stat().st_mode) == 0o644
+
+
+def test_a_second_export_into_an_out_in_use_refuses_naming_the_first(tmp_path):
+    from test_export import _run_dir
+
+    from filingsum.core.output_lock import OutputLock
+
+    run = _run_dir(tmp_path)
+    out = tmp_path / "export"
+    with OutputLock(out, "export directory (--out)"):  # as a first export (this process) holds it
+        proc = _run(["export", str(run), "--out", str(out)])
+    observe("two `export`s into one --out at once", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "in use")
+    assert not out.exists()

@@ -39,12 +39,14 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from filingsum.core.output_lock import OutputLock
     from filingsum.inference.export import export_model
 
-    result = export_model(
-        args.source, args.out, gguf=args.gguf, push_to_hub=args.push_to_hub, license=args.license,
-        name=args.name, private=args.private, overwrite=args.overwrite,
-    )
+    with OutputLock(args.out, "export directory (--out)"):  # a second export into --out refuses, naming this one
+        result = export_model(
+            args.source, args.out, gguf=args.gguf, push_to_hub=args.push_to_hub, license=args.license,
+            name=args.name, private=args.private, overwrite=args.overwrite,
+        )
     print(f"exported {result.adapter_dir} merged into {result.base_model} -> {result.out_dir}")
     print(f"files: {', '.join(result.files)}")
     if result.report_path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "be set: exit 2 otherwise")
 
 
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one existing file (links and relative spellings included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.endpoints import server_api_key
     from filingsum.core.errors import UsageError
@@ -60,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json_out:  # a directory, device or FIFO is refused (exit 2) before any request is sent
         preflight_output_file(args.json_out, what="--json file")
     files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))
+    if args.json_out and any(_same_file(args.json_out, f) for f in files):
+        raise UsageError(f"--json {args.json_out}: is one of the --input filings; the report would overwrite it: "
+                         "give another path")
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")
     texts = [read_input(f, max_bytes=int(config.data.max_file_mb * 1024 * 1024)) for f in files]

@@ -137,8 +137,24 @@ def preflight_log(config: RunConfig, log_path: str | Path | None) -> None:
 
     if log_path:
         preflight_output_file(log_path, what="server log (--log-file)")
+        if not _empty_or_server_log(Path(log_path)):
+            raise UsageError(f"--log-file {log_path}: exists and is not a server log; the server appends to its "
+                             "own logs only: give a new path")
     else:
         preflight_output_dir(config.train.output_dir, what="run directory holding the server log (train.output_dir)")
+
+
+def _empty_or_server_log(path: Path) -> bool:
+    """Whether a --log-file may be appended to: missing, empty, or a log a server started by filingsum wrote (its
+    first line is the command, "$ ...")."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(3)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # unreadable: the pre-flight check names it
+    return not head or head.startswith((b"\n$ ", b"$ "))
 
 
 def print_ready(config: RunConfig, server: launcher.ServerProcess) -> None:

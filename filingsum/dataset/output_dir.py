@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from filingsum.core.errors import OutputPathError
 from filingsum.core.io import (
     link_tree,
     preflight_output_dir,
@@ -35,6 +36,11 @@ _WHAT = "dataset directory (--out / data.out_dir)"
 def prepare_output_dir(out: Path) -> None:
     """Pre-flight for OUT (exit 2 in one line when it cannot take the dataset) and clean-up after killed
     builds: a dataset left half-swapped is restored, stale temporaries beside and inside OUT removed."""
+    resolved, cwd = Path(os.path.realpath(out)), Path(os.path.realpath(Path.cwd()))
+    if resolved in (cwd, *cwd.parents) or resolved == Path(os.path.realpath(Path.home())):
+        # the dataset dir is swapped whole: the shell would be left in a deleted directory
+        raise OutputPathError(f"{out}: {_WHAT} is the current directory, one above it or the home directory; a "
+                              "build replaces its output dir whole: give a new dir, e.g. --out data/built/NAME")
     recover_replaced_directory(out)
     preflight_output_dir(out, what=_WHAT)
     real = Path(os.path.realpath(out))
