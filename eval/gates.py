@@ -130,16 +130,23 @@ def check_gates(aggregate: Mapping[str, Any], gates: Sequence[Gate], system: str
     return failures
 
 
-def select_gate_system(names: Sequence[str], requested: str | None = None, configured: str | None = None) -> str:
-    """The system gates apply to: the one asked for, else the configured one (e.g. 'tuned') if scored, else
-    the first."""
+def select_gate_system(names: Sequence[str], requested: str | None = None, configured: str | None = None,
+                       *, strict: bool = False) -> str:
+    """The system gates apply to: the one asked for, else the configured one (e.g. 'tuned') if scored, else the
+    only one scored (a predictions file), else the first. ``strict`` (gates to check): a configured system that
+    was not scored among several is a GateSpecError, never another system judged in its place."""
     if not names:
         raise GateSpecError("no systems were scored, so no gate can be checked")
     if requested:
         if requested not in names:
             raise GateSpecError(f"gate system {requested!r} was not scored; systems: {', '.join(names)}")
         return requested
-    return configured if configured in names else names[0]
+    if configured in names or len(names) == 1:
+        return configured if configured in names else names[0]
+    if strict:
+        raise GateSpecError(f"eval.gate_system {configured!r} was not scored, so its gates cannot be checked; "
+                            f"systems: {', '.join(names)}; set eval.gate_system to one of them")
+    return names[0]
 
 
 @dataclass
@@ -165,5 +172,5 @@ def evaluate_gates(
     configured_system: str | None = None,
 ) -> GateOutcome:
     """Check gates against one system's aggregate out of several ({system: aggregate})."""
-    chosen = select_gate_system(list(aggregates), system, configured_system)
+    chosen = select_gate_system(list(aggregates), system, configured_system, strict=bool(gates))
     return GateOutcome(chosen, list(gates), check_gates(aggregates[chosen], gates, chosen))

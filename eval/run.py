@@ -307,6 +307,11 @@ def evaluate_config(
     from filingsum.core.models import load_tokenizer
 
     gates = _gates(config, fail_under)  # bad gates fail before any model is loaded
+    names = [s.split(":", 1)[0] if s.startswith("endpoint:") else s for s in config.eval.systems]
+    if gates and len(config.eval.systems) > 1 and config.eval.gate_system not in (*config.eval.systems, *names):
+        raise ConfigError(f"{config.source_path or '<config>'}: eval.gate_system {config.eval.gate_system!r} is not "
+                          f"among eval.systems ({', '.join(config.eval.systems)}), so its gates could not be "
+                          "checked; set eval.gate_system to one of them")
     out = preflight_report_dir(Path(out_dir or config.eval.out_dir))
     records = load_eval_records(config)
     systems = build_systems(config, work_dir=out / ".work", start_server=start_server)

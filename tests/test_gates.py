@@ -79,8 +79,8 @@ def test_gate_system_selection():
     aggregates = {"lead-k": {"rougeL": 0.1}, "tuned": {"rougeL": 0.4}}
     gates = [parse_gate("rougeL=0.3")]
     assert evaluate_gates(aggregates, gates, configured_system="tuned").passed
-    outcome = evaluate_gates(aggregates, gates, configured_system="zero-shot")  # not scored: the first system
-    assert outcome.system == "lead-k" and not outcome.passed
+    with pytest.raises(GateSpecError, match="eval.gate_system 'zero-shot' was not scored"):  # never lead-k instead
+        evaluate_gates(aggregates, gates, configured_system="zero-shot")
     assert evaluate_gates(aggregates, gates, system="lead-k", configured_system="tuned").system == "lead-k"
     with pytest.raises(GateSpecError, match="gate system 'zero-shot' was not scored"):
         select_gate_system(list(aggregates), requested="zero-shot")
@@ -140,3 +140,23 @@ def test_compare_counts_a_vanished_metric_as_a_regression_and_refuses_disjoint_r
     for other in ({"systems": {}}, {"systems": {"other": {"aggregate": {"rouge1": 0.4}}}}):
         with pytest.raises(UsageError, match="share no system"):
             compare_reports(a, other)
+
+
+def test_a_gate_system_that_was_not_scored_is_never_judged_by_another(tmp_path, capsys):
+    """The probe: with eval.gate_system 'tuned' (the default) absent or mistyped, the gates judged lead-k."""
+    from filingsum.cli import main
+    from filingsum.eval.gates import GateSpecError, evaluate_gates, parse_gates
+
+    aggregates = {"lead-k": {"rougeL": 0.3}, "extractive": {"rougeL": 0.1}}
+    with pytest.raises(GateSpecError, match="eval.gate_system 'tuned' was not scored"):
+        evaluate_gates(aggregates, parse_gates({"rougeL": 0.2}), configured_system="tuned")
+    assert evaluate_gates(aggregates, [], configured_system="tuned").system == "lead-k"  # no gates: a report only
+    assert evaluate_gates({"preds": {"rougeL": 0.3}}, parse_gates({"rougeL": 0.2}),
+                          configured_system="tuned").system == "preds"  # a predictions file's one system
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {name: tiny-random}\neval:\n  systems: [lead-k, extractive]\n  gate_system: tunde\n"
+                      "  gates: {rougeL: 0.1}\n")
+    status = main(["eval", "--config", str(config), "--out", str(tmp_path / "rep")])
+    err = capsys.readouterr().err
+    assert status == 2 and "eval.gate_system 'tunde' is not among eval.systems" in err, err[-1500:]
+    assert not (tmp_path / "rep" / "report.json").exists()
