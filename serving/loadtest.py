@@ -162,8 +162,12 @@ def run_load_test(
     started = time.monotonic()
     deadline = started + deadline_s
 
+    stop = threading.Event()  # Ctrl-C or SIGTERM: no further request is sent
+
     def one(client: httpx.Client, request_id: int) -> None:
         remaining = deadline - time.monotonic()
+        if stop.is_set():
+            return
         if remaining <= 0:
             ledger.record(RequestRecord(request_id, "not_sent"))
             return
@@ -177,10 +181,18 @@ def run_load_test(
     from filingsum.core.http_limits import bounded_client
 
     # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`)
-    with bounded_client(request_timeout_s, limits=limits, headers=headers) as client, \
-            ThreadPoolExecutor(concurrency) as pool:
-        for future in [pool.submit(one, client, i) for i in range(requests)]:
-            future.result()
+    with bounded_client(request_timeout_s, limits=limits, headers=headers) as client:
+        pool = ThreadPoolExecutor(concurrency)
+        try:
+            for future in [pool.submit(one, client, i) for i in range(requests)]:
+                future.result()
+        except BaseException:
+            # Ctrl-C or SIGTERM (a KeyboardInterrupt): drop the queued requests instead of sending every one of
+            # them first, as leaving the executor's block would; those in flight end within their timeout
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     return build_report(ledger.ordered(), requests=requests, concurrency=concurrency,
                         wall=time.monotonic() - started)
 

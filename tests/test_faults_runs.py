@@ -501,3 +501,28 @@ def test_a_bad_set_key_is_blamed_on_set_not_the_config_file(tmp_path, capsys):
         observe(f"`--set {override}`", status, err)
         line = assert_one_line_failure(status, err, 2, needle)
         assert str(config) not in line
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_loadtest_stops_sending_on_sigterm_or_ctrl_c(tmp_path, sig):
+    """The probe: loadtest kept sending every queued request after two SIGTERMs (the executor's exit waited on
+    them all)."""
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with FakeOpenAI(delay_s=0.3) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "filingsum.cli", "loadtest", "--endpoint", server.base_url,
+                                 "--model", "fake", "--requests", "300", "--concurrency", "2", "--input", str(filing),
+                                 "--json", str(tmp_path / "load.json")],
+                                env=ENV, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while server.requests < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail("loadtest kept running after the signal")
+        sent = server.requests
+    observe(f"`loadtest` stopped with {sig.name}", proc.returncode, err, wrong=int(sent > 40))
+    assert proc.returncode == (143 if sig == signal.SIGTERM else 130), err[-2000:]
+    assert sent < 40 and "Traceback" not in err

@@ -49,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "be set: exit 2 otherwise")
 
 
+def interrupted(args: argparse.Namespace) -> str:
+    return "no request was sent after the stop, and no report was written; rerun to measure"
+
+
 def _same_file(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one existing file (links and relative spellings included)."""
     try:
