@@ -95,6 +95,45 @@ def die_with_parent() -> Callable[[], None] | None:
 
 
 
+# Run beside a server, in its own session: when the process that started the server dies (kill -9 included) it
+# ends the server's whole process group, SIGTERM then SIGKILL after the grace period. PR_SET_PDEATHSIG alone is
+# not enough: vLLM ignores SIGTERM while it starts, and its engine core is a grandchild the kernel never signals.
+_WATCHDOG = """
+import os, signal, sys, time
+parent, group, grace = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+def alive():
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+while os.getppid() == parent and alive():
+    time.sleep(0.5)
+if alive():
+    try:
+        os.killpg(group, signal.SIGTERM)
+    except ProcessLookupError:
+        sys.exit(0)
+    end = time.monotonic() + grace
+    while time.monotonic() < end and alive():
+        time.sleep(0.2)
+    if alive():
+        os.killpg(group, signal.SIGKILL)
+"""
+
+
+def start_watchdog(group: int, grace_s: float) -> subprocess.Popen | None:
+    """A watchdog process that ends process group ``group`` once this process dies (`_WATCHDOG`); None where
+    process groups do not exist."""
+    if not hasattr(os, "killpg"):
+        return None
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(group), str(grace_s)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, close_fds=True)
+
+
 @dataclass
 class ServerProcess:
     """A server subprocess: ``with ServerProcess(...) as server:`` starts it and waits for /health."""
@@ -115,6 +154,7 @@ class ServerProcess:
     ready_s: float | None = field(default=None, init=False)  # start to first healthy answer, seconds
     _started_at: float = field(default=0.0, init=False, repr=False)
     _log_file: object = field(default=None, init=False, repr=False)
+    _watchdog: subprocess.Popen | None = field(default=None, init=False, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -152,6 +192,7 @@ class ServerProcess:
             self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ, **(self.env or {})}, preexec_fn=die_with_parent(),
         )
+        self._watchdog = start_watchdog(self.process.pid, self.grace_s)
         return self
 
     def log_tail(self, lines: int = 30) -> str:
@@ -235,6 +276,10 @@ class ServerProcess:
                 self._signal_group(signal.SIGKILL)
                 process.wait()
         self._wait_group()
+        if self._watchdog is not None:  # the group is gone: its watchdog has nothing left to do
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

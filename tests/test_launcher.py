@@ -342,3 +342,36 @@ def test_a_killed_parent_takes_its_server_with_it(tmp_path):
     else:
         child.kill()
         raise AssertionError("the server outlived the process that started it")
+
+
+def test_a_killed_parent_takes_a_server_that_ignores_sigterm_and_its_children_with_it(tmp_path):
+    """The probe: kill -9 of `filingsum serve` while vLLM started left its API server and engine core running
+    (vLLM ignores SIGTERM during start-up; the engine core is a grandchild). The watchdog ends the whole group."""
+    import subprocess
+    import time
+
+    import psutil
+
+    server = ("import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+              "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+              "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)']); time.sleep(600)")
+    script = (
+        "import sys, time; from pathlib import Path; from filingsum.serving.process import ServerProcess; "
+        f"s = ServerProcess(command=[sys.executable, '-c', {server!r}], host='127.0.0.1', port=1, "
+        f"model_names=['m'], backend='vllm', log_path=Path({str(tmp_path / 'serve.log')!r}), grace_s=2); "
+        "import filingsum.serving.process as l; l.check_port = lambda *a: None; s.start(); "
+        "print(s.process.pid, flush=True); time.sleep(600)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    leader = psutil.Process(int(parent.stdout.readline()))
+    deadline = time.monotonic() + 30
+    while not leader.children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    group = [leader, *leader.children(recursive=True)]
+    assert len(group) == 2
+    parent.kill()
+    parent.wait(timeout=30)
+    gone, alive = psutil.wait_procs(group, timeout=20)
+    for p in alive:
+        p.kill()
+    assert not alive, f"{len(alive)} server process(es) outlived the process that started them"
