@@ -135,6 +135,12 @@ def prepare_server(
     if backend is not None:
         serve = serve.model_copy(update={"backend": backend})
     vllm_api_key_env(serve, os.environ)  # an unset serve.api_key_env: exit 2 before any merge or model load
+    for flag in ("--port", "--host", "--uds"):
+        if any(arg == flag or arg.startswith(f"{flag}=") for arg in serve.extra_args):
+            # the server would listen where filingsum does not wait for it: start-up would time out
+            fix = "remove it" if flag == "--uds" else f"set serve.{flag[2:]} (or `filingsum serve {flag}`) instead"
+            raise UsageError(f"serve.extra_args sets {flag}, which moves where the server listens and filingsum "
+                             f"would wait for it in vain: {fix}")
     engine = choose_engine(serve)
     adapters = default_adapters(config) if adapters is None else adapters
     _check_adapters(adapters)

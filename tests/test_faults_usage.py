@@ -230,3 +230,33 @@ def test_a_hub_push_that_cannot_connect_is_one_line_and_keeps_the_export(tmp_pat
     with pytest.raises(ExportError, match="export in .* is complete") as caught:
         push_folder(tmp_path, "me/x", api=api)
     assert "\n" not in str(caught.value) and "hf_SECRET" not in str(caught.value)
+
+
+def test_the_model_lookup_is_bounded_by_the_users_timeout(tmp_path, capsys):
+    """The probe: /v1/models was read with its own 30 s timeout and a retry, whatever --timeout said."""
+    import socket
+    import time
+
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        status = main(["summarize", str(filing), "--endpoint", f"http://127.0.0.1:{port}/v1", "--tokenizer",
+                       "tiny-random", "--timeout", "2", "--max-retries", "0"])
+        took = time.monotonic() - started
+    err = capsys.readouterr().err
+    observe("`summarize --timeout 2` against a server that never answers /models", status, err, wrong=int(took > 20))
+    assert_one_line_failure(status, err, 2, "/models could not be read")
+    assert took < 20, took
+
+
+def test_serve_extra_args_that_move_the_listening_port_are_refused(tmp_path, capsys):
+    """The probe: `serve.extra_args=[--port, N]` made vLLM listen elsewhere; serve waited out its whole start-up
+    timeout (600 s) and the error did not mention extra_args."""
+    status = main(["serve", "--backend", "transformers", "--set", "model.name=tiny-random", "--set",
+                   f"train.output_dir={tmp_path}", "--set", 'serve.extra_args=["--port","9999"]'])
+    err = capsys.readouterr().err
+    observe("`serve` with --port in serve.extra_args", status, err)
+    assert_one_line_failure(status, err, 2, "serve.extra_args sets --port", "serve.port")

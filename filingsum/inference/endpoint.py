@@ -59,15 +59,17 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
     return "internal", redact_text(f"{type(exc).__name__}: {exc}")
 
 
-def served_models(endpoint: str, api_key: str | None = None) -> dict[str, str | None]:
+def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float = 30.0, max_retries: int = 1,
+                  ) -> dict[str, str | None]:
     """The endpoint's models, name -> root (the model dir vLLM loaded, where its inference contract lies);
-    UsageError when /models cannot be read."""
+    UsageError when /models cannot be read within ``timeout_s`` (and ``max_retries`` retries)."""
     import openai
 
     from filingsum.core.errors import UsageError
 
     try:
-        client = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=30, max_retries=1)
+        client = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=timeout_s,
+                               max_retries=max_retries)
         data = json_answer(client.models.with_raw_response.list().http_response, "model list").get("data")
         if not isinstance(data, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
             raise NotAnOpenAIAnswer("the endpoint did not answer an OpenAI model list (no 'data' list of models)")

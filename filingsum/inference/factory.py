@@ -18,6 +18,7 @@ summarizer.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.schema import FitStrategy, GuardPolicy
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from filingsum.core.contract import InferenceContract
@@ -215,17 +218,21 @@ def _served_contract(
     from filingsum.inference.endpoint import served_model_of, served_models
 
     models: dict[str, str | None] = {}
+    # the user's --timeout and --max-retries bound this lookup too (at most 30 s and one retry)
+    lookup = {"timeout_s": min(client.timeout_s, 30.0), "max_retries": min(client.max_retries, 1)}
     if not served_model:
         try:
-            models = served_models(endpoint, client.api_key)
+            models = served_models(endpoint, client.api_key, **lookup)
         except UsageError as exc:
             raise UsageError(f"--model not given and {exc}") from None
         served_model = served_model_of(models, endpoint)
     else:
         try:
-            models = served_models(endpoint, client.api_key)
-        except UsageError:
-            models = {}  # the requests themselves will say what is wrong with the endpoint
+            models = served_models(endpoint, client.api_key, **lookup)
+        except UsageError as exc:  # the requests themselves will say what is wrong with the endpoint
+            log.warning("%s; summarizing without the served model's inference contract (the config's settings)",
+                        exc)
+            models = {}
     return served_model, contract_for_model(served_model, models.get(served_model))
 
 
