@@ -176,3 +176,23 @@ def test_the_summary_cap_walks_from_the_config_to_the_vllm_command_under_one_nam
     command = commands.build_vllm_command(config.serve, "/m", {}, device="cpu", max_summary_tokens=cap)
     generation = json.loads(command[command.index("--override-generation-config") + 1])
     assert generation["max_new_tokens"] == 300  # vLLM's name for it, at the boundary only
+
+
+def test_paths_expand_home_and_variables_and_lists_that_need_an_item_are_not_empty(tmp_path, monkeypatch):
+    """The probe: `data.out_dir: ~/built` built into a dir literally named "~" in the current dir, and
+    `data.sections: []` ran a whole build that could produce nothing."""
+    from filingsum import load_config
+    from filingsum.core.config import ConfigError
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("FS_DATA", str(tmp_path / "data"))
+    config = load_config({"model": {"name": "~/models/m"}, "data": {"out_dir": "~/built", "inputs": ["$FS_DATA/in"]},
+                          "train": {"output_dir": "${FS_DATA}/run"}, "serve": {"adapters": {"a": "~/ad"}}})
+    assert config.model.name == str(tmp_path / "models" / "m")
+    assert config.data.out_dir == str(tmp_path / "built") and config.data.inputs == [str(tmp_path / "data" / "in")]
+    assert config.train.output_dir == str(tmp_path / "data" / "run") and config.serve.adapters == {
+        "a": str(tmp_path / "ad")}
+    assert load_config({"data": {"out_dir": "built/$UNSET_FS_VAR"}}).data.out_dir == "built/$UNSET_FS_VAR"
+    for key in ("sections", "references"):
+        with pytest.raises(ConfigError, match=f"data.{key}: List should have at least 1 item"):
+            load_config({"data": {key: []}})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
@@ -49,6 +49,7 @@ __all__ = [
 
 
 class ModelConfig(ConfigSection):
+    path_keys: ClassVar[tuple[str, ...]] = ("name",)
     name: str = Field(DEFAULT_MODEL, description="embedded:..., tiny-random[-t5], a hub id or a local dir")
     max_source_tokens: int = Field(
         1536, ge=64,

@@ -8,6 +8,7 @@ assignments are validated. The root (`RunConfig`) and the model section live in 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,6 +24,11 @@ log = logging.getLogger("filingsum.core.config")
 MAX_FILE_MB_LIMIT = 1_000_000
 
 
+def expand_path(value: str) -> str:
+    """A configured path with a leading "~" and "$VAR" / "${VAR}" expanded (unknown variables stay as written)."""
+    return os.path.expanduser(os.path.expandvars(value)) if ("~" in value[:1] or "$" in value) else value
+
+
 class ConfigSection(BaseModel):
     """A section of the run config: unknown keys are errors, assignments are validated, and no number may be
     NaN or infinite (``.nan``/``.inf`` in YAML: a learning rate of .inf trains an all-NaN adapter, a size cap of
@@ -31,6 +37,24 @@ class ConfigSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     renamed_keys: ClassVar[dict[str, str]] = {}
+    # Keys holding paths: "~" and "$VAR" in them are expanded as a shell would (a literal "~" dir is never made).
+    path_keys: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_paths(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.path_keys or not set(data) & set(cls.path_keys):
+            return data
+        data = dict(data)
+        for key in cls.path_keys:
+            value = data.get(key)
+            if isinstance(value, str):
+                data[key] = expand_path(value)
+            elif isinstance(value, list):
+                data[key] = [expand_path(v) if isinstance(v, str) else v for v in value]
+            elif isinstance(value, dict):
+                data[key] = {k: expand_path(v) if isinstance(v, str) else v for k, v in value.items()}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -105,10 +129,12 @@ class FilterConfig(ConfigSection):
 
 
 class DataConfig(ConfigSection):
+    path_keys: ClassVar[tuple[str, ...]] = ("inputs", "out_dir", "gold")
     inputs: list[str] = Field(default_factory=lambda: ["data/samples"], description="files, dirs, globs, JSONL")
     out_dir: str = Field("data/built/default", description="where records, splits, hf/ and the card go")
     sections: list[SectionName] = Field(
-        default_factory=lambda: ["item_1", "part_i_item_2"]
+        default_factory=lambda: ["item_1", "part_i_item_2"], min_length=1, description="sections to extract (at "
+        "least one)",
     )
     instruction: str = Field(DEFAULT_INSTRUCTION, description="request for files without one of their own")
     fit_strategy: FitStrategy = Field(
@@ -127,7 +153,8 @@ class DataConfig(ConfigSection):
         "has such windows)",
     )
     references: list[ReferenceSource] = Field(
-        default_factory=lambda: ["gold", "teacher", "extractive"], description="sources in priority order"
+        default_factory=lambda: ["gold", "teacher", "extractive"], min_length=1,
+        description="sources in priority order (at least one)",
     )
     gold: list[str] = Field(default_factory=lambda: ["data/gold"], description="gold JSONL files or dirs")
     teacher: TeacherConfig | None = Field(None, description="OpenAI-compatible teacher for references")
@@ -156,6 +183,7 @@ class LoraConfig(ConfigSection):
 
 
 class TrainConfig(ConfigSection):
+    path_keys: ClassVar[tuple[str, ...]] = ("output_dir", "init_adapter")
     method: Literal["lora", "qlora", "full"] = Field("lora", description="qlora needs a GPU and bitsandbytes")
     lora: LoraConfig = Field(default_factory=LoraConfig)
     init_adapter: str | None = Field(
@@ -239,6 +267,7 @@ class TrainConfig(ConfigSection):
 
 
 class EvalConfig(ConfigSection):
+    path_keys: ClassVar[tuple[str, ...]] = ("references", "adapter", "out_dir")
     systems: list[str] = Field(
         default_factory=lambda: ["lead-k", "extractive", "zero-shot", "tuned"],
         description="lead-k, extractive, zero-shot, tuned, or endpoint:NAME",
@@ -275,6 +304,7 @@ class EvalConfig(ConfigSection):
 
 
 class ServeConfig(ConfigSection):
+    path_keys: ClassVar[tuple[str, ...]] = ("adapters", "vllm_python", "model")
     backend: Literal["auto", "vllm", "transformers"] = Field(
         "auto", description="auto: vLLM wherever its python imports it (CPU or CUDA), else transformers serve"
     )
