@@ -75,6 +75,16 @@ def choose_backend(serve: ServeConfig) -> Backend:
 
 
 
+def full_model_dir(config: RunConfig) -> Path | None:
+    """The run's fully fine-tuned model (<train.output_dir>/model, written by train.method: full) when the run
+    holds one and no adapter, else None."""
+    run = Path(config.train.output_dir)
+    if (run / "model" / "config.json").is_file() and not (run / "adapter" / "adapter_config.json").is_file():
+        log.info("serving the run's fully fine-tuned model %s", run / "model")
+        return run / "model"
+    return None
+
+
 def default_adapters(config: RunConfig) -> dict[str, Path]:
     """serve.adapters, else the run's trained adapter (<train.output_dir>/adapter) under the run name, else the
     tuned default shipped for an embedded base (``embedded:filingsum-smollm2`` for the embedded SmolLM2)."""
@@ -142,7 +152,9 @@ def prepare_server(
             raise UsageError(f"serve.extra_args sets {flag}, which moves where the server listens and filingsum "
                              f"would wait for it in vain: {fix}")
     engine = choose_engine(serve)
-    adapters = default_adapters(config) if adapters is None else adapters
+    if merged is None and adapters is None and not config.serve.adapters:
+        merged = full_model_dir(config)  # a train.method: full run serves its own weights, not the base
+    adapters = ({} if merged is not None else default_adapters(config)) if adapters is None else adapters
     _check_adapters(adapters)
     if len(adapters) == 1 and merged is None:
         config = config_under_contract(config, next(iter(adapters.values())))

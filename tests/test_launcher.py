@@ -375,3 +375,15 @@ def test_a_killed_parent_takes_a_server_that_ignores_sigterm_and_its_children_wi
     for p in alive:
         p.kill()
     assert not alive, f"{len(alive)} server process(es) outlived the process that started them"
+
+
+def test_a_full_fine_tuning_run_serves_its_own_weights(tmp_path):
+    """The probe: `serve` of a train.method: full run served the untuned base without a word."""
+    from filingsum.core.models import load_model
+
+    run = tmp_path / "run"
+    load_model("tiny-random").save_pretrained(run / "model")
+    config = RunConfig.model_validate({"model": {"name": "tiny-random"}, "train": {"output_dir": str(run)},
+                                       "serve": {"backend": "transformers"}})
+    server = prepare_server(config)
+    assert server.model_names == [str(run / "model")] and str(run / "model") in server.command
