@@ -366,3 +366,20 @@ def test_a_second_export_into_an_out_in_use_refuses_naming_the_first(tmp_path):
     observe("two `export`s into one --out at once", proc.returncode, proc.stderr)
     assert_one_line_failure(proc.returncode, proc.stderr, 2, "in use")
     assert not out.exists()
+
+
+def test_summarize_out_that_held_other_inputs_results_says_so(tmp_path, caplog):
+    """The probe: `summarize B --out F` replaced F's results of A without a word (they survive in the journal)."""
+    import logging
+
+    a, b = sorted(write_filings(tmp_path / "in", [0, 1]).iterdir())
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI() as server:
+        assert main(_summarize(server, a, out=out)) == 0
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="filingsum.inference.batch"):
+            assert main(_summarize(server, b, out=out)) == 0
+    said = caplog.text
+    observe("`summarize B --out F` where F held A's results", 0, said, wrong=int("held 1 result" not in said))
+    assert "replacing" in said and "held 1 result(s) of other inputs" in said
+    assert [r["source_path"] for r in read_jsonl(out)] == [str(b)]

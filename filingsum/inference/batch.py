@@ -11,6 +11,7 @@ locations, and ``batch_settings`` gathers what keys the journal besides a file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from filingsum.core.schema import GuardPolicy, SummaryResult
 
 if TYPE_CHECKING:
     from filingsum.inference.factory import ContractedSummarizer
+
+log = logging.getLogger(__name__)
 
 
 def results_to_markdown(results: list[SummaryResult]) -> str:
@@ -48,9 +51,32 @@ def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt
     """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
     out = Path(out)
     fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+    others = _other_results(out, {r.id for r in results}) if fmt == "jsonl" else 0
+    if others:
+        log.warning("replacing %s, which held %d result(s) of other inputs; this run's results replace them (the "
+                    "journal %s still holds every summary it finished); give another --out to keep both", out,
+                    others, journal_path(out))
     if fmt == "md":  # through the module: a test's stand-in for a full disk reaches it
         return io.atomic_write_text(out, results_to_markdown(results))
     return io.atomic_write_jsonl(out, (r.model_dump() for r in results))
+
+
+def _other_results(out: Path, ids: set[str], max_bytes: int = 64 * 2**20) -> int:
+    """How many results of other ids an existing JSONL --out holds (0 when it is missing, large or not ours)."""
+    try:
+        if not out.is_file() or out.stat().st_size > max_bytes:
+            return 0
+        rows = out.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 0
+    count = 0
+    for row in rows:
+        try:
+            rid = json.loads(row).get("id")
+        except (ValueError, AttributeError):
+            continue
+        count += isinstance(rid, str) and rid not in ids
+    return count
 
 
 def journal_path(out: str | os.PathLike[str]) -> Path:
