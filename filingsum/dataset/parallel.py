@@ -143,6 +143,8 @@ def run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], ctx: Any) -> Tas
 def _terminate(pool: ProcessPoolExecutor) -> None:
     # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
     # (terminate_workers); its worker table is the stable private attribute that method also uses.
+    # Taken before shutdown(): shutdown(wait=False) drops the pool's reference to its manager thread.
+    manager = getattr(pool, "_executor_manager_thread", None)
     stop = getattr(pool, "terminate_workers", None)
     if stop is not None:
         stop()
@@ -151,7 +153,6 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
             if proc.is_alive():
                 proc.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
-    manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:
         # Let the pool's manager thread wind down (its workers are gone), then take it off the exit hook's list:
         # on Python < 3.12 that hook can write to the manager's already closed wake-up pipe and print an
