@@ -215,7 +215,7 @@ def test_stopping_the_pool_leaves_the_exit_hook_nothing_to_wake():
     import concurrent.futures.process as pool_module
     from concurrent.futures import ProcessPoolExecutor
 
-    from filingsum.dataset.parallel import _terminate, mp_context
+    from filingsum.core.parallel import _terminate, mp_context
 
     pool = ProcessPoolExecutor(max_workers=2, mp_context=mp_context(()))
     futures = [pool.submit(_sleep, 30) for _ in range(2)]

@@ -14,7 +14,7 @@ from filingsum.core.errors import UsageError
 from filingsum.dataset import shards
 from filingsum.dataset.extraction import Extraction, Extractor, FileExtraction, SkippedFile, extract_all
 from filingsum.dataset.output_dir import DATASET_OUTPUTS
-from filingsum.dataset.parallel import default_workers
+from filingsum.core.parallel import default_workers
 from filingsum.dataset.shards import Shard
 
 log = logging.getLogger("filingsum.dataset.build")  # the build's logger, whichever of its modules logs

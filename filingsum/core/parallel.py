@@ -15,7 +15,7 @@ real EDGAR HTML filing), so only processes use more than one core. The contract:
 Workers start with the ``forkserver`` method where the platform has it (fast: they fork from a server that
 has already imported the heavy modules) and ``spawn`` elsewhere; never plain ``fork`` from a parent that may
 hold threads and locks. The function must be picklable (a module-level function). On Linux the forkserver and
-the workers die with the parent, even one killed with SIGKILL (`forkserver_hook`, ``_init_worker``): no orphan
+the workers die with the parent, even one killed with SIGKILL (`filingsum.core.forkserver_hook`, ``_init_worker``): no orphan
 keeps parsing, or holding the resource tracker, after the build is gone.
 """
 
@@ -67,7 +67,7 @@ def peak_rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS reports bytes, Linux KiB
 
 
-FORKSERVER_HOOK = "filingsum.dataset.forkserver_hook"  # preloaded first: the forkserver dies with this process
+FORKSERVER_HOOK = "filingsum.core.forkserver_hook"  # preloaded first: the forkserver dies with this process
 
 
 def mp_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
