@@ -11,6 +11,7 @@ the filings; the zero-shot base model, the tuned adapter and a served endpoint c
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import os
@@ -56,6 +57,7 @@ def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = No
     except UnicodeDecodeError as exc:
         raise EvalInputError(f"{path}: not UTF-8 text (byte {exc.start}); expected JSONL predictions") from exc
     records: list[PredictionRecord] = []
+    unknown: dict[str, int] = {}  # an unknown field -> the first line it is on
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -65,6 +67,8 @@ def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = No
             raise EvalInputError(f"{path}, line {number}: invalid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(row, dict):
             raise EvalInputError(f"{path}, line {number}: expected a JSON object, got {type(row).__name__}")
+        for name in row.keys() - PredictionRecord.model_fields.keys():
+            unknown.setdefault(name, number)
         try:
             record = PredictionRecord.model_validate(row)
         except ValidationError as exc:
@@ -75,7 +79,21 @@ def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = No
         records.append(record)
     if not records:
         raise EvalInputError(f"{path}: no predictions (empty file)")
+    if unknown:
+        log.warning("%s", _unknown_fields_warning(path, unknown))
     return records
+
+
+def _unknown_fields_warning(path: Path, unknown: Mapping[str, int]) -> str:
+    """One warning for every field a predictions file has that eval does not read (a misspelled `refernce`
+    would otherwise drop ROUGE without a word), with the closest known name where one is close."""
+    known = list(PredictionRecord.model_fields)
+    named = []
+    for name, line in sorted(unknown.items(), key=lambda item: (item[1], item[0])):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        named.append(f"{name!r} (line {line}" + (f"; did you mean {close[0]!r}?)" if close else ")"))
+    return (f"{path}: ignored unknown field(s) {', '.join(named)}; the fields eval reads are "
+            f"{', '.join(known)}")
 
 
 def baseline_predictions(
@@ -158,8 +176,10 @@ def _score_one(name: str, pred: PredictionRecord, n_tokens: int, *, max_summary_
                   "(a whole filing's text is far less): not scored")
         log.warning("system %s, document %s: %s", name, pred.id, reason)
         return {"error": reason}
+    # An empty reference is no reference: ROUGE is undefined (null), not 0 (docs/eval.md), and the means skip it.
+    reference = pred.reference if pred.reference and pred.reference.strip() else None
     try:
-        return score_document(pred.prediction, pred.source, pred.reference, n_tokens=n_tokens,
+        return score_document(pred.prediction, pred.source, reference, n_tokens=n_tokens,
                               max_summary_tokens=max_summary_tokens, nli_model=nli_model, company=pred.company)
     except Exception as exc:  # noqa: BLE001
         # One pathological document must not sink a whole run (nor lose the others' scores): record the error

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from _fake_openai import FakeOpenAI, completion
-from test_faults import assert_one_line_failure, data_config, observe, write_filings
+from test_faults import assert_one_line_failure, data_config, observe, run_cli, write_filings
 
 from filingsum.cli import main
 from filingsum.core.errors import UsageError
@@ -260,3 +260,41 @@ def test_serve_extra_args_that_move_the_listening_port_are_refused(tmp_path, cap
     err = capsys.readouterr().err
     observe("`serve` with --port in serve.extra_args", status, err)
     assert_one_line_failure(status, err, 2, "serve.extra_args sets --port", "serve.port")
+
+
+# --- the 2026-12-03 afternoon probe (/tmp/probe4): what it left open --------------------------------------------
+
+
+def test_an_empty_reference_gives_no_rouge_not_zero(tmp_path, capsys):
+    """F13: docs/eval.md says an undefined metric is null (no reference: no ROUGE); "" scored 0.0 and dragged the
+    ROUGE means down."""
+    source = "Crexendo sells cloud services to small businesses."
+    rows = [{"id": "a", "source": source, "prediction": source, "reference": ""},
+            {"id": "b", "source": source, "prediction": source, "reference": source}]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    status = main(["eval", "--predictions", str(tmp_path / "p.jsonl"), "--tokenizer", "tiny-random", "--out",
+                   str(tmp_path / "rep")])
+    err = capsys.readouterr().err
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    [system] = report["systems"].values()
+    observe("`eval --predictions` with an empty reference", status, err,
+            wrong=int(system["aggregate"]["rougeL"] != 1.0))
+    assert status == 0, err
+    assert system["per_document"]["a"]["rougeL"] is None and system["per_document"]["b"]["rougeL"] == 1.0
+    assert system["aggregate"]["rougeL"] == 1.0 and system["counts"]["rougeL"] == 1  # "b" only
+
+
+def test_unknown_fields_in_predictions_are_named_in_one_warning(tmp_path):
+    """F14: a misspelled `refernce` gave a report without ROUGE, rc 0 and not a word."""
+    source = "Crexendo sells cloud services to small businesses."
+    rows = [{"id": str(i), "source": source, "prediction": source, "refernce": source, "extra": 1} for i in range(3)]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    done = run_cli(["eval", "--predictions", str(tmp_path / "p.jsonl"), "--tokenizer", "tiny-random", "--out",
+                    str(tmp_path / "rep")])
+    status, err = done.returncode, done.stderr
+    warned = [line for line in err.splitlines() if "unknown field" in line]
+    observe("`eval --predictions` rows with a misspelled field (refernce)", status, err, wrong=int(not warned))
+    assert status == 0, err
+    assert len(warned) == 1, err  # once, not once per row
+    assert "'refernce' (line 1; did you mean 'reference'?)" in warned[0] and "'extra' (line 1)" in warned[0]
+    assert "id, source, prediction, reference" in warned[0]
