@@ -82,6 +82,13 @@ class PredictionRecord(BaseModel):
         "scores such a document as failed, never as an empty summary"
     )
 
+    @field_validator("reference")
+    @classmethod
+    def _blank_is_no_reference(cls, value: str | None) -> str | None:
+        """An empty reference is no reference: ROUGE is undefined (null), not 0, and the means skip it
+        (docs/eval.md)."""
+        return value if value is not None and value.strip() else None
+
 
 GuardPolicy = Literal["flag", "drop", "off"]
 GUARD_POLICIES: tuple[str, ...] = get_args(GuardPolicy)
