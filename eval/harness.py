@@ -27,7 +27,7 @@ from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.core.tokens import token_count, token_counts
 from filingsum.eval.gates import evaluate_gates, parse_gates
 from filingsum.eval.report import EvalResult, Report, aggregate_metrics, write_report
-from filingsum.quality.metrics import score_document
+from filingsum.eval.scoring import WorkItem, score_work
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,6 @@ BaselineKind = Literal["lead-k", "extractive"]
 BASELINES: tuple[str, ...] = ("lead-k", "extractive")
 SystemGenerator = Callable[[Sequence[FilingRecord]], list[PredictionRecord]]
 SystemSpec = SystemGenerator | Sequence[PredictionRecord] | None
-# The longest source a document is scored against (characters). A whole 10-K's text is 1-2 million; scoring is
-# linear, about 10 s per million on one core, so a pasted 60 MB blob would hold the run for many minutes.
-MAX_SCORED_SOURCE_CHARS = 10_000_000
 
 
 class EvalInputError(FilingsumError, ValueError):
@@ -141,51 +138,27 @@ def _score_all(
     *,
     max_summary_tokens: int,
     nli_model: str | None,
+    workers: int | None = None,
 ) -> dict[str, EvalResult]:
     rows: dict[str, dict[str, dict[str, Any]]] = {}
-    work: list[tuple[str, PredictionRecord, int]] = []
+    work: list[WorkItem] = []
     for name, preds in systems.items():
         if not preds:
             raise EvalInputError(f"system {name!r}: no predictions to score")
         _check_ids(preds, name)
         rows[name] = {p.id: {} for p in preds}  # keeps each system's document order
         work += [(name, p, n) for p, n in zip(preds, _token_lengths(preds, tokenizer), strict=True)]
-    # Document-major order: a source's indexes (figures, names, n-grams) are built once and reused by every
-    # system that summarised it, whatever the number of documents.
-    first_seen: dict[str, int] = {}
-    for _, pred, _ in work:
-        first_seen.setdefault(pred.source, len(first_seen))
-    work.sort(key=lambda item: first_seen[item[1].source])
     with Progress(len(work), "scoring", "summary") as progress:
-        for name, pred, n_tokens in work:
-            rows[name][pred.id] = _score_one(name, pred, n_tokens, max_summary_tokens=max_summary_tokens,
-                                             nli_model=nli_model)
-            progress.update(failed="error" in rows[name][pred.id])
+
+        def keep(item: WorkItem, row: dict[str, Any]) -> None:
+            name, pred, _ = item
+            rows[name][pred.id] = row
+            if "error" in row:
+                log.warning("system %s, document %s: %s", name, pred.id, row["error"])
+            progress.update(failed="error" in row)
+
+        score_work(work, keep, max_summary_tokens=max_summary_tokens, nli_model=nli_model, workers=workers)
     return {name: EvalResult(name, per_doc, *aggregate_metrics(per_doc)) for name, per_doc in rows.items()}
-
-
-def _score_one(name: str, pred: PredictionRecord, n_tokens: int, *, max_summary_tokens: int,
-               nli_model: str | None) -> dict[str, Any]:
-    """One document's metrics, or its error: a failed prediction, a source over the cap, a scoring error."""
-    if pred.error:
-        # The system failed on this document: a failure, not an empty summary that "fits the limit".
-        log.warning("system %s, document %s: no prediction: %s", name, pred.id, pred.error)
-        return {"error": f"prediction failed: {pred.error}"}
-    if len(pred.source) > MAX_SCORED_SOURCE_CHARS:
-        reason = (f"source of {len(pred.source):,} characters is over the {MAX_SCORED_SOURCE_CHARS:,} scored "
-                  "(a whole filing's text is far less): not scored")
-        log.warning("system %s, document %s: %s", name, pred.id, reason)
-        return {"error": reason}
-    # An empty reference is no reference: ROUGE is undefined (null), not 0 (docs/eval.md), and the means skip it.
-    reference = pred.reference if pred.reference and pred.reference.strip() else None
-    try:
-        return score_document(pred.prediction, pred.source, reference, n_tokens=n_tokens,
-                              max_summary_tokens=max_summary_tokens, nli_model=nli_model, company=pred.company)
-    except Exception as exc:  # noqa: BLE001
-        # One pathological document must not sink a whole run (nor lose the others' scores): record the error
-        # in its row and the report's counts, log it, keep scoring the rest.
-        log.warning("system %s, document %s: could not be scored: %s", name, pred.id, exc)
-        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def score_predictions(
@@ -195,11 +168,14 @@ def score_predictions(
     max_summary_tokens: int,
     system: str | None = None,
     nli_model: str | None = None,
+    workers: int | None = None,
 ) -> EvalResult:
     """Every metric for every prediction, by id, and their aggregate (means over defined values, counts,
-    share within the token limit, share prose); failed and empty predictions count as failures."""
+    share within the token limit, share prose); failed and empty predictions count as failures. ``workers``:
+    scoring processes (None: one per core, for evals large enough to share; see `filingsum.eval.scoring`)."""
     name = system or (preds[0].system if preds else None) or "system"
-    return _score_all({name: preds}, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model)[name]
+    return _score_all({name: preds}, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model,
+                      workers=workers)[name]
 
 
 def score_systems(
@@ -209,11 +185,13 @@ def score_systems(
     max_summary_tokens: int,
     config: Mapping[str, Any] | None = None,
     nli_model: str | None = None,
+    workers: int | None = None,
 ) -> Report:
-    """Several named systems scored side by side."""
+    """Several named systems scored side by side (``workers`` as for `score_predictions`)."""
     if not systems:
         raise EvalInputError("no systems to score")
-    results = _score_all(systems, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model)
+    results = _score_all(systems, tokenizer, max_summary_tokens=max_summary_tokens, nli_model=nli_model,
+                         workers=workers)
     cfg = {"max_summary_tokens": max_summary_tokens, **(dict(config) if config else {})}
     return Report(results, cfg, predictions={name: list(p) for name, p in systems.items()})
 
@@ -254,13 +232,14 @@ def run_eval(
     config: Mapping[str, Any] | None = None,
     nli_model: str | None = None,
     examples: int = 5,
+    workers: int | None = None,
 ) -> Report:
     """Predictions for every system, scored, gated and written to out_dir/report.{json,md,html}."""
     parsed_gates = parse_gates(gates)  # fail on a bad gate before any generation
     predictions = collect_predictions(records, systems, lambda t: token_count(t, tokenizer),
         max_summary_tokens=max_summary_tokens)
     report = score_systems(predictions, tokenizer, max_summary_tokens=max_summary_tokens, config=config,
-        nli_model=nli_model)
+        nli_model=nli_model, workers=workers)
     report.gates = evaluate_gates({n: r.aggregate for n, r in report.systems.items()}, parsed_gates,
                                   system=gate_system, configured_system=configured_gate_system)
     write_report(report, out_dir, examples=examples)

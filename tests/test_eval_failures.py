@@ -147,9 +147,9 @@ def test_a_pipe_in_a_system_name_or_document_id_stays_in_its_markdown_cell(crexe
 
 def test_a_source_over_the_scoring_cap_is_a_failed_document_not_a_stall(crexendo, tiny_tokenizer, monkeypatch,
                                                                          caplog):
-    from filingsum.eval import harness
+    from filingsum.eval import scoring
 
-    monkeypatch.setattr(harness, "MAX_SCORED_SOURCE_CHARS", len(crexendo) + 10)
+    monkeypatch.setattr(scoring, "MAX_SCORED_SOURCE_CHARS", len(crexendo) + 10)
     preds = [PredictionRecord(id="fine", source=crexendo, prediction=FAITHFUL),
              PredictionRecord(id="huge", source=crexendo * 2, prediction=FAITHFUL)]
     with caplog.at_level("INFO"):
@@ -158,3 +158,30 @@ def test_a_source_over_the_scoring_cap_is_a_failed_document_not_a_stall(crexendo
     assert result.per_document["fine"]["number_precision"] == 1.0
     assert result.aggregate["scored_fraction"] == 0.5
     assert "scoring: 2 of 2 summary(s) done, 1 failed" in caplog.text  # the progress helper's final line
+
+
+def test_scoring_in_two_worker_processes_gives_the_rows_of_one(samples, tiny_tokenizer, monkeypatch, caplog):
+    """The eval's scoring pool (eval/scoring.py) on real seed filings: the same rows, in the same order, as
+    scoring in this process; a failed prediction stays a failed row; the pool really ran."""
+    from filingsum.core.text import split_sentences
+    from filingsum.eval import scoring
+    from filingsum.eval.harness import score_systems
+
+    sentences = [s for path in sorted(samples.glob("*.txt"))
+                 for s in split_sentences(path.read_text(encoding="utf-8"))][:240]
+    sources = [" ".join(sentences[i : i + 30]) for i in range(0, 240, 30)]  # 8 distinct sources
+    systems = {
+        name: [PredictionRecord(id=f"doc-{i}", source=source, reference=" ".join(split_sentences(source)[:4]),
+                                prediction=" ".join(split_sentences(source)[k : k + 3]), system=name)
+               for i, source in enumerate(sources)]
+        for k, name in enumerate(("lead", "shifted"))
+    }
+    systems["shifted"][3] = systems["shifted"][3].model_copy(update={"error": "the endpoint timed out"})
+    monkeypatch.setattr(scoring, "SOURCES_PER_WORKER", 2)
+    one = score_systems(systems, tiny_tokenizer, max_summary_tokens=LIMIT, workers=1).to_dict()
+    with caplog.at_level("INFO"):
+        two = score_systems(systems, tiny_tokenizer, max_summary_tokens=LIMIT, workers=2).to_dict()
+    assert "in 2 worker processes" in caplog.text
+    assert json.dumps(two["systems"], sort_keys=False) == json.dumps(one["systems"], sort_keys=False)
+    assert "prediction failed" in two["systems"]["shifted"]["per_document"]["doc-3"]["error"]
+    assert two["systems"]["lead"]["aggregate"]["rougeL"] > 0

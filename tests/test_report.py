@@ -177,21 +177,21 @@ def test_baselines_and_run_eval_with_gates(tmp_path, gold_predictions, tiny_toke
 
 
 def test_runaway_and_failing_documents_do_not_sink_the_run(tiny_tokenizer, samples, monkeypatch):
-    import filingsum.eval.harness as harness
+    import filingsum.eval.scoring as scoring
 
     source = (samples / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8")
     runaway = "Crexendo sells cloud services to businesses. " * 12_000  # ~540 kB, a generation that never stopped
     preds = [PredictionRecord(id="runaway", source=source, prediction=runaway),
              PredictionRecord(id="fine", source=source, prediction="Crexendo had 53 employees in 2016."),
              PredictionRecord(id="broken", source=source, prediction="Crexendo sells phones.")]
-    real_score = harness.score_document
+    real_score = scoring.score_document
 
     def flaky(prediction, *args, **kwargs):
         if prediction == "Crexendo sells phones.":
             raise RuntimeError("metric blew up")
         return real_score(prediction, *args, **kwargs)
 
-    monkeypatch.setattr(harness, "score_document", flaky)
+    monkeypatch.setattr(scoring, "score_document", flaky)
     result = score_predictions(preds, tiny_tokenizer, max_summary_tokens=512)
     assert result.per_document["runaway"]["loop"] is True
     assert result.per_document["runaway"]["within_limit"] is False
