@@ -164,11 +164,14 @@ class Summarizer:
 
     def summarize_files(self, paths: Iterable[str | os.PathLike[str]]) -> list[SummaryResult]:
         """Files, dirs or globs: every result, sorted by source path and id (an error record for an input that
-        failed or a spec that matched nothing). One str or path counts as one input, not as its characters."""
+        failed or a spec that matched nothing); ids unique across inputs (`unique_ids`). One str or path
+        counts as one input, not as its characters."""
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
+        from filingsum.inference.batch import unique_ids
+
         specs = [_path(path, "each of paths") for path in paths]
-        return sorted(self.engine.summarize_paths(specs), key=lambda r: (r.source_path, r.id))
+        return unique_ids(sorted(self.engine.summarize_paths(specs), key=lambda r: (r.source_path, r.id)))
 
     def summarize_text(self, text: str, instruction: str | None = None, *, id: str = "text") -> SummaryResult:
         """One cleaned text (e.g. an Item 1 section), fitted to the source budget; never raises for a text

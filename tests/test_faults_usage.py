@@ -298,3 +298,33 @@ def test_unknown_fields_in_predictions_are_named_in_one_warning(tmp_path):
     assert len(warned) == 1, err  # once, not once per row
     assert "'refernce' (line 1; did you mean 'reference'?)" in warned[0] and "'extra' (line 1)" in warned[0]
     assert "id, source, prediction, reference" in warned[0]
+
+
+def test_inputs_of_one_name_in_two_folders_get_distinct_ids_and_resume(tmp_path, capsys):
+    """F15: in/x/a.txt and in/y/a.txt were both `a#item_1` in `summarize --out`; unique names keep their ids."""
+    from test_faults import FILING
+
+    def filing(i: int) -> str:
+        return FILING.format(name=f"Company {i}", product="widgets", customers="retailers")
+
+    for folder, name, i in (("x", "a.txt", 0), ("y", "a.txt", 1), ("y", "b.txt", 2)):
+        (tmp_path / "in" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / folder / name).write_text(filing(i), encoding="utf-8")
+    out = tmp_path / "sums.jsonl"
+    args = ["summarize", str(tmp_path / "in" / "x"), str(tmp_path / "in" / "y"), "--tokenizer", "tiny-random",
+            "--max-retries", "0", "--out", str(out)]
+    with FakeOpenAI() as server:
+        status = main(args + ["--endpoint", server.base_url, "--model", "fake"])
+        err = capsys.readouterr().err
+        first = {r["source_path"]: r["id"] for r in map(json.loads, out.read_text().splitlines())}
+        observe("`summarize` of in/x/a.txt and in/y/a.txt", status, err, wrong=3 - len(set(first.values())))
+        assert status == 0, err
+        assert len(set(first.values())) == 3, first
+        assert first[str(tmp_path / "in" / "x" / "a.txt")] == "a#item_1"  # the first keeps its id
+        assert first[str(tmp_path / "in" / "y" / "b.txt")] == "b#item_1"  # a unique name keeps its id
+        assert first[str(tmp_path / "in" / "y" / "a.txt")].startswith("a-s")
+        sent = server.requests
+        out.unlink()
+        assert main(args + ["--endpoint", server.base_url, "--model", "fake"]) == 0  # from the journal
+        assert server.requests == sent
+    assert {r["source_path"]: r["id"] for r in map(json.loads, out.read_text().splitlines())} == first

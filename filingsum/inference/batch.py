@@ -10,6 +10,7 @@ locations, and ``batch_settings`` gathers what keys the journal besides a file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -77,6 +78,27 @@ def _other_results(out: Path, ids: set[str], max_bytes: int = 64 * 2**20) -> int
             continue
         count += isinstance(rid, str) and rid not in ids
     return count
+
+
+def unique_ids(results: Sequence[SummaryResult]) -> list[SummaryResult]:
+    """``results`` with ids unique across inputs. Two files of one name in different folders (in/x/a.txt,
+    in/y/a.txt) both give "a#item_1": the ids of the later one get a hash of its path after the name
+    ("a-s1a2b3c#item_1"), as `data build` does for record ids (dataset/record_ids.source_unique_id). Inputs whose
+    ids are unique keep them, so journals and earlier results still match."""
+    by_file: dict[str, list[SummaryResult]] = {}
+    for r in results:
+        by_file.setdefault(r.source_path.partition("#")[0], []).append(r)  # JSONL rows "f.jsonl#3": one file
+    owner: dict[str, str] = {}
+    renamed: dict[int, str] = {}
+    for file, rows in by_file.items():
+        if any(owner.get(r.id, file) != file for r in rows):
+            suffix = "-s" + hashlib.sha256(file.encode("utf-8", "surrogateescape")).hexdigest()[:6]
+            for r in rows:
+                stem, sep, rest = r.id.partition("#")
+                renamed[id(r)] = f"{stem}{suffix}{sep}{rest}"
+        for r in rows:
+            owner.setdefault(renamed.get(id(r), r.id), file)
+    return [r.model_copy(update={"id": renamed[id(r)]}) if id(r) in renamed else r for r in results]
 
 
 def journal_path(out: str | os.PathLike[str]) -> Path:
@@ -251,7 +273,7 @@ def summarize_batch(
         if journal is not None:
             journal.close()
 
-    outcome.results = [r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)]
+    outcome.results = unique_ids([r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)])
     if out:
         try:
             outcome.written = write_results(outcome.results, out, fmt)
