@@ -104,7 +104,8 @@ def test_local_tiny_model_and_adapter_with_its_contract(tmp_path):
     plain = Summarizer.local("tiny-random", config=config)
     assert isinstance(plain.engine, LocalSummarizer) and plain.config.model.name == "tiny-random"
     result = plain.summarize_text("Acme sells widgets to manufacturers through dealers. " * 5, id="acme")
-    assert result.id == "acme" and result.error is None and result.completion_tokens <= 16
+    # tiny-random's random weights generate special tokens only: an empty summary, reported as the failure it is
+    assert result.id == "acme" and result.error_kind == "empty" and result.completion_tokens <= 16
 
     adapter = _random_adapter("tiny-random", tmp_path / "run" / "adapter")
     write_contract(adapter, InferenceContract(

@@ -328,3 +328,18 @@ def test_inputs_of_one_name_in_two_folders_get_distinct_ids_and_resume(tmp_path,
         assert main(args + ["--endpoint", server.base_url, "--model", "fake"]) == 0  # from the journal
         assert server.requests == sent
     assert {r["source_path"]: r["id"] for r in map(json.loads, out.read_text().splitlines())} == first
+
+
+def test_the_local_summarizer_reports_an_empty_summary_as_an_error():
+    """F16: Summarizer.local returned summary='' with error=None (the endpoint path calls the same thing an error);
+    tiny-random's random weights generate special tokens only, i.e. an empty text."""
+    from filingsum import Summarizer, load_config
+
+    config = load_config(overrides=["model.max_summary_tokens=16"])
+    for guard in ("drop", "off"):
+        result = Summarizer.local("tiny-random", config=config, guard=guard).summarize_text(
+            "Crexendo sells cloud services to small businesses. " * 10)
+        observe(f"Summarizer.local(tiny-random, guard={guard}): an empty generation", 0, "",
+                wrong=int(result.error is None))
+        assert result.summary is None and result.error_kind == "empty", result
+        assert "the model generated an empty summary (16 tokens, finish_reason length)" == result.error

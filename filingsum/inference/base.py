@@ -234,6 +234,8 @@ class Summarizer(ABC):
             if not chunks or not chunks[0].strip():
                 return _result(failed("empty", "nothing left to summarize"), id, source_path, n_chunks, started)
             (final,) = self.summarize(chunks[:1], [instruction])
+            if final.ok and not final.text.strip():  # the endpoint says so itself; a local model does not
+                final = _empty_summary(final)
             if final.ok and self.guard != "off":
                 final, checks = self._guarded(final, chunks[0], instruction)
         except Cancelled:
@@ -330,6 +332,15 @@ def section_id(source_path: str, section: str) -> str:
     """"stem#section" (JSONL rows: "stem#N#section"): the id of one summarized section."""
     file_part, _, record = source_path.partition("#")  # JSONL inputs: "file.jsonl#3"
     return f"{Path(file_part).stem}{'#' + record if record else ''}#{section}"
+
+
+def _empty_summary(generated: Generated) -> Generated:
+    """A generation that produced no text is a failure (as the endpoint's empty answer is), never a summary ''."""
+    from dataclasses import replace
+
+    return replace(generated, text="", error_kind="empty", error=(
+        f"the model generated an empty summary ({generated.completion_tokens} tokens, finish_reason "
+        f"{generated.finish_reason})"))
 
 
 def _result(
