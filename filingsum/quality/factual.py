@@ -115,15 +115,16 @@ class SourceTerms:
         matches = list(_WORD.finditer(text))
         words = [m.group(0) for m in matches]
         normed = [_norm(w) for w in words]
+        is_name = [_is_name_token(w) for w in words]
         lowercase = _lowercase_words(text)
         names: set[str] = set()
         standalone: set[str] = set()
         cased: dict[str, str] = {}
         for i, (m, word, norm) in enumerate(zip(matches, words, normed, strict=True)):
-            if not _is_name_token(word) or norm == _MONTH_TOKEN:
+            if not is_name[i] or norm == _MONTH_TOKEN:
                 continue
-            prev_joined = i > 0 and _is_name_token(words[i - 1]) and text[matches[i - 1].end() : m.start()] == " "
-            next_name = i + 1 < len(words) and _is_name_token(words[i + 1]) and words[i + 1].lower() not in STOPWORDS
+            prev_joined = i > 0 and is_name[i - 1] and text[matches[i - 1].end() : m.start()] == " "
+            next_name = i + 1 < len(words) and is_name[i + 1] and words[i + 1].lower() not in STOPWORDS
             gap = text[m.end() : matches[i + 1].start()] if i + 1 < len(words) else ""
             next_joined = next_name and gap == " "
             # A word opening a sentence is a name only if the text never writes it in lower case, or it

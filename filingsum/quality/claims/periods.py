@@ -5,6 +5,7 @@ to 2023" is a comparison base, not the figure's year)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_SUPPORT, Judge
 from filingsum.quality.claims.index import SourceIndex
@@ -177,9 +178,10 @@ _ORDINAL = {"first": 1, "1st": 1, "q1": 1, "second": 2, "2nd": 2, "q2": 2, "thir
             "fourth": 4, "4th": 4, "q4": 4}
 
 
-def _quarters(text: str) -> set[int]:
-    return {_ORDINAL[m.group(1).lower()] for m in _QUARTER.finditer(text)
-            if m.group(1).lower().startswith("q") or "quarter" in m.group(0).lower()}
+@lru_cache(maxsize=8192)  # a source unit is read for every claim aligned to it
+def _quarters(text: str) -> frozenset[int]:
+    return frozenset({_ORDINAL[m.group(1).lower()] for m in _QUARTER.finditer(text)
+            if m.group(1).lower().startswith("q") or "quarter" in m.group(0).lower()})
 
 
 def check_quarter(judge: Judge, aligned: int) -> tuple[str, str, int] | None:

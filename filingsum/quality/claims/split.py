@@ -57,10 +57,13 @@ def segment_at(text: str, pos: int, splitter: re.Pattern[str] = SEGMENT_SPLIT) -
     return start, len(text)
 
 
+_SOURCE_CLAUSE_SPLIT = re.compile(r";|,\s+|(?<!\b[A-Z])\.\s+(?=[A-Z])|\s+(?:while|whereas|but|although)\s+")
+
+
 def clause_at(text: str, words: frozenset[str]) -> str:
     """The clause of a source unit that holds the most of a claim's words."""
     # A full stop ends a clause before a capital, not in "U.S. increased" or "Inc. sells".
-    parts = re.split(r";|,\s+|(?<!\b[A-Z])\.\s+(?=[A-Z])|\s+(?:while|whereas|but|although)\s+", text)
+    parts = _SOURCE_CLAUSE_SPLIT.split(text)
     if len(parts) == 1:
         return text
     return max(parts, key=lambda p: len(content_words(p) & words))

@@ -47,6 +47,7 @@ def word_key(word: str) -> str | None:
     return _SYNONYMS.get(stem, stem)
 
 
+@lru_cache(maxsize=16_384)  # a source unit's clauses are read again for every claim aligned to it
 def content_words(text: str) -> frozenset[str]:
     """The stems of a text's content words (stopwords and generic filing words dropped, a few synonyms merged).
 
