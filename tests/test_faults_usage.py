@@ -343,3 +343,41 @@ def test_the_local_summarizer_reports_an_empty_summary_as_an_error():
                 wrong=int(result.error is None))
         assert result.summary is None and result.error_kind == "empty", result
         assert "the model generated an empty summary (16 tokens, finish_reason length)" == result.error
+
+
+EVIL = "evil\x1b[31mRED\x1b]0;TITLE\x07\x9b2J"  # colour, window title, BEL, a one-character (C1) CSI
+
+
+def test_control_characters_in_file_names_reach_the_terminal_escaped(tmp_path):
+    """F17: a file named evil<ESC>[31mRED<ESC>]0;TITLE<BEL>.txt was printed raw by `summarize` and `data build`
+    (the terminal turned red and was retitled); non-UTF-8 names were escaped already."""
+    from test_faults import FILING
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, name in enumerate((f"{EVIL}.txt", "plain.txt", f"{EVIL}empty.txt")):
+        text = FILING.format(name=f"Company {i}", product="widgets", customers="retailers") if i < 2 else ""
+        (inputs / name).write_text(text, encoding="utf-8")
+    config = data_config(tmp_path / "c.yaml", [inputs], tmp_path / "ds")
+    with FakeOpenAI() as server:
+        runs = {
+            "summarize": run_cli(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake",
+                                  "--tokenizer", "tiny-random", "--max-retries", "0", "--out",
+                                  str(tmp_path / "s.md")]),
+            "summarize (one input, stdout)": run_cli(["summarize", str(inputs / f"{EVIL}.txt"), "--endpoint",
+                                                      server.base_url, "--model", "fake", "--tokenizer",
+                                                      "tiny-random", "--max-retries", "0"]),
+            "summarize (a missing input)": run_cli(["summarize", str(inputs / f"{EVIL}missing.txt"), "--endpoint",
+                                                    server.base_url, "--model", "fake", "--tokenizer", "tiny-random"]),
+            "data build": run_cli(["data", "build", "--config", str(config)]),
+        }
+    for what, done in runs.items():
+        shown = done.stdout + done.stderr
+        raw = sum(shown.count(c) for c in "\x1b\x07\x9b")
+        observe(f"`{what}` of a file named with ESC/BEL/CSI", done.returncode, done.stderr, wrong=int(raw > 0))
+        assert "Traceback" not in shown, shown[-3000:]
+        assert raw == 0, (what, shown[-3000:])
+        assert "one input" in what or "evil\\x1b[31mRED" in shown, (what, shown[-3000:])  # named, escaped
+    assert runs["data build"].returncode == 0 and runs["summarize"].returncode == 1  # the empty one failed
+    assert runs["summarize (a missing input)"].returncode == 2
+    assert "\x1b" not in (tmp_path / "s.md").read_text() and "\x1b" not in (tmp_path / "ds" / "card.md").read_text()

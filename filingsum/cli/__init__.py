@@ -24,6 +24,7 @@ from filingsum.core import __version__
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import WRITE_ERRNOS, describe_write_error
+from filingsum.core.names import TerminalSafeFilter, terminal_safe
 from filingsum.core.redact import RedactingFilter, redact_text
 
 STAGES: dict[str, str] = {
@@ -116,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:  # no credentials in any log line (core.redact)
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+        if not any(isinstance(f, TerminalSafeFilter) for f in handler.filters):  # no raw ESC/BEL (core.names)
+            handler.addFilter(TerminalSafeFilter())
     try:
         status = int(args._run(args) or 0)
         if sys.stdout is not None:
@@ -124,11 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_closed()
     except ConfigError as exc:
-        print(f"filingsum: config error: {redact_text(str(exc))}", file=sys.stderr)
+        print(f"filingsum: config error: {terminal_safe(redact_text(str(exc)))}", file=sys.stderr)
         return 2
     except FilingsumError as exc:
         _close_progress_bars()
-        print(f"filingsum: error: {redact_text(str(exc))}", file=sys.stderr)
+        print(f"filingsum: error: {terminal_safe(redact_text(str(exc)))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
         from filingsum.core.models import is_hub_fetch_error

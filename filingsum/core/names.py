@@ -5,29 +5,64 @@ tool) with each bad byte as a lone surrogate (``'bad\\udcff.txt'``, PEP 383), wh
 be encoded as UTF-8: printed to a UTF-8 stream or written to a UTF-8 file it raises UnicodeEncodeError.
 ``printable`` turns such a name into its backslash-escaped form for messages, records and result files;
 ``json_text`` writes JSON that keeps it exactly (JSON's \\u escapes read back as the same string), for the
-journals that must find the same file again.
+journals that must find the same file again. Control characters (ESC, BEL, CR, ... and the C1 range) are
+escaped the same way, in names and in every log line and error the CLI prints (``terminal_safe``): a file
+named ``evil<ESC>]0;TITLE<BEL>.txt`` must not retitle the window or recolour the terminal that lists it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 from typing import Any
+
+# C0 controls but tab and line feed, DEL, and C1 controls (0x80-0x9f: 0x9b is a one-character CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """``text`` with its control characters shown as ``\\xNN`` escapes, so printing it cannot move the
+    cursor, recolour, retitle or ring the terminal; tabs (and line feeds, unless ``keep_newlines`` is False)
+    stay.
+
+    >>> print(terminal_safe("evil" + chr(27) + "[31mRED" + chr(7) + ".txt"))
+    evil\\x1b[31mRED\\x07.txt
+    """
+    pattern = _CONTROL if keep_newlines else _CONTROL_OR_NEWLINE
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class TerminalSafeFilter(logging.Filter):
+    """A logging filter that escapes control characters in every record it passes (install it on the
+    handlers): a file name or server text in a log line reaches the terminal as ``\\x1b``, not as ESC."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: leave it to logging's own error report
+            return True
+        safe = terminal_safe(message)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
 
 
 def printable(name: str | os.PathLike[str]) -> str:
-    """``name`` as text that can be written anywhere: bytes that are not UTF-8 become ``\\xNN`` escapes
-    (``bad\\xff.txt``); a valid name is returned as it is."""
+    """``name`` as text that can be written and printed anywhere: bytes that are not UTF-8 and control
+    characters become ``\\xNN`` escapes (``bad\\xff.txt``, ``evil\\x1b[31m.txt``); any other name is returned as
+    it is."""
     text = os.fspath(name)
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        pass
-    try:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that no byte decodes to (e.g. from JSON): escape it as it is
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        try:
+            text = os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that no byte decodes to (e.g. from JSON): escape it as it is
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return terminal_safe(text, keep_newlines=False)
 
 
 def json_text(obj: Any, *, indent: int | None = None) -> str:
