@@ -161,3 +161,17 @@ def test_real_netflix_10q_asked_for_item_1_maps_to_mdna():
     assert section.section == "part_i_item_2" and section.company == "Netflix"
     assert "Management’s Discussion and Analysis" in section.text[:120]
     assert "streaming" in section.text
+
+
+def test_a_section_that_a_structured_filing_lacks_is_skipped_not_replaced_by_the_whole_text(tmp_path: Path):
+    """A file with an Item 1 heading asked for Item 7: its whole text is Item 1, so it is not sent under the
+    Item 7 label; the reason names the items the file has (fresh probe of 2026-12-03, F10)."""
+    from filingsum.filings.prepare import extract_file
+
+    path = tmp_path / "acme.txt"
+    path.write_text("ACME CORP\n\nITEM 1. BUSINESS\n\n" + "Acme sells widgets to manufacturers through "
+                    "distributors. " * 30, encoding="utf-8")
+    with pytest.raises(IngestError, match=r"no Item 7\. .* headings for Item 1: skipped"):
+        extract_file(path, ["item_7"])
+    (section,) = extract_file(path, ["item_1", "item_7"])  # the one it has is kept
+    assert section.section == "item_1" and section.text.startswith("ITEM 1. BUSINESS")

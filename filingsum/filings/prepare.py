@@ -36,11 +36,12 @@ def extract_file(
     sections: list[FilingSection] = []
     notes: list[str] = []
     for doc in load_documents(path, max_bytes=max_bytes):
-        found = extract_sections(doc, wanted)
+        missing: list[str] = []
+        found = extract_sections(doc, wanted, skipped=missing)
         sections.extend(found)
         if not found:
             mapped = [resolve_section(s, doc.form) for s in wanted]
-            reasons = [note for target, note in mapped if target is None and note]
+            reasons = [note for target, note in mapped if target is None and note] + missing
             notes.append(
                 f"no wanted section ({', '.join(wanted)}) in this {doc.form} document"
                 + (f": {'; '.join(reasons)}" if reasons else " (empty after cleaning)")

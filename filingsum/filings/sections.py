@@ -193,7 +193,18 @@ def _html_section(doc: SourceDocument, section: str) -> tuple[str | None, list[s
     return None, warnings
 
 
-def _raw_section(doc: SourceDocument, section: str) -> tuple[str, list[str]]:
+def _other_items(text: str) -> list[str]:
+    """The items a text has headings for, a dangling heading at its end aside ("Item 3." after an MD&A excerpt)."""
+    seen: list[str] = []
+    for heading in _find_headings(_trim_trailing_heading(text)):
+        if heading.number and f"Item {heading.number}" not in seen:
+            seen.append(f"Item {heading.number}")
+    return seen
+
+
+def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[str]]:
+    """The section's raw text and warnings; None (with the reason last) when the filing has item headings but
+    none for this section: it lacks the section, and its whole text would be another section under this label."""
     if section == "whole":
         return doc.text, []
     warnings: list[str] = []
@@ -206,17 +217,24 @@ def _raw_section(doc: SourceDocument, section: str) -> tuple[str, list[str]]:
         if doc.parsed_html is not None:
             warnings.append(f"edgartools found no {SECTION_TITLES[section]}; used the heading search")
         return text, warnings
+    others = _other_items(doc.text)
+    if others:
+        warnings.append(f"no {SECTION_TITLES[section]} found, though the file has headings for "
+                        f"{', '.join(others[:6])}: skipped (ask for another section, or for `whole`)")
+        return None, warnings
     warnings.append(f"no {SECTION_TITLES[section]} heading found; used the whole text")
     return _trim_trailing_heading(doc.text), warnings
 
 
 def extract_sections(
-    doc: SourceDocument, wanted: Sequence[str] = ("item_1",), *, clean: bool = True
+    doc: SourceDocument, wanted: Sequence[str] = ("item_1",), *, clean: bool = True,
+    skipped: list[str] | None = None,
 ) -> list[FilingSection]:
     """The wanted sections of one document as `FilingSection`s (cleaned unless `clean=False`).
 
     See the module docstring for how a section asked of the wrong form is mapped or skipped. Sections
-    that come out empty are skipped with a logged warning.
+    that come out empty, or that a filing with other item headings lacks, are skipped with a logged warning
+    (its reason also appended to ``skipped`` when given).
     """
     out: list[FilingSection] = []
     done: set[str] = set()
@@ -231,6 +249,11 @@ def extract_sections(
         raw, warnings = _raw_section(doc, section)
         if mapping_note:
             warnings.insert(0, mapping_note)
+        if raw is None:
+            log.warning("%s: %s", doc.source_path, warnings[-1])
+            if skipped is not None:
+                skipped.append(warnings[-1])
+            continue
         text = clean_section_text(raw) if clean else raw
         text, injection_warnings = strip_prompt_injection(text)
         warnings += injection_warnings
