@@ -319,7 +319,7 @@ def evaluate_config(
         records, systems, load_tokenizer(config.model.name), out,
             max_summary_tokens=config.max_summary_tokens(),
         gates=gates,
-        configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model,
+        configured_gate_system=config.eval.gate_system, nli_model=config.eval.nli_model, workers=config.eval.workers,
         config={"run_name": config.run_name, "model": config.model.name, "split": config.eval.split,
                 "systems": list(systems), "repetition_penalty": config.model.repetition_penalty,
                 "generate_with": config.eval.generate_with},
@@ -347,5 +347,6 @@ def evaluate_predictions_file(
         [], by_system, load_tokenizer(spec), out_dir,
             max_summary_tokens=config.max_summary_tokens(), gates=gates,
         configured_gate_system=config.eval.gate_system, config={"predictions": path, "tokenizer": spec},
+        workers=config.eval.workers,
     )
     return report

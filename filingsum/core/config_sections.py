@@ -296,6 +296,11 @@ class EvalConfig(ConfigSection):
     gates: dict[str, float] = Field(default_factory=dict, description="metric -> minimum ('metric<=' for maxima)")
     gate_system: str = "tuned"
     nli_model: str | None = None
+    workers: int | None = Field(
+        None, ge=1, description="processes that score the summaries (one source's summaries each at a time); None: "
+        "one per CPU core this process may use, for evals of at least 16 sources per process (fewer are scored in "
+        "the main process). The scores do not depend on it",
+    )
     generate_with: Literal["local", "vllm"] = Field(
         "local",
         description="zero-shot/tuned outputs: local (HF generate in-process) or vllm (a vLLM server started "

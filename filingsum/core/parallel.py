@@ -15,8 +15,8 @@ real EDGAR HTML filing), so only processes use more than one core. The contract:
 Workers start with the ``forkserver`` method where the platform has it (fast: they fork from a server that
 has already imported the heavy modules) and ``spawn`` elsewhere; never plain ``fork`` from a parent that may
 hold threads and locks. The function must be picklable (a module-level function). On Linux the forkserver and
-the workers die with the parent, even one killed with SIGKILL (`filingsum.core.forkserver_hook`, ``_init_worker``): no orphan
-keeps parsing, or holding the resource tracker, after the build is gone.
+the workers die with the parent, even one killed with SIGKILL (`filingsum.core.forkserver_hook`,
+``_init_worker``): no orphan keeps working, or holding the resource tracker, after the parent is gone.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from typing import Any
 
 from filingsum.core.io import JsonlAppender
 from filingsum.core.names import printable
+from filingsum.core.parallel import TaskOutcome, run_tasks
 from filingsum.core.schema import FilingSection
 from filingsum.dataset.journal import journal_key, journal_row, read_journal
-from filingsum.core.parallel import TaskOutcome, run_tasks
 from filingsum.filings.prepare import extract_file
 
 log = logging.getLogger("filingsum.dataset.build")  # the build's logger, whichever of its modules logs

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from filingsum.core.config import DataConfig
 from filingsum.core.errors import UsageError
+from filingsum.core.parallel import default_workers
 from filingsum.dataset import shards
 from filingsum.dataset.extraction import Extraction, Extractor, FileExtraction, SkippedFile, extract_all
 from filingsum.dataset.output_dir import DATASET_OUTPUTS
-from filingsum.core.parallel import default_workers
 from filingsum.dataset.shards import Shard
 
 log = logging.getLogger("filingsum.dataset.build")  # the build's logger, whichever of its modules logs
