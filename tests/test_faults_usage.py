@@ -381,3 +381,26 @@ def test_control_characters_in_file_names_reach_the_terminal_escaped(tmp_path):
     assert runs["data build"].returncode == 0 and runs["summarize"].returncode == 1  # the empty one failed
     assert runs["summarize (a missing input)"].returncode == 2
     assert "\x1b" not in (tmp_path / "s.md").read_text() and "\x1b" not in (tmp_path / "ds" / "card.md").read_text()
+
+
+def test_an_unset_teacher_api_key_env_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """F18: data.teacher.api_key_env naming an unset variable sent `Authorization: Bearer EMPTY` to the teacher
+    (summarize refuses its unset key variable with exit 2)."""
+    import yaml
+
+    monkeypatch.delenv("FILINGSUM_TEST_UNSET_TEACHER", raising=False)
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(2))], tmp_path / "ds")
+    with FakeOpenAI() as server:
+        data = yaml.safe_load(config.read_text())
+        data["data"]["references"] = ["teacher", "extractive"]
+        data["data"]["teacher"] = {"base_url": server.base_url, "model": "fake", "max_retries": 0}
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        status = main(["data", "build", "--config", str(config), "--set",
+                       "data.teacher.api_key_env=FILINGSUM_TEST_UNSET_TEACHER"])
+        err = capsys.readouterr().err
+        observe("`data build`: data.teacher.api_key_env names an unset variable", status, err,
+                wrong=server.requests)
+        assert_one_line_failure(status, err, 2, "data.teacher.api_key_env", "$FILINGSUM_TEST_UNSET_TEACHER is not set")
+        assert server.requests == 0 and not (tmp_path / "ds" / "records.jsonl").exists()
+        main(["data", "build", "--config", str(config)])  # no variable named: a local teacher needs no key
+        assert server.requests > 0, capsys.readouterr().err

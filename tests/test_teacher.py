@@ -109,7 +109,10 @@ def test_api_key_rules(monkeypatch):
     monkeypatch.delenv("FS_TEST_KEY", raising=False)
     local = TeacherConfig(base_url="http://localhost:8000/v1", model="m", api_key_env="FS_TEST_KEY")
     remote = TeacherConfig(base_url="https://api.example.com/v1", model="m", api_key_env="FS_TEST_KEY")
-    assert resolve_api_key(local) == DUMMY_KEY
+    with pytest.raises(FilingsumError, match=r"data.teacher.api_key_env: \$FS_TEST_KEY is not set"):
+        resolve_api_key(local)  # a variable the config names is required, local endpoint or not
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert resolve_api_key(TeacherConfig(base_url="http://localhost:8000/v1", model="m")) == DUMMY_KEY  # none named
     with pytest.raises(FilingsumError, match="FS_TEST_KEY"):
         resolve_api_key(remote)
     monkeypatch.setenv("FS_TEST_KEY", "sk-123")

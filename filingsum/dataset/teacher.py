@@ -26,8 +26,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from filingsum.core.config import TeacherConfig
-from filingsum.core.endpoints import check_api_key
-from filingsum.core.errors import FilingsumError
+from filingsum.core.endpoints import api_key_from_env, check_api_key
+from filingsum.core.errors import UsageError
 from filingsum.core.io import atomic_write_json
 from filingsum.core.redact import redact_text, redact_url
 from filingsum.inference.endpoint import describe_error
@@ -54,14 +54,18 @@ class TeacherAnswer:
 
 def resolve_api_key(config: TeacherConfig) -> str:
     """The key from ``$api_key_env`` (checked: `filingsum.core.endpoints.check_api_key`, UsageError for a key no
-    HTTP header can carry); a dummy one for a local endpoint; else a clear error. Never another variable's key."""
+    HTTP header can carry). A variable the config names is required (UsageError when it is unset or empty, as
+    for `summarize`); without one, $OPENAI_API_KEY, else a dummy key for a local endpoint, else a UsageError.
+    Never another variable's key."""
+    if "api_key_env" in config.model_fields_set:  # named: unset is a mistake, never `Bearer EMPTY` (exit 2)
+        return api_key_from_env(config.api_key_env, what="data.teacher.api_key_env") or DUMMY_KEY
     key = os.environ.get(config.api_key_env)
     if key and key.strip():
         return check_api_key(key, f"data.teacher.api_key_env (${config.api_key_env})")
     host = (urlparse(config.base_url).hostname or "").lower()
     if host in LOCAL_HOSTS:
         return DUMMY_KEY
-    raise FilingsumError(
+    raise UsageError(
         f"data.teacher: ${config.api_key_env} is not set and {redact_url(config.base_url)} is not a local endpoint; "
         f"export {config.api_key_env}=... or set data.teacher.api_key_env to the variable holding the key"
     )
