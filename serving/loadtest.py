@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from filingsum.core.endpoints import check_endpoint_url
 from filingsum.core.errors import UsageError
 from filingsum.core.prompt import build_messages
+from filingsum.inference.openai_answers import usage_count
 
 if TYPE_CHECKING:
     import httpx
@@ -128,7 +129,8 @@ def send_request(client: httpx.Client, url: str, body: dict[str, Any], request_i
             return RequestRecord(request_id, "error", latency, error=f"HTTP {response.status_code}: "
                                  f"{' '.join(response.text.split())[:200]}")
         usage = response.json().get("usage") or {}
-        return RequestRecord(request_id, "ok", latency, usage.get("completion_tokens"), usage.get("prompt_tokens"))
+        return RequestRecord(request_id, "ok", latency, usage_count(usage, "completion_tokens", body.get("max_tokens")),
+                             usage_count(usage, "prompt_tokens"))
     except httpx.TimeoutException as exc:
         return RequestRecord(request_id, "timeout", time.perf_counter() - t0, error=f"{type(exc).__name__}")
     except Exception as exc:  # noqa: BLE001 (connection refused/reset, bad JSON: an error, still accounted)

@@ -404,3 +404,27 @@ def test_an_unset_teacher_api_key_env_is_refused_before_any_work(tmp_path, capsy
         assert server.requests == 0 and not (tmp_path / "ds" / "records.jsonl").exists()
         main(["data", "build", "--config", str(config)])  # no variable named: a local teacher needs no key
         assert server.requests > 0, capsys.readouterr().err
+
+
+def test_impossible_token_counts_from_a_server_are_stored_as_null(tmp_path, capsys):
+    """F19: `completion_tokens: 1000000000000` for a 512-token cap was stored (a negative prompt_tokens was
+    already nulled); now a completion over the request's max_tokens is null too, in summarize and loadtest."""
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+
+    def lying(body: dict) -> tuple[int, dict, dict]:
+        return 200, completion(body, "Acme sells widgets to retailers.", prompt_tokens=-5,
+                               completion_tokens=10**12 if body["max_tokens"] < 10**6 else -1), {}
+
+    with FakeOpenAI(respond=lying) as server:
+        status = main(["summarize", str(filing), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                       "tiny-random", "--max-retries", "0", "--out", str(tmp_path / "s.jsonl")])
+        lt_status = main(["loadtest", "--endpoint", server.base_url, "--model", "fake", "--input", str(filing),
+                          "--requests", "2", "--concurrency", "1", "--json", str(tmp_path / "lt.json")])
+    err = capsys.readouterr().err
+    [row] = map(json.loads, (tmp_path / "s.jsonl").read_text().splitlines())
+    report = json.loads((tmp_path / "lt.json").read_text())
+    observe("a server answers completion_tokens 10**12 for a 512-token cap", status, err,
+            wrong=int(row["completion_tokens"] is not None) + int(report["output_tokens"] != 0))
+    assert status == 0 and lt_status == 0, err
+    assert row["summary"] and row["completion_tokens"] is None and row["prompt_tokens"] is None
+    assert report["output_tokens"] == 0 and report["prompt_tokens"] == 0

@@ -127,7 +127,8 @@ class Teacher:
                 max_tokens=self.max_summary_tokens,
                 temperature=self.config.temperature,
             )
-            reply = chat_answer(raw.http_response)  # NotAnOpenAIAnswer: HTML or wrongly typed JSON, an error too
+            # NotAnOpenAIAnswer: HTML or wrongly typed JSON, an error too
+            reply = chat_answer(raw.http_response, max_tokens=self.max_summary_tokens)
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)

@@ -211,7 +211,7 @@ class EndpointSummarizer(Summarizer):
                     max_tokens=self.max_summary_tokens, temperature=self.temperature,
                     extra_body=extra_body if extra_body is not None else self.extra_body,
                 )
-            answer = chat_answer(raw.http_response)
+            answer = chat_answer(raw.http_response, max_tokens=self.max_summary_tokens)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)

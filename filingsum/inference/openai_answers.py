@@ -66,15 +66,25 @@ def json_answer(response: Any, what: str = "chat completion") -> dict[str, Any]:
     return data
 
 
-def _count(usage: Any, key: str) -> int | None:
+def usage_count(usage: Any, key: str, cap: int | None = None) -> int | None:
+    """A token count of an answer's ``usage``, or None when it cannot be true: not an int, negative, or (``cap``:
+    the request's max_tokens) over the cap the server was asked to keep. A count is stored and summed, so an
+    impossible one is dropped rather than trusted.
+
+    >>> usage_count({"completion_tokens": 10**12}, "completion_tokens", cap=512) is None
+    True
+    """
     value = usage.get(key) if isinstance(usage, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    return None if cap is not None and value > cap else value
 
 
-def chat_answer(response: Any) -> ChatAnswer | None:
+def chat_answer(response: Any, *, max_tokens: int | None = None) -> ChatAnswer | None:
     """The first choice of a chat completion response (an httpx response); None when it has no choices;
     NotAnOpenAIAnswer when it is not a chat completion (HTML, malformed JSON, a message or content of another
-    type). Token counts of another type are dropped (None), not trusted."""
+    type). Token counts that cannot be true (another type, negative, a completion over the request's
+    ``max_tokens``) are dropped (None), not trusted."""
     data = json_answer(response)
     choices = data.get("choices")
     prefix = "the endpoint did not answer an OpenAI chat completion"
@@ -92,5 +102,6 @@ def chat_answer(response: Any) -> ChatAnswer | None:
     usage = data.get("usage")
     return ChatAnswer(
         content=printable(content or "").strip(), finish_reason=finish if isinstance(finish, str) else None,
-        prompt_tokens=_count(usage, "prompt_tokens"), completion_tokens=_count(usage, "completion_tokens"),
+        prompt_tokens=usage_count(usage, "prompt_tokens"),
+        completion_tokens=usage_count(usage, "completion_tokens", cap=max_tokens),
     )
