@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from filingsum.core.config import ConfigError, RunConfig
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
     OutputPathError,
     ResultJournal,
@@ -38,6 +38,7 @@ from filingsum.core.progress import Progress
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
+from filingsum.eval.preflight import SYSTEMS_HINT, check_eval_config
 from filingsum.eval.report import Report
 from filingsum.filings.gold import load_gold
 from filingsum.inference.base import Summarizer
@@ -58,9 +59,9 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
         path = data_dir / f"{split}.jsonl"
         if path.exists():
             records += [FilingRecord.model_validate(row) for row in read_jsonl(path)]
-    if not records:
-        raise FilingsumError(
-            f"no {config.eval.split} records in {data_dir}; build the dataset first: "
+    if not records:  # a missing input: exit 2, before any model is loaded
+        raise UsageError(
+            f"eval.split: no {config.eval.split} records in {data_dir}; build the dataset first: "
             f"filingsum data build --config {config.source_path or 'CONFIG'}"
         )
     gold, warnings = load_gold(config.eval.references)
@@ -215,7 +216,7 @@ def _endpoint_system(config: RunConfig, name: str, work_dir: Path | None = None)
     """``endpoint`` or ``endpoint:NAME``: the eval.endpoint server's model (eval.endpoint_model, else NAME,
     else model.name), capped like local generation (eval.max_summary_tokens)."""
     if not config.eval.endpoint:
-        raise FilingsumError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
+        raise UsageError(f"system {name!r} needs eval.endpoint (an OpenAI-compatible base URL)")
     served = config.eval.endpoint_model or name.partition(":")[2] or config.model.name
     return _generated_system(
         config, name, "endpoint", base_url=config.eval.endpoint, served_model=served,
@@ -280,9 +281,7 @@ def build_systems(
         elif name == "endpoint" or name.startswith("endpoint:"):
             systems[name] = _endpoint_system(config, name, work_dir)
         else:
-            raise FilingsumError(
-                f"eval.systems: unknown system {name!r}; use lead-k, extractive, zero-shot, tuned, endpoint[:NAME]"
-            )
+            raise UsageError(f"eval.systems: unknown system {name!r}; {SYSTEMS_HINT}")
     return systems
 
 
@@ -312,6 +311,7 @@ def evaluate_config(
         raise ConfigError(f"{config.source_path or '<config>'}: eval.gate_system {config.eval.gate_system!r} is not "
                           f"among eval.systems ({', '.join(config.eval.systems)}), so its gates could not be "
                           "checked; set eval.gate_system to one of them")
+    check_eval_config(config)  # the eval section's mistakes, before any record, model or request (exit 2)
     out = preflight_report_dir(Path(out_dir or config.eval.out_dir))
     records = load_eval_records(config)
     systems = build_systems(config, work_dir=out / ".work", start_server=start_server)

@@ -428,3 +428,30 @@ def test_impossible_token_counts_from_a_server_are_stored_as_null(tmp_path, caps
     assert status == 0 and lt_status == 0, err
     assert row["summary"] and row["completion_tokens"] is None and row["prompt_tokens"] is None
     assert report["output_tokens"] == 0 and report["prompt_tokens"] == 0
+
+
+def test_eval_config_mistakes_are_refused_before_any_generation(tmp_path, capsys):
+    """F25: an unknown system, `endpoint` without eval.endpoint and an empty split exited 1; a missing
+    eval.references file was warnings and exit 0; an invalid eval.endpoint was refused only after zero-shot and
+    tuned had generated. Each is now exit 2 before the first summary (zero-shot is listed first each time)."""
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(5))], tmp_path / "ds")
+    assert main(["data", "build", "--config", str(config)]) == 0
+    capsys.readouterr()
+    cases = {
+        "an unknown system": (["eval.systems=[zero-shot, lead-k, bogus-system]"], "unknown system(s) 'bogus-system'"),
+        "endpoint without eval.endpoint": (["eval.systems=[zero-shot, endpoint]"], "needs eval.endpoint"),
+        "an ftp:// eval.endpoint": (["eval.systems=[zero-shot, endpoint]", "eval.endpoint=ftp://127.0.0.1:1/v1",
+                                     "eval.endpoint_model=x"], "eval.endpoint"),
+        "a missing eval.references file": (["eval.systems=[zero-shot, lead-k]",
+                                            f"eval.references=[{tmp_path / 'gold.jsonl'}]"], "gold.jsonl"),
+        "an empty split": (["eval.systems=[zero-shot, lead-k]", "eval.split=validation"], "no validation records"),
+    }
+    for what, (sets, needle) in cases.items():
+        out = tmp_path / f"rep-{len(list(tmp_path.glob('rep-*')))}"
+        args = ["eval", "--config", str(config), "--out", str(out), "--set", "eval.gate_system=lead-k"]
+        status = main(args + [a for s in sets for a in ("--set", s)])
+        err = capsys.readouterr().err
+        generated = sorted(p.name for p in (out / ".work").glob("generations-*")) if out.exists() else []
+        observe(f"`eval` config with {what}", status, err, wrong=len(generated))
+        assert_one_line_failure(status, err, 2, needle)
+        assert not generated, (what, generated)
