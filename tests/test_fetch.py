@@ -123,3 +123,30 @@ def test_cli_unknown_ticker_is_one_line_not_a_traceback(fake_edgar: FakeEdgar, t
     assert status == 1
     assert err.startswith("filingsum: error: company 'NOPE' not found on EDGAR") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_usage_errors_exit_2_naming_the_flag_before_any_request(fake_edgar: FakeEdgar, tmp_path: Path, capsys,
+                                                                    monkeypatch):
+    """Probe F27: no identity, an identity without an e-mail (the message said `pass identity=`, the library's
+    keyword) and an empty --ticker '' (sent to EDGAR) exited 1."""
+    from test_faults import assert_one_line_failure, observe
+
+    from filingsum.cli import main
+
+    base = ["data", "fetch", "--year", "2023", "--out", str(tmp_path / "raw")]
+    cases = {
+        "no identity": (["--ticker", "ACME"], "--identity"),
+        "an identity without an e-mail": (["--ticker", "ACME", "--identity", "Jane Doe"], "--identity 'Jane Doe'"),
+        "an empty --ticker": (["--ticker", "", "--identity", IDENTITY], "--ticker ''"),
+        "a --ticker with a space": (["--ticker", "AC ME", "--identity", IDENTITY], "--ticker 'AC ME'"),
+    }
+    for what, (extra, needle) in cases.items():
+        status = main(base + extra)
+        err = capsys.readouterr().err
+        observe(f"`data fetch` with {what}", status, err)
+        line = assert_one_line_failure(status, err, 2, needle)
+        assert "identity=" not in line
+    monkeypatch.setenv("EDGAR_IDENTITY", "no email here")
+    status = main(base + ["--ticker", "ACME"])
+    assert_one_line_failure(status, capsys.readouterr().err, 2, "$EDGAR_IDENTITY 'no email here' has no e-mail")
+    assert fake_edgar.identities == [] and fake_edgar.queries == [] and not (tmp_path / "raw").exists()

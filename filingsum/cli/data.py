@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -206,21 +207,37 @@ def render_preview(preview: DatasetPreview) -> Group:
     return Group(*parts)
 
 
-def _run_fetch(args: argparse.Namespace) -> int:
-    from filingsum.core.errors import FilingsumError
+TICKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,19}")  # CXDO, BRK-B, BRK.B, or a CIK number
 
-    identity = args.identity or os.environ.get("EDGAR_IDENTITY")
-    if not identity or not identity.strip():
-        raise FilingsumError(
-            'SEC EDGAR needs an identity ("Name email"): pass --identity "Jane Doe jane@example.com" '
-            "or set EDGAR_IDENTITY"
-        )
+
+def _fetch_identity(args: argparse.Namespace) -> str:
+    """The EDGAR identity from --identity or $EDGAR_IDENTITY; UsageError (exit 2, nothing sent) naming the flag
+    when there is none or it has no e-mail address."""
+    from filingsum.core.errors import UsageError
+
+    identity = (args.identity or os.environ.get("EDGAR_IDENTITY") or "").strip()
+    source = "--identity" if args.identity else "$EDGAR_IDENTITY"
+    if not identity:
+        raise UsageError('SEC EDGAR needs an identity ("Name email"): pass --identity "Jane Doe jane@example.com" '
+                         "or set EDGAR_IDENTITY")
+    if "@" not in identity:
+        raise UsageError(f"{source} {identity!r} has no e-mail address; SEC EDGAR wants \"Name email\": pass "
+                         '--identity "Jane Doe jane@example.com"')
+    return identity
+
+
+def _run_fetch(args: argparse.Namespace) -> int:
+    from filingsum.core.errors import UsageError
+
+    if not TICKER.fullmatch(args.ticker.strip()):
+        raise UsageError(f"--ticker {args.ticker!r} is not a ticker; give one like CXDO or BRK-B (or a CIK number)")
+    identity = _fetch_identity(args)
     from filingsum.core.io import preflight_output_dir
     from filingsum.dataset.fetch import fetch_filing
 
     preflight_output_dir(args.out_dir, what="fetch directory (--out)")
 
-    path = fetch_filing(args.ticker, args.form, args.year, args.out_dir, identity.strip())
+    path = fetch_filing(args.ticker.strip(), args.form, args.year, args.out_dir, identity)
     print(path)
     return 0
 
