@@ -263,7 +263,11 @@ def model_head_size(model_dir: str | Path) -> int | None:
         config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    config = config.get("text_config", config) if isinstance(config, dict) else {}
+    return head_size_of(config.get("text_config", config) if isinstance(config, dict) else {})
+
+
+def head_size_of(config: dict) -> int | None:
+    """The attention head size a model config (config.json as a dict) gives, or None."""
     head = config.get("head_dim")
     if isinstance(head, int) and head > 0:
         return head
@@ -284,6 +288,25 @@ def check_servable(server: ServerProcess) -> None:
             f"{server.model_dir}: attention head size {head}; vLLM on CPU supports "
             f"{', '.join(map(str, VLLM_CPU_HEAD_SIZES))}: serve this model with --backend transformers "
             "(serve.backend: transformers)"
+        )
+
+
+def check_servable_config(config: RunConfig) -> None:
+    """`check_servable` from the config alone, for a pre-flight (`filingsum demo`) long before the server is
+    built: vLLM on CPU and a base model (serve.model, else model.name) whose config.json can be read cheaply
+    (`core.models.cheap_model_config`) with a head size the CPU kernels lack is a UsageError (exit 2)."""
+    from filingsum.core.models import cheap_model_config
+
+    engine = choose_engine(config.serve)
+    if engine is None or engine.device != "cpu":
+        return
+    base = config.serve.model or config.model.name
+    head = head_size_of(cheap_model_config(base) or {})
+    if head is not None and head not in VLLM_CPU_HEAD_SIZES:
+        raise UsageError(
+            f"{base}: attention head size {head}; vLLM on CPU supports {', '.join(map(str, VLLM_CPU_HEAD_SIZES))}, "
+            "so the model could not be served at the end: set serve.backend: transformers (--set "
+            "serve.backend=transformers) or pick another model.name"
         )
 
 

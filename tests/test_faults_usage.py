@@ -455,3 +455,23 @@ def test_eval_config_mistakes_are_refused_before_any_generation(tmp_path, capsys
         observe(f"`eval` config with {what}", status, err, wrong=len(generated))
         assert_one_line_failure(status, err, 2, needle)
         assert not generated, (what, generated)
+
+
+def test_demo_refuses_a_model_vllm_on_cpu_cannot_serve_before_the_first_stage(tmp_path, capsys, monkeypatch):
+    """F28: with model.name tiny-random (head size 16) and vLLM on CPU, demo built the data, trained and
+    evaluated (42 s) before serve refused the head size; the config alone tells. The engine search is replaced
+    (no vLLM here); the head size is read from the real tiny-random config.json."""
+    from filingsum.core.models import resolve_model
+    from filingsum.serving import launcher
+    from filingsum.serving.engine import VllmEngine
+
+    resolve_model("tiny-random")  # built (a second), as the demo's training would build it
+    monkeypatch.setattr(launcher, "choose_engine", lambda serve: VllmEngine("/engine/bin/python", "0.32.0", "cpu", "t"))
+    config = data_config(tmp_path / "c.yaml", [write_filings(tmp_path / "in", range(3))], tmp_path / "ds")
+    status = main(["demo", "--config", str(config), "--set", f"train.output_dir={tmp_path / 'run'}", "--set",
+                   f"eval.out_dir={tmp_path / 'ev'}"])
+    err = capsys.readouterr().err
+    observe("`demo` with a model vLLM on CPU cannot serve (head size 16)", status, err,
+            wrong=int((tmp_path / "ds" / "records.jsonl").exists()))
+    assert_one_line_failure(status, err, 2, "tiny-random: attention head size 16", "serve.backend: transformers")
+    assert not list((tmp_path / "ds").glob("*.jsonl")) and not list((tmp_path / "run").glob("*"))

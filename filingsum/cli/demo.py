@@ -55,11 +55,11 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def preflight(config, filing: str | None = None) -> None:  # noqa: ANN001 (RunConfig)
-    """``--filing``, every output location and the serve port, checked before the first stage (exit 2 in one
-    line)."""
+    """``--filing``, every output location, the serve port, and whether the engine can serve the model (vLLM
+    on CPU takes some head sizes only), checked before the first stage (exit 2 in one line)."""
     from filingsum.core.input_files import require_input_file
     from filingsum.core.io import preflight_output_dir
-    from filingsum.serving.launcher import check_port
+    from filingsum.serving.launcher import check_port, check_servable_config
 
     if filing is not None:
         require_input_file(filing, what="--filing")
@@ -67,6 +67,7 @@ def preflight(config, filing: str | None = None) -> None:  # noqa: ANN001 (RunCo
     preflight_output_dir(config.train.output_dir, what="run directory (train.output_dir)")
     preflight_output_dir(config.eval.out_dir, what="report directory (eval.out_dir)")
     check_port(config.serve.host, config.serve.port)
+    check_servable_config(config)  # a config.json read: the model need not be loaded
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ files do not match it, is half-written or corrupt and is rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -185,10 +186,9 @@ _BUILTIN_CONTEXT = {"tiny-random": 8192, "embedded:smollm2-135m-instruct": 8192}
 _CONTEXT_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx")
 
 
-def context_length(spec: str) -> int | None:
-    """The model's context in tokens (config.json ``max_position_embeddings`` and kin) when it can be read
-    cheaply: a local dir, an already built cached dir, a hub id already in the HF cache; never builds or
-    downloads. None when unknown (or unbounded, as T5's relative positions)."""
+def cheap_model_config(spec: str) -> dict[str, Any] | None:
+    """The model's config.json (its ``text_config`` for a multimodal one) when it can be read cheaply: a local
+    dir, an already built cached dir, a hub id already in the HF cache; never builds or downloads."""
     spec = spec.strip()
     candidates: list[Path] = []
     if spec.startswith(EMBEDDED_PREFIX):
@@ -198,25 +198,26 @@ def context_length(spec: str) -> int | None:
     elif Path(spec).expanduser().is_dir():
         candidates.append(Path(spec).expanduser() / "config.json")
     elif _HUB_ID.match(spec):
-        try:
+        with contextlib.suppress(Exception):  # broad: a best-effort look into the HF cache; unknown is an answer
             from huggingface_hub import try_to_load_from_cache
 
             cached = try_to_load_from_cache(spec, "config.json")
             if isinstance(cached, str):
                 candidates.append(Path(cached))
-        except Exception:  # noqa: BLE001 (a best-effort look into the HF cache; unknown is a valid answer)
-            pass
     for candidate in candidates:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             config = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        config = config.get("text_config", config) if isinstance(config, dict) else {}
-        for key in _CONTEXT_KEYS:
-            if isinstance(config.get(key), int) and config[key] > 0:
-                return int(config[key])
-        return None
-    return _BUILTIN_CONTEXT.get(spec)
+            return config.get("text_config", config) if isinstance(config, dict) else {}
+    return None
+
+
+def context_length(spec: str) -> int | None:
+    """The model's context in tokens (config.json ``max_position_embeddings`` and kin) when it can be read
+    cheaply (`cheap_model_config`). None when unknown (or unbounded, as T5's relative positions)."""
+    config = cheap_model_config(spec)
+    if config is None:
+        return _BUILTIN_CONTEXT.get(spec.strip())
+    return next((int(config[k]) for k in _CONTEXT_KEYS if isinstance(config.get(k), int) and config[k] > 0), None)
 
 
 def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
