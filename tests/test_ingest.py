@@ -154,8 +154,14 @@ def test_binary_file_is_an_error(tmp_path: Path):
 def test_file_over_the_size_limit_is_an_error_that_says_so(tmp_path: Path):
     path = tmp_path / "huge.txt"
     path.write_text("ITEM 1. BUSINESS\n" + "We sell widgets. " * 200_000)  # ~3.2 MB (MiB, as data.max_file_mb)
-    with pytest.raises(IngestError, match=r"3\.2 MB, over the 2 MB limit") as raised:
+    with pytest.raises(IngestError, match=r"3\.24 MB, over the 2 MB limit") as raised:
         load_documents(path, max_bytes=2 * 1024 * 1024)
+    with pytest.raises(IngestError, match=r"file is 3\.24 MB, over the 0\.03 MB limit"):  # probe F29: "0.0 MB, over"
+        load_documents(path, max_bytes=int(0.03 * 1024 * 1024))
+    small = tmp_path / "small.txt"
+    small.write_text("x" * 40_000)
+    with pytest.raises(IngestError, match=r"file is 0\.0381 MB, over the 0\.03 MB limit"):
+        load_documents(small, max_bytes=int(0.03 * 1024 * 1024))
     # the fix names settings that exist: the config key and the summarize flag
     assert "data.max_file_mb" in str(raised.value) and "--max-file-mb" in str(raised.value)
     assert load_documents(path)[0].text.startswith("ITEM 1.")  # the default 50 MB limit lets it through

@@ -45,7 +45,7 @@ def read_text_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BY
     if size > max_bytes:
         mb = 1024 * 1024
         raise IngestError(
-            path, f"file is {size / mb:.1f} MB, over the {max_bytes / mb:.3g} MB limit (raise data.max_file_mb "
+            path, f"file is {size / mb:.3g} MB, over the {max_bytes / mb:.3g} MB limit (raise data.max_file_mb "
             "for `filingsum data build`, or --max-file-mb for `filingsum summarize`, to allow it)"
         )
     return decode_bytes(data, path)
