@@ -13,11 +13,12 @@ Heavy libraries (torch, transformers, openai) are imported only when a summarize
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from filingsum.core.errors import UsageError
 from filingsum.core.schema import GUARD_POLICIES, GuardPolicy, SummaryResult
@@ -69,6 +70,21 @@ def _guard(guard: object) -> GuardPolicy | None:
     return guard  # type: ignore[return-value]
 
 
+def _wrong_type(what: str, value: object) -> NoReturn:
+    raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+
+
+def _check_client_numbers(*, timeout_s: object, max_retries: object, concurrency: object) -> None:
+    """UsageError for a timeout that is not a positive finite number, retries below 0 or concurrency below 1
+    (as the CLI's flags refuse them), before any request: not a raw ValueError in every result."""
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not (
+            math.isfinite(timeout_s) and timeout_s > 0):
+        raise UsageError(f"timeout_s={timeout_s!r}: expected a positive number of seconds")
+    for name, value, least in (("max_retries", max_retries, 0), ("concurrency", concurrency, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise UsageError(f"{name}={value!r}: expected a whole number of at least {least}")
+
+
 def _path(path: object, what: str = "path") -> str:
     """A file, dir or glob argument as a str: str, bytes or os.PathLike; TypeError for anything else (None)."""
     if isinstance(path, (str, bytes, os.PathLike)):
@@ -104,12 +120,16 @@ class Summarizer:
         ``api_key`` default: the variable serve.api_key_env names (UsageError when it is unset or empty: never
         another variable's key), else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
         summarize.guard (UsageError for anything but flag, drop or off)."""
-        from filingsum.core.endpoints import api_key_from_env
+        from filingsum.core.endpoints import api_key_from_env, check_api_key
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
         guard = _guard(guard)
+        _check_client_numbers(timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
         resolved = _config(config)
-        key = api_key or api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
+        if api_key is not None:  # a control character in it is named here, not met as a "connection error"
+            key = check_api_key(api_key, "api_key") if isinstance(api_key, str) else _wrong_type("api_key", api_key)
+        else:
+            key = api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
         client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
         return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard))
 

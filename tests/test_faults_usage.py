@@ -475,3 +475,21 @@ def test_demo_refuses_a_model_vllm_on_cpu_cannot_serve_before_the_first_stage(tm
             wrong=int((tmp_path / "ds" / "records.jsonl").exists()))
     assert_one_line_failure(status, err, 2, "tiny-random: attention head size 16", "serve.backend: transformers")
     assert not list((tmp_path / "ds").glob("*.jsonl")) and not list((tmp_path / "run").glob("*"))
+
+
+def test_the_python_api_refuses_a_bad_timeout_or_a_control_character_in_the_key():
+    """F29 (A08a, A16, A13): timeout_s=-1 or nan was accepted and every result then carried a raw `ValueError:
+    Timeout value out of range`; api_key="abc\\ndef" was reported as a connection error with the server up."""
+    import math
+
+    from filingsum import Summarizer
+
+    with FakeOpenAI() as server:
+        for bad in (-1, math.nan, math.inf, 0):
+            with pytest.raises(UsageError, match=r"timeout_s=.*expected a positive number of seconds"):
+                Summarizer.from_endpoint(server.base_url, "fake", timeout_s=bad)
+        with pytest.raises(UsageError, match="concurrency=0"):
+            Summarizer.from_endpoint(server.base_url, "fake", concurrency=0)
+        with pytest.raises(UsageError, match=r"api_key: the API key holds a control character \(at position 4\)"):
+            Summarizer.from_endpoint(server.base_url, "fake", api_key="abc\ndef")
+        assert server.requests == 0
