@@ -493,3 +493,17 @@ def test_the_python_api_refuses_a_bad_timeout_or_a_control_character_in_the_key(
         with pytest.raises(UsageError, match=r"api_key: the API key holds a control character \(at position 4\)"):
             Summarizer.from_endpoint(server.base_url, "fake", api_key="abc\ndef")
         assert server.requests == 0
+
+
+def test_ctrl_c_before_the_first_checkpoint_names_no_missing_dir(tmp_path):
+    """F29 (K05): Ctrl-C before the first checkpoint said `checkpoints saved so far are kept in
+    run/checkpoints/`, a dir that did not exist."""
+    from filingsum.cli import build_parser
+    from filingsum.cli.train import interrupted
+
+    config = data_config(tmp_path / "c.yaml", [tmp_path], tmp_path / "ds")
+    args = build_parser().parse_args(["train", "--config", str(config), "--set",
+                                      f"train.output_dir={tmp_path / 'run'}"])
+    assert interrupted(args).startswith("no checkpoint was saved yet")
+    (tmp_path / "run" / "checkpoints" / "checkpoint-5").mkdir(parents=True)
+    assert f"kept in {tmp_path / 'run' / 'checkpoints'}/" in interrupted(args)

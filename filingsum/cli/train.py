@@ -41,10 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def interrupted(args: argparse.Namespace) -> str:
+    from pathlib import Path
+
     from filingsum.cli.common import configured
 
     run_dir = configured(args, lambda c: c.train.output_dir, "train.output_dir")
-    return (f"checkpoints saved so far are kept in {run_dir}/checkpoints/; rerun the same command to resume from "
+    checkpoints = Path(run_dir) / "checkpoints"
+    if run_dir != "train.output_dir" and not any(checkpoints.glob("checkpoint-*")):  # before the first save
+        return "no checkpoint was saved yet (interrupted before the first one); rerun the same command to start over"
+    return (f"checkpoints saved so far are kept in {checkpoints}/; rerun the same command to resume from "
             "the last one")
 
 
