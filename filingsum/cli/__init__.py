@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from filingsum.core import __version__
 from filingsum.core.config import ConfigError
 from filingsum.core.errors import FilingsumError
-from filingsum.core.io import WRITE_ERRNOS, describe_write_error
+from filingsum.core.io import WRITE_ERRNOS, describe_write_error, foreign_write_errno
 from filingsum.core.names import TerminalSafeFilter, terminal_safe
 from filingsum.core.redact import RedactingFilter, redact_text
 
@@ -106,6 +106,17 @@ def _unwind_on_sigterm() -> None:
         pass
 
 
+def _output_of(args: argparse.Namespace) -> str | None:
+    """What the command writes, for an error that does not name its file: --out, else the configured output."""
+    out = getattr(args, "out", None)
+    if out:
+        return str(out)
+    stage = getattr(args, "command", None)
+    return {"train": "the run dir (train.output_dir)", "data": "the dataset dir (--out / data.out_dir)",
+            "eval": "the report dir (--out / eval.out_dir)", "export": "the export dir (--out)",
+            "models": "the model cache ($FILINGSUM_CACHE)"}.get(stage or "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _unwind_on_sigterm()
@@ -145,7 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # Disk full, read-only file system, permissions: the environment, not a bug; say where in one line.
         _close_progress_bars()
-        print(f"filingsum: error: {describe_write_error(exc)}", file=sys.stderr)
+        print(f"filingsum: error: {terminal_safe(describe_write_error(exc, _output_of(args)))}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # Only the write errors of Rust libraries (tokenizers, safetensors: disk full, file-size limit), which do
+        # not raise OSError; anything else is a bug and keeps its traceback.
+        if foreign_write_errno(exc) is None:
+            raise
+        _close_progress_bars()
+        print(f"filingsum: error: {terminal_safe(describe_write_error(exc, _output_of(args)))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as exc:
         _close_progress_bars()

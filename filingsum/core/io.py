@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -53,7 +54,10 @@ log = logging.getLogger(__name__)
 
 # Errors that mean "this location cannot take the output" (as opposed to a bug): reported in one line.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR,
-                          errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG})
+                          errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.EFBIG})
+# The same errors as Rust libraries (tokenizers, safetensors) raise them: a plain Exception or SafetensorError
+# whose message carries the OS error ("No space left on device (os error 28)").
+_FOREIGN_WRITE_ERROR = re.compile(r"\(os error (\d+)\)|code: (\d+), kind: \w+")
 MIN_FREE_BYTES = 1 << 20  # below this nothing useful can be written
 
 
@@ -129,10 +133,25 @@ def preflight_output_file(
     return path
 
 
-def describe_write_error(exc: OSError) -> str:
-    """One line for an OSError raised while writing output: the path, then the system's reason."""
-    where = exc.filename or "output"
-    return f"{where}: cannot write ({exc.strerror or exc})"
+def foreign_write_errno(exc: BaseException) -> int | None:
+    """The write errno (`WRITE_ERRNOS`) a non-OSError exception of a Rust library reports in its message, if any:
+    tokenizers' ``Exception: No space left on device (os error 28)``, safetensors' ``SafetensorError``."""
+    if isinstance(exc, OSError):
+        return None
+    m = _FOREIGN_WRITE_ERROR.search(str(exc))
+    code = int(m.group(1) or m.group(2)) if m else None
+    return code if code in WRITE_ERRNOS else None
+
+
+def describe_write_error(exc: BaseException, fallback: str | None = None) -> str:
+    """One line for an error raised while writing output: the path (``fallback`` where the error names none),
+    then the system's reason, then what to do."""
+    code = exc.errno if isinstance(exc, OSError) else foreign_write_errno(exc)
+    where = (exc.filename if isinstance(exc, OSError) else None) or fallback or "an output of this command"
+    reason = (exc.strerror if isinstance(exc, OSError) else None) or (os.strerror(code) if code else str(exc))
+    fix = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space", errno.EFBIG: "raise the file-size "
+           "limit (ulimit -f)"}.get(code or 0)
+    return f"{where}: cannot write ({reason})" + (f"; {fix} and rerun the same command" if fix else "")
 
 
 # --- whole directories -----------------------------------------------------------------------------------

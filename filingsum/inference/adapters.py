@@ -101,9 +101,13 @@ def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, *, base_model: s
     staging = out_dir.with_name(f".{out_dir.name}.merging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    model.save_pretrained(staging, safe_serialization=True)
-    tokenizer.save_pretrained(staging)
-    copy_contract(adapter_dir, staging)  # the merged model keeps the adapter's inference contract
+    try:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        copy_contract(adapter_dir, staging)  # the merged model keeps the adapter's inference contract
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk or Ctrl-C leaves no half-written staging dir
+        raise
     if out_dir.exists():
         shutil.rmtree(out_dir)
     staging.rename(out_dir)

@@ -1,0 +1,65 @@
+"""Real resource limits, not injected faults: a file-size limit (``ulimit -f``, RLIMIT_FSIZE) makes every write
+past it fail with EFBIG, in Python (OSError) and in the Rust libraries that save models and tokenizers
+(safetensors, tokenizers: a plain Exception that carries "(os error 27)"). Each command must then stop with one
+line that names what it could not write and the fix, keep the output it had, and print no traceback (fresh probe
+of 2026-12-03 evening: UF1-UF5, DF6-DF10)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+
+from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, snapshot, write_filings
+
+from filingsum.core.io import foreign_write_errno
+
+
+def _limited(args: list[str], max_bytes: int, env: dict | None = None) -> subprocess.CompletedProcess:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    return subprocess.run([sys.executable, "-m", "filingsum.cli", *args], env=env or ENV, capture_output=True,
+                          text=True, timeout=300, cwd=REPO, preexec_fn=limit)
+
+
+def test_data_build_past_the_file_size_limit_is_one_line_and_keeps_the_dataset(tmp_path):
+    out = tmp_path / "dataset"
+    config = data_config(tmp_path / "data.yaml", [write_filings(tmp_path / "first", range(3))], out)
+    first = subprocess.run([sys.executable, "-m", "filingsum.cli", "data", "build", "--config", str(config)],
+                           env=ENV, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = snapshot(out)
+    more = write_filings(tmp_path / "more", range(3, 6))
+    proc = _limited(["data", "build", "--config", str(config), "--input", str(tmp_path / "first"), str(more)],
+                    max_bytes=2_000)
+    observe("`data build` past a file-size limit (ulimit -f)", proc.returncode, proc.stderr,
+            lost=int(snapshot(out) != before), user_caused=False)
+    assert_one_line_failure(proc.returncode, proc.stderr, 1, "File too large", "ulimit -f")
+    assert snapshot(out) == before
+
+
+def test_a_rust_library_write_past_the_limit_is_one_line_and_leaves_no_half_model(tmp_path):
+    """`models prepare` saves with safetensors: its SafetensorError carries the OS error, not an OSError."""
+    cache = tmp_path / "cache"
+    proc = _limited(["models", "prepare", "tiny-random"], max_bytes=20_000,
+                    env={**ENV, "FILINGSUM_CACHE": str(cache)})
+    observe("`models prepare` past a file-size limit (safetensors' own error)", proc.returncode, proc.stderr,
+            user_caused=False)
+    assert_one_line_failure(proc.returncode, proc.stderr, 1, "File too large", "ulimit -f")
+    assert not (cache / "models" / "tiny-random" / "config.json").exists()
+    # and a rerun without the limit builds it (nothing half-written is taken for a model)
+    rerun = subprocess.run([sys.executable, "-m", "filingsum.cli", "models", "prepare", "tiny-random"],
+                           env={**ENV, "FILINGSUM_CACHE": str(cache)}, capture_output=True, text=True, timeout=300,
+                           cwd=REPO)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert (cache / "models" / "tiny-random" / "config.json").is_file()
+
+
+def test_the_os_error_in_a_rust_librarys_message_is_read_and_other_errors_are_not():
+    assert foreign_write_errno(Exception("No space left on device (os error 28)")) == 28
+    message = 'IoError(Os { code: 27, kind: FileTooLarge, message: "File too large" })'
+    assert foreign_write_errno(RuntimeError(message)) == 27
+    assert foreign_write_errno(Exception("Connection refused (os error 111)")) is None  # not a write error
+    assert foreign_write_errno(ValueError("shape mismatch")) is None
+    assert foreign_write_errno(OSError(28, "No space left on device")) is None  # an OSError is handled as one
