@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from filingsum.core.redact import redact_values
 from filingsum.core.schema import PredictionRecord
 from filingsum.eval.gates import GateOutcome
 from filingsum.quality.metrics import METRICS, MetricValue
@@ -88,7 +89,7 @@ class Report:
         return {
             "schema_version": SCHEMA_VERSION,
             "systems": {name: result.to_dict() for name, result in self.systems.items()},
-            "config": self.config,
+            "config": redact_values(self.config),  # no URL credentials or keys in a report
             "created": self.created,
             "gates": self.gates.to_dict() if self.gates else None,
         }

@@ -252,3 +252,23 @@ def test_prepare_server_puts_the_key_in_the_childs_environment_and_warns_on_an_o
     assert API_KEY_VAR not in open_server.env and "SERVING ON 0.0.0.0" in caplog.text
     with pytest.raises(UsageError, match="FILINGSUM_MISSING_KEY"):
         launcher.prepare_server(config(api_key_env="FILINGSUM_MISSING_KEY"), adapters={})
+
+
+def test_every_url_credential_of_a_config_stays_out_of_the_card_the_run_dir_and_the_report(tmp_path):
+    """Not only the teacher's: eval.endpoint's password too, in the dataset card, a run's config.resolved.yaml
+    and an eval report (fresh probe of 2026-12-03 evening, S01/S02)."""
+    from filingsum.dataset.card import card_config
+    from filingsum.eval.report_model import Report
+    from filingsum.training.outputs import write_run_inputs
+
+    config = RunConfig.model_validate({
+        "data": {"teacher": {"base_url": "http://alice:PWSECRET77@teacher.example.com/v1", "model": "t"}},
+        "eval": {"endpoint": "http://bob:EPSECRET88@10.0.0.5:8000/v1?api_key=QKEY123456"},
+    })
+    write_run_inputs(config, tmp_path, {"records": 0})
+    report = Report({}, {"endpoint": config.eval.endpoint}).to_dict()
+    stored = [json.dumps(card_config(config)), (tmp_path / "config.resolved.yaml").read_text(), json.dumps(report)]
+    for text in stored:
+        assert not any(s in text for s in ("PWSECRET77", "EPSECRET88", "QKEY123456", "alice", "bob")), text
+    assert "http://***@10.0.0.5:8000/v1" in stored[1]  # masked, not dropped: the run still says where it went
+    assert config.eval.endpoint.startswith("http://bob:EPSECRET88@")  # the run itself uses the real URL

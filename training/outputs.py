@@ -18,6 +18,7 @@ import yaml
 from filingsum.core.config import RunConfig
 from filingsum.core.contract import contract_from_config, write_contract
 from filingsum.core.io import atomic_write_json, atomic_write_text
+from filingsum.core.redact import redact_values
 from filingsum.training.checkpoints import mark_finished
 from filingsum.training.run_dir import MERGED, model_output_dir
 
@@ -43,7 +44,7 @@ class TrainResult:
 
 def write_run_inputs(config: RunConfig, run_dir: Path, fingerprint: dict[str, Any]) -> None:
     """config.resolved.yaml (the config as run) and data.json (what the checkpoints depend on)."""
-    data = config.model_dump(mode="json")
+    data = redact_values(config.model_dump(mode="json"))  # no URL credentials or keys in the run dir
     header = f"# resolved from {config.source_path or '<in-memory config>'}\n"
     atomic_write_text(run_dir / "config.resolved.yaml", header + yaml.safe_dump(data, sort_keys=False))
     atomic_write_json(run_dir / "data.json", fingerprint)

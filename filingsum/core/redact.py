@@ -6,13 +6,15 @@
   (``register_secret``: a server may echo one in an error body), the value of ``--api-key`` in a command
   line, the token of an ``Authorization: Bearer TOKEN`` header (an HTTP client's "Illegal header value" error
   quotes it) and the value of a key-like query parameter (``?api_key=``, ``&token=``);
-- ``redact_argv``: a command line (a list) with the value of every ``--api-key`` masked.
+- ``redact_argv``: a command line (a list) with the value of every ``--api-key`` masked;
+- ``redact_values``: every string of JSON-like data (a config as stored in a run dir, a card or a report).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 MASK = "***"
 SECRET_FLAGS = ("--api-key",)
@@ -89,6 +91,22 @@ def redact_argv(argv: Sequence[str]) -> list[str]:
         else:
             out.append(redact_url(arg))
     return out
+
+
+def redact_values(data: Any) -> Any:
+    """A copy of JSON-like data (a dumped config, a report) with `redact_text` applied to every string in it: a
+    URL with credentials (``data.teacher.base_url``, ``eval.endpoint``) or a key is stored masked.
+
+    >>> redact_values({"eval": {"endpoint": "http://bob:pw@h/v1", "systems": ["tuned"]}, "seed": 1})
+    {'eval': {'endpoint': 'http://***@h/v1', 'systems': ['tuned']}, 'seed': 1}
+    """
+    if isinstance(data, str):
+        return redact_text(data)
+    if isinstance(data, dict):
+        return {key: redact_values(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [redact_values(value) for value in data]
+    return data
 
 
 class RedactingFilter:

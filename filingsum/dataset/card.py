@@ -14,14 +14,10 @@ from filingsum.core.schema import SPLITS, FilingRecord
 
 def card_config(config: RunConfig) -> dict[str, Any]:
     """The config as the card records it: without data.workers, which changes how fast, never what is built, and
-    with the credentials of a teacher URL masked (core.redact)."""
-    from filingsum.core.redact import redact_url
+    with every credential in it masked (a teacher URL's, eval.endpoint's: core.redact)."""
+    from filingsum.core.redact import redact_values
 
-    data = config.model_dump(mode="json", exclude={"data": {"workers"}})
-    teacher = (data.get("data") or {}).get("teacher")
-    if isinstance(teacher, dict) and isinstance(teacher.get("base_url"), str):
-        teacher["base_url"] = redact_url(teacher["base_url"])
-    return data
+    return redact_values(config.model_dump(mode="json", exclude={"data": {"workers"}}))
 
 
 def length_stats(values: Sequence[int]) -> dict[str, float | int | None]:
