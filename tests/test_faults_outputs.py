@@ -383,3 +383,52 @@ def test_summarize_out_that_held_other_inputs_results_says_so(tmp_path, caplog):
     observe("`summarize B --out F` where F held A's results", 0, said, wrong=int("held 1 result" not in said))
     assert "replacing" in said and "held 1 result(s) of other inputs" in said
     assert [r["source_path"] for r in read_jsonl(out)] == [str(b)]
+
+
+@pytest.mark.parametrize("victim", ["config.yaml", "train.jsonl", "filing.txt"])
+def test_summarize_out_onto_a_file_that_is_not_a_summaries_file_is_refused_and_kept(tmp_path, capsys, victim):
+    """Fresh probe of 2026-12-03 evening (OW1, OW2): `summarize F --out cfg.yaml` replaced a config, and `--out
+    train.jsonl` a dataset split, with exit 0 (and a warning that the journal held the split's rows: it did
+    not). An existing file is replaced only when it is an earlier summaries file (JSONL rows or Markdown)."""
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    contents = {"config.yaml": "model:\n  name: tiny-random\n",
+                "train.jsonl": json.dumps({"id": "acme#item_1", "source_path": "a.txt", "text": "Acme sells.",
+                                           "reference": "Acme sells widgets."}) + "\n",
+                "filing.txt": filing.read_text(encoding="utf-8")}
+    target = tmp_path / victim
+    target.write_text(contents[victim], encoding="utf-8")
+    with FakeOpenAI() as server:
+        status = main(_summarize(server, filing, out=target))
+        err = capsys.readouterr().err
+        observe(f"`summarize --out` onto an existing {victim}", status, err,
+                wrong=int(target.read_text(encoding="utf-8") != contents[victim]))
+        assert_one_line_failure(status, err, 2, str(target), "is not an earlier summaries file")
+        assert server.requests == 0
+        assert target.read_text(encoding="utf-8") == contents[victim]
+        # an earlier summaries file (JSONL, then Markdown) is still replaced as before
+        sums = tmp_path / "sums.jsonl"
+        assert main(_summarize(server, filing, out=sums)) == 0
+        assert main(_summarize(server, filing, out=sums)) == 0
+        notes = tmp_path / "sums.md"
+        assert main(_summarize(server, filing, out=notes)) == 0
+        assert main(_summarize(server, filing, out=notes)) == 0
+
+
+def test_loadtest_json_onto_a_config_is_refused_and_kept_and_an_earlier_report_is_replaced(tmp_path, capsys):
+    """OW3: `loadtest --json tiny.yaml` replaced the config with its report, exit 0."""
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model:\n  name: tiny-random\n", encoding="utf-8")
+    report = tmp_path / "load.json"
+    with FakeOpenAI() as server:
+        args = ["loadtest", "--endpoint", server.base_url, "--model", "fake", "--input", str(filing),
+                "--requests", "2", "--concurrency", "1", "--json"]
+        status = main([*args, str(config)])
+        err = capsys.readouterr().err
+        observe("`loadtest --json` onto an existing config", status, err,
+                wrong=int(config.read_text(encoding="utf-8") != "model:\n  name: tiny-random\n"))
+        assert_one_line_failure(status, err, 2, str(config), "is not an earlier load-test report")
+        assert server.requests == 0 and config.read_text(encoding="utf-8") == "model:\n  name: tiny-random\n"
+        assert main([*args, str(report)]) == 0
+        assert main([*args, str(report)]) == 0  # its own earlier report is replaced
+        assert json.loads(report.read_text())["requests"] == 2

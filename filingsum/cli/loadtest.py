@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -53,6 +54,15 @@ def interrupted(args: argparse.Namespace) -> str:
     return "no request was sent after the stop, and no report was written; rerun to measure"
 
 
+def _is_load_report(head: bytes) -> bool:
+    """Whether a file's head is an earlier `--json` report (one JSON object with the report's counts)."""
+    try:
+        report = json.loads(head)
+    except ValueError:
+        return False
+    return isinstance(report, dict) and {"requests", "concurrency"} <= report.keys()
+
+
 def _same_file(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one existing file (links and relative spellings included)."""
     try:
@@ -64,7 +74,7 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     from filingsum.core.endpoints import server_api_key
     from filingsum.core.errors import UsageError
-    from filingsum.core.io import atomic_write_json, preflight_output_file
+    from filingsum.core.io import atomic_write_json, check_replaceable, preflight_output_file
     from filingsum.serving.loadtest import check_local_endpoint, format_report, run_load_test
 
     config = load_run_config(args)
@@ -76,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json_out and any(_same_file(args.json_out, f) for f in files):
         raise UsageError(f"--json {args.json_out}: is one of the --input filings; the report would overwrite it: "
                          "give another path")
+    if args.json_out:
+        check_replaceable(args.json_out, _is_load_report, what="load-test report")  # not a config or a filing
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")
     texts = [read_input(f, max_bytes=int(config.data.max_file_mb * 1024 * 1024)) for f in files]

@@ -16,13 +16,16 @@ regular files (`filingsum.core.input_files`) and file digests (`filingsum.core.h
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from filingsum.core.atomic_write import (
     atomic_write_bytes,
@@ -141,6 +144,39 @@ def foreign_write_errno(exc: BaseException) -> int | None:
     m = _FOREIGN_WRITE_ERROR.search(str(exc))
     code = int(m.group(1) or m.group(2)) if m else None
     return code if code in WRITE_ERRNOS else None
+
+
+def head_bytes(path: Path, size: int = 65_536) -> bytes | None:
+    """The first ``size`` bytes of an existing regular file; None when there is none (or it cannot be read)."""
+    try:
+        if not path.is_file():
+            return None
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return None
+
+
+def check_replaceable(path: str | os.PathLike[str], is_ours: Callable[[bytes], bool], *, what: str) -> None:
+    """Refuse (`OutputPathError`, exit 2) to replace an existing non-empty file that is not an earlier output of
+    this kind (``is_ours`` judges its first 64 KiB): a config, a dataset split or a filing given as an output
+    path by mistake is kept, not silently replaced."""
+    head = head_bytes(Path(path))
+    if head is None or not head.strip() or is_ours(head):
+        return
+    raise OutputPathError(f"{os.fspath(path)}: already exists and is not an earlier {what}, so writing would "
+                          "replace it; give another path, or remove it first if it may go")
+
+
+def first_json_line(head: bytes) -> Any:
+    """The first non-empty line of a file's head, parsed as JSON; None when it is not JSON."""
+    for line in head.decode("utf-8", errors="replace").splitlines():
+        if line.strip():
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
 
 
 def describe_write_error(exc: BaseException, fallback: str | None = None) -> str:

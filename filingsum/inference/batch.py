@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from filingsum.core import io
 from filingsum.core.errors import FilingsumError, UsageError
-from filingsum.core.io import ResultJournal, preflight_output_file, sha256_file, stable_hash
+from filingsum.core.io import ResultJournal, check_replaceable, preflight_output_file, sha256_file, stable_hash
 from filingsum.core.schema import GuardPolicy, SummaryResult
 
 if TYPE_CHECKING:
@@ -60,6 +60,15 @@ def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt
     if fmt == "md":  # through the module: a test's stand-in for a full disk reaches it
         return io.atomic_write_text(out, results_to_markdown(results))
     return io.atomic_write_jsonl(out, (r.model_dump() for r in results))
+
+
+def is_summaries_file(head: bytes) -> bool:
+    """Whether a file's head is an earlier `write_results` output: Markdown under its title, or JSONL rows of
+    `SummaryResult`."""
+    if head.lstrip().startswith(b"# Filing summaries"):
+        return True
+    row = io.first_json_line(head)
+    return isinstance(row, dict) and {"id", "source_path", "summary"} <= row.keys()
 
 
 def _other_results(out: Path, ids: set[str], max_bytes: int = 64 * 2**20) -> int:
@@ -184,6 +193,8 @@ def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> l
         raise UsageError(f"{out}: --out is one of the input files found in {', '.join(inputs)} (and not the "
                          "results of an earlier run); writing the results would overwrite it: give --out a path "
                          "outside the inputs")
+    if out:
+        check_replaceable(out, is_summaries_file, what="summaries file")  # not a config, a split or a filing
     return files
 
 
