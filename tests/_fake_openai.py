@@ -4,6 +4,7 @@ cancelled never arrives)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 import time
@@ -26,8 +27,9 @@ def completion(body: dict, content: str, *, prompt_tokens: int = 5, completion_t
 class FakeOpenAI:
     """``with FakeOpenAI(delay_s=0.5) as server:`` serves /v1/chat/completions, /v1/models and /health.
 
-    ``respond(body)`` returns the answer's content (a str, 200) or (status, JSON body or None, headers); by
-    default the answer quotes the filing's first words. ``bodies`` holds every request body, in arrival order.
+    ``respond(body)`` (or ``respond(body, headers)``) returns the answer's content (a str, 200) or (status, JSON
+    body or None, headers); by default the answer quotes the filing's first words. ``bodies`` and ``headers`` hold
+    every request's body and headers, in arrival order.
     """
 
     def __init__(self, delay_s: float = 0.0, model: str = "fake", respond: Respond | None = None):
@@ -36,6 +38,7 @@ class FakeOpenAI:
         self.respond = respond
         self.requests = 0
         self.bodies: list[dict] = []
+        self.headers: list[dict[str, str]] = []  # every POST's request headers, in arrival order
         self._lock = threading.Lock()
         outer = self
 
@@ -64,9 +67,12 @@ class FakeOpenAI:
                 with outer._lock:
                     outer.requests += 1
                     outer.bodies.append(body)
+                    outer.headers.append(dict(self.headers.items()))
                 time.sleep(outer.delay_s)
                 if outer.respond is not None:
-                    answer = outer.respond(body)
+                    # a respond(body, headers) sees the request's headers too (a gateway that quotes them)
+                    takes_headers = len(inspect.signature(outer.respond).parameters) > 1
+                    answer = outer.respond(body, dict(self.headers.items())) if takes_headers else outer.respond(body)
                     if isinstance(answer, str):
                         self._json(200, completion(body, answer))
                     else:

@@ -584,3 +584,32 @@ def test_a_key_the_server_echoes_back_is_never_printed_or_stored(tmp_path, capsy
     assert status == 1 and build_status == 0, err[-2000:]
     assert "invalid api key: ***" in (tmp_path / "sums.jsonl").read_text()
     assert ECHOED_KEY not in err and not leaked, leaked
+
+
+def _echo_authorization(body: dict, headers: dict | None = None) -> tuple[int, dict, dict]:
+    return 401, {"error": {"message": f"invalid credentials: {headers.get('Authorization') if headers else None}"}}, {}
+
+
+def test_url_credentials_the_server_echoes_as_a_basic_header_are_never_printed_or_stored(tmp_path, capsys):
+    """Fresh probe of 2026-12-03 evening (F2): with `http://user:pw@host/v1` the HTTP client sends `Authorization:
+    Basic base64(user:pw)`; a gateway quoting that header in its 401 body got the credential (one base64 -d from
+    clear) onto the console and into --out. The Basic value is registered and masked like the password."""
+    import base64
+
+    from _fake_openai import FakeOpenAI
+
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    encoded = base64.b64encode(b"alice:PWSECRET77").decode()
+    with FakeOpenAI(respond=_echo_authorization) as server:
+        url = server.base_url.replace("http://", "http://alice:PWSECRET77@")
+        status = main(["summarize", str(filing), "--endpoint", url, "--model", "fake", "--tokenizer", "tiny-random",
+                       "--max-retries", "0", "--out", str(tmp_path / "sums.jsonl")])
+        err = capsys.readouterr().err
+        seen = server.headers[-1].get("Authorization", "") if getattr(server, "headers", None) else ""
+    stored = (tmp_path / "sums.jsonl").read_text()
+    observe("a server echoes the Basic header of URL credentials in its 401 body", status, err,
+            wrong=int(encoded in err) + int(encoded in stored))
+    assert status == 1, err[-2000:]
+    assert "invalid credentials: Basic ***" in stored, stored  # the echo happened, and was masked
+    assert encoded not in err and encoded not in stored and "PWSECRET77" not in err + stored
+    assert not seen or seen == f"Basic {encoded}"

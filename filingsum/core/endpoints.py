@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from filingsum.core.errors import UsageError
-from filingsum.core.redact import redact_url, register_secret
+from filingsum.core.redact import redact_url, register_secret, register_url_credentials
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def check_endpoint_url(url: str, what: str = "--endpoint") -> str:
     if parts.query or parts.fragment:
         raise UsageError(f"{what} {shown}?...: a base URL takes no query string or fragment (it would be sent, "
                          "and printed, with every request); pass the API key with --api-key-env VAR instead")
+    register_url_credentials(url)  # its password, and the Basic header made from it, are masked wherever echoed
     return url
 
 

@@ -41,6 +41,26 @@ def register_secret(value: str | None) -> None:
         _SECRETS.add(value)
 
 
+def register_url_credentials(url: str) -> None:
+    """Register the credentials of a URL (``http://user:pw@host``) as secrets, in every form a server may echo
+    back: the password, ``user:pw``, and the base64 of ``user:pw`` that HTTP clients send as ``Authorization:
+    Basic ...`` (a gateway that quotes the header in its 401 body must not get it printed or stored)."""
+    import base64
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    except ValueError:
+        return
+    if not (user or password):
+        return
+    userinfo = f"{user}:{password}"
+    encoded = base64.b64encode(userinfo.encode("utf-8")).decode("ascii")
+    for value in (password, userinfo, encoded, encoded.rstrip("=")):
+        register_secret(value)
+
+
 def redact_url(url: str) -> str:
     """The URL with its user-info (user, password, token) masked; unchanged without any.
 
