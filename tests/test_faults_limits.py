@@ -6,6 +6,7 @@ of 2026-12-03 evening: UF1-UF5, DF6-DF10)."""
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -63,3 +64,50 @@ def test_the_os_error_in_a_rust_librarys_message_is_read_and_other_errors_are_no
     assert foreign_write_errno(Exception("Connection refused (os error 111)")) is None  # not a write error
     assert foreign_write_errno(ValueError("shape mismatch")) is None
     assert foreign_write_errno(OSError(28, "No space left on device")) is None  # an OSError is handled as one
+
+
+def _dash(body: dict) -> str:
+    return "Acme sells widgets \u2014 to manufacturers \u2014 through distributors."
+
+
+def test_a_console_that_cannot_encode_the_summary_gets_it_escaped_not_a_traceback(tmp_path):
+    """Probe 3 (F8): with PYTHONIOENCODING=ascii, printing a summary with an em dash was a UnicodeEncodeError
+    traceback after the work was done."""
+    from _fake_openai import FakeOpenAI
+
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with FakeOpenAI(respond=_dash) as server:
+        proc = subprocess.run([sys.executable, "-m", "filingsum.cli", "summarize", str(filing), "--endpoint",
+                               server.base_url, "--model", "fake", "--tokenizer", "tiny-random"],
+                              env={**ENV, "PYTHONIOENCODING": "ascii"}, capture_output=True, timeout=300, cwd=REPO)
+    stderr = proc.stderr.decode("ascii", errors="replace")
+    observe("`summarize` to a console that cannot encode the summary", proc.returncode, stderr, user_caused=False)
+    assert proc.returncode == 0 and "Traceback" not in stderr, stderr[-2000:]
+    assert b"widgets \\u2014 to manufacturers" in proc.stdout
+
+
+def test_summarize_with_stdout_closed_and_no_out_is_refused_before_any_request(tmp_path):
+    """Probe 3 (F13): `summarize F >&-` said "1 summarized, 0 failed", exit 0, and the summary went nowhere."""
+    from _fake_openai import FakeOpenAI
+
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with FakeOpenAI() as server:
+        proc = subprocess.run([sys.executable, "-m", "filingsum.cli", "summarize", str(filing), "--endpoint",
+                               server.base_url, "--model", "fake", "--tokenizer", "tiny-random"],
+                              env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300,
+                              cwd=REPO, preexec_fn=lambda: os.close(1))
+        requests = server.requests
+    observe("`summarize` with standard output closed", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "standard output is closed", "--out")
+    assert requests == 0
+
+
+def test_a_journal_past_the_file_size_limit_is_named_in_the_error(tmp_path):
+    """Probe 3 (F17): a write error without a file name said `output: cannot write`; the journal names itself."""
+    path = tmp_path / "extract.jsonl"
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100)); "
+            "from filingsum.core.journal import JsonlAppender; j = JsonlAppender(sys.argv[1])\n"
+            "try:\n    j.append({'x': 'y' * 500})\nexcept OSError as e:\n    print(e.errno, e.filename)")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], env=ENV, capture_output=True, text=True,
+                          timeout=60, cwd=REPO)
+    assert proc.stdout.split() == ["27", str(path)], proc.stderr[-2000:]

@@ -117,8 +117,21 @@ def _output_of(args: argparse.Namespace) -> str | None:
             "models": "the model cache ($FILINGSUM_CACHE)"}.get(stage or "")
 
 
+def _encode_what_the_console_cannot() -> None:
+    """A console whose encoding lacks a character of a summary (``PYTHONIOENCODING=ascii``, a C locale) gets it
+    escaped (``\u2014``), not a UnicodeEncodeError after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "errors", None) or "strict") == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change now (already written to in a test)
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _encode_what_the_console_cannot()
     _unwind_on_sigterm()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

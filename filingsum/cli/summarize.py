@@ -38,10 +38,13 @@ def run(args: argparse.Namespace) -> int:
     """Exit 0 when every input got a summary, 1 when any ended as an error record, 130 on Ctrl-C (143 on
     SIGTERM). With --out, finished inputs are journalled as they complete and skipped by a rerun."""
     from filingsum.core.endpoints import check_endpoint_url
+    from filingsum.core.errors import UsageError
     from filingsum.inference.batch import batch_inputs, batch_settings, summarize_batch
     from filingsum.inference.factory import contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
+    if not args.out and sys.stdout is None:  # `>&-`: the summaries would go nowhere, and exit 0 would say it worked
+        raise UsageError("standard output is closed, so the summaries would have nowhere to go; give --out FILE")
     check_endpoint_url(args.endpoint, "--endpoint")  # before the config, the key or any request (exit 2)
     config = load_run_config(args, check_context=False)  # checked below, once the contract and flags are in
     # The served model's inference contract first (the shipped default and trained runs carry one), then the

@@ -57,9 +57,15 @@ class JsonlAppender:
                 fh.truncate(cut)
 
     def append(self, row: dict[str, Any]) -> None:
-        self._fh.write(json_text(row) + "\n")  # a name that is not UTF-8 is kept, \u-escaped
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            self._fh.write(json_text(row) + "\n")  # a name that is not UTF-8 is kept, \u-escaped
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            if exc.filename is not None:
+                raise
+            # A full disk or a file-size limit: the error names this journal, not "output" (the CLI prints it)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
 
     def close(self) -> None:
         self._fh.close()
