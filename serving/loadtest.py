@@ -14,7 +14,6 @@ import math
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
@@ -51,6 +50,7 @@ class LoadTestReport:
     timeouts: int
     not_sent: int
     wall_s: float
+    cancelled_at_deadline: int
     latency_p50_s: float | None
     latency_p90_s: float | None
     latency_p95_s: float | None
@@ -100,20 +100,107 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 class RequestLedger:
-    """The outcome of each request id, recorded once from any thread (a second record is a bug: it raises)."""
+    """The outcome of each request id, recorded once from any thread (a second record is a bug: it raises).
+
+    A request that overruns its timeout, or is still in flight at the deadline, is recorded by the watcher
+    (`expire`); its thread's own late record is then dropped (`finish` returns False), as is every record after
+    `close`."""
 
     def __init__(self) -> None:
         self._records: dict[int, RequestRecord] = {}
+        self._in_flight: dict[int, float] = {}  # id -> monotonic start, in start order
+        self._expired: set[int] = set()
+        self._closed = False
         self._lock = threading.Lock()
 
     def record(self, rec: RequestRecord) -> None:
         with self._lock:
-            if rec.id in self._records:  # would be a bug in this module: fail loudly rather than double count
-                raise RuntimeError(f"request {rec.id} accounted twice")
-            self._records[rec.id] = rec
+            self._record(rec)
+
+    def _record(self, rec: RequestRecord) -> None:
+        if rec.id in self._records:  # would be a bug in this module: fail loudly rather than double count
+            raise RuntimeError(f"request {rec.id} accounted twice")
+        self._records[rec.id] = rec
+
+    def start(self, request_id: int) -> bool:
+        """Mark ``request_id`` in flight; False once the ledger is closed (the request must not be sent)."""
+        with self._lock:
+            if self._closed:
+                return False
+            self._in_flight[request_id] = time.monotonic()
+            return True
+
+    def finish(self, rec: RequestRecord) -> bool:
+        """Record the outcome of a request in flight; False when the watcher recorded it already (or closed)."""
+        with self._lock:
+            self._in_flight.pop(rec.id, None)
+            if self._closed or rec.id in self._expired:
+                return False
+            self._record(rec)
+            return True
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return len(self._in_flight)
+
+    def expire(self, timeout_s: float, now: float, *, cancel_all: bool = False, reason: str = "") -> int:
+        """Record as timeouts the requests in flight for ``timeout_s`` or more (every one with ``cancel_all``,
+        with ``reason``); their threads' records are dropped. Returns how many were recorded."""
+        with self._lock:
+            overdue = [(i, t0) for i, t0 in self._in_flight.items() if cancel_all or now - t0 >= timeout_s]
+            for request_id, t0 in overdue:
+                del self._in_flight[request_id]
+                self._expired.add(request_id)
+                self._record(RequestRecord(request_id, "timeout", min(now - t0, timeout_s), error=reason or (
+                    f"no answer within the --timeout of {timeout_s:g} s")))
+            return len(overdue)
+
+    def close(self, requests: int) -> None:
+        """No further record: every id without one is ``not_sent``."""
+        with self._lock:
+            self._closed = True
+            for request_id in range(requests):
+                if request_id not in self._records:
+                    self._records[request_id] = RequestRecord(request_id, "not_sent")
 
     def ordered(self) -> list[RequestRecord]:
-        return [self._records[i] for i in sorted(self._records)]
+        with self._lock:
+            return [self._records[i] for i in sorted(self._records)]
+
+
+# Descriptors kept back from --concurrency: stdio, the log, the interpreter's own files, the report.
+FD_MARGIN = 64
+CANCELLED_AT_DEADLINE = "cancelled at the --deadline (still in flight)"
+
+
+def max_concurrency() -> int | None:
+    """The most connections this process can hold open at once: the soft RLIMIT_NOFILE (``ulimit -n``) less the
+    descriptors open now and a margin; None where the limit is unknown or unlimited."""
+    import os
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return None
+    try:
+        open_now = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        open_now = 0
+    return max(1, soft - open_now - FD_MARGIN)
+
+
+def check_concurrency(concurrency: int) -> None:
+    """UsageError (exit 2, before any request) for a ``concurrency`` of more connections than the process can
+    hold open: past it, sockets fail with 'Too many open files' and the run measures its own failures."""
+    import resource
+
+    limit = max_concurrency()
+    if limit is not None and concurrency > limit:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        raise UsageError(
+            f"--concurrency {concurrency:,} is more connections than this process can hold open: its open-file "
+            f"limit (ulimit -n, RLIMIT_NOFILE) is {soft:,}, which leaves room for at most {limit:,}; lower "
+            f"--concurrency, or raise the limit (ulimit -n) first")
 
 
 def send_request(client: httpx.Client, url: str, body: dict[str, Any], request_id: int,
@@ -137,6 +224,9 @@ def send_request(client: httpx.Client, url: str, body: dict[str, Any], request_i
         return RequestRecord(request_id, "error", time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
 
 
+WATCH_INTERVAL_S = 0.05
+
+
 def run_load_test(
     endpoint: str,
     model: str,
@@ -152,49 +242,99 @@ def run_load_test(
     api_key: str | None = None,
 ) -> LoadTestReport:
     """Send ``requests`` chat completions (texts used round-robin) from ``concurrency`` threads, each capped at
-    ``max_summary_tokens`` output tokens; UsageError (a ValueError) for a non-local endpoint or empty inputs."""
+    ``max_summary_tokens`` output tokens; UsageError (a ValueError) for a non-local endpoint, empty inputs or a
+    concurrency past the open-file limit.
+
+    Both bounds are hard: a request still unanswered after ``request_timeout_s`` is recorded as a timeout then
+    (its latency is never above it, however the server, the connection pool or the thread scheduler delay it),
+    and at ``deadline_s`` the requests in flight are cancelled (timeouts, "cancelled at the --deadline") and the
+    rest are not sent, so the run returns within the deadline plus a moment."""
     import httpx
 
     base = check_local_endpoint(endpoint)
     if requests < 1 or concurrency < 1 or not texts:
         raise UsageError("requests and concurrency must be >= 1, and texts non-empty")
+    check_concurrency(concurrency)
+    workers = min(concurrency, requests)  # more threads than requests would only wait
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # no cap on connections: the threads bound them, and a connection stuck in a timed-out request must not
+    # hold a pool slot the thread started in its place waits for
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=workers)
     ledger = RequestLedger()
     started = time.monotonic()
     deadline = started + deadline_s
-
-    stop = threading.Event()  # Ctrl-C or SIGTERM: no further request is sent
-
-    def one(client: httpx.Client, request_id: int) -> None:
-        remaining = deadline - time.monotonic()
-        if stop.is_set():
-            return
-        if remaining <= 0:
-            ledger.record(RequestRecord(request_id, "not_sent"))
-            return
-        body = {
-            "model": model, "messages": build_messages(texts[request_id % len(texts)]),
-            "max_tokens": max_summary_tokens, "temperature": temperature, **(extra_body or {}),
-        }
-        ledger.record(send_request(client, f"{base}/chat/completions", body, request_id,
-                                   min(request_timeout_s, remaining)))
+    ids = iter(range(requests))
+    ids_lock = threading.Lock()
+    exhausted = threading.Event()  # every id was taken (or the deadline passed)
+    stop = threading.Event()  # the deadline, Ctrl-C or SIGTERM: no further request is sent
 
     from filingsum.core.http_limits import bounded_client
 
-    # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`)
-    with bounded_client(request_timeout_s, limits=limits, headers=headers) as client:
-        pool = ThreadPoolExecutor(concurrency)
-        try:
-            for future in [pool.submit(one, client, i) for i in range(requests)]:
-                future.result()
-        except BaseException:
-            # Ctrl-C or SIGTERM (a KeyboardInterrupt): drop the queued requests instead of sending every one of
-            # them first, as leaving the executor's block would; those in flight end within their timeout
-            stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+    # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`); the
+    # watcher below records it as a timeout at that moment whatever the transport does
+    client = bounded_client(request_timeout_s, limits=limits, headers=headers)
+
+    go = threading.Event()  # set once every thread runs: a thread the system refuses leaves nothing sent
+
+    def worker() -> None:
+        go.wait()
+        while not stop.is_set():
+            with ids_lock:  # taken and marked in flight in one step: the watcher sees it either way
+                remaining = deadline - time.monotonic()
+                request_id = next(ids, None) if remaining > 0 else None
+                if request_id is None:
+                    exhausted.set()
+                    return
+                if not ledger.start(request_id):
+                    return
+            body = {
+                "model": model, "messages": build_messages(texts[request_id % len(texts)]),
+                "max_tokens": max_summary_tokens, "temperature": temperature, **(extra_body or {}),
+            }
+            record = send_request(client, f"{base}/chat/completions", body, request_id,
+                                  min(request_timeout_s, remaining))
+            if record.latency_s is not None and record.latency_s > request_timeout_s and record.outcome == "ok":
+                # answered between the timeout and the watcher's next look: late is a timeout, whatever came
+                record = RequestRecord(request_id, "timeout", request_timeout_s,
+                                       error=f"no answer within the --timeout of {request_timeout_s:g} s")
+            if not ledger.finish(record):
+                return  # the watcher timed this request out and started another thread in this one's place
+
+    # daemon threads: a request stuck past the deadline is abandoned, not waited for (nothing joins it at exit)
+    threads = [threading.Thread(target=worker, name=f"loadtest-{n}", daemon=True) for n in range(workers)]
+    try:
+        for n, thread in enumerate(threads):
+            try:
+                thread.start()
+            except RuntimeError as exc:  # "can't start new thread": a process or memory limit
+                stop.set()
+                raise UsageError(f"--concurrency {concurrency:,}: only {n:,} threads could be started ({exc}); "
+                                 "lower --concurrency") from None
+        go.set()
+        while threads:
+            now = time.monotonic()
+            if now >= deadline:
+                stop.set()
+                ledger.expire(request_timeout_s, now, cancel_all=True, reason=CANCELLED_AT_DEADLINE)
+                break
+            for _ in range(ledger.expire(request_timeout_s, now)):
+                # the timed-out request's thread may stay stuck in it (a server trickling its headers): keep
+                # --concurrency requests going with a new thread
+                threads.append(threading.Thread(target=worker, name="loadtest-r", daemon=True))
+                threads[-1].start()
+            with ids_lock:
+                if exhausted.is_set() and not ledger.in_flight():
+                    break  # a thread still alive is one stuck in a request already timed out
+            threads[0].join(min(WATCH_INTERVAL_S, deadline - now))
+            threads = [thread for thread in threads if thread.is_alive()]
+    finally:
+        # the deadline, or Ctrl-C / SIGTERM (a KeyboardInterrupt): no further request is sent, and those still
+        # in flight are abandoned
+        stop.set()
+        go.set()
+        ledger.close(requests)
+    if not any(thread.is_alive() for thread in threads):
+        client.close()  # else a thread still uses it: it ends with the process (daemon threads)
     return build_report(ledger.ordered(), requests=requests, concurrency=concurrency,
                         wall=time.monotonic() - started)
 
@@ -208,7 +348,7 @@ def build_report(ordered: list[RequestRecord], *, requests: int, concurrency: in
         requests=requests, concurrency=concurrency,
         sent=counts["ok"] + counts["error"] + counts["timeout"],
         ok=counts["ok"], errors=counts["error"], timeouts=counts["timeout"], not_sent=counts["not_sent"],
-        wall_s=round(wall, 3),
+        wall_s=round(wall, 3), cancelled_at_deadline=sum(r.error == CANCELLED_AT_DEADLINE for r in ordered),
         latency_p50_s=percentile(latencies, 50), latency_p90_s=percentile(latencies, 90),
         latency_p95_s=percentile(latencies, 95), latency_p99_s=percentile(latencies, 99),
         summaries_per_s=round(counts["ok"] / wall, 3) if wall > 0 else 0.0,
@@ -225,8 +365,10 @@ def format_report(report: LoadTestReport) -> str:
 
     lines = [
         f"requests {report.requests}, concurrency {report.concurrency}, wall {report.wall_s:.2f} s",
-        f"sent {report.sent} = ok {report.ok} + errors {report.errors} + timeouts {report.timeouts}; "
-        f"not sent {report.not_sent}; balanced: {report.balanced}",
+        f"sent {report.sent} = ok {report.ok} + errors {report.errors} + timeouts {report.timeouts}"
+        + (f" ({report.cancelled_at_deadline} of them cancelled at the --deadline)" if report.cancelled_at_deadline
+           else "")
+        + f"; not sent {report.not_sent}; balanced: {report.balanced}",
         f"latency p50 {ms(report.latency_p50_s)}, p90 {ms(report.latency_p90_s)}, "
         f"p95 {ms(report.latency_p95_s)}, p99 {ms(report.latency_p99_s)}",
         f"throughput {report.summaries_per_s:.2f} summaries/s, {report.output_tokens_per_s:.1f} output tokens/s",

@@ -1,0 +1,130 @@
+"""Faults found by the black-box probe of 2026-12-04 (its ids in brackets), each injected for real: the CLI in a
+subprocess or the real functions, against real servers on 127.0.0.1 (tests/_fake_openai.py, and a raw socket
+server here that trickles its headers), real files and real resource limits (RLIMIT_NOFILE)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from test_faults import ENV, REPO, assert_one_line_failure, observe
+
+SAMPLE = REPO / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt"
+
+
+# --- LT1 / LT2: loadtest's --deadline and --timeout are hard bounds; --concurrency within the fd limit ---------
+
+
+class HeaderDrip:
+    """A server on 127.0.0.1 that accepts every connection and answers one header byte every 0.2 s, forever: each
+    read gets data within any per-read timeout, so only a whole-request bound ends the request."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(256)
+        self.port = self._sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._stop = threading.Event()
+        self.connections = 0
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                for byte in iter(lambda: b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100000, None):
+                    for i in range(len(byte)):
+                        if self._stop.wait(0.2):
+                            return
+                        conn.sendall(byte[i:i + 1])
+            except OSError:
+                return
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def __enter__(self) -> HeaderDrip:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sock.close()
+
+
+def _loadtest(endpoint: str, *extra: str, nofile: int | None = None, timeout: float = 120) -> tuple[
+        subprocess.CompletedProcess, float]:
+    def limit() -> None:
+        if nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "filingsum.cli", "loadtest", "--endpoint", endpoint, "--model",
+                           "fake", "--input", str(SAMPLE), *extra], env=ENV, capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, preexec_fn=limit)
+    return proc, time.monotonic() - started
+
+
+def test_loadtest_deadline_is_a_hard_bound_and_cancels_what_is_in_flight(tmp_path):
+    """[LT1] --deadline 15 ran 110 s: the requests in flight were waited for. A server trickling its headers
+    holds every request past any per-read timeout; at --deadline 3 they are cancelled and reported."""
+    report = tmp_path / "lt.json"
+    with HeaderDrip() as server:
+        proc, took = _loadtest(server.base_url, "--requests", "40", "--concurrency", "8", "--timeout", "60",
+                               "--deadline", "3", "--json", str(report))
+    observe("`loadtest --deadline 3 --timeout 60`: every request stuck in flight at the deadline", proc.returncode,
+            proc.stderr, wrong=int(took > 15))
+    assert took < 15, (took, proc.stderr[-1500:])
+    assert "Traceback" not in proc.stderr and proc.returncode == 1, proc.stderr[-1500:]
+    summary = json.loads(report.read_text())
+    assert summary["balanced"] and summary["sent"] == 8 and summary["not_sent"] == 32
+    assert summary["timeouts"] == summary["cancelled_at_deadline"] == 8
+    assert "8 of them cancelled at the --deadline" in proc.stdout
+
+
+def test_loadtest_timeout_bounds_each_requests_latency(tmp_path):
+    """[LT2] p99 latency was 18.8 s with --timeout 5. Each request stuck past --timeout 1 is a timeout at 1 s,
+    and another request takes its place, so the run goes on at --concurrency."""
+    from filingsum.serving.loadtest import run_load_test
+
+    reports = []
+    with HeaderDrip() as server:
+        started = time.monotonic()
+        # in a thread, so that a run that never ends fails the test instead of hanging it
+        runner = threading.Thread(target=lambda: reports.append(run_load_test(
+            server.base_url, "fake", ["x"], requests=6, concurrency=2, max_summary_tokens=8, request_timeout_s=1.0,
+            deadline_s=600)), daemon=True)
+        runner.start()
+        runner.join(30)
+        took = time.monotonic() - started
+    observe("`loadtest --timeout 1`: requests stuck past it (headers trickled)", 1, "", wrong=int(not reports))
+    assert reports, f"still running after {took:.0f} s"
+    report = reports[0]
+    assert report.balanced and report.timeouts == 6 and report.not_sent == 0, report.summary()
+    assert all(r.latency_s is not None and r.latency_s <= 1.0 for r in report.records)
+    assert took < 10, took  # three rounds of two, about a second each
+    assert server.connections == 6
+
+
+def test_loadtest_concurrency_past_the_open_file_limit_is_refused_before_any_request(tmp_path):
+    """[LT1] --concurrency 100000 ran with 'Bad file descriptor' errors: past the open-file limit the run measures
+    its own failures. Refused with exit 2, naming the limit, and nothing is sent."""
+    from _fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        proc, _took = _loadtest(server.base_url, "--requests", "300", "--concurrency", "300", nofile=256)
+        sent = server.requests
+    observe("`loadtest --concurrency 300` with ulimit -n 256", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "--concurrency 300", "ulimit -n", "256")
+    assert sent == 0
