@@ -10,6 +10,7 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, snapshot, write_filings
 
@@ -111,3 +112,33 @@ def test_a_journal_past_the_file_size_limit_is_named_in_the_error(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(path)], env=ENV, capture_output=True, text=True,
                           timeout=60, cwd=REPO)
     assert proc.stdout.split() == ["27", str(path)], proc.stderr[-2000:]
+
+
+def test_a_damaged_local_model_dir_is_one_line_before_any_work(tmp_path):
+    """Probe 3 (F6): `model.name: DIR` with a torn config.json or a truncated model.safetensors gave a library
+    traceback in train, eval and data build. The dir is checked cheaply when it is resolved."""
+    import shutil
+
+    from filingsum.core.models import resolve_model
+
+    good = Path(resolve_model("tiny-random"))
+    torn, cut = tmp_path / "torn", tmp_path / "cut"
+    shutil.copytree(good, torn)
+    shutil.copytree(good, cut)
+    (torn / "config.json").write_text((good / "config.json").read_text()[:40], encoding="utf-8")
+    weights = cut / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    out = tmp_path / "dataset"
+    config = data_config(tmp_path / "data.yaml", [write_filings(tmp_path / "in", range(3))], out)
+    built = subprocess.run([sys.executable, "-m", "filingsum.cli", "data", "build", "--config", str(config)],
+                           env=ENV, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert built.returncode == 0, built.stderr[-2000:]
+    for damaged, command, needle in ((torn, ["data", "build", "--config", str(config), "--out", str(tmp_path / "ds2")],
+                                      "config.json is not valid"),
+                                     (cut, ["train", "--config", str(config), "--set",
+                                            f"train.output_dir={tmp_path / 'run'}"], "truncated")):
+        proc = subprocess.run([sys.executable, "-m", "filingsum.cli", *command, "--set", f"model.name={damaged}"],
+                              env=ENV, capture_output=True, text=True, timeout=300, cwd=REPO)
+        observe(f"`{command[0]}` with a damaged local model dir ({needle})", proc.returncode, proc.stderr)
+        assert_one_line_failure(proc.returncode, proc.stderr, 2, str(damaged), needle, "copy or save it again")
+    assert not (tmp_path / "ds2" / "records.jsonl").exists() and not (tmp_path / "run" / "adapter").exists()
