@@ -40,7 +40,7 @@ def test_round_trip_and_unreadable_file(tmp_path):
     assert read_contract(tmp_path) == contract
     assert read_contract(tmp_path / "nothing") is None
     (tmp_path / CONTRACT_FILE).write_text("{not json")
-    with pytest.raises(Exception, match="not a readable inference contract"):
+    with pytest.raises(Exception, match="not a usable inference contract"):
         read_contract(tmp_path)
 
 

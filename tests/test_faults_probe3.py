@@ -11,7 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+import pytest
 from test_faults import ENV, REPO, assert_one_line_failure, observe
 
 SAMPLE = REPO / "data" / "samples" / "crexendo_10k_2016_item1_prompt.txt"
@@ -128,3 +130,88 @@ def test_loadtest_concurrency_past_the_open_file_limit_is_refused_before_any_req
     observe("`loadtest --concurrency 300` with ulimit -n 256", proc.returncode, proc.stderr)
     assert_one_line_failure(proc.returncode, proc.stderr, 2, "--concurrency 300", "ulimit -n", "256")
     assert sent == 0
+
+
+# --- CT_huge: an impossible inference contract is one line naming the file, for every reader ------------------
+
+CONTRACT = {"contract_version": 1, "base_model": "tiny-random", "prompt_version": "x", "sections": ["item_1"],
+            "max_source_tokens": 1024, "fit_strategy": "aspects", "max_summary_tokens": 64,
+            "repetition_penalty": 1.0, "dtype": "float32"}
+BAD_CONTRACTS = {
+    "max_summary_tokens 1e9": ('{**C, "max_summary_tokens": 1e9}', "max_summary_tokens 1000000000"),
+    "wrong types": ('{**C, "sections": 5, "max_source_tokens": "lots"}', "sections 5"),
+    "invalid JSON": ("'{\"max_summary_tokens\": 64,'", "invalid JSON"),
+}
+FILING_TEXT = ("Item 1. Business\n\nAcme Widgets Inc. designs and sells industrial widgets to manufacturers in North "
+               "America. The Company generates revenue from product sales and from annual service subscriptions.\n")
+
+
+def _bad_contract_dir(folder: Path, case: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    expression, _needle = BAD_CONTRACTS[case]
+    value = eval(expression, {"C": CONTRACT})  # noqa: S307 (the test's own table)
+    (folder / "filingsum_contract.json").write_text(value if isinstance(value, str) else json.dumps(value))
+    return folder / "filingsum_contract.json"
+
+
+def _cli(args: list[str], timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "filingsum.cli", *args], env=ENV, capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+@pytest.mark.parametrize("case", list(BAD_CONTRACTS))
+def test_summarize_against_a_served_dir_with_an_impossible_contract_is_one_line(tmp_path, case):
+    """[CT_huge] max_summary_tokens 1e9 in the served dir's contract was a pydantic traceback from
+    apply_contract."""
+    from _fake_openai import FakeOpenAI
+
+    served = tmp_path / "served"
+    contract = _bad_contract_dir(served, case)
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text(FILING_TEXT, encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n", encoding="utf-8")
+    with FakeOpenAI(model=str(served)) as server:  # the model's name is its dir, as vLLM serves a merged dir
+        proc = _cli(["summarize", str(filing), "--config", str(config), "--endpoint", server.base_url])
+        posts = server.requests
+    observe(f"`summarize` of a served dir whose contract has {case}", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(contract), BAD_CONTRACTS[case][1], "retrain")
+    assert posts == 0
+
+
+def test_serve_of_a_run_whose_adapter_has_an_impossible_contract_is_one_line(tmp_path):
+    """[CT_huge] serve reads the adapter's contract to set the server's cap: the same one line, before any
+    merge, model load or server start."""
+    adapter = tmp_path / "run" / "adapter"
+    contract = _bad_contract_dir(adapter, "max_summary_tokens 1e9")
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "tiny-random",
+                                                             "peft_type": "LORA"}))
+    config = tmp_path / "c.yaml"
+    config.write_text(f"model:\n  name: tiny-random\ntrain:\n  output_dir: {tmp_path / 'run'}\n"
+                      "serve:\n  backend: transformers\n", encoding="utf-8")
+    proc = _cli(["serve", "--config", str(config), "--log-file", str(tmp_path / "serve.log")])
+    observe("`serve` of a run whose adapter's contract has max_summary_tokens 1e9", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(contract), "max_summary_tokens 1000000000")
+
+
+@pytest.mark.parametrize("case", list(BAD_CONTRACTS))
+def test_every_reader_of_a_contract_refuses_it_as_a_usage_error(tmp_path, case):
+    """[CT_huge] the Python API (from_endpoint, local) and eval's systems (`config_with_contract`) read the same
+    contract: a UsageError naming the file, never a ValidationError."""
+    from _fake_openai import FakeOpenAI
+
+    from filingsum.api import Summarizer
+    from filingsum.core.config import RunConfig
+    from filingsum.core.contract import config_with_contract
+    from filingsum.core.errors import UsageError
+
+    served = tmp_path / "served"
+    contract = _bad_contract_dir(served, case)
+    with FakeOpenAI(model=str(served)) as server, pytest.raises(UsageError, match="not a usable inference contract"
+                                                                ) as raised:
+        Summarizer.from_endpoint(server.base_url, config={"model": {"name": "tiny-random"}})
+    assert str(contract) in str(raised.value)
+    with pytest.raises(UsageError, match=BAD_CONTRACTS[case][1]):
+        Summarizer.local(served, config={"model": {"name": "tiny-random"}})
+    with pytest.raises(UsageError, match="not a usable inference contract"):
+        config_with_contract(RunConfig(), served)  # eval's systems and serve's config

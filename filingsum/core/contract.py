@@ -17,9 +17,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import UsageError
 from filingsum.core.text import content_hash
 
 CONTRACT_FILE = "filingsum_contract.json"
@@ -41,7 +41,8 @@ def prompt_version(system_prompt: str | None = None, instruction: str | None = N
 class InferenceContract(BaseModel):
     """What a model expects at inference, written by `filingsum train` beside the adapter."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    _path: Path | None = PrivateAttr(None)  # the file it was read from (`read_contract`), for messages
 
     contract_version: int = CONTRACT_VERSION
     base_model: str = Field(description="the base model the adapter was trained on (model.name)")
@@ -64,8 +65,47 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-class ContractError(FilingsumError):
-    """A contract file that cannot be read (exit 1: the model dir is damaged)."""
+class ContractError(UsageError):
+    """A contract file that cannot be used: not JSON, wrong types, or a value the config refuses (a summary cap of
+    1e9): one line naming the file and the value, exit 2 (the model dir given cannot be served or run as is)."""
+
+
+def _problem(exc: ValidationError, prefix: str = "") -> str:
+    """The first problem of a ValidationError in one phrase: ``field value: message``."""
+    errors = exc.errors()
+    if not errors:
+        return " ".join(str(exc).split())[:200]
+    first = errors[0]
+    where = ".".join(str(p) for p in (*([prefix] if prefix else []), *first["loc"]))
+    shown = repr(first["input"])
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where} {shown}: {first['msg']}{more}" if where else f"{first['msg']} (got {shown}){more}"
+
+
+def _unusable(path: Path | str, problem: str) -> ContractError:
+    return ContractError(f"{path}: not a usable inference contract ({problem}); retrain, or delete the file to "
+                         "run without one")
+
+
+def _check_against_config(contract: InferenceContract, path: Path) -> None:
+    """ContractError when a setting the contract puts into the run config is one the config refuses (a
+    max_summary_tokens of 1e9 against its 4096 cap): found on reading, not as a traceback when applied."""
+    from typing import Annotated
+
+    from pydantic import TypeAdapter
+
+    from filingsum.core.config import DataConfig, ModelConfig
+
+    sections = {"model": ModelConfig, "data": DataConfig}
+    for field, (section_name, key) in CONFIG_KEYS.items():
+        info = sections[section_name].model_fields[key]
+        try:
+            TypeAdapter(Annotated[info.annotation, info], config=ConfigDict(allow_inf_nan=False)).validate_python(
+                getattr(contract, field))
+        except ValidationError as exc:
+            raise _unusable(path, f"{field} {getattr(contract, field)!r}: {exc.errors()[0]['msg']} (as "
+                            f"{section_name}.{key})") from None
 
 
 def contract_from_config(config: Any, sections: tuple[str, ...] | None = None) -> InferenceContract:
@@ -98,10 +138,20 @@ def read_contract(model_dir: str | Path | None) -> InferenceContract | None:
     if not path.is_file():
         return None
     try:
-        return InferenceContract.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as exc:
-        raise ContractError(f"{path}: not a readable inference contract ({' '.join(str(exc).split())[:200]}); "
-                            "retrain, or delete the file to run without one") from None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _unusable(path, f"cannot be read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise _unusable(path, f"invalid JSON: {' '.join(str(exc).split())[:160]}") from None
+    if not isinstance(data, dict):
+        raise _unusable(path, f"a JSON {type(data).__name__}, not an object of settings")
+    try:
+        contract = InferenceContract.model_validate(data)
+    except ValidationError as exc:
+        raise _unusable(path, _problem(exc)) from None
+    _check_against_config(contract, path)
+    contract._path = path
+    return contract
 
 
 def copy_contract(src_dir: str | Path, dst_dir: str | Path) -> Path | None:
@@ -131,7 +181,11 @@ def apply_contract(config: Any, contract: InferenceContract | None, chosen: dict
         elif key in section.model_fields_set:
             value, origin = getattr(section, key), f"config {section_name}.{key}"
         else:
-            setattr(section, key, wanted)
+            try:
+                setattr(section, key, wanted)
+            except ValidationError as exc:  # a setting the config refuses in combination (read_contract checks each)
+                raise _unusable(contract._path or "the model's inference contract", _problem(exc, section_name)
+                                ) from None
             continue
         _set_chosen(config, field, value)
         if value != wanted and not (field == "dtype" and value == "auto" and wanted == "float32"):
