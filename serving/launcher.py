@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from filingsum.core.config import RunConfig, ServeConfig
@@ -218,6 +219,22 @@ def _warn_about_key_handling(serve: ServeConfig, *, keyed: bool) -> None:
         log.warning("%s", warning)
 
 
+def _ensure_hub_cache(env: Mapping[str, str]) -> None:
+    """Create the Hugging Face hub cache dir the server will look in: `transformers serve` lists models by scanning
+    it and answers /v1/models with a 500 where it does not exist (a machine that only ever used local or embedded
+    models), and a client then cannot look up the served model or its inference contract."""
+    if env.get("HF_HUB_CACHE") or env.get("HUGGINGFACE_HUB_CACHE"):
+        hub = Path(env.get("HF_HUB_CACHE") or env["HUGGINGFACE_HUB_CACHE"])
+    else:
+        home = env.get("HF_HOME") or os.path.join(env.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+        hub = Path(home) / "hub"
+    try:
+        hub.expanduser().mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the server still starts; only its model list fails
+        log.warning("could not create the Hugging Face hub cache %s (%s): transformers serve will answer "
+                    "/v1/models with an error; pass --model NAME to summarize", hub, exc.strerror or exc)
+
+
 def _transformers_server(
     config: RunConfig, serve: ServeConfig, model: str, adapters: dict[str, Path], *, merged: bool, log_path: Path,
 ) -> ServerProcess:
@@ -243,6 +260,7 @@ def _transformers_server(
     warning = exposure_warning(serve, keyed=False)
     if warning:
         log.warning("%s", warning)
+    _ensure_hub_cache(os.environ)
     return ServerProcess(
         command=build_transformers_command(serve, model), host=serve.host, port=serve.port, model_names=[model],
         backend="transformers", log_path=log_path, startup_timeout_s=serve.startup_timeout_s, weights=weights,

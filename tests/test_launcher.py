@@ -387,3 +387,19 @@ def test_a_full_fine_tuning_run_serves_its_own_weights(tmp_path):
                                        "serve": {"backend": "transformers"}})
     server = prepare_server(config)
     assert server.model_names == [str(run / "model")] and str(run / "model") in server.command
+
+
+def test_transformers_server_lists_its_model_on_a_machine_without_a_hub_cache(tmp_path, monkeypatch):
+    """Probe 3 (F12): `transformers serve` scans the Hugging Face hub cache for /v1/models and answered 500 where
+    that dir did not exist, so `summarize` without --model could not find the model or its contract."""
+    import httpx
+    from _serving_helpers import tiny_server
+
+    hub = tmp_path / "hf-home" / "hub"
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+    with tiny_server(tmp_path) as server:
+        response = httpx.get(f"{server.base_url}/models", timeout=60)
+        assert response.status_code == 200, response.text[:500]
+    assert hub.is_dir()
