@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from filingsum.core.errors import UsageError
 from filingsum.core.text import content_hash
@@ -42,7 +42,6 @@ class InferenceContract(BaseModel):
     """What a model expects at inference, written by `filingsum train` beside the adapter."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    _path: Path | None = PrivateAttr(None)  # the file it was read from (`read_contract`), for messages
 
     contract_version: int = CONTRACT_VERSION
     base_model: str = Field(description="the base model the adapter was trained on (model.name)")
@@ -150,7 +149,6 @@ def read_contract(model_dir: str | Path | None) -> InferenceContract | None:
     except ValidationError as exc:
         raise _unusable(path, _problem(exc)) from None
     _check_against_config(contract, path)
-    contract._path = path
     return contract
 
 
@@ -184,7 +182,7 @@ def apply_contract(config: Any, contract: InferenceContract | None, chosen: dict
             try:
                 setattr(section, key, wanted)
             except ValidationError as exc:  # a setting the config refuses in combination (read_contract checks each)
-                raise _unusable(contract._path or "the model's inference contract", _problem(exc, section_name)
+                raise _unusable(f"the model's inference contract ({CONTRACT_FILE})", _problem(exc, section_name)
                                 ) from None
             continue
         _set_chosen(config, field, value)
