@@ -204,3 +204,27 @@ def test_train_push_to_hub_exports_the_run_and_reports_a_failed_upload_without_l
     assert f"filingsum export {run} --out {run / 'export'} --overwrite --push-to-hub me/run" in outcome.error
     assert (run / "export" / "model.safetensors").is_file() and (run / "adapter" / "adapter_config.json").is_file()
     assert [r["path"] for r in _HubStandIn.seen] == ["/api/repos/create"]
+
+
+def test_a_push_that_cannot_happen_is_refused_before_the_export_or_the_training(exported, tmp_path, capsys,
+                                                                                  monkeypatch):
+    """Probe 3 (F14): an invalid repo id or a missing token was found after the whole export (or training run),
+    with exit 1. Now exit 2 before any work: nothing is merged, nothing trained."""
+    run, _ = exported
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # no cached token
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    for repo, needle in (("bad repo name!", "not a Hub repo id"), ("me/x", "no Hugging Face token")):
+        out = tmp_path / f"out-{len(needle)}"
+        status = main(["export", str(run), "--out", str(out), "--push-to-hub", repo])
+        err = capsys.readouterr().err
+        assert status == 2 and needle in err, err[-2000:]
+        assert not (out / "model.safetensors").exists()
+    config = tmp_path / "train.yaml"
+    config.write_text(json.dumps({"model": {"name": "tiny-random"}, "train": {"output_dir": str(tmp_path / "run"),
+                                                                              "push_to_hub": "me/x"}}))
+    status = main(["train", "--config", str(config)])
+    err = capsys.readouterr().err
+    assert status == 2 and "train.push_to_hub me/x: no Hugging Face token" in err, err[-2000:]
+    assert not (tmp_path / "run" / "adapter").exists()

@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         config.train.resume = False
     if getattr(args, "force_resume", False):
         config.train.force_resume = True
+    if config.train.push_to_hub:  # a repo id, token or offline setting that cannot work: before hours of training
+        from filingsum.inference.export import check_push_target
+
+        check_push_target(config.train.push_to_hub, what="train.push_to_hub")
     from filingsum.training.trainer import train
 
     result = train(config)

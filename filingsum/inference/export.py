@@ -157,6 +157,26 @@ def build_model_card(
 # --- the Hub ----------------------------------------------------------------------------------------
 
 
+def check_push_target(repo: str, *, token: str | None = None, api: Any = None, what: str = "--push-to-hub") -> None:
+    """Before any work: `UsageError` (exit 2) when ``repo`` is not a Hub repo id, when HF_HUB_OFFLINE forbids the
+    upload, or when no token would be sent (``token``, ``api``'s, else huggingface_hub's: HF_TOKEN or `hf auth
+    login`). Whether the Hub accepts the token is known only at upload time."""
+    from huggingface_hub import constants, get_token
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo)
+    except HFValidationError as exc:
+        raise UsageError(f"{what} {repo!r}: not a Hub repo id ({str(exc).splitlines()[0]}); give ORG/NAME") from None
+    if "/" not in repo:
+        raise UsageError(f"{what} {repo!r}: give the repo as ORG/NAME (your user name or an organisation)")
+    if constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        raise UsageError(f"{what} {repo}: HF_HUB_OFFLINE is set, so nothing can be uploaded; unset it, or run "
+                         "without the push and upload later with `filingsum export ... --push-to-hub`")
+    if not (token or (api is not None and getattr(api, "token", None)) or get_token()):
+        raise UsageError(f"{what} {repo}: no Hugging Face token; run `hf auth login` or set HF_TOKEN first")
+
+
 def push_folder(folder: str | os.PathLike[str], repo: str, *, token: str | None = None, private: bool = False,
                 api: Any = None) -> str:
     """Upload an exported folder to the Hub model repo ``repo`` (created if missing); returns its URL.
@@ -239,6 +259,8 @@ def export_model(
 
     if name is not None:
         check_export_name(name)  # before any work: the GGUF goes to --out/NAME.f32.gguf
+    if push_to_hub:
+        check_push_target(push_to_hub, token=token, api=api)  # an upload that cannot happen: before the merge
     try:
         adapter_dir = find_adapter_dir(source)
     except AdapterError as exc:  # nothing to export: a usage error, before any work
