@@ -215,3 +215,38 @@ def test_every_reader_of_a_contract_refuses_it_as_a_usage_error(tmp_path, case):
         Summarizer.local(served, config={"model": {"name": "tiny-random"}})
     with pytest.raises(UsageError, match="not a usable inference contract"):
         config_with_contract(RunConfig(), served)  # eval's systems and serve's config
+
+
+# --- DM5: demo's pre-flight loads and sections --filing before the first stage -------------------------------
+
+
+@pytest.mark.parametrize("kind, content, needle", [
+    ("binary", bytes(range(256)) * 64, "binary"),
+    ("HTML soup", b"<html><script>var a = 1;</script><div></div></html>", "no extractable text"),
+], ids=["binary", "html-soup"])
+def test_demo_refuses_an_unusable_filing_before_the_first_stage(tmp_path, kind, content, needle):
+    """[DM5] `demo --filing bin.txt` ran data, train and serve first, then exited 1 with 'ERROR: ingest: binary
+    content' in demo_summary.md."""
+    from _training_data import write_config
+
+    filing = tmp_path / ("bin.txt" if kind == "binary" else "soup.html")
+    filing.write_bytes(content)
+    config = write_config(tmp_path / "demo.yaml", tmp_path / "ds", tmp_path / "run")
+    started = time.monotonic()
+    proc = _cli(["demo", "--config", str(config), "--filing", str(filing), "--skip-eval", "--set",
+                 "serve.backend=transformers"], timeout=120)
+    observe(f"`demo --filing` a {kind} file", proc.returncode, proc.stderr, lost=0,
+            wrong=int((tmp_path / "run").exists()))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "--filing", str(filing), needle)
+    assert not (tmp_path / "ds").exists() and not (tmp_path / "run").exists()  # no stage ran
+    assert time.monotonic() - started < 60
+
+
+def test_demo_filing_check_passes_a_usable_filing(tmp_path):
+    from filingsum.cli.demo import check_filing
+    from filingsum.core.config import RunConfig
+
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text(FILING_TEXT, encoding="utf-8")
+    for run_adapter in (False, True):
+        check_filing(RunConfig(), str(filing), run_adapter=run_adapter)  # no exception: it has Item 1

@@ -54,20 +54,46 @@ def interrupted(args: argparse.Namespace) -> str:
             "resume: finished stages are skipped or resumed")
 
 
-def preflight(config, filing: str | None = None) -> None:  # noqa: ANN001 (RunConfig)
-    """``--filing``, every output location, the serve port, and whether the engine can serve the model (vLLM
-    on CPU takes some head sizes only), checked before the first stage (exit 2 in one line)."""
+def preflight(config, filing: str | None = None, *, run_adapter: bool = False) -> None:  # noqa: ANN001 (RunConfig)
+    """``--filing`` (there, and a filing the last stage can summarize), every output location, the serve port,
+    and whether the engine can serve the model (vLLM on CPU takes some head sizes only), checked before the
+    first stage (exit 2 in one line)."""
     from filingsum.core.input_files import require_input_file
     from filingsum.core.io import preflight_output_dir
     from filingsum.serving.launcher import check_port, check_servable_config
 
     if filing is not None:
         require_input_file(filing, what="--filing")
+        check_filing(config, filing, run_adapter=run_adapter)
     preflight_output_dir(config.data.out_dir, what="dataset directory (data.out_dir)")
     preflight_output_dir(config.train.output_dir, what="run directory (train.output_dir)")
     preflight_output_dir(config.eval.out_dir, what="report directory (eval.out_dir)")
     check_port(config.serve.host, config.serve.port)
     check_servable_config(config)  # a config.json read: the model need not be loaded
+
+
+def check_filing(config, filing: str, *, run_adapter: bool) -> None:  # noqa: ANN001 (RunConfig)
+    """UsageError (exit 2) when ``filing`` is one the summarize stage would only turn into an error record (binary,
+    HTML soup, no wanted section): it is loaded and sectioned as `serve_and_summarize` will, with the sections
+    and size cap of the model it serves, so the demo does not find out after data, train and serve."""
+    from filingsum.core.config import RunConfig
+    from filingsum.core.contract import read_contract
+    from filingsum.core.errors import UsageError
+    from filingsum.core.models import builtin_default_adapter
+    from filingsum.core.schema import DEFAULT_SECTIONS
+    from filingsum.filings.ingest import IngestError
+    from filingsum.filings.prepare import extract_file
+
+    shipped = None if run_adapter else builtin_default_adapter(config.model.name)
+    contract = read_contract(shipped[1]) if shipped is not None else None
+    sections = tuple(contract.sections) if contract is not None else tuple(DEFAULT_SECTIONS)
+    cap_mb = (RunConfig() if shipped is not None else config).data.max_file_mb
+    try:
+        extract_file(filing, sections, max_bytes=int(cap_mb * 1024 * 1024))
+    except IngestError as exc:
+        raise UsageError(f"--filing {exc.path}: cannot be summarized ({exc.reason}); the demo would find this only "
+                         f"after data, train and serve: give a 10-K or 10-Q filing (text or HTML) with "
+                         f"{' or '.join(sections)}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.serving.generate import vllm_server_for
     from filingsum.training.trainer import train
 
-    preflight(config, args.filing)
+    preflight(config, args.filing, run_adapter=args.serve_run_adapter)
 
     timings: dict[str, float] = {}
     started = _stage("data build")
