@@ -250,3 +250,79 @@ def test_demo_filing_check_passes_a_usable_filing(tmp_path):
     filing.write_text(FILING_TEXT, encoding="utf-8")
     for run_adapter in (False, True):
         check_filing(RunConfig(), str(filing), run_adapter=run_adapter)  # no exception: it has Item 1
+
+
+# --- SV1w / SV1n: a server that wants an API key says so, not "is the server running?" ---------------------
+
+
+class KeyedServer:
+    """A server on 127.0.0.1 whose /v1/models answers only the key ``key`` (``status`` otherwise: 401 as vLLM's
+    --api-key does, or 403 as a proxy may); its refusal body echoes the key it got, as some servers do."""
+
+    def __init__(self, key: str, status: int = 401) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802
+                got = self.headers.get("Authorization", "")
+                if got == f"Bearer {key}":
+                    code, body = 200, {"object": "list", "data": [{"id": "fake", "object": "model"}]}
+                else:
+                    code, body = status, {"error": {"message": f"bad key {got!r}", "type": "invalid_request_error"}}
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> KeyedServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.mark.parametrize("key, status, needle", [
+    (None, 401, "needs an API key (HTTP 401) and none was sent"),
+    ("WRONG-KEY-xyz", 401, "refused the API key (HTTP 401)"),
+    ("WRONG-KEY-xyz", 403, "refused the API key (HTTP 403)"),
+], ids=["no-key", "wrong-key", "forbidden"])
+def test_summarize_without_model_against_a_keyed_server_names_the_key(tmp_path, key, status, needle):
+    """[SV1n, SV1w] without --model, a 401 from /v1/models said 'is the server running? pass --model NAME'."""
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text(FILING_TEXT, encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n", encoding="utf-8")
+    env = {k: v for k, v in ENV.items() if k not in ("OPENAI_API_KEY", "MYK")}
+    args = ["summarize", str(filing), "--config", str(config), "--max-retries", "0"]
+    if key is not None:
+        env["MYK"] = key
+        args += ["--api-key-env", "MYK"]
+    with KeyedServer("RIGHT-KEY-abc", status) as server:
+        proc = subprocess.run([sys.executable, "-m", "filingsum.cli", *args, "--endpoint", server.base_url],
+                              env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    observe(f"`summarize` without --model: the server answers {status} ({'a wrong' if key else 'no'} key)",
+            proc.returncode, proc.stderr)
+    line = assert_one_line_failure(proc.returncode, proc.stderr, 2, needle, "--api-key-env", "serve.api_key_env")
+    assert "is the server running" not in line
+    assert "WRONG-KEY" not in proc.stderr and "RIGHT-KEY" not in proc.stderr
+
+
+def test_the_right_key_reads_the_model_list():
+    from filingsum.core.errors import UsageError
+    from filingsum.inference.endpoint import served_models
+
+    with KeyedServer("RIGHT-KEY-abc") as server:
+        assert served_models(server.base_url, "RIGHT-KEY-abc", max_retries=0) == {"fake": None}
+        with pytest.raises(UsageError, match="refused the API key"):
+            served_models(server.base_url, "nope", max_retries=0)

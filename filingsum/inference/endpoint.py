@@ -73,11 +73,26 @@ def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float
         data = json_answer(client.models.with_raw_response.list().http_response, "model list").get("data")
         if not isinstance(data, list) or not all(isinstance(m, dict) and isinstance(m.get("id"), str) for m in data):
             raise NotAnOpenAIAnswer("the endpoint did not answer an OpenAI model list (no 'data' list of models)")
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        # the server is up and wants a key: "is the server running?" would send the user the wrong way
+        raise UsageError(key_refused(f"{endpoint}/models", exc.status_code, sent=bool(api_key))) from None
     except Exception as exc:  # noqa: BLE001 (unreachable, not OpenAI-compatible, refused all mean one thing)
         why = str(exc) if isinstance(exc, NotAnOpenAIAnswer) else f"{type(exc).__name__}: {exc}"
         raise UsageError(f"{endpoint}/models could not be read ({redact_text(why)}); is the server "
                          "running? pass --model NAME") from None
     return {m["id"]: m.get("root") if isinstance(m.get("root"), str) else None for m in data}
+
+
+def key_refused(url: str, status: int, *, sent: bool) -> str:
+    """What a 401 or 403 from ``url`` means, in one phrase naming where the key comes from (the server's answer
+    is left out: some echo the key they refused)."""
+    where = ("the variable --api-key-env names (default: serve.api_key_env, else OPENAI_API_KEY; in the Python "
+             "API, api_key=)")
+    if sent:
+        return (f"{url}: the server refused the API key (HTTP {status}); check the key in {where}: it must be "
+                "the one the server was started with")
+    return (f"{url}: the server needs an API key (HTTP {status}) and none was sent; export it and pass "
+            "--api-key-env VAR, or set serve.api_key_env (in the Python API, api_key=)")
 
 
 def load_adapter(endpoint: str, name: str, path: str, api_key: str | None = None, *, unload: bool = False) -> None:
