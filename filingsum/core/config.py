@@ -15,6 +15,7 @@ re-exports the rest, so ``from filingsum.core.config import ...`` reaches every 
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -109,16 +110,29 @@ def parse_config(data: Any, source: str = "<config>") -> RunConfig:
     return _validated(data, source, [])
 
 
-def _validated(data: dict[str, Any], source: str, problems: list[str], set_keys: frozenset[str] = frozenset()
-               ) -> RunConfig:
+def _validated(data: dict[str, Any], source: str, problems: list[str], set_keys: frozenset[str] = frozenset(),
+               file_data: Any = None) -> RunConfig:
     """RunConfig of ``data``; a ConfigError with ``problems`` (found earlier) and every validation error, each
-    blamed on ``--set`` when its key came from one (``set_keys``), else on ``source``."""
+    blamed on ``--set`` when its key came from one (``set_keys``), or lies in a section the file does not have
+    (``file_data``, the file before the overrides) that a ``--set`` made (``--set data.teacher.concurrency=0``
+    makes data.teacher, whose base_url is then missing), else on ``source``."""
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
+        def made_by_set(loc: tuple[Any, ...]) -> bool:
+            node = file_data
+            for depth, key in enumerate(loc[:-1], start=1):
+                if not isinstance(node, dict) or key not in node:
+                    prefix = ".".join(str(p) for p in loc[:depth]) + "."
+                    return any(k.startswith(prefix) for k in set_keys)
+                node = node[key]
+            return False
+
         def origin(error: Any) -> str:
             dotted = ".".join(str(p) for p in error["loc"])
-            return "--set" if any(dotted == k or dotted.startswith(k + ".") for k in set_keys) else source
+            if any(dotted == k or dotted.startswith(k + ".") for k in set_keys):
+                return "--set"
+            return "--set" if file_data is not None and made_by_set(tuple(error["loc"])) else source
 
         found = [describe_validation_error(e, origin(e), RunConfig) for e in exc.errors()]
         raise combined_error(problems + found) from None
@@ -141,6 +155,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     problems: list[str] = []
+    file_data = copy.deepcopy(data) if overrides else data  # what the file says, to blame what --set made
     for override in overrides or []:
         try:
             data = apply_override(data or {}, override, "--set")
@@ -161,7 +176,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConf
             [*problems, f"{path}: the top level must be a mapping of sections, got {type(data).__name__}"]
         )
     set_keys = frozenset(o.split("=", 1)[0].strip() for o in overrides or [] if "=" in o)
-    return _validated(data, str(path), problems, set_keys)
+    return _validated(data, str(path), problems, set_keys, file_data)
 
 
 def parse_overrides(overrides: list[str], source: str = "--set") -> RunConfig:
