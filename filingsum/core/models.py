@@ -50,6 +50,16 @@ class AdapterError(FilingsumError):
 
 
 ADAPTER_CONFIG = "adapter_config.json"
+FULL_MODEL_DIR = "model"  # where a train.method: full run keeps its weights (training/run_dir.py FULL_MODEL)
+
+
+class FullRunError(AdapterError):
+    """An adapter was asked of a run of train.method: full: it has a whole model (``model_dir``), no adapter."""
+
+    def __init__(self, run_dir: Path):
+        self.model_dir = run_dir / FULL_MODEL_DIR
+        super().__init__(f"{run_dir}: a full fine-tune (train.method: full): it has no adapter; its weights are "
+                         f"{self.model_dir}, a complete model dir")
 
 
 # LoRA adapters shipped inside the package: the tuned default (benchmarks/bench_quality.py --ship rebuilds it).
@@ -80,6 +90,8 @@ def find_adapter_dir(path: str | os.PathLike[str]) -> Path:
     for candidate in (path, path / "adapter"):
         if (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
+    if (path / FULL_MODEL_DIR / "config.json").is_file():
+        raise FullRunError(path)
     raise AdapterError(f"{path}: no {ADAPTER_CONFIG} (expected a peft adapter dir or a run dir with adapter/)")
 
 

@@ -253,7 +253,7 @@ def export_model(
     """Merge ``source`` (run dir, adapter dir, or ``embedded:NAME``) into ``out_dir`` with its card; optionally a
     GGUF and a Hub upload (module docstring)."""
     from filingsum.core.contract import CONTRACT_FILE
-    from filingsum.core.models import AdapterError
+    from filingsum.core.models import AdapterError, FullRunError
     from filingsum.core.path_names import check_name_lengths
     from filingsum.inference.adapters import adapter_base_model, merge_adapter
 
@@ -263,6 +263,9 @@ def export_model(
         check_push_target(push_to_hub, token=token, api=api)  # an upload that cannot happen: before the merge
     try:
         adapter_dir = find_adapter_dir(source)
+    except FullRunError as exc:  # nothing to merge: the run's model/ is already what an export writes
+        raise UsageError(f"{exc}; export merges a LoRA adapter into its base, and this model needs no merge: copy "
+                         f"that dir, or serve it with `filingsum serve --merged {exc.model_dir}`") from None
     except AdapterError as exc:  # nothing to export: a usage error, before any work
         raise UsageError(f"{exc}; export a run dir after `filingsum train`, an adapter dir or embedded:NAME") from None
     out_dir = Path(out_dir).expanduser().resolve()  # ".", ".." and links made the dir they name

@@ -51,10 +51,13 @@ class ClientSettings:
 def tuned_adapter(config: RunConfig, adapter: str | Path | None = None) -> Path:
     """The adapter dir the "tuned" system loads (``adapter``, else eval.adapter, else the run's output dir);
     UsageError (exit 2) when there is none, so eval fails before any model is loaded."""
-    from filingsum.core.models import AdapterError, find_adapter_dir
+    from filingsum.core.models import AdapterError, FullRunError, find_adapter_dir
 
     try:
         return find_adapter_dir(adapter or config.eval.adapter or config.train.output_dir)
+    except FullRunError as exc:  # trained already: "train first" would send the user the wrong way
+        raise UsageError(f"system 'tuned': {exc}; evaluate it as the model itself: --set model.name={exc.model_dir} "
+                         "--set 'eval.systems=[zero-shot]'") from None
     except AdapterError as exc:
         raise UsageError(f"system 'tuned': {exc}; train first or set eval.adapter") from None
 
