@@ -326,3 +326,91 @@ def test_the_right_key_reads_the_model_list():
         assert served_models(server.base_url, "RIGHT-KEY-abc", max_retries=0) == {"fake": None}
         with pytest.raises(UsageError, match="refused the API key"):
             served_models(server.base_url, "nope", max_retries=0)
+
+
+# --- F29 (previous probe): four messages that pointed the wrong way ------------------------------------------
+
+
+def test_a_section_made_by_set_is_blamed_on_set_not_on_the_file(tmp_path):
+    """[F29 S26] `--set data.teacher.concurrency=0` makes data.teacher, whose base_url and model are then missing:
+    that was blamed on the file (`tiny.yaml: data.teacher.base_url: Field required`), which has no teacher."""
+    config = tmp_path / "tiny.yaml"
+    config.write_text("model:\n  name: tiny-random\n", encoding="utf-8")
+    proc = _cli(["data", "build", "--config", str(config), "--set", "data.teacher.concurrency=0"], timeout=60)
+    observe("`--set data.teacher.concurrency=0` over a config without data.teacher", proc.returncode, proc.stderr)
+    line = assert_one_line_failure(proc.returncode, proc.stderr, 2, "--set: data.teacher.base_url: Field required")
+    assert "tiny.yaml" not in line
+    # a teacher block the file does have keeps the blame on the file
+    config.write_text("model:\n  name: tiny-random\ndata:\n  teacher:\n    model: x\n", encoding="utf-8")
+    proc = _cli(["data", "build", "--config", str(config), "--set", "data.teacher.concurrency=2"], timeout=60)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "tiny.yaml: data.teacher.base_url: Field required")
+
+
+def test_serve_merged_does_not_name_the_runs_adapter(tmp_path):
+    """[F29 SV03] with --merged the log said `serving the run's adapter RUN/adapter`, which it did not serve.
+    (Fixed in 8474dd7 before this probe's report reached us; kept as a regression test.)"""
+    adapter = tmp_path / "run" / "adapter"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "tiny-random"}))
+    config = tmp_path / "s.yaml"
+    config.write_text(f"run_name: tiny\nmodel:\n  name: tiny-random\ntrain:\n  output_dir: {tmp_path / 'run'}\n"
+                      "serve:\n  backend: transformers\n", encoding="utf-8")
+    proc = _cli(["serve", "--config", str(config), "--merged", str(tmp_path / "nonexistent"), "--log-file",
+                 str(tmp_path / "serve.log")], timeout=60)
+    observe("`serve --merged MISSING` in a run dir with an adapter", proc.returncode, proc.stderr,
+            wrong=int("serving the run's adapter" in proc.stderr))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "nonexistent")
+    assert "serving the run's adapter" not in proc.stderr and str(adapter) not in proc.stderr
+
+
+@pytest.fixture
+def full_run(tmp_path) -> Path:
+    """A run dir as train.method: full leaves it: model/ with config.json, no adapter/."""
+    run = tmp_path / "run_full"
+    (run / "model").mkdir(parents=True)
+    (run / "model" / "config.json").write_text("{}")
+    return run
+
+
+def test_export_of_a_full_run_does_not_say_train_first(tmp_path, full_run):
+    """[F29 V20] `export RUN` of a train.method: full run said 'export a run dir after `filingsum train`'."""
+    proc = _cli(["export", str(full_run), "--out", str(tmp_path / "exp")], timeout=60)
+    observe("`export` of a train.method: full run", proc.returncode, proc.stderr)
+    line = assert_one_line_failure(proc.returncode, proc.stderr, 2, "train.method: full", str(full_run / "model"),
+                                   "--merged")
+    assert "after `filingsum train`" not in line and not (tmp_path / "exp").exists()
+
+
+def test_eval_tuned_of_a_full_run_does_not_say_train_first(tmp_path, full_run):
+    """[F29 E10] eval's tuned system of a train.method: full run said 'train first or set eval.adapter'."""
+    from filingsum.core.config import RunConfig
+    from filingsum.core.errors import UsageError
+    from filingsum.inference.factory import tuned_adapter
+
+    config = RunConfig.model_validate({"model": {"name": "tiny-random"}, "train": {"output_dir": str(full_run)}})
+    with pytest.raises(UsageError) as raised:
+        tuned_adapter(config)
+    message = str(raised.value)
+    assert "train.method: full" in message and f"model.name={full_run / 'model'}" in message, message
+    assert "train first" not in message
+    with pytest.raises(UsageError, match="train first"):  # a run dir with nothing in it still says so
+        tuned_adapter(config.model_copy(update={"train": config.train.model_copy(
+            update={"output_dir": str(tmp_path / "empty")})}))
+
+
+def test_preview_of_an_id_in_another_split_names_that_split(tmp_path):
+    """[F29 PV06] `data preview --id ID` of a test record said `no record with id ... (did you mean <another>?)`."""
+    from _training_data import make_record, write_config, write_dataset
+
+    from filingsum.core.io import atomic_write_jsonl
+
+    data = write_dataset(tmp_path / "ds", n_train=2)
+    test_row = make_record(0, "fusion_10k_2016_item1_prompt.txt", 900, "Fusion sells cloud services.", "test")
+    atomic_write_jsonl(data / "test.jsonl", [test_row])
+    config = write_config(tmp_path / "c.yaml", data, tmp_path / "run")
+    proc = _cli(["data", "preview", "--config", str(config), "--id", test_row["id"]], timeout=120)
+    observe("`data preview --id` of a record in the test split", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, test_row["id"], "it is in the test split",
+                            "--split test")
+    ok = _cli(["data", "preview", "--config", str(config), "--id", test_row["id"], "--split", "test"], timeout=120)
+    assert ok.returncode == 0 and test_row["id"] in ok.stdout, ok.stderr[-1500:]

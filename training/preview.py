@@ -58,6 +58,23 @@ class DatasetPreview:
     examples: list[ExamplePreview]
 
 
+def _split_holding(data_dir: Path, record_id: str, *, skip: str) -> str | None:
+    """The other split of the dataset whose records (as training reads them) include ``record_id``, if any."""
+    from filingsum.core.schema import SPLITS
+    from filingsum.training.data import TrainingDataError, load_records
+
+    for other in SPLITS:
+        path = data_dir / f"{other}.jsonl"
+        if other == skip or not path.is_file():
+            continue
+        try:
+            if any(r.id == record_id for r in load_records(path)):
+                return other
+        except TrainingDataError:  # an unreadable other split: not where the id is
+            continue
+    return None
+
+
 def preview_dataset(
     config: RunConfig, split: str = "train", n: int = 3, record_id: str | None = None,
     data_dir: str | Path | None = None,
@@ -82,6 +99,10 @@ def preview_dataset(
     if record_id is not None:
         chosen = [r for r in records if r.id == record_id]
         if not chosen:
+            elsewhere = _split_holding(data_dir, record_id, skip=split)
+            if elsewhere is not None:
+                raise UsageError(f"{path}: no record with id {record_id!r} in the {split} split; it is in the "
+                                 f"{elsewhere} split: --split {elsewhere}")
             guess = difflib.get_close_matches(record_id, [r.id for r in records], n=1, cutoff=0.4)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
             raise UsageError(f"{path}: no record with id {record_id!r}{hint}")
