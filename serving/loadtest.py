@@ -249,94 +249,117 @@ def run_load_test(
     (its latency is never above it, however the server, the connection pool or the thread scheduler delay it),
     and at ``deadline_s`` the requests in flight are cancelled (timeouts, "cancelled at the --deadline") and the
     rest are not sent, so the run returns within the deadline plus a moment."""
-    import httpx
-
     base = check_local_endpoint(endpoint)
     if requests < 1 or concurrency < 1 or not texts:
         raise UsageError("requests and concurrency must be >= 1, and texts non-empty")
     check_concurrency(concurrency)
-    workers = min(concurrency, requests)  # more threads than requests would only wait
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    # no cap on connections: the threads bound them, and a connection stuck in a timed-out request must not
-    # hold a pool slot the thread started in its place waits for
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=workers)
-    ledger = RequestLedger()
+
+    def body(request_id: int) -> dict[str, Any]:
+        return {"model": model, "messages": build_messages(texts[request_id % len(texts)]),
+                "max_tokens": max_summary_tokens, "temperature": temperature, **(extra_body or {})}
+
     started = time.monotonic()
-    deadline = started + deadline_s
-    ids = iter(range(requests))
-    ids_lock = threading.Lock()
-    exhausted = threading.Event()  # every id was taken (or the deadline passed)
-    stop = threading.Event()  # the deadline, Ctrl-C or SIGTERM: no further request is sent
+    run = _LoadRun(f"{base}/chat/completions", body, requests=requests, concurrency=concurrency,
+                   timeout_s=request_timeout_s, deadline=started + deadline_s, api_key=api_key)
+    run.run()
+    return build_report(run.ledger.ordered(), requests=requests, concurrency=concurrency,
+                        wall=time.monotonic() - started)
 
-    from filingsum.core.http_limits import bounded_client
 
-    # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`); the
-    # watcher below records it as a timeout at that moment whatever the transport does
-    client = bounded_client(request_timeout_s, limits=limits, headers=headers)
+class _LoadRun:
+    """The threads of one load test and the watcher that holds both bounds (`run_load_test`)."""
 
-    go = threading.Event()  # set once every thread runs: a thread the system refuses leaves nothing sent
+    def __init__(self, url: str, body: Any, *, requests: int, concurrency: int, timeout_s: float, deadline: float,
+                 api_key: str | None) -> None:
+        import httpx
 
-    def worker() -> None:
-        go.wait()
-        while not stop.is_set():
-            with ids_lock:  # taken and marked in flight in one step: the watcher sees it either way
-                remaining = deadline - time.monotonic()
-                request_id = next(ids, None) if remaining > 0 else None
-                if request_id is None:
-                    exhausted.set()
-                    return
-                if not ledger.start(request_id):
-                    return
-            body = {
-                "model": model, "messages": build_messages(texts[request_id % len(texts)]),
-                "max_tokens": max_summary_tokens, "temperature": temperature, **(extra_body or {}),
-            }
-            record = send_request(client, f"{base}/chat/completions", body, request_id,
-                                  min(request_timeout_s, remaining))
-            if record.latency_s is not None and record.latency_s > request_timeout_s and record.outcome == "ok":
+        from filingsum.core.http_limits import bounded_client
+
+        self.url, self.body, self.requests, self.concurrency = url, body, requests, concurrency
+        self.timeout_s, self.deadline = timeout_s, deadline
+        self.workers = min(concurrency, requests)  # more threads than requests would only wait
+        self.ledger = RequestLedger()
+        self._ids = iter(range(requests))
+        self._ids_lock = threading.Lock()
+        self._exhausted = threading.Event()  # every id was taken (or the deadline passed)
+        self._stop = threading.Event()  # the deadline, Ctrl-C or SIGTERM: no further request is sent
+        self._go = threading.Event()  # set once every thread runs: a thread the system refuses leaves nothing sent
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # each request ends within its timeout, even against a server that trickles bytes (`bounded_client`);
+        # the watcher records it as a timeout at that moment whatever the transport does. No cap on connections:
+        # the threads bound them, and a connection stuck in a timed-out request must not hold a pool slot the
+        # thread started in its place waits for.
+        self.client = bounded_client(timeout_s, headers=headers, limits=httpx.Limits(
+            max_connections=None, max_keepalive_connections=self.workers))
+
+    def _take(self) -> tuple[int, float] | None:
+        """The next request id, marked in flight, and the time left; None when there is none to send."""
+        with self._ids_lock:  # taken and marked in flight in one step: the watcher sees it either way
+            remaining = self.deadline - time.monotonic()
+            request_id = next(self._ids, None) if remaining > 0 else None
+            if request_id is None:
+                self._exhausted.set()
+                return None
+            return (request_id, remaining) if self.ledger.start(request_id) else None
+
+    def worker(self) -> None:
+        self._go.wait()
+        while not self._stop.is_set():
+            taken = self._take()
+            if taken is None:
+                return
+            request_id, remaining = taken
+            record = send_request(self.client, self.url, self.body(request_id), request_id,
+                                  min(self.timeout_s, remaining))
+            if record.latency_s is not None and record.latency_s > self.timeout_s and record.outcome == "ok":
                 # answered between the timeout and the watcher's next look: late is a timeout, whatever came
-                record = RequestRecord(request_id, "timeout", request_timeout_s,
-                                       error=f"no answer within the --timeout of {request_timeout_s:g} s")
-            if not ledger.finish(record):
+                record = RequestRecord(request_id, "timeout", self.timeout_s,
+                                       error=f"no answer within the --timeout of {self.timeout_s:g} s")
+            if not self.ledger.finish(record):
                 return  # the watcher timed this request out and started another thread in this one's place
 
-    # daemon threads: a request stuck past the deadline is abandoned, not waited for (nothing joins it at exit)
-    threads = [threading.Thread(target=worker, name=f"loadtest-{n}", daemon=True) for n in range(workers)]
-    try:
-        for n, thread in enumerate(threads):
-            try:
-                thread.start()
-            except RuntimeError as exc:  # "can't start new thread": a process or memory limit
-                stop.set()
-                raise UsageError(f"--concurrency {concurrency:,}: only {n:,} threads could be started ({exc}); "
-                                 "lower --concurrency") from None
-        go.set()
+    def _thread(self) -> threading.Thread:
+        # daemon threads: a request stuck past the deadline is abandoned, not waited for (nothing joins it at exit)
+        return threading.Thread(target=self.worker, name="loadtest", daemon=True)
+
+    def run(self) -> None:
+        threads = [self._thread() for _ in range(self.workers)]
+        try:
+            for n, thread in enumerate(threads):
+                try:
+                    thread.start()
+                except RuntimeError as exc:  # "can't start new thread": a process or memory limit
+                    raise UsageError(f"--concurrency {self.concurrency:,}: only {n:,} threads could be started "
+                                     f"({exc}); lower --concurrency") from None
+            self._go.set()
+            self._watch(threads)
+        finally:
+            # the deadline, or Ctrl-C / SIGTERM (a KeyboardInterrupt): no further request is sent, and those
+            # still in flight are abandoned
+            self._stop.set()
+            self._go.set()
+            self.ledger.close(self.requests)
+        if not any(thread.is_alive() for thread in threads):
+            self.client.close()  # else a thread still uses it: it ends with the process (daemon threads)
+
+    def _watch(self, threads: list[threading.Thread]) -> None:
+        """Until every request has its outcome or the deadline: time out what overruns ``timeout_s``."""
         while threads:
             now = time.monotonic()
-            if now >= deadline:
-                stop.set()
-                ledger.expire(request_timeout_s, now, cancel_all=True, reason=CANCELLED_AT_DEADLINE)
-                break
-            for _ in range(ledger.expire(request_timeout_s, now)):
+            if now >= self.deadline:
+                self._stop.set()
+                self.ledger.expire(self.timeout_s, now, cancel_all=True, reason=CANCELLED_AT_DEADLINE)
+                return
+            for _ in range(self.ledger.expire(self.timeout_s, now)):
                 # the timed-out request's thread may stay stuck in it (a server trickling its headers): keep
                 # --concurrency requests going with a new thread
-                threads.append(threading.Thread(target=worker, name="loadtest-r", daemon=True))
+                threads.append(self._thread())
                 threads[-1].start()
-            with ids_lock:
-                if exhausted.is_set() and not ledger.in_flight():
-                    break  # a thread still alive is one stuck in a request already timed out
-            threads[0].join(min(WATCH_INTERVAL_S, deadline - now))
-            threads = [thread for thread in threads if thread.is_alive()]
-    finally:
-        # the deadline, or Ctrl-C / SIGTERM (a KeyboardInterrupt): no further request is sent, and those still
-        # in flight are abandoned
-        stop.set()
-        go.set()
-        ledger.close(requests)
-    if not any(thread.is_alive() for thread in threads):
-        client.close()  # else a thread still uses it: it ends with the process (daemon threads)
-    return build_report(ledger.ordered(), requests=requests, concurrency=concurrency,
-                        wall=time.monotonic() - started)
+            with self._ids_lock:
+                if self._exhausted.is_set() and not self.ledger.in_flight():
+                    return  # a thread still alive is one stuck in a request already timed out
+            threads[0].join(min(WATCH_INTERVAL_S, self.deadline - now))
+            threads[:] = [thread for thread in threads if thread.is_alive()]
 
 
 def build_report(ordered: list[RequestRecord], *, requests: int, concurrency: int, wall: float) -> LoadTestReport:

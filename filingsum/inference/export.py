@@ -245,6 +245,19 @@ def is_previous_export(folder: Path) -> bool:
     return {"config.json", "README.md"} <= names and all(allowed.fullmatch(n) for n in names)
 
 
+def _adapter_to_export(source: str | os.PathLike[str]) -> Path:
+    """The adapter dir of ``source``; UsageError (before any work) when it has none, saying what to do."""
+    from filingsum.core.models import AdapterError, FullRunError
+
+    try:
+        return find_adapter_dir(source)
+    except FullRunError as exc:  # nothing to merge: the run's model/ is already what an export writes
+        raise UsageError(f"{exc}; export merges a LoRA adapter into its base, and this model needs no merge: copy "
+                         f"that dir, or serve it with `filingsum serve --merged {exc.model_dir}`") from None
+    except AdapterError as exc:  # nothing to export: a usage error, before any work
+        raise UsageError(f"{exc}; export a run dir after `filingsum train`, an adapter dir or embedded:NAME") from None
+
+
 def export_model(
     source: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, gguf: bool = False,
     push_to_hub: str | None = None, license: str | None = None, name: str | None = None,
@@ -253,7 +266,6 @@ def export_model(
     """Merge ``source`` (run dir, adapter dir, or ``embedded:NAME``) into ``out_dir`` with its card; optionally a
     GGUF and a Hub upload (module docstring)."""
     from filingsum.core.contract import CONTRACT_FILE
-    from filingsum.core.models import AdapterError, FullRunError
     from filingsum.core.path_names import check_name_lengths
     from filingsum.inference.adapters import adapter_base_model, merge_adapter
 
@@ -261,13 +273,7 @@ def export_model(
         check_export_name(name)  # before any work: the GGUF goes to --out/NAME.f32.gguf
     if push_to_hub:
         check_push_target(push_to_hub, token=token, api=api)  # an upload that cannot happen: before the merge
-    try:
-        adapter_dir = find_adapter_dir(source)
-    except FullRunError as exc:  # nothing to merge: the run's model/ is already what an export writes
-        raise UsageError(f"{exc}; export merges a LoRA adapter into its base, and this model needs no merge: copy "
-                         f"that dir, or serve it with `filingsum serve --merged {exc.model_dir}`") from None
-    except AdapterError as exc:  # nothing to export: a usage error, before any work
-        raise UsageError(f"{exc}; export a run dir after `filingsum train`, an adapter dir or embedded:NAME") from None
+    adapter_dir = _adapter_to_export(source)
     out_dir = Path(out_dir).expanduser().resolve()  # ".", ".." and links made the dir they name
     check_name_lengths(out_dir, "--out")
     if out_dir.exists() and not out_dir.is_dir():
