@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"filingsum: error: {terminal_safe(redact_text(str(exc)))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
-        from filingsum.core.models import is_hub_fetch_error
+        from filingsum.core.hub_models import is_hub_fetch_error
 
         if is_hub_fetch_error(exc):  # a hub id that is neither cached nor reachable (offline), or no such model
             _close_progress_bars()

@@ -26,7 +26,8 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.core.models import cache_root, download_hub_model, resolve_model
+    from filingsum.core.hub_models import download_hub_model
+    from filingsum.core.models import cache_root, resolve_model
 
     if args.action == "prepare":
         from filingsum.core.io import preflight_output_dir

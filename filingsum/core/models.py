@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from filingsum.core.errors import FilingsumError
 from filingsum.core.io import atomic_write_text, sha256_file
+from filingsum.core.model_files import model_dir_problem
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -148,82 +149,6 @@ def resolve_model(spec: str) -> str:
         f"an embedded model ({', '.join(EMBEDDED_PREFIX + n for n in EMBEDDED_MODELS)}) "
         f"or a test model ({', '.join(TINY_MODELS)})"
     )
-
-
-def model_dir_problem(path: Path) -> str | None:
-    """Why a local model dir cannot be loaded, found cheaply (its JSON configs parsed, each safetensors file's
-    header read and checked against the file's size), before a long run fails on it with a library traceback:
-    a torn config.json, a truncated model.safetensors. None when nothing is wrong that these checks see."""
-    for name in ("config.json", "adapter_config.json", "tokenizer_config.json", "generation_config.json"):
-        file = path / name
-        if file.is_file():
-            try:
-                json.loads(file.read_text(encoding="utf-8"))
-            except (ValueError, OSError) as exc:
-                return f"{name} is not valid JSON ({exc})"
-    for file in sorted(path.glob("*.safetensors")):
-        problem = _safetensors_problem(file)
-        if problem:
-            return f"{file.name}: {problem}"
-    return None
-
-
-def _safetensors_problem(file: Path) -> str | None:
-    """A safetensors file's layout checked without reading its tensors: an 8-byte header length, a JSON header
-    that fits the file, and tensor data that ends within it."""
-    try:
-        size = file.stat().st_size
-        with open(file, "rb") as fh:
-            head = fh.read(8)
-            if len(head) < 8:
-                return f"{size} bytes, shorter than a safetensors header"
-            length = int.from_bytes(head, "little")
-            if length > size - 8:
-                return f"header of {length} bytes in a file of {size} (truncated)"
-            header = json.loads(fh.read(length))
-    except (OSError, ValueError) as exc:
-        return f"unreadable safetensors header ({exc})"
-    ends = [int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__" and isinstance(t, dict)
-            and isinstance(t.get("data_offsets"), list) and len(t["data_offsets"]) == 2]
-    if ends and 8 + length + max(ends) > size:
-        return f"tensors end at byte {8 + length + max(ends)} of a {size}-byte file (truncated)"
-    return None
-
-
-# What a hub snapshot needs for transformers, peft and vLLM: configs, tokenizer files and safetensors weights;
-# not the other runtimes' copies of the weights.
-HUB_IGNORE_PATTERNS = ["*.onnx", "onnx/*", "*.msgpack", "*.h5", "*.tflite", "*.ot", "*.gguf", "original/*",
-                       "*.pth", "*.pt", "openvino/*"]
-
-
-def download_hub_model(repo_id: str) -> str:
-    """A hub model's local snapshot dir (downloaded, or taken from the HF cache when offline); a one-line
-    ModelResolutionError when it is neither reachable nor cached, or does not exist."""
-    from huggingface_hub import snapshot_download
-
-    try:
-        return snapshot_download(repo_id, ignore_patterns=HUB_IGNORE_PATTERNS)
-    except Exception as exc:  # noqa: BLE001 (hub errors are many types; each means one thing to the user)
-        raise ModelResolutionError(describe_hub_error(repo_id, exc)) from None
-
-
-def describe_hub_error(repo_id: str, exc: BaseException) -> str:
-    """One line for a model that could not be fetched from the Hugging Face Hub."""
-    name = type(exc).__name__
-    if name in ("RepositoryNotFoundError", "GatedRepoError", "RevisionNotFoundError"):
-        return (f"model {repo_id!r}: the Hugging Face Hub has no such model, or it needs a login "
-                f"(`hf auth login`) ({name})")
-    return (f"model {repo_id!r} is not in the local Hugging Face cache and the Hub could not be reached "
-            f"({name}); on a connected machine run `hf download {repo_id}` (or `filingsum models prepare "
-            f"{repo_id}`), or give a local model dir")
-
-
-def is_hub_fetch_error(exc: BaseException) -> bool:
-    """Whether an exception from transformers/huggingface_hub means a model could not be fetched (offline, no
-    such repo): what the CLI reports in one line instead of a traceback."""
-    module = type(exc).__module__ or ""
-    return module.startswith("huggingface_hub") or (
-        isinstance(exc, OSError) and exc.errno is None and "huggingface.co" in str(exc))
 
 
 def is_seq2seq(model: Any) -> bool:
