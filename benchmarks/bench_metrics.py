@@ -6,7 +6,9 @@ perturbation of the reference (sentences dropped/reordered, figures changed, an 
 bullet list now and then). 250 sources x 4 systems = 1,000 predictions, as an eval of lead-k, extractive,
 zero-shot and tuned would be. Tokens are counted with the real SmolLM2 tokenizer.
 
-    python benchmarks/bench_metrics.py [--predictions 1000] [--systems 4]
+    python benchmarks/bench_metrics.py [--predictions 1000] [--systems 4] [--workers N]
+
+Scoring runs in one process per CPU core by default (eval.workers; `--workers 1`: in this process only).
 
 Target: <= 60 s on 2 CPU cores.
 """
@@ -103,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--predictions", type=int, default=1000)
     parser.add_argument("--systems", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None, help="scoring processes (default: one per core)")
     args = parser.parse_args()
 
     spec, tokenizer = load_tokenizer()
@@ -113,11 +116,14 @@ def main() -> None:
     mean_chars = sum(len(p.source) for p in preds) / n
 
     start = time.perf_counter()
-    report = score_systems(systems, tokenizer, max_summary_tokens=ModelConfig().max_summary_tokens)
+    report = score_systems(systems, tokenizer, max_summary_tokens=ModelConfig().max_summary_tokens,
+                           workers=args.workers)
     seconds = time.perf_counter() - start
 
     agg = report.systems["system-0"].aggregate
-    print(f"command: python benchmarks/bench_metrics.py --predictions {args.predictions} --systems {args.systems}")
+    workers = f" --workers {args.workers}" if args.workers is not None else ""
+    print(f"command: python benchmarks/bench_metrics.py --predictions {args.predictions} --systems {args.systems}"
+          f"{workers}")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}")
     print(f"tokenizer: {spec}")
