@@ -227,6 +227,6 @@ def test_cli_build_and_fetch_errors(tmp_path, monkeypatch, capsys):
 
     monkeypatch.delenv("EDGAR_IDENTITY", raising=False)
     code = main(["data", "fetch", "--ticker", "CXDO", "--year", "2016", "--out", str(tmp_path)])
-    assert code == 1
+    assert code == 2  # a usage error, before any request (probe 2: F27)
     assert "EDGAR_IDENTITY" in capsys.readouterr().err
     assert main(["data", "build", "--config", str(tmp_path / "missing.yaml")]) == 2
