@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 # C0 controls but tab and line feed, DEL, and C1 controls (0x80-0x9f: 0x9b is a one-character CSI).
@@ -35,19 +36,25 @@ def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
     return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def rewrite_record(record: logging.LogRecord, transform: Callable[[str], str]) -> bool:
+    """Format a log record's message once and store ``transform(message)`` without arguments when it differs
+    (the logging filters of this package: escaping, redaction); always True (the record passes)."""
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a malformed record: leave it to logging's own error report
+        return True
+    rewritten = transform(message)
+    if rewritten != message:
+        record.msg, record.args = rewritten, None
+    return True
+
+
 class TerminalSafeFilter(logging.Filter):
     """A logging filter that escapes control characters in every record it passes (install it on the
     handlers): a file name or server text in a log line reaches the terminal as ``\\x1b``, not as ESC."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record: leave it to logging's own error report
-            return True
-        safe = terminal_safe(message)
-        if safe != message:
-            record.msg, record.args = safe, None
-        return True
+        return rewrite_record(record, terminal_safe)
 
 
 def printable(name: str | os.PathLike[str]) -> str:

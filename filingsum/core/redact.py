@@ -139,12 +139,6 @@ class RedactingFilter:
     def filter(self, record: object) -> bool:
         import logging
 
-        if isinstance(record, logging.LogRecord):
-            try:
-                message = record.getMessage()
-            except (TypeError, ValueError):  # a malformed record: leave it to logging's own error report
-                return True
-            redacted = redact_text(message)
-            if redacted != message:
-                record.msg, record.args = redacted, ()
-        return True
+        from filingsum.core.names import rewrite_record
+
+        return rewrite_record(record, redact_text) if isinstance(record, logging.LogRecord) else True
