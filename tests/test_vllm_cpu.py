@@ -221,25 +221,6 @@ def test_eval_generates_through_vllm_as_the_server_answers(pool, adapter, tmp_pa
     assert started == [str(adapter)] and again.prediction == prediction.prediction  # resumed, no new server
 
 
-def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool):
-    from filingsum.serving.loadtest import run_load_test
-
-    server = pool.get("merged")
-    pgid = server.process.pid
-    assert len(group_members(pgid)) >= 3  # API server, engine core, worker
-    killer = threading.Timer(4.0, server.stop)
-    killer.start()
-    started = time.monotonic()
-    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(40), requests=40, concurrency=8,
-        max_summary_tokens=CAP,
-                           extra_body={"ignore_eos": True}, request_timeout_s=120, deadline_s=600)
-    killer.join()
-    assert time.monotonic() - started < 300
-    assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
-    assert report.sent == report.ok + report.errors + report.timeouts == 40
-    assert group_members(pgid) == []
-
-
 def test_api_key_refuses_a_request_without_it_and_metrics_count_the_served_one(pool, monkeypatch):
     """serve.api_key_env: a real vLLM answers 401 on /v1 without the key and 200 with it; the key is on no
     command line and in no log; /health and /metrics stay open, and /metrics counts the request served."""
@@ -262,6 +243,31 @@ def test_api_key_refuses_a_request_without_it_and_metrics_count_the_served_one(p
     assert sum(float(line.rsplit(" ", 1)[1]) for line in served) >= 1, served
     for member in group_members(server.process.pid):
         assert key not in " ".join(psutil.Process(member).cmdline())
+
+
+def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool, monkeypatch):
+    """Stopping the server under load (the keyed one the test above left running: one server start fewer) fails
+    the requests after the kill, counts every one, leaves no process, and the key is in no log line."""
+    from _vllm_helpers import KEY_VAR
+
+    from filingsum.serving.loadtest import run_load_test
+
+    key = "sk-vllm-test-5f1d2c"
+    monkeypatch.setenv(KEY_VAR, key)
+    server = pool.get("keyed")
+    pgid = server.process.pid
+    assert len(group_members(pgid)) >= 3  # API server, engine core, worker
+    killer = threading.Timer(4.0, server.stop)
+    killer.start()
+    started = time.monotonic()
+    report = run_load_test(server.base_url, ADAPTER_NAME, _windows(40), requests=40, concurrency=8,
+                           max_summary_tokens=CAP, extra_body={"ignore_eos": True}, request_timeout_s=120,
+                           deadline_s=600, api_key=key)
+    killer.join()
+    assert time.monotonic() - started < 300
+    assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
+    assert report.sent == report.ok + report.errors + report.timeouts == 40
+    assert group_members(pgid) == []
     pool.release()
     assert key not in server.log_path.read_text(errors="replace")
 
