@@ -90,3 +90,23 @@ def test_drop_removes_an_unfinished_last_sentence_cut_by_the_cap():
     assert text == "Acme sells industrial pumps to utilities. Revenue was $12.4 million in 2023."
     assert checks.dropped[0].reason.startswith("unfinished")
     assert guard_summary(GOOD, SOURCE, "drop")[0] == GOOD  # a finished summary keeps its last sentence
+
+
+def test_a_list_item_written_twice_in_a_row_is_kept_once_and_reported():
+    """Seen in the shipped default's Fusion summary: "legal and healthcare, healthcare and hospitality"."""
+    summary = ("Acme sells industrial pumps to utilities, utilities and municipalities. "
+               "It sells through independent distributors and independent distributors.")
+    text, checks = guard_summary(summary, SOURCE, "drop")
+    assert text == ("Acme sells industrial pumps to utilities and municipalities. "
+                    "It sells through independent distributors.")
+    assert [f.sentence for f in checks.dropped] == ["utilities", "independent distributors"]
+    assert "written twice in a row" in guard_line(checks)
+    flagged, checks = guard_summary(summary, SOURCE, "flag")
+    assert flagged == summary and {f.sentence for f in checks.flagged} == {"utilities", "independent distributors"}
+
+
+def test_repeated_words_that_are_not_a_repeated_item_are_left_alone():
+    for summary in ("More and more utilities buy Acme pumps.", "It is based in New York, New York.",
+                    "It sells through direct sales and direct sales personnel.", "It sells pumps, valves and pumps."):
+        text, checks = guard_summary(summary, summary, "drop")
+        assert text == summary and not checks.dropped, summary

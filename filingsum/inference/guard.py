@@ -9,9 +9,11 @@ fitted input the model read) does not support. The policy (``summarize.guard``) 
 - ``flag``: the summary is kept as generated and the findings are reported;
 - ``off``: no check.
 
-A loop (a span repeated back to back) is regenerated once with a repetition penalty before the checks
-(`Summarizer._reduce`). What was done is reported per summary as `GuardChecks` (`SummaryResult.checks`).
-The endpoint itself returns the raw model output: only `filingsum summarize` and the Python API guard.
+A list item written twice in a row ("healthcare, healthcare and hospitality") is kept once under ``drop``
+and reported under ``flag``. A loop (a span repeated back to back) is regenerated once with a repetition
+penalty before the checks (`Summarizer._reduce`). What was done is reported per summary as `GuardChecks`
+(`SummaryResult.checks`). The endpoint itself returns the raw model output: only `filingsum summarize` and
+the Python API guard.
 """
 
 from __future__ import annotations
@@ -100,6 +102,32 @@ def cut_unfinished(summary: str) -> str | None:
     return " ".join(sentence for _, _, sentence in spans[:-1])
 
 
+# An item of a list written twice in a row ("legal and healthcare, healthcare and hospitality"): one to four
+# words in lower case (a name such as "New York, New York" is left alone), then a comma, or "and"/"or" for items
+# of two words or more (so "more and more" is left alone), and the second copy ends the item (a comma, "and",
+# "or" or the sentence's end follows: "direct sales and direct sales personnel" is two items).
+_ITEM_WORDS = r"[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){%s}"
+_ITEM_END = r"(?=\s*(?:[,.;:)]|and\b|or\b|$))"
+_REPEATED_ITEM = re.compile(
+    rf"\b(?P<item>{_ITEM_WORDS % '0,3'}),\s+(?:and\s+|or\s+)?(?P=item){_ITEM_END}"
+    rf"|\b(?P<long>{_ITEM_WORDS % '1,3'})\s+(?:and|or)\s+(?P=long){_ITEM_END}")
+
+
+def collapse_repeated_items(summary: str) -> tuple[str, list[str]]:
+    """The summary with each list item written twice in a row kept once, and the items collapsed."""
+    collapsed: list[str] = []
+
+    def keep_one(match: re.Match[str]) -> str:
+        item = match.group("item") or match.group("long")
+        collapsed.append(item)
+        return item
+
+    previous = None
+    while previous != summary:  # "a, a, a" takes two passes
+        previous, summary = summary, _REPEATED_ITEM.sub(keep_one, summary)
+    return summary, collapsed
+
+
 def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bool = False) -> tuple[str, GuardChecks]:
     """The summary as the policy leaves it, and what was checked, dropped or flagged. Under ``drop`` a loop
     that survived the retry is cut at the last whole sentence before it."""
@@ -117,7 +145,13 @@ def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bo
             loop_finding.append(GuardFinding(sentence=summary[len(whole):].strip()[:300], index=-1,
                                              reason="unfinished last sentence (the summary cap cut it): dropped"))
             summary = whole
+        summary, items = collapse_repeated_items(summary)
+        loop_finding.extend(GuardFinding(sentence=item, index=-1, reason=f"list item {item!r} written twice in a "
+                                         "row: kept once") for item in items)
     findings = sentence_findings(summary, source)
+    if policy == "flag":
+        findings += [GuardFinding(sentence=item, index=-1, reason=f"list item {item!r} written twice in a row")
+                     for item in collapse_repeated_items(summary)[1]]
     if policy == "flag" or not findings:
         return summary, GuardChecks(policy=policy, retried=retried, flagged=findings, dropped=loop_finding)
     spans = _sentence_spans(summary)
