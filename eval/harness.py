@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from filingsum.core.errors import FilingsumError
+from filingsum.core.json_rows import UnusableJsonError, loads_text
 from filingsum.core.progress import Progress
 from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.core.tokens import token_count, token_counts
@@ -59,9 +60,10 @@ def load_predictions_jsonl(path: str | os.PathLike[str], system: str | None = No
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = loads_text(line)  # nested past the recursion limit, or a lone surrogate: not text to score
         except json.JSONDecodeError as exc:
-            raise EvalInputError(f"{path}, line {number}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            column = "" if isinstance(exc, UnusableJsonError) else f" at column {exc.colno}"
+            raise EvalInputError(f"{path}, line {number}: invalid JSON ({exc.msg}{column})") from None
         if not isinstance(row, dict):
             raise EvalInputError(f"{path}, line {number}: expected a JSON object, got {type(row).__name__}")
         for name in row.keys() - PredictionRecord.model_fields.keys():

@@ -25,6 +25,7 @@ from typing import Any
 
 from filingsum.core.errors import UsageError
 from filingsum.core.io import atomic_write_json, atomic_write_text, require_input_file
+from filingsum.core.json_rows import loads
 from filingsum.eval.report_cells import TABLE_METRICS
 from filingsum.eval.report_html import claims_html, highlight_spans, highlight_unsupported, render_html
 from filingsum.eval.report_markdown import render_markdown
@@ -47,7 +48,7 @@ def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     directory is refused without being opened (a FIFO would block the reader, /dev/zero never ends)."""
     require_input_file(path, "report")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = loads(Path(path).read_text(encoding="utf-8"))  # nested past the recursion limit: not a report
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not a readable report.json ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("systems"), dict):

@@ -117,14 +117,31 @@ def _output_of(args: argparse.Namespace) -> str | None:
             "models": "the model cache ($FILINGSUM_CACHE)"}.get(stage or "")
 
 
+def _bytes_or_escape(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """An encoding error handler: a file name's undecodable byte (PEP 383) goes out as the byte, as
+    ``surrogateescape`` does; anything else (a lone surrogate from a JSON ``\\ud800``) as a ``\\ud800`` escape."""
+    import codecs
+
+    try:
+        return codecs.lookup_error("surrogateescape")(exc)
+    except UnicodeError:
+        return codecs.backslashreplace_errors(exc)
+
+
 def _encode_what_the_console_cannot() -> None:
     """A console whose encoding lacks a character of a summary (``PYTHONIOENCODING=ascii``, a C locale) gets it
-    escaped (``\u2014``), not a UnicodeEncodeError after the work is done."""
+    escaped (``\u2014``), not a UnicodeEncodeError after the work is done. Under a C or POSIX locale Python
+    writes with ``surrogateescape``, which fails on a lone surrogate that stands for no byte (``\\ud800`` in a
+    report's system name): such a surrogate is escaped too."""
+    import codecs
+
+    codecs.register_error("filingsum.bytes_or_escape", _bytes_or_escape)
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and (getattr(stream, "errors", None) or "strict") == "strict":
+        errors = getattr(stream, "errors", None) or "strict"
+        if reconfigure is not None and errors in ("strict", "surrogateescape"):
             try:
-                reconfigure(errors="backslashreplace")
+                reconfigure(errors="backslashreplace" if errors == "strict" else "filingsum.bytes_or_escape")
             except (ValueError, OSError):  # a stream that cannot change now (already written to in a test)
                 pass
 

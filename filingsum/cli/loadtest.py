@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from filingsum.cli.common import (
     positive_float,
     positive_int,
 )
+from filingsum.core.json_rows import loads
 
 MAX_REQUESTS = 100_000  # one record each: 10 million used to fill 4 GB before the deadline was looked at
 HELP = "load-test a local server: N concurrent clients, M requests, latency and throughput, nothing lost"
@@ -57,7 +57,7 @@ def interrupted(args: argparse.Namespace) -> str:
 def _is_load_report(head: bytes) -> bool:
     """Whether a file's head is an earlier `--json` report (one JSON object with the report's counts)."""
     try:
-        report = json.loads(head)
+        report = loads(head)
     except ValueError:
         return False
     return isinstance(report, dict) and {"requests", "concurrency"} <= report.keys()

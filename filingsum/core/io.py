@@ -16,7 +16,6 @@ regular files (`filingsum.core.input_files`) and file digests (`filingsum.core.h
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from filingsum.core.errors import OutputPathError
 from filingsum.core.hashing import sha256_file, stable_hash
 from filingsum.core.input_files import non_regular_reason, require_input_file
 from filingsum.core.journal import JournalError, JsonlAppender, ResultJournal, read_jsonl
+from filingsum.core.json_rows import loads as json_loads
 from filingsum.core.output_lock import OutputBusyError, OutputLock, lock_path
 from filingsum.core.path_names import check_name_lengths
 from filingsum.core.processes import pid_alive
@@ -173,7 +173,7 @@ def first_json_line(head: bytes) -> Any:
     for line in head.decode("utf-8", errors="replace").splitlines():
         if line.strip():
             try:
-                return json.loads(line)
+                return json_loads(line)  # nested past the recursion limit: not JSON here either
             except ValueError:
                 return None
     return None

@@ -16,13 +16,15 @@ from typing import Any
 
 from filingsum.core.atomic_write import output_target
 from filingsum.core.errors import FilingsumError
+from filingsum.core.json_rows import UnusableJsonError, at_line, loads
 from filingsum.core.names import json_text
 from filingsum.core.output_lock import OutputLock
 
 
 def read_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterator[dict[str, Any]]:
     """Rows of a JSONL file; a torn last line (a kill mid-append) is ignored, not fatal. ``encoding="utf-8-sig"``
-    also reads a file that starts with a byte-order mark."""
+    also reads a file that starts with a byte-order mark. A bad line elsewhere, or one nested past the recursion
+    limit anywhere, is a json.JSONDecodeError naming its line (`core.json_rows`)."""
     with open(path, encoding=encoding) as fh:
         lines = fh.readlines()
     for i, line in enumerate(lines):
@@ -30,11 +32,12 @@ def read_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterato
         if not line:
             continue
         try:
-            yield json.loads(line)
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
+            row = loads(line)
+        except json.JSONDecodeError as exc:
+            if i == len(lines) - 1 and not isinstance(exc, UnusableJsonError):
                 return
-            raise
+            raise at_line(exc, i + 1) from None
+        yield row
 
 
 class JsonlAppender:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.io import read_jsonl
+from filingsum.core.json_rows import lone_surrogate
 from filingsum.core.text import content_hash
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,11 @@ def _gold_entries(path: Path, rows: list[Any], warnings: list[str]) -> list[Gold
         source_file = row.get("source_file") if isinstance(row, dict) else None
         if not isinstance(summary, str) or not summary.strip() or not isinstance(source_file, str):
             warnings.append(f"gold file {path} row {number}: needs 'source_file' and a non-empty 'summary'")
+            continue
+        if (where := lone_surrogate(row, skip=("source_file",))) is not None:  # a file name may hold one (PEP 383)
+            warnings.append(f"gold file {path} row {number}: skipped, {where} holds a lone UTF-16 surrogate, which "
+                            "is not text")
+            log.warning("%s", warnings[-1])
             continue
         entries.append(
             GoldSummary(

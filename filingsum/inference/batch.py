@@ -11,7 +11,6 @@ locations, and ``batch_settings`` gathers what keys the journal besides a file.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from filingsum.core import io
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import ResultJournal, check_replaceable, preflight_output_file, sha256_file, stable_hash
+from filingsum.core.json_rows import loads
 from filingsum.core.schema import GuardPolicy, SummaryResult
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _other_results(out: Path, ids: set[str], max_bytes: int = 64 * 2**20) -> int
     count = 0
     for row in rows:
         try:
-            rid = json.loads(row).get("id")
+            rid = loads(row).get("id")
         except (ValueError, AttributeError):
             continue
         count += isinstance(rid, str) and rid not in ids
@@ -147,7 +147,7 @@ def _is_results_file(path: Path) -> bool:
     if not first.strip() or first.startswith(b"# Filing summaries"):
         return True
     try:
-        SummaryResult.model_validate(json.loads(first))  # no other keys: a dataset's records.jsonl is not one
+        SummaryResult.model_validate(loads(first))  # no other keys: a dataset's records.jsonl is not one
     except ValueError:  # JSON and validation errors alike
         return False
     return True

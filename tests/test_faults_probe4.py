@@ -1,0 +1,176 @@
+"""Faults found by the short probe of 2026-12-03, late (docs/reliability.md; its ids in brackets), each injected for
+real: the CLI in a subprocess, real files (a symlink, JSON nested 100,000 deep, a lone surrogate), real signals
+(SIGTERM, SIGKILL) and a real two-process `accelerate launch` on the CPU."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _fake_openai import FakeOpenAI
+from test_faults import ENV, REPO, assert_one_line_failure, observe, write_filings
+
+DEEP = "[" * 100_000 + "]" * 100_000  # legal JSON; json.loads raises RecursionError on it
+GOOD_PREDICTION = {"id": "acme", "source": "Acme Widgets Inc. sells industrial widgets to manufacturers. Revenue was "
+                   "$12.5 million in 2020.", "prediction": "Acme sells widgets to manufacturers.",
+                   "reference": "Acme sells industrial widgets to manufacturers."}
+
+
+def _cli(args: list[str], timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "filingsum.cli", *args], env=env or ENV, capture_output=True,
+                          text=True, timeout=timeout, cwd=REPO)
+
+
+def _jsonl(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _with_surrogate(row: dict, key: str) -> str:
+    """``row`` as one JSON line whose ``key`` holds a lone surrogate, escaped as JSON allows (``\\ud800``)."""
+    return json.dumps({**row, key: f"{row[key]} SURROGATE"}).replace("SURROGATE", "\\ud800")
+
+
+# --- G3 / G4: a lone surrogate or JSON nested 100,000 deep is one line or a logged skip, never a traceback -------
+
+
+@pytest.mark.parametrize("case", ["surrogate", "deep"])
+def test_eval_predictions_with_unusable_json_is_one_line_naming_the_line(tmp_path, case):
+    """[G3, G4] a lone \\ud800 was a tokenizers TypeError traceback; 100,000-deep nesting a RecursionError one."""
+    bad = _with_surrogate(GOOD_PREDICTION, "prediction") if case == "surrogate" else DEEP
+    predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps(GOOD_PREDICTION), bad)
+    proc = _cli(["eval", "--predictions", str(predictions), "--out", str(tmp_path / "report"), "--tokenizer",
+                 "tiny-random"])
+    observe(f"`eval --predictions` with a row that has {case} JSON", proc.returncode, proc.stderr)
+    needle = "'prediction' holds a lone UTF-16 surrogate" if case == "surrogate" else "nested more than"
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, f"{predictions}, line 2", needle)
+    assert not (tmp_path / "report" / "report.json").exists()
+
+
+def _report(tmp_path: Path) -> Path:
+    predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps(GOOD_PREDICTION))
+    proc = _cli(["eval", "--predictions", str(predictions), "--out", str(tmp_path / "report"), "--tokenizer",
+                 "tiny-random"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return tmp_path / "report" / "report.json"
+
+
+def test_eval_compare_of_a_deep_report_is_one_line_and_a_surrogate_name_is_printed_escaped(tmp_path):
+    """[G3, G4] `eval compare` of a report.json nested 100,000 deep was a RecursionError traceback; one whose system
+    name holds \\ud800 (legal JSON) a UnicodeEncodeError traceback on a C-locale console (surrogateescape)."""
+    report = _report(tmp_path)
+    deep = tmp_path / "deep.json"
+    deep.write_text(DEEP, encoding="utf-8")
+    proc = _cli(["eval", "compare", str(report), str(deep)])
+    observe("`eval compare` of a report.json nested 100,000 deep", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(deep), "nested more than")
+
+    text = report.read_text(encoding="utf-8")
+    odd = tmp_path / "odd.json"
+    odd.write_text(text.replace('"preds"', '"preds\\ud800"'), encoding="utf-8")
+    assert odd.read_text() != text
+    (tmp_path / "odd2.json").write_text(odd.read_text(), encoding="utf-8")
+    for markdown in ([], ["--markdown"]):
+        proc = _cli(["eval", "compare", str(odd), str(tmp_path / "odd2.json"), *markdown],
+                    env={**ENV, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": ""})
+        observe("`eval compare` of reports whose system name holds a lone surrogate", proc.returncode, proc.stderr)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert "preds\\ud800" in proc.stdout and "no regressions" in proc.stdout.lower()
+
+
+def test_data_build_skips_unusable_jsonl_rows_and_gold_rows_with_a_warning(tmp_path):
+    """[G3, G4] a JSONL input row or a data.gold row with \\ud800 was a UnicodeEncodeError traceback; a gold file
+    with a row nested 100,000 deep a RecursionError one. The row (the deep gold file) is skipped with a warning."""
+    import yaml
+    from test_faults import CUSTOMERS, FILING, PRODUCTS
+
+    texts = [FILING.format(name=n, product=PRODUCTS[i], customers=CUSTOMERS[i])  # distinct: none is a near-duplicate
+             for i, n in enumerate(("Acme", "Bolt", "Cato"))]
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    _jsonl(inputs / "filings.jsonl", json.dumps({"text": texts[0], "company": "Acme"}),
+           _with_surrogate({"text": texts[1], "company": "Bolt"}, "text"),
+           json.dumps({"text": texts[2], "company": "Cato"}))
+    gold = _jsonl(tmp_path / "gold.jsonl",
+                  _with_surrogate({"source_file": "filings.jsonl#1", "summary": "Acme sells widgets."}, "summary"),
+                  json.dumps({"source_file": "filings.jsonl#3", "summary": "Cato sells widgets to manufacturers."}))
+    deep_gold = _jsonl(tmp_path / "deep_gold.jsonl", DEEP)
+    out = tmp_path / "dataset"
+    config = tmp_path / "data.yaml"
+    config.write_text(yaml.safe_dump({
+        "model": {"name": "tiny-random", "max_source_tokens": 512},
+        "data": {"inputs": [str(inputs)], "out_dir": str(out), "references": ["gold", "extractive"],
+                 "gold": [str(gold), str(deep_gold)], "sections": ["item_1"], "workers": 0,
+                 "filters": {"min_label_chars": 0},  # the gold summaries here are one short sentence
+                 "split": {"validation": 0.0, "test": 0.0, "seed": 1}}}), encoding="utf-8")
+    proc = _cli(["data", "build", "--config", str(config)])
+    observe("`data build` with a lone surrogate in a JSONL input and a gold file, and a deep gold file",
+            proc.returncode, proc.stderr)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert "skipped line 2: not usable JSON ('text' holds a lone UTF-16 surrogate" in proc.stderr
+    assert "row 1: skipped, 'summary' holds a lone UTF-16 surrogate" in proc.stderr
+    assert f"gold file {deep_gold} is unreadable" in proc.stderr and "nested more than" in proc.stderr
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert sorted(r["company"] for r in records) == ["Acme", "Cato"]
+    origins = {r["company"]: r["reference_origin"] for r in records}
+    assert origins == {"Acme": "extractive", "Cato": "gold"}  # Acme's gold row was the one skipped
+
+
+def test_a_summarize_journal_nested_100000_deep_is_one_line_on_resume(tmp_path):
+    """[G4] a journal row nested 100,000 deep was a RecursionError traceback when summarize resumed."""
+    inputs = write_filings(tmp_path / "in", [0])
+    out = tmp_path / "sums.jsonl"
+    journal = tmp_path / ".sums.jsonl.journal.jsonl"
+    _jsonl(journal, json.dumps({"key": "k", "value": []}), DEEP)
+    with FakeOpenAI() as server:
+        proc = _cli(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--tokenizer",
+                     "tiny-random", "--out", str(out)])
+        requests = server.requests
+    observe("`summarize` resuming a journal with a row nested 100,000 deep", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 1, str(journal), "damaged journal", "nested more than",
+                            "line 2", "delete it")
+    assert requests == 0 and not out.exists()
+
+
+def test_train_on_a_split_with_a_row_nested_100000_deep_is_one_line(tmp_path):
+    """[G4] train.jsonl with a row nested 100,000 deep was a RecursionError traceback from `train`."""
+    from _training_data import write_config, write_dataset
+
+    data = write_dataset(tmp_path / "data", n_train=2, chars=200)
+    with open(data / "train.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(DEEP + "\n")
+    config = write_config(tmp_path / "c.yaml", data, tmp_path / "run", max_steps=1)
+    proc = _cli(["train", "--config", str(config)])
+    observe("`train` on a train.jsonl with a row nested 100,000 deep", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(data / "train.jsonl"), "nested more than", "line 3")
+
+
+def test_json_rows_refuse_what_breaks_later_and_keep_what_does_not():
+    """The shared reader (`core.json_rows`): a surrogate pair is text; a file name's PEP 383 surrogate is kept where
+    names are allowed; a torn last line of a journal is still ignored, but a deep one is not."""
+    from filingsum.core.json_rows import UnusableJsonError, loads, loads_text, lone_surrogate
+
+    assert loads_text('{"t": "\\ud83d\\ude00"}') == {"t": "\U0001f600"}  # a pair: an emoji
+    assert loads_text('{"source_file": "bad\\udcff.txt", "t": "x"}', skip=("source_file",))["t"] == "x"
+    with pytest.raises(UnusableJsonError, match="'t' holds a lone UTF-16 surrogate"):
+        loads_text('{"t": "a\\udcffb"}')
+    assert lone_surrogate({"a": [{"b": "x\ud800"}]}) == "'a[0].b'"
+    with pytest.raises(UnusableJsonError, match="nested more than"):
+        loads(DEEP)
+    assert loads("[[1]]") == [[1]]
+
+
+def test_read_jsonl_names_the_line_and_never_takes_a_deep_row_for_a_torn_one(tmp_path):
+    from filingsum.core.io import read_jsonl
+
+    torn = _jsonl(tmp_path / "torn.jsonl", '{"a": 1}', '{"a": ')
+    assert list(read_jsonl(torn)) == [{"a": 1}]
+    deep_last = _jsonl(tmp_path / "deep.jsonl", '{"a": 1}', DEEP)
+    with pytest.raises(json.JSONDecodeError, match="nested more than .*: line 2"):
+        list(read_jsonl(deep_last))
+    bad_middle = _jsonl(tmp_path / "bad.jsonl", '{"a": 1}', "{oops", '{"a": 2}')
+    with pytest.raises(json.JSONDecodeError, match="line 2 column 2"):
+        list(read_jsonl(bad_middle))
