@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,42 @@ def test_read_jsonl_names_the_line_and_never_takes_a_deep_row_for_a_torn_one(tmp
     bad_middle = _jsonl(tmp_path / "bad.jsonl", '{"a": 1}', "{oops", '{"a": 2}')
     with pytest.raises(json.JSONDecodeError, match="line 2 column 2"):
         list(read_jsonl(bad_middle))
+
+
+# --- G2: two spellings of one --out file (a symlink) share one journal and its lock --------------------------------
+
+
+def test_summarize_into_a_symlink_of_a_running_runs_out_refuses_and_keeps_its_results(tmp_path):
+    """[G2] `summarize --out A.jsonl` and `--out L.jsonl` (L -> A) at once were not locked against each other (the
+    journal and its lock were named by the spelling): the second replaced the first's results."""
+    from filingsum.core.io import lock_path
+
+    inputs = write_filings(tmp_path / "in", range(3))
+    out, link = tmp_path / "A.jsonl", tmp_path / "L.jsonl"
+    link.symlink_to(out.name)
+    args = ["summarize", str(inputs), "--endpoint", "", "--model", "fake", "--tokenizer", "tiny-random",
+            "--concurrency", "1"]
+    second_done = threading.Event()  # the first run's requests are answered once the second one has run
+
+    def answer(body: dict) -> str:
+        second_done.wait(60)
+        return "The company sells its products to manufacturers."
+
+    with FakeOpenAI(respond=answer) as server:
+        args[3] = server.base_url
+        first = subprocess.Popen([sys.executable, "-m", "filingsum.cli", *args, "--out", str(out)], env=ENV, cwd=REPO,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lock = lock_path(tmp_path / ".A.jsonl.journal.jsonl")  # taken before the first request
+        deadline = time.monotonic() + 120
+        while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = _cli([*args, "--out", str(link)])
+        second_done.set()
+        _, first_err = first.communicate(timeout=120)
+    observe("`summarize --out L` (a symlink to A) while `summarize --out A` runs", second.returncode, second.stderr,
+            lost=int(first.returncode != 0))
+    assert_one_line_failure(second.returncode, second.stderr, 2, "in use by process", str(first.pid))
+    assert first.returncode == 0, first_err[-2000:]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3 and all(r["summary"] and not r["error"] for r in rows)
+    assert link.is_symlink() and not (tmp_path / ".L.jsonl.journal.jsonl").exists()

@@ -111,8 +111,10 @@ def unique_ids(results: Sequence[SummaryResult]) -> list[SummaryResult]:
 
 
 def journal_path(out: str | os.PathLike[str]) -> Path:
-    """Where `filingsum summarize --out OUT` journals finished inputs: .OUT.journal.jsonl beside OUT."""
-    out = Path(out)
+    """Where `filingsum summarize --out OUT` journals finished inputs: .OUT.journal.jsonl beside the file OUT is,
+    symlinks resolved, so that two spellings of one file (a symlink, ``./``, ``..``) share one journal and its
+    lock: a run on the other spelling refuses (`OutputBusyError`) instead of replacing the first one's results."""
+    out = Path(os.path.realpath(out))
     return out.with_name(f".{out.name}.journal.jsonl")
 
 
