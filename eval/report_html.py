@@ -24,6 +24,17 @@ PLOT_METRICS = ("rougeL", "tokens", "aspect_coverage", "number_precision", "enti
                 "novel_ngram_ratio", "repetition")
 DOC_TABLE_METRICS = ("rougeL", "tokens", "is_prose", "aspect_coverage", *CLAIM_METRICS, "number_precision",
                      *FIGURE_COUNTS, "entity_precision", "novel_ngram_ratio")
+# What one example shows of a summary or reference (its figures, names and claims checked on that much: the claim
+# check grows faster than the text, and a runaway 21 MB prediction took minutes), and of each piece of evidence.
+MAX_SHOWN_SUMMARY_CHARS = 20_000
+MAX_SHOWN_EVIDENCE_CHARS = 1_000
+
+
+def _shown(text: str, limit: int) -> tuple[str, str]:
+    """The first ``limit`` characters of ``text``, and a visible note of what was left out ("" when nothing)."""
+    if len(text) <= limit:
+        return text, ""
+    return text[:limit], f"\n[… {len(text) - limit:,} more characters]"
 
 
 def highlight_spans(text: str, spans: Sequence[tuple[int, int, str]], css_class: str = "") -> str:
@@ -68,8 +79,9 @@ def claims_html(summary: str, source: str, company: str | None = None) -> str:
     rows = []
     for claim in check.claims:
         cls = _VERDICT_CLASS[claim.verdict]
+        evidence, more = _shown(claim.evidence or "–", MAX_SHOWN_EVIDENCE_CHARS)
         rows.append(f'<tr class="{cls}"><td>{html.escape(claim.claim)}</td><td>{claim.verdict}</td>'
-                    f"<td>{html.escape(claim.reason)}</td><td>{html.escape(claim.evidence or '–')}</td></tr>")
+                    f"<td>{html.escape(claim.reason)}</td><td>{html.escape(evidence + more)}</td></tr>")
     return ('<table class="claims"><thead><tr><th>claim</th><th>verdict</th><th>reason</th>'
             f"<th>evidence in the source</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -155,21 +167,21 @@ def _examples_html(report: Report, n_examples: int, max_source_chars: int) -> st
     parts = []
     for doc_id in ids[:n_examples]:
         source = next(p.source for preds in by_system.values() if (p := preds.get(doc_id)))
-        shown = source[:max_source_chars]
-        more = (f"\n[… {len(source) - max_source_chars:,} more characters]" if len(source) > max_source_chars
-                else "")
+        shown, more = _shown(source, max_source_chars)
         summaries = []
         reference = next((p.reference for preds in by_system.values() if (p := preds.get(doc_id)) and p.reference),
                          None)
         if reference:
-            summaries.append(f"<h4>reference</h4><div class=\"summary\">{html.escape(reference)}</div>")
+            summaries.append(f"<h4>reference</h4><div class=\"summary\">"
+                             f"{html.escape(''.join(_shown(reference, MAX_SHOWN_SUMMARY_CHARS)))}</div>")
         for name, preds in by_system.items():
             pred = preds.get(doc_id)
             if pred is None:
                 continue
+            prediction, cut = _shown(pred.prediction, MAX_SHOWN_SUMMARY_CHARS)
             summaries.append(f"<h4>{html.escape(name)}</h4><div class=\"summary\">"
-                             f"{highlight_unsupported(pred.prediction, pred.source)}</div>"
-                             f"{claims_html(pred.prediction, pred.source, pred.company)}")
+                             f"{highlight_unsupported(prediction, pred.source)}{html.escape(cut)}</div>"
+                             f"{claims_html(prediction, pred.source, pred.company)}")
         parts.append(f"<h3>{html.escape(doc_id)}</h3><div class=\"example\"><div class=\"source\">"
                      f"{html.escape(shown + more)}</div><div class=\"summaries\">{''.join(summaries)}</div></div>")
     return "".join(parts) or "<p>No predictions attached to this report.</p>"

@@ -5,6 +5,7 @@ real: the CLI in a subprocess, real files (a symlink, JSON nested 100,000 deep, 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from _fake_openai import FakeOpenAI
-from test_faults import ENV, REPO, assert_one_line_failure, observe, write_filings
+from test_faults import ENV, FAULT_CLI, REPO, assert_one_line_failure, observe, write_filings
 
 DEEP = "[" * 100_000 + "]" * 100_000  # legal JSON; json.loads raises RecursionError on it
 GOOD_PREDICTION = {"id": "acme", "source": "Acme Widgets Inc. sells industrial widgets to manufacturers. Revenue was "
@@ -215,3 +216,57 @@ def test_summarize_into_a_symlink_of_a_running_runs_out_refuses_and_keeps_its_re
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 3 and all(r["summary"] and not r["error"] for r in rows)
     assert link.is_symlink() and not (tmp_path / ".L.jsonl.journal.jsonl").exists()
+
+
+# --- G5: report.html shows a bounded part of a runaway prediction; an interrupt names the report files written ---
+
+
+def test_report_html_of_a_multi_megabyte_prediction_is_bounded_and_says_what_it_left_out(tmp_path):
+    """[G5] one 21 MB prediction: report.json and report.md were written, then report.html took minutes (the claim
+    check of the whole prediction). The page shows its first part, checked, with a note of the rest."""
+    prediction = " ".join(f"Acme sold {i} widgets to Bolt Corp for ${i}.5 million in {2000 + i % 25}."
+                          for i in range(30_000))
+    assert len(prediction) > 1_500_000
+    predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps({**GOOD_PREDICTION, "prediction": prediction}))
+    out = tmp_path / "report"
+    proc = _cli(["eval", "--predictions", str(predictions), "--out", str(out), "--tokenizer", "tiny-random"],
+                timeout=240)
+    observe("`eval --predictions` with one prediction of 1.6 MB", proc.returncode, proc.stderr)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert len(page) < 600_000 < len(prediction)  # 20,000 characters shown, marked up, and its claims table
+    from filingsum.eval.report_html import MAX_SHOWN_SUMMARY_CHARS
+
+    assert f"[… {len(prediction) - MAX_SHOWN_SUMMARY_CHARS:,} more characters]" in page
+    assert "<mark" in page and 'class="claims"' in page  # the part shown is still checked
+
+
+def test_eval_interrupted_while_writing_report_html_names_the_report_files_it_wrote(tmp_path):
+    """[G5] SIGTERM while report.html was written said "no report was written" although report.json and report.md
+    were. The SIGTERM is sent by the process to itself as report.html's rendering starts (tests/_fault_cli.py)."""
+    predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps(GOOD_PREDICTION))
+    out = tmp_path / "report"
+    fault = {"target": "filingsum.eval.report:render_html", "after": 0, "fault": "sigterm"}
+    proc = subprocess.run([sys.executable, str(FAULT_CLI), json.dumps(fault), "--", "eval", "--predictions",
+                           str(predictions), "--out", str(out), "--tokenizer", "tiny-random"], env=ENV,
+                          capture_output=True, text=True, timeout=240, cwd=REPO)
+    observe("`eval --predictions`: SIGTERM while report.html is written", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 143, "terminated (SIGTERM)",
+                            f"report.json and report.md were written to {out}; report.html was not",
+                            "rerun the same command")
+    assert (out / "report.json").is_file() and (out / "report.md").is_file() and not (out / "report.html").exists()
+
+
+def test_eval_interrupted_before_any_report_file_says_none_was_written_even_beside_an_old_report(tmp_path):
+    """The note counts only what this run wrote: an earlier run's report in --out is not taken for this one's."""
+    predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps(GOOD_PREDICTION))
+    out = tmp_path / "report"
+    out.mkdir()
+    for name in ("report.json", "report.md"):
+        (out / name).write_text("{}", encoding="utf-8")
+        os.utime(out / name, (time.time() - 3600, time.time() - 3600))
+    fault = {"target": "filingsum.eval.report:atomic_write_json", "after": 0, "fault": "sigterm"}
+    proc = subprocess.run([sys.executable, str(FAULT_CLI), json.dumps(fault), "--", "eval", "--predictions",
+                           str(predictions), "--out", str(out), "--tokenizer", "tiny-random"], env=ENV,
+                          capture_output=True, text=True, timeout=240, cwd=REPO)
+    assert_one_line_failure(proc.returncode, proc.stderr, 143, "no report was written; rerun the same command")

@@ -43,15 +43,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
 
 
+REPORT_FILES = ("report.json", "report.md", "report.html")  # in the order eval.report.write_report writes them
+
+
+def written_reports(out: str | Path, since: float | None) -> list[str]:
+    """The report files in ``out`` that this run wrote (changed since ``since``, when it started); each is written
+    whole or not at all (atomic writes), so each one listed is complete."""
+    if since is None:
+        return []
+    written = []
+    for name in REPORT_FILES:
+        try:
+            # a second's slack: the kernel stamps files from a coarser clock than time.time()
+            if (Path(out) / name).stat().st_mtime >= since - 1.0:
+                written.append(name)
+        except OSError:
+            continue
+    return written
+
+
+def _report_note(out: str, since: float | None) -> str:
+    """What an interrupted eval left of its report: nothing, or the files it wrote and the ones it did not."""
+    written = written_reports(out, since)
+    if not written:
+        return "no report was written"
+    missing = [name for name in REPORT_FILES if name not in written]
+
+    def listed(names: list[str]) -> str:
+        return names[0] + " was" if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} were"
+
+    return f"{listed(written)} written to {out}" + (f"; {listed(missing)} not" if missing else "")
+
+
 def interrupted(args: argparse.Namespace) -> str:
     if args.eval_command == "compare":
         return "nothing was written (compare only reads the two reports)"
+    since = getattr(args, "started_at", None)
     if args.predictions:
-        return "no report was written; rerun the same command"
+        return f"{_report_note(args.out, since) if args.out else 'no report was written'}; rerun the same command"
     from filingsum.cli.common import configured
 
     out = args.out or configured(args, lambda c: c.eval.out_dir, "the report dir (eval.out_dir)")
-    return (f"no report was written; summaries generated so far are journalled in {out}/.work/: rerun the same "
+    return (f"{_report_note(out, since)}; summaries generated so far are journalled in {out}/.work/: rerun the same "
             "command to resume")
 
 
@@ -95,6 +128,9 @@ def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = F
 
 
 def run(args: argparse.Namespace) -> int:
+    import time
+
+    args.started_at = time.time()  # for interrupted(): which report files this run wrote
     if args.eval_command == "compare":
         return print_comparison(args.old, args.new, args.tolerance, markdown=args.markdown)
     config = load_run_config(args)
