@@ -270,3 +270,106 @@ def test_eval_interrupted_before_any_report_file_says_none_was_written_even_besi
                            str(predictions), "--out", str(out), "--tokenizer", "tiny-random"], env=ENV,
                           capture_output=True, text=True, timeout=240, cwd=REPO)
     assert_one_line_failure(proc.returncode, proc.stderr, 143, "no report was written; rerun the same command")
+
+
+# --- G1 / G6: a distributed training's workers never outlive their launcher; SIGTERM is one line and exit 143 ----
+
+
+def _ddp_train(tmp_path: Path, launch: list[str]) -> tuple[subprocess.Popen, Path, Path]:
+    """A 2-process DDP training of tiny-random on the CPU that would run for hours, started by ``launch`` (its
+    stderr in a file: the workers hold it too). Returns once the workers train (rank 0 holds the run dir's lock)."""
+    from _training_data import write_config, write_dataset
+
+    data = write_dataset(tmp_path / "data", n_train=2, chars=200)
+    config = write_config(tmp_path / "c.yaml", data, tmp_path / "run", batch_size=1, max_steps=100_000, save_steps=5,
+                          group_by_length=False, lora={"dropout": 0.0})
+    err = tmp_path / "stderr.txt"
+    with open(err, "w", encoding="utf-8") as fh:
+        proc = subprocess.Popen([*launch, "--config", str(config)], env={**ENV, "OMP_NUM_THREADS": "1"}, cwd=tmp_path,
+                                stdout=fh, stderr=fh, text=True)
+    lock = tmp_path / ".run.lock"
+    deadline = time.monotonic() + 240
+    while not (tmp_path / "run" / "checkpoints" / "checkpoint-5").is_dir() and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert lock.exists() and proc.poll() is None, err.read_text()[-3000:]
+    return proc, lock, err
+
+
+def _workers(launcher: subprocess.Popen) -> list:
+    import psutil
+
+    workers = [p for p in psutil.Process(launcher.pid).children(recursive=True)
+               if "filingsum.cli" in " ".join(p.cmdline())]
+    assert len(workers) == 2, workers
+    return workers
+
+
+def _gone(workers: list, within_s: float) -> bool:
+    import psutil
+
+    def running(p: psutil.Process) -> bool:
+        try:
+            return p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + within_s
+    while any(running(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [p for p in workers if running(p)]
+    for p in alive:  # never leave a worker behind, whatever the test found
+        p.kill()
+    return not alive
+
+
+def _accelerate(*extra: str) -> list[str]:
+    from filingsum.serving.launcher import free_port
+
+    return [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
+            str(REPO / "configs" / "accelerate-ddp-cpu.yaml"), "--num_processes", "2", "--main_process_port",
+            str(free_port()), *extra, "-m", "filingsum.cli", "train"]
+
+
+@pytest.mark.slow  # a 2-process launch: ~20 s on 2 busy CPU cores
+def test_kill_9_of_the_accelerate_launcher_stops_its_training_workers(tmp_path):
+    """[G1] `kill -9` of `accelerate launch ... -m filingsum.cli train` left both DDP workers training under PID 1,
+    and a rerun was refused as "in use" until they finished. Each worker asks the kernel for SIGTERM when its
+    launcher dies (PR_SET_PDEATHSIG) and unwinds as on any SIGTERM: checkpoints kept, the lock released."""
+    launcher, lock, err = _ddp_train(tmp_path, _accelerate())
+    workers = _workers(launcher)
+    launcher.kill()
+    launcher.wait(30)
+    gone = _gone(workers, within_s=30)
+    stderr = err.read_text()
+    observe("`kill -9` of the `accelerate launch` of a 2-process training", -9, stderr, lost=int(not gone))
+    assert gone, stderr[-3000:]
+    assert not lock.exists()  # released: a rerun resumes at once
+    assert stderr.count("filingsum: terminated (SIGTERM); checkpoints saved so far are kept") == 2, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
+def test_a_sigterm_that_lands_in_a_finalizer_still_stops_the_command(tmp_path):
+    """[G1] the first try of the fix: the workers' SIGTERM landed in a ``__del__`` run by the garbage collector, where
+    Python prints "Exception ignored" and goes on, and they trained on. The interrupt is delivered again."""
+    program = (
+        "import os, signal, sys, time\n"
+        "from filingsum.cli import main\n"
+        "import filingsum.cli.models as stage\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        for _ in range(100000): pass  # the handler runs here, inside __del__\n"
+        "def run(args):\n"
+        "    Finalized()\n"
+        "    time.sleep(30)\n"
+        "    return 0\n"
+        "stage.run = run\n"
+        "sys.exit(main(['models', 'check', 'x']))\n"
+    )
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", program], env=ENV, capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+    observe("SIGTERM landing in a finalizer (__del__)", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 143, "terminated (SIGTERM)")
+    assert time.monotonic() - started < 20

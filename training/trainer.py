@@ -37,6 +37,7 @@ from pathlib import Path
 
 from filingsum.core.config import RunConfig
 from filingsum.core.io import OutputLock, preflight_output_dir
+from filingsum.core.processes import exit_with_launcher
 from filingsum.training.arguments import training_arguments
 from filingsum.training.data import load_split_records, make_collator, setup_data
 from filingsum.training.loop import run_trainer
@@ -53,6 +54,7 @@ def train(config: RunConfig) -> TrainResult:
     """Train as configured and write the run directory; rerunning after a kill resumes (train.resume), and
     rerunning a finished run is a no-op (TrainResult.model is None then). One run per run directory: a second
     one on the same train.output_dir refuses (`OutputBusyError`, exit 2), naming the first."""
+    exit_with_launcher()  # a worker of `accelerate launch`: stop when the launcher dies (a kill -9 of it included)
     run_dir = Path(config.train.output_dir)
     with run_dir_lock(run_dir):
         return _train(config, run_dir)

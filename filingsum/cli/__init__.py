@@ -106,6 +106,39 @@ def _unwind_on_sigterm() -> None:
         pass
 
 
+def _redeliver(signum: int) -> None:
+    import os
+    import threading
+
+    timer = threading.Timer(0.05, os.kill, (os.getpid(), signum))  # from outside the finalizer that swallowed it
+    timer.daemon = True
+    timer.start()
+
+
+def _redeliver_swallowed_interrupts() -> None:
+    """A Ctrl-C or SIGTERM that lands while a finalizer runs (a ``__del__`` called by the garbage collector, a
+    weakref callback) raises its KeyboardInterrupt there, where Python prints "Exception ignored" and goes on:
+    the command would never stop (a training worker whose launcher was killed trained on). Such an interrupt is
+    delivered again a moment later, to the code that runs then."""
+    previous = sys.unraisablehook
+    if getattr(previous, "filingsum_redelivers", False):
+        return
+
+    def hook(unraisable: object) -> None:
+        exc = getattr(unraisable, "exc_value", None)
+        if not isinstance(exc, KeyboardInterrupt):
+            previous(unraisable)
+            return
+        if isinstance(exc, Terminated):
+            _unwind_on_sigterm()  # the first delivery disarmed the handler: arm it again
+            _redeliver(signal.SIGTERM)
+        else:
+            _redeliver(signal.SIGINT)
+
+    hook.filingsum_redelivers = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 def _output_of(args: argparse.Namespace) -> str | None:
     """What the command writes, for an error that does not name its file: --out, else the configured output."""
     out = getattr(args, "out", None)
@@ -150,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _encode_what_the_console_cannot()
     _unwind_on_sigterm()
+    _redeliver_swallowed_interrupts()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -60,3 +60,16 @@ def exit_with_parent(signum: int | None = None) -> bool:
     if os.getppid() != parent:  # the parent died before the kernel was told to watch it
         os.kill(os.getpid(), signum)
     return True
+
+
+def exit_with_launcher() -> bool:
+    """A worker started by a distributed launcher (`accelerate launch`, torchrun: LOCAL_RANK and WORLD_SIZE set)
+    gets SIGTERM when the launcher dies, however it dies (``kill -9`` included), and unwinds as on any SIGTERM
+    (checkpoints kept, its run dir's lock released, exit 143) instead of working on under PID 1. The launcher
+    starts its workers from its main thread, which is what the kernel watches. False when not under a launcher
+    or where it does not apply."""
+    import signal
+
+    if "LOCAL_RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+        return False
+    return exit_with_parent(signal.SIGTERM)
