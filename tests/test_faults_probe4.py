@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -373,3 +374,38 @@ def test_a_sigterm_that_lands_in_a_finalizer_still_stops_the_command(tmp_path):
     observe("SIGTERM landing in a finalizer (__del__)", proc.returncode, proc.stderr)
     assert_one_line_failure(proc.returncode, proc.stderr, 143, "terminated (SIGTERM)")
     assert time.monotonic() - started < 20
+
+
+@pytest.mark.slow  # a 2-process launch: ~20 s on 2 busy CPU cores
+def test_sigterm_to_filingsum_train_launch_is_one_line_exit_143_and_keeps_the_checkpoints(tmp_path):
+    """[G6] SIGTERM to `accelerate launch` training: the workers said their line, then torch's launcher printed its
+    SignalException traceback and exited 1. `filingsum train --launch ACCELERATE_CONFIG` runs the same launcher in
+    the filingsum process: the workers stop with their checkpoints, and it exits 143 with one line."""
+    import yaml
+
+    from filingsum.serving.launcher import free_port
+
+    accelerate = yaml.safe_load((REPO / "configs" / "accelerate-ddp-cpu.yaml").read_text())
+    accelerate_config = tmp_path / "accelerate.yaml"
+    accelerate_config.write_text(yaml.safe_dump({**accelerate, "main_process_port": free_port()}))
+    launcher, lock, err = _ddp_train(tmp_path, [sys.executable, "-m", "filingsum.cli", "train", "--launch",
+                                                str(accelerate_config)])
+    workers = _workers(launcher)
+    launcher.send_signal(signal.SIGTERM)
+    status = launcher.wait(60)
+    gone = _gone(workers, within_s=30)
+    stderr = err.read_text()
+    observe("SIGTERM to `filingsum train --launch` (a 2-process training)", status, stderr, lost=int(not gone))
+    assert_one_line_failure(status, stderr, 143, "terminated (SIGTERM)", "checkpoints saved so far are kept in",
+                            "rerun the same command to resume")
+    assert gone and not lock.exists()
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-5").is_dir()
+
+
+def test_train_launch_starts_its_workers_without_its_own_options():
+    from filingsum.cli.train_launch import worker_argv
+
+    argv = ["-v", "train", "--launch", "a.yaml", "--config", "c.yaml", "--num-processes=4", "--set", "train.x=1"]
+    assert worker_argv(argv) == ["-v", "train", "--config", "c.yaml", "--set", "train.x=1"]
+    proc = _cli(["train", "--config", str(REPO / "configs" / "smollm2-quality-cpu.yaml"), "--num-processes", "2"])
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "--num-processes needs --launch")

@@ -181,6 +181,7 @@ def _encode_what_the_console_cannot() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it
     _encode_what_the_console_cannot()
     _unwind_on_sigterm()
     _redeliver_swallowed_interrupts()

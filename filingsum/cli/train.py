@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from filingsum.cli.common import add_config_arguments, load_run_config
+from filingsum.cli.common import add_config_arguments, load_run_config, positive_int
+from filingsum.core.errors import UsageError
 
 HELP = "fine-tune a model (LoRA, QLoRA or full) on a built dataset"
 DESCRIPTION = """\
@@ -20,7 +21,9 @@ Rerunning the same command after a kill or Ctrl-C resumes from the last checkpoi
 a finished run does nothing; resuming onto checkpoints of other data or another model stops unless
 --force-resume.
 
-Multi-GPU: accelerate launch --config_file configs/accelerate-ddp.yaml -m filingsum.cli train --config C
+Multi-GPU: filingsum train --launch configs/accelerate-ddp.yaml --config C
+  (accelerate's launcher run by this command: Ctrl-C or SIGTERM stops every process and exits in one line;
+  `accelerate launch --config_file configs/accelerate-ddp.yaml -m filingsum.cli train --config C` also works)
 
 Examples:
   filingsum train --config configs/smollm2-quality-cpu.yaml
@@ -38,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--force-resume", action="store_true",
         help="resume even if output_dir's checkpoints were trained on other data or another model",
     )
+    parser.add_argument(
+        "--launch", metavar="ACCELERATE_CONFIG",
+        help="train with several processes as this accelerate config says (configs/accelerate-ddp.yaml, "
+        "-fsdp, -deepspeed, -ddp-cpu): `accelerate launch` run by this command",
+    )
+    parser.add_argument("--num-processes", type=positive_int, help="with --launch: the number of processes")
 
 
 def interrupted(args: argparse.Namespace) -> str:
@@ -63,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
         from filingsum.inference.export import check_push_target
 
         check_push_target(config.train.push_to_hub, what="train.push_to_hub")
+    if getattr(args, "num_processes", None) and not getattr(args, "launch", None):
+        raise UsageError("--num-processes needs --launch ACCELERATE_CONFIG (e.g. configs/accelerate-ddp.yaml)")
+    if getattr(args, "launch", None):  # the config is valid: now start the processes that train on it
+        from filingsum.cli.train_launch import launch_training
+
+        return launch_training(args)
     from filingsum.training.trainer import train
 
     result = train(config)
