@@ -17,6 +17,7 @@ resumes where it stopped, and the report directory is checked before any model i
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -58,7 +59,12 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
     for split in splits:
         path = data_dir / f"{split}.jsonl"
         if path.exists():
-            records += [FilingRecord.model_validate(row) for row in read_jsonl(path)]
+            try:
+                rows = list(read_jsonl(path))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:  # nested past the recursion limit too
+                raise UsageError(f"{path}: not a readable JSONL file ({exc}); rebuild the dataset with "
+                                 "`filingsum data build`") from None
+            records += [FilingRecord.model_validate(row) for row in rows]
     if not records:  # a missing input: exit 2, before any model is loaded
         raise UsageError(
             f"eval.split: no {config.eval.split} records in {data_dir}; build the dataset first: "

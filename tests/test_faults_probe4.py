@@ -409,3 +409,18 @@ def test_train_launch_starts_its_workers_without_its_own_options():
     assert worker_argv(argv) == ["-v", "train", "--config", "c.yaml", "--set", "train.x=1"]
     proc = _cli(["train", "--config", str(REPO / "configs" / "smollm2-quality-cpu.yaml"), "--num-processes", "2"])
     assert_one_line_failure(proc.returncode, proc.stderr, 2, "--num-processes needs --launch")
+
+
+def test_eval_of_a_dataset_split_with_a_row_nested_100000_deep_is_one_line(tmp_path):
+    """[G4, beside the probe's list] `eval --config` read the split with read_jsonl and caught nothing: a row nested
+    100,000 deep in test.jsonl was a traceback."""
+    from _training_data import write_dataset
+
+    data = write_dataset(tmp_path / "data", n_train=1)
+    _jsonl(data / "test.jsonl", DEEP)
+    config = tmp_path / "eval.yaml"
+    config.write_text(f"model: {{name: tiny-random}}\ndata: {{out_dir: {data}}}\n"
+                      f"eval: {{systems: [lead-k], out_dir: {tmp_path / 'report'}}}\n", encoding="utf-8")
+    proc = _cli(["eval", "--config", str(config)])
+    observe("`eval --config` on a test.jsonl with a row nested 100,000 deep", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(data / "test.jsonl"), "nested more than", "line 1")
