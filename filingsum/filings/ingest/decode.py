@@ -101,6 +101,8 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
     unicode_bom = _decode_with_bom(data, path)
     if unicode_bom is not None:
         data = unicode_bom.encode("utf-8")  # then the same checks as any UTF-8 file
+    if not data.removeprefix(codecs.BOM_UTF8).strip():  # a byte-order mark and nothing else (or only blanks)
+        raise IngestError(path, "file is empty")
     sample = data[:65536]
     if b"\x00" in sample:
         raise IngestError(path, "binary content (NUL bytes), not a text or HTML filing")
