@@ -5,8 +5,10 @@ OpenAI-compatible server on 127.0.0.1 answering malformed completions, and real 
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,47 @@ def test_build_and_summarize_of_a_bare_byte_order_mark_skip_it_as_empty(tmp_path
     assert "file is empty" in proc.stderr, proc.stderr[-3000:]
     rows = [json.loads(line) for line in (tmp_path / "sums.jsonl").read_text().splitlines() if line.strip()]
     assert [row.get("error_kind") for row in rows] == ["input"], rows
+
+
+# --- F2: a lock file stores the command redacted, readable by its owner only -----------------------------------
+
+
+def test_lock_file_of_a_running_summarize_holds_no_url_password(tmp_path):
+    """[F2] the lock beside summarize's journal held `--endpoint http://user:s3cret@...` in clear, mode 0644 (and
+    stays on disk after a SIGKILL)."""
+    out = tmp_path / "sums.jsonl"
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    with FakeOpenAI(delay_s=20) as server:
+        endpoint = server.base_url.replace("http://", "http://user:s3cret@")
+        proc = subprocess.Popen([sys.executable, "-m", "filingsum.cli", "summarize", str(filing), "--endpoint",
+                                 endpoint, "--model", "fake", "--out", str(out), "--timeout", "60"], env=ENV, cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not (locks := sorted(tmp_path.glob(".*.lock"))) or server.requests == 0:
+                assert proc.poll() is None and time.monotonic() < deadline, "summarize never took its lock"
+                time.sleep(0.2)
+            texts = {lock.name: lock.read_text(encoding="utf-8") for lock in locks}
+            modes = {lock.name: stat.S_IMODE(lock.stat().st_mode) for lock in locks}
+        finally:
+            proc.kill()
+            proc.wait(timeout=30)
+    observe("lock file of a summarize whose --endpoint has a password", 0, "", wrong=int("s3cret" in str(texts)))
+    for name, text in texts.items():
+        command = json.loads(text)["command"]
+        assert "s3cret" not in text and "http://***@127.0.0.1" in command, (name, text)
+        assert modes[name] == 0o600, (name, oct(modes[name]))
+
+
+def test_lock_file_masks_a_password_inside_a_set_override_and_an_api_key(tmp_path, monkeypatch):
+    """[F2] `--set eval.endpoint=http://u:pw@...` (train, eval, data build's teacher) and `--api-key KEY` in the
+    first words of the command line were stored in clear."""
+    from filingsum.core.output_lock import OutputLock
+
+    monkeypatch.setattr(sys, "argv", ["filingsum", "train", "--set", "eval.endpoint=http://evu:ev4lpw@127.0.0.1:1/v1",
+                                      "--api-key", "sk-secret-key-1"])
+    with OutputLock(tmp_path / "run") as lock:
+        text = lock.path.read_text(encoding="utf-8")
+        assert stat.S_IMODE(lock.path.stat().st_mode) == 0o600
+    assert "ev4lpw" not in text and "sk-secret-key-1" not in text, text
+    assert "eval.endpoint=http://***@127.0.0.1:1/v1 --api-key ***" in json.loads(text)["command"], text

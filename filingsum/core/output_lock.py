@@ -51,11 +51,12 @@ def lock_path(target: str | os.PathLike[str]) -> Path:
 class OutputLock:
     """Exclusive use of one output (a dataset dir, a results file) for one run.
 
-    The lock file (``lock_path``) holds the PID, host and command of its holder; it is created with O_EXCL so
-    two runs cannot both take it. A lock whose PID is dead on this host is stale (a killed run): taken over
-    with a warning. A lock held by a live process, or by another host, raises `OutputBusyError` naming the
-    holder; one held by this process is shared (re-entrant). Where no lock file can be made (the parent is a
-    file, not writable), the run goes on unlocked and the pre-flight check that follows names the problem.
+    The lock file (``lock_path``, mode 0600) holds the PID, host and command (redacted) of its holder; it is
+    created with O_EXCL so two runs cannot both take it. A lock whose PID is dead on this host is stale (a
+    killed run): taken over with a warning. A lock held by a live process, or by another host, raises
+    `OutputBusyError` naming the holder; one held by this process is shared (re-entrant). Where no lock file
+    can be made (the parent is a file, not writable), the run goes on unlocked and the pre-flight check that
+    follows names the problem.
     Use as a context manager; the lock file goes on release.
     """
 
@@ -76,7 +77,12 @@ class OutputLock:
         import socket
         import sys
 
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:6])[:300],
+        from filingsum.core.redact import redact_argv, redact_text
+
+        # the command as every stored string: no URL password, --api-key or token in it (redact_argv masks the
+        # value of a `--api-key KEY` pair, redact_text what is inside one word: --set x.endpoint=http://u:pw@...)
+        command = redact_text(" ".join(redact_argv(sys.argv[:6])))[:300]
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
               "started": process_started(os.getpid())}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +90,7 @@ class OutputLock:
             return self  # unlocked: preflight_output_* says what is wrong with the location
         for _ in range(3):
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # its command is the user's
             except FileExistsError:
                 holder = self._holder()
                 pid, host = holder.get("pid"), holder.get("host")
