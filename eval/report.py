@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,28 @@ def write_report(report: Report, out_dir: str | os.PathLike[str], *, examples: i
     }
 
 
+# How each report file this project writes opens: an earlier eval report may be replaced, a user's own file of the
+# same name may not (`is_eval_report`). report.json: "schema_version" (newer reports) then a "systems" mapping.
+_REPORT_JSON_HEAD = re.compile(rb'\A\s*\{\s*(?:"schema_version"\s*:\s*\d+\s*,\s*)?"systems"\s*:\s*\{')
+_REPORT_TITLE = b"filingsum eval report"
+
+
+def is_eval_report(name: str, head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) opens a report file ``name`` (report.json, .md or .html) as
+    `write_report` writes it.
+
+    >>> is_eval_report("report.md", b"# filingsum eval report\\n\\nCreated ...")
+    True
+    >>> is_eval_report("report.json", b'{"budget": 12345}')
+    False
+    """
+    if name.endswith(".json"):
+        return bool(_REPORT_JSON_HEAD.match(head))
+    if name.endswith(".md"):
+        return head.startswith(b"# " + _REPORT_TITLE)
+    return head.lstrip().startswith(b"<!DOCTYPE html>") and b"<title>" + _REPORT_TITLE + b"</title>" in head[:4096]
+
+
 def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A report.json as a dict, with a clear error when it is not one (UsageError, exit 2): a FIFO, a device or a
     directory is refused without being opened (a FIFO would block the reader, /dev/zero never ends)."""
@@ -57,5 +80,5 @@ def load_report_json(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 __all__ = ["METRICS", "SCHEMA_VERSION", "TABLE_METRICS", "EvalResult", "Report", "aggregate_metrics", "claims_html",
-           "highlight_spans", "highlight_unsupported", "load_report_json", "render_html", "render_markdown",
-           "write_report"]
+           "highlight_spans", "highlight_unsupported", "is_eval_report", "load_report_json", "render_html",
+           "render_markdown", "write_report"]

@@ -30,6 +30,7 @@ from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import (
     OutputPathError,
     ResultJournal,
+    check_replaceable,
     output_target,
     preflight_output_dir,
     read_jsonl,
@@ -40,7 +41,7 @@ from filingsum.core.schema import FilingRecord, PredictionRecord
 from filingsum.eval.gates import GateSpecError, parse_gates
 from filingsum.eval.harness import BASELINES, EvalInputError, SystemSpec, load_predictions_jsonl, run_eval
 from filingsum.eval.preflight import SYSTEMS_HINT, check_eval_config
-from filingsum.eval.report import Report
+from filingsum.eval.report import Report, is_eval_report
 from filingsum.filings.gold import load_gold
 from filingsum.inference.base import Summarizer
 from filingsum.inference.factory import SystemKind, summarizer_from_config, tuned_adapter
@@ -99,6 +100,8 @@ def preflight_report_dir(out: Path, inputs: Sequence[str | Path] = ()) -> Path:
         if (out / name).is_dir():
             raise OutputPathError(f"{out / name}: is a directory, so the report cannot be written; remove it")
         output_target(out / name, "report file")
+        # a user's own report.md/json/html in the dir is kept, not replaced; an earlier eval report may go
+        check_replaceable(out / name, lambda head, name=name: is_eval_report(name, head), what="eval report")
         for source in inputs:
             if (out / name).exists() and os.path.exists(source) and os.path.samefile(out / name, source):
                 raise OutputPathError(f"{out / name}: the report would overwrite the input {source}; give --out "

@@ -107,3 +107,59 @@ def test_lock_file_masks_a_password_inside_a_set_override_and_an_api_key(tmp_pat
         assert stat.S_IMODE(lock.path.stat().st_mode) == 0o600
     assert "ev4lpw" not in text and "sk-secret-key-1" not in text, text
     assert "eval.endpoint=http://***@127.0.0.1:1/v1 --api-key ***" in json.loads(text)["command"], text
+
+
+# --- F3: eval does not replace a user's own report.md / report.json / report.html -----------------------------
+
+
+def _predictions(tmp_path: Path) -> Path:
+    path = tmp_path / "preds.jsonl"
+    path.write_text(json.dumps(GOOD_PREDICTION) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name,own", [("report.md", "# Quarterly report - handwritten\n"),
+                                      ("report.json", '{"budget": 12345}\n'),
+                                      ("report.html", "<html><body>my page</body></html>\n")])
+def test_eval_predictions_refuses_to_replace_a_users_own_report_file(tmp_path, name, own):
+    """[F3] `eval --predictions P --out DIR` replaced a user's report.md/json/html in DIR, exit 0, no warning."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / name).write_text(own, encoding="utf-8")
+    args = ["eval", "--predictions", str(_predictions(tmp_path)), "--out", str(out), "--tokenizer", "tiny-random"]
+    proc = _cli(args)
+    observe(f"`eval --out DIR` where DIR holds the user's own {name}", proc.returncode, proc.stderr,
+            lost=int((out / name).read_text(encoding="utf-8") != own))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(out / name), "not an earlier eval report")
+    assert (out / name).read_text(encoding="utf-8") == own
+    assert sorted(p.name for p in out.iterdir()) == [name]  # refused before any report file was written
+
+    (out / name).unlink()  # an earlier eval report is replaced, each of its three files
+    assert _cli(args).returncode == 0
+    proc = _cli(args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["report.html", "report.json",
+                                                                                   "report.md"]
+
+
+def test_eval_config_refuses_to_replace_a_users_own_report_md(tmp_path):
+    """[F3] `eval --config` (eval.out_dir) replaced a user's report.md too."""
+    import yaml
+    from test_faults import make_record
+
+    from filingsum.core.io import atomic_write_jsonl
+
+    data = tmp_path / "data"
+    atomic_write_jsonl(data / "test.jsonl", [make_record(0, "crexendo_10k_2016_item1_prompt.txt", 0,
+                                                         "Crexendo sells cloud services.", "test", 200)])
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "report.md").write_text("# my own notes\n", encoding="utf-8")
+    config = tmp_path / "eval.yaml"
+    config.write_text(yaml.safe_dump({"model": {"name": "tiny-random"}, "data": {"out_dir": str(data)},
+                                      "eval": {"systems": ["lead-k"], "out_dir": str(out)}}), encoding="utf-8")
+    proc = _cli(["eval", "--config", str(config)])
+    observe("`eval --config` where eval.out_dir holds the user's own report.md", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(out / "report.md"), "not an earlier eval report")
+    assert (out / "report.md").read_text(encoding="utf-8") == "# my own notes\n"
+    assert not (out / "report.json").exists()
