@@ -163,3 +163,37 @@ def test_eval_config_refuses_to_replace_a_users_own_report_md(tmp_path):
     assert_one_line_failure(proc.returncode, proc.stderr, 2, str(out / "report.md"), "not an earlier eval report")
     assert (out / "report.md").read_text(encoding="utf-8") == "# my own notes\n"
     assert not (out / "report.json").exists()
+
+
+# --- F4: data build does not replace a user's own train.jsonl (or card.md, hf/...) in a dir that is no dataset ---
+
+
+@pytest.mark.parametrize("name", ["train.jsonl", "records.jsonl", "card.md", "hf"])
+def test_build_into_a_users_dir_refuses_to_replace_a_file_of_a_datasets_name(tmp_path, name):
+    """[F4] `data build --out D`, D a user's dir (no card.json) with their own train.jsonl, replaced it, exit 0."""
+    inputs = write_filings(tmp_path / "in", [0, 1, 2])
+    out = tmp_path / "handmade"
+    out.mkdir()
+    own = out / name if name != "hf" else out / "hf" / "mine.arrow"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    own.write_text('{"prompt": "my curated example 1", "completion": "x"}\n', encoding="utf-8")
+    (out / "notes.txt").write_text("curated notes\n", encoding="utf-8")
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    proc = _cli(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [inputs], out))])
+    observe(f"`data build --out D`, D a user's dir with their own {name}", proc.returncode, proc.stderr,
+            lost=int(not own.exists() or "curated" not in own.read_text(encoding="utf-8")))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(out / name), "not an earlier dataset")
+    assert "curated" in own.read_text(encoding="utf-8")
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before  # refused before any work
+
+
+def test_build_over_an_earlier_dataset_still_replaces_it(tmp_path):
+    """[F4] the refusal is for a user's dir only: a rebuild of an earlier dataset replaces its files as before."""
+    inputs = write_filings(tmp_path / "in", [0, 1, 2])
+    out = tmp_path / "ds"
+    config = data_config(tmp_path / "data.yaml", [inputs], out)
+    assert _cli(["data", "build", "--config", str(config)]).returncode == 0
+    write_filings(inputs, [3])
+    proc = _cli(["data", "build", "--config", str(config)])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((out / "card.json").read_text(encoding="utf-8"))["inputs"] == 4

@@ -12,12 +12,14 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from filingsum.core.errors import OutputPathError
 from filingsum.core.io import (
+    head_bytes,
     link_tree,
     preflight_output_dir,
     recover_replaced_directory,
@@ -44,11 +46,40 @@ def prepare_output_dir(out: Path) -> None:
     recover_replaced_directory(out)
     preflight_output_dir(out, what=_WHAT)
     real = Path(os.path.realpath(out))
+    check_no_foreign_outputs(out, real)
     remove_stale_temporaries(real.parent, prefix=f".{real.name}.")  # only our own names beside OUT
     for directory in (real, real / "hf", real / ".work"):
         remove_stale_temporaries(directory)
     # A rebuild needs room for a second copy of the dataset while the first is still in place.
     require_free_space(out, 2 * _dataset_bytes(real), what=_WHAT)
+
+
+# A build's card.json opens so (`dataset.card.build_card`); with it, OUT is an earlier dataset, replaced as a whole.
+_CARD_HEAD = re.compile(rb'\A\s*\{\s*"records"\s*:\s*\d+\s*,\s*"splits"\s*:\s*\{')
+
+
+def is_earlier_dataset(out: Path) -> bool:
+    """Whether ``out`` is a build's output: it has a build's card.json, or the extraction journal of a build
+    stopped before its first swap (``.work/extract.jsonl``; resumed by the next build)."""
+    head = head_bytes(out / "card.json")
+    return bool(head and _CARD_HEAD.match(head)) or (out / ".work" / "extract.jsonl").is_file()
+
+
+def check_no_foreign_outputs(out: Path, real: Path) -> None:
+    """`OutputPathError` (exit 2) when OUT is not an earlier dataset and holds a file or a non-empty dir of a
+    dataset output's name (a user's own train.jsonl, card.md, hf/), which the build would replace."""
+    if is_earlier_dataset(real):
+        return
+    for name in DATASET_OUTPUTS:
+        path = real / name
+        try:
+            taken = any(path.iterdir()) if path.is_dir() else path.lstat().st_size > 0 or path.is_symlink()
+        except OSError:
+            continue  # not there
+        if taken:
+            raise OutputPathError(
+                f"{out / name}: already exists and {out} is not an earlier dataset (no card.json of a build), so "
+                "the build would replace it; give --out a new dir, or move the file away first if it may go")
 
 
 def _dataset_bytes(out: Path) -> int:
