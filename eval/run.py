@@ -100,12 +100,12 @@ def preflight_report_dir(out: Path, inputs: Sequence[str | Path] = ()) -> Path:
         if (out / name).is_dir():
             raise OutputPathError(f"{out / name}: is a directory, so the report cannot be written; remove it")
         output_target(out / name, "report file")
-        # a user's own report.md/json/html in the dir is kept, not replaced; an earlier eval report may go
-        check_replaceable(out / name, lambda head, name=name: is_eval_report(name, head), what="eval report")
         for source in inputs:
             if (out / name).exists() and os.path.exists(source) and os.path.samefile(out / name, source):
                 raise OutputPathError(f"{out / name}: the report would overwrite the input {source}; give --out "
                                       "a directory without it")
+        # a user's own report.md/json/html in the dir is kept, not replaced; an earlier eval report may go
+        check_replaceable(out / name, lambda head, name=name: is_eval_report(name, head), what="eval report")
     preflight_output_dir(out / ".work", what="generation journal directory")
     return out
 
