@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from filingsum.core.endpoints import check_endpoint_url
 from filingsum.core.errors import UsageError
 from filingsum.core.prompt import build_messages
-from filingsum.inference.openai_answers import usage_count
+from filingsum.inference.openai_answers import chat_answer
 
 if TYPE_CHECKING:
     import httpx
@@ -215,9 +215,12 @@ def send_request(client: httpx.Client, url: str, body: dict[str, Any], request_i
         if response.status_code != 200:
             return RequestRecord(request_id, "error", latency, error=f"HTTP {response.status_code}: "
                                  f"{' '.join(response.text.split())[:200]}")
-        usage = response.json().get("usage") or {}
-        return RequestRecord(request_id, "ok", latency, usage_count(usage, "completion_tokens", body.get("max_tokens")),
-                             usage_count(usage, "prompt_tokens"))
+        # read as summarize reads it: a 200 that is no chat completion, or one without text, is an error, not ok
+        answer = chat_answer(response, max_tokens=body.get("max_tokens"))
+        if answer is None or not answer.content:
+            what = "no choices" if answer is None else "no text (its message content is empty or null)"
+            return RequestRecord(request_id, "error", latency, error=f"the endpoint answered a completion with {what}")
+        return RequestRecord(request_id, "ok", latency, answer.completion_tokens, answer.prompt_tokens)
     except httpx.TimeoutException as exc:
         return RequestRecord(request_id, "timeout", time.perf_counter() - t0, error=f"{type(exc).__name__}")
     except Exception as exc:  # noqa: BLE001 (connection refused/reset, bad JSON: an error, still accounted)

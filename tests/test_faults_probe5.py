@@ -197,3 +197,32 @@ def test_build_over_an_earlier_dataset_still_replaces_it(tmp_path):
     proc = _cli(["data", "build", "--config", str(config)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "card.json").read_text(encoding="utf-8"))["inputs"] == 4
+
+
+# --- loadtest: a malformed completion is an error, as summarize counts it -----------------------------------------
+
+
+MALFORMED = {
+    "choices-not-a-list": {"choices": "nope"},
+    "null-content-and-usage": {"id": "x", "object": "chat.completion", "usage": None,
+                               "choices": [{"index": 0, "finish_reason": "stop",
+                                            "message": {"role": "assistant", "content": None}}]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_loadtest_counts_a_malformed_completion_as_an_error(tmp_path, case):
+    """A server answering `{"choices": "nope"}` or a null content (and usage) gave `ok 2 + errors 0`, exit 0."""
+    filing = next(write_filings(tmp_path / "in", [0]).iterdir())
+    report = tmp_path / "load.json"
+    with FakeOpenAI(respond=lambda body: (200, MALFORMED[case], {})) as server:
+        proc = _cli(["loadtest", "--endpoint", server.base_url, "--model", "fake", "--requests", "2", "--input",
+                     str(filing), "--json", str(report)])
+    summary = json.loads(report.read_text(encoding="utf-8"))
+    observe(f"`loadtest` against a server answering a malformed completion ({case})", proc.returncode, proc.stderr,
+            wrong=summary["ok"])
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert (summary["sent"], summary["ok"], summary["errors"]) == (2, 0, 2), summary
+    needle = "'choices' is not a list of objects" if case == "choices-not-a-list" else "no text"
+    assert all(needle in sample for sample in summary["error_samples"]), summary["error_samples"]
