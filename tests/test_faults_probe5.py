@@ -226,3 +226,20 @@ def test_loadtest_counts_a_malformed_completion_as_an_error(tmp_path, case):
     assert (summary["sent"], summary["ok"], summary["errors"]) == (2, 0, 2), summary
     needle = "'choices' is not a list of objects" if case == "choices-not-a-list" else "no text"
     assert all(needle in sample for sample in summary["error_samples"]), summary["error_samples"]
+
+
+# --- summarize DIR names the entries it skips that are not regular files ------------------------------------------
+
+
+def test_summarize_dir_names_a_link_to_a_device_and_a_broken_link_it_skips(tmp_path):
+    """`summarize DIR` left out a link to /dev/zero and a dangling link without a word (named ones are refused)."""
+    inputs = write_filings(tmp_path / "in", [0])
+    (inputs / "zero.txt").symlink_to("/dev/zero")
+    (inputs / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    with FakeOpenAI() as server:
+        proc = _cli(["summarize", str(inputs), "--endpoint", server.base_url, "--model", "fake", "--out",
+                     str(tmp_path / "sums.jsonl")])
+    observe("`summarize DIR` with a link to /dev/zero and a broken link in DIR", proc.returncode, proc.stderr)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"{inputs / 'zero.txt'}: skipped: is a device" in proc.stderr, proc.stderr[-3000:]
+    assert f"{inputs / 'gone.txt'}: skipped: no such file (a broken symlink)" in proc.stderr, proc.stderr[-3000:]

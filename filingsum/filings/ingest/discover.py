@@ -66,7 +66,8 @@ def _named_file(spec: str, path: Path, excluded: list[Path]) -> Path | None:
 
 def _add_directory(spec: str, path: Path, suffixes: tuple[str, ...], excluded: list[Path], found: set[Path]) -> None:
     """Add the input files under the directory ``path`` to ``found``, leaving out hidden files and excluded dirs;
-    warn when it is excluded itself, contains an excluded dir, or adds no file."""
+    warn when it is excluded itself, contains an excluded dir, or adds no file, and name each entry with an input
+    suffix that is not a regular file (a link to /dev/zero, a broken link, a FIFO) as skipped, with why."""
     real = Path(os.path.realpath(path))
     if _is_excluded(real, excluded):
         log.warning("input %s is the output dir or inside it; skipped (a build never reads its own "
@@ -75,15 +76,16 @@ def _add_directory(spec: str, path: Path, suffixes: tuple[str, ...], excluded: l
     inside = [e for e in excluded if real in e.parents and e.exists()]
     before, left_out = len(found), 0
     for child in path.rglob("*"):
-        if (
-            child.is_file()
-            and child.suffix.lower() in suffixes
-            and not any(part.startswith(".") for part in child.relative_to(path).parts)
-        ):
-            if inside and _is_excluded(child.resolve(), excluded):
-                left_out += 1
-            else:
-                found.add(child.resolve())
+        if child.suffix.lower() not in suffixes or any(part.startswith(".") for part in child.relative_to(path).parts):
+            continue
+        if not child.is_file():
+            if not child.is_dir():  # a link to a device, a broken link, a FIFO: named, not silently left out
+                log.warning("input %s: skipped: %s", child, non_regular_reason(child) or "not a regular file")
+            continue
+        if inside and _is_excluded(child.resolve(), excluded):
+            left_out += 1
+        else:
+            found.add(child.resolve())
     if left_out:
         log.warning("input %s contains the output (%s): its %d file(s) skipped (a build never reads its own "
                     "output)", spec, ", ".join(str(e) for e in inside[:3]), left_out)
