@@ -243,3 +243,10 @@ def test_summarize_dir_names_a_link_to_a_device_and_a_broken_link_it_skips(tmp_p
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"{inputs / 'zero.txt'}: skipped: is a device" in proc.stderr, proc.stderr[-3000:]
     assert f"{inputs / 'gone.txt'}: skipped: no such file (a broken symlink)" in proc.stderr, proc.stderr[-3000:]
+
+
+def test_models_prepare_of_an_empty_spec_says_it_is_empty():
+    """`models prepare ''` said `model dir . has no config.json` (the empty spec read as the current dir)."""
+    proc = _cli(["models", "prepare", ""], timeout=120)
+    observe("`models prepare ''`", proc.returncode, proc.stderr)
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, "the model spec is empty", "tiny-random")

@@ -119,6 +119,9 @@ def cache_root() -> Path:
 def resolve_model(spec: str) -> str:
     """Turn a model spec into something ``from_pretrained`` takes: a local dir, or a hub id unchanged."""
     spec = spec.strip()
+    if not spec:  # Path("") is ".": the current dir would be named instead of the empty spec
+        raise ModelResolutionError("the model spec is empty; give a hub id (org/name), a local model dir, "
+                                   f"{' or '.join(TINY_MODELS)}, or {EMBEDDED_PREFIX}NAME")
     if spec.startswith(EMBEDDED_PREFIX):
         name = spec[len(EMBEDDED_PREFIX):]
         if name not in EMBEDDED_MODELS:
