@@ -263,8 +263,9 @@ def test_eval_interrupted_before_any_report_file_says_none_was_written_even_besi
     predictions = _jsonl(tmp_path / "preds.jsonl", json.dumps(GOOD_PREDICTION))
     out = tmp_path / "report"
     out.mkdir()
-    for name in ("report.json", "report.md"):
-        (out / name).write_text("{}", encoding="utf-8")
+    earlier = {"report.json": '{"schema_version": 1, "systems": {}}', "report.md": "# filingsum eval report\n"}
+    for name, text in earlier.items():  # an earlier run's report (eval replaces only that: a user's file is refused)
+        (out / name).write_text(text, encoding="utf-8")
         os.utime(out / name, (time.time() - 3600, time.time() - 3600))
     fault = {"target": "filingsum.eval.report:atomic_write_json", "after": 0, "fault": "sigterm"}
     proc = subprocess.run([sys.executable, str(FAULT_CLI), json.dumps(fault), "--", "eval", "--predictions",
