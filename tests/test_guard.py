@@ -110,3 +110,14 @@ def test_repeated_words_that_are_not_a_repeated_item_are_left_alone():
                     "It sells through direct sales and direct sales personnel.", "It sells pumps, valves and pumps."):
         text, checks = guard_summary(summary, summary, "drop")
         assert text == summary and not checks.dropped, summary
+
+
+def test_a_repeated_item_of_up_to_six_words_is_kept_once():
+    """Seen in the shipped default's Crexendo 10-Q summary: "a new director of marketing, a new director of
+    marketing, and ..." (five words)."""
+    from filingsum.inference.guard import collapse_repeated_items
+
+    text, items = collapse_repeated_items("It hired a new director of marketing, a new director of marketing, and a "
+                                          "sales lead.")
+    assert text == "It hired a new director of marketing, and a sales lead."
+    assert items == ["a new director of marketing"]

@@ -102,15 +102,15 @@ def cut_unfinished(summary: str) -> str | None:
     return " ".join(sentence for _, _, sentence in spans[:-1])
 
 
-# An item of a list written twice in a row ("legal and healthcare, healthcare and hospitality"): one to four
+# An item of a list written twice in a row ("legal and healthcare, healthcare and hospitality"): one to six
 # words in lower case (a name such as "New York, New York" is left alone), then a comma, or "and"/"or" for items
 # of two words or more (so "more and more" is left alone), and the second copy ends the item (a comma, "and",
 # "or" or the sentence's end follows: "direct sales and direct sales personnel" is two items).
 _ITEM_WORDS = r"[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){%s}"
 _ITEM_END = r"(?=\s*(?:[,.;:)]|and\b|or\b|$))"
 _REPEATED_ITEM = re.compile(
-    rf"\b(?P<item>{_ITEM_WORDS % '0,3'}),\s+(?:and\s+|or\s+)?(?P=item){_ITEM_END}"
-    rf"|\b(?P<long>{_ITEM_WORDS % '1,3'})\s+(?:and|or)\s+(?P=long){_ITEM_END}")
+    rf"\b(?P<item>{_ITEM_WORDS % '0,5'}),\s+(?:and\s+|or\s+)?(?P=item){_ITEM_END}"
+    rf"|\b(?P<long>{_ITEM_WORDS % '1,5'})\s+(?:and|or)\s+(?P=long){_ITEM_END}")
 
 
 def collapse_repeated_items(summary: str) -> tuple[str, list[str]]:
