@@ -87,7 +87,7 @@ def load_eval_records(config: RunConfig) -> list[FilingRecord]:
     return with_gold
 
 
-REPORT_FILES = ("report.json", "report.md", "report.html")
+REPORT_FILES = ("report.json", "report.md", "report.html")  # in the order eval.report.write_report writes them
 JOURNAL_BATCH = 4  # generated summaries are journalled this many at a time
 
 

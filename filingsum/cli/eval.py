@@ -43,14 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compare.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
 
 
-REPORT_FILES = ("report.json", "report.md", "report.html")  # in the order eval.report.write_report writes them
-
-
 def written_reports(out: str | Path, since: float | None) -> list[str]:
     """The report files in ``out`` that this run wrote (changed since ``since``, when it started); each is written
     whole or not at all (atomic writes), so each one listed is complete."""
     if since is None:
         return []
+    from filingsum.eval.run import REPORT_FILES
+
     written = []
     for name in REPORT_FILES:
         try:
@@ -67,6 +66,8 @@ def _report_note(out: str, since: float | None) -> str:
     written = written_reports(out, since)
     if not written:
         return "no report was written"
+    from filingsum.eval.run import REPORT_FILES
+
     missing = [name for name in REPORT_FILES if name not in written]
 
     def listed(names: list[str]) -> str:
