@@ -145,13 +145,15 @@ def guard_summary(summary: str, source: str, policy: GuardPolicy, *, retried: bo
             loop_finding.append(GuardFinding(sentence=summary[len(whole):].strip()[:300], index=-1,
                                              reason="unfinished last sentence (the summary cap cut it): dropped"))
             summary = whole
-        summary, items = collapse_repeated_items(summary)
-        loop_finding.extend(GuardFinding(sentence=item, index=-1, reason=f"list item {item!r} written twice in a "
-                                         "row: kept once") for item in items)
+    collapsed, items = collapse_repeated_items(summary)
+    repeated = [GuardFinding(sentence=item, index=-1, reason=f"list item {item!r} written twice in a row"
+                             + (": kept once" if policy == "drop" else "")) for item in items]
+    if policy == "drop":
+        summary = collapsed
+        loop_finding += repeated
     findings = sentence_findings(summary, source)
     if policy == "flag":
-        findings += [GuardFinding(sentence=item, index=-1, reason=f"list item {item!r} written twice in a row")
-                     for item in collapse_repeated_items(summary)[1]]
+        findings += repeated
     if policy == "flag" or not findings:
         return summary, GuardChecks(policy=policy, retried=retried, flagged=findings, dropped=loop_finding)
     spans = _sentence_spans(summary)
