@@ -91,8 +91,9 @@ def build_dataset(
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
-        from filingsum.dataset.shards import read_shards
+        from filingsum.dataset.shards import read_shards, refuse_a_shard_as_out
 
+        refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
         read_shards([Path(d) for d in shards_from])
     _require_gold_paths(config, out)
     prepare_output_dir(out)

@@ -134,6 +134,20 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+def refuse_a_shard_as_out(out: Path, folders: list[Path]) -> None:
+    """UsageError (exit 2, before anything is written) when the merge's output dir is one of its shard dirs: the
+    merged dataset would replace that shard's own (its manifest kept, its records gone) without a word."""
+    import os
+
+    real_out = os.path.realpath(out)
+    for folder in folders:
+        if os.path.realpath(folder) == real_out:
+            raise UsageError(
+                f"{out}: the output dir (--out / data.out_dir) is the shard dir {folder} this merge reads; the "
+                "merged dataset would replace that shard's: give a new dir, e.g. --out data/built/all"
+            )
+
+
 def read_shards(folders: list[Path]) -> MergedShards:
     """The union of shards 1..N of one split; UsageError (exit 2) naming what is missing or inconsistent."""
     if not folders:

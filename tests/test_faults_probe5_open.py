@@ -1,0 +1,53 @@
+"""The three minor faults the fifth probe of 2026-12-03 (evening) left open (docs/reliability.md), each injected
+for real: the CLI in a subprocess, real dataset and shard dirs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, write_filings
+
+
+def _cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "filingsum.cli", *args], env=ENV, capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- data merge refuses to merge into one of its own shards --------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", ["same", "symlink"])
+def test_merge_into_one_of_its_own_shard_dirs_refuses_before_writing_anything(tmp_path, alias):
+    """`data merge sh1 sh2 --out sh1` replaced shard 1's dataset with the merged one without a word. It is refused
+    (exit 2, one line), the shard untouched; the same merge into a new dir works."""
+    inputs = write_filings(tmp_path / "in", [0, 1, 2, 3])
+    config = data_config(tmp_path / "data.yaml", [inputs], tmp_path / "unused")
+    shards = [tmp_path / "sh1", tmp_path / "sh2"]
+    for k, shard in enumerate(shards, start=1):
+        proc = _cli(["data", "build", "--config", str(config), "--out", str(shard), "--shard", f"{k}/2"])
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    target = shards[1]
+    out = target if alias == "same" else tmp_path / "link"
+    if alias == "symlink":
+        out.symlink_to(target, target_is_directory=True)
+    before = _files(target)
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    proc = _cli(["data", "merge", *map(str, shards), "--config", str(config), "--out", f"{out}/"])
+    observe(f"`data merge sh1 sh2 --out sh2` ({alias})", proc.returncode, proc.stderr,
+            lost=int(_files(target) != before))
+    assert_one_line_failure(proc.returncode, proc.stderr, 2, str(out), f"is the shard dir {target}",
+                            "give a new dir")
+    assert _files(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == beside  # no lock, staging dir or temporary left
+
+    proc = _cli(["data", "merge", *map(str, shards), "--config", str(config), "--out", str(tmp_path / "all")])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads((tmp_path / "all" / "card.json").read_text(encoding="utf-8"))["inputs"] == 4
