@@ -407,3 +407,42 @@ def test_lengths_of_time_are_counts_of_their_unit_in_any_spelling():
     assert checked.precision == 1.0
     assert [m.change for m in extract_numbers("if margins had been higher or lower by 1%")] == [0]
     assert [m.change for m in extract_numbers("a decrease in volume of 5%, higher commodity costs")] == [-1]
+
+
+# A table as 10-Qs print it (the cells are made up, the layout is real): the percent sign only on the first and
+# total rows, several figures in one cell, parenthesised declines, and the period's day in the heading above
+# the year columns.
+_TABLE = """Three Months Ended August 31,
+
+(Dollars in millions): 2024 | 2023 | Total Change Operations Change
+
+Hardware: $4,951 | $4,904 | 1.0 % 1.5 %
+Orthopaedics: 4,546 | 4,652 | (2.3) (2.1)
+Cardiovascular: 4,416 | 3,679 | 20.0 19.4
+Operating income: 1,200 | 1,100 | 9.1 9.0
+Total: $13,913 | $13,235 | 5.1 % 5.3 %"""
+
+
+def _claim_verdicts(summary: str) -> list[str]:
+    return [c.verdict for c in check_claims(summary, _TABLE).claims]
+
+
+def test_a_bare_figure_in_a_column_of_percentages_is_a_percentage():
+    assert _claim_verdicts("Cardiovascular sales rose 20.0% to $4,416 million.") == ["supported"]
+    assert _claim_verdicts("Orthopaedics sales declined 2.3% to $4,546 million.") == ["supported"]
+    # the same cells read the other way round are wrong
+    assert _claim_verdicts("Orthopaedics sales rose 2.3% to $4,546 million.") != ["supported"]
+    assert _claim_verdicts("Cardiovascular sales rose 9.1% to $4,416 million.") != ["supported"]
+
+
+def test_the_last_cell_of_a_row_is_not_labelled_by_the_next_row():
+    # "Operating income" starts the next line: the 2.3 decline stays a sales figure, not an earnings one
+    source = "Orthopaedics sales: $4,546 | $4,652 | (2.3)%\nOperating income: 1,200 | 1,100 | 9%"
+    assert [c.verdict for c in check_claims("Orthopaedics sales fell 2.3%.", source).claims] == ["supported"]
+
+
+def test_the_day_in_a_tables_heading_dates_its_year_columns():
+    assert _claim_verdicts("Hardware revenue was $4,951 million in the quarter ended August 31, 2024.") == [
+        "supported"]
+    assert _claim_verdicts("Hardware revenue was $4,951 million in the quarter ended May 31, 2024.") != [
+        "supported"]

@@ -12,6 +12,7 @@ from functools import lru_cache
 from filingsum.quality.claims.units import SourceUnit, build_units, cell_years
 from filingsum.quality.claims.words import YEAR_EARLIER, content_words
 from filingsum.quality.numbers import NumberMention, SourceFigures, is_sane, source_readings
+from filingsum.quality.numbers.dates import heading_dates
 
 
 @dataclass
@@ -86,6 +87,8 @@ def source_index(text: str) -> SourceIndex:
         if unit.kind == "row":
             for m in re.finditer(r"(?:19|20)\d\d", unit.context):
                 years[k].add(int(m.group(0)))
+            for d in heading_dates(unit.context):  # "Three Months Ended August 31" over "2024 | 2023"
+                dates[k].update((d, d[:7]))
         if years[k] and YEAR_EARLIER.search(unit.text):
             years[k] |= {y - 1 for y in years[k]}  # "a year earlier", "the prior year": spoken of too
     figures = [_unit_figures(ms, ys, ds) for ms, ys, ds in zip(per_unit, years, dates, strict=True)]

@@ -152,6 +152,10 @@ def with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention
             continue
         floor = mentions[i - 1].end if i else 0
         ceiling = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+        row = _row_label(text, x.start)
+        if row:  # a table row's last cell: the words after it label the next row ("Operating income: ...")
+            line_end = text.find("\n", x.end)
+            ceiling = min(ceiling, len(text) if line_end < 0 else line_end)
         base = x.kind == "percent" and _PERCENT_BASE.match(text[x.end : x.end + 30]) is not None
         after = [] if base else _words_after(text, x.end, ceiling)
         around = _words_before(text, x.start, floor) + after
@@ -159,7 +163,6 @@ def with_context(text: str, mentions: list[NumberMention]) -> list[NumberMention
             text, x.end, ceiling, _METRIC_WORDS_AFTER)
         bare = x.kind == "number" and x.currency is None
         noun = counted_noun(text, x.start, x.end) if bare else ()
-        row = _row_label(text, x.start)
         wide += [w for w in row if w in _METRIC_WORDS or f"{w}s" in _METRIC_WORDS]
         out.append(replace(
             x,

@@ -90,3 +90,20 @@ def header_dates(text: str) -> set[str]:
         for year in re.findall(rf"(?<![\d,.$]){YEAR_RE}(?![\d,.%])", window[: stop.start()] if stop else window):
             out.add(_date(int(year), month, day))
     return out
+
+
+# "Three Months Ended August 31" in a table's heading, whose years stand in the column headings.
+_DAY_WITHOUT_YEAR = re.compile(
+    rf"\b(?=[adfjmnos])(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})\b(?!\s*,?\s*{YEAR_RE}\b)", re.IGNORECASE
+)
+
+
+def heading_dates(heading: str) -> set[str]:
+    """The dates a table's heading gives its year columns: "Three Months Ended August 31 / (Dollars in millions):
+    2024 | Actual | 2023" -> 2024-08-31 and 2023-08-31."""
+    days = [(_MONTHS[m["month"].lower()], int(m["day"])) for m in _DAY_WITHOUT_YEAR.finditer(heading)
+            if 1 <= int(m["day"]) <= 31]
+    if not days:
+        return set()
+    years = {int(y) for y in re.findall(rf"(?<![\d,.$]){YEAR_RE}(?![\d,.%])", heading)}
+    return {_date(year, month, day) for year in years for month, day in days}

@@ -8,6 +8,7 @@ import re
 
 from filingsum.quality.numbers.amounts import AMOUNT, amount_mention
 from filingsum.quality.numbers.clause import with_context
+from filingsum.quality.numbers.columns import type_table_columns
 from filingsum.quality.numbers.dates import date_mentions
 from filingsum.quality.numbers.mention import NumberKind, NumberMention
 from filingsum.quality.numbers.spans import TakenSpans
@@ -65,7 +66,7 @@ def extract_numbers(text: str) -> list[NumberMention]:
         mentions.append(NumberMention(m.start(), end, text[m.start():end], kind, float(value), half_unit=0.5))
         taken.add(m.start(), end)
     mentions.sort(key=lambda x: x.start)
-    return with_context(text, mentions)
+    return with_context(text, type_table_columns(text, mentions))
 
 
 def parse_number(text: str) -> NumberMention | None:
