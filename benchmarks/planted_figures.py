@@ -29,7 +29,8 @@ def main() -> int:
     sys.path[:0] = [str(REPO / "tests"), str(REPO)]
     import test_planted as planted
 
-    for part in (("fresh4", "model") if args.fresh else ("tuned", "fresh", "fresh2", "fresh3", "fresh4", "model")):
+    for part in (("fresh5", "model") if args.fresh else ("tuned", "fresh", "fresh2", "fresh3", "fresh4", "fresh5",
+                                                                 "model")):
         t0 = time.perf_counter()
         figures = planted._figures(part)
         caught = figures["caught"]

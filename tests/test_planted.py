@@ -109,6 +109,9 @@ FRESH3_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh3.ya
 # A fourth, written on 2026-12-03 (afternoon) by another author without running the checks or reading their code
 # (356 cases, 17 filings); held out: scored, never tuned on (docs/eval.md).
 FRESH4_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh4.yaml").read_text(encoding="utf-8")))
+# A fifth, written on 2026-12-03 (night) by another author without running the checks or reading their code
+# (280 cases, 15 filings, 25 groups with a table); held out: scored, never tuned on (docs/eval.md).
+FRESH5_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh5.yaml").read_text(encoding="utf-8")))
 
 
 def _model_cases() -> list[dict]:
@@ -248,6 +251,8 @@ def _figures(part: str) -> dict:
         return suite_figures(FRESH3_CASES, _any_source)
     if part == "fresh4":
         return suite_figures(FRESH4_CASES, _any_source)
+    if part == "fresh5":
+        return suite_figures(FRESH5_CASES, _any_source)
     if part == "model":
         return suite_figures(MODEL_CASES, _any_source)
     return suite_figures(_all_twin_cases(), _any_source)
