@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, write_filings
 
+GOLD = ("Acme Widgets designs and sells industrial widgets to manufacturers in North America and earns revenue from "
+        "product sales and annual service subscriptions. It sells through a direct sales force, an online store and "
+        "independent dealers, and finances itself with cash from operations and a bank credit line.")
+
 
 def _cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "filingsum.cli", *args], env=ENV, capture_output=True, text=True,
@@ -19,6 +23,39 @@ def _cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- data build never reads its own outputs as gold files ------------------------------------------------------
+
+
+@pytest.mark.parametrize("gold_spec", ["out", "parent"])
+def test_build_leaves_its_own_outputs_out_of_a_gold_dir_and_reads_a_users_gold_file_there(tmp_path, gold_spec):
+    """`data build --out D --set data.gold=[D]` read its own records, splits and journal as gold files: a dozen
+    "no usable row" warnings, in the log and in the card. They are left out, in one logged line; a user's own gold
+    file in D is still read."""
+    inputs = write_filings(tmp_path / "in", [0, 1, 2, 3])
+    out = tmp_path / "ds"
+    config = data_config(tmp_path / "data.yaml", [inputs], out)
+    assert _cli(["data", "build", "--config", str(config)]).returncode == 0
+    (out / "my_gold.jsonl").write_text(json.dumps({"source_file": "acme_10k_2020.txt", "section": "item_1",
+                                                   "summary": GOLD}) + "\n", encoding="utf-8")
+    gold = out if gold_spec == "out" else tmp_path
+    proc = _cli(["data", "build", "--config", str(config), "--set", f"data.gold=[{gold}]", "--set",
+                 "data.references=[gold,extractive]"])
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    observe(f"`data build --out D` with data.gold=[{'D' if gold_spec == 'out' else 'a dir holding D'}]",
+            proc.returncode, proc.stderr, wrong=len(card["warnings"]))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "no usable row" not in proc.stderr and card["warnings"] == [], (proc.stderr[-3000:], card["warnings"])
+    left_out = [line for line in proc.stderr.splitlines() if "data.gold: 5 file(s) left out" in line]
+    assert len(left_out) == 1, proc.stderr[-3000:]
+    for name in ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", ".work/extract.jsonl"):
+        assert str(out / name) in left_out[0], left_out[0]
+    assert "my_gold.jsonl" not in left_out[0]
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    origins = {Path(r["source_path"]).name: (r["reference_origin"], r["reference"]) for r in records}
+    assert origins["acme_10k_2020.txt"] == ("gold", GOLD), origins
+    assert {origin for name, (origin, _) in origins.items() if name != "acme_10k_2020.txt"} == {"extractive"}
 
 
 # --- data merge refuses to merge into one of its own shards --------------------------------------------------------

@@ -37,7 +37,7 @@ from filingsum.dataset.extraction import SkippedFile
 from filingsum.dataset.filters import Drop, filter_records
 from filingsum.dataset.hf_export import write_hf
 from filingsum.dataset.inputs import merged_extraction, require_some_input, sharded_extraction
-from filingsum.dataset.output_dir import has_records, prepare_output_dir, replace_outputs
+from filingsum.dataset.output_dir import build_owned, has_records, prepare_output_dir, replace_outputs
 from filingsum.dataset.records import deduplicate, fit_records
 from filingsum.dataset.shards import Shard
 from filingsum.dataset.split import split_records
@@ -117,7 +117,8 @@ def build_dataset(
     drops += fit_drops
     max_summary_tokens = config.max_summary_tokens(data.filters.max_summary_tokens)
     records, outcomes = _attach_references(
-        config, records, partial_ids, teacher, count_tokens, max_summary_tokens, warnings, progress=progress)
+        config, records, partial_ids, teacher, count_tokens, max_summary_tokens, warnings, progress=progress,
+        own_outputs=build_owned(out))
     records, filter_drops = _filter(config, records, outcomes, count_tokens, max_summary_tokens)
     drops += filter_drops
     records, split_warnings = split_records(records, data.split)
@@ -168,16 +169,18 @@ def _open_teacher(config: RunConfig, out: Path, warnings: list[str]) -> Teacher 
 def _attach_references(
     config: RunConfig, records: list[FilingRecord], partial_ids: set[str], teacher: Teacher | None,
     count_tokens: Callable[[str], int], max_summary_tokens: int, warnings: list[str], *, progress: bool,
+    own_outputs: Sequence[Path] = (),
 ) -> tuple[list[FilingRecord], dict[str, ReferenceOutcome]]:
     """The references phase (`references.attach_references`): gold loaded (its warnings added to
-    ``warnings``), teacher requests counted on a progress bar; the teacher is closed after it."""
+    ``warnings``; never from ``own_outputs``, the build's own files in OUT, which a data.gold dir may hold),
+    teacher requests counted on a progress bar; the teacher is closed after it."""
     from tqdm.auto import tqdm
 
     from filingsum.dataset.references import attach_references
     from filingsum.filings.gold import load_gold
 
     data = config.data
-    gold, gold_warnings = (load_gold(data.gold) if "gold" in data.references else (None, []))
+    gold, gold_warnings = (load_gold(data.gold, own_outputs) if "gold" in data.references else (None, []))
     warnings += gold_warnings
     if data.fit_strategy == "chunk" and "gold" in data.references:
         warnings.append("fit_strategy=chunk: only gold written for a chunk's exact text is attached to it")

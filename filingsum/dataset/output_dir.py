@@ -32,7 +32,14 @@ log = logging.getLogger("filingsum.dataset.build")  # the build's logger, whiche
 
 # What a build writes into OUT, replaced as a whole; anything else in OUT is carried over untouched.
 DATASET_OUTPUTS = ("records.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl", "hf", "card.json", "card.md")
+# What else a build keeps in OUT: its extraction journal, cached teacher answers, a shard's manifest.
+BUILD_STATE = (".work", "teacher_cache", "shard")
 _WHAT = "dataset directory (--out / data.out_dir)"
+
+
+def build_owned(out: Path) -> list[Path]:
+    """Everything a build writes in OUT, which it never reads back as an input or a gold file."""
+    return [out / name for name in (*DATASET_OUTPUTS, *BUILD_STATE)]
 
 
 def prepare_output_dir(out: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,24 @@ class GoldIndex:
         return self._by_section.get((name, section)) or self._any_section.get(name)
 
 
-def _gold_files(specs: Sequence[str]) -> list[Path]:
+def _gold_files(specs: Sequence[str], leave_out: Sequence[Path] = ()) -> list[Path]:
+    """The JSONL files of ``specs`` (files, dirs searched recursively, globs), less those at or under a path of
+    ``leave_out`` (compared resolved; each left out file is logged, in one line)."""
+    files = _spec_files(specs)
+    if not leave_out:
+        return files
+    real = [Path(os.path.realpath(p)) for p in leave_out]
+    kept, left = [], []
+    for path in files:
+        resolved = Path(os.path.realpath(path))
+        (left if any(resolved == r or resolved.is_relative_to(r) for r in real) else kept).append(path)
+    if left:
+        log.warning("data.gold: %d file(s) left out: this build writes them (its records, splits or journal are "
+                    "not gold): %s", len(left), ", ".join(map(str, left)))
+    return kept
+
+
+def _spec_files(specs: Sequence[str]) -> list[Path]:
     files: list[Path] = []
     for spec in specs:
         path = Path(spec)
@@ -86,8 +104,10 @@ def missing_gold_paths(specs: Sequence[str]) -> list[str]:
     return [spec for spec in specs if not any(c in spec for c in "*?[") and not Path(spec).exists()]
 
 
-def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
+def load_gold(specs: Sequence[str], leave_out: Sequence[Path] = ()) -> tuple[GoldIndex, list[str]]:
     """Gold entries from JSONL files/dirs, and warnings for unusable lines or missing paths (never raises).
+    Files at or under a path of ``leave_out`` (a build's own outputs: a gold dir may hold its output dir, or be
+    it) are not read, with a logged line.
 
     A UTF-8 byte-order mark is read as such (editors on Windows write one). A missing path, an unreadable file
     and a file without one usable row are also logged as warnings: each silently turns gold references into
@@ -97,7 +117,7 @@ def load_gold(specs: Sequence[str]) -> tuple[GoldIndex, list[str]]:
     for spec in missing_gold_paths(specs):
         warnings.append(f"gold path {spec} does not exist")
         log.warning("gold path %s does not exist: no gold summary from it", spec)
-    for path in _gold_files(specs):
+    for path in _gold_files(specs, leave_out):
         try:
             rows = list(read_jsonl(path, encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
