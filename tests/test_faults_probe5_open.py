@@ -1,15 +1,18 @@
 """The three minor faults the fifth probe of 2026-12-03 (evening) left open (docs/reliability.md), each injected
-for real: the CLI in a subprocess, real dataset and shard dirs."""
+for real: the CLI in a subprocess, a real SIGHUP to a real two-process `filingsum train --launch` on the CPU,
+real dataset and shard dirs."""
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, write_filings
+from test_faults_probe4 import _ddp_train, _gone, _workers
 
 GOLD = ("Acme Widgets designs and sells industrial widgets to manufacturers in North America and earns revenue from "
         "product sales and annual service subscriptions. It sells through a direct sales force, an online store and "
@@ -23,6 +26,55 @@ def _cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- SIGHUP to `filingsum train --launch`: the workers stop and the run dir's lock goes with them ----------------
+
+
+@pytest.mark.slow  # a 2-process launch: ~20 s on 2 busy CPU cores
+def test_sighup_to_filingsum_train_launch_releases_the_run_dirs_lock(tmp_path):
+    """SIGHUP to `filingsum train --launch`: torch's elastic agent passed it on to the workers, which died of it
+    at once (SIGHUP's default action), so rank 0 left the run dir's lock behind (taken over with a warning by the
+    next run). `filingsum train` unwinds on SIGHUP as on SIGTERM: checkpoints kept, lock released, one line."""
+    import yaml
+
+    from filingsum.serving.launcher import free_port
+
+    accelerate = yaml.safe_load((REPO / "configs" / "accelerate-ddp-cpu.yaml").read_text())
+    accelerate_config = tmp_path / "accelerate.yaml"
+    accelerate_config.write_text(yaml.safe_dump({**accelerate, "main_process_port": free_port()}))
+    launcher, lock, err = _ddp_train(tmp_path, [sys.executable, "-m", "filingsum.cli", "train", "--launch",
+                                                str(accelerate_config)])
+    workers = _workers(launcher)
+    launcher.send_signal(signal.SIGHUP)
+    status = launcher.wait(60)
+    gone = _gone(workers, within_s=30)
+    stderr = err.read_text()
+    observe("SIGHUP to `filingsum train --launch` (a 2-process training)", status, stderr,
+            lost=int(not gone or lock.exists()))
+    assert gone, stderr[-3000:]
+    assert not lock.exists(), stderr[-3000:]  # released: a rerun resumes without a stale-lock warning
+    assert stderr.count("filingsum: terminated (SIGHUP); checkpoints saved so far are kept") == 3, stderr[-3000:]
+    assert_one_line_failure(status, stderr, 129, "terminated (SIGHUP)", "checkpoints saved so far are kept in",
+                            "rerun the same command to resume")
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-5").is_dir()
+
+
+def test_sighup_leaves_a_command_outside_train_as_it_was():
+    """Only `train` unwinds on SIGHUP: elsewhere it keeps its default action (the handler is restored after)."""
+    program = (
+        "import signal, sys\n"
+        "from filingsum.cli import Terminated, unwinding_on_sighup\n"
+        "before = signal.getsignal(signal.SIGHUP)\n"
+        "try:\n"
+        "    with unwinding_on_sighup():\n"
+        "        signal.raise_signal(signal.SIGHUP)\n"
+        "except Terminated as exc:\n"
+        "    print(exc.signal_name, exc.exit_status, signal.getsignal(signal.SIGHUP) == before)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", program], env=ENV, capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+    assert proc.stdout.split() == ["SIGHUP", "129", "True"], proc.stderr[-2000:]
 
 
 # --- data build never reads its own outputs as gold files ------------------------------------------------------

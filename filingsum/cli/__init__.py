@@ -8,7 +8,8 @@ after "interrupted" (it must be true: say nothing rather than promise a resume t
 Exit status: 0 success, 1 a run that failed (FilingsumError), 2 a command that cannot start as given
 (config errors, unusable output locations, missing inputs, a busy port: `UsageError`), 130 Ctrl-C, 143
 SIGTERM. SIGTERM (what CI timeouts, `timeout`, `kill` and service managers send) unwinds as Ctrl-C does: worker
-pools stop, servers started for the command stop, journals keep what finished.
+pools stop, servers started for the command stop, journals keep what finished. A stage may have SIGHUP unwind
+the same way (`unwinding_on_sighup`, exit 129): `train`, whose processes hold a run dir's lock for hours.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import importlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from filingsum.core import __version__
 from filingsum.core.config import ConfigError
@@ -89,21 +91,57 @@ def _stdout_closed() -> int:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread where it is, so that the command unwinds through the same cleanup as
-    Ctrl-C (a KeyboardInterrupt subclass: every `except KeyboardInterrupt` and `finally` runs)."""
+    """SIGTERM (or SIGHUP, where a stage asks: `unwinding_on_sighup`), raised in the main thread where it is, so
+    that the command unwinds through the same cleanup as Ctrl-C (a KeyboardInterrupt subclass: every `except
+    KeyboardInterrupt` and `finally` runs). Exit 128 + the signal's number: 143, 129."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signum = int(signum)
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
 
 
-def _unwind_on_sigterm() -> None:
-    def on_sigterm(signum: int, frame: object) -> None:
-        # One unwind: a second SIGTERM while the first one's cleanup runs (stopping a server, closing a
+def _unwind_on(signum: int = signal.SIGTERM) -> None:
+    def on_signal(received: int, frame: object) -> None:
+        # One unwind: a second SIGTERM (or SIGHUP) while the first one's cleanup runs (stopping a server, closing a
         # journal) must not cut it short. SIGKILL still ends everything.
-        signal.signal(signal.SIGTERM, lambda *_: None)
-        raise Terminated
+        for each in {received, signal.SIGTERM}:
+            signal.signal(each, lambda *_: None)
+        raise Terminated(received)
 
     try:
-        signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signum, on_signal)
     except ValueError:  # main() called outside the main thread (an embedding application): its signals, its call
         pass
+
+
+@contextmanager
+def unwinding_on_sighup() -> Iterator[None]:
+    """Within it, SIGHUP (a closed terminal, `kill -HUP`, a launcher passing one on to its workers) unwinds as
+    SIGTERM does, instead of ending the process at once: its locks are released, its journals closed; exit 129.
+    The previous handler is back after it."""
+    sighup = getattr(signal, "SIGHUP", None)
+    try:
+        previous = signal.getsignal(sighup) if sighup is not None else None
+    except ValueError:
+        previous = None
+    if sighup is not None:
+        _unwind_on(sighup)
+    try:
+        yield
+    finally:
+        if sighup is not None and previous is not None:
+            try:
+                signal.signal(sighup, previous)
+            except ValueError:
+                pass
 
 
 def _redeliver(signum: int) -> None:
@@ -130,8 +168,9 @@ def _redeliver_swallowed_interrupts() -> None:
             previous(unraisable)
             return
         if isinstance(exc, Terminated):
-            _unwind_on_sigterm()  # the first delivery disarmed the handler: arm it again
-            _redeliver(signal.SIGTERM)
+            for signum in {exc.signum, signal.SIGTERM}:  # the first delivery disarmed the handlers: arm them again
+                _unwind_on(signum)
+            _redeliver(exc.signum)
         else:
             _redeliver(signal.SIGINT)
 
@@ -183,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it
     _encode_what_the_console_cannot()
-    _unwind_on_sigterm()
+    _unwind_on()
     _redeliver_swallowed_interrupts()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -234,6 +273,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         _close_progress_bars()
         hint = args._interrupted(args) if args._interrupted else ""
-        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        what = f"terminated ({exc.signal_name})" if isinstance(exc, Terminated) else "interrupted"
         print(f"filingsum: {what}{'; ' + hint if hint else ''}", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return exc.exit_status if isinstance(exc, Terminated) else 130

@@ -22,7 +22,7 @@ a finished run does nothing; resuming onto checkpoints of other data or another 
 --force-resume.
 
 Multi-GPU: filingsum train --launch configs/accelerate-ddp.yaml --config C
-  (accelerate's launcher run by this command: Ctrl-C or SIGTERM stops every process and exits in one line;
+  (accelerate's launcher run by this command: Ctrl-C, SIGTERM or SIGHUP stops every process and exits in one line;
   `accelerate launch --config_file configs/accelerate-ddp.yaml -m filingsum.cli train --config C` also works)
 
 Examples:
@@ -63,6 +63,15 @@ def interrupted(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """SIGHUP (a closed terminal, `kill -HUP`; under --launch passed on to each worker) stops it as SIGTERM does:
+    checkpoints kept, the run dir's lock released, one line, exit 129."""
+    from filingsum.cli import unwinding_on_sighup
+
+    with unwinding_on_sighup():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     if getattr(args, "no_resume", False):
         config.train.resume = False

@@ -3,9 +3,11 @@ filingsum command does.
 
 It is `accelerate launch --config_file ACCELERATE_CONFIG -m filingsum.cli train ...`, with accelerate's launcher
 (torch's elastic agent for DDP, FSDP and DeepSpeed) run in this process instead of its own, so that what ends the
-launcher is ours to report: Ctrl-C or SIGTERM stops the workers (each keeps its checkpoints and says so) and exits
-130 or 143 with one line, not torch's SignalException traceback and exit 1; a failed worker is one line with its
-exit status (its own error is above it). The bare `accelerate launch` command still works, with torch's ending.
+launcher is ours to report: Ctrl-C, SIGTERM or SIGHUP stops the workers (each keeps its checkpoints, releases the
+run dir's lock and says so) and exits 130, 143 or 129 with one line, not torch's SignalException traceback and
+exit 1; a failed worker is one line with its exit status (its own error is above it). The elastic agent passes
+the signal it got on to the workers: `filingsum train` unwinds on SIGHUP as on SIGTERM (`cli.train.run`). The bare
+`accelerate launch` command still works, with torch's ending.
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ def launch_training(args: argparse.Namespace) -> int:
     launch_args = launch_command_parser().parse_args([*launch, "-m", "filingsum.cli", *worker_argv(args._argv)])
     try:
         launch_command(launch_args)
-    except SignalException as exc:  # the elastic agent has stopped the workers (SIGTERM, then SIGKILL after 30 s)
-        raise (Terminated() if exc.sigval == signal.SIGTERM else KeyboardInterrupt()) from None
+    except SignalException as exc:  # the elastic agent has stopped the workers (its signal, then SIGKILL after 30 s)
+        if exc.sigval in (signal.SIGTERM, signal.SIGHUP):
+            raise Terminated(exc.sigval) from None
+        raise KeyboardInterrupt() from None
     except KeyboardInterrupt:
         _stop_children()
         raise
