@@ -446,3 +446,26 @@ def test_the_day_in_a_tables_heading_dates_its_year_columns():
         "supported"]
     assert _claim_verdicts("Hardware revenue was $4,951 million in the quarter ended May 31, 2024.") != [
         "supported"]
+
+
+def test_a_half_year_a_change_size_and_a_growth_column_are_not_shares():
+    source = ("Payment network: $17,335 | $15,824 | 10%\nValue-added services: 10,832 | 9,274 | 17%\n\n"
+              "Orthopaedics sales were $4,546 million in the first half of 2025.\n\n"
+              "Interest income was $40 million, compared to $61 million a year earlier.")
+    assert [c.verdict for c in check_claims("The payment network generated most of net revenue.", source).claims
+            ] == ["supported"]  # 10% is its growth, not its share
+    assert [c.verdict for c in check_claims("Orthopaedics sales were $4,546 million in the first half of 2025.",
+                                            source).claims] == ["supported"]
+    assert [c.verdict for c in check_claims("Interest income fell by about a third to $40 million.",
+                                            source).claims] == ["supported"]
+    # a row of shares still checks the share
+    shares = "Percentage of total revenue: Americas 60% | EMEA 26% | APAC 14%\n\nFabric & Home Care: 35% | 36%"
+    assert check_claims("Fabric & Home Care made up most of net sales.", shares).claims[0].verdict == "contradicted"
+
+
+def test_the_base_of_a_change_is_for_the_period_before():
+    source = "The C & CAE ratio for nonstandard personal auto was 75.3% and 74.2% for 2009 and 2008, respectively."
+    assert [c.verdict for c in check_claims("The C & CAE ratio for nonstandard personal auto rose to 75.3% in 2009 "
+                                            "from 74.2%.", source).claims] == ["supported"]
+    assert [c.verdict for c in check_claims("The C & CAE ratio for nonstandard personal auto rose to 74.2% in 2009 "
+                                            "from 75.3%.", source).claims] != ["supported"]

@@ -102,6 +102,8 @@ def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim
         claim_years |= {y - 1 for y in claim_years}  # "from $715 million a year earlier"
     if not claim_years or verdict.evidence is None or verdict.evidence.noun & _PERIOD_NOUNS:
         return None  # "six" of "the first six months": the length of the period, not a figure dated by it
+    if _undated_base(claim, verdict.mention):
+        return None  # "rose to 75.3% in 2009 from 74.2%": the base of the change, for the period before
     period = index.figure_periods.get((verdict.evidence.start, verdict.evidence.end))
     if not period and index.units[k].kind == "sentence":
         own = _year_right_after(index, k, verdict.evidence) if coverage >= MIN_SUPPORT else None
@@ -116,6 +118,21 @@ def wrong_figure_period(index: SourceIndex, verdict: FigureVerdict, claim: Claim
     if period and not (claim_years & period):
         return period
     return None
+
+
+# "from", "up from", "compared with", "versus" right before a claim's figure: the base a change starts from.
+_BASE_BEFORE = re.compile(r"\b(?:from|compared\s+(?:to|with)|versus|vs\.?|against)\s+(?:about|roughly|around|"
+                          r"approximately|nearly|almost|some|just|over|under)?\s*$", re.IGNORECASE)
+
+
+def _undated_base(claim: Claim, mention: NumberMention) -> bool:
+    """Whether a claim's figure is the base of a change it states with no year of its own ("rose to 75.3% in 2009
+    from 74.2%", "up from roughly $2.2 billion"): it is for the period before the claim's."""
+    at = mention.start - claim.start
+    if not _BASE_BEFORE.search(claim.text[max(0, at - 40) : at]):
+        return False
+    rest = re.split(r"[,;]", claim.text[mention.end - claim.start :], maxsplit=1)[0]
+    return not _YEAR_IN_TEXT.search(rest)
 
 
 def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tuple[str, str, int | None] | None:

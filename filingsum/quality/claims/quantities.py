@@ -15,7 +15,8 @@ _VAGUE = [
      (85.0, 100.0), "nearly all"),
     (re.compile(r"\b(?:nearly|almost|just\s+under|a\s+little\s+under)\s+(?:one[\s-])?half\b", re.I),
      (40.0, 50.0), "nearly half"),
-    (re.compile(r"\b(?:about|roughly|approximately|around|some|close\s+to)\s+(?:one[\s-])?half\b|\bhalf\s+of\b",
+    (re.compile(r"\b(?:about|roughly|approximately|around|some|close\s+to)\s+(?:one[\s-])?half\b|"
+                r"(?<!first\s)(?<!second\s)(?<!back\s)(?<!front\s)\bhalf\s+of\b",
                 re.I), (42.0, 58.0), "about half"),
     (re.compile(r"\bmore\s+than\s+half\b|\bover\s+half\b|\bmost\b|\bmajority\b|\bbulk\s+of\b", re.I),
      (50.0, 100.0), "most"),
@@ -121,6 +122,15 @@ def derived_shares(judge: Judge, best: int) -> list[float]:
             if p.currency == w.currency and p.value < w.value * (1 - 0.005)]
 
 
+# A vague quantity that sizes a change ("fell by about a third", "cut its costs by half", "halved").
+_CHANGE_SIZE = re.compile(r"\b(?:by|rose|fell|grew|declined|dropped|increased|decreased|shrank|jumped|climbed|"
+                          r"slipped)\s+(?:about|roughly|around|nearly|almost|more\s+than|over|some|close\s+to)?\s*"
+                          r"(?:a|one|two)?[\s-]*(?:half|third|thirds|quarter|quarters)\b|\bhalved\b", re.IGNORECASE)
+# A table row whose percentages are shares of a whole ("Percentage of total revenue", "As a % of Total ...", or
+# a row of percentages only); in a row of amounts they are changes ("% Change", "Increase (Decrease)").
+_SHARE_ROW = re.compile(r"%\s+of\b|\bpercent(?:age)?\s+of\b|\bshare\s+of\b|\bmix\b", re.IGNORECASE)
+
+
 def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     """A vague quantity of the claim ("most") against the shares the aligned unit gives, else against its own
     vague quantity."""
@@ -128,8 +138,13 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     if vague is None:
         return None
     name, (low, high) = vague
+    if _CHANGE_SIZE.search(judge.claim.text):
+        return None  # "interest income fell by about a third": the size of a change, not a share of a whole
     figs = judge.index.unit_figures[best]
-    shares = [abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change]  # not growth rates
+    unit = judge.index.units[best]
+    shares = [abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change  # not growth rates
+              and (unit.kind == "sentence" or _SHARE_ROW.search(f"{unit.text} {unit.context}")
+                   or all(m.kind == "percent" for m in figs.mentions))]  # "Fabric & Home Care: 35% | 36%"
     derived = derived_shares(judge, best)
     if any(low - 2 <= s <= high + 2 for s in derived):
         return None  # "most of its $1.67 billion decline": $1.55 billion of it, the next sentence says
