@@ -469,3 +469,25 @@ def test_the_base_of_a_change_is_for_the_period_before():
                                             "from 74.2%.", source).claims] == ["supported"]
     assert [c.verdict for c in check_claims("The C & CAE ratio for nonstandard personal auto rose to 74.2% in 2009 "
                                             "from 75.3%.", source).claims] != ["supported"]
+
+
+def test_a_wordy_column_heading_line_keeps_the_tables_scale_and_a_row_label_names_its_row():
+    source = ("Subscription and support revenues consisted of the following (in millions):\n\n"
+              "2025 As a % of Total Subscription and Support Revenues 2024 As a % of Total Subscription and Support "
+              "Revenues Growth Rate\n\n"
+              "Sales: $8,322 | 23% | $7,580 | 23% | 10%\nService: 9,054 | 25 | 8,245 | 25 | 10\n"
+              "Total: $35,679 | 100% | $32,537 | 100% | 10%\n\n"
+              "We expect our service offerings to grow.")
+    for summary in ("Total subscription and support revenue was nearly $35.7 billion.",
+                    "Service brought in about $9.1 billion of subscription and support revenue."):
+        check = check_claims(summary, source)
+        assert [c.verdict for c in check.claims] == ["supported"], check.claims
+    assert check_claims("Total subscription and support revenue was nearly $35.7 million.", source
+                        ).claims[0].verdict != "supported"
+
+
+def test_a_share_of_two_items_together_is_not_one_rows_share():
+    source = "(in millions): 2025 | As a % of Total\n\nSales: $8,322 | 23%\nService: 9,054 | 25\nTotal: $35,679 | 100%"
+    assert check_claims("Sales and Service together generated nearly half of revenue.", source
+                        ).claims[0].verdict != "contradicted"
+    assert check_claims("Sales generated nearly half of revenue.", source).claims[0].verdict == "contradicted"

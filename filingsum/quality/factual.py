@@ -131,7 +131,8 @@ class SourceTerms:
             # leads a run of names or a number ("Defense, Space & Security", "Phase 1"): "Growth is..."
             # next to "growth" is not.
             leads = (next_name and gap in (" ", ", ")) or re.match(r" \d", text[m.end() : m.end() + 2]) is not None
-            if _sentence_initial(text, m.start(), ".!?") and _common(word.lower(), lowercase) and not leads:
+            if (_sentence_initial(text, m.start(), ".!?") and _common(word.lower(), lowercase) and not leads
+                    and not _opens_row_label(text, m.start())):
                 continue
             names.update({norm, _title(norm)})
             # the parts of a capitalised compound name things too ("System-PIX" names "PIX")
@@ -176,6 +177,16 @@ def _sentence_initial(text: str, start: int, marks: str = ".!?:;") -> bool:
     before = text[max(0, start - 200) : start]
     stripped = before.rstrip(" \t\"'\u201c\u2018([")
     return not stripped or stripped[-1] in marks or stripped[-1] == "\n"
+
+
+def _opens_row_label(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a table row's label ("Service: 9,054 | 25 | ..."): a row's name, even
+    where the text also writes the word in lower case."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    label = line.split("|", 1)[0]
+    return "|" in line and not text[line_start:start].strip() and ":" in label and "." not in label.split(":")[0]
 
 
 def _common(word: str, lowercase: frozenset[str]) -> bool:

@@ -126,6 +126,7 @@ def derived_shares(judge: Judge, best: int) -> list[float]:
 _CHANGE_SIZE = re.compile(r"\b(?:by|rose|fell|grew|declined|dropped|increased|decreased|shrank|jumped|climbed|"
                           r"slipped)\s+(?:about|roughly|around|nearly|almost|more\s+than|over|some|close\s+to)?\s*"
                           r"(?:a|one|two)?[\s-]*(?:half|third|thirds|quarter|quarters)\b|\bhalved\b", re.IGNORECASE)
+_TOGETHER = re.compile(r"\b(?:together|combined|between\s+them|in\s+all)\b", re.IGNORECASE)
 # A table row whose percentages are shares of a whole ("Percentage of total revenue", "As a % of Total ...", or
 # a row of percentages only); in a row of amounts they are changes ("% Change", "Increase (Decrease)").
 _SHARE_ROW = re.compile(r"%\s+of\b|\bpercent(?:age)?\s+of\b|\bshare\s+of\b|\bmix\b", re.IGNORECASE)
@@ -140,6 +141,7 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     name, (low, high) = vague
     if _CHANGE_SIZE.search(judge.claim.text):
         return None  # "interest income fell by about a third": the size of a change, not a share of a whole
+    together = _TOGETHER.search(judge.claim.text) is not None  # "Sales and Service together": no one row's share
     figs = judge.index.unit_figures[best]
     unit = judge.index.units[best]
     shares = [abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change  # not growth rates
@@ -151,7 +153,7 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     if derived and _share_of_stated_whole(judge.claim.text):
         shown = ", ".join(f"{s:.0f}%" for s in sorted(derived)[:3])
         return "contradicted", f"{name!r} does not fit the parts the source gives of that whole ({shown})", best
-    if shares:
+    if shares and not together:
         if any(low - 2 <= s <= high + 2 for s in shares):
             return None
         return "contradicted", f"{name!r} does not fit the source's {shares[0]:g}%", best

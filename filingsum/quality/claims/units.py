@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from filingsum.quality.numbers.scale_notes import is_column_heading
+
 
 @dataclass(frozen=True)
 class SourceUnit:
@@ -65,6 +67,8 @@ def _header_years(line: str) -> list[int | None] | None:
     cells = [c.strip() for c in line.split("|")]
     if "|" in line and not re.search(r"\d", line):
         return [None] * len(cells)  # "Three Months Ended | Nine Months Ended": headings without years
+    if "|" not in line and is_column_heading(line):  # "2025 As a % of Total ... 2024 As a % of ... Growth Rate"
+        return [int(y) for y in re.findall(r"(?<![\d,.$])(?:19|20)\d\d(?![\d,.%])", line)]
     if len(cells) < 2 and not re.fullmatch(r"(?:\s*(?:19|20)\d\d\s*){2,}", line):
         return None
     if len(cells) < 2:
@@ -135,6 +139,11 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
     rows_since_caption = False
     for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
+        if len(lines) == 1 and is_column_heading(lines[0][2]):
+            # "2025 As a % of Total ... Revenues 2024 As a % of Total ... Growth Rate": the columns' headings
+            header = _header_years(lines[0][2])
+            header_text = lines[0][2].strip()[-300:]
+            continue
         if not any(_is_row(line) for _, _, line in lines):
             _add_sentences(units, text, b_start, b_end)
             last = text[b_start:b_end].strip()

@@ -34,9 +34,22 @@ class ScaleRegion:
     keep_face: bool
 
 
+_HEADING_YEAR = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d,.%])")
+
+
+def is_column_heading(line: str) -> bool:
+    """A table's column headings on one line without cell marks, however wordy: two or more years and no sentence
+    end ("2025 As a % of Total Subscription and Support Revenues 2024 As a % of Total ... Growth Rate")."""
+    stripped = line.strip()
+    return (len(_HEADING_YEAR.findall(stripped)) >= 2 and not re.search(r"[.!?]$", stripped)
+            and not re.search(r"\$\s?\d|\d,\d{3}", stripped))
+
+
 def _is_prose_line(line: str) -> bool:
     if "|" in line:
         return False  # a table row, also when its header cells are wordy
+    if is_column_heading(line):
+        return False
     words = len(re.findall(r"[A-Za-z]{2,}", line))
     figures = len(re.findall(r"\d[\d,.]*", line))
     if words >= 4 and re.search(r"[a-z)]{2,}[.!?]\s*$", line) and words > figures:
