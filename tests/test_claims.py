@@ -491,3 +491,17 @@ def test_a_share_of_two_items_together_is_not_one_rows_share():
     assert check_claims("Sales and Service together generated nearly half of revenue.", source
                         ).claims[0].verdict != "contradicted"
     assert check_claims("Sales generated nearly half of revenue.", source).claims[0].verdict == "contradicted"
+
+
+def test_a_vague_share_of_a_whole_is_read_from_the_rows_of_a_table():
+    source = ("Operating income (loss) by segment is as follows (in millions):\n\n2023 | 2024\n\n"
+              "North America: $14,877 | $24,967\nInternational: (2,656) | 3,792\nAWS: 24,631 | 39,834\n"
+              "Consolidated: $36,852 | $68,593")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("AWS contributed more than half of the company's 2024 operating income.") == "supported"
+    assert verdict("AWS contributed less than a third of the company's 2024 operating income.") == "contradicted"
+    assert verdict("AWS contributed about two-thirds of the company's 2023 operating income.") == "supported"
+    # the whole named by the row is no part of it
+    assert verdict("International's loss offset about a fifth of North America's 2023 operating income.") != (
+        "contradicted")

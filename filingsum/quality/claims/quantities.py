@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 
 from filingsum.quality.claims.alignment import Judge
+from filingsum.quality.claims.table_shares import row_share
+from filingsum.quality.claims.words import content_words
 from filingsum.quality.numbers import NumberMention
 
 # Vague quantities as shares in percent: (low, high).
@@ -24,8 +26,12 @@ _VAGUE = [
     (re.compile(r"\bthree[\s-]quarters\b|\bthree[\s-]fourths\b", re.I), (70.0, 80.0), "three-quarters"),
     (re.compile(r"\b(?:a|one)[\s-]third\b", re.I), (28.0, 40.0), "a third"),
     (re.compile(r"\b(?:a|one)[\s-](?:quarter|fourth)\b", re.I), (20.0, 30.0), "a quarter"),
-    (re.compile(r"\bless\s+than\s+half\b|\bminority\b|\bsmall\s+(?:portion|share|part|fraction)\b", re.I),
-     (0.0, 50.0), "less than half"),
+    (re.compile(r"\bless\s+than\s+(?:a|one)[\s-]third\b", re.I), (0.0, 33.4), "less than a third"),
+    (re.compile(r"\bless\s+than\s+(?:a|one)[\s-](?:quarter|fourth)\b", re.I), (0.0, 25.0), "less than a quarter"),
+    (re.compile(r"\b(?:a|one)[\s-]fifth\b", re.I), (15.0, 25.0), "a fifth"),
+    (re.compile(r"\b(?:small|tiny|minor)\s+(?:portion|share|part|fraction)\b", re.I), (0.0, 20.0),
+     "a small part"),
+    (re.compile(r"\bless\s+than\s+half\b|\bminority\b", re.I), (0.0, 50.0), "less than half"),
 ]
 
 
@@ -109,6 +115,29 @@ def _share_of_stated_whole(text: str) -> bool:
     return False
 
 
+def _share_of_a_whole(text: str) -> bool:
+    """Whether the claim's vague quantity is a share "of" something ("most of Mastercard's net revenue"), not
+    how often or how many ("most customers")."""
+    for pattern, _, _ in _VAGUE:
+        m = pattern.search(text)
+        if m is not None:
+            return m.group(0).lower().endswith(" of") or re.match(r"\s*of\b", text[m.end() :]) is not None
+    return False
+
+
+def _names_the_whole(judge: Judge, k: int) -> bool:
+    """Whether row k is the whole of the claim's share ("about a fifth of Family of Apps' operating income" aligned
+    to the Family of Apps row), not its part."""
+    for pattern, _, _ in _VAGUE:
+        m = pattern.search(judge.claim.text)
+        if m is not None:
+            label = re.split(r"[:|$(\d]", judge.index.units[k].text, maxsplit=1)[0]
+            whole = re.split(r"\b(?:came|comes|come|was|were|is|are|from|in|at|for)\b|[,.;]",
+                             judge.claim.text[m.end() :], maxsplit=1)[0]
+            return bool(content_words(label) & content_words(whole))
+    return False
+
+
 def derived_shares(judge: Judge, best: int) -> list[float]:
     """Shares (in percent) of a whole the claim states ("of Meta's $1.67 billion decline") that amounts of the
     aligned unit and its neighbours make up ("$1.55 billion in legal-related costs": 93%)."""
@@ -157,6 +186,15 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
         if any(low - 2 <= s <= high + 2 for s in shares):
             return None
         return "contradicted", f"{name!r} does not fit the source's {shares[0]:g}%", best
+    if not shares and not together and _share_of_a_whole(judge.claim.text):
+        years = {int(p.value) for p in judge.claim.periods if p.kind == "year"} | {
+            int(p.date[:4]) for p in judge.claim.periods if p.kind == "date" and p.date}
+        row = row_share(judge.index, best, years)
+        if row is not None and row[0] <= 100 and not _names_the_whole(judge, best):  # "AWS contributed more than half of Amazon's operating income": AWS of the total
+            share, shown = row
+            if low - 3 <= share <= high + 3:
+                return None
+            return "contradicted", f"{name!r} does not fit {shown} ({share:.0f}%)", best
     source_vague = vague_share(judge.index.units[best].text)
     if source_vague and (source_vague[1][1] < low or source_vague[1][0] > high):
         return "contradicted", f"{name!r} where the source says {source_vague[0]!r}", best
