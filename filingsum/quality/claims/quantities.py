@@ -189,8 +189,9 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     if not shares and not together and _share_of_a_whole(judge.claim.text):
         years = {int(p.value) for p in judge.claim.periods if p.kind == "year"} | {
             int(p.date[:4]) for p in judge.claim.periods if p.kind == "date" and p.date}
+        # "AWS contributed more than half of Amazon's operating income": AWS's row against the total row
         row = row_share(judge.index, best, years)
-        if row is not None and row[0] <= 100 and not _names_the_whole(judge, best):  # "AWS contributed more than half of Amazon's operating income": AWS of the total
+        if row is not None and row[0] <= 100 and not _names_the_whole(judge, best):
             share, shown = row
             if low - 3 <= share <= high + 3:
                 return None
