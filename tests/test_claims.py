@@ -505,3 +505,17 @@ def test_a_vague_share_of_a_whole_is_read_from_the_rows_of_a_table():
     # the whole named by the row is no part of it
     assert verdict("International's loss offset about a fifth of North America's 2023 operating income.") != (
         "contradicted")
+
+
+def test_a_tables_year_columns_give_a_rows_direction():
+    source = ("Information about operating expenses is as follows (in millions):\n\n2023 | 2024\n\n"
+              "Sales and marketing: 44,370 | 43,907\nTechnology and infrastructure: 85,622 | 88,544\n\n"
+              "Six Months Ended | Change\nJune 30, | June 30, | YTD'25 vs. YTD'24\n2025 | 2024\n\n"
+              "(in thousands, except percentages)\n\n"
+              "Cost of revenues: $10,588,458 | $10,151,216 | $437,242 | 4%")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("Sales and marketing expenses declined to $43,907 million in 2024.") == "supported"
+    assert verdict("Sales and marketing expenses rose to $43,907 million in 2024.") == "contradicted"
+    assert verdict("Cost of revenues rose 4% in the first half of 2025.") == "supported"
+    assert verdict("Cost of revenues fell 4% in the first half of 2025.") == "contradicted"

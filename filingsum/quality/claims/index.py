@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from filingsum.quality.claims.row_changes import with_row_directions
 from filingsum.quality.claims.units import SourceUnit, build_units, cell_years
 from filingsum.quality.claims.words import YEAR_EARLIER, content_words
 from filingsum.quality.numbers import NumberMention, SourceFigures, is_sane, source_readings
@@ -67,10 +68,15 @@ def source_index(text: str) -> SourceIndex:
             continue
         if first.kind == "number" and _alone_on_line(text, first):
             continue
+        if first.start >= unit.end:
+            continue  # in a table's heading lines ("June 30, | June 30, | YTD'25 vs. YTD'24"), no unit's figure
         header = row_years.get((unit.start, unit.end))
         if header:
             periods[(first.start, first.end)] = cell_years(unit.start, text[unit.start:unit.end], header, first.start)
         per_unit[k].extend(readings)
+    for k, unit in enumerate(units):
+        if unit.kind == "row":  # "44,370 | 43,907" under "2023 | 2024": 2024's figure is down
+            per_unit[k] = with_row_directions(per_unit[k], periods)
     unit_words = []
     df: dict[str, int] = {}
     postings: dict[str, list[int]] = {}

@@ -37,6 +37,7 @@ _ABBREVIATION = re.compile(
 _YEAR_CELL = re.compile(r"^[^\d]*?((?:19|20)\d\d)\b[^\d]*$", re.IGNORECASE)
 _DAY_CELL = re.compile(r"^\s*(?:[A-Za-z]+\s+)*[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*$")
 _FIGURE = re.compile(r"\d[\d,.]*")
+_SCALE_LINE = re.compile(r"\bin\s+(?:thousands|millions|billions)\b", re.IGNORECASE)
 
 
 def _prose_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -80,6 +81,8 @@ def _header_years(line: str) -> list[int | None] | None:
             years.append(int(m.group(1)))
         elif _DAY_CELL.match(cell):
             years.append(None)
+        elif re.search(r"\bvs\.?(?:\s|$)|\bchange\b|\bchg\b", cell, re.IGNORECASE):
+            years.append(None)  # "YTD'25 vs. YTD'24", "2024 vs 2023 % change": a change column's heading
         elif re.search(r"\d", cell.replace("%", "")):
             return None
         else:
@@ -147,7 +150,10 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
         if not any(_is_row(line) for _, _, line in lines):
             _add_sentences(units, text, b_start, b_end)
             last = text[b_start:b_end].strip()
-            if last and caption and not rows_since_caption and _is_heading(last):
+            if last and header and not rows_since_caption and _is_heading(last) and _SCALE_LINE.search(last):
+                # "(in thousands, except percentages)" between the column headings and the rows
+                header_text = f"{header_text} / {last}"[-300:]
+            elif last and caption and not rows_since_caption and _is_heading(last):
                 # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header
                 # and its rows: more heading, not a new caption
                 caption = f"{caption} / {last}"[-300:]
@@ -174,6 +180,7 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
                 flush_prose(prose)
                 if any(years):
                     header = years
+                rows_since_caption = False  # a new table's headings
                 header_text = f"{header_text} / {line.strip()}"[-300:] if header_text else line.strip()
                 continue
             if not _is_row(line):
@@ -198,9 +205,18 @@ def cell_years(line_start: int, line: str, header: list[int | None], pos: int) -
         bounds.append(offset)
         offset += len(cell) + 1
     k = bisect.bisect_right(bounds, pos - line_start) - 1
+    only_years = [y for y in header if y is not None]
     if len(cells) == len(header):
         year = header[k]
+    elif len(cells) == len(only_years):
+        year = only_years[k]
+    elif len(cells) > len(header) and len(only_years) == len(header) >= 2:
+        # The years head the amount columns, the change columns have none: "2025 | 2024 | 2025 | 2024" over
+        # "$94,036 | $85,777 | 10% | $313,695 | $296,105 | 6%"; "2025 | 2024" over "Cost of revenues:
+        # $10,588,458 | $10,151,216 | $437,242 | 4%" (the years lead, the change follows)
+        amounts = [i for i, cell in enumerate(cells) if re.search(r"\d", cell) and not cell.strip().endswith("%")]
+        ok = k in amounts and amounts.index(k) < len(header) and len(amounts) >= len(header)
+        year = header[amounts.index(k)] if ok else None
     else:
-        only_years = [y for y in header if y is not None]
-        year = only_years[k] if len(cells) == len(only_years) and k < len(only_years) else None
+        year = None
     return frozenset({year}) if year else frozenset()
