@@ -519,3 +519,15 @@ def test_a_tables_year_columns_give_a_rows_direction():
     assert verdict("Sales and marketing expenses rose to $43,907 million in 2024.") == "contradicted"
     assert verdict("Cost of revenues rose 4% in the first half of 2025.") == "supported"
     assert verdict("Cost of revenues fell 4% in the first half of 2025.") == "contradicted"
+
+
+def test_each_thing_a_sentence_moves_keeps_its_direction():
+    source = ("Gross margin decreased primarily due to higher commodity costs and unfavorable category mix. "
+              "The increase was driven by an increase in the number of switched transactions.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("Higher commodity costs and unfavorable category mix lowered gross margin.") == "supported"
+    assert verdict("Higher commodity costs and unfavorable category mix raised gross margin.") == "contradicted"
+    assert verdict("Lower commodity costs and unfavorable category mix lowered gross margin.") == "contradicted"
+    assert verdict("Growth came from a decrease in switched transactions.") == "contradicted"
+    assert verdict("Growth came from more switched transactions.") == "supported"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from filingsum.core.text import split_sentences
 from filingsum.quality.claims.alignment import MIN_BIND, MIN_SUPPORT, Judge
 from filingsum.quality.claims.changes import check_change
+from filingsum.quality.claims.directions import check_directions
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
 from filingsum.quality.claims.names import check_name_swap, check_roles, is_company_name, is_subject
@@ -77,7 +78,7 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
     if aligned is not None:
-        for check in (check_polarity, check_vague, check_quarter, check_vague_words):
+        for check in (check_polarity, check_vague, check_quarter, check_vague_words, check_directions):
             result = check(judge, aligned)
             if result:
                 found.append(result)
