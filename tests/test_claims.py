@@ -531,3 +531,18 @@ def test_each_thing_a_sentence_moves_keeps_its_direction():
     assert verdict("Lower commodity costs and unfavorable category mix lowered gross margin.") == "contradicted"
     assert verdict("Growth came from a decrease in switched transactions.") == "contradicted"
     assert verdict("Growth came from more switched transactions.") == "supported"
+
+
+def test_years_listed_after_figures_sub_headings_and_spelled_out_abbreviations():
+    source = ("Shipping costs were $89.5 billion and $95.8 billion in 2023 and 2024.\n\n"
+              "Our ROIC was 31.3% for fiscal 2024 and 36.7% for fiscal 2023.\n\n"
+              "(Dollars in millions): 2024 | Actual | Constant | 2023\n\nHardware Revenues:\n\n"
+              "Total Margin: $438 | 1% | 2% | $433\n\nServices Revenues:\n\nTotal Margin: $197 | -17% | -17% | $238")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("Shipping costs were $95.8 billion in 2024.") == "supported"
+    assert verdict("Shipping costs were $95.8 billion in 2023.") == "contradicted"
+    assert verdict("Return on invested capital was 36.7% in fiscal 2023.") == "supported"
+    assert verdict("Return on invested capital was 36.7% in fiscal 2024.") == "contradicted"
+    assert verdict("The services business earned a total margin of $238 million in 2023.") == "supported"
+    assert verdict("The services business earned a total margin of $238 million in 2024.") == "contradicted"

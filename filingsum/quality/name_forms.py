@@ -89,6 +89,32 @@ def spelled_out(token: str, text: str) -> str | None:
     return found.most_common(1)[0][0] if found else None
 
 
+@lru_cache(maxsize=4096)
+def _spelling(token: str) -> re.Pattern[str] | None:
+    """Words whose initials spell an abbreviation of three or more letters ("return on invested capital" for
+    "ROIC")."""
+    letters = [c for c in token if c != "&"]
+    if not 3 <= len(letters) <= 6 or "&" in token:
+        return None
+    return re.compile(r"\b" + _GAP.join(f"[{c}{c.lower()}][a-z'\u2019-]+" for c in letters) + r"\b")
+
+
+@lru_cache(maxsize=256)
+def source_abbreviations(source: str) -> frozenset[str]:
+    """The abbreviations a source uses ("ROIC", "EMEA"); cached per source."""
+    return frozenset(abbreviations(source))
+
+
+def abbreviated_in(text: str, source: str) -> list[str]:
+    """The source's abbreviations that ``text`` spells out instead ("return on invested capital" -> "ROIC")."""
+    out = []
+    for token in sorted(source_abbreviations(source)):
+        pattern = _spelling(token)
+        if pattern is not None and token not in text and pattern.search(text):
+            out.append(token)
+    return out
+
+
 def abbreviations(text: str) -> list[str]:
     """The all-capital abbreviations of a text ("G&A", "EPS", "WTO"), in order."""
     return [m.group(0) for m in _ABBREVIATION.finditer(text)]

@@ -17,7 +17,7 @@ from filingsum.quality.claims.records import Claim, ClaimCheck, ClaimVerdict, Cl
 from filingsum.quality.claims.split import split_claims
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.factual import EntityMention, _entity_supported, extract_entities, source_terms
-from filingsum.quality.name_forms import abbreviations, spelled_out
+from filingsum.quality.name_forms import abbreviated_in, abbreviations, spelled_out
 from filingsum.quality.numbers import apply_scale_notes, extract_numbers
 from filingsum.quality.textdefects import is_meta_statement
 
@@ -117,6 +117,8 @@ def claim_words(text: str, source: str) -> frozenset[str]:
         if spelled:
             words -= content_words(token)
             words |= content_words(spelled)
+    for token in abbreviated_in(text, source):  # "return on invested capital" where the source says "ROIC"
+        words |= content_words(token)
     return frozenset(words)
 
 

@@ -54,7 +54,9 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     same = [m for m in index.unit_figures[k].mentions
             if m.kind == figure.kind and unit.start + span[0] <= m.start < unit.start + span[1]]
     starts = sorted({m.start for m in same})
-    if "respectively" in raw[span[1] : span[1] + 20].lower() and len(starts) > 1:
+    # "Shipping costs were $89.5 billion and $95.8 billion in 2023 and 2024": in order, without "respectively"
+    listed_after = len(starts) == len(found) > 1 and all(unit.start + span[0] + m.start() > starts[-1] for m in found)
+    if ("respectively" in raw[span[1] : span[1] + 20].lower() or listed_after) and len(starts) > 1:
         if len(starts) != len(years):
             # "for the three months ended June 27, 2025 and June 28, 2024 was $1,621 million and $1,376 million,
             # respectively": the years stand before the figures' segment, the comma of a date splitting them off

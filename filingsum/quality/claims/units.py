@@ -153,6 +153,11 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
             if last and header and not rows_since_caption and _is_heading(last) and _SCALE_LINE.search(last):
                 # "(in thousands, except percentages)" between the column headings and the rows
                 header_text = f"{header_text} / {last}"[-300:]
+            elif last and header and rows_since_caption and _is_heading(last) and not re.search(r"\d", last):
+                # "Services Revenues:" or "Incurred But Not Reported" between a table's row groups: the columns
+                # go on
+                caption = last[-300:]
+                rows_since_caption = False
             elif last and caption and not rows_since_caption and _is_heading(last):
                 # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header
                 # and its rows: more heading, not a new caption
