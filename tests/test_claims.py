@@ -546,3 +546,13 @@ def test_years_listed_after_figures_sub_headings_and_spelled_out_abbreviations()
     assert verdict("Return on invested capital was 36.7% in fiscal 2024.") == "contradicted"
     assert verdict("The services business earned a total margin of $238 million in 2023.") == "supported"
     assert verdict("The services business earned a total margin of $238 million in 2024.") == "contradicted"
+
+
+def test_a_date_keeps_its_role():
+    source = ("On July 16, 2025, the Board of Directors declared a regular cash dividend of $1.30 per share, payable "
+              "on September 9, 2025, to shareholders of record as of August 26, 2025.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on September 9, 2025.") == "supported"
+    assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on August 26, 2025.") == "contradicted"
+    assert verdict("Shareholders of record on August 26, 2025 receive the $1.30 dividend.") == "supported"

@@ -137,6 +137,55 @@ def _undated_base(claim: Claim, mention: NumberMention) -> bool:
     return not _YEAR_IN_TEXT.search(rest)
 
 
+# What a date is the date of, by the word right before it: "payable on September 9, 2025, to shareholders of
+# record as of August 26, 2025".
+_DATE_ROLES = {
+    "payment": re.compile(r"\b(?:payable|paid|payment|pays?)\b", re.IGNORECASE),
+    "record": re.compile(r"\brecord\b", re.IGNORECASE),
+    "declaration": re.compile(r"\b(?:declared?|announced?)\b", re.IGNORECASE),
+    "maturity": re.compile(r"\b(?:matur\w*|due|expir\w*)\b", re.IGNORECASE),
+}
+_ROLE_REACH = 30
+
+
+def _date_role(text: str, start: int) -> str | None:
+    before = text[max(0, start - _ROLE_REACH) : start]
+    before = re.split(r"[,;]", before)[-1] if not before.rstrip().endswith(",") else before
+    found = [(m.end(), role) for role, pattern in _DATE_ROLES.items() for m in pattern.finditer(before)]
+    return max(found)[1] if found else None
+
+
+def check_date_role(judge: Judge, mention: NumberMention) -> tuple[str, str, int | None] | None:
+    """A date the claim gives a role ("payable on August 26, 2025") against the date the source gives that role
+    in the same unit ("payable on September 9, 2025, to shareholders of record as of August 26, 2025")."""
+    if mention.kind != "date" or not mention.date or len(mention.date) < 10:
+        return None
+    role = _date_role(judge.claim.text, mention.start - judge.claim.start)
+    if role is None:
+        return None
+    index = judge.index
+    for k, dates in enumerate(index.unit_dates):
+        if mention.date not in dates:
+            continue
+        unit = index.units[k]
+        raw = index.text[unit.start : unit.end]
+        same_role = [m for m in _DAY_DATE.finditer(raw) if _date_role(raw, m.start()) == role]
+        stated = {_iso(m) for m in same_role}
+        if stated and mention.date not in stated:
+            return "contradicted", f"the source gives {same_role[0].group(0)} as the {role} date", k
+    return None
+
+
+_DAY_DATE = re.compile(r"\b(?P<month>January|February|March|April|May|June|July|August|September|October|November|"
+                       r"December)\s+(?P<day>\d{1,2}),\s*(?P<year>(?:19|20)\d\d)\b")
+_MONTH_NUMBER = {m: i for i, m in enumerate("January February March April May June July August September October "
+                                            "November December".split(), 1)}
+
+
+def _iso(m: re.Match[str]) -> str:
+    return f"{int(m['year']):04d}-{_MONTH_NUMBER[m['month']]:02d}-{int(m['day']):02d}"
+
+
 def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tuple[str, str, int | None] | None:
     """A year or date of the claim: in the source, and in the unit the claim comes from when that has dates."""
     index = judge.index
@@ -146,6 +195,9 @@ def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tupl
         everywhere = all(any(d in ds for ds in index.unit_dates) for d in wanted)
         if not everywhere:
             return "unsupported", f"{mention.text} is not in the source", None
+        role = check_date_role(judge, mention)
+        if role is not None:
+            return role
         years = {int(d[:4]) for d in wanted}
     else:
         years = {int(mention.value)}
