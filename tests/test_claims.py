@@ -556,3 +556,15 @@ def test_a_date_keeps_its_role():
     assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on September 9, 2025.") == "supported"
     assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on August 26, 2025.") == "contradicted"
     assert verdict("Shareholders of record on August 26, 2025 receive the $1.30 dividend.") == "supported"
+
+
+def test_two_names_in_each_others_places_are_a_contradiction():
+    source = ("On July 1, 2024, Robert A. Michael, the then President and Chief Operating Officer, succeeded "
+              "Richard A. Gonzalez as Chief Executive Officer. Our PhonePe business in India continues to grow.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("Robert A. Michael succeeded Richard A. Gonzalez as Chief Executive Officer.") == "supported"
+    assert verdict("Richard A. Gonzalez succeeded Robert A. Michael as Chief Executive Officer.") == "contradicted"
+    assert verdict("Richard A. Gonzalez was succeeded by Robert A. Michael as Chief Executive Officer.") == (
+        "supported")
+    assert verdict("In India, its PhonePe business continues to grow.") == "supported"  # reordered, not swapped

@@ -15,6 +15,7 @@ from filingsum.quality.claims.polarity import check_polarity
 from filingsum.quality.claims.quantities import check_count, check_vague, check_vague_words
 from filingsum.quality.claims.records import Claim, ClaimCheck, ClaimVerdict, ClaimVerdictKind
 from filingsum.quality.claims.split import split_claims
+from filingsum.quality.claims.swaps import check_swapped_names
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.factual import EntityMention, _entity_supported, extract_entities, source_terms
 from filingsum.quality.name_forms import abbreviated_in, abbreviations, spelled_out
@@ -78,7 +79,8 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     # Services revenue fell 19%" against the sentence with the 19%), else in the best-aligned one.
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
     if aligned is not None:
-        for check in (check_polarity, check_vague, check_quarter, check_vague_words, check_directions):
+        for check in (check_polarity, check_vague, check_quarter, check_vague_words, check_directions,
+                      check_swapped_names):
             result = check(judge, aligned)
             if result:
                 found.append(result)
