@@ -568,3 +568,15 @@ def test_two_names_in_each_others_places_are_a_contradiction():
     assert verdict("Richard A. Gonzalez was succeeded by Robert A. Michael as Chief Executive Officer.") == (
         "supported")
     assert verdict("In India, its PhonePe business continues to grow.") == "supported"  # reordered, not swapped
+
+
+def test_a_count_of_listed_items_or_of_a_tables_rows():
+    source = ("(dollars in millions): 2024 | 2023 | % Change\n\nAmericas: $12,891 | $11,654 | 11%\n"
+              "EMEA: 5,554 | 4,881 | 14%\nAPAC: 3,060 | 2,874 | 6%\nTotal revenue: $21,505 | $19,409 | 11%\n\n"
+              "In 1998 the Company acquired LOPROX, TOPICORT and A/T/S from HMR.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("EMEA revenue grew 14%, the fastest of its three regions.") == "supported"
+    assert verdict("EMEA revenue grew 14%, the fastest of its four regions.") != "supported"
+    assert verdict("The HMR deal brought the Company three products: LOPROX, TOPICORT and A/T/S.") == "supported"
+    assert verdict("The HMR deal brought the Company four products: LOPROX, TOPICORT and A/T/S.") == "contradicted"

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from filingsum.quality.claims.alignment import Judge
-from filingsum.quality.claims.table_shares import row_share
+from filingsum.quality.claims.table_shares import row_share, table_items
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.numbers import NumberMention
 
@@ -78,22 +78,28 @@ def _count_items(text: str, noun: str, after_noun: bool = True) -> int | None:
 def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -> tuple[str, str, int] | None:
     """A count the figure check could not place ("three segments"): against what the aligned unit enumerates."""
     first = readings[0]
-    if first.kind != "number" or not first.head or first.currency:
+    after = judge.claim.text[first.end - judge.claim.start :]
+    next_word = re.match(r"\s+([a-z]{3,})\b", after)
+    head = first.head or (next_word.group(1).rstrip("s") if next_word else "")  # "three products: ..."
+    if first.kind != "number" or not head or first.currency:
         return None
-    listed = _count_items(judge.claim.text[first.end - judge.claim.start :], first.head, after_noun=False)
+    listed = _count_items(after, head, after_noun=False)
     if listed is not None:
         if abs(listed - first.value) < 0.5:
-            return "supported", f"the claim lists {listed} {first.head}s", best  # type: ignore[return-value]
-        return "contradicted", f"{first.text} {first.head}s, but the claim lists {listed}", best  # type: ignore[return-value]
+            return "supported", f"the claim lists {listed} {head}s", best  # type: ignore[return-value]
+        return "contradicted", f"{first.text} {head}s, but the claim lists {listed}", best  # type: ignore[return-value]
     if best is None:
         return None
     text = judge.index.units[best].text
-    n = _count_items(text, first.head)
+    n = _count_items(text, head)
     if n is None:
+        rows = table_items(judge.index, best)
+        if rows and abs(rows - first.value) < 0.5:  # "its three regions": the rows of the aligned table
+            return "supported", f"the source's table has {rows} rows of {head}s", best
         return None
     if abs(n - first.value) < 0.5:
-        return "supported", f"the source enumerates {n} {first.head}s", best
-    return "contradicted", f"the source enumerates {n} {first.head}s, not {first.text}", best
+        return "supported", f"the source enumerates {n} {head}s", best
+    return "contradicted", f"the source enumerates {n} {head}s, not {first.text}", best
 
 
 _OF_WHOLE = re.compile(r"\bof\s+(?:the\s+|its\s+|their\s+|[A-Z][\w&.\u2019']*\s+){0,3}(?:roughly\s+|about\s+|"

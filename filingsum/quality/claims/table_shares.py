@@ -49,3 +49,15 @@ def row_share(index: SourceIndex, k: int, years: set[int]) -> tuple[float, str] 
     if part is None or whole is None or whole.value <= 0 or part.value < 0:
         return None
     return 100.0 * part.value / whole.value, f"{part.text} of {whole.text}"
+
+
+_SUB_ROW = re.compile(r"\s*(?:percentage|percent|%|as\s+a\s+(?:%|percent(?:age)?))\s+of\b", re.IGNORECASE)
+
+
+def table_items(index: SourceIndex, k: int) -> int:
+    """How many items the table of row k lists: its rows, totals and "Percentage of ..." rows aside (0 when k is
+    no table row)."""
+    if index.units[k].kind != "row":
+        return 0
+    return sum(1 for j in _table_rows(index, k)
+               if not _TOTAL_LABEL.match(index.units[j].text) and not _SUB_ROW.match(index.units[j].text))
