@@ -580,3 +580,11 @@ def test_a_count_of_listed_items_or_of_a_tables_rows():
     assert verdict("EMEA revenue grew 14%, the fastest of its four regions.") != "supported"
     assert verdict("The HMR deal brought the Company three products: LOPROX, TOPICORT and A/T/S.") == "supported"
     assert verdict("The HMR deal brought the Company four products: LOPROX, TOPICORT and A/T/S.") == "contradicted"
+
+
+def test_a_number_the_source_uses_as_a_name_is_supported():
+    source = "The 777X and 767 programs recognized earnings charges."
+    assert check_claims("Boeing's 777X and 767 programs took charges.", source, "Boeing").claims[0].verdict == (
+        "supported")
+    assert check_claims("Boeing's 777X and 787 programs took charges.", source, "Boeing").claims[0].verdict != (
+        "supported")

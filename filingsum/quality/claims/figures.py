@@ -210,6 +210,14 @@ def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -
     return "supported", f"{first.text} as stated", k
 
 
+def _named_by_digits(index: SourceIndex, figure: NumberMention) -> bool:
+    """Whether a bare number of the claim ("767", no currency, percent or counted noun) is a name the source
+    writes with the same digits ("the 777X and 767 programs")."""
+    if figure.kind != "number" or figure.currency or figure.noun or not figure.text.isdigit() or len(figure.text) < 3:
+        return False
+    return re.search(rf"(?<![\d,.$]){figure.text}(?=[A-Z]?\b)(?![,.]\d|\s*%)", index.text) is not None
+
+
 def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
     """(verdict, reason, evidence unit) for one of the claim's figures."""
     index, claim = judge.index, judge.claim
@@ -263,6 +271,8 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         return "supported", f"{first.text} as a length of time the source states", duration
     if best_s:
         return "unsupported", f"{first.text} appears only in unrelated text", best_s[1]
+    if _named_by_digits(index, first):  # "the 777X and 767": a model the source names by its number
+        return "supported", f"{first.text} as a name the source uses", None
     table = next((k for cov, k in judge.ranked(skip=i) if cov >= MIN_BIND and _scale_unread(index, k, first)), None)
     if table is not None:  # "$2,386 million" for "Commercial Airplanes: $2,386 | ..." of a table in millions
         return "supported", f"{first.text} as stated (in the table's thousands or millions)", table
