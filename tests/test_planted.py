@@ -267,23 +267,25 @@ def _caught_share(figures: dict) -> float:
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
 # figure to trust for filings the project has never seen.
 _FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-out at 69/104 and 19/127, then "
-                                  "tuned on): 81 of 104 corrupted twins caught (78%, bar 90%), 6 of 127 faithful "
-                                  "summaries flagged (4.7%, bar 5%)")
+                                  "tuned on): 82 of 104 corrupted twins caught (79%, bar 90%), 5 of 127 faithful "
+                                  "summaries flagged (3.9%, bar 5%)")
 _FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 suite (scored held-out at 100/149 and 39/200, then "
-                                   "tuned on, 2026-12-03): 126 of 149 caught (85%), 15 of 200 flagged (8%)")
+                                   "tuned on, 2026-12-03): 130 of 149 caught (87%), 13 of 200 flagged (7%)")
 _FRESH3_MISSES = pytest.mark.xfail(strict=True, reason="fresh3 suite (scored held-out at 162/262 and 90/299, then "
-                                   "tuned on, 2026-12-03): 184 of 262 caught (70%), 58 of 299 flagged (19%)")
-_FRESH4_MISSES = pytest.mark.xfail(strict=True, reason="fresh4 suite (held out, never tuned on; scored 2026-12-03 "
-                                   "at 194/313 and 100/356 before that day's changes): 203 of 313 caught (65%), 95 "
-                                   "of 356 flagged (27%)")
-_MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 6 of 46 real "
-                                  "errors caught (13%), 6 of 64 faithful sentences flagged (9%)")
+                                   "tuned on, 2026-12-03): 186 of 262 caught (71%), 53 of 299 flagged (18%)")
+_FRESH4_MISSES = pytest.mark.xfail(strict=True, reason="fresh4 suite (held out until 2026-12-03 night at 203/313 "
+                                   "and 95/356, then tuned on): 236 of 313 caught (75%), 66 of 356 flagged (19%)")
+_FRESH5_MISSES = pytest.mark.xfail(strict=True, reason="fresh5 suite (held out, never tuned on; scored 2026-12-03 "
+                                   "night at 128/240 and 118/280 before that night's changes): see docs/eval.md")
+_MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 7 of 46 real "
+                                  "errors caught (15%), 6 of 64 faithful sentences flagged (9%)")
 
 
 @pytest.mark.parametrize("part", ["tuned", pytest.param("fresh", marks=_FRESH_MISSES),
                                   pytest.param("fresh2", marks=_FRESH2_MISSES),
                                   pytest.param("fresh3", marks=_FRESH3_MISSES),
                                   pytest.param("fresh4", marks=_FRESH4_MISSES),
+                                  pytest.param("fresh5", marks=_FRESH5_MISSES),
                                   pytest.param("model", marks=_MODEL_MISSES)])
 def test_claim_checks_catch_planted_errors_without_false_alarms(part):
     figures = _figures(part)
@@ -298,10 +300,11 @@ def _shapes_below(part: str, shapes: str) -> pytest.MarkDecorator:
 @pytest.mark.parametrize("part", [
     "tuned",
     pytest.param("fresh", marks=_shapes_below("fresh", "binding 10/16, name 5/7, period 8/12, role 3/8, scale 4/6")),
-    pytest.param("fresh2", marks=_shapes_below("fresh2", "binding 15/20, direction 8/11, period 10/16, role 6/10")),
-    pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 14/35, period 22/39, role 5/25, vague 12/23")),
-    pytest.param("fresh4", marks=_shapes_below("fresh4", "binding 29/48, count 11/17, direction 14/34, period "
-                                                         "26/41, role 6/16, vague 3/23")),
+    pytest.param("fresh2", marks=_shapes_below("fresh2", "binding 15/20, period 12/16, role 6/10")),
+    pytest.param("fresh3", marks=_shapes_below("fresh3", "binding 14/35, period 23/39, role 6/25, vague 12/23")),
+    pytest.param("fresh4", marks=_shapes_below("fresh4", "binding 28/48, count 13/17, direction 26/34, role 9/16, "
+                                                         "vague 8/23")),
+    pytest.param("fresh5", marks=_shapes_below("fresh5", "most shapes (docs/eval.md)")),
 ])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]
@@ -313,7 +316,9 @@ def test_every_shape_is_caught_at_least_80_percent(part):
     pytest.param("fresh3", marks=pytest.mark.xfail(
         strict=True, reason="fresh3 suite: six corrupted twins score better than their faithful twin")),
     pytest.param("fresh4", marks=pytest.mark.xfail(
-        strict=True, reason="fresh4 suite: five corrupted twins score better than their faithful twin")),
+        strict=True, reason="fresh4 suite: two corrupted twins score better than their faithful twin")),
+    pytest.param("fresh5", marks=pytest.mark.xfail(
+        strict=True, reason="fresh5 suite: corrupted twins score better than their faithful twin (docs/eval.md)")),
     pytest.param("model", marks=pytest.mark.xfail(
         strict=True, reason="model-output suite: one erroneous sentence scores better than its correction"))])
 def test_a_corrupted_twin_never_scores_better(part):
