@@ -588,3 +588,12 @@ def test_a_number_the_source_uses_as_a_name_is_supported():
         "supported")
     assert check_claims("Boeing's 777X and 787 programs took charges.", source, "Boeing").claims[0].verdict != (
         "supported")
+
+
+def test_a_leading_place_the_aligned_sentence_does_not_give_is_a_swap():
+    source = ("Our businesses in Mexico and Canada, for example, offer prepaid cards and money transfers. "
+              "Other offerings in Brazil include in-house advertising for brands and online marketplace sellers.")
+    assert check_claims("In Brazil, it offers prepaid cards and money transfers.", source).claims[0].verdict == (
+        "contradicted")
+    assert check_claims("In Mexico and Canada, it offers prepaid cards and money transfers.", source
+                        ).claims[0].verdict == "supported"

@@ -78,6 +78,8 @@ def is_subject(flat: str, claim: Claim, name: EntityMention) -> bool:
     """Whether a name is what the claim is about: in its first words, or the owner ("Apple's iPhone")."""
     lead = flat[claim.start : name.start]
     owner = re.match(r"['\u2019]s\b", flat[name.end : name.end + 2]) is not None
+    if _LEADING_PLACE.match(lead) and re.match(r"\s*,", flat[name.end : name.end + 2]) and not owner:
+        return False  # "In Mexico and Canada, it offers ...": where, not who
     return len(lead.split()) <= 3 or owner or _VERB_AFTER.match(flat[name.end : name.end + 30]) is not None
 
 
@@ -126,6 +128,10 @@ def _abbreviates(short: str, text: str) -> bool:
     return False
 
 
+# A claim that opens by placing itself: "In Mexico and Canada, it ...", "In the U.S., ...".
+_LEADING_PLACE = re.compile(r"\s*(?:and\s+)?(?:[Ii]n|[Aa]cross)\s+(?:[Tt]he\s+)?(?:[A-Z][\w.&'-]*\s+(?:and\s+)?)*$")
+
+
 def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention], subjects: set[int],
                     best: int) -> tuple[str, str, int] | None:
     """"Moody's placed Boeing's ratings on review" where the sentence the claim comes from says S&P: a name the
@@ -137,7 +143,8 @@ def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention]
     raw = index.text[unit.start : unit.end]
     raw_lower, claim_lower, text_lower = raw.lower(), claim.text.lower(), index.text.lower()
     swapped = [n for n in names if n.start not in subjects and n.text.lower() not in raw_lower
-               and len(claim.text[: n.start - claim.start].split()) > 3  # not the claim's topic ("Asia Pacific")
+               and (len(claim.text[: n.start - claim.start].split()) > 3  # not the claim's topic ("Asia Pacific")
+                    or _LEADING_PLACE.match(claim.text[: n.start - claim.start]) is not None)  # "In Mexico, ..."
                and n.text.lower() in text_lower and not _SELF_NAME.fullmatch(n.text)
                and not any(_abbreviates(m, n.text) for m in re.findall(r"\b[A-Z][A-Za-z&]{1,5}\b", raw))]
     if not swapped:
