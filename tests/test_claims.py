@@ -597,3 +597,17 @@ def test_a_leading_place_the_aligned_sentence_does_not_give_is_a_swap():
         "contradicted")
     assert check_claims("In Mexico and Canada, it offers prepaid cards and money transfers.", source
                         ).claims[0].verdict == "supported"
+
+
+def test_idiomatic_not_conditioned_may_and_a_governing_prohibition():
+    source = ("We concluded that it is more likely than not that the deferred tax assets will be realized. "
+              "Prior approval is required before we may acquire more than 5% of the voting shares of a bank. "
+              "We are subject to prohibitions on our ability to merge, or acquire control of another company if "
+              "our liabilities would exceed 10% of all liabilities.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("The company judged the deferred tax assets more likely than not to be realized.") == "supported"
+    assert verdict("The company needs prior approval before acquiring more than 5% of the voting shares of a bank."
+                   ) == "supported"
+    assert verdict("The company may not acquire control of another company if its liabilities would exceed 10% of "
+                   "all liabilities.") == "supported"

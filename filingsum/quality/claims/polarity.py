@@ -37,19 +37,35 @@ def direction(text: str) -> int:
     return 0 if ups == downs else (1 if ups else -1)
 
 
+# "not" that negates nothing: "more likely than not", "incurred but not reported", "not only", "whether or not".
+_IDIOMATIC_NOT = re.compile(r"\blikely\s+than\s+not\b|\bbut[\s-]+not[\s-]+reported\b|\bnot\s+only\b|"
+                            r"\b(?:whether|if)\s+or\s+not\b|\bif\s+not\b", re.IGNORECASE)
+# "may" that hedges nothing: "before we may acquire", "so that it may": the condition of a rule, not a hedge.
+_CONDITIONED_MAY = re.compile(r"\b(?:before|until|unless|so\s+that|in\s+order\s+that)\s+(?:\w+\s+){0,3}may\b",
+                              re.IGNORECASE)
+# The claim keeps a source's "may" of permission with "can", "is able to", "is permitted to".
+_PERMISSION = re.compile(r"\b(?:can|could|is\s+able\s+to|are\s+able\s+to|(?:is|are)\s+permitted\s+to|"
+                         r"(?:is|are)\s+allowed\s+to)\b", re.IGNORECASE)
+
+
 def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
     """Negation, modal and exclusivity of the claim against the clause of the source it comes from."""
-    claim = judge.claim.text
-    source = clause_at(judge.index.units[best].text, judge.claim.words)
+    claim = _IDIOMATIC_NOT.sub(" ", judge.claim.text)
+    unit = _IDIOMATIC_NOT.sub(" ", _CONDITIONED_MAY.sub(" ", judge.index.units[best].text))
+    source = clause_at(unit, judge.claim.words)
     conditional = _CONDITIONAL.search(claim)
     for pattern, what in ((_NEGATION, "negation"), (_MODAL, "modal")):
         if what == "negation" and conditional:
             continue
         in_claim, in_source = pattern.search(claim), pattern.search(source)
         if what == "negation" and in_claim and not in_source:
-            in_source = _ENDED.search(source)  # "no longer reports" for "discontinued reporting"
+            # "no longer reports" for "discontinued reporting"; "subject to prohibitions on our ability to merge,
+            # acquire ... or acquire control of" governs every clause of its sentence
+            in_source = _ENDED.search(source) or _ENDED.search(unit[: max(0, unit.find(source))])
         if what == "modal" and in_claim and not in_source:
             continue  # the claim hedges what the source states ("may work remotely" for "have flexibility to")
+        if what == "modal" and in_source and not in_claim and _PERMISSION.search(claim):
+            continue  # "can affiliate with securities firms" for "may affiliate with securities firms"
         if bool(in_claim) != bool(in_source):
             if in_claim and (_said_elsewhere(judge, best, pattern, in_claim.start())
                              or _in_a_sharing_clause(judge, best, pattern)):
