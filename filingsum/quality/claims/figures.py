@@ -248,7 +248,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         local = content_words(claim.text[span[0] : span[1]]) - claim.subject
         local_total = sum(index.weight(w) for w in local)
         held = sum(index.weight(w) for w in sorted(local & index.units[best_s[1]].words))
-        if local_total and held / local_total >= 0.5:
+        if local_total and held / local_total >= 0.34:
             best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
     if best_s and best_s[0] >= MIN_BIND and (best_c is None or best_c[0] <= best_s[0] + BIND_MARGIN):
         return _bound(judge, best_s[1], best_s[2], first)
