@@ -611,3 +611,14 @@ def test_idiomatic_not_conditioned_may_and_a_governing_prohibition():
                    ) == "supported"
     assert verdict("The company may not acquire control of another company if its liabilities would exceed 10% of "
                    "all liabilities.") == "supported"
+
+
+def test_a_figure_naming_its_item_after_it_is_bound_to_that_item():
+    source = ("In December 2023, AbbVie entered into a $9.0 billion 364-day bridge credit agreement and $5.0 billion "
+              "364-day term loan credit agreement.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source, "AbbVie").claims[0].verdict
+    assert verdict("AbbVie entered into a $9.0 billion 364-day bridge credit agreement in December 2023.") == (
+        "supported")
+    assert verdict("AbbVie entered into a $5.0 billion 364-day bridge credit agreement in December 2023.") == (
+        "contradicted")

@@ -9,6 +9,7 @@ import re
 from filingsum.quality.claims.alignment import BIND_MARGIN, MIN_BIND, Judge, subject_of
 from filingsum.quality.claims.index import SourceIndex
 from filingsum.quality.claims.periods import duration_of_figure, wrong_figure_period
+from filingsum.quality.claims.prenominal import check_prenominal
 from filingsum.quality.claims.qualifiers import check_named_item, check_qualifiers
 from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
@@ -203,6 +204,9 @@ def _bound(judge: Judge, k: int, verdict: FigureVerdict, first: NumberMention) -
                      if index.units[k].kind == "sentence" else None)
         if qualified:
             return qualified
+        other = check_prenominal(judge, k, verdict.evidence, verdict.mention)
+        if other:  # "$5.0 billion bridge credit agreement" where $5.0 billion is the term loan's
+            return "contradicted", f"the source gives {first.text} for another item than {other}'s", k
     wrong_period = wrong_figure_period(index, verdict, claim, k, judge.coverage(k))
     if wrong_period:
         years = ", ".join(str(y) for y in sorted(wrong_period))
