@@ -622,3 +622,16 @@ def test_a_figure_naming_its_item_after_it_is_bound_to_that_item():
         "supported")
     assert verdict("AbbVie entered into a $5.0 billion 364-day bridge credit agreement in December 2023.") == (
         "contradicted")
+
+
+def test_a_labelled_year_header_and_years_split_off_by_a_dates_comma():
+    source = ("Years ended December 31,: 2024 | 2023 | 2022\nRevenues: $19,954 | $19,127 | $17,611\n"
+              "Operating margins: 18.1% | 17.4% | 15.5%\n\n"
+              "Capital expenditures were $3.89 billion and $5.05 billion for the six months ended June 30, 2025 and "
+              "2024, respectively.")
+    def verdict(summary: str) -> str:
+        return check_claims(summary, source).claims[0].verdict
+    assert verdict("The operating margin was 15.5% in 2022.") == "supported"
+    assert verdict("The operating margin was 15.5% in 2023.") == "contradicted"
+    assert verdict("Capital expenditures were $5.05 billion in the first six months of 2024.") == "supported"
+    assert verdict("Capital expenditures were $5.05 billion in the first six months of 2025.") == "contradicted"

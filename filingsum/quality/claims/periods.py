@@ -29,6 +29,10 @@ _COMPARED_TO = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|tha
 _PERIOD_NOUNS = frozenset({"month", "week", "quarter", "day"})
 
 
+_YEARS_THEN_RESPECTIVELY = re.compile(r",\s*(?:19|20)\d\d(?:\s*,?\s*(?:and\s+)?(?:19|20)\d\d)+,?\s+respectively",
+                                      re.IGNORECASE)
+
+
 def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozenset[int]:
     """The years a prose figure is for: those of its segment ("$441.8 billion and $420.6 billion for fiscal
     2024 and 2023, respectively" pairs them in order), else none."""
@@ -39,6 +43,17 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     found = list(_YEAR_IN_TEXT.finditer(seg))
     at = figure.start - unit.start - span[0]
     # "compared to 2024 fiscal second quarter sales of $22.4 billion": a base year before the figure dates it
+    if not found:
+        # "$3.89 billion and $5.05 billion for the six months ended June 30, 2025 and 2024, respectively": the
+        # date's comma split the years off
+        tail = _YEARS_THEN_RESPECTIVELY.match(raw, span[1])
+        same = sorted({m.start for m in index.unit_figures[k].mentions
+                       if m.kind == figure.kind and m.currency == figure.currency
+                       and unit.start + span[0] <= m.start < unit.start + span[1]})
+        if tail:
+            listed = [int(y) for y in _YEAR_IN_TEXT.findall(tail.group(0))]
+            if len(listed) == len(same) and figure.start in same:
+                return frozenset({listed[same.index(figure.start)]})
     years = [int(m.group()) for m in found
              if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()]) or m.start() < at]
     if not found and year_earlier(seg):

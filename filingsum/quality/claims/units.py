@@ -66,6 +66,8 @@ def _is_row(line: str) -> bool:
 def _header_years(line: str) -> list[int | None] | None:
     """The column years of a header row ("2024 | Change | 2023"), or None when the line is not a header."""
     cells = [c.strip() for c in line.split("|")]
+    if ":" in cells[0] and re.search(r"(?:19|20)\d\d\s*$", cells[0]):
+        cells[0] = cells[0].rsplit(":", 1)[1].strip()  # "Years ended December 31,: 2024 | 2023 | 2022"
     if "|" in line and not re.search(r"\d", line):
         return [None] * len(cells)  # "Three Months Ended | Nine Months Ended": headings without years
     if "|" not in line and is_column_heading(line):  # "2025 As a % of Total ... 2024 As a % of ... Growth Rate"
@@ -222,6 +224,9 @@ def cell_years(line_start: int, line: str, header: list[int | None], pos: int) -
         amounts = [i for i, cell in enumerate(cells) if re.search(r"\d", cell) and not cell.strip().endswith("%")]
         ok = k in amounts and amounts.index(k) < len(header) and len(amounts) >= len(header)
         year = header[amounts.index(k)] if ok else None
+    elif len(cells) > len(header) and len(only_years) >= 2 and header[: len(only_years)] == only_years:
+        # "2024 | 2023 | 2022 | 2024 vs. 2023" over "$7.29 | $7.64 | $8.50 | $(0.35) | (5)%": the years lead
+        year = header[k] if k < len(only_years) else None
     else:
         year = None
     return frozenset({year}) if year else frozenset()
