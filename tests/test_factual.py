@@ -273,3 +273,13 @@ def test_names_with_calendar_words_and_common_openers():
     source = "Subscribers watch NFL Sunday Ticket on YouTube. Growth came from headcount-related expenses."
     assert check_entities("NFL Sunday Ticket is offered on YouTube.", source).precision == 1.0
     assert check_entities("Headcount grew. Second-quarter revenue rose.", source).total == 0
+
+
+def test_an_abbreviation_leading_a_name_the_source_spells_out():
+    from filingsum.quality.factual import check_entities
+    source = ("The agreement recognizes tariff-free trade of products within the scope of the World Trade "
+              "Organization Agreement on Trade in Civil Aircraft.")
+    assert check_entities("It covers products of the WTO Agreement on Trade in Civil Aircraft.", source
+                          ).unsupported == []
+    assert [e.text for e in check_entities("It covers products of the WTO Accord on Trade in Civil Aircraft.",
+                                           source).unsupported]

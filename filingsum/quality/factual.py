@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from filingsum.quality.name_forms import ALIASES, abbreviation_supported, acronyms, demonym_forms
+from filingsum.quality.name_forms import ALIASES, abbreviation_supported, acronyms, demonym_forms, spelled_out
 from filingsum.quality.numbers import DEFAULT_MAX_ROUNDING, DEFAULT_REL_TOL, SupportCheck, check_numbers
 
 Span = tuple[int, int, str]
@@ -275,6 +275,11 @@ def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
                 or abbreviation_supported(tokens[0], terms))
     if terms.has_phrase(tokens):
         return True
+    if re.fullmatch(r"[A-Z]{2,6}", tokens[0]):  # "WTO Agreement" for "World Trade Organization Agreement"
+        spelled = spelled_out(tokens[0], terms.joined)
+        if spelled and terms.has_phrase(tuple(w.title() if w.islower() and len(w) > 3 else w
+                                              for w in spelled.split()) + tokens[1:]):
+            return True
     # A longer name is supported when it splits into parts the source has as they stand: phrases of two or
     # more adjacent words, or single words the source uses as names on their own ("Crexendo" +
     # "Cloud Telecommunications"). Words that only ever open sentences or sit inside other names do not
