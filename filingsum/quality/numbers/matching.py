@@ -4,10 +4,14 @@ direction, and values within tolerance (relative, widened to the rounding a stat
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+
+from nltk.stem import porter
 
 from filingsum.quality.numbers.mention import NumberMention
 from filingsum.quality.numbers.nouns import nouns_match
 
+_STEM = lru_cache(maxsize=100_000)(porter.PorterStemmer().stem)
 DEFAULT_REL_TOL = 0.005
 DEFAULT_MAX_ROUNDING = 0.05
 
@@ -45,8 +49,14 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
         return True
     if source.row_alias and source.row_alias in summary.context:
         return True  # "APAC revenue grew 24%" names the row "Asia-Pacific (APAC)" by its abbreviation
-    # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in").
-    return len(source.row & summary.context) >= math.ceil(0.6 * len(source.row))
+    # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in"; "operating
+    # income" for "income from operations").
+    return len(_stems(source.row) & _stems(summary.context)) >= math.ceil(0.6 * len(source.row))
+
+
+@lru_cache(maxsize=65_536)
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(_STEM(w) for w in words)
 
 
 def opposite_direction(a: NumberMention, b: NumberMention) -> bool:
