@@ -635,3 +635,10 @@ def test_a_labelled_year_header_and_years_split_off_by_a_dates_comma():
     assert verdict("The operating margin was 15.5% in 2023.") == "contradicted"
     assert verdict("Capital expenditures were $5.05 billion in the first six months of 2024.") == "supported"
     assert verdict("Capital expenditures were $5.05 billion in the first six months of 2025.") == "contradicted"
+
+
+def test_a_sentence_whose_only_year_is_a_comparison_base_dates_nothing():
+    source = ("Net sales are expected to be between $151.0 billion and $155.5 billion, or to grow between 5% and 9% "
+              "compared with first quarter 2024.")
+    assert check_claims("First-quarter 2025 net sales were guided to between $151.0 billion and $155.5 billion.",
+                        source).claims[0].verdict == "supported"

@@ -229,12 +229,22 @@ def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tupl
             shown = ", ".join(sorted(same_precision))
             return "contradicted", f"the source dates this to {shown}, not {mention.text}", best
     best_years = index.unit_years[best]
-    if not best_years or years & best_years:
+    if not best_years or years & best_years or _only_bases(index, best):
         return None
     if _closer_elsewhere(judge, best, holders) is False:
         shown = ", ".join(str(y) for y in sorted(best_years))
         return "contradicted", f"the source dates this to {shown}, not {mention.text}", best
     return None
+
+
+def _only_bases(index: SourceIndex, k: int) -> bool:
+    """Whether every year of a source sentence is the base of a comparison ("expected to grow between 5% and 9%
+    compared with first quarter 2024"): the sentence's own period is not stated there."""
+    unit = index.units[k]
+    if unit.kind != "sentence":
+        return False
+    found = list(_YEAR_IN_TEXT.finditer(unit.text))
+    return bool(found) and all(_COMPARED_TO.search(unit.text[max(0, m.start() - 40) : m.start()]) for m in found)
 
 
 def _closer_elsewhere(judge: Judge, best: int, holders: list[int]) -> bool:
