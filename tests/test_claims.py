@@ -638,7 +638,7 @@ def test_a_labelled_year_header_and_years_split_off_by_a_dates_comma():
 
 
 def test_a_sentence_whose_only_year_is_a_comparison_base_dates_nothing():
-    source = ("Net sales are expected to be between $151.0 billion and $155.5 billion, or to grow between 5% and 9% "
-              "compared with first quarter 2024.")
+    source = ("Our guidance covers the first quarter of 2025. Net sales are expected to be between $151.0 billion "
+              "and $155.5 billion, or to grow between 5% and 9% compared with first quarter 2024.")
     assert check_claims("First-quarter 2025 net sales were guided to between $151.0 billion and $155.5 billion.",
                         source).claims[0].verdict == "supported"
