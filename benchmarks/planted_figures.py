@@ -2,14 +2,15 @@
 twins caught; the faithful summaries flagged (false alarms); the twins that score better than the faithful one.
 
     python benchmarks/planted_figures.py            # every suite
-    python benchmarks/planted_figures.py --fresh    # the held-out suites only (claims_fresh4, model outputs)
+    python benchmarks/planted_figures.py --fresh    # the held-out suites only (claims_fresh5, model outputs)
 
-The claim suites, each written by an annotator who did not run the checks, then scored once held out and tuned
-on afterwards (docs/eval.md): tests/planted/claims.yaml + cases.yaml ("tuned"; the seed cases on ../shared/filings
+The claim suites, each written by an annotator who did not run the checks, then scored held out and tuned on
+afterwards (docs/eval.md): tests/planted/claims.yaml + cases.yaml ("tuned"; the seed cases on ../shared/filings
 need it beside the checkout), claims_fresh.yaml (held-out 69/104 caught, 19/127 false alarms), claims_fresh2.yaml
-(100/149, 39/200) and claims_fresh3.yaml (162/262, 90/299; 2026-12-03). Held out: claims_fresh4.yaml (356
-cases, 2026-12-03 afternoon; 194/313 and 100/356 before that afternoon's changes) and
-tests/planted/model_outputs.yaml (the shipped model's own sentences, errors labelled by hand).
+(100/149, 39/200), claims_fresh3.yaml (162/262, 90/299; 2026-12-03) and claims_fresh4.yaml (203/313, 95/356 after
+the 2026-12-03 afternoon; tuned on that night). Held out: claims_fresh5.yaml (280 cases, 2026-12-03 night;
+128/240 and 118/280 before that night's changes) and tests/planted/model_outputs.yaml (the shipped model's own
+sentences, errors labelled by hand).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fresh", action="store_true", help="only the held-out suites (claims_fresh4, model outputs)")
+    parser.add_argument("--fresh", action="store_true", help="only the held-out suites (claims_fresh5, model outputs)")
     args = parser.parse_args()
     sys.path[:0] = [str(REPO / "tests"), str(REPO)]
     import test_planted as planted
