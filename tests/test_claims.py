@@ -642,3 +642,15 @@ def test_a_sentence_whose_only_year_is_a_comparison_base_dates_nothing():
               "and $155.5 billion, or to grow between 5% and 9% compared with first quarter 2024.")
     assert check_claims("First-quarter 2025 net sales were guided to between $151.0 billion and $155.5 billion.",
                         source).claims[0].verdict == "supported"
+
+
+def test_a_long_prose_line_with_two_years_is_no_column_heading_and_a_bare_ratio_reads_its_column():
+    from filingsum.quality.numbers import check_numbers
+    from filingsum.quality.numbers.scale_notes import is_column_heading
+
+    assert is_column_heading("2025 As a % of Total Revenues 2024 As a % of Total Revenues Growth Rate")
+    assert not is_column_heading("Rates have an effect as of December 31, 2024. A 50 basis point change would "
+                                 "have had these effects on costs in 2025 and obligations as of December 31, 2024:")
+    table = "Claims ratio: 74.1% | 73.3%\nExpense Ratio (2) (3): 25.6 | 25.7"
+    check = check_numbers("The expense ratio edged down to 25.6 from 25.7.", table)
+    assert not check.contradicted and not check.unverifiable

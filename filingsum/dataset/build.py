@@ -88,17 +88,7 @@ def build_dataset(
     data = config.data
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
-    if not specs and not shards_from:
-        raise UsageError("no inputs: give data.inputs in the config or --input PATH")
-    if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
-        from filingsum.dataset.shards import read_shards, refuse_a_shard_as_out
-
-        refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
-        read_shards([Path(d) for d in shards_from])
-    _require_gold_paths(config, out)
-    prepare_output_dir(out)
-    if not shards_from:  # a shard merge reads shard manifests, not inputs
-        require_some_input(specs, out)
+    _preflight(config, specs, out, shards_from)
     warnings: list[str] = []
     teacher = _open_teacher(config, out, warnings)
     count_tokens = token_counter(load_tokenizer(config.model.name))
@@ -133,6 +123,22 @@ def build_dataset(
     _write_dataset(result, title=f"filingsum dataset: {config.run_name}")
     log.info("%s", result.summary_line())
     return result
+
+
+def _preflight(config: RunConfig, specs: list[str], out: Path, shards_from: Sequence[str | Path] | None) -> None:
+    """UsageError (exit 2) before any work for no inputs, a shard set that is not one whole or that holds the
+    output dir, a missing gold path or an output dir that is not ours; then the output dir is made ready."""
+    if not specs and not shards_from:
+        raise UsageError("no inputs: give data.inputs in the config or --input PATH")
+    if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
+        from filingsum.dataset.shards import read_shards, refuse_a_shard_as_out
+
+        refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
+        read_shards([Path(d) for d in shards_from])
+    _require_gold_paths(config, out)
+    prepare_output_dir(out)
+    if not shards_from:  # a shard merge reads shard manifests, not inputs
+        require_some_input(specs, out)
 
 
 def _require_gold_paths(config: RunConfig, out: Path) -> None:

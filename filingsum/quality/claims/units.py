@@ -134,49 +134,68 @@ def _add_sentences(units: list[SourceUnit], text: str, start: int, end: int) -> 
         units.append(SourceUnit(len(units), s, e, " ".join(text[s:e].split()), "sentence"))
 
 
+@dataclass
+class _Table:
+    """What the rows read next belong to: the caption, the column years and headings, and whether rows have come
+    since the caption."""
+
+    caption: str = ""
+    header: list[int | None] | None = None
+    header_text: str = ""
+    rows_since_caption: bool = False
+
+    def read_paragraph(self, last: str) -> None:
+        """A paragraph of prose or a heading between tables or inside one."""
+        if last and self.header and not self.rows_since_caption and _is_heading(last) and _SCALE_LINE.search(last):
+            # "(in thousands, except percentages)" between the column headings and the rows
+            self.header_text = f"{self.header_text} / {last}"[-300:]
+        elif last and self.header and self.rows_since_caption and _is_heading(last) and not re.search(r"\d", last):
+            # "Services Revenues:" or "Incurred But Not Reported" between a table's row groups: the columns go on
+            self.caption = last[-300:]
+            self.rows_since_caption = False
+        elif last and self.caption and not self.rows_since_caption and _is_heading(last):
+            # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header and its
+            # rows: more heading, not a new caption
+            self.caption = f"{self.caption} / {last}"[-300:]
+        elif last:
+            self.caption = _caption_of(last)
+            self.header, self.header_text = None, ""
+        self.rows_since_caption = False
+
+    def read_prose_lines(self, last_line: str) -> None:
+        """Prose lines inside a block of rows: the next rows start a new table."""
+        self.caption = last_line.strip()[-300:]
+        self.header, self.header_text = None, ""
+
+    def read_heading_line(self, line: str, years: list[int | None]) -> None:
+        if any(years):
+            self.header = years
+        self.rows_since_caption = False  # a new table's headings
+        self.header_text = f"{self.header_text} / {line.strip()}"[-300:] if self.header_text else line.strip()
+
+
 def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list[int | None]]]:
     """Sentences and table rows of a source, in order; and for each table row, its column years."""
     units: list[SourceUnit] = []
     row_years: dict[tuple[int, int], list[int | None]] = {}
-    caption = ""
-    header: list[int | None] | None = None
-    header_text = ""
-    rows_since_caption = False
+    table = _Table()
     for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
         if len(lines) == 1 and is_column_heading(lines[0][2]):
             # "2025 As a % of Total ... Revenues 2024 As a % of Total ... Growth Rate": the columns' headings
-            header = _header_years(lines[0][2])
-            header_text = lines[0][2].strip()[-300:]
+            table.header = _header_years(lines[0][2])
+            table.header_text = lines[0][2].strip()[-300:]
             continue
         if not any(_is_row(line) for _, _, line in lines):
             _add_sentences(units, text, b_start, b_end)
-            last = text[b_start:b_end].strip()
-            if last and header and not rows_since_caption and _is_heading(last) and _SCALE_LINE.search(last):
-                # "(in thousands, except percentages)" between the column headings and the rows
-                header_text = f"{header_text} / {last}"[-300:]
-            elif last and header and rows_since_caption and _is_heading(last) and not re.search(r"\d", last):
-                # "Services Revenues:" or "Incurred But Not Reported" between a table's row groups: the columns
-                # go on
-                caption = last[-300:]
-                rows_since_caption = False
-            elif last and caption and not rows_since_caption and _is_heading(last):
-                # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header
-                # and its rows: more heading, not a new caption
-                caption = f"{caption} / {last}"[-300:]
-            elif last:
-                caption = _caption_of(last)
-                header, header_text = None, ""
-            rows_since_caption = False
+            table.read_paragraph(text[b_start:b_end].strip())
             continue
         prose: list[tuple[int, int, str]] = []  # consecutive prose lines: one run (hard-wrapped text)
 
         def flush_prose(prose: list[tuple[int, int, str]]) -> None:
-            nonlocal caption, header, header_text
             if prose:
                 _add_sentences(units, text, prose[0][0], prose[-1][1])
-                caption = prose[-1][2].strip()[-300:]
-                header, header_text = None, ""
+                table.read_prose_lines(prose[-1][2])
                 prose.clear()
 
         for s, e, line in lines:
@@ -185,20 +204,17 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
             years = _header_years(line)
             if years is not None:
                 flush_prose(prose)
-                if any(years):
-                    header = years
-                rows_since_caption = False  # a new table's headings
-                header_text = f"{header_text} / {line.strip()}"[-300:] if header_text else line.strip()
+                table.read_heading_line(line, years)
                 continue
             if not _is_row(line):
                 prose.append((s, e, line))
                 continue
             flush_prose(prose)
-            context = " / ".join(p for p in (caption, header_text) if p)
+            context = " / ".join(p for p in (table.caption, table.header_text) if p)
             units.append(SourceUnit(len(units), s, e, line.strip(), "row", context))
-            rows_since_caption = True
-            if header:
-                row_years[(s, e)] = header
+            table.rows_since_caption = True
+            if table.header:
+                row_years[(s, e)] = table.header
         flush_prose(prose)
     return units, row_years
 

@@ -20,7 +20,8 @@ def same_unit(a: NumberMention, b: NumberMention) -> bool:
     """Whether two equal values would state the same kind of quantity: same currency, or a count of the same
     thing; a bare figure (no currency, no noun, as in a table) goes with either."""
     if a.kind != b.kind:
-        return False
+        # "the expense ratio edged down to 25.6" for "Expense Ratio: 25.6 | 25.7" in a column of percentages
+        return _column_percent(a) and _bare(b) or _column_percent(b) and _bare(a)
     if a.kind == "percent":
         return True
     if a.currency and b.currency:
@@ -30,6 +31,15 @@ def same_unit(a: NumberMention, b: NumberMention) -> bool:
         # "three-" of "three- and nine-month periods": a number written in words is a count, never money
         return not plain.noun and not plain.text.strip().isalpha()
     return nouns_match(a.noun, b.noun)
+
+
+def _column_percent(m: NumberMention) -> bool:
+    """A percentage read from its table column, written without a percent sign."""
+    return m.kind == "percent" and "%" not in m.text and "percent" not in m.text.lower()
+
+
+def _bare(m: NumberMention) -> bool:
+    return m.kind == "number" and not m.currency and not m.noun and not m.scaled
 
 
 def same_fact(summary: NumberMention, source: NumberMention) -> bool:

@@ -34,6 +34,7 @@ class ScaleRegion:
     keep_face: bool
 
 
+_MAX_HEADING_LINE = 200  # a longer line is prose, whatever it ends with
 _HEADING_YEAR = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d,.%])")
 
 
@@ -41,8 +42,8 @@ def is_column_heading(line: str) -> bool:
     """A table's column headings on one line without cell marks, however wordy: two or more years and no sentence
     end ("2025 As a % of Total Subscription and Support Revenues 2024 As a % of Total ... Growth Rate")."""
     stripped = line.strip()
-    return (len(_HEADING_YEAR.findall(stripped)) >= 2 and not re.search(r"[.!?]$", stripped)
-            and not re.search(r"\$\s?\d|\d,\d{3}", stripped))
+    return (len(stripped) <= _MAX_HEADING_LINE and len(_HEADING_YEAR.findall(stripped)) >= 2
+            and not re.search(r"[.!?]$|[a-z)]\.\s+[A-Z]", stripped) and not re.search(r"\$\s?\d|\d,\d{3}", stripped))
 
 
 def _is_prose_line(line: str) -> bool:

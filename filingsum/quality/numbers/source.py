@@ -52,13 +52,16 @@ class SourceFigures:
 
     def near(self, mention: NumberMention, tolerance: float) -> list[NumberMention]:
         """Source amounts/counts (or percentages) whose magnitude is within `tolerance` of the mention's."""
-        pool = self.percents if mention.kind == "percent" else self.numbers
+        pools = [self.percents if mention.kind == "percent" else self.numbers]
+        if mention.kind == "number" and not mention.currency and not mention.noun:
+            pools.append(self.percents)  # "25.6" for a column of percentages' "25.6" (same_unit decides)
         value = mention.magnitude
-        i = bisect.bisect_left(pool, (value - tolerance, -1))
         out = []
-        while i < len(pool) and pool[i][0] <= value + tolerance:
-            out.append(self.mentions[pool[i][1]])
-            i += 1
+        for pool in pools:
+            i = bisect.bisect_left(pool, (value - tolerance, -1))
+            while i < len(pool) and pool[i][0] <= value + tolerance:
+                out.append(self.mentions[pool[i][1]])
+                i += 1
         return out
 
     def same_metric(self, mention: NumberMention) -> list[NumberMention]:
