@@ -43,7 +43,7 @@ def is_column_heading(line: str) -> bool:
     end ("2025 As a % of Total Subscription and Support Revenues 2024 As a % of Total ... Growth Rate")."""
     stripped = line.strip()
     return (len(stripped) <= _MAX_HEADING_LINE and len(_HEADING_YEAR.findall(stripped)) >= 2
-            and not re.search(r"[.!?]$|[a-z)]\.\s+[A-Z]", stripped) and not re.search(r"\$\s?\d|\d,\d{3}", stripped))
+            and not re.search(r"[.!?]$|[a-z0-9)]\.\s+[A-Z]", stripped) and not re.search(r"\$\s?\d|\d,\d{3}", stripped))
 
 
 def _is_prose_line(line: str) -> bool:
