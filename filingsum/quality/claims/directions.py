@@ -7,6 +7,7 @@ costs"): each direction word is tied to the words it moves."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from filingsum.quality.claims.alignment import Judge
 from filingsum.quality.claims.words import word_key
@@ -60,7 +61,8 @@ def _before(tokens: list[str], i: int) -> list[str]:
     return out
 
 
-def direction_pairs(text: str) -> list[tuple[frozenset[str], int]]:
+@lru_cache(maxsize=16_384)  # a source unit is read again for every claim aligned to it
+def direction_pairs(text: str) -> tuple[tuple[frozenset[str], int], ...]:
     """(the words moved, +1 up / -1 down) for each direction word of a text."""
     tokens = [t.lower() for t in _TOKEN.findall(text)]
     pairs: list[tuple[frozenset[str], int]] = []
@@ -80,7 +82,7 @@ def direction_pairs(text: str) -> list[tuple[frozenset[str], int]]:
                 pairs.append((_content(_after(tokens, i)), sign))  # "raised the segment's gross margin"
             else:
                 pairs.append((_content(_before(tokens, i)), sign))  # "Gross margin decreased primarily ..."
-    return [(words, sign) for words, sign in pairs if words]
+    return tuple((words, sign) for words, sign in pairs if words)
 
 
 def _same_thing(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -4,6 +4,7 @@ from: "sells directly" for "does not sell directly", "rose" for "fell", "only" f
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from filingsum.quality.claims.alignment import TOP_UNITS, Judge
 from filingsum.quality.claims.split import clause_at
@@ -48,10 +49,15 @@ _PERMISSION = re.compile(r"\b(?:can|could|is\s+able\s+to|are\s+able\s+to|(?:is|a
                          r"(?:is|are)\s+allowed\s+to)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16_384)  # a source unit is read again for every claim aligned to it
+def _without_idioms(text: str) -> str:
+    return _IDIOMATIC_NOT.sub(" ", _CONDITIONED_MAY.sub(" ", text))
+
+
 def check_polarity(judge: Judge, best: int) -> tuple[str, str, int] | None:
     """Negation, modal and exclusivity of the claim against the clause of the source it comes from."""
     claim = _IDIOMATIC_NOT.sub(" ", judge.claim.text)
-    unit = _IDIOMATIC_NOT.sub(" ", _CONDITIONED_MAY.sub(" ", judge.index.units[best].text))
+    unit = _without_idioms(judge.index.units[best].text)
     source = clause_at(unit, judge.claim.words)
     conditional = _CONDITIONAL.search(claim)
     for pattern, what in ((_NEGATION, "negation"), (_MODAL, "modal")):

@@ -72,12 +72,16 @@ def check_swapped_names(judge: Judge, best: int) -> tuple[str, str, int] | None:
         return None
     in_source = _sequence(source, names)
     in_claim = _sequence(claim, names)
-    as_stated = _weighted_lcs(in_claim, in_source)
+    # only shared tokens can be matched: dropping the rest leaves every LCS the same and the tables small
+    shared = set(in_source) & set(in_claim)
+    in_source_lcs = [t for t in in_source if t in shared]
+    in_claim_lcs = [t for t in in_claim if t in shared]
+    as_stated = _weighted_lcs(in_claim_lcs, in_source_lcs)
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
             a, b = f"\x00{i}", f"\x00{j}"
-            crossed = [b if t == a else a if t == b else t for t in in_claim]
-            if _weighted_lcs(crossed, in_source) >= as_stated + _MIN_GAIN and _same_skeleton(
+            crossed = [b if t == a else a if t == b else t for t in in_claim_lcs]
+            if _weighted_lcs(crossed, in_source_lcs) >= as_stated + _MIN_GAIN and _same_skeleton(
                     _between(in_claim, a, b), _between(in_source, a, b)):
                 return ("contradicted", f"the source puts {names[j]!r} where the claim has {names[i]!r}, and the "
                         "other way round", best)
