@@ -43,12 +43,18 @@ def vague_share(text: str) -> tuple[str, tuple[float, float]] | None:
     >>> vague_share("about half of sales") is None
     False
     """
+    found = _vague_match(text)
+    return (found[1], found[2]) if found else None
+
+
+def _vague_match(text: str) -> tuple[re.Match[str], str, tuple[float, float]] | None:
+    """The vague quantity that starts first in a text: its match, name and range."""
     best = None
     for pattern, bounds, name in _VAGUE:
         m = pattern.search(text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name, bounds)
-    return (best[1], best[2]) if best else None
+        if m and (best is None or m.start() < best[0].start()):
+            best = (m, name, bounds)
+    return best
 
 
 def _count_items(text: str, noun: str, after_noun: bool = True) -> int | None:
@@ -124,24 +130,23 @@ def _share_of_stated_whole(text: str) -> bool:
 def _share_of_a_whole(text: str) -> bool:
     """Whether the claim's vague quantity is a share "of" something ("most of Mastercard's net revenue"), not
     how often or how many ("most customers")."""
-    for pattern, _, _ in _VAGUE:
-        m = pattern.search(text)
-        if m is not None:
-            return m.group(0).lower().endswith(" of") or re.match(r"\s*of\b", text[m.end() :]) is not None
-    return False
+    found = _vague_match(text)
+    if found is None:
+        return False
+    m = found[0]
+    return m.group(0).lower().endswith(" of") or re.match(r"\s*of\b", text[m.end() :]) is not None
 
 
 def _names_the_whole(judge: Judge, k: int) -> bool:
     """Whether row k is the whole of the claim's share ("about a fifth of Family of Apps' operating income" aligned
     to the Family of Apps row), not its part."""
-    for pattern, _, _ in _VAGUE:
-        m = pattern.search(judge.claim.text)
-        if m is not None:
-            label = re.split(r"[:|$(\d]", judge.index.units[k].text, maxsplit=1)[0]
-            whole = re.split(r"\b(?:came|comes|come|was|were|is|are|from|in|at|for)\b|[,.;]",
-                             judge.claim.text[m.end() :], maxsplit=1)[0]
-            return bool(content_words(label) & content_words(whole))
-    return False
+    found = _vague_match(judge.claim.text)
+    if found is None:
+        return False
+    label = re.split(r"[:|$(\d]", judge.index.units[k].text, maxsplit=1)[0]
+    whole = re.split(r"\b(?:came|comes|come|was|were|is|are|from|in|at|for)\b|[,.;]",
+                     judge.claim.text[found[0].end() :], maxsplit=1)[0]
+    return bool(content_words(label) & content_words(whole))
 
 
 def derived_shares(judge: Judge, best: int) -> list[float]:
