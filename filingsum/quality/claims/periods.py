@@ -13,6 +13,7 @@ from filingsum.quality.claims.records import Claim
 from filingsum.quality.claims.split import CLAIM_SEGMENT_SPLIT, segment_at
 from filingsum.quality.claims.words import content_words, year_earlier
 from filingsum.quality.numbers import FigureVerdict, NumberMention
+from filingsum.quality.numbers.dates import date_mentions
 
 _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
 
@@ -184,21 +185,12 @@ def check_date_role(judge: Judge, mention: NumberMention) -> tuple[str, str, int
             continue
         unit = index.units[k]
         raw = index.text[unit.start : unit.end]
-        same_role = [m for m in _DAY_DATE.finditer(raw) if _date_role(raw, m.start()) == role]
-        stated = {_iso(m) for m in same_role}
+        same_role = [d for d in date_mentions(raw)
+                     if d.date and len(d.date) == 10 and _date_role(raw, d.start) == role]
+        stated = {d.date for d in same_role}
         if stated and mention.date not in stated:
-            return "contradicted", f"the source gives {same_role[0].group(0)} as the {role} date", k
+            return "contradicted", f"the source gives {same_role[0].text} as the {role} date", k
     return None
-
-
-_DAY_DATE = re.compile(r"\b(?P<month>January|February|March|April|May|June|July|August|September|October|November|"
-                       r"December)\s+(?P<day>\d{1,2}),\s*(?P<year>(?:19|20)\d\d)\b")
-_MONTH_NUMBER = {m: i for i, m in enumerate("January February March April May June July August September October "
-                                            "November December".split(), 1)}
-
-
-def _iso(m: re.Match[str]) -> str:
-    return f"{int(m['year']):04d}-{_MONTH_NUMBER[m['month']]:02d}-{int(m['day']):02d}"
 
 
 def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tuple[str, str, int | None] | None:
