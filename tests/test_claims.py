@@ -229,8 +229,8 @@ def test_months_abbreviations_and_table_scales_are_not_false_alarms():
     assert _verdict_of("Streaming revenues were about $44.1 billion.", table) != "supported"
 
 
-def _verdict_of(summary: str, source: str) -> str:
-    return [c.verdict for c in check_claims(summary, source).claims][0]
+def _verdict_of(summary: str, source: str, company: str | None = None) -> str:
+    return [c.verdict for c in check_claims(summary, source, company).claims][0]
 
 
 def test_a_name_put_where_the_source_has_another_is_contradicted():
@@ -423,16 +423,12 @@ Operating income: 1,200 | 1,100 | 9.1 9.0
 Total: $13,913 | $13,235 | 5.1 % 5.3 %"""
 
 
-def _claim_verdicts(summary: str) -> list[str]:
-    return [c.verdict for c in check_claims(summary, _TABLE).claims]
-
-
 def test_a_bare_figure_in_a_column_of_percentages_is_a_percentage():
-    assert _claim_verdicts("Cardiovascular sales rose 20.0% to $4,416 million.") == ["supported"]
-    assert _claim_verdicts("Orthopaedics sales declined 2.3% to $4,546 million.") == ["supported"]
+    assert _verdicts("Cardiovascular sales rose 20.0% to $4,416 million.", _TABLE) == ["supported"]
+    assert _verdicts("Orthopaedics sales declined 2.3% to $4,546 million.", _TABLE) == ["supported"]
     # the same cells read the other way round are wrong
-    assert _claim_verdicts("Orthopaedics sales rose 2.3% to $4,546 million.") != ["supported"]
-    assert _claim_verdicts("Cardiovascular sales rose 9.1% to $4,416 million.") != ["supported"]
+    assert _verdicts("Orthopaedics sales rose 2.3% to $4,546 million.", _TABLE) != ["supported"]
+    assert _verdicts("Cardiovascular sales rose 9.1% to $4,416 million.", _TABLE) != ["supported"]
 
 
 def test_the_last_cell_of_a_row_is_not_labelled_by_the_next_row():
@@ -442,9 +438,9 @@ def test_the_last_cell_of_a_row_is_not_labelled_by_the_next_row():
 
 
 def test_the_day_in_a_tables_heading_dates_its_year_columns():
-    assert _claim_verdicts("Hardware revenue was $4,951 million in the quarter ended August 31, 2024.") == [
+    assert _verdicts("Hardware revenue was $4,951 million in the quarter ended August 31, 2024.", _TABLE) == [
         "supported"]
-    assert _claim_verdicts("Hardware revenue was $4,951 million in the quarter ended May 31, 2024.") != [
+    assert _verdicts("Hardware revenue was $4,951 million in the quarter ended May 31, 2024.", _TABLE) != [
         "supported"]
 
 
@@ -497,13 +493,14 @@ def test_a_vague_share_of_a_whole_is_read_from_the_rows_of_a_table():
     source = ("Operating income (loss) by segment is as follows (in millions):\n\n2023 | 2024\n\n"
               "North America: $14,877 | $24,967\nInternational: (2,656) | 3,792\nAWS: 24,631 | 39,834\n"
               "Consolidated: $36,852 | $68,593")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("AWS contributed more than half of the company's 2024 operating income.") == "supported"
-    assert verdict("AWS contributed less than a third of the company's 2024 operating income.") == "contradicted"
-    assert verdict("AWS contributed about two-thirds of the company's 2023 operating income.") == "supported"
+    assert _verdict_of("AWS contributed more than half of the company's 2024 operating income.", source) == "supported"
+    assert _verdict_of(
+        "AWS contributed less than a third of the company's 2024 operating income.", source) == "contradicted"
+    assert _verdict_of(
+        "AWS contributed about two-thirds of the company's 2023 operating income.", source) == "supported"
     # the whole named by the row is no part of it
-    assert verdict("International's loss offset about a fifth of North America's 2023 operating income.") != (
+    assert _verdict_of(
+        "International's loss offset about a fifth of North America's 2023 operating income.", source) != (
         "contradicted")
 
 
@@ -513,24 +510,23 @@ def test_a_tables_year_columns_give_a_rows_direction():
               "Six Months Ended | Change\nJune 30, | June 30, | YTD'25 vs. YTD'24\n2025 | 2024\n\n"
               "(in thousands, except percentages)\n\n"
               "Cost of revenues: $10,588,458 | $10,151,216 | $437,242 | 4%")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("Sales and marketing expenses declined to $43,907 million in 2024.") == "supported"
-    assert verdict("Sales and marketing expenses rose to $43,907 million in 2024.") == "contradicted"
-    assert verdict("Cost of revenues rose 4% in the first half of 2025.") == "supported"
-    assert verdict("Cost of revenues fell 4% in the first half of 2025.") == "contradicted"
+    assert _verdict_of("Sales and marketing expenses declined to $43,907 million in 2024.", source) == "supported"
+    assert _verdict_of("Sales and marketing expenses rose to $43,907 million in 2024.", source) == "contradicted"
+    assert _verdict_of("Cost of revenues rose 4% in the first half of 2025.", source) == "supported"
+    assert _verdict_of("Cost of revenues fell 4% in the first half of 2025.", source) == "contradicted"
 
 
 def test_each_thing_a_sentence_moves_keeps_its_direction():
     source = ("Gross margin decreased primarily due to higher commodity costs and unfavorable category mix. "
               "The increase was driven by an increase in the number of switched transactions.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("Higher commodity costs and unfavorable category mix lowered gross margin.") == "supported"
-    assert verdict("Higher commodity costs and unfavorable category mix raised gross margin.") == "contradicted"
-    assert verdict("Lower commodity costs and unfavorable category mix lowered gross margin.") == "contradicted"
-    assert verdict("Growth came from a decrease in switched transactions.") == "contradicted"
-    assert verdict("Growth came from more switched transactions.") == "supported"
+    assert _verdict_of(
+        "Higher commodity costs and unfavorable category mix lowered gross margin.", source) == "supported"
+    assert _verdict_of(
+        "Higher commodity costs and unfavorable category mix raised gross margin.", source) == "contradicted"
+    assert _verdict_of(
+        "Lower commodity costs and unfavorable category mix lowered gross margin.", source) == "contradicted"
+    assert _verdict_of("Growth came from a decrease in switched transactions.", source) == "contradicted"
+    assert _verdict_of("Growth came from more switched transactions.", source) == "supported"
 
 
 def test_years_listed_after_figures_sub_headings_and_spelled_out_abbreviations():
@@ -538,48 +534,49 @@ def test_years_listed_after_figures_sub_headings_and_spelled_out_abbreviations()
               "Our ROIC was 31.3% for fiscal 2024 and 36.7% for fiscal 2023.\n\n"
               "(Dollars in millions): 2024 | Actual | Constant | 2023\n\nHardware Revenues:\n\n"
               "Total Margin: $438 | 1% | 2% | $433\n\nServices Revenues:\n\nTotal Margin: $197 | -17% | -17% | $238")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("Shipping costs were $95.8 billion in 2024.") == "supported"
-    assert verdict("Shipping costs were $95.8 billion in 2023.") == "contradicted"
-    assert verdict("Return on invested capital was 36.7% in fiscal 2023.") == "supported"
-    assert verdict("Return on invested capital was 36.7% in fiscal 2024.") == "contradicted"
-    assert verdict("The services business earned a total margin of $238 million in 2023.") == "supported"
-    assert verdict("The services business earned a total margin of $238 million in 2024.") == "contradicted"
+    assert _verdict_of("Shipping costs were $95.8 billion in 2024.", source) == "supported"
+    assert _verdict_of("Shipping costs were $95.8 billion in 2023.", source) == "contradicted"
+    assert _verdict_of("Return on invested capital was 36.7% in fiscal 2023.", source) == "supported"
+    assert _verdict_of("Return on invested capital was 36.7% in fiscal 2024.", source) == "contradicted"
+    assert _verdict_of("The services business earned a total margin of $238 million in 2023.", source) == "supported"
+    assert _verdict_of("The services business earned a total margin of $238 million in 2024.", source) == "contradicted"
 
 
 def test_a_date_keeps_its_role():
     source = ("On July 16, 2025, the Board of Directors declared a regular cash dividend of $1.30 per share, payable "
               "on September 9, 2025, to shareholders of record as of August 26, 2025.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on September 9, 2025.") == "supported"
-    assert verdict("The $1.30 dividend declared on July 16, 2025 is payable on August 26, 2025.") == "contradicted"
-    assert verdict("Shareholders of record on August 26, 2025 receive the $1.30 dividend.") == "supported"
+    assert _verdict_of(
+        "The $1.30 dividend declared on July 16, 2025 is payable on September 9, 2025.", source) == "supported"
+    assert _verdict_of(
+        "The $1.30 dividend declared on July 16, 2025 is payable on August 26, 2025.", source) == "contradicted"
+    assert _verdict_of("Shareholders of record on August 26, 2025 receive the $1.30 dividend.", source) == "supported"
 
 
 def test_two_names_in_each_others_places_are_a_contradiction():
     source = ("On July 1, 2024, Robert A. Michael, the then President and Chief Operating Officer, succeeded "
               "Richard A. Gonzalez as Chief Executive Officer. Our PhonePe business in India continues to grow.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("Robert A. Michael succeeded Richard A. Gonzalez as Chief Executive Officer.") == "supported"
-    assert verdict("Richard A. Gonzalez succeeded Robert A. Michael as Chief Executive Officer.") == "contradicted"
-    assert verdict("Richard A. Gonzalez was succeeded by Robert A. Michael as Chief Executive Officer.") == (
+    assert _verdict_of(
+        "Robert A. Michael succeeded Richard A. Gonzalez as Chief Executive Officer.", source) == "supported"
+    assert _verdict_of(
+        "Richard A. Gonzalez succeeded Robert A. Michael as Chief Executive Officer.", source) == "contradicted"
+    assert _verdict_of(
+        "Richard A. Gonzalez was succeeded by Robert A. Michael as Chief Executive Officer.", source) == (
         "supported")
-    assert verdict("In India, its PhonePe business continues to grow.") == "supported"  # reordered, not swapped
+    # reordered, not swapped
+    assert _verdict_of(
+        "In India, its PhonePe business continues to grow.", source) == "supported"
 
 
 def test_a_count_of_listed_items_or_of_a_tables_rows():
     source = ("(dollars in millions): 2024 | 2023 | % Change\n\nAmericas: $12,891 | $11,654 | 11%\n"
               "EMEA: 5,554 | 4,881 | 14%\nAPAC: 3,060 | 2,874 | 6%\nTotal revenue: $21,505 | $19,409 | 11%\n\n"
               "In 1998 the Company acquired LOPROX, TOPICORT and A/T/S from HMR.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("EMEA revenue grew 14%, the fastest of its three regions.") == "supported"
-    assert verdict("EMEA revenue grew 14%, the fastest of its four regions.") != "supported"
-    assert verdict("The HMR deal brought the Company three products: LOPROX, TOPICORT and A/T/S.") == "supported"
-    assert verdict("The HMR deal brought the Company four products: LOPROX, TOPICORT and A/T/S.") == "contradicted"
+    assert _verdict_of("EMEA revenue grew 14%, the fastest of its three regions.", source) == "supported"
+    assert _verdict_of("EMEA revenue grew 14%, the fastest of its four regions.", source) != "supported"
+    assert _verdict_of(
+        "The HMR deal brought the Company three products: LOPROX, TOPICORT and A/T/S.", source) == "supported"
+    assert _verdict_of(
+        "The HMR deal brought the Company four products: LOPROX, TOPICORT and A/T/S.", source) == "contradicted"
 
 
 def test_a_number_the_source_uses_as_a_name_is_supported():
@@ -604,23 +601,22 @@ def test_idiomatic_not_conditioned_may_and_a_governing_prohibition():
               "Prior approval is required before we may acquire more than 5% of the voting shares of a bank. "
               "We are subject to prohibitions on our ability to merge, or acquire control of another company if "
               "our liabilities would exceed 10% of all liabilities.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("The company judged the deferred tax assets more likely than not to be realized.") == "supported"
-    assert verdict("The company needs prior approval before acquiring more than 5% of the voting shares of a bank."
-                   ) == "supported"
-    assert verdict("The company may not acquire control of another company if its liabilities would exceed 10% of "
-                   "all liabilities.") == "supported"
+    assert _verdict_of(
+        "The company judged the deferred tax assets more likely than not to be realized.", source) == "supported"
+    assert _verdict_of("The company needs prior approval before acquiring more than 5% of the voting shares of a bank."
+                   , source) == "supported"
+    assert _verdict_of("The company may not acquire control of another company if its liabilities would exceed 10% of "
+                   "all liabilities.", source) == "supported"
 
 
 def test_a_figure_naming_its_item_after_it_is_bound_to_that_item():
     source = ("In December 2023, AbbVie entered into a $9.0 billion 364-day bridge credit agreement and $5.0 billion "
               "364-day term loan credit agreement.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source, "AbbVie").claims[0].verdict
-    assert verdict("AbbVie entered into a $9.0 billion 364-day bridge credit agreement in December 2023.") == (
+    assert _verdict_of(
+        "AbbVie entered into a $9.0 billion 364-day bridge credit agreement in December 2023.", source, "AbbVie") == (
         "supported")
-    assert verdict("AbbVie entered into a $5.0 billion 364-day bridge credit agreement in December 2023.") == (
+    assert _verdict_of(
+        "AbbVie entered into a $5.0 billion 364-day bridge credit agreement in December 2023.", source, "AbbVie") == (
         "contradicted")
 
 
@@ -629,12 +625,12 @@ def test_a_labelled_year_header_and_years_split_off_by_a_dates_comma():
               "Operating margins: 18.1% | 17.4% | 15.5%\n\n"
               "Capital expenditures were $3.89 billion and $5.05 billion for the six months ended June 30, 2025 and "
               "2024, respectively.")
-    def verdict(summary: str) -> str:
-        return check_claims(summary, source).claims[0].verdict
-    assert verdict("The operating margin was 15.5% in 2022.") == "supported"
-    assert verdict("The operating margin was 15.5% in 2023.") == "contradicted"
-    assert verdict("Capital expenditures were $5.05 billion in the first six months of 2024.") == "supported"
-    assert verdict("Capital expenditures were $5.05 billion in the first six months of 2025.") == "contradicted"
+    assert _verdict_of("The operating margin was 15.5% in 2022.", source) == "supported"
+    assert _verdict_of("The operating margin was 15.5% in 2023.", source) == "contradicted"
+    assert _verdict_of(
+        "Capital expenditures were $5.05 billion in the first six months of 2024.", source) == "supported"
+    assert _verdict_of(
+        "Capital expenditures were $5.05 billion in the first six months of 2025.", source) == "contradicted"
 
 
 def test_a_sentence_whose_only_year_is_a_comparison_base_dates_nothing():
