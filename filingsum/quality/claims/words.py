@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nltk.stem import porter
-
 from filingsum.quality.factual import STOPWORDS
+from filingsum.quality.stems import stem as _STEM
 
 WORD_PATTERN = re.compile(r"[a-z][a-z'\u2019]*[a-z]|[a-z]")
 _GENERIC = frozenset(
@@ -32,7 +31,6 @@ _SYNONYMS = {
     "surg": "increas", "soar": "increas", "slip": "decreas", "slid": "decreas", "dip": "decreas", "shrank": "decreas",
     "shrink": "decreas",
 }
-_STEM = lru_cache(maxsize=200_000)(porter.PorterStemmer().stem)
 
 
 @lru_cache(maxsize=200_000)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from nltk.stem import porter
-
 from filingsum.quality.numbers.mention import NumberMention
 from filingsum.quality.numbers.nouns import nouns_match
+from filingsum.quality.stems import stem
 
-_STEM = lru_cache(maxsize=100_000)(porter.PorterStemmer().stem)
 DEFAULT_REL_TOL = 0.005
 DEFAULT_MAX_ROUNDING = 0.05
 
@@ -66,7 +64,7 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
 
 @lru_cache(maxsize=65_536)
 def _stems(words: frozenset[str]) -> frozenset[str]:
-    return frozenset(_STEM(w) for w in words)
+    return frozenset(stem(w) for w in words)
 
 
 def opposite_direction(a: NumberMention, b: NumberMention) -> bool:
