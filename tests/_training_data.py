@@ -66,9 +66,12 @@ def write_config(path: Path, data_dir: Path, run_dir: Path, model: str = "tiny-r
         "run_name": "test",
         "model": {"name": model, "max_summary_tokens": 64},
         "data": {"out_dir": str(data_dir)},
+        # fp32: the tests compare losses and logits across runs and processes; precision=auto would train under
+        # bf16 autocast on a CPU with native bfloat16 (AMX, AVX512-BF16) and fp32 elsewhere, so the same test
+        # would hold to 1e-5 on one CI machine and miss by 1e-2 on the next. A test of auto sets it itself.
         "train": {"output_dir": str(run_dir), "gradient_accumulation_steps": 1, "learning_rate": 1e-2,
                   "warmup_ratio": 0.0, "lr_scheduler": "constant", "generation_eval_samples": 0,
-                  "logging_steps": 1, **train},
+                  "logging_steps": 1, "precision": "fp32", **train},
     }
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path

@@ -73,9 +73,11 @@ def test_server_killed_mid_run_loses_nothing(tmp_path):
         killer = threading.Timer(1.5, server.stop)
         killer.start()
         started = time.monotonic()
-        report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=30, concurrency=3,
+        # far more requests than any machine answers in 1.5 s (30 took 1.1 s on a quiet Zen 4): the kill lands
+        # mid-run; the ones after it are refused at once, so the run still ends in seconds
+        report = run_load_test(server.base_url, server.model_names[0], [TEXT], requests=1000, concurrency=3,
                                max_summary_tokens=16, temperature=1.0, request_timeout_s=30)
         killer.join()
     assert time.monotonic() - started < 60
-    assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
-    assert report.sent == report.ok + report.errors + report.timeouts == 30
+    assert report.balanced and report.ok > 0 and report.errors > 0  # requests after the kill fail, and are counted
+    assert report.sent == report.ok + report.errors + report.timeouts == 1000
