@@ -650,3 +650,65 @@ def test_a_long_prose_line_with_two_years_is_no_column_heading_and_a_bare_ratio_
     table = "Claims ratio: 74.1% | 73.3%\nExpense Ratio (2) (3): 25.6 | 25.7"
     check = check_numbers("The expense ratio edged down to 25.6 from 25.7.", table)
     assert not check.contradicted and not check.unverifiable
+
+
+# --- mechanisms added on 2026-12-04 (tuned on tests/planted/claims_fresh5.yaml) ---------------------------------
+
+
+def test_a_standard_abbreviation_names_the_row_the_table_spells_out():
+    source = ("Three Months Ended June 30, | Six Months Ended June 30,\n"
+              "(Dollars in millions): 2025 | 2024 | 2025 | 2024\n"
+              "Research and development: $1,589 | $1,074 | $2,998 | $2,225\n"
+              "Selling, general and administrative: $1,366 | $1,277 | $2,617 | $2,651")
+    assert _verdict_of("Tesla spent $2,998 million on R&D in the six months ended June 30, 2025.", source) == \
+        "supported"
+    assert _verdict_of("Tesla's SG&A expense was $1,366 million in the second quarter of 2025.", source) == \
+        "supported"
+    assert _verdict_of("Tesla's SG&A expense was $1,589 million in the second quarter of 2025.", source) != \
+        "supported"  # R&D's figure, not SG&A's
+    from filingsum.quality.factual import check_entities
+
+    assert not check_entities("Its SG&A rose.", source).unsupported
+    assert [e.text for e in check_entities("Its D&A rose.", source).unsupported] == ["D&A"]
+
+
+def test_a_percent_of_a_base_reads_the_row_that_says_percent():
+    source = ("years ended December 31 (dollars in millions): 2024 | 2023 | 2022\n"
+              "Research and development: $12,791 | $7,675 | $6,510\n"
+              "as a percent of net revenues: 23% | 14% | 11%")
+    assert _verdict_of("R&D rose to 23% of AbbVie's net revenues in 2024 from 14% in 2023, an increase of nine "
+                       "percentage points.", source, "AbbVie Inc.") == "supported"
+    assert _verdict_of("R&D rose to 23% of AbbVie's net revenues in 2024 from 11% in 2023, an increase of twelve "
+                       "percentage points.", source, "AbbVie Inc.") != "supported"
+
+
+def test_a_size_in_points_written_as_a_modifier_is_a_points_figure():
+    from filingsum.quality.numbers import extract_numbers
+
+    assert [m.head for m in extract_numbers("a five-percentage-point drop")] == ["point"]
+    assert [m.head for m in extract_numbers("a 0.7 percentage point decline")] == ["point"]
+    assert [m.head for m in extract_numbers("the 737 program")] == [""]
+
+
+def test_a_common_word_opening_a_sentence_and_a_place_adjective_are_no_unknown_names():
+    from filingsum.quality.factual import check_entities
+
+    source = ("The increase was due to personnel-related costs. Walmart operates in Mexico and Central America "
+              "(which includes Costa Rica and Honduras).")
+    assert not check_entities("Higher personnel-related costs drove the increase.", source).unsupported
+    assert not check_entities("Its Central American operations cover Costa Rica and Honduras.", source).unsupported
+    assert [e.text for e in check_entities("Its South American operations grew.", source).unsupported] == \
+        ["South American"]
+
+
+def test_a_count_against_the_list_the_claim_gives_itself():
+    source = ("Backlog / (Dollars in millions): 2025 | 2024\nCommercial Airplanes: 522,140 | 435,175\n"
+              "Defense, Space & Security: 73,957 | 64,023\nGlobal Services: 22,591 | 21,293\n\n"
+              "SG&A increased driven by higher facilities expenses, employee and labor costs and marketing expenses.")
+    claim = ("Boeing breaks its backlog down across {} business segments, Commercial Airplanes, Defense, Space & "
+             "Security and Global Services, plus unallocated items.")
+    assert _verdict_of(claim.format("three"), source) == "supported"
+    assert _verdict_of(claim.format("four"), source) == "contradicted"
+    drivers = "The SG&A increase had {} drivers: facilities expenses, employee and labor costs, and marketing."
+    assert _verdict_of(drivers.format("three"), source) == "supported"
+    assert _verdict_of(drivers.format("two"), source) == "contradicted"

@@ -38,6 +38,8 @@ COMMON_OPENERS = frozenset(
     manufacturing research customers employees workforce liquidity capital cash debt segment segments
     products services distribution financing funding profit profits earnings income expenses costs
     nearly almost approximately roughly around substantially virtually about stockholders shareholders
+    higher lower increased decreased rising falling stronger weaker larger smaller fewer lower-than-expected
+    one two three four five six seven eight nine ten eleven twelve several many most half
     """.split()
 )
 CALENDAR_WORDS = frozenset(
@@ -275,6 +277,8 @@ def _tokens_supported(tokens: tuple[str, ...], terms: SourceTerms) -> bool:
                 or abbreviation_supported(tokens[0], terms))
     if terms.has_phrase(tokens):
         return True
+    if any(terms.has_phrase((*tokens[:-1], form)) for form in demonym_forms(tokens[-1])):
+        return True  # "Central American operations" where the source says "Central America"
     if re.fullmatch(r"[A-Z]{2,6}", tokens[0]):  # "WTO Agreement" for "World Trade Organization Agreement"
         spelled = spelled_out(tokens[0], terms.joined)
         if spelled and terms.has_phrase(tuple(w.title() if w.islower() and len(w) > 3 else w

@@ -9,6 +9,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from filingsum.quality.abbreviations import standard_expansion
+
 if TYPE_CHECKING:
     from filingsum.quality.factual import SourceTerms
 
@@ -54,13 +56,26 @@ def demonym_forms(token: str) -> tuple[str, ...]:
 
 def abbreviation_supported(token: str, terms: SourceTerms) -> bool:
     """"R&D", "EMEA", "WTO": an abbreviation whose letters are the initials of a run of the source's words;
-    "ExxonMobil": two of its names written as one."""
+    "ExxonMobil": two of its names written as one; "SG&A", "EPS": a standard abbreviation the source spells out
+    ("Selling, general and administrative", "earnings per share")."""
+    expansion = standard_expansion(token)
+    if expansion is not None and _spelled_pattern(expansion).search(terms.joined):
+        return True
     if re.fullmatch(r"[A-Z]&[A-Z]", token):  # "R&D": "research and development", in any case
         return re.search(rf" {token[0]}\w* and {token[2]}\w* ", terms.joined, re.IGNORECASE) is not None
     if re.fullmatch(r"[A-Z]{2,6}", token):
         return token in terms.acronyms
     parts = re.findall(r"[A-Z][a-z]+", token)
     return len(parts) >= 2 and "".join(parts) == token and terms.has_phrase(tuple(parts))
+
+
+@lru_cache(maxsize=64)
+def _spelled_pattern(expansion: str) -> re.Pattern[str]:
+    """The words of a spelled-out abbreviation in a source's normalised words, any case and word ending, a linking
+    word or none between them: "selling general and administrative", "Earnings Per Share"."""
+    words = [w for w in re.findall(r"[a-z]+", expansion.lower()) if w not in ("and", "of", "per")]
+    gap = r"[a-z]*(?:\s+(?:and|of|per|&))?\s+"
+    return re.compile(" " + gap.join(re.escape(w[:5]) for w in words) + r"[a-z]*", re.IGNORECASE)
 
 
 _ABBREVIATION = re.compile(r"(?<![\w&])[A-Z](?:&?[A-Z]){1,5}(?![\w&])")

@@ -57,39 +57,85 @@ def _vague_match(text: str) -> tuple[re.Match[str], str, tuple[float, float]] | 
     return best
 
 
-def _count_items(text: str, noun: str, after_noun: bool = True) -> int | None:
-    """How many items a sentence enumerates for a noun ("two segments: Cloud Services and Web Services" or
-    "its segments, which consist of A, B and C"); None when it enumerates none."""
+_APPOSITION = re.compile(r"\s*,\s+(?=[A-Z])")  # "three business segments, Commercial Airplanes, ..."
+
+
+def _count_items(text: str, noun: str, after_noun: bool = True, names: str = "") -> int | None:
+    """How many items a sentence enumerates for a noun ("two segments: Cloud Services and Web Services",
+    "its segments, which consist of A, B and C", "three segments, A, B and C"); None when it enumerates none.
+    ``names``: a text whose "X, Y" phrases are one item ("Defense, Space & Security")."""
     m = re.search(rf"\b{re.escape(noun[:5])}\w*", text, re.IGNORECASE)
     if not m:
         return None
     tail = text[m.end() :]
-    if not after_noun and not re.match(r"\s*(?::|\u2014|-\s|,?\s+(?:which\s+)?(?:are|is|includ\w*|consist\w*\s+of|"
-                                       r"compris\w*|namely))", tail):
+    apposition = None if after_noun else _APPOSITION.match(tail)
+    if not after_noun and not apposition and not re.match(
+            r"\s*(?::|\u2014|-\s|,?\s+(?:which\s+)?(?:are|is|includ\w*|consist\w*\s+of|compris\w*|namely))", tail):
         return None
-    lead = re.match(r"[^:;.]{0,60}?(?::|\binclud\w*|\bconsist\w*\s+of|\bcompris\w*|\bare|\bnamely|\u2014|-)\s+",
-                    tail)
+    lead = apposition or re.match(
+        r"[^:;.]{0,60}?(?::|\binclud\w*|\bconsist\w*\s+of|\bcompris\w*|\bare|\bnamely|\u2014|-)\s+", tail)
     if not lead:
         return None
     body = re.split(r"[.;]\s|\.$", tail[lead.end() :], maxsplit=1)[0]
-    items = [p for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", body) if p.strip()]
     kept = []
-    for item in items:
+    for item in _list_items(body, names):
         if len(item.split()) > 6:
             break
         kept.append(item)
     return len(kept) if len(kept) >= 2 else None
 
 
+def _one_name(first: str, second: str, names: str) -> bool:
+    """Whether ``names`` writes "first, second" as one name ("Defense, Space & Security: 73,957"), not as two
+    items of its own list ("California, New York, Texas and Nevada")."""
+    pattern = rf"(?<!, )(?<! and )\b{re.escape(first)}, {re.escape(second)}\b(?!,| and | or )"
+    return len(first) + len(second) < 60 and re.search(pattern, names) is not None
+
+
+_LIST_END = re.compile(r"(?:plus|as\s+well\s+as|while|which|but|excluding|except)\b")  # ", plus unallocated items"
+
+
+def _list_items(body: str, names: str) -> list[str]:
+    """The items of an English list: "A, B and C", "A, B, and C", "A and B"; an item may hold "and" when commas
+    part the list ("facilities costs, employee and labor costs, and marketing"), and "X, Y" is one item where
+    ``names`` writes it so. The list ends at a part of more than six words ("..., Japan and Germany and
+    collectively comprised ...")."""
+    parts = [p.strip() for p in body.split(",") if p.strip()]
+    long = next((i for i, p in enumerate(parts) if len(p.split()) > 6 or _LIST_END.match(p)), len(parts))
+    ending: list[str] = []
+    if long < len(parts) and not _LIST_END.match(parts[long]):
+        for piece in re.split(r"\s+(?:and|or)\s+", re.sub(r"^(?:and|or)\s+", "", parts[long])):
+            if len(piece.split()) > 6:
+                break
+            ending.append(piece)
+    items = parts[:long]
+    if ending:
+        items += ending
+    elif items:
+        last = items.pop()
+        if items and re.match(r"(?:and|or)\s", last):
+            items.append(re.sub(r"^(?:and|or)\s+", "", last))  # the serial comma: the last item is whole
+        else:
+            items.extend(p for p in re.split(r"\s+(?:and|or)\s+", last, maxsplit=1) if p.strip())
+    merged: list[str] = []
+    for item in items:
+        if merged and _one_name(merged[-1], item, names):
+            merged[-1] = f"{merged[-1]}, {item}"
+        else:
+            merged.append(item)
+    return merged
+
+
 def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -> tuple[str, str, int] | None:
     """A count the figure check could not place ("three segments"): against what the aligned unit enumerates."""
     first = readings[0]
     after = judge.claim.text[first.end - judge.claim.start :]
-    next_word = re.match(r"\s+([a-z]{3,})\b", after)
+    next_word = re.match(r"\s+(?:of\s+(?:the\s+|its\s+|their\s+|[A-Z][\w&.\u2019'-]*['\u2019]s\s+)?"
+                         r"(?:[a-z]+\s+)?)?([a-z]{3,})\b", after)  # "three of Coca-Cola's reporting units"
     head = first.head or (next_word.group(1).rstrip("s") if next_word else "")  # "three products: ..."
     if first.kind != "number" or not head or first.currency:
         return None
-    listed = _count_items(after, head, after_noun=False)
+    listed = _count_items(after, head, after_noun=False, names=judge.index.text)
     if listed is not None:
         if abs(listed - first.value) < 0.5:
             return "supported", f"the claim lists {listed} {head}s", best  # type: ignore[return-value]

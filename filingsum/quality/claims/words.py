@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from filingsum.quality.abbreviations import spelled_out_words
 from filingsum.quality.factual import STOPWORDS
 from filingsum.quality.stems import stem as _STEM
 
@@ -53,7 +54,8 @@ def content_words(text: str) -> frozenset[str]:
     ['america', 'increas', 'revenu']
     """
     out = set()
-    for raw in WORD_PATTERN.findall(text.lower()):
+    # "SG&A" is about what "selling, general and administrative" is about
+    for raw in WORD_PATTERN.findall(f"{text} {spelled_out_words(text)}".lower()):
         for part in raw.split("-"):
             key = word_key(part)
             if key:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from filingsum.quality.abbreviations import spelled_out_words
 from filingsum.quality.numbers.mention import NumberMention
 from filingsum.quality.numbers.nouns import counted_noun, identifier_word, singular_of
 
@@ -26,7 +27,7 @@ _METRIC_FAMILIES = {"revenue": "revenue", "income": "earnings", "margin": "earni
 # "46.2% of net sales": the words after "of" name the base of a percentage, not what it measures.
 _PERCENT_BASE = re.compile(r"^\s*(?:of|as\s+a\s+percentage\s+of)\b")
 # Row labels too generic to tell two table rows apart.
-_GENERIC_LABEL_WORDS = frozenset("total net the and of other in for to".split())
+_GENERIC_LABEL_WORDS = frozenset("total net the and of other in for to as a an".split())
 # Direction cues read in a figure's clause: the change (increased/decreased) and the level (income/loss).
 _CHANGE_UP = frozenset("increase increased increases increasing grew grow grows growing growth rose rise rises "
                        "rising higher gained improved expanded up".split())
@@ -112,7 +113,12 @@ def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
     cut = max(head.rfind(". "), head.rfind("\n\n"), head.rfind("; "))
     tail = text[end : end + 300]
     stop = min((i for i in (tail.find(". "), tail.find("\n\n"), tail.find("; ")) if i >= 0), default=len(tail))
-    return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall((head[cut + 1 :] + " " + tail[:stop]).lower()))
+    sentence = head[cut + 1 :] + " " + tail[:stop]
+    # "R&D expense was $1,589 million" names the row "Research and development"
+    sentence += " " + spelled_out_words(sentence)
+    if "%" in sentence:
+        sentence += " percent percentage"  # "rose to 23% from 14%" names the row "as a percent of net revenues"
+    return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(sentence.lower()))
 
 
 _FILLER_BEFORE = frozenset("a an by of the approximately about roughly nearly some over almost".split())

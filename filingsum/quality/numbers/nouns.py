@@ -69,6 +69,8 @@ def counted_noun(text: str, start: int, end: int) -> tuple[str, ...]:
                 words.append(_NOUN_SYNONYMS.get(singular, singular))
         if (word.endswith("s") and not word.endswith("ss")) or word in _PLURAL_WITHOUT_S:
             return tuple(words)
+        if words and words[-1] == "point":
+            return tuple(words)  # "a five-percentage-point drop", "a 0.7 percentage point decline": a size in points
     # No plural noun: the number modifies ("60 month term", "the 737 program") rather than counts.
     return ()
 
