@@ -712,3 +712,43 @@ def test_a_count_against_the_list_the_claim_gives_itself():
     drivers = "The SG&A increase had {} drivers: facilities expenses, employee and labor costs, and marketing."
     assert _verdict_of(drivers.format("three"), source) == "supported"
     assert _verdict_of(drivers.format("two"), source) == "contradicted"
+
+
+def test_a_unit_scale_note_and_a_us_row():
+    source = ("Three Months Ended | Six Months Ended\nJune 30, | June 30,\n2025 | 2024 | 2025 | 2024\n\n"
+              "Net production of crude oil, natural gas liquids, bitumen and synthetic oil\n\n"
+              "(thousands of barrels daily)\n\nUnited States: 1,494 | 1,261 | 1,456 | 1,038\n"
+              "Africa: 139 | 215 | 138 | 220\n\nNet natural gas production available for sale\n\n"
+              "(millions of cubic feet daily)\n\nUnited States: 3,313 | 2,900 | 3,290 | 2,570\n"
+              "Oil-equivalent production (1): 4,630 | 4,358 | 4,591 | 4,071\n\n"
+              "(thousands of oil-equivalent barrels daily)\n\n"
+              "(1) Natural gas is converted to an oil-equivalent basis at six million cubic feet per one thousand "
+              "barrels.")
+    assert _verdict_of("ExxonMobil's U.S. liquids production averaged 1,494 thousand barrels a day in the second "
+                       "quarter of 2025.", source) == "supported"
+    assert _verdict_of("ExxonMobil's U.S. liquids production averaged 1,494 million barrels a day in the second "
+                       "quarter of 2025.", source) != "supported"
+    lone = ("2025 | 2024\nOil-equivalent production: 4,630 | 4,358\n\n(thousands of oil-equivalent barrels "
+            "daily)")
+    assert _verdict_of("Oil-equivalent production was 4,630 thousand barrels per day in 2025.", lone) == \
+        "supported"  # its note is under it, and no other above
+    assert _verdict_of("Oil-equivalent production was 4,630 million barrels per day in 2025.", lone) != "supported"
+    assert _verdict_of("ExxonMobil's U.S. gas production was 3,313 million cubic feet daily in the second quarter "
+                       "of 2025.", source) == "supported"
+
+
+def test_notes_of_two_columns_on_one_line_keep_the_first_reading():
+    from filingsum.quality.numbers import check_numbers
+
+    source = ("Year Ended December 31, 2024 | As of December 31, 2024\n"
+              "Programs | (in billions) | % Increase | (in millions) | % Increase\n"
+              "Consumer Credit: $3,634 | 9% | 1,070 | 5%\nConsumer Debit and Prepaid: 4,865 | 12% | 1,935 | 9%")
+    assert not check_numbers("Consumer debit and prepaid GDV was $4,865 billion.", source).unsupported
+    assert check_numbers("Consumer debit and prepaid GDV was $4,865 million.", source).unsupported
+
+
+def test_an_initial_does_not_end_the_sentence_that_names_a_row():
+    source = ("Fiscal Years Ended January 31,\n\n2025 | 2024 | 2025 | 2024\nWith Fuel | Fuel Impact\n"
+              "Walmart U.S.: 4.8% | 5.5% | (0.1)% | (0.1)%\nSam's Club U.S.: 4.7% | 2.3% | (1.5)% | (2.6)%")
+    assert _verdict_of("Walmart U.S. comparable sales rose 5.5% in fiscal 2024.", source) == "supported"
+    assert _verdict_of("Walmart U.S. comparable sales rose 2.3% in fiscal 2024.", source) != "supported"

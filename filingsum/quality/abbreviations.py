@@ -32,16 +32,25 @@ STANDARD_ABBREVIATIONS = {
     "NII": "net interest income",
     "YoY": "year over year",
 }
-_ABBREVIATION = re.compile(
-    r"(?<![\w&])(?:" + "|".join(re.escape(a) for a in sorted(STANDARD_ABBREVIATIONS, key=len, reverse=True))
-    + r")(?![\w&])")
+# Places a table row spells out ("United States: 1,494 | ...") and a summary abbreviates ("U.S. liquids").
+PLACE_ABBREVIATIONS = {"U.S.": "United States", "U.K.": "United Kingdom"}
+
+
+def _pattern(abbreviations: dict[str, str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True))
+    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&])(?!(?<=\.)[A-Z])")
+
+
+_STANDARD = _pattern(STANDARD_ABBREVIATIONS)
+_WITH_PLACES = _pattern({**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS})
 
 
 @lru_cache(maxsize=65_536)
-def spelled_out_words(text: str) -> str:
-    """The spelled-out forms of the standard abbreviations ``text`` uses, joined by spaces ("" when none):
-    "Tesla's R&D rose" -> "research and development"."""
-    found = dict.fromkeys(STANDARD_ABBREVIATIONS[m.group(0)] for m in _ABBREVIATION.finditer(text))
+def spelled_out_words(text: str, places: bool = False) -> str:
+    """The spelled-out forms of the standard abbreviations ``text`` uses (and with ``places``, "U.S.", "U.K."),
+    joined by spaces ("" when none): "Tesla's R&D rose" -> "research and development"."""
+    table = {**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS} if places else STANDARD_ABBREVIATIONS
+    found = dict.fromkeys(table[m.group(0)] for m in (_WITH_PLACES if places else _STANDARD).finditer(text))
     return " ".join(found)
 
 

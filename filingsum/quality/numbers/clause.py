@@ -107,15 +107,20 @@ def _implied_words(text: str, x: NumberMention) -> frozenset[str]:
     return frozenset()
 
 
+# A sentence ends at ". " but not after an initial ("Walmart U.S. comparable sales rose 5.5%"), at a blank line
+# and at "; ".
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])\. |\n\n|; ")
+
+
 def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
     """The words of the sentence around a figure (for finding a table row's label in a summary sentence)."""
     head = text[max(0, start - 300) : start]
-    cut = max(head.rfind(". "), head.rfind("\n\n"), head.rfind("; "))
+    cut = max((m.start() for m in _SENTENCE_BREAK.finditer(head)), default=-1)
     tail = text[end : end + 300]
-    stop = min((i for i in (tail.find(". "), tail.find("\n\n"), tail.find("; ")) if i >= 0), default=len(tail))
+    stop = next((m.start() for m in _SENTENCE_BREAK.finditer(tail)), len(tail))
     sentence = head[cut + 1 :] + " " + tail[:stop]
     # "R&D expense was $1,589 million" names the row "Research and development"
-    sentence += " " + spelled_out_words(sentence)
+    sentence += " " + spelled_out_words(sentence, places=True)
     if "%" in sentence:
         sentence += " percent percentage"  # "rose to 23% from 14%" names the row "as a percent of net revenues"
     return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(sentence.lower()))

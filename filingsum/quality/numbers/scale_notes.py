@@ -13,7 +13,9 @@ _SCALE_NOTE = re.compile(
     r"\((?P<lead>[^()\n]{0,40}?)\bin\s+(?P<scale>thousands|millions|billions)\b(?P<tail>[^()\n]{0,80})\)"
     r"|\b(?:dollars|amounts)\s+in\s+(?P<scale2>thousands|millions|billions)\b"
     r"|\b(?:in\s+|\()(?P<scale3>thousands|millions|billions)\s+of\s+(?:U\.S\.\s+)?dollars\b"
-    r"|\(\s*(?:in\s+)?(?:US)?\$\s*(?:in\s+)?(?P<scale4>thousands|millions|billions|K|M|MM|B|bn)\b[^()\n]{0,60}\)",
+    r"|\(\s*(?:in\s+)?(?:US)?\$\s*(?:in\s+)?(?P<scale4>thousands|millions|billions|K|M|MM|B|bn)\b[^()\n]{0,60}\)"
+    # "(thousands of barrels daily)": a unit's scale
+    r"|\(\s*(?P<scale5>thousands|millions|billions)\s+of\s+(?!dollars|U\.S\.)[a-z][a-z\s-]{0,40}\)",
     re.IGNORECASE,
 )
 _NOTE_SCALES = {"thousands": 1e3, "millions": 1e6, "billions": 1e9, "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9,
@@ -32,6 +34,7 @@ class ScaleRegion:
     end: int
     scale: float
     keep_face: bool
+    note_line: int = -1  # where the note's line starts
 
 
 _MAX_HEADING_LINE = 200  # a longer line is prose, whatever it ends with
@@ -63,7 +66,7 @@ def scale_regions(text: str) -> list[ScaleRegion]:
     lines (non-prose lines, blank lines included) right before and after it."""
     regions: list[ScaleRegion] = []
     for m in _SCALE_NOTE.finditer(text):
-        word = (m["scale"] or m["scale2"] or m["scale3"] or m["scale4"]).lower()
+        word = (m["scale"] or m["scale2"] or m["scale3"] or m["scale4"] or m["scale5"]).lower()
         keep_face = "except" in m.group(0).lower()
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
@@ -81,7 +84,7 @@ def scale_regions(text: str) -> list[ScaleRegion]:
         else:
             start = _table_start(text, line_start)
             end = _table_end(text, line_end)
-        regions.append(ScaleRegion(start, end, _NOTE_SCALES[word], keep_face))
+        regions.append(ScaleRegion(start, end, _NOTE_SCALES[word], keep_face, line_start))
     return regions
 
 
@@ -114,11 +117,16 @@ def apply_scale_notes(text: str, mentions: list[NumberMention]) -> list[list[Num
     regions = scale_regions(text)
     out: list[list[NumberMention]] = []
     for x in mentions:
-        region = next((r for r in regions if r.start <= x.start < r.end), None)
-        if (region is None or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text)
+        around = [r for r in regions if r.start <= x.start < r.end]
+        if (not around or x.kind != "number" or x.scaled or not any(c.isdigit() for c in x.text)
                 or x.head == "point"):
             out.append([x])
             continue
+        # The note above a row is its table's; one below it counts only where none is above ("(thousands of
+        # oil-equivalent barrels daily)" under a lone row). Notes on one line are the columns' ("(in billions) |
+        # ... | (in millions)"): the first, as the column is not known here.
+        above = [r for r in around if r.note_line <= x.start]
+        region = max(above, key=lambda r: r.note_line) if above else around[0]
         scaled = replace(x, value=x.value * region.scale, half_unit=x.half_unit * region.scale, scaled=True)
         out.append([scaled, x] if region.keep_face else [scaled])
     return out
