@@ -752,3 +752,30 @@ def test_an_initial_does_not_end_the_sentence_that_names_a_row():
               "Walmart U.S.: 4.8% | 5.5% | (0.1)% | (0.1)%\nSam's Club U.S.: 4.7% | 2.3% | (1.5)% | (2.6)%")
     assert _verdict_of("Walmart U.S. comparable sales rose 5.5% in fiscal 2024.", source) == "supported"
     assert _verdict_of("Walmart U.S. comparable sales rose 2.3% in fiscal 2024.", source) != "supported"
+
+
+def test_a_figure_of_four_digits_is_that_number_not_one_within_the_rounding_tolerance():
+    from filingsum.quality.numbers import check_numbers
+    from filingsum.quality.numbers.matching import significant_digits
+
+    assert [significant_digits(t) for t in ("$94,360 million", "$5.3 billion", "32,000", "$89.13")] == [4, 2, 2, 4]
+    source = "(dollars in millions): 2025 | 2024\nTotal net sales: $94,036 | $85,777"
+    ticket = "Fiscal 2024 | Fiscal 2023\nAverage ticket: $89.31 | $90.07"
+    assert not check_numbers("Total net sales were $94,036 million.", source).unsupported
+    assert not check_numbers("Total net sales were about $94.0 billion.", source).unsupported  # rounded
+    assert not check_numbers("The average ticket was $89.31.", ticket).unsupported
+    assert check_numbers("Total net sales were $94,360 million.", source).unsupported  # transposed digits
+    assert check_numbers("The average ticket was $89.13.", ticket).unsupported
+
+
+def test_except_percentages_leaves_no_money_at_face_value_and_a_row_label_keeps_its_short_bracket():
+    from filingsum.quality.numbers import check_numbers
+
+    source = ("(in thousands, except percentages)\nCost of revenues: $5,325,311 | $5,174,143 | 3%\n\n"
+              "2024 | 2023\n(in millions, except percentages)\nIncome (loss) from operations: $87,109 | $(17,729)\n"
+              "Southeast (Florida, Georgia, South Carolina): $108,235 | 110,123")
+    assert not check_numbers("Cost of revenues was about $5.3 billion.", source).unsupported
+    assert check_numbers("Cost of revenues was about $5.3 million.", source).unsupported
+    assert not check_numbers("Reality Labs' loss from operations was $17,729 million.", source).unsupported
+    assert not check_numbers("Premiums in the Southeast were $108.2 million.", source.replace("millions", "thousands")
+                             ).unsupported

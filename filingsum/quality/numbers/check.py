@@ -12,6 +12,7 @@ from filingsum.quality.numbers.matching import (
     DEFAULT_REL_TOL,
     match_tolerance,
     opposite_direction,
+    precision_mismatch,
     same_fact,
     within_bound,
 )
@@ -58,7 +59,7 @@ def classify_figure(
             tolerance = max(tolerance, 2 * mention.half_unit)
         # The closest value first: "$53.0 billion" is the $53.0 billion of the source, not its $52.9 billion.
         for other in sorted(figures.near(mention, tolerance), key=lambda o: abs(o.magnitude - mention.magnitude)):
-            if not same_fact(mention, other) or not within_bound(mention, other):
+            if not same_fact(mention, other) or not within_bound(mention, other) or precision_mismatch(mention, other):
                 continue
             if not opposite_direction(mention, other):
                 return FigureVerdict(mention, "supported", "same value and unit", other)

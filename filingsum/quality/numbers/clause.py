@@ -84,7 +84,9 @@ def _row_label(text: str, start: int) -> frozenset[str]:
         figures = re.findall(r"\d[\d,.]*", line)
         if first is None or len(figures) < 2 or len(re.findall(r"[A-Za-z]{2,}", line[first.start() :])) > 2:
             return frozenset()
-    label = re.split(r"[:|$(\d]", line, maxsplit=1)[0]
+    label = re.split(r"[:|$\d]|\((?=[\d$])", line, maxsplit=1)[0]  # "Income (loss) from operations" is whole
+    # but a list in brackets is the row's gloss, not its name: "Southeast (Florida, Georgia, South Carolina)"
+    label = re.sub(r"\([^()]*(?:,|\s\S+\s)[^()]*\)", " ", label)
     if start - line_start < len(label):
         return frozenset()  # "six" of "Deliveries during the first six months: 137 | ...": the label, not a cell
     return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(label.lower()) if w not in _GENERIC_LABEL_WORDS)
@@ -123,7 +125,8 @@ def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
     sentence += " " + spelled_out_words(sentence, places=True)
     if "%" in sentence:
         sentence += " percent percentage"  # "rose to 23% from 14%" names the row "as a percent of net revenues"
-    return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(sentence.lower()))
+    # possessives name the row too: "Reality Labs' operating loss" for "Reality Labs: (17,729) | ..."
+    return frozenset(singular_of(w.removesuffix("'s").rstrip("'")) for w in _CLAUSE_WORD.findall(sentence.lower()))
 
 
 _FILLER_BEFORE = frozenset("a an by of the approximately about roughly nearly some over almost".split())

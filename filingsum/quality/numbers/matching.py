@@ -4,6 +4,7 @@ direction, and values within tolerance (relative, widened to the rounding a stat
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 from filingsum.quality.numbers.mention import NumberMention
@@ -87,3 +88,26 @@ def within_bound(summary: NumberMention, source: NumberMention) -> bool:
     if summary.bound < 0:
         return source.magnitude <= summary.magnitude
     return True
+
+
+_DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
+PRECISE_DIGITS = 4  # "$94,360 million", "$89.13", "1,449 thousand": no writer rounds to four digits and errs
+
+
+def significant_digits(text: str) -> int:
+    """The significant digits a figure is written with: "$94,360 million" 4, "$5.3 billion" 2, "32,000" 2."""
+    m = _DIGITS.search(text)
+    if m is None:
+        return 0
+    number = m.group(0).replace(",", "")
+    digits = number.replace(".", "").lstrip("0")
+    return len(digits if "." in number else digits.rstrip("0"))
+
+
+def precision_mismatch(summary: NumberMention, source: NumberMention) -> bool:
+    """A figure written to four or more significant digits states that number, not one within the relative
+    tolerance: "$94,360 million" is not the source's $94,036 million, nor "$89.13" its $89.31 (a transposition
+    the 0.5% tolerance for rounding would let through)."""
+    if summary.bound or significant_digits(summary.text) < PRECISE_DIGITS:
+        return False
+    return abs(summary.magnitude - source.magnitude) > 1.01 * max(summary.half_unit, source.half_unit)

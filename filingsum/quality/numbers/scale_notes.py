@@ -61,13 +61,26 @@ def _is_prose_line(line: str) -> bool:
     return words >= 8 and words > 3 * figures
 
 
+_EXCEPTED_PERCENTS = frozenset("percentages percentage percent ratios ratio data amounts and for the %".split())
+
+
+def _face_values_excepted(note: str) -> bool:
+    """Whether a note's exceptions leave some plain or money figures at face value ("except per share
+    amounts"); "except percentages" leaves only figures that carry their own % sign."""
+    m = re.search(r"\bexcept\b(.*)", note, re.IGNORECASE)
+    if m is None:
+        return False
+    words = re.findall(r"[a-z%]+", m.group(1).lower())
+    return not words or not set(words) <= _EXCEPTED_PERCENTS
+
+
 def scale_regions(text: str) -> list[ScaleRegion]:
     """Where each "(in thousands)"-style note applies: its own sentence when it sits in prose, plus the table
     lines (non-prose lines, blank lines included) right before and after it."""
     regions: list[ScaleRegion] = []
     for m in _SCALE_NOTE.finditer(text):
         word = (m["scale"] or m["scale2"] or m["scale3"] or m["scale4"] or m["scale5"]).lower()
-        keep_face = "except" in m.group(0).lower()
+        keep_face = _face_values_excepted(m.group(0))
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
