@@ -779,3 +779,15 @@ def test_except_percentages_leaves_no_money_at_face_value_and_a_row_label_keeps_
     assert not check_numbers("Reality Labs' loss from operations was $17,729 million.", source).unsupported
     assert not check_numbers("Premiums in the Southeast were $108.2 million.", source.replace("millions", "thousands")
                              ).unsupported
+
+
+def test_a_scale_note_opening_a_line_in_brackets_scales_its_table():
+    from filingsum.quality.numbers import check_numbers
+
+    source = ("(millions of dollars) | Three Months Ended | Six Months Ended\nJune 30, | June 30,\n"
+              "2025 | 2024 | 2025 | 2024\n\nEarnings (loss) (U.S. GAAP)\n\n"
+              "United States: 1,212 | 2,430 | 3,082 | 3,484")
+    assert not check_numbers("U.S. upstream earnings were $1,212 million in the second quarter of 2025.",
+                             source).unsupported
+    assert check_numbers("U.S. upstream earnings were $1,212 billion in the second quarter of 2025.",
+                         source).unsupported

@@ -12,7 +12,7 @@ from filingsum.quality.numbers.mention import NumberMention
 _SCALE_NOTE = re.compile(
     r"\((?P<lead>[^()\n]{0,40}?)\bin\s+(?P<scale>thousands|millions|billions)\b(?P<tail>[^()\n]{0,80})\)"
     r"|\b(?:dollars|amounts)\s+in\s+(?P<scale2>thousands|millions|billions)\b"
-    r"|\b(?:in\s+|\()(?P<scale3>thousands|millions|billions)\s+of\s+(?:U\.S\.\s+)?dollars\b"
+    r"|(?:\bin\s+|\()(?P<scale3>thousands|millions|billions)\s+of\s+(?:U\.S\.\s+)?dollars\b"
     r"|\(\s*(?:in\s+)?(?:US)?\$\s*(?:in\s+)?(?P<scale4>thousands|millions|billions|K|M|MM|B|bn)\b[^()\n]{0,60}\)"
     # "(thousands of barrels daily)": a unit's scale
     r"|\(\s*(?P<scale5>thousands|millions|billions)\s+of\s+(?!dollars|U\.S\.)[a-z][a-z\s-]{0,40}\)",
