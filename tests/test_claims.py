@@ -791,3 +791,12 @@ def test_a_scale_note_opening_a_line_in_brackets_scales_its_table():
                              source).unsupported
     assert check_numbers("U.S. upstream earnings were $1,212 billion in the second quarter of 2025.",
                          source).unsupported
+
+
+def test_a_change_in_a_table_of_bare_figures_is_their_difference_and_its_direction_is_checked():
+    source = ("Acquired IPR&D and Milestones\n\nyears ended December 31 (in millions): 2024 | 2023 | 2022\n"
+              "Upfront charges: $2,627 | $582 | $445\nDevelopment milestones: 130 | 196 | 252")
+    assert _verdict_of("AbbVie's development milestone charges decreased by $66 million in 2024.", source) == \
+        "supported"
+    assert _verdict_of("AbbVie's development milestone charges increased by $66 million in 2024.", source) == \
+        "contradicted"

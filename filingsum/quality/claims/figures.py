@@ -132,14 +132,19 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
     figure among them, and they differ by another amount; None when no unit gives both ends."""
     claim, index = judge.claim, judge.index
     points = first.kind == "number" and bool(first.noun & {"point", "basi"})
-    money = first.kind == "number" and first.currency is not None and first.change != 0 and not points
+    # a change in money or in a scaled quantity ("fell by 76 thousand barrels a day" against a table in thousands)
+    money = first.kind == "number" and first.change != 0 and not points and (
+        first.currency is not None or first.scaled)
     if not (points or money) or first.value <= 0:
         return None
     per = 100.0 if "basi" in first.noun else 1.0
     value, tolerance = first.value / per, max(first.half_unit / per, 0.005 * first.value / per)
 
     def same_kind(m: NumberMention) -> bool:
-        return m.kind == "percent" if points else (m.kind == "number" and m.currency == first.currency)
+        if points:
+            return m.kind == "percent"
+        # a table's bare figures under its scale note are money of the table's currency or quantities alike
+        return m.kind == "number" and (m.currency == first.currency or (m.currency is None and m.scaled))
 
     anchors = [r[0] for j, r in enumerate(claim.figures) if j != i and same_kind(r[0])]
 
@@ -152,12 +157,34 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
         ends = [m for m in index.unit_figures[k].mentions if same_kind(m) and is_sane(m)]
         pairs = [(a, b) for x, a in enumerate(ends) for b in ends[x + 1 :]
                  if not anchors or is_anchor(a) or is_anchor(b)]
-        if any(abs(abs(a.value - b.value) - value) <= tolerance for a, b in pairs):
+        matching = [(a, b) for a, b in pairs if abs(abs(a.value - b.value) - value) <= tolerance]
+        if matching:
+            if money and all(_went_the_other_way(index, a, b, first.change) for a, b in matching):
+                older = _older(index, *matching[0])
+                return "contradicted", f"the source's figures went the other way, from {older.text}", k
             return "supported", f"{first.text} as the difference of the source's figures", k
         if anchors and len(ends) == 2 and len(pairs) == 1:
             a, b = pairs[0]
             return "contradicted", f"the source's {a.text} and {b.text} differ by {abs(a.value - b.value):g}", k
     return None
+
+
+def _years(index: SourceIndex, m: NumberMention) -> frozenset[int]:
+    return index.figure_periods.get((m.start, m.end), frozenset())
+
+
+def _older(index: SourceIndex, a: NumberMention, b: NumberMention) -> NumberMention:
+    return a if max(_years(index, a), default=0) < max(_years(index, b), default=0) else b
+
+
+def _went_the_other_way(index: SourceIndex, a: NumberMention, b: NumberMention, change: int) -> bool:
+    """Whether two dated ends of a change ("Development milestones: 130 | 196", 2024 and 2023) moved against the
+    claim's direction; False when either end is undated or both share a year."""
+    ya, yb = _years(index, a), _years(index, b)
+    if len(ya) != 1 or len(yb) != 1 or ya == yb:
+        return False
+    old, new = (a, b) if max(ya) < max(yb) else (b, a)
+    return (new.value - old.value) * change < 0
 
 
 # Words that join items into a whole: "cash and short-term investments", "the 777X and 767 programs together".
