@@ -800,3 +800,19 @@ def test_a_change_in_a_table_of_bare_figures_is_their_difference_and_its_directi
         "supported"
     assert _verdict_of("AbbVie's development milestone charges increased by $66 million in 2024.", source) == \
         "contradicted"
+
+
+def test_a_dollar_and_percent_change_heading_spans_two_columns_and_a_heading_keeps_the_years():
+    tesla = ("Three Months Ended June 30, | Change | Six Months Ended June 30, | Change\n"
+             "(Dollars in millions): 2025 | 2024 | $% | 2025 | 2024 | $%\n"
+             "Research and development: $1,589 | $1,074 | $515 | 48% | $2,998 | $2,225 | $773 | 35%")
+    assert _verdict_of("Tesla spent $2,998 million on R&D in the six months ended June 30, 2025.", tesla) == \
+        "supported"
+    assert _verdict_of("Tesla spent $2,998 million on R&D in the six months ended June 30, 2024.", tesla) == \
+        "contradicted"
+    exxon = ("Three Months Ended | Six Months Ended\nJune 30, | June 30,\n2025 | 2024 | 2025 | 2024\n\n"
+             "Net production of crude oil, natural gas liquids, bitumen and synthetic oil\n\n"
+             "(thousands of barrels daily)\n\nWorldwide: 3,259 | 2,984 | 3,201 | 2,771")
+    claim = "Worldwide liquids production averaged 2,771 thousand barrels daily in the first six months of {}."
+    assert _verdict_of(claim.format(2024), exxon) == "supported"
+    assert _verdict_of(claim.format(2025), exxon) == "contradicted"

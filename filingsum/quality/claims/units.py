@@ -85,6 +85,8 @@ def _header_years(line: str) -> list[int | None] | None:
             years.append(None)
         elif re.search(r"\bvs\.?(?:\s|$)|\bchange\b|\bchg\b", cell, re.IGNORECASE):
             years.append(None)  # "YTD'25 vs. YTD'24", "2024 vs 2023 % change": a change column's heading
+        elif re.fullmatch(r"\$\s*%", cell):
+            years += [None, None]  # "2025 | 2024 | $% | ...": one heading over the change's $ and % columns
         elif re.search(r"\d", cell.replace("%", "")):
             return None
         else:
@@ -153,10 +155,12 @@ class _Table:
             # "Services Revenues:" or "Incurred But Not Reported" between a table's row groups: the columns go on
             self.caption = last[-300:]
             self.rows_since_caption = False
-        elif last and self.caption and not self.rows_since_caption and _is_heading(last):
+        elif last and (self.caption or self.header and not last.endswith(":")) and not self.rows_since_caption \
+                and _is_heading(last):
             # "Years ended December 31," or "(Amounts in thousands)" between a table's caption, its header and its
-            # rows: more heading, not a new caption
-            self.caption = f"{self.caption} / {last}"[-300:]
+            # rows ("Net production of crude oil ..." under "2025 | 2024 | 2025 | 2024"): more heading, not a new
+            # caption
+            self.caption = f"{self.caption} / {last}"[-300:] if self.caption else last[-300:]
         elif last:
             self.caption = _caption_of(last)
             self.header, self.header_text = None, ""
