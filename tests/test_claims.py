@@ -816,3 +816,16 @@ def test_a_dollar_and_percent_change_heading_spans_two_columns_and_a_heading_kee
     claim = "Worldwide liquids production averaged 2,771 thousand barrels daily in the first six months of {}."
     assert _verdict_of(claim.format(2024), exxon) == "supported"
     assert _verdict_of(claim.format(2025), exxon) == "contradicted"
+
+
+def test_the_year_of_an_event_a_sentence_mentions_does_not_date_its_figures():
+    source = ("In 2024, the Company recorded other operating charges of $4,163 million. These charges consisted of "
+              "$3,109 million related to the remeasurement of our contingent consideration liability to fair value "
+              "in conjunction with our acquisition of fairlife in 2020, $760 million related to the impairment of "
+              "our BodyArmor trademark and $126 million related to the impairment of a trademark in Latin America.")
+    assert _verdict_of("Coca-Cola's 2024 other operating charges included $3,109 million from remeasuring the "
+                       "fairlife contingent consideration liability.", source, "The Coca-Cola Company") == "supported"
+    assert _verdict_of("Coca-Cola took a $760 million impairment charge on its BodyArmor trademark in 2024.", source,
+                       "The Coca-Cola Company") == "supported"
+    assert _verdict_of("Coca-Cola acquired fairlife in 2020.", source, "The Coca-Cola Company") == "supported"
+    assert _verdict_of("Coca-Cola acquired fairlife in 2024.", source, "The Coca-Cola Company") != "supported"

@@ -34,6 +34,17 @@ _YEARS_THEN_RESPECTIVELY = re.compile(r",\s*(?:19|20)\d\d(?:\s*,?\s*(?:and\s+)?(
                                       re.IGNORECASE)
 
 
+# A year that dates an event the sentence mentions, not the period of its figures: "$3,109 million related to
+# ... our acquisition of fairlife in 2020", "a brand we acquired in 2021", "since 2019".
+_EVENT_BEFORE = re.compile(r"\b(?:acqui\w+|founded|formed|established|incorporated|since|(?:re-?)?launched|"
+                           r"introduced|purchased|bought|sold|completed|opened|merge[rd]\w*|entered\s+into|signed|"
+                           r"issued)\b[^.;,$%\d]{0,40}$", re.IGNORECASE)
+
+
+def _event_year(text: str, start: int) -> bool:
+    return _EVENT_BEFORE.search(text[max(0, start - 50) : start]) is not None
+
+
 def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozenset[int]:
     """The years a prose figure is for: those of its segment ("$441.8 billion and $420.6 billion for fiscal
     2024 and 2023, respectively" pairs them in order), else none."""
@@ -41,7 +52,7 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
     raw = index.text[unit.start : unit.end]
     span = segment_at(raw, figure.start - unit.start)
     seg = raw[span[0] : span[1]]
-    found = list(_YEAR_IN_TEXT.finditer(seg))
+    found = [m for m in _YEAR_IN_TEXT.finditer(seg) if not _event_year(seg, m.start())]
     at = figure.start - unit.start - span[0]
     # "compared to 2024 fiscal second quarter sales of $22.4 billion": a base year before the figure dates it
     if not found:
@@ -66,7 +77,8 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
             return frozenset()
         # only a comparison base here ("an increase of 22% compared to 2023"): the sentence's own years
         return frozenset(int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw)
-                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()]))
+                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()])
+                         and not _event_year(raw, m.start()))
     same = [m for m in index.unit_figures[k].mentions
             if m.kind == figure.kind and unit.start + span[0] <= m.start < unit.start + span[1]]
     starts = sorted({m.start for m in same})
@@ -221,6 +233,12 @@ def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tupl
             shown = ", ".join(sorted(same_precision))
             return "contradicted", f"the source dates this to {shown}, not {mention.text}", best
     best_years = index.unit_years[best]
+    about_an_event = _event_year(judge.claim.text, mention.start - judge.claim.start)  # "incorporated in 1919"
+    if index.units[best].kind == "sentence" and not about_an_event:  # "... our acquisition of fairlife in 2020"
+        raw = index.text[index.units[best].start : index.units[best].end]
+        events = {int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw) if _event_year(raw, m.start())}
+        others = {int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw) if not _event_year(raw, m.start())}
+        best_years = best_years - (events - others)
     if not best_years or years & best_years or _only_bases(index, best):
         return None
     if _closer_elsewhere(judge, best, holders) is False:
