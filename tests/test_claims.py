@@ -829,3 +829,14 @@ def test_the_year_of_an_event_a_sentence_mentions_does_not_date_its_figures():
                        "The Coca-Cola Company") == "supported"
     assert _verdict_of("Coca-Cola acquired fairlife in 2020.", source, "The Coca-Cola Company") == "supported"
     assert _verdict_of("Coca-Cola acquired fairlife in 2024.", source, "The Coca-Cola Company") != "supported"
+
+
+def test_a_rate_of_change_beside_one_of_its_ends_is_read_from_the_two_ends():
+    source = ("Research and development expense, net is summarized in the following table:\n\n"
+              "(Dollars in millions) | Six months ended June 30 | Three months ended June 30\n"
+              "2025 | 2024 | 2025 | 2024\nDefense, Space & Security: 420 | 494 | 221 | 259\n"
+              "Total: $1,754 | $1,822 | $910 | $954")
+    claim = "Boeing {} R&D by about {}% to roughly $1.75 billion in the first half of 2025."
+    assert _verdict_of(claim.format("trimmed", 4), source, "The Boeing Company") == "supported"
+    assert _verdict_of(claim.format("trimmed", 9), source, "The Boeing Company") != "supported"
+    assert _verdict_of(claim.format("raised", 4), source, "The Boeing Company") != "supported"

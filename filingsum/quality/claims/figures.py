@@ -187,6 +187,33 @@ def _went_the_other_way(index: SourceIndex, a: NumberMention, b: NumberMention, 
     return (new.value - old.value) * change < 0
 
 
+def _derived_growth(judge: Judge, i: int, first: NumberMention) -> tuple[str, str, int | None] | None:
+    """A rate of change the claim states beside one of its ends ("trimmed R&D by about 4% to roughly $1.75
+    billion", "grew about 8% to roughly $15.5 billion") that the source gives only as the two ends: supported
+    when a well-aligned unit holds that end and another figure it grew from or fell to by that rate."""
+    if first.kind != "percent" or first.change == 0 or first.value <= 0:
+        return None
+    claim, index = judge.claim, judge.index
+    anchors = [r[0] for j, r in enumerate(claim.figures) if j != i and r[0].kind == "number" and r[0].value > 0]
+    if not anchors:
+        return None  # without the end the claim names, any two figures of a table may differ by some rate
+    tolerance = max(first.half_unit, 0.02 * first.value)
+    for cov, k in judge.ranked(skip=i)[:8]:
+        if cov < MIN_BIND / 2:  # the unit must hold the claim's end too, which binds it (a table's "Total:" row)
+            break
+        ends = [m for m in index.unit_figures[k].mentions if m.kind == "number" and is_sane(m) and m.value > 0]
+        for new in ends:
+            if not any(abs(new.value - a.value) <= max(a.half_unit, 0.02 * a.value) for a in anchors):
+                continue
+            for old in ends:
+                if old is new or old.value == new.value:
+                    continue
+                rate = (new.value - old.value) / old.value * 100
+                if abs(abs(rate) - first.value) <= tolerance and rate * first.change > 0:
+                    return "supported", f"{first.text} as the change between the source's {old.text} and {new.text}", k
+    return None
+
+
 # Words that join items into a whole: "cash and short-term investments", "the 777X and 767 programs together".
 _JOINED = re.compile(r"\b(?:and|plus|together|combined|in\s+all|altogether|collectively|in\s+total)\b", re.I)
 
@@ -294,7 +321,7 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
             return "contradicted", f"the source states {first.text} with the opposite sign or direction", k
         shown = verdict.evidence.text if verdict.evidence else "another value"
         return "contradicted", f"the source gives another value for this: {shown}", k
-    derived = _derived_difference(judge, i, first) or _derived_sum(judge, i, first)
+    derived = _derived_difference(judge, i, first) or _derived_sum(judge, i, first) or _derived_growth(judge, i, first)
     if derived is not None:
         return derived
     duration = duration_of_figure(index, first)

@@ -30,10 +30,10 @@ _PERCENT_BASE = re.compile(r"^\s*(?:of|as\s+a\s+percentage\s+of)\b")
 _GENERIC_LABEL_WORDS = frozenset("total net the and of other in for to as a an".split())
 # Direction cues read in a figure's clause: the change (increased/decreased) and the level (income/loss).
 _CHANGE_UP = frozenset("increase increased increases increasing grew grow grows growing growth rose rise rises "
-                       "rising higher gained improved expanded up".split())
+                       "rising higher gained improved expanded up climbed jumped soared surged swelled".split())
 _CHANGE_DOWN = frozenset("decrease decreased decreases decreasing decline declined declines declining fell fall "
-                         "falls falling lower drop dropped drops reduced reduction down contracted cut cuts lowered"
-                         .split())
+                         "falls falling lower drop dropped drops reduced reduction down contracted cut cuts lowered "
+                         "trimmed slipped slid eased shrank dipped tumbled plunged".split())
 _LEVEL_UP = frozenset("income profit profits earnings earned gain gains positive surplus".split())
 _LEVEL_DOWN = frozenset("loss losses lost deficit negative".split())
 _CUE_WORDS_BEFORE = 8
