@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,8 @@ from filingsum.serving.commands import API_KEY_VAR
 from filingsum.serving.ports import check_port, connect_host, url_host
 
 log = logging.getLogger(__name__)
+
+RPC_PATH_VAR = "VLLM_RPC_BASE_PATH"
 
 Backend = Literal["vllm", "transformers"]
 
@@ -155,6 +159,9 @@ class ServerProcess:
     _started_at: float = field(default=0.0, init=False, repr=False)
     _log_file: object = field(default=None, init=False, repr=False)
     _watchdog: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    # vLLM's ZeroMQ sockets (VLLM_RPC_BASE_PATH): a private dir, removed with the server, instead of a socket file
+    # per start left in /tmp when the server is stopped by a signal
+    rpc_dir: Path | None = field(default=None, init=False)
 
     @property
     def base_url(self) -> str:
@@ -188,9 +195,13 @@ class ServerProcess:
         self._log_file.flush()
         log.info("starting %s server on %s:%s (log: %s)", self.backend, self.host, self.port, self.log_path)
         self._started_at = time.monotonic()
+        env = {**os.environ, **(self.env or {})}
+        if self.backend == "vllm" and RPC_PATH_VAR not in env:
+            self.rpc_dir = Path(tempfile.mkdtemp(prefix="filingsum-vllm-rpc-"))
+            env[RPC_PATH_VAR] = str(self.rpc_dir)
         self.process = subprocess.Popen(
             self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, **(self.env or {})}, preexec_fn=die_with_parent(),
+            start_new_session=True, env=env, preexec_fn=die_with_parent(),
         )
         self._watchdog = start_watchdog(self.process.pid, self.grace_s)
         return self
@@ -283,6 +294,8 @@ class ServerProcess:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if self.rpc_dir is not None:  # the group is gone: its sockets with it
+            shutil.rmtree(self.rpc_dir, ignore_errors=True)
         return process.returncode
 
     def _wait_group(self) -> None:

@@ -257,6 +257,7 @@ def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool, monkeyp
     server = pool.get("keyed")
     pgid = server.process.pid
     assert len(group_members(pgid)) >= 3  # API server, engine core, worker
+    assert server.rpc_dir is not None and any(server.rpc_dir.iterdir())  # vLLM's sockets, in a dir of its own
     killer = threading.Timer(4.0, server.stop)
     killer.start()
     started = time.monotonic()
@@ -268,6 +269,7 @@ def test_server_killed_mid_run_loses_nothing_and_leaves_no_process(pool, monkeyp
     assert report.balanced and report.errors > 0  # requests after the kill fail, and are counted
     assert report.sent == report.ok + report.errors + report.timeouts == 40
     assert group_members(pgid) == []
+    assert not server.rpc_dir.exists()  # no socket file left in /tmp
     pool.release()
     assert key not in server.log_path.read_text(errors="replace")
 
