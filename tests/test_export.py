@@ -228,3 +228,26 @@ def test_a_push_that_cannot_happen_is_refused_before_the_export_or_the_training(
     err = capsys.readouterr().err
     assert status == 2 and "train.push_to_hub me/x: no Hugging Face token" in err, err[-2000:]
     assert not (tmp_path / "run" / "adapter").exists()
+
+
+@pytest.mark.parametrize("stale", ["retrained-after-eval", "no-tuned-system"])
+def test_a_card_never_carries_metrics_of_another_model(tmp_path, stale, caplog):
+    """A run trained again after its eval (report.json older than the adapter's weights), or a report with no
+    tuned system: the card carries no metrics and the export says so, instead of the older model's means."""
+    import os
+
+    from huggingface_hub import ModelCard
+
+    run = _run_dir(tmp_path)
+    report = run / "eval" / "report.json"
+    if stale == "retrained-after-eval":
+        weights = run / "adapter" / "adapter_model.safetensors"
+        os.utime(report, (weights.stat().st_mtime - 60, weights.stat().st_mtime - 60))
+    else:
+        report.write_text(json.dumps({"systems": {"lead-k": {"aggregate": {"rougeL": 0.24}}}}))
+    with caplog.at_level("WARNING"):
+        result = export_model(run, tmp_path / "out")
+    assert result.report_path is None and result.metrics == {}
+    card = ModelCard.load(result.card_path)
+    assert not card.data.eval_results and "No eval report" in card.text
+    assert str(report) in caplog.text

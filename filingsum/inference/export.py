@@ -75,8 +75,22 @@ def find_eval_report(source: str | os.PathLike[str]) -> Path | None:
     for run_dir in (path, path.parent):
         candidate = run_dir / "eval" / "report.json"
         if candidate.is_file():
-            return candidate
+            return None if _older_than_the_adapter(candidate, run_dir) else candidate
     return None
+
+
+def _older_than_the_adapter(report: Path, run_dir: Path) -> bool:
+    """Whether a run's eval report predates its adapter's weights (the run was retrained after the eval): its
+    metrics describe another model, so the card leaves them out, with a warning."""
+    weights = [p for p in (run_dir / "adapter", run_dir) if (p / "adapter_model.safetensors").is_file()]
+    if not weights:
+        return False
+    adapter = weights[0] / "adapter_model.safetensors"
+    if adapter.stat().st_mtime <= report.stat().st_mtime:
+        return False
+    log.warning("%s is older than %s (the run was trained again after that eval): the card carries no eval "
+                "metrics; rerun `filingsum eval` to add them", report, adapter)
+    return True
 
 
 def report_metrics(report_path: str | os.PathLike[str], system: str = REPORT_SYSTEM) -> dict[str, float]:
@@ -149,7 +163,7 @@ def build_model_card(
                   "| metric | value |", "|---|---:|"]
         lines += [f"| {metric} | {value:.4f} |" for metric, value in sorted(metrics.items())]
     else:
-        lines.append("No eval report was found for this run (`filingsum eval` writes one).")
+        lines.append("No eval report of this model was found (`filingsum eval` writes one after training).")
     lines += ["", "## Limits", "", "A small model: it can drop or blur facts. English SEC filings only.", ""]
     return ModelCard("\n".join(lines))
 
@@ -294,6 +308,9 @@ def export_model(
     assert base is not None
     report = find_eval_report(source)
     metrics = report_metrics(report) if report else {}
+    if report is not None and not metrics:
+        log.warning("%s has no %r system: the card carries no eval metrics", report, REPORT_SYSTEM)
+        report = None
 
     merge_adapter(adapter_dir, out_dir)  # safetensors + tokenizer + generation config + contract, atomically
     contract_path = out_dir / CONTRACT_FILE
