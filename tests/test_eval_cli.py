@@ -74,3 +74,20 @@ def test_predictions_file_and_compare(tmp_path: Path) -> None:
     assert main(["eval", "compare", str(tmp_path / "good" / "report.json"), str(tmp_path / "bad" / "report.json")]) == 1
     assert main(["eval", "compare", str(tmp_path / "good" / "report.json"),
                  str(tmp_path / "good" / "report.json")]) == 0
+
+
+def test_a_system_whose_every_document_failed_fails_the_run_without_gates(eval_config: Path, tmp_path: Path,
+                                                                           capsys) -> None:
+    """An eval of an endpoint with nothing listening: the report records the failures, and the run exits 1 even
+    with no gate configured, so a CI job that does not gate stays red on an eval that evaluated nothing."""
+    from filingsum.serving.ports import free_port
+
+    text = eval_config.read_text().replace("systems: [lead-k, extractive]", "systems: [lead-k, endpoint]")
+    text = text.replace("gate_system: extractive, gates: {within_limit: 1.0}",
+                        f"endpoint: 'http://127.0.0.1:{free_port()}/v1', endpoint_model: m1")
+    eval_config.write_text(text)
+    assert main(["eval", "--config", str(eval_config)]) == 1
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["systems"]["endpoint"]["aggregate"]["scored_fraction"] == 0
+    assert report["systems"]["lead-k"]["aggregate"]["scored_fraction"] == 1
+    assert "filingsum: error: endpoint: every document failed (1)" in capsys.readouterr().err

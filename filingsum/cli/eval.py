@@ -106,7 +106,14 @@ def print_report(report, out_dir: str | Path) -> int:  # noqa: ANN001 (eval.repo
     print(f"report: {out_dir / 'report.json'}  {out_dir / 'report.md'}  {out_dir / 'report.html'}")
     for failure in report.gates.failures if not report.gates.passed else []:
         print(f"filingsum: gate failed: {failure.reason}", file=sys.stderr)
-    return 0 if report.gates.passed else 1
+    # a system none of whose documents could be scored (every generation failed) fails the run, gates or not:
+    # a CI job without gates must not stay green on an eval that evaluated nothing
+    unscored = [name for name, result in report.systems.items()
+                if result.per_document and result.aggregate.get("scored_fraction") == 0]
+    for name in unscored:
+        print(f"filingsum: error: {name}: every document failed ({len(report.systems[name].per_document)}); "
+              f"the reasons are in {out_dir / 'report.md'}", file=sys.stderr)
+    return 0 if report.gates.passed and not unscored else 1
 
 
 def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = False) -> int:
