@@ -43,10 +43,36 @@ def discover_build_inputs(specs: Sequence[str], out: Path) -> tuple[list[Path], 
         except IngestError as exc:
             skipped.append(SkippedFile(spec, exc.reason))
             continue
+        found, datasets = _outside_datasets(found, path)
+        skipped += [SkippedFile(str(d), f"holds an earlier filingsum dataset (card.json): its {n} file(s) are left "
+                                        "out") for d, n in datasets.items()]
         if not found:
             skipped.append(SkippedFile(spec, "holds no input files (or only the output dir's)"))
         files.update(dict.fromkeys(found))
     return list(files), skipped
+
+
+def _is_dataset(folder: Path) -> bool:
+    return (folder / "card.json").is_file() and (folder / "records.jsonl").is_file()
+
+
+def _outside_datasets(found: list[Path], spec: Path) -> tuple[list[Path], dict[Path, int]]:
+    """The files of an input dir that do not belong to an earlier filingsum dataset inside it (a dir with a
+    card.json and records.jsonl: its records and splits are not filings), and those datasets with their files'
+    count."""
+    if not spec.is_dir():
+        return found, {}
+    root = Path(os.path.realpath(spec))
+    datasets: dict[Path, int] = {}
+    kept = []
+    for file in found:
+        real = Path(os.path.realpath(file))
+        owner = next((d for d in real.parents if d != root and root in d.parents and _is_dataset(d)), None)
+        if owner is None:
+            kept.append(file)
+        else:
+            datasets[owner] = datasets.get(owner, 0) + 1
+    return kept, datasets
 
 
 def require_some_input(specs: Sequence[str], out: Path) -> None:
