@@ -96,8 +96,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
     parser.add_argument("--temperature", type=non_negative_float, default=0.0, help="sampling temperature (0: greedy)")
     parser.add_argument("--concurrency", type=positive_int, default=4)
-    parser.add_argument("--timeout", type=positive_float, default=300.0, help="per-request timeout (seconds)")
-    parser.add_argument("--max-retries", type=non_negative_int, default=3)
+    parser.add_argument("--timeout", type=positive_float, default=300.0,
+                        help="per-request timeout in seconds (default: 300); a request that times out is retried "
+                             "(--max-retries), so a server that never answers holds a file up to (retries + 1) x "
+                             "this: lower both for a server you expect to answer fast")
+    parser.add_argument("--max-retries", type=non_negative_int, default=3,
+                        help="retries of a request that timed out, could not connect or got a 429/5xx (default: 3)")
     parser.add_argument(
         "--api-key-env", help="environment variable holding the server's API key (default: serve.api_key_env, else "
         "OPENAI_API_KEY); a variable named here or in serve.api_key_env must be set: exit 2 otherwise, never another "
