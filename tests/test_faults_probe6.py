@@ -40,3 +40,14 @@ def test_an_earlier_dataset_inside_an_input_dir_is_not_read_as_filings(tmp_path)
     assert len(notes) == 1 and str(data / "built" / "old") in notes[0], proc.stderr[-3000:]
     skipped = json.loads((tmp_path / "new" / "card.json").read_text(encoding="utf-8"))
     assert str(data / "built" / "old") in json.dumps(skipped)  # the card lists it among the skipped inputs
+
+
+def test_a_build_with_no_input_leaves_no_output_dir_behind(tmp_path):
+    """F9: `data build --input /nonexistent/x.txt --out built/ne` said "nothing was built and built/ne is
+    unchanged" but had made an empty built/ne."""
+    config = data_config(tmp_path / "data.yaml", [tmp_path / "missing.txt"], tmp_path / "built" / "ne")
+    proc = _cli(["data", "build", "--config", str(config)])
+    observe("`data build` of a missing input into a new --out", proc.returncode, proc.stderr,
+            wrong=int((tmp_path / "built" / "ne").exists()))
+    assert proc.returncode == 2 and "is unchanged" in proc.stderr, proc.stderr[-3000:]
+    assert not (tmp_path / "built" / "ne").exists()

@@ -136,9 +136,9 @@ def _preflight(config: RunConfig, specs: list[str], out: Path, shards_from: Sequ
         refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
         read_shards([Path(d) for d in shards_from])
     _require_gold_paths(config, out)
-    prepare_output_dir(out)
-    if not shards_from:  # a shard merge reads shard manifests, not inputs
+    if not shards_from:  # a shard merge reads shard manifests, not inputs; none found: OUT is not even made
         require_some_input(specs, out)
+    prepare_output_dir(out)
 
 
 def _require_gold_paths(config: RunConfig, out: Path) -> None:
