@@ -21,3 +21,13 @@ class TrainingSetupError(TrainingError):
 
 class ResumeMismatchError(UsageError):
     """output_dir holds checkpoints of other data or another model; resuming would mix two runs."""
+
+
+class ResumeShapeError(ResumeMismatchError):
+    """output_dir's checkpoints were trained with settings that shape the trained weights differently (LoRA rank,
+    target modules, method, init adapter): they cannot be loaded, not even with force_resume."""
+
+
+class FinishedRunError(UsageError):
+    """output_dir holds a run that finished under other settings and the new ones train no further step: resuming
+    would train nothing yet rewrite its record."""

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from filingsum.core.config import RunConfig
 from filingsum.core.schema import FilingRecord
+from filingsum.training.checkpoints import FINISHED, clear_finished
 from filingsum.training.outputs import write_run_inputs
-from filingsum.training.resume import last_complete_checkpoint
+from filingsum.training.resume import check_not_finished, last_complete_checkpoint
 from filingsum.training.run_dir import CHECKPOINTS
 
 if TYPE_CHECKING:
@@ -119,6 +120,13 @@ def build_trainer(
     return trainer, gen_callback
 
 
+def planned_steps(trainer: Any) -> int | None:
+    """The optimizer steps the Trainer trains to in all: train.max_steps, else train.epochs over its batches
+    (counted as the Trainer counts them); None where this transformers has no such count (not public API)."""
+    count = getattr(trainer, "set_initial_training_values", None)
+    return None if count is None else int(count(trainer.args, trainer.get_train_dataloader())[-1])
+
+
 def run_trainer(
     config: RunConfig, run_dir: Path, model: Any, args: TrainingArguments, collator: Any, data: TrainingData,
     tokenizer: PreTrainedTokenizerBase, fingerprint: dict[str, Any],
@@ -127,9 +135,14 @@ def run_trainer(
     written the run's inputs; then evaluate the kept model on the validation split."""
     trainer, gen_callback = build_trainer(config, model, args, collator, data, tokenizer, run_dir / "logs")
     resume_from = last_complete_checkpoint(run_dir / CHECKPOINTS) if config.train.resume else None
+    if resume_from and config.train.max_steps < 0 and (run_dir / FINISHED).is_file():
+        steps = planned_steps(trainer)  # train.epochs: known from the data only now
+        if steps is not None:
+            check_not_finished(config, run_dir, steps)
     if resume_from:
         log.info("resuming from %s", resume_from)
     if trainer.is_world_process_zero():
+        clear_finished(run_dir)  # from here on the run is no longer finished until it finishes again
         write_run_inputs(config, run_dir, fingerprint)
     train_output = trainer.train(resume_from_checkpoint=resume_from)
 

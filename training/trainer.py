@@ -23,7 +23,9 @@ Run directory (train.output_dir, training.run_dir), see docs/training.md:
 Reruns (training/resume.py, training/checkpoints.py): the run dir is locked (a second `train` on it at the
 same time refuses, exit 2) and checked before any work (a file, unwritable: exit 2); a run that finished with
 the same data, model and settings is a no-op; a resume onto checkpoints of other data or another model stops
-(exit 2) unless train.force_resume; a damaged newest checkpoint is set aside and the previous one used. A run
+(exit 2) unless train.force_resume, onto checkpoints of other weight shapes (LoRA rank, target modules, method,
+init adapter) always, and so does a finished run whose new settings train no further step, all with the run dir
+untouched; a damaged newest checkpoint is set aside and the previous one used. A run
 whose weights turn NaN or infinite stops at that step (TrainingError, exit 1; training.callbacks) with its
 earlier checkpoints kept and no adapter written. Resuming is exact (same batches, optimizer, scheduler and
 RNG state as an uninterrupted run), with length-grouped batches too (`epoch_seeded_length_sampler`).

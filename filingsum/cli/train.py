@@ -18,8 +18,9 @@ Fine-tune the configured model on DATA_OUT_DIR/train.jsonl (data.out_dir), evalu
 Writes a run directory at train.output_dir: adapter/ (peft, loadable by vLLM), checkpoints/, metrics.json,
 loss.png, run_card.md, logs/ (TensorBoard), config.resolved.yaml; merged/ when train.merge is true.
 Rerunning the same command after a kill or Ctrl-C resumes from the last checkpoint (train.resume); rerunning
-a finished run does nothing; resuming onto checkpoints of other data or another model stops unless
---force-resume.
+a finished run does nothing (with other settings that train no further step it stops, exit 2); resuming onto
+checkpoints of other data or another model stops unless --force-resume, and onto checkpoints of another LoRA
+rank, target modules, method or init adapter stops always (--no-resume starts over).
 
 Multi-GPU: filingsum train --launch configs/accelerate-ddp.yaml --config C
   (accelerate's launcher run by this command: Ctrl-C, SIGTERM or SIGHUP stops every process and exits in one line;
