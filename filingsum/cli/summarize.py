@@ -88,6 +88,8 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
     results = outcome.results
     if outcome.written is not None:
         print(f"wrote {len(results)} results to {outcome.written}", file=sys.stderr)
+    elif outcome.unreplaced:
+        pass  # OUT left as it was: said last, below
     elif len(results) == 1 and results[0].summary is not None:
         print(results[0].summary)
     else:
@@ -100,4 +102,6 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
     for r in outcome.errors:
         print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
     print(f"{len(results) - len(outcome.errors)} summarized, {len(outcome.errors)} failed", file=sys.stderr)
+    if outcome.unreplaced:
+        print(f"filingsum: {outcome.unreplaced_note(out)}", file=sys.stderr)
     return 1 if outcome.errors else 0

@@ -1,11 +1,13 @@
 """Summarize many files into one output, resumably: what `filingsum summarize --out` runs.
 
 Each finished input is journalled as it completes (``journal_path``: .OUT.journal.jsonl beside OUT, keyed by
-``input_key``: the file's path and content and every setting that shapes its summary). An interrupt cancels
-the requests not yet sent and keeps what finished; a rerun of the same call skips those inputs. Failed inputs
-are not journalled, so a rerun tries them again. The results are written once, at the end, as JSONL or
-Markdown. Before the first request, ``batch_inputs`` finds the input files and checks the output and journal
-locations, and ``batch_settings`` gathers what keys the journal besides a file.
+``input_key``: the file's path and content, the endpoint and every setting that shapes its summary). An
+interrupt cancels the requests not yet sent and keeps what finished; a rerun of the same call skips those inputs.
+Failed inputs are not journalled, so a rerun tries them again. The results are written once, at the end, as JSONL
+or Markdown; never over good summaries that an earlier OUT holds for inputs that failed this time
+(``replaced_good``): OUT is then left as it was, and the run's new summaries stay in the journal. Before the
+first request, ``batch_inputs`` finds the input files and checks the output and journal locations, and
+``batch_settings`` gathers what keys the journal besides a file.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from filingsum.core import io
 from filingsum.core.errors import FilingsumError, UsageError
@@ -51,7 +55,7 @@ def results_to_markdown(results: list[SummaryResult]) -> str:
 def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Results as JSONL (one SummaryResult a line) or Markdown (from ``fmt``, else the suffix of ``out``)."""
     out = Path(out)
-    fmt = fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+    fmt = _format(out, fmt)
     others = _other_results(out, {r.id for r in results}) if fmt == "jsonl" else 0
     if others:
         log.warning("replacing %s, which held %d result(s) of other inputs; this run's results replace them (the "
@@ -71,22 +75,53 @@ def is_summaries_file(head: bytes) -> bool:
     return isinstance(row, dict) and {"id", "source_path", "summary"} <= row.keys()
 
 
-def _other_results(out: Path, ids: set[str], max_bytes: int = 64 * 2**20) -> int:
+def _format(out: Path, fmt: str | None) -> str:
+    return fmt or ("md" if out.suffix.lower() in (".md", ".markdown") else "jsonl")
+
+
+def _other_results(out: Path, ids: set[str]) -> int:
     """How many results of other ids an existing JSONL --out holds (0 when it is missing, large or not ours)."""
+    return sum(rid not in ids for rid, _, _ in _earlier_rows(out, "jsonl"))
+
+
+def _earlier_rows(out: Path, fmt: str, max_bytes: int = 64 * 2**20) -> list[tuple[str, str, bool]]:
+    """(id, source path, whether it is a summary) of each result an existing --out holds, JSONL or Markdown;
+    [] when it is missing, large or unreadable."""
     try:
         if not out.is_file() or out.stat().st_size > max_bytes:
-            return 0
-        rows = out.read_text(encoding="utf-8", errors="replace").splitlines()
+            return []
+        text = out.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return 0
-    count = 0
-    for row in rows:
+        return []
+    if fmt == "md":  # "## id", "source: `path`...", then the summary or "**error:** ..." (results_to_markdown)
+        rows = []
+        for block in re.split(r"(?m)^## ", text)[1:]:
+            rid, _, body = block.partition("\n")
+            source = re.search(r"(?m)^source: `(.*?)`", body)
+            rows.append((rid.strip(), source.group(1) if source else "", not re.search(r"(?m)^\*\*error:\*\*", body)))
+        return rows
+    found = []
+    for line in text.splitlines():
         try:
-            rid = loads(row).get("id")
-        except (ValueError, AttributeError):
+            row = loads(line)
+        except ValueError:
             continue
-        count += isinstance(rid, str) and rid not in ids
-    return count
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            good = isinstance(row.get("summary"), str) and not row.get("error")
+            found.append((row["id"], str(row.get("source_path")), good))
+    return found
+
+
+def replaced_good(results: Sequence[SummaryResult], out: str | os.PathLike[str], fmt: str | None = None) -> list[str]:
+    """The ids of good summaries an existing ``out`` holds for inputs that failed in ``results`` (same id or
+    same source file): writing ``results`` would replace each with an error record."""
+    failed = [r for r in results if r.error]
+    if not failed:
+        return []
+    good_now = {r.id for r in results if not r.error}
+    ids, sources = {r.id for r in failed}, {r.source_path for r in failed}
+    return [rid for rid, source, good in _earlier_rows(Path(out), _format(Path(out), fmt))
+            if good and rid not in good_now and (rid in ids or source in sources)]
 
 
 def unique_ids(results: Sequence[SummaryResult]) -> list[SummaryResult]:
@@ -205,10 +240,12 @@ def batch_settings(
     guard: GuardPolicy | None,
 ) -> dict[str, Any]:
     """What a journalled summary depends on besides the file, as resolved from the config, the model's contract
-    and the caller's picks (not the endpoint URL: the same served model may move; delete the journal to redo
-    everything after swapping the model behind a name)."""
+    and the caller's picks, and the endpoint that answers (`endpoint_key`: another server re-summarizes, even
+    one serving the same model name). Delete the journal to redo everything after swapping the model behind a
+    name on the same server."""
     config = built.config
-    return {
+    endpoint = getattr(built.summarizer, "base_url", None)
+    settings = {
         "model": built.model, "tokenizer": config.model.name, "max_source_tokens": config.model.max_source_tokens,
         # "max_tokens": the journal's stored key (journals written before the rename still resume)
         "max_tokens": built.summarizer.max_summary_tokens, "fit": config.data.fit_strategy,
@@ -216,6 +253,22 @@ def batch_settings(
         "temperature": temperature, "max_chunks": max_chunks, "max_file_mb": config.data.max_file_mb,
         "guard": guard or config.summarize.guard,
     }
+    if endpoint:  # a local model has none (its journal keys stay as they were)
+        settings["endpoint"] = endpoint_key(endpoint)
+    return settings
+
+
+def endpoint_key(url: str) -> str:
+    """An endpoint as the journal keys it: scheme and host (any case), port (the scheme's default when none) and
+    path (no trailing slash); credentials left out, so a rotated password still resumes and none is hashed.
+
+    >>> endpoint_key("HTTP://user:pw@LocalHost/v1/") == endpoint_key("http://localhost:80/v1")
+    True
+    """
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}{parts.path.rstrip('/')}"
 
 
 @dataclass
@@ -229,6 +282,7 @@ class BatchOutcome:
     kept: int = 0  # after an interrupt: inputs whose summaries the journal holds
     written: Path | None = None
     journal: Path | None = None
+    unreplaced: list[str] = field(default_factory=list)  # good earlier summaries that kept OUT from being written
 
     @property
     def interrupted(self) -> bool:
@@ -246,6 +300,15 @@ class BatchOutcome:
                     f"to summarize the other {total - self.kept} and write {out}")
         return (f"{self.kept} of {total} input(s) summarized; nothing was written (give --out FILE to keep finished "
                 "summaries across runs)")
+
+    def unreplaced_note(self, out: str | os.PathLike[str] | None) -> str:
+        """Why ``out`` was left as it was: the good summaries of earlier runs this run's errors would replace."""
+        n, new = len(self.unreplaced), len(self.results) - len(self.errors)
+        names = ", ".join(self.unreplaced[:3]) + (", ..." if n > 3 else "")
+        kept = f"the {new} new summaries are kept in {self.journal}" if new else "no input got a new summary"
+        return (f"{out} is unchanged: it holds good summaries of {n} input(s) that failed this time ({names}), "
+                f"which writing this run's results would replace with errors; {kept}: fix the failures and rerun "
+                "(finished inputs are not requested again), or give another --out to write these results")
 
 
 def summarize_batch(
@@ -288,6 +351,9 @@ def summarize_batch(
 
     outcome.results = unique_ids([r for f in files for r in sorted(by_file.get(f, []), key=lambda r: r.id)])
     if out:
+        outcome.unreplaced = replaced_good(outcome.results, out, fmt)
+        if outcome.unreplaced:
+            return outcome
         try:
             outcome.written = write_results(outcome.results, out, fmt)
         except OSError as exc:  # a full disk at the very end must not cost a single finished summary

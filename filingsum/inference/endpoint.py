@@ -237,12 +237,22 @@ class EndpointSummarizer(Summarizer):
         if not answer.content:
             return failed("empty", "the endpoint answered with an empty summary")
         if len(answer.content) > CHARS_PER_TOKEN_LIMIT * self.max_summary_tokens:
-            return failed("error", f"the endpoint answered {len(answer.content):,} characters, far more than "
-                          f"{self.max_summary_tokens} tokens hold: the server ignored the summary cap")
+            return failed("http", self._over_cap(answer.content))
         return Generated(
             text=answer.content, prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
             finish_reason=finish_reason_of(answer.finish_reason),
         )
+
+    def _over_cap(self, content: str) -> str:
+        """Why an answer far longer than the summary cap is refused (a server or proxy that drops max_tokens):
+        its length in the model's tokens (in characters when they cannot be counted) against the cap."""
+        try:
+            size = f"{self.count_tokens(content):,} tokens"
+        except Exception:  # noqa: BLE001 (the message must not fail; characters say it as well)
+            size = f"{len(content):,} characters"
+        return (f"the endpoint answered {size} for a cap of {self.max_summary_tokens} (max_tokens): it ignored "
+                "max_tokens, so the answer is not used; check the server (or a proxy in front of it) honours "
+                "max_tokens")
 
     def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
         """Concurrent requests (at most ``concurrency`` in flight) on daemon threads, results in input order;
