@@ -840,3 +840,18 @@ def test_a_rate_of_change_beside_one_of_its_ends_is_read_from_the_two_ends():
     assert _verdict_of(claim.format("trimmed", 4), source, "The Boeing Company") == "supported"
     assert _verdict_of(claim.format("trimmed", 9), source, "The Boeing Company") != "supported"
     assert _verdict_of(claim.format("raised", 4), source, "The Boeing Company") != "supported"
+
+
+def test_a_table_figure_copied_bare_or_with_the_scale_its_note_gives_out_of_view():
+    from filingsum.quality.numbers import check_numbers
+
+    cut = ("2023 | 2024\nFree cash flow less principal repayments of finance leases and financing obligations: "
+           "$32,158 | $35,507")  # a window that cut the table's "(in millions)" off
+    assert not check_numbers("Free cash flow less principal repayments of finance leases and financing "
+                             "obligations reached $35,507 million in 2024.", cut).unsupported
+    assert check_numbers("Free cash flow less principal repayments of finance leases and financing "
+                         "obligations reached $35.5 million in 2024.", cut).unsupported  # not the cell's digits
+    noted = ("(millions of dollars) | Three Months Ended\n2025 | 2024\n\nEarnings (loss) (U.S. GAAP)\n\n"
+             "Total: 1,366 | 946\nOther income (expense): 354 | 216")
+    assert not check_numbers("Earnings (U.S. GAAP) rose to 1,366 from 946 a year earlier.", noted).unsupported
+    assert not check_numbers("Other income was $354 million.", noted).unsupported

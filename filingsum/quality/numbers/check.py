@@ -3,6 +3,7 @@ source figure behind the verdict."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -10,10 +11,12 @@ from filingsum.quality.numbers.extract import extract_numbers, is_sane
 from filingsum.quality.numbers.matching import (
     DEFAULT_MAX_ROUNDING,
     DEFAULT_REL_TOL,
+    PRECISE_DIGITS,
     match_tolerance,
     opposite_direction,
     precision_mismatch,
     same_fact,
+    significant_digits,
     within_bound,
 )
 from filingsum.quality.numbers.mention import NumberMention
@@ -66,6 +69,9 @@ def classify_figure(
             opposed = opposed or other
     if opposed is not None:
         return FigureVerdict(first, "contradicted", "same value, opposite sign or direction", opposed)
+    written = _as_the_table_writes_it(first, figures)
+    if written is not None:
+        return FigureVerdict(first, "supported", "the table's figure, as written", written)
     for mention in readings:
         tolerance = match_tolerance(mention, rel_tol, max_rounding)
         # Another value: a figure of the same value that failed the binding (another row) contradicts nothing.
@@ -73,6 +79,39 @@ def classify_figure(
         if same:
             return FigureVerdict(first, "contradicted", "same metric, other value", same[0])
     return FigureVerdict(first, "unverifiable", "no such figure in the source")
+
+
+_TABLE_SCALES = (1e3, 1e6, 1e9)
+_SCALE_WORD = re.compile(r"thousand|million|billion|\d\s*[kKmMbB]n?\b")
+
+
+def _as_the_table_writes_it(mention: NumberMention, figures: SourceFigures) -> NumberMention | None:
+    """A table row's figure the summary copies with the scale the table states out of view, or copies bare:
+    "$35,507 million" for "...: $32,158 | $35,507" whose "(in millions)" the window cut off, "rose to 1,366" for
+    "Energy Products: 1,366 | 946" under "(millions of dollars)". The digits must be the same, and the row
+    the summary's."""
+    if mention.kind != "number" or not mention.value or mention.noun:
+        return None
+    bare = not mention.currency and not mention.scaled
+    copied = mention.scaled and significant_digits(mention.text) >= PRECISE_DIGITS  # "$35,507 million"
+    if not (bare or copied):
+        return None
+    noted = {m.start for m in figures.mentions if m.scaled}  # figures a scale note reaches (also read at face)
+    for other in figures.mentions:
+        if other.kind != "number" or _SCALE_WORD.search(other.text) or not same_fact(mention, other):
+            continue
+        if copied and not other.scaled and other.row and other.start not in noted:
+            # the summary scales what the table gives at face value, its note out of view
+            matches = any(abs(other.magnitude * scale - mention.magnitude) <= mention.half_unit
+                          for scale in _TABLE_SCALES)
+        elif bare and other.scaled:  # the summary copies the cell, the table's note scales it
+            matches = any(abs(other.magnitude / scale - mention.magnitude) <= mention.half_unit
+                          and abs(other.half_unit / scale - mention.half_unit) < 1e-9 for scale in _TABLE_SCALES)
+        else:
+            matches = False
+        if matches:
+            return other
+    return None
 
 
 def is_supported(

@@ -85,8 +85,9 @@ def _row_label(text: str, start: int) -> frozenset[str]:
         if first is None or len(figures) < 2 or len(re.findall(r"[A-Za-z]{2,}", line[first.start() :])) > 2:
             return frozenset()
     label = re.split(r"[:|$\d]|\((?=[\d$])", line, maxsplit=1)[0]  # "Income (loss) from operations" is whole
-    # but a list in brackets is the row's gloss, not its name: "Southeast (Florida, Georgia, South Carolina)"
-    label = re.sub(r"\([^()]*(?:,|\s\S+\s)[^()]*\)", " ", label)
+    # but what is in brackets is a gloss or an alternative, not the row's name: "Other income (expense)",
+    # "Southeast (Florida, Georgia, South Carolina)"
+    label = re.sub(r"\([^()]*\)", " ", label)
     if start - line_start < len(label):
         return frozenset()  # "six" of "Deliveries during the first six months: 137 | ...": the label, not a cell
     return frozenset(singular_of(w) for w in _CLAUSE_WORD.findall(label.lower()) if w not in _GENERIC_LABEL_WORDS)
