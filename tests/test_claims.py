@@ -7,6 +7,7 @@ import doctest
 import filingsum.quality.claims as claims
 from filingsum.quality.claims import check_claims, split_claims, vague_share
 from filingsum.quality.metrics import METRICS
+from filingsum.quality.numbers import check_numbers
 
 SOURCE = """Americas net sales increased 9% in 2024. Europe net sales increased 5% in 2024.
 
@@ -641,7 +642,6 @@ def test_a_sentence_whose_only_year_is_a_comparison_base_dates_nothing():
 
 
 def test_a_long_prose_line_with_two_years_is_no_column_heading_and_a_bare_ratio_reads_its_column():
-    from filingsum.quality.numbers import check_numbers
     from filingsum.quality.numbers.scale_notes import is_column_heading
 
     assert is_column_heading("2025 As a % of Total Revenues 2024 As a % of Total Revenues Growth Rate")
@@ -738,8 +738,6 @@ def test_a_unit_scale_note_and_a_us_row():
 
 
 def test_notes_of_two_columns_on_one_line_keep_the_first_reading():
-    from filingsum.quality.numbers import check_numbers
-
     source = ("Year Ended December 31, 2024 | As of December 31, 2024\n"
               "Programs | (in billions) | % Increase | (in millions) | % Increase\n"
               "Consumer Credit: $3,634 | 9% | 1,070 | 5%\nConsumer Debit and Prepaid: 4,865 | 12% | 1,935 | 9%")
@@ -755,7 +753,6 @@ def test_an_initial_does_not_end_the_sentence_that_names_a_row():
 
 
 def test_a_figure_of_four_digits_is_that_number_not_one_within_the_rounding_tolerance():
-    from filingsum.quality.numbers import check_numbers
     from filingsum.quality.numbers.matching import significant_digits
 
     assert [significant_digits(t) for t in ("$94,360 million", "$5.3 billion", "32,000", "$89.13")] == [4, 2, 2, 4]
@@ -768,9 +765,7 @@ def test_a_figure_of_four_digits_is_that_number_not_one_within_the_rounding_tole
     assert check_numbers("The average ticket was $89.13.", ticket).unsupported
 
 
-def test_except_percentages_leaves_no_money_at_face_value_and_a_row_label_keeps_its_short_bracket():
-    from filingsum.quality.numbers import check_numbers
-
+def test_except_percentages_leaves_no_money_at_face_value_and_a_row_label_reads_past_its_brackets():
     source = ("(in thousands, except percentages)\nCost of revenues: $5,325,311 | $5,174,143 | 3%\n\n"
               "2024 | 2023\n(in millions, except percentages)\nIncome (loss) from operations: $87,109 | $(17,729)\n"
               "Southeast (Florida, Georgia, South Carolina): $108,235 | 110,123")
@@ -782,8 +777,6 @@ def test_except_percentages_leaves_no_money_at_face_value_and_a_row_label_keeps_
 
 
 def test_a_scale_note_opening_a_line_in_brackets_scales_its_table():
-    from filingsum.quality.numbers import check_numbers
-
     source = ("(millions of dollars) | Three Months Ended | Six Months Ended\nJune 30, | June 30,\n"
               "2025 | 2024 | 2025 | 2024\n\nEarnings (loss) (U.S. GAAP)\n\n"
               "United States: 1,212 | 2,430 | 3,082 | 3,484")
@@ -843,8 +836,6 @@ def test_a_rate_of_change_beside_one_of_its_ends_is_read_from_the_two_ends():
 
 
 def test_a_table_figure_copied_bare_or_with_the_scale_its_note_gives_out_of_view():
-    from filingsum.quality.numbers import check_numbers
-
     cut = ("2023 | 2024\nFree cash flow less principal repayments of finance leases and financing obligations: "
            "$32,158 | $35,507")  # a window that cut the table's "(in millions)" off
     assert not check_numbers("Free cash flow less principal repayments of finance leases and financing "

@@ -20,7 +20,7 @@ from filingsum.core.contract import contract_from_config, write_contract
 from filingsum.core.io import atomic_write_json, atomic_write_text
 from filingsum.core.redact import redact_values
 from filingsum.training.checkpoints import mark_finished
-from filingsum.training.run_dir import MERGED, model_output_dir
+from filingsum.training.run_dir import MERGED, RESOLVED_CONFIG, model_output_dir
 
 if TYPE_CHECKING:
     from filingsum.training.data import TrainingData
@@ -42,11 +42,15 @@ class TrainResult:
     published: Any = None  # training.publish.PublishOutcome when train.push_to_hub is set
 
 
+def stored_config(config: RunConfig) -> dict[str, Any]:
+    """The config as config.resolved.yaml stores it: no URL credentials or keys in the run dir."""
+    return redact_values(config.model_dump(mode="json"))
+
+
 def write_run_inputs(config: RunConfig, run_dir: Path, fingerprint: dict[str, Any]) -> None:
     """config.resolved.yaml (the config as run) and data.json (what the checkpoints depend on)."""
-    data = redact_values(config.model_dump(mode="json"))  # no URL credentials or keys in the run dir
     header = f"# resolved from {config.source_path or '<in-memory config>'}\n"
-    atomic_write_text(run_dir / "config.resolved.yaml", header + yaml.safe_dump(data, sort_keys=False))
+    atomic_write_text(run_dir / RESOLVED_CONFIG, header + yaml.safe_dump(stored_config(config), sort_keys=False))
     atomic_write_json(run_dir / "data.json", fingerprint)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from filingsum.core.config import RunConfig
-from filingsum.core.redact import redact_values
 from filingsum.core.schema import FilingRecord
 from filingsum.training.checkpoints import (
     FINISHED,
@@ -33,8 +32,8 @@ from filingsum.training.checkpoints import (
     usable_checkpoint,
 )
 from filingsum.training.errors import FinishedRunError, ResumeMismatchError, ResumeShapeError
-from filingsum.training.outputs import TrainResult
-from filingsum.training.run_dir import CHECKPOINTS, MERGED, model_output_dir
+from filingsum.training.outputs import TrainResult, stored_config
+from filingsum.training.run_dir import CHECKPOINTS, MERGED, RESOLVED_CONFIG, model_output_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 # for method full, and with an init_adapter (whose own shapes are used). The base model is checked by
 # `resume_mismatch` (train.force_resume lets a moved or renamed copy of the same model through).
 SHAPE_SETTINGS = ("train.method", "train.init_adapter", "train.lora.r", "train.lora.target_modules")
-RESOLVED_CONFIG = "config.resolved.yaml"
 
 
 def run_data_fingerprint(config: RunConfig, splits: dict[str, list[FilingRecord]]) -> dict[str, Any]:
@@ -147,7 +145,7 @@ def _check_shapes(config: RunConfig, run_dir: Path) -> None:
     previous = _resolved_config(run_dir)
     if previous is None:
         return
-    before, now = _shape(previous), _shape(redact_values(config.model_dump(mode="json")))  # as stored
+    before, now = _shape(previous), _shape(stored_config(config))
     changed = [f"{key} {_show(before.get(key))}, now {_show(now.get(key))}"
                for key in SHAPE_SETTINGS if before.get(key) != now.get(key)]
     if changed:
@@ -211,7 +209,7 @@ def _changed_settings(config: RunConfig, run_dir: Path) -> Iterator[str]:
     """"key old, now new" for each model and train setting (but `OUTCOME_FREE_KEYS`) that differs from
     config.resolved.yaml's."""
     previous = _resolved_config(run_dir) or {}
-    current = redact_values(config.model_dump(mode="json"))  # as stored: redacted
+    current = stored_config(config)
     free = {f"train.{key}" for key in OUTCOME_FREE_KEYS}
     before = dict(_flat({"model": previous.get("model") or {}, "train": previous.get("train") or {}}))
     for key, value in _flat({"model": current["model"], "train": current["train"]}):

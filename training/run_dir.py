@@ -18,6 +18,7 @@ ADAPTER = "adapter"
 FULL_MODEL = "model"
 MERGED = "merged"
 LOGS = "logs"
+RESOLVED_CONFIG = "config.resolved.yaml"  # the config as run (training.outputs.stored_config), read on resume
 WRITTEN_PARTS = (ADAPTER, FULL_MODEL, MERGED, CHECKPOINTS, LOGS)
 
 

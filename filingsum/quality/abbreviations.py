@@ -41,16 +41,17 @@ def _pattern(abbreviations: dict[str, str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&])(?!(?<=\.)[A-Z])")
 
 
+_ALL_ABBREVIATIONS = {**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS}
 _STANDARD = _pattern(STANDARD_ABBREVIATIONS)
-_WITH_PLACES = _pattern({**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS})
+_WITH_PLACES = _pattern(_ALL_ABBREVIATIONS)
 
 
 @lru_cache(maxsize=65_536)
 def spelled_out_words(text: str, places: bool = False) -> str:
     """The spelled-out forms of the standard abbreviations ``text`` uses (and with ``places``, "U.S.", "U.K."),
     joined by spaces ("" when none): "Tesla's R&D rose" -> "research and development"."""
-    table = {**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS} if places else STANDARD_ABBREVIATIONS
-    found = dict.fromkeys(table[m.group(0)] for m in (_WITH_PLACES if places else _STANDARD).finditer(text))
+    pattern = _WITH_PLACES if places else _STANDARD
+    found = dict.fromkeys(_ALL_ABBREVIATIONS[m.group(0)] for m in pattern.finditer(text))
     return " ".join(found)
 
 

@@ -236,9 +236,10 @@ def check_period(judge: Judge, mention: NumberMention, best: int | None) -> tupl
     about_an_event = _event_year(judge.claim.text, mention.start - judge.claim.start)  # "incorporated in 1919"
     if index.units[best].kind == "sentence" and not about_an_event:  # "... our acquisition of fairlife in 2020"
         raw = index.text[index.units[best].start : index.units[best].end]
-        events = {int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw) if _event_year(raw, m.start())}
-        others = {int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw) if not _event_year(raw, m.start())}
-        best_years = best_years - (events - others)
+        events: dict[bool, set[int]] = {True: set(), False: set()}
+        for m in _YEAR_IN_TEXT.finditer(raw):
+            events[_event_year(raw, m.start())].add(int(m.group()))
+        best_years = best_years - (events[True] - events[False])
     if not best_years or years & best_years or _only_bases(index, best):
         return None
     if _closer_elsewhere(judge, best, holders) is False:

@@ -96,7 +96,8 @@ def _as_the_table_writes_it(mention: NumberMention, figures: SourceFigures) -> N
     copied = mention.scaled and significant_digits(mention.text) >= PRECISE_DIGITS  # "$35,507 million"
     if not (bare or copied):
         return None
-    noted = {m.start for m in figures.mentions if m.scaled}  # figures a scale note reaches (also read at face)
+    # figures a scale note reaches (a note with exceptions also reads them at face value)
+    noted = {m.start for m in figures.mentions if m.scaled} if copied else set()
     for other in figures.mentions:
         if other.kind != "number" or _SCALE_WORD.search(other.text) or not same_fact(mention, other):
             continue
