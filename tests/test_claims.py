@@ -846,3 +846,62 @@ def test_a_table_figure_copied_bare_or_with_the_scale_its_note_gives_out_of_view
              "Total: 1,366 | 946\nOther income (expense): 354 | 216")
     assert not check_numbers("Earnings (U.S. GAAP) rose to 1,366 from 946 a year earlier.", noted).unsupported
     assert not check_numbers("Other income was $354 million.", noted).unsupported
+
+
+def test_a_persons_name_without_the_middle_initial_the_source_gives():
+    source = ("Brian T. Olsavsky 61 Senior Vice President and Chief Financial Officer\n"
+              "Shelley L. Reynolds 60 Vice President, Worldwide Controller, and Principal Accounting Officer")
+    assert _verdict_of("Brian Olsavsky is Amazon's Senior Vice President and Chief Financial Officer.", source,
+                       "Amazon.com, Inc.") == "supported"
+    assert _verdict_of("Brian Reynolds is Amazon's Senior Vice President and Chief Financial Officer.", source,
+                       "Amazon.com, Inc.") != "supported"  # not a name the source gives, with or without initials
+
+
+def test_a_segment_the_source_calls_by_its_initials_and_the_claim_by_its_name():
+    source = ("(Dollars in millions)\n\nYears ended December 31,: 2024 | 2023\n"
+              "Commercial Airplanes: $22,861 | $33,901\nGlobal Services: 19,954 | 19,127\n\n"
+              "Revenues decreased by $11,277 million in 2024 compared with 2023 driven by lower revenues at BCA and "
+              "BDS, partially offset by higher revenues at BGS. BGS revenues increased by $827 million primarily due "
+              "to higher commercial services revenue.")
+    claim = "Boeing's {} revenues increased by $827 million in 2024."
+    assert _verdict_of(claim.format("Global Services"), source, "The Boeing Company") == "supported"
+    assert _verdict_of(claim.format("Commercial Airplanes"), source, "The Boeing Company") == "contradicted"
+
+
+def test_us_for_united_states_is_not_a_swapped_name():
+    source = ("A significant portion of our net revenue is concentrated among our five largest customers. No "
+              "individual country, other than the United States, generated more than 10% of net revenue in any such "
+              "period. Our U.S. revenue grew 9%.")
+    assert _verdict_of("No single country besides the U.S. topped 10% of Mastercard's revenue.", source,
+                       "Mastercard Incorporated") == "supported"
+
+
+def test_a_count_against_the_list_that_follows_its_colon():
+    source = ("Net cash used in financing activities increased $1.3 billion in 2024 versus the prior year, primarily "
+              "due to higher cash paid for repurchases of our Class A common stock, dividends, and repayments of "
+              "debt, partially offset by an increase in cash proceeds received from debt issuances.")
+    claim = ("Mastercard cites {} higher uses of cash behind its larger 2024 financing outflows: share repurchases, "
+             "dividends and debt repayments.")
+    assert _verdict_of(claim.format("three"), source, "Mastercard Incorporated") == "supported"
+    assert _verdict_of(claim.format("two"), source, "Mastercard Incorporated") == "contradicted"
+
+
+def test_a_row_giving_the_claims_other_figure_does_not_contradict_this_one():
+    source = ("Three Months Ended | Change\nJune 30, | June 30, | Q2'25 vs. Q2'24\n2025 | 2024\n\n"
+              "(in thousands, except percentages)\n\n"
+              "Sales and marketing: $713,265 | $644,084 | $69,181 | 11%\n"
+              "As a percentage of revenues: 6 % | 7 %")
+    claim = ("Netflix's sales and marketing spending grew about 11% to roughly $713 million in the second quarter of "
+             "2025, yet dipped to {}% of revenue.")
+    assert _verdict_of(claim.format(6), source, "Netflix, Inc.") == "supported"
+    assert _verdict_of(claim.format(9), source, "Netflix, Inc.") != "supported"
+
+
+def test_operating_cash_flow_is_the_statements_cash_provided_by_operating_activities():
+    source = ("Three Months Ended | Change\nJune 30, | June 30, | Q2'25 vs. Q2'24\n2025 | 2024\n\n"
+              "(in thousands, except percentages)\n\n"
+              "Net cash provided by operating activities: $2,423,258 | $1,290,847 | $1,132,411 | 88%\n"
+              "Net cash used in financing activities: (2,502,868) | (1,489,381) | 1,013,487 | 68%")
+    claim = "Netflix's operating cash flow rose {}% to about $2.4 billion in the second quarter of 2025."
+    assert _verdict_of(claim.format(88), source, "Netflix, Inc.") == "supported"
+    assert _verdict_of(claim.format(68), source, "Netflix, Inc.") != "supported"

@@ -45,13 +45,27 @@ _ALL_ABBREVIATIONS = {**STANDARD_ABBREVIATIONS, **PLACE_ABBREVIATIONS}
 _STANDARD = _pattern(STANDARD_ABBREVIATIONS)
 _WITH_PLACES = _pattern(_ALL_ABBREVIATIONS)
 
+# Analysts' names for cash-flow statement lines, which the statement spells out ("Net cash provided by operating
+# activities: $2,423,258 | ..." for a summary's "operating cash flow").
+CASH_FLOW_NAMES = {
+    "operating cash flow": "cash provided by operating activities",
+    "cash flow from operations": "cash provided by operating activities",
+    "cash from operations": "cash provided by operating activities",
+    "investing cash flow": "cash used in investing activities",
+    "financing cash flow": "cash used in financing activities",
+}
+_CASH_FLOW = [(re.compile(r"\b" + re.escape(name).replace("flow", "flows?").replace(r"\ ", r"\s+") + r"\b",
+                          re.IGNORECASE), spelled) for name, spelled in CASH_FLOW_NAMES.items()]
+
 
 @lru_cache(maxsize=65_536)
 def spelled_out_words(text: str, places: bool = False) -> str:
     """The spelled-out forms of the standard abbreviations ``text`` uses (and with ``places``, "U.S.", "U.K."),
-    joined by spaces ("" when none): "Tesla's R&D rose" -> "research and development"."""
+    joined by spaces ("" when none): "Tesla's R&D rose" -> "research and development"; also what an analyst's name
+    for a cash-flow line stands for ("operating cash flow" -> "cash provided by operating activities")."""
     pattern = _WITH_PLACES if places else _STANDARD
     found = dict.fromkeys(_ALL_ABBREVIATIONS[m.group(0)] for m in pattern.finditer(text))
+    found.update((spelled, None) for name, spelled in _CASH_FLOW if name.search(text))
     return " ".join(found)
 
 

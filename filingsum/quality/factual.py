@@ -153,7 +153,11 @@ class SourceTerms:
 
     def has_phrase(self, tokens: tuple[str, ...]) -> bool:
         phrase = f" {' '.join(tokens)} "
-        return phrase in self.joined or phrase in self.joined_titled
+        if phrase in self.joined or phrase in self.joined_titled:
+            return True
+        # A person's name without the middle initial the source gives it ("Brian Olsavsky", "Brian T. Olsavsky")
+        return 2 <= len(tokens) <= 3 and all(len(t) > 1 and t[:1].isupper() for t in tokens) and re.search(
+            " " + " (?:[A-Z] )?".join(re.escape(t) for t in tokens) + " ", self.joined) is not None
 
 
 @lru_cache(maxsize=512)

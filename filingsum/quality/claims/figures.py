@@ -276,6 +276,16 @@ def _named_by_digits(index: SourceIndex, figure: NumberMention) -> bool:
     return re.search(rf"(?<![\d,.$]){figure.text}(?=[A-Z]?\b)(?![,.]\d|\s*%)", index.text) is not None
 
 
+def _states_another_figure(claim: Claim, i: int, verdict: FigureVerdict) -> bool:
+    """Whether the value a unit gives against the claim's i-th figure is one the claim states itself, as another of
+    its figures ("grew about 11% to $713 million ..., yet dipped to 6% of revenue" against the row's 11%)."""
+    evidence = verdict.evidence
+    if evidence is None:
+        return False
+    return any(reading.kind == evidence.kind and abs(reading.value - evidence.value) <= 0.005 * abs(evidence.value)
+               for j, readings in enumerate(claim.figures) if j != i for reading in readings[:1])
+
+
 def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
     """(verdict, reason, evidence unit) for one of the claim's figures."""
     index, claim = judge.index, judge.claim
@@ -292,6 +302,8 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
             contradicted.append((cov, k, verdict))
     best_s = max(supported, key=lambda x: x[0], default=None)
     best_c = max(contradicted, key=lambda x: x[0], default=None)
+    if best_s and best_c and _states_another_figure(claim, i, best_c[2]):
+        best_c = None  # the row giving "11%" beside the claim's "6%" is where the claim's own "11%" comes from
     if best_s and best_c and best_c[0] > best_s[0] + BIND_MARGIN:
         # The better-matching unit gives another value: it wins only when it holds claim words the
         # supporting unit lacks (the segment, region or metric the claim names).

@@ -113,7 +113,7 @@ def self_reference(*words: str) -> re.Pattern[str]:
 _SELF_NAME = self_reference("Parent")  # a holding company's filing calls itself the Parent too
 
 
-def _abbreviates(short: str, text: str) -> bool:
+def abbreviates(short: str, text: str) -> bool:
     """Whether ``short`` ("RL", "FoA") spells the initials of a run of ``text``'s words ("Reality Labs", "Family
     of Apps"), linking words counted or not."""
     letters = short.lower()
@@ -125,6 +125,18 @@ def _abbreviates(short: str, text: str) -> bool:
             run = [w for w in words[i : i + 8] if not (skip_links and w.lower() in ("of", "and", "the", "for"))]
             if "".join(w[0] for w in run[: len(letters)]).lower() == letters:
                 return True
+    return False
+
+
+def _place_written_otherwise(name: str, text_lower: str) -> bool:
+    """Whether ``text_lower`` names the place ``name`` abbreviates or spells out ("U.S." / "United States")."""
+    from filingsum.quality.abbreviations import PLACE_ABBREVIATIONS
+
+    for short, full in PLACE_ABBREVIATIONS.items():
+        if name.rstrip(".") == short.rstrip("."):
+            return full.lower() in text_lower
+        if name.lower() == full.lower():
+            return re.search(rf"(?<!\w){re.escape(short.lower())}", text_lower) is not None
     return False
 
 
@@ -146,7 +158,8 @@ def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention]
                and (len(claim.text[: n.start - claim.start].split()) > 3  # not the claim's topic ("Asia Pacific")
                     or _LEADING_PLACE.match(claim.text[: n.start - claim.start]) is not None)  # "In Mexico, ..."
                and n.text.lower() in text_lower and not _SELF_NAME.fullmatch(n.text)
-               and not any(_abbreviates(m, n.text) for m in re.findall(r"\b[A-Z][A-Za-z&]{1,5}\b", raw))]
+               and not _place_written_otherwise(n.text, raw_lower)
+               and not any(abbreviates(m, n.text) for m in re.findall(r"\b[A-Z][A-Za-z&]{1,5}\b", raw))]
     if not swapped:
         return None
     from filingsum.quality.claims.words import content_words
@@ -159,7 +172,7 @@ def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention]
     terms = source_terms(index.text)
     others = [m for m in extract_entities(raw, terms.lowercase) if m.text.lower() not in claim_lower
               and all(t in terms.names for t in m.tokens) and not _SELF_NAME.fullmatch(m.text)
-              and not _sentence_initial(raw, m.start, ".!?:;\u2013\u2014") and not _abbreviates(m.text, claim.text)]
+              and not _sentence_initial(raw, m.start, ".!?:;\u2013\u2014") and not abbreviates(m.text, claim.text)]
     if not others:
         return None
     return "contradicted", f"the source says {others[0].text!r} here, not {swapped[0].text!r}", best

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from filingsum.quality.claims.alignment import Judge
-from filingsum.quality.claims.names import self_reference
+from filingsum.quality.claims.names import abbreviates, self_reference
 from filingsum.quality.claims.words import content_words
 from filingsum.quality.numbers import NumberMention
 
@@ -101,13 +101,15 @@ def check_named_item(judge: Judge, k: int, evidence: NumberMention) -> tuple[str
         return not words or bool(words & subject) or _SELF.fullmatch(" ".join(tokens)) is not None
 
     names = extract_entities(judge.claim.text)
+    owners_joined = re.sub(r"['\u2019]s\b", "", judge.claim.text)
     initials = {"".join(t[0] for t in e.tokens).upper() for e in names if len(e.tokens) > 1}
     claimed = [e for e in names if not own(e.tokens)
                and not re.match(r"['\u2019]s?\b", judge.claim.text[e.end :])  # an owner ("Meta's")
                and e.text.lower() not in unit_lower and e.text.lower() in index.text.lower()]
     given = [e for e in extract_entities(window)
              if not own(e.tokens) and e.text.lower() not in claim_lower
-             and e.text.upper() not in initials]  # "RL" for the claim's "Reality Labs"
+             and e.text.upper() not in initials  # "RL" for the claim's "Reality Labs"
+             and not abbreviates(e.text, owners_joined)]  # "BGS" for the claim's "Boeing's Global Services"
     if claimed and given:
         return "contradicted", f"the source gives {evidence.text} for {given[0].text!r}, not {claimed[0].text!r}", k
     return None

@@ -85,6 +85,17 @@ def _count_items(text: str, noun: str, after_noun: bool = True, names: str = "")
     return len(kept) if len(kept) >= 2 else None
 
 
+def _colon_list(after: str, names: str) -> int | None:
+    """How many items follow a colon that closes the count's own phrase ("three higher uses of cash behind its
+    outflows: share repurchases, dividends and debt repayments"); None when no such list follows."""
+    colon = re.match(r"[^:;.]{0,80}?:\s+", after)
+    if not colon:
+        return None
+    body = re.split(r"[.;]\s|\.$", after[colon.end() :], maxsplit=1)[0]
+    items = _list_items(body, names)
+    return len(items) if len(items) >= 2 and all(len(item.split()) <= 6 for item in items) else None
+
+
 def _one_name(first: str, second: str, names: str) -> bool:
     """Whether ``names`` writes "first, second" as one name ("Defense, Space & Security: 73,957"), not as two
     items of its own list ("California, New York, Texas and Nevada")."""
@@ -136,6 +147,8 @@ def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -
     if first.kind != "number" or not head or first.currency:
         return None
     listed = _count_items(after, head, after_noun=False, names=judge.index.text)
+    if listed is None:
+        listed = _colon_list(after, judge.index.text)  # "three higher uses of cash ...: A, B and C"
     if listed is not None:
         if abs(listed - first.value) < 0.5:
             return "supported", f"the claim lists {listed} {head}s", best  # type: ignore[return-value]
