@@ -905,3 +905,33 @@ def test_operating_cash_flow_is_the_statements_cash_provided_by_operating_activi
     claim = "Netflix's operating cash flow rose {}% to about $2.4 billion in the second quarter of 2025."
     assert _verdict_of(claim.format(88), source, "Netflix, Inc.") == "supported"
     assert _verdict_of(claim.format(68), source, "Netflix, Inc.") != "supported"
+
+
+def test_a_change_columns_year_span_under_the_header_does_not_redate_the_rows():
+    source = ("(dollars in millions): 2024 | 2023 | 2022 | % Change\n\n2024-2023\n\n"
+              "Digital Media: $15,864 | $14,216 | $12,842 | 12%\nDigital Experience: 5,366 | 4,893 | 4,422 | 10%")
+    claim = "Adobe's Digital Experience revenue was $4,422 million in fiscal {}."
+    assert _verdict_of(claim.format(2022), source, "Adobe Inc.") == "supported"
+    assert _verdict_of(claim.format(2023), source, "Adobe Inc.") == "contradicted"
+
+
+def test_a_roll_forward_row_named_without_its_balance_at_end_of_year_words():
+    source = ("A reconciliation of the changes in the gross amount of unrecognized tax benefits is as follows (in "
+              "millions):\n\nYear Ended December 31,: 2024 | 2023\n"
+              "Balance of unrecognized tax benefits at beginning of year: $929 | $926\n"
+              "Decrease related to settlements with taxing authorities: (57) | —\n"
+              "Balance of unrecognized tax benefits at end of year: $880 | $929")
+    claim = "Coca-Cola's unrecognized tax benefits decreased during 2024, from $929 million to ${} million."
+    assert _verdict_of(claim.format(880), source, "The Coca-Cola Company") == "supported"
+    assert _verdict_of(claim.format(890), source, "The Coca-Cola Company") != "supported"
+
+
+def test_percentage_points_of_a_rate_against_a_rate_reconciliations_bare_cells():
+    source = ("A reconciliation of the statutory U.S. federal tax rate and our effective tax rate is as follows:\n\n"
+              "Year Ended December 31,: 2024 | 2023\nStatutory U.S. federal tax rate: 21.0% | 21.0%\n"
+              "Equity income or loss: (2.6) | (2.1)\nExcess tax benefits on stock-based compensation: (0.5) | (0.3)\n"
+              "Effective tax rate: 18.6% | 17.4%")
+    claim = "{} lowered Coca-Cola's 2024 effective tax rate by 2.6 percentage points."
+    assert _verdict_of(claim.format("Equity income"), source, "The Coca-Cola Company") == "supported"
+    assert _verdict_of(claim.format("Excess tax benefits on stock-based compensation"), source,
+                       "The Coca-Cola Company") != "supported"

@@ -63,6 +63,9 @@ def _is_row(line: str) -> bool:
         and len(words) <= 12
 
 
+_CHANGE_SPAN = re.compile(r"(?:19|20)\d\d\s*(?:-|\u2013|\u2014|vs\.?|versus|to|over|compared\s+to)\s*(?:19|20)\d\d")
+
+
 def _header_years(line: str) -> list[int | None] | None:
     """The column years of a header row ("2024 | Change | 2023"), or None when the line is not a header."""
     cells = [c.strip() for c in line.split("|")]
@@ -185,6 +188,12 @@ def build_units(text: str) -> tuple[list[SourceUnit], dict[tuple[int, int], list
     table = _Table()
     for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
+        if len(lines) == 1 and table.header and any(table.header) and not table.rows_since_caption \
+                and _CHANGE_SPAN.fullmatch(lines[0][2].strip()):
+            # "2024-2023" under "(dollars in millions): 2024 | 2023 | 2022 | % Change": the change column's
+            # sub-heading, not new columns
+            table.header_text = f"{table.header_text} / {lines[0][2].strip()}"[-300:]
+            continue
         if len(lines) == 1 and is_column_heading(lines[0][2]):
             # "2025 As a % of Total ... Revenues 2024 As a % of Total ... Growth Rate": the columns' headings
             table.header = _header_years(lines[0][2])

@@ -20,7 +20,7 @@ def same_unit(a: NumberMention, b: NumberMention) -> bool:
     thing; a bare figure (no currency, no noun, as in a table) goes with either."""
     if a.kind != b.kind:
         # "the expense ratio edged down to 25.6" for "Expense Ratio: 25.6 | 25.7" in a column of percentages
-        return _column_percent(a) and _bare(b) or _column_percent(b) and _bare(a)
+        return (_column_percent(a) and (_bare(b) or _points(b))) or (_column_percent(b) and (_bare(a) or _points(a)))
     if a.kind == "percent":
         return True
     if a.currency and b.currency:
@@ -35,6 +35,15 @@ def same_unit(a: NumberMention, b: NumberMention) -> bool:
 def _column_percent(m: NumberMention) -> bool:
     """A percentage read from its table column, written without a percent sign."""
     return m.kind == "percent" and "%" not in m.text and "percent" not in m.text.lower()
+
+
+_RATE_WORDS = frozenset("rate rates margin margins share ratio ratios yield mix".split())
+
+
+def _points(m: NumberMention) -> bool:
+    """A change of a rate in percentage points ("lowered the effective tax rate by 2.6 percentage points"): what a
+    rate reconciliation's bare cells are; a growth rate's column ("revenue up 11") is not in points."""
+    return m.kind == "number" and not m.currency and m.noun == frozenset({"point"}) and bool(m.context & _RATE_WORDS)
 
 
 def _bare(m: NumberMention) -> bool:
@@ -60,7 +69,20 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
         return True  # "APAC revenue grew 24%" names the row "Asia-Pacific (APAC)" by its abbreviation
     # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in"; "operating
     # income" for "income from operations").
-    return len(_stems(source.row) & _stems(summary.context)) >= math.ceil(0.6 * len(source.row))
+    label = _label_words(source.row)
+    return len(label & _stems(summary.context)) >= math.ceil(0.6 * len(label))
+
+
+# Words of a row label that do not name the item: which end of the period a roll-forward's balance is at ("Balance
+# of unrecognized tax benefits at end of year": the period check judges the end), and "or"/"and" of "Equity income
+# or loss".
+_LABEL_FILLER = frozenset("at balance balances beginning end year period or and".split())
+
+
+@lru_cache(maxsize=65_536)
+def _label_words(row: frozenset[str]) -> frozenset[str]:
+    kept = frozenset(w for w in row if w not in _LABEL_FILLER)
+    return _stems(kept if kept else row)
 
 
 @lru_cache(maxsize=65_536)

@@ -13,6 +13,8 @@ from filingsum.quality.numbers.matching import same_unit
 from filingsum.quality.numbers.mention import NumberMention
 from filingsum.quality.numbers.scale_notes import apply_scale_notes
 
+_POINTS = frozenset({"point"})
+
 
 @dataclass
 class SourceFigures:
@@ -53,8 +55,10 @@ class SourceFigures:
     def near(self, mention: NumberMention, tolerance: float) -> list[NumberMention]:
         """Source amounts/counts (or percentages) whose magnitude is within `tolerance` of the mention's."""
         pools = [self.percents if mention.kind == "percent" else self.numbers]
-        if mention.kind == "number" and not mention.currency and not mention.noun:
-            pools.append(self.percents)  # "25.6" for a column of percentages' "25.6" (same_unit decides)
+        if mention.kind == "number" and not mention.currency and (not mention.noun or mention.noun == _POINTS):
+            # "25.6" for a column of percentages' "25.6"; "2.6 percentage points" for a rate reconciliation's
+            # "Equity income or loss: (2.6)" under "Statutory U.S. federal tax rate: 21.0%" (same_unit decides)
+            pools.append(self.percents)
         value = mention.magnitude
         out = []
         for pool in pools:
