@@ -935,3 +935,33 @@ def test_percentage_points_of_a_rate_against_a_rate_reconciliations_bare_cells()
     assert _verdict_of(claim.format("Equity income"), source, "The Coca-Cola Company") == "supported"
     assert _verdict_of(claim.format("Excess tax benefits on stock-based compensation"), source,
                        "The Coca-Cola Company") != "supported"
+
+
+def test_a_unit_count_under_a_note_that_scales_only_money_and_square_feet():
+    source = ("Fiscal Years Ended January 31,\n\n"
+              "(Dollar amounts and retail square feet in millions): 2025 | 2024 | 2023\n"
+              "Net sales: $462,415 | $441,817 | $420,553\nUnit counts at period end: 4,605 | 4,615 | 4,717\n"
+              "Retail square feet at period end: 698 | 699 | 702")
+    claim = "Walmart U.S. ended fiscal 2025 with 4,605 units, {} fewer than a year earlier."
+    assert _verdict_of(claim.format(10), source, "Walmart Inc.") == "supported"
+    assert _verdict_of(claim.format(20), source, "Walmart Inc.") != "supported"
+    assert not check_numbers("Walmart U.S. had 4,605 units.", source).unsupported
+
+
+def test_a_year_before_a_name_is_a_year_not_a_count_of_listed_items():
+    source = ("The following table shows net sales by reportable segment for 2024, 2023 and 2022 (dollars in "
+              "millions):\n\n2024 | Change | 2023 | Change | 2022\n"
+              "Americas: $167,045 | 3% | $162,560 | (4)% | $169,658\n\n"
+              "Americas net sales increased during 2024 compared to 2023 due primarily to higher net sales of "
+              "Services.")
+    claim = "Apple attributes its 2024 Americas sales increase primarily to higher net sales of {}."
+    assert _verdict_of(claim.format("Services"), source, "Apple Inc.") == "supported"
+    assert _verdict_of(claim.format("iPhone"), source, "Apple Inc.") != "supported"
+
+
+def test_the_base_date_of_a_comparison_split_off_by_its_comma_does_not_date_the_change():
+    source = ("The increase in cost of revenues for the year ended December 31, 2024 as compared to the year ended "
+              "December 31, 2023 was due to a $1,104 million increase in content amortization relating to our "
+              "existing and new content. Cost of revenues was $21,038 million in 2024 and $19,715 million in 2023.")
+    claim = "Netflix's content amortization rose $1,104 million in {}, which explains the increase in cost of revenues."
+    assert _verdict_of(claim.format(2024), source, "Netflix, Inc.") == "supported"

@@ -135,7 +135,10 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
     # a change in money or in a scaled quantity ("fell by 76 thousand barrels a day" against a table in thousands)
     money = first.kind == "number" and first.change != 0 and not points and (
         first.currency is not None or first.scaled)
-    if not (points or money) or first.value <= 0:
+    # a change in a count, from the claim's own other end ("4,605 units, 10 fewer than a year earlier")
+    count = (first.kind == "number" and first.change != 0 and not points and not money and first.currency is None
+             and any(j != i and r[0].kind == "number" and r[0].currency is None for j, r in enumerate(claim.figures)))
+    if not (points or money or count) or first.value <= 0:
         return None
     per = 100.0 if "basi" in first.noun else 1.0
     value, tolerance = first.value / per, max(first.half_unit / per, 0.005 * first.value / per)
@@ -143,6 +146,8 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
     def same_kind(m: NumberMention) -> bool:
         if points:
             return m.kind == "percent"
+        if count:
+            return m.kind == "number" and m.currency is None
         # a table's bare figures under its scale note are money of the table's currency or quantities alike
         return m.kind == "number" and (m.currency == first.currency or (m.currency is None and m.scaled))
 
@@ -159,7 +164,7 @@ def _derived_difference(judge: Judge, i: int, first: NumberMention) -> tuple[str
                  if not anchors or is_anchor(a) or is_anchor(b)]
         matching = [(a, b) for a, b in pairs if abs(abs(a.value - b.value) - value) <= tolerance]
         if matching:
-            if money and all(_went_the_other_way(index, a, b, first.change) for a, b in matching):
+            if (money or count) and all(_went_the_other_way(index, a, b, first.change) for a, b in matching):
                 older = _older(index, *matching[0])
                 return "contradicted", f"the source's figures went the other way, from {older.text}", k
             return "supported", f"{first.text} as the difference of the source's figures", k

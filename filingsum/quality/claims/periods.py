@@ -22,8 +22,15 @@ _YEAR_IN_TEXT = re.compile(r"(?<![\d,.$])(?:19|20)\d\d(?![\d%]|[,.]\d)")
 # increase of 22% compared to 2023" states 2024's growth.
 _COMPARED_TO = re.compile(r"(?:compared\s+(?:to|with)|from|over|versus|vs\.?|than|relative\s+to|against)\s+"
                           r"(?:(?:in|the|fiscal|calendar|full|year|same\s+period\s+(?:of|in)|end\s+of|first|second|"
-                          r"third|fourth|quarter|half|three|six|nine|twelve|months?|ended|of)\s+)*$",
+                          r"third|fourth|quarter|half|three|six|nine|twelve|months?|ended|of)\s+)*"
+                          r"(?:[A-Z][a-z]+\.?\s+\d{1,2},\s*)?$",  # "... compared to the year ended December 31, 2023"
                           re.IGNORECASE)
+_BASE_REACH = 60  # characters before a year searched for the words that make it a base
+
+
+# A verb between a base year and a figure: the year ends the comparison, it does not date the figure ("as compared
+# to the year ended December 31, 2023 was due to a $1,104 million increase").
+_CLAUSE_VERB = re.compile(r"\b(?:was|were|is|are|had|has|have|reflect\w*|due|driven|primarily)\b", re.IGNORECASE)
 
 
 # Counts that measure a period's length ("the first six months"), not figures dated by a period.
@@ -66,18 +73,20 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
             listed = [int(y) for y in _YEAR_IN_TEXT.findall(tail.group(0))]
             if len(listed) == len(same) and figure.start in same:
                 return frozenset({listed[same.index(figure.start)]})
+    base = span[0]  # looked for in the sentence: a date's comma may have split "compared to ... 31," off the segment
     years = [int(m.group()) for m in found
-             if not _COMPARED_TO.search(seg[max(0, m.start() - 40) : m.start()]) or m.start() < at]
+             if not _COMPARED_TO.search(raw[max(0, base + m.start() - _BASE_REACH) : base + m.start()])
+             or (m.start() < at and not _CLAUSE_VERB.search(seg[m.end() : at]))]
     if not found and year_earlier(seg):
         # "compared to $17.5 billion a year earlier": the year before the sentence's own years
         return frozenset(int(m.group()) - 1 for m in _YEAR_IN_TEXT.finditer(raw)
-                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()]))
+                         if not _COMPARED_TO.search(raw[max(0, m.start() - _BASE_REACH) : m.start()]))
     if not years:
         if not found:
             return frozenset()
         # only a comparison base here ("an increase of 22% compared to 2023"): the sentence's own years
         return frozenset(int(m.group()) for m in _YEAR_IN_TEXT.finditer(raw)
-                         if not _COMPARED_TO.search(raw[max(0, m.start() - 40) : m.start()])
+                         if not _COMPARED_TO.search(raw[max(0, m.start() - _BASE_REACH) : m.start()])
                          and not _event_year(raw, m.start()))
     same = [m for m in index.unit_figures[k].mentions
             if m.kind == figure.kind and unit.start + span[0] <= m.start < unit.start + span[1]]
@@ -90,7 +99,8 @@ def _prose_period(index: SourceIndex, k: int, figure: NumberMention) -> frozense
             # respectively": the years stand before the figures' segment, the comma of a date splitting them off
             before = raw[: span[0]]
             years = [int(m.group()) for m in _YEAR_IN_TEXT.finditer(before)
-                     if not _COMPARED_TO.search(before[max(0, m.start() - 40) : m.start()])][-len(starts):] + years
+                     if not _COMPARED_TO.search(before[max(0, m.start() - _BASE_REACH) : m.start()])
+                     ][-len(starts):] + years
             years = years[-len(starts):] if len(years) >= len(starts) else years
         if len(starts) == len(years):
             return frozenset({years[starts.index(figure.start)]})
@@ -255,7 +265,8 @@ def _only_bases(index: SourceIndex, k: int) -> bool:
     if unit.kind != "sentence":
         return False
     found = list(_YEAR_IN_TEXT.finditer(unit.text))
-    return bool(found) and all(_COMPARED_TO.search(unit.text[max(0, m.start() - 40) : m.start()]) for m in found)
+    return bool(found) and all(_COMPARED_TO.search(unit.text[max(0, m.start() - _BASE_REACH) : m.start()])
+                               for m in found)
 
 
 def _closer_elsewhere(judge: Judge, best: int, holders: list[int]) -> bool:

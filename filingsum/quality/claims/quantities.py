@@ -137,6 +137,9 @@ def _list_items(body: str, names: str) -> list[str]:
     return merged
 
 
+_MAX_LISTED = 30  # the longest list a sentence enumerates item by item
+
+
 def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -> tuple[str, str, int] | None:
     """A count the figure check could not place ("three segments"): against what the aligned unit enumerates."""
     first = readings[0]
@@ -144,8 +147,9 @@ def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -
     next_word = re.match(r"\s+(?:of\s+(?:the\s+|its\s+|their\s+|[A-Z][\w&.\u2019'-]*['\u2019]s\s+)?"
                          r"(?:[a-z]+\s+)?)?([a-z]{3,})\b", after)  # "three of Coca-Cola's reporting units"
     head = first.head or (next_word.group(1).rstrip("s") if next_word else "")  # "three products: ..."
-    if first.kind != "number" or not head or first.currency:
-        return None
+    if first.kind != "number" or not head or first.currency or not 0 < first.value <= _MAX_LISTED \
+            or first.value != int(first.value):
+        return None  # "its 2024 Americas sales", "4,605 units": no list is that long
     listed = _count_items(after, head, after_noun=False, names=judge.index.text)
     if listed is None:
         listed = _colon_list(after, judge.index.text)  # "three higher uses of cash ...: A, B and C"

@@ -66,6 +66,8 @@ def _acts_as_year(text: str, start: int, end: int) -> bool:
     after = re.match(r"[ \t]+([A-Za-z][A-Za-z\-]*)", text[end : end + 30])
     if after is None:
         return True
+    if after.group(1)[0].isupper():
+        return True  # "its 2024 Americas sales": the year of a named thing
     word = after.group(1).lower()
     return not (word.endswith("s") and word not in _YEAR_FOLLOWERS and word not in NOUN_BREAK)
 

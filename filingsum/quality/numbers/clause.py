@@ -130,6 +130,7 @@ def _sentence_words(text: str, start: int, end: int) -> frozenset[str]:
     return frozenset(singular_of(w.removesuffix("'s").rstrip("'")) for w in _CLAUSE_WORD.findall(sentence.lower()))
 
 
+_EARLIER = frozenset("a the last prior previous year quarter period".split())  # "... than a year earlier"
 _FILLER_BEFORE = frozenset("a an by of the approximately about roughly nearly some over almost".split())
 
 
@@ -142,6 +143,8 @@ def _adjacent_change(text: str, start: int, end: int, floor: int, ceiling: int) 
     if after and after[0] in _CHANGE_UP | _CHANGE_DOWN:
         either = len(after) >= 3 and after[1] == "or" and after[2] in _CHANGE_UP | _CHANGE_DOWN
         return 0 if either else (1 if after[0] in _CHANGE_UP else -1)  # "1% higher or lower": neither
+    if len(after) >= 3 and after[0] in ("fewer", "more", "less") and after[1] == "than" and after[2] in _EARLIER:
+        return 1 if after[0] == "more" else -1  # "4,605 units, 10 fewer than a year earlier"
     head = text[max(floor, start - 60) : start].lower()
     head = head[max(head.rfind(","), head.rfind(";"), head.rfind(":")) + 1 :]  # this item's words only
     before = [w for w in _CLAUSE_WORD.findall(head) if w not in _FILLER_BEFORE]

@@ -74,9 +74,9 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
 
 
 # Words of a row label that do not name the item: which end of the period a roll-forward's balance is at ("Balance
-# of unrecognized tax benefits at end of year": the period check judges the end), and "or"/"and" of "Equity income
-# or loss".
-_LABEL_FILLER = frozenset("at balance balances beginning end year period or and".split())
+# of unrecognized tax benefits at end of year": the period check judges the end), "or"/"and" of "Equity income or
+# loss", and the words that say a row counts ("Unit counts", "Number of stores": the figure is the count).
+_LABEL_FILLER = frozenset("at balance balances beginning end year period or and count counts number".split())
 
 
 @lru_cache(maxsize=65_536)

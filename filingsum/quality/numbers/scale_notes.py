@@ -74,13 +74,22 @@ def _face_values_excepted(note: str) -> bool:
     return not words or not set(words) <= _EXCEPTED_PERCENTS
 
 
+_MONEY_WORDS = frozenset("dollar dollars amount amounts us u s usd in".split())
+
+
+def _names_what_it_scales(lead: str) -> bool:
+    """Whether a note names things besides money that it scales ("(Dollar amounts and retail square feet in
+    millions)"): the table's other figures, its unit counts, are at face value."""
+    return bool(set(re.findall(r"[a-z]+", lead.lower())) - _MONEY_WORDS)
+
+
 def scale_regions(text: str) -> list[ScaleRegion]:
     """Where each "(in thousands)"-style note applies: its own sentence when it sits in prose, plus the table
     lines (non-prose lines, blank lines included) right before and after it."""
     regions: list[ScaleRegion] = []
     for m in _SCALE_NOTE.finditer(text):
         word = (m["scale"] or m["scale2"] or m["scale3"] or m["scale4"] or m["scale5"]).lower()
-        keep_face = _face_values_excepted(m.group(0))
+        keep_face = _face_values_excepted(m.group(0)) or _names_what_it_scales(m["lead"] or "")
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
