@@ -965,3 +965,15 @@ def test_the_base_date_of_a_comparison_split_off_by_its_comma_does_not_date_the_
               "existing and new content. Cost of revenues was $21,038 million in 2024 and $19,715 million in 2023.")
     claim = "Netflix's content amortization rose $1,104 million in {}, which explains the increase in cost of revenues."
     assert _verdict_of(claim.format(2024), source, "Netflix, Inc.") == "supported"
+
+
+def test_drivers_and_offsets_trading_places_are_contradicted():
+    source = ("Products gross margin and Products gross margin percentage increased during 2024 compared to 2023 due "
+              "to cost savings, partially offset by a different Products mix and the weakness in foreign currencies "
+              "relative to the U.S. dollar.")
+    faithful = ("Cost savings drove the increase in Apple's Products gross margin in 2024, partially offset by a "
+                "different Products mix and weaker foreign currencies.")
+    swapped = ("A different Products mix drove the increase in Apple's Products gross margin in 2024, partially "
+               "offset by cost savings and weaker foreign currencies.")
+    assert _verdict_of(faithful, source, "Apple Inc.") == "supported"
+    assert _verdict_of(swapped, source, "Apple Inc.") == "contradicted"

@@ -10,6 +10,7 @@ from filingsum.quality.claims.directions import check_directions
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
 from filingsum.quality.claims.names import check_name_swap, check_roles, is_company_name, is_subject
+from filingsum.quality.claims.offsets import check_offset_roles
 from filingsum.quality.claims.periods import check_durations, check_period, check_quarter
 from filingsum.quality.claims.polarity import check_polarity
 from filingsum.quality.claims.quantities import check_count, check_vague, check_vague_words
@@ -80,7 +81,7 @@ def _judge_claim(index: SourceIndex, claim: Claim, flat: str, names: list[Entity
     aligned = anchor if anchor is not None else (best if best is not None and best_cov >= MIN_BIND else None)
     if aligned is not None:
         for check in (check_polarity, check_vague, check_quarter, check_vague_words, check_directions,
-                      check_swapped_names):
+                      check_swapped_names, check_offset_roles):
             result = check(judge, aligned)
             if result:
                 found.append(result)
