@@ -977,3 +977,11 @@ def test_drivers_and_offsets_trading_places_are_contradicted():
                "offset by cost savings and weaker foreign currencies.")
     assert _verdict_of(faithful, source, "Apple Inc.") == "supported"
     assert _verdict_of(swapped, source, "Apple Inc.") == "contradicted"
+
+
+def test_a_share_located_outside_a_country_sizes_the_rest_inside_it():
+    source = ("As of December 31, 2024, Boeing’s total workforce was approximately 172,000 with 15% located outside "
+              "of the U.S. As of December 31, 2024, our global workforce was comprised of approximately 24% women.")
+    claim = "{} of Boeing's roughly 172,000 employees are located in the U.S."
+    assert _verdict_of(claim.format("The large majority"), source, "The Boeing Company") == "supported"
+    assert _verdict_of(claim.format("About half"), source, "The Boeing Company") == "contradicted"

@@ -235,6 +235,11 @@ _TOGETHER = re.compile(r"\b(?:together|combined|between\s+them|in\s+all)\b", re.
 _SHARE_ROW = re.compile(r"%\s+of\b|\bpercent(?:age)?\s+of\b|\bshare\s+of\b|\bmix\b", re.IGNORECASE)
 
 
+_OUTSIDE = re.compile(r"\b(?:outside|international|abroad|overseas|foreign|non-U\.?S\.?)\b", re.IGNORECASE)
+_OUTSIDE_AFTER = re.compile(r"\s*(?:of\s+(?:them|which|these|those|our\s+\w+)\s+)?(?:(?:were|are|is|was)\s+)?"
+                            r"(?:located\s+|based\s+|employed\s+)?outside\b", re.IGNORECASE)
+
+
 def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     """A vague quantity of the claim ("most") against the shares the aligned unit gives, else against its own
     vague quantity."""
@@ -250,6 +255,11 @@ def check_vague(judge: Judge, best: int) -> tuple[str, str, int] | None:
     shares = [abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change  # not growth rates
               and (unit.kind == "sentence" or _SHARE_ROW.search(f"{unit.text} {unit.context}")
                    or all(m.kind == "percent" for m in figs.mentions))]  # "Fabric & Home Care: 35% | 36%"
+    if unit.kind == "sentence" and not _OUTSIDE.search(judge.claim.text):
+        # "172,000 with 15% located outside of the U.S.": the claim's "most ... in the U.S." is the other 85%
+        text = judge.index.text
+        shares += [100.0 - abs(m.value) for m in figs.mentions if m.kind == "percent" and not m.change
+                   and _OUTSIDE_AFTER.match(text, m.end)]
     derived = derived_shares(judge, best)
     if any(low - 2 <= s <= high + 2 for s in derived):
         return None  # "most of its $1.67 billion decline": $1.55 billion of it, the next sentence says
