@@ -985,3 +985,18 @@ def test_a_share_located_outside_a_country_sizes_the_rest_inside_it():
     claim = "{} of Boeing's roughly 172,000 employees are located in the U.S."
     assert _verdict_of(claim.format("The large majority"), source, "The Boeing Company") == "supported"
     assert _verdict_of(claim.format("About half"), source, "The Boeing Company") == "contradicted"
+
+
+def test_a_rounded_total_in_a_clause_that_says_it_rose_binds_to_the_total_row():
+    source = ("The following table shows net sales by reportable segment for 2024, 2023 and 2022 (dollars in "
+              "millions):\n\n2024 | Change | 2023 | Change | 2022\n"
+              "Americas: $167,045 | 3% | $162,560 | (4)% | $169,658\nEurope: 101,328 | 7% | 94,294 | (1)% | 95,118\n"
+              "Greater China: 66,952 | (8)% | 72,559 | (2)% | 74,200\nJapan: 25,052 | 3% | 24,257 | (7)% | 25,977\n"
+              "Rest of Asia Pacific: 30,658 | 4% | 29,615 | 1% | 29,375\n"
+              "Total net sales: $391,035 | 2% | $383,285 | (3)% | $394,328\n\n"
+              "Americas net sales increased during 2024 compared to 2023 due primarily to higher net sales of "
+              "Services.")
+    claim = ("Apple's fiscal 2024 sales rose about 2% to roughly ${} billion, with Europe up 7% and the Americas up "
+             "3%, while Greater China fell 8% to about $67 billion.")
+    assert _verdict_of(claim.format(391), source, "Apple Inc.") == "supported"
+    assert _verdict_of(claim.format(383), source, "Apple Inc.") != "supported"

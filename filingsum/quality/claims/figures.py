@@ -281,6 +281,9 @@ def _named_by_digits(index: SourceIndex, figure: NumberMention) -> bool:
     return re.search(rf"(?<![\d,.$]){figure.text}(?=[A-Z]?\b)(?![,.]\d|\s*%)", index.text) is not None
 
 
+_DIRECTION_KEYS = frozenset({"increas", "decreas"})  # content_words' keys of rose/grew/fell/declined/...
+
+
 def _states_another_figure(claim: Claim, i: int, verdict: FigureVerdict) -> bool:
     """Whether the value a unit gives against the claim's i-th figure is one the claim states itself, as another of
     its figures ("grew about 11% to $713 million ..., yet dipped to 6% of revenue" against the row's 11%)."""
@@ -321,6 +324,8 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         # company's name aside where the unit calls it "we")
         span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
         local = content_words(claim.text[span[0] : span[1]]) - claim.subject
+        if index.units[best_s[1]].kind == "row":
+            local -= _DIRECTION_KEYS  # "sales rose about 2% to roughly $391 billion": a row states no direction
         local_total = sum(index.weight(w) for w in local)
         held = sum(index.weight(w) for w in sorted(local & index.units[best_s[1]].words))
         if local_total and held / local_total >= 0.34:
