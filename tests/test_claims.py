@@ -1000,3 +1000,22 @@ def test_a_rounded_total_in_a_clause_that_says_it_rose_binds_to_the_total_row():
              "3%, while Greater China fell 8% to about $67 billion.")
     assert _verdict_of(claim.format(391), source, "Apple Inc.") == "supported"
     assert _verdict_of(claim.format(383), source, "Apple Inc.") != "supported"
+
+
+def test_a_negation_in_another_clause_of_the_sentence_with_an_irregular_verb():
+    source = ("These cash inflows were partially offset by the repayment upon maturity of the $400 million aggregate "
+              "principal amount of our 5.750% Senior Notes in the year ended December 31, 2024 as compared to no "
+              "repayments of debt in the corresponding period in 2023, coupled with a $218 million increase in the "
+              "repurchases of common stock.")
+    claim = "Netflix repaid its $400 million 5.750% Senior Notes at maturity in 2024, having repaid no debt in 2023."
+    assert _verdict_of(claim, source, "Netflix, Inc.") == "supported"
+
+
+def test_a_defined_term_is_not_a_name_swapped_for_a_party():
+    source = ("On July 21, 2023, AEON completed the Merger with Priveterra Acquisition Corp. In connection with the "
+              "Merger, AEON entered into agreements with existing and new AEON investors. Funding available at the "
+              "closing included approximately $30 million of committed financing from existing and new AEON "
+              "investors, together with cash held by Priveterra.")
+    claim = ("Funding available at the Merger closing included approximately $30 million of committed financing from "
+             "existing and new {} investors.")
+    assert _verdict_of(claim.format("AEON"), source, "AEON Biopharma, Inc.") == "supported"

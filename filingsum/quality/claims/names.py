@@ -128,6 +128,12 @@ def abbreviates(short: str, text: str) -> bool:
     return False
 
 
+def _defined_term(name: str, text: str) -> bool:
+    """A capitalised word the source uses as a defined term ("the Merger", "the Successor"): a thing the filing
+    names, not a party another name could stand in for."""
+    return " " not in name and re.search(rf"\bthe {re.escape(name)}\b", text) is not None
+
+
 def _place_written_otherwise(name: str, text_lower: str) -> bool:
     """Whether ``text_lower`` names the place ``name`` abbreviates or spells out ("U.S." / "United States")."""
     from filingsum.quality.abbreviations import PLACE_ABBREVIATIONS
@@ -159,6 +165,7 @@ def check_name_swap(index: SourceIndex, claim: Claim, names: list[EntityMention]
                     or _LEADING_PLACE.match(claim.text[: n.start - claim.start]) is not None)  # "In Mexico, ..."
                and n.text.lower() in text_lower and not _SELF_NAME.fullmatch(n.text)
                and not _place_written_otherwise(n.text, raw_lower)
+               and not _defined_term(n.text, index.text)
                and not any(abbreviates(m, n.text) for m in re.findall(r"\b[A-Z][A-Za-z&]{1,5}\b", raw))]
     if not swapped:
         return None

@@ -30,7 +30,8 @@ _SYNONYMS = {
     "reduc": "decreas", "gain": "increas", "offer": "provid", "suppli": "provid", "compet": "competitor",
     "competit": "competitor", "rival": "competitor", "compani": "compani", "climb": "increas", "jump": "increas",
     "surg": "increas", "soar": "increas", "slip": "decreas", "slid": "decreas", "dip": "decreas", "shrank": "decreas",
-    "shrink": "decreas",
+    "shrink": "decreas", "paid": "pay", "repaid": "repay", "spent": "spend", "built": "build", "held": "hold",
+    "made": "make", "won": "win", "lost": "loss", "lose": "loss", "paying": "pay",
 }
 
 
