@@ -115,6 +115,9 @@ FRESH5_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh5.ya
 # A sixth, written on 2026-12-04 by another author without running the checks or reading their code (280 cases,
 # 14 filings, 26 groups with a table); held out: scored once, never tuned on (docs/eval.md).
 FRESH6_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh6.yaml").read_text(encoding="utf-8")))
+# A seventh, written on 2026-12-04 (evening) by another author without running the checks or reading their code
+# (280 cases, 17 filings, 24 groups with a table and its scale note); held out: scored once, never tuned on.
+FRESH7_CASES = _claim_cases(yaml.safe_load((HERE / "planted" / "claims_fresh7.yaml").read_text(encoding="utf-8")))
 
 
 def _model_cases() -> list[dict]:
@@ -239,7 +242,7 @@ def test_claim_suite_shape():
     assert len(fresh4) == len(set(fresh4)) and not set(fresh4) & (set(ids) | set(fresh) | set(fresh2) | set(fresh3))
     assert {c["shape"] for c in FRESH4_CASES} == {*CLAIM_SHAPES, "paraphrase"}
     earlier = set(ids) | set(fresh) | set(fresh2) | set(fresh3) | set(fresh4)
-    for later in (FRESH5_CASES, FRESH6_CASES):
+    for later in (FRESH5_CASES, FRESH6_CASES, FRESH7_CASES):
         later_ids = [c["id"] for c in later]
         assert len(later_ids) == len(set(later_ids)) and not set(later_ids) & earlier
         assert {c["shape"] for c in later} == {*CLAIM_SHAPES, "paraphrase"}
@@ -264,6 +267,8 @@ def _figures(part: str) -> dict:
         return suite_figures(FRESH5_CASES, _any_source)
     if part == "fresh6":
         return suite_figures(FRESH6_CASES, _any_source)
+    if part == "fresh7":
+        return suite_figures(FRESH7_CASES, _any_source)
     if part == "model":
         return suite_figures(MODEL_CASES, _any_source)
     return suite_figures(_all_twin_cases(), _any_source)
@@ -278,19 +283,22 @@ def _caught_share(figures: dict) -> float:
 # (docs/eval.md): it fails as soon as the bar is met, so the marker is removed then. The fresh suite is the
 # figure to trust for filings the project has never seen.
 _FRESH_MISSES = pytest.mark.xfail(strict=True, reason="fresh suite (scored held-out at 69/104 and 19/127, then "
-                                  "tuned on): 84 of 104 corrupted twins caught (81%, bar 90%), 5 of 127 faithful "
-                                  "summaries flagged (3.9%, bar 5%)")
+                                  "tuned on): 84 of 104 corrupted twins caught (81%, bar 90%), 4 of 127 faithful "
+                                  "summaries flagged (3.1%, bar 5%)")
 _FRESH2_MISSES = pytest.mark.xfail(strict=True, reason="fresh2 suite (scored held-out at 100/149 and 39/200, then "
-                                   "tuned on, 2026-12-03): 130 of 149 caught (87%), 10 of 200 flagged (5%)")
+                                   "tuned on, 2026-12-03): 130 of 149 caught (87%), 9 of 200 flagged (4.5%)")
 _FRESH3_MISSES = pytest.mark.xfail(strict=True, reason="fresh3 suite (scored held-out at 162/262 and 90/299, then "
-                                   "tuned on, 2026-12-03): 191 of 262 caught (73%), 45 of 299 flagged (15%)")
+                                   "tuned on, 2026-12-03): 192 of 262 caught (73%), 43 of 299 flagged (14%)")
 _FRESH4_MISSES = pytest.mark.xfail(strict=True, reason="fresh4 suite (held out until 2026-12-03 night at 203/313 "
-                                   "and 95/356, then tuned on): 247 of 313 caught (79%), 49 of 356 flagged (14%)")
+                                   "and 95/356, then tuned on): 248 of 313 caught (79%), 46 of 356 flagged (13%)")
 _FRESH5_MISSES = pytest.mark.xfail(strict=True, reason="fresh5 suite (held out at 141/240 and 96/280, then tuned "
-                                   "on, 2026-12-04): 175 of 240 caught (73%), 51 of 280 flagged (18%)")
-_FRESH6_MISSES = pytest.mark.xfail(strict=True, reason="fresh6 suite (held out, never tuned on; scored once "
-                                   "2026-12-04 at 39883cf, 154/240 and 90/280 with the session's first code): 157 of "
-                                   "240 caught (65%), 80 of 280 flagged (29%)")
+                                   "on, 2026-12-04): 175 of 240 caught (73%), 49 of 280 flagged (18%)")
+_FRESH6_MISSES = pytest.mark.xfail(strict=True, reason="fresh6 suite (held out at 157/240 and 80/280, 39883cf; "
+                                   "then tuned on, 2026-12-04 evening): 174 of 240 caught (72%), 42 of 280 flagged "
+                                   "(15%)")
+_FRESH7_MISSES = pytest.mark.xfail(strict=True, reason="fresh7 suite (held out, never tuned on; scored once "
+                                   "2026-12-04 at a6ae137; 141/240 and 72/280 with the session's first code, ed08ece): "
+                                   "145 of 240 caught (60%), 69 of 280 flagged (25%)")
 _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 9 of 46 real "
                                   "errors caught (20%), 6 of 64 faithful sentences flagged (9%)")
 
@@ -301,6 +309,7 @@ _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-
                                   pytest.param("fresh4", marks=_FRESH4_MISSES),
                                   pytest.param("fresh5", marks=_FRESH5_MISSES),
                                   pytest.param("fresh6", marks=_FRESH6_MISSES),
+                                  pytest.param("fresh7", marks=_FRESH7_MISSES),
                                   pytest.param("model", marks=_MODEL_MISSES)])
 def test_claim_checks_catch_planted_errors_without_false_alarms(part):
     figures = _figures(part)
@@ -322,9 +331,10 @@ def _shapes_below(part: str, shapes: str) -> pytest.MarkDecorator:
     pytest.param("fresh5", marks=_shapes_below("fresh5", "binding 19/30, count 13/18, direction 15/23, name "
                                                          "10/18, negation 15/19, points 11/19, role 8/18, vague "
                                                          "13/18")),
-    pytest.param("fresh6", marks=_shapes_below("fresh6", "binding 14/23, count 13/21, direction 16/22, name "
-                                                         "16/21, negation 13/21, period 15/22, points 16/21, role "
-                                                         "5/22, vague 6/22")),
+    pytest.param("fresh6", marks=_shapes_below("fresh6", "binding 16/23, direction 16/22, negation 13/21, role "
+                                                         "9/22, vague 8/22")),
+    pytest.param("fresh7", marks=_shapes_below("fresh7", "binding 14/22, count 14/21, direction 15/22, period "
+                                                         "11/22, points 9/22, role 2/22, vague 4/22")),
 ])
 def test_every_shape_is_caught_at_least_80_percent(part):
     caught = _figures(part)["caught"]
@@ -340,7 +350,9 @@ def test_every_shape_is_caught_at_least_80_percent(part):
     pytest.param("fresh5", marks=pytest.mark.xfail(
         strict=True, reason="fresh5 suite: six corrupted twins score better than their faithful twin")),
     pytest.param("fresh6", marks=pytest.mark.xfail(
-        strict=True, reason="fresh6 suite: nine corrupted twins score better than their faithful twin")),
+        strict=True, reason="fresh6 suite: five corrupted twins score better than their faithful twin")),
+    pytest.param("fresh7", marks=pytest.mark.xfail(
+        strict=True, reason="fresh7 suite: 13 corrupted twins score better than their faithful twin")),
     pytest.param("model", marks=pytest.mark.xfail(
         strict=True, reason="model-output suite: one erroneous sentence scores better than its correction"))])
 def test_a_corrupted_twin_never_scores_better(part):
