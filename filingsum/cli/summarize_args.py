@@ -98,8 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=positive_int, default=4)
     parser.add_argument("--timeout", type=positive_float, default=300.0,
                         help="per-request timeout in seconds (default: 300); a request that times out is retried "
-                             "(--max-retries), so a server that never answers holds a file up to (retries + 1) x "
-                             "this: lower both for a server you expect to answer fast")
+                             "(--max-retries) while the server still answers /models; a server that answers nothing "
+                             "costs one timeout, and the inputs after it are not sent (rerun to resume)")
     parser.add_argument("--max-retries", type=non_negative_int, default=3,
                         help="retries of a request that timed out, could not connect or got a 429/5xx (default: 3)")
     parser.add_argument(

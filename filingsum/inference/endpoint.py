@@ -1,18 +1,20 @@
 """The endpoint summarizer: any OpenAI-compatible server (`filingsum serve`, vLLM, a teacher model).
 
 Requests carry the prompt contract (``filingsum.core.prompt.build_messages``) and the run's summary cap as
-``max_summary_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting, map-reduce
-and file handling are the shared `Summarizer` base's. Retries with exponential backoff and per-request
-timeouts are the ``openai`` client's own; a request that still fails becomes a `Generated` with its error
-category (``describe_error``), never an exception. Requests run on daemon threads (``parallel_map``) and check
-the cancel flag before they are sent: ``cancel()`` (Ctrl-C) stops a batch at once, without waiting for the
-requests in flight; a request not sent raises `Cancelled` (not a result).
+``max_summary_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting,
+map-reduce and file handling are the shared `Summarizer` base's. Retries with exponential backoff and
+per-request timeouts are this module's (`EndpointSummarizer._create`: a timed-out request is retried only while
+the server still answers /models, so a hung server costs one timeout); a request that still fails becomes a
+`Generated` with its error category (``describe_error``), never an exception. Requests run on daemon threads
+(``parallel_map``) and check the cancel flag before they are sent: ``cancel()`` (Ctrl-C) stops a batch at once,
+without waiting for the requests in flight; a request not sent raises `Cancelled` (not a result).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -129,6 +131,15 @@ def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
     return next(iter(models))
 
 
+_BACKOFF_S = 0.5  # the first retry's wait; it doubles with each retry
+_MAX_BACKOFF_S = 8.0
+_ALIVE_TIMEOUT_S = 10.0  # how long a server that timed out a request has to answer GET /models
+
+
+class _Hung(Exception):
+    """A request timed out and the server no longer answers its model list."""
+
+
 # No token is longer than this many characters on average: an answer past it did not respect max_tokens.
 CHARS_PER_TOKEN_LIMIT = 16
 
@@ -185,9 +196,15 @@ class EndpointSummarizer(Summarizer):
         key = check_api_key(api_key, "api_key") if api_key else api_key_from_env(None, what="api_key")
         from filingsum.core.http_limits import bounded_client
 
-        # --timeout bounds each whole request (a server trickling bytes cannot hold it), and an answer is capped
+        # --timeout bounds each whole request (a server trickling bytes cannot hold it), and an answer is capped.
+        # Retries are this class's own (`_create`): a request that timed out is retried only while the server still
+        # answers its model list, so a hung server costs one timeout, not (retries + 1) x timeout per input.
         self._client = openai.OpenAI(base_url=self.base_url, api_key=key or "EMPTY", timeout=timeout_s,
-                                     max_retries=max_retries, http_client=bounded_client(timeout_s))
+                                     max_retries=0, http_client=bounded_client(timeout_s))
+        self.timeout_s = timeout_s
+        self.max_retries = max(0, max_retries)
+        self._api_key = key
+        self._hung: str | None = None  # why the endpoint is taken for hung: later requests are not sent
         self._tokenizer_spec = tokenizer if isinstance(tokenizer, str) else None
         self._tokenizer: PreTrainedTokenizerBase | None = None if isinstance(tokenizer, str) else tokenizer
         self._tokenizer_lock = threading.Lock()
@@ -221,14 +238,15 @@ class EndpointSummarizer(Summarizer):
             with self._slots:
                 if self.cancelled:
                     raise Cancelled("cancelled before the request was sent")
-                raw = self._client.chat.completions.with_raw_response.create(
-                    model=self.model, messages=build_messages(text, instruction),  # type: ignore[arg-type]
-                    max_tokens=self.max_summary_tokens, temperature=self.temperature,
-                    extra_body=extra_body if extra_body is not None else self.extra_body,
-                )
+                if self._hung:
+                    return failed("timeout", self._hung)
+                raw = self._create(build_messages(text, instruction),
+                                   extra_body if extra_body is not None else self.extra_body)
             answer = chat_answer(raw.http_response, max_tokens=self.max_summary_tokens)
         except Cancelled:
             raise
+        except _Hung as exc:
+            return failed("timeout", str(exc))
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             kind, message = describe_error(exc)
             return failed(kind, message)
@@ -242,6 +260,49 @@ class EndpointSummarizer(Summarizer):
             text=answer.content, prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
             finish_reason=finish_reason_of(answer.finish_reason),
         )
+
+    def _create(self, messages: list[dict], extra_body: dict | None):
+        """The chat completion, retried with exponential backoff (at most ``max_retries`` times) on what is
+        transient: a connection error, 408, 409, 429 and 5xx, and a timeout while the server still answers its
+        model list. A timeout from a server that no longer answers that either raises `_Hung`, and every later
+        request fails at once with the same message."""
+        import openai
+
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._client.chat.completions.with_raw_response.create(
+                    model=self.model, messages=messages,  # type: ignore[arg-type]
+                    max_tokens=self.max_summary_tokens, temperature=self.temperature, extra_body=extra_body,
+                )
+            except openai.APITimeoutError:
+                if not self._answers_model_list():
+                    self._hung = (f"timeout: no answer in {self.timeout_s:g} s, and {self.base_url}/models does "
+                                  f"not answer either: the server looks hung, so the remaining inputs were not "
+                                  "sent; restart it and rerun the same command to resume")
+                    raise _Hung(self._hung) from None
+                if attempt == self.max_retries:
+                    raise
+            except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
+                if attempt == self.max_retries:
+                    raise
+            except openai.APIStatusError as exc:
+                if exc.status_code not in (408, 409) or attempt == self.max_retries:
+                    raise
+            if self.cancelled:
+                raise Cancelled("cancelled before the request was retried")
+            time.sleep(min(_BACKOFF_S * 2**attempt, _MAX_BACKOFF_S))
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _answers_model_list(self) -> bool:
+        """Whether the server answers GET /models (any HTTP answer) within `_ALIVE_TIMEOUT_S`."""
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            httpx.get(f"{self.base_url}/models", headers=headers, timeout=min(_ALIVE_TIMEOUT_S, self.timeout_s))
+        except httpx.HTTPError:
+            return False
+        return True
 
     def _over_cap(self, content: str) -> str:
         """Why an answer far longer than the summary cap is refused (a server or proxy that drops max_tokens):
