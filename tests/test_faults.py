@@ -287,16 +287,18 @@ def _alive(process) -> bool:
         return False
 
 
-def test_sigterm_stops_the_build_and_its_worker_processes(built, tmp_path):
-    """SIGTERM (CI timeouts, `timeout`, service managers) reaches the parent only; the build unwinds as after
-    Ctrl-C: exit 143 with one line, the old dataset kept, and no worker, forkserver or resource tracker left."""
+@pytest.mark.parametrize("signame", ["sigterm", "sighup"])
+def test_sigterm_stops_the_build_and_its_worker_processes(built, tmp_path, signame):
+    """SIGTERM (CI timeouts, `timeout`, service managers) or SIGHUP (a closed terminal) reaches the parent only; the
+    build unwinds as after Ctrl-C: exit 143 (129) with one line and the resume sentence, the old dataset kept, and
+    no worker, forkserver or resource tracker left. SIGHUP used to end the build at once, without that line."""
     import psutil
 
     config, out, before = built
     config.write_text(config.read_text().replace("workers: 0", "workers: 2"))
     more = write_filings(tmp_path / "more", range(3, 6))
     args = ["data", "build", "--config", str(config), "--input", str(tmp_path / "first"), str(more)]
-    fault = {"target": "filingsum.core.io:JsonlAppender.append", "after": 1, "fault": "sigterm"}
+    fault = {"target": "filingsum.core.io:JsonlAppender.append", "after": 1, "fault": signame}
     proc = subprocess.Popen([sys.executable, str(FAULT_CLI), json.dumps(fault), "--", *args], env=ENV, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent, descendants = psutil.Process(proc.pid), set()
@@ -307,9 +309,11 @@ def test_sigterm_stops_the_build_and_its_worker_processes(built, tmp_path):
             break
         time.sleep(0.05)
     _, stderr = proc.communicate(timeout=300)
-    observe("`data build`: SIGTERM during extraction in 2 worker processes", proc.returncode, stderr,
+    observe(f"`data build`: {signame.upper()} during extraction in 2 worker processes", proc.returncode, stderr,
             lost=int(snapshot(out) != before))
-    assert_one_line_failure(proc.returncode, stderr, 143, "terminated (SIGTERM)", "rerun the same command")
+    status = 143 if signame == "sigterm" else 129
+    assert_one_line_failure(proc.returncode, stderr, status, f"terminated ({signame.upper()})",
+                            "rerun the same command")
     assert snapshot(out) == before
     assert descendants, "the build started no worker process: the test saw nothing"
     deadline = time.monotonic() + 15

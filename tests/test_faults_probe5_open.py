@@ -61,7 +61,7 @@ def test_sighup_to_filingsum_train_launch_releases_the_run_dirs_lock(tmp_path):
 
 
 def test_sighup_leaves_a_command_outside_train_as_it_was():
-    """Only `train` unwinds on SIGHUP: elsewhere it keeps its default action (the handler is restored after)."""
+    """`unwinding_on_sighup` (what `train` uses for its workers) restores the handler it found when it ends."""
     program = (
         "import signal, sys\n"
         "from filingsum.cli import Terminated, unwinding_on_sighup\n"

@@ -8,8 +8,9 @@ after "interrupted" (it must be true: say nothing rather than promise a resume t
 Exit status: 0 success, 1 a run that failed (FilingsumError), 2 a command that cannot start as given
 (config errors, unusable output locations, missing inputs, a busy port: `UsageError`), 130 Ctrl-C, 143
 SIGTERM. SIGTERM (what CI timeouts, `timeout`, `kill` and service managers send) unwinds as Ctrl-C does: worker
-pools stop, servers started for the command stop, journals keep what finished. A stage may have SIGHUP unwind
-the same way (`unwinding_on_sighup`, exit 129): `train`, whose processes hold a run dir's lock for hours.
+pools stop, servers started for the command stop, journals keep what finished. SIGHUP (a closed terminal)
+unwinds the same way, exit 129, unless it is ignored (`nohup`); `unwinding_on_sighup` does it for a stage's
+workers too (`train --launch`).
 """
 
 from __future__ import annotations
@@ -122,6 +123,20 @@ def _unwind_on(signum: int = signal.SIGTERM) -> None:
         pass
 
 
+def _unwind_on_sighup_unless_ignored() -> None:
+    """SIGHUP (a closed terminal, `kill -HUP`) unwinds every command as SIGTERM does: exit 129, with the same
+    cleanup and resume line; unless it is ignored (`nohup`), which stays so."""
+    sighup = getattr(signal, "SIGHUP", None)
+    if sighup is None:
+        return
+    try:
+        if signal.getsignal(sighup) == signal.SIG_IGN:
+            return
+    except ValueError:
+        return
+    _unwind_on(sighup)
+
+
 @contextmanager
 def unwinding_on_sighup() -> Iterator[None]:
     """Within it, SIGHUP (a closed terminal, `kill -HUP`, a launcher passing one on to its workers) unwinds as
@@ -132,7 +147,7 @@ def unwinding_on_sighup() -> Iterator[None]:
         previous = signal.getsignal(sighup) if sighup is not None else None
     except ValueError:
         previous = None
-    if sighup is not None:
+    if sighup is not None and previous != signal.SIG_IGN:  # `nohup` ignores it: so it stays
         _unwind_on(sighup)
     try:
         yield
@@ -223,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it
     _encode_what_the_console_cannot()
     _unwind_on()
+    _unwind_on_sighup_unless_ignored()
     _redeliver_swallowed_interrupts()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
