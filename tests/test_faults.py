@@ -398,6 +398,27 @@ def test_summarize_ctrl_c_cancels_at_once_keeps_finished_and_resumes(tmp_path):
     assert sorted(Path(r["source_path"]).name for r in rows) == sorted(p.name for p in inputs.iterdir())
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_summarize_stopped_before_anything_finished_names_no_journal(tmp_path, sig):
+    """SIGTERM or SIGHUP (a closed terminal) with the first request still in flight: the line said the finished
+    inputs were kept in a journal that was never written; SIGHUP ended the command at once, with no line."""
+    inputs = write_filings(tmp_path / "in", range(3))
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI(delay_s=30) as server:
+        command = [sys.executable, "-m", "filingsum.cli", *_summarize_args(server, inputs, out, "--concurrency", "1")]
+        proc = subprocess.Popen(command, env=ENV, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None and not server.requests:
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=60)
+    name = signal.Signals(sig).name
+    observe(f"`summarize`: {name} before any input finished", proc.returncode, stderr)
+    line = assert_one_line_failure(proc.returncode, stderr, 128 + int(sig), f"terminated ({name})",
+                                   "none of 3 input(s) had finished", "rerun the same command")
+    assert "kept in" not in line and not out.exists()
+
+
 def test_summarize_full_disk_at_the_end_keeps_every_summary(tmp_path, capsys, monkeypatch):
     from filingsum.core import io as io_module
 

@@ -28,9 +28,11 @@ __all__ = ["DESCRIPTION", "HELP", "add_arguments", "interrupted", "run"]
 
 def interrupted(args: argparse.Namespace) -> str:
     """What Ctrl-C outside the request loop leaves behind (the loop reports its own interrupts with counts)."""
-    if args.out:
+    if args.out and journal_path(args.out).is_file():
         return (f"finished inputs are journalled in {journal_path(args.out)}; rerun the same command to summarize "
                 f"the rest and write {args.out}")
+    if args.out:
+        return f"nothing had finished, so nothing was written; rerun the same command to write {args.out}"
     return "nothing was written"
 
 
@@ -81,10 +83,10 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
         print(f"resuming: {outcome.resumed} of {total} input(s) already summarized in {outcome.journal}",
               file=sys.stderr)
     if outcome.interrupted:
-        terminated = isinstance(outcome.interrupt, Terminated)
-        what = "terminated (SIGTERM)" if terminated else "interrupted"
+        signal = outcome.interrupt if isinstance(outcome.interrupt, Terminated) else None
+        what = f"terminated ({signal.signal_name})" if signal else "interrupted"
         print(f"filingsum: {what}; {outcome.interrupt_note(total, out)}", file=sys.stderr)
-        return 143 if terminated else 130
+        return signal.exit_status if signal else 130
     results = outcome.results
     if outcome.written is not None:
         print(f"wrote {len(results)} results to {outcome.written}", file=sys.stderr)

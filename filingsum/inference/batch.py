@@ -295,6 +295,9 @@ class BatchOutcome:
     def interrupt_note(self, total: int, out: str | os.PathLike[str] | None) -> str:
         """After an interrupt: how many of ``total`` inputs finished, whether the journal keeps them, and how to
         go on."""
+        if self.journal is not None and not self.kept:
+            return (f"none of {total} input(s) had finished, so nothing was kept or written; rerun the same command "
+                    f"to summarize them and write {out}")
         if self.journal is not None:
             return (f"{self.kept} of {total} input(s) summarized and kept in {self.journal}; rerun the same command "
                     f"to summarize the other {total - self.kept} and write {out}")
