@@ -398,7 +398,7 @@ def test_summarize_ctrl_c_cancels_at_once_keeps_finished_and_resumes(tmp_path):
     assert sorted(Path(r["source_path"]).name for r in rows) == sorted(p.name for p in inputs.iterdir())
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
 def test_summarize_stopped_before_anything_finished_names_no_journal(tmp_path, sig):
     """SIGTERM or SIGHUP (a closed terminal) with the first request still in flight: the line said the finished
     inputs were kept in a journal that was never written; SIGHUP ended the command at once, with no line."""
