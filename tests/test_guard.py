@@ -38,6 +38,14 @@ def test_drop_flag_and_off():
     assert same == summary and checks.policy == "off" and "off" in guard_line(checks)
 
 
+def test_a_section_heading_copied_in_as_a_sentence_is_dropped():
+    funding = "The company funds operations with a $5 million credit facility."
+    summary = f"{GOOD} Human Capital Management. Suppliers and Supply Chain. {funding}"
+    text, checks = guard_summary(summary, SOURCE, "drop")
+    assert text == f"{GOOD} {funding}"
+    assert [f.reason for f in checks.dropped] == ["heading: a section heading, not a sentence"] * 2
+
+
 def test_drop_never_leaves_an_empty_summary():
     text, checks = guard_summary(META, SOURCE, "drop")
     assert text == META and checks.flagged and checks.note

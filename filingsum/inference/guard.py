@@ -1,8 +1,9 @@
 """Guarded output: every sentence of a generated summary checked with the eval's own checks before a user sees it.
 
 A sentence is a finding when it repeats an earlier sentence, talks about the text rather than the company
-(a meta statement), denies what the summary states elsewhere, or states a figure or a name the source (the
-fitted input the model read) does not support. The policy (``summarize.guard``) decides what happens:
+(a meta statement), denies what the summary states elsewhere, is a section heading copied in ("Human Capital
+Management."), or states a figure or a name the source (the fitted input the model read) does not support.
+The policy (``summarize.guard``) decides what happens:
 
 - ``drop``: the findings are removed from the summary (unless nothing would be left: then it is kept whole
   and flagged);
@@ -46,12 +47,12 @@ def sentence_findings(summary: str, source: str) -> list[GuardFinding]:
     """One finding per offending sentence (the first reason found), in summary order."""
     from filingsum.quality.factual import check_entities
     from filingsum.quality.numbers import check_numbers
-    from filingsum.quality.textdefects import meta_statements, repeated_sentences, self_denials
+    from filingsum.quality.textdefects import heading_fragments, meta_statements, repeated_sentences, self_denials
 
     spans = _sentence_spans(summary)
     reasons: dict[int, str] = {}
     for defects, label in ((repeated_sentences(summary), "repeated"), (meta_statements(summary), "meta"),
-                           (self_denials(summary), "self-denial")):
+                           (self_denials(summary), "self-denial"), (heading_fragments(summary), "heading")):
         for defect in defects:
             reasons.setdefault(defect.index, f"{label}: {defect.reason}")
 

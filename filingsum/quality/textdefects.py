@@ -199,3 +199,34 @@ def repeated_sentences(summary: str, threshold: float = 0.8) -> list[SentenceDef
 def repeated_sentence_rate(summary: str) -> float | None:
     """Share of sentences that repeat an earlier sentence; None for an empty summary."""
     return _share(summary, repeated_sentences)
+
+
+# Words a heading may hold in lower case ("Suppliers and Supply Chain", "Sources and Availability of Raw
+# Materials").
+_HEADING_LINKS = frozenset("and or of the for in on to a an with & by at".split())
+_HEADING_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019&-]*|\d+[A-Za-z]?")
+_MAX_HEADING_WORDS = 8
+
+
+def is_heading_fragment(sentence: str) -> bool:
+    """A section heading copied in as a sentence ("Human Capital Management.", "Item 1. Business."): at most
+    eight words, each capitalised (linking words aside), no verb a sentence would need.
+
+    >>> is_heading_fragment("Suppliers and Supply Chain.")
+    True
+    >>> is_heading_fragment("Human Capital Management.")
+    True
+    >>> is_heading_fragment("Walmart sells groceries.")
+    False
+    """
+    words = _HEADING_WORD.findall(sentence)
+    if not words or len(words) > _MAX_HEADING_WORDS or re.search(r"[,;:$%()]|\d{2}", sentence):
+        return False
+    content = [w for w in words if w.lower() not in _HEADING_LINKS]
+    return bool(content) and all(w[0].isupper() or w[0].isdigit() for w in content)
+
+
+def heading_fragments(summary: str) -> list[SentenceDefect]:
+    """The summary's sentences that are section headings, not sentences."""
+    return [SentenceDefect(sentence, i, "a section heading, not a sentence")
+            for i, sentence in enumerate(_sentences(summary)) if is_heading_fragment(sentence)]
