@@ -376,6 +376,6 @@ class SummarizeConfig(ConfigSection):
         "drop",
         description="`filingsum summarize` and the Python API check every generated sentence with the eval's "
         "checks (repeated sentence, sentence about the text, self-denial, section heading, figure or name the "
-        "source does not support): drop removes those sentences, flag keeps them and reports them, off skips the checks. A "
-        "loop is regenerated once with a repetition penalty first. The endpoint itself returns raw output",
+        "source does not support): drop removes those sentences, flag keeps them and reports them, off skips the "
+        "checks. A loop is regenerated once with a repetition penalty first. The endpoint itself returns raw output",
     )
