@@ -233,7 +233,30 @@ def _encode_what_the_console_cannot() -> None:
                 pass
 
 
+def _empty_argument(argv: Sequence[str]) -> str | None:
+    """What is wrong when an argument is an empty string (`--out ''`, `--out=`, an input `''`): an unset shell
+    variable, most often. An empty value never means the default or the current directory."""
+    for i, token in enumerate(argv):
+        if token == "--":
+            return None  # what follows belongs to another program (a launcher's command line)
+        if token.startswith("--") and token.endswith("=") and len(token) > 3:
+            return f"{token[:-1]} ''"
+        if token == "":
+            before = argv[i - 1] if i else ""
+            if before.startswith("-"):
+                return f"{before} ''"
+            if argv[:1] == ["summarize"]:
+                return "an input ''"  # a stage's own positionals say it in their words ("the model spec is empty")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    empty = _empty_argument(given)
+    if empty:
+        print(f"filingsum: error: {empty}: an empty value never means the default or the current directory (an "
+              "unset shell variable?); give a value", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it
     _encode_what_the_console_cannot()

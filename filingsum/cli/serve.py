@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     for key in ("backend", "host", "port", "lora", "api_key_env"):
         if getattr(args, key, None) is not None:
             setattr(config.serve, key, getattr(args, key))
+    if args.merged and (args.adapter or args.lora):
+        given = " and ".join(f for f, v in (("--adapter", args.adapter), ("--lora", args.lora)) if v)
+        raise UsageError(f"--merged serves that model dir as it is: {given} would be ignored; drop one of them")
     adapters = None
     if args.adapter:
         adapters = {**{n: Path(p) for n, p in config.serve.adapters.items()}, **parse_adapter_args(args.adapter)}
@@ -78,6 +81,9 @@ def parse_adapter_args(values: Sequence[str]) -> dict[str, Path]:
         name, sep, path = value.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--adapter {value!r}: expected NAME=PATH")
+        if name in adapters:
+            raise UsageError(f"--adapter {value!r}: the name {name!r} is given twice ({adapters[name]} and {path}); "
+                             "give each adapter its own name")
         adapters[name] = Path(path)
     return adapters
 

@@ -181,6 +181,14 @@ class LoraConfig(ConfigSection):
     dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
 
+    @field_validator("target_modules")
+    @classmethod
+    def _some_modules(cls, value: list[str] | str) -> list[str] | str:
+        if isinstance(value, list) and not value:
+            raise ValueError("the list is empty: name the modules to adapt (for a Llama-style model q_proj, k_proj, "
+                             "v_proj, o_proj, gate_proj, up_proj, down_proj) or use all-linear")
+        return value
+
 
 class TrainConfig(ConfigSection):
     path_keys: ClassVar[tuple[str, ...]] = ("output_dir", "init_adapter")
