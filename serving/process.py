@@ -103,8 +103,9 @@ def die_with_parent() -> Callable[[], None] | None:
 # ends the server's whole process group, SIGTERM then SIGKILL after the grace period. PR_SET_PDEATHSIG alone is
 # not enough: vLLM ignores SIGTERM while it starts, and its engine core is a grandchild the kernel never signals.
 _WATCHDOG = """
-import os, signal, sys, time
+import os, shutil, signal, sys, time
 parent, group, grace = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+leftover = sys.argv[4] if len(sys.argv) > 4 else None  # the server's private socket dir: removed once it is gone
 def alive():
     try:
         os.killpg(group, 0)
@@ -125,15 +126,21 @@ if alive():
         time.sleep(0.2)
     if alive():
         os.killpg(group, signal.SIGKILL)
+end = time.monotonic() + 10
+while leftover and time.monotonic() < end and alive():
+    time.sleep(0.2)
+if leftover and not alive():
+    shutil.rmtree(leftover, ignore_errors=True)
 """
 
 
-def start_watchdog(group: int, grace_s: float) -> subprocess.Popen | None:
-    """A watchdog process that ends process group ``group`` once this process dies (`_WATCHDOG`); None where
-    process groups do not exist."""
+def start_watchdog(group: int, grace_s: float, leftover: Path | None = None) -> subprocess.Popen | None:
+    """A watchdog process that ends process group ``group`` once this process dies (`_WATCHDOG`), then removes
+    ``leftover`` (the server's private socket dir); None where process groups do not exist."""
     if not hasattr(os, "killpg"):
         return None
-    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(group), str(grace_s)],
+    extra = [str(leftover)] if leftover is not None else []
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(group), str(grace_s), *extra],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, close_fds=True)
 
@@ -203,7 +210,7 @@ class ServerProcess:
             self.command, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env=env, preexec_fn=die_with_parent(),
         )
-        self._watchdog = start_watchdog(self.process.pid, self.grace_s)
+        self._watchdog = start_watchdog(self.process.pid, self.grace_s, self.rpc_dir)
         return self
 
     def log_tail(self, lines: int = 30) -> str:

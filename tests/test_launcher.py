@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -346,7 +347,8 @@ def test_a_killed_parent_takes_its_server_with_it(tmp_path):
 
 def test_a_killed_parent_takes_a_server_that_ignores_sigterm_and_its_children_with_it(tmp_path):
     """The probe: kill -9 of `filingsum serve` while vLLM started left its API server and engine core running
-    (vLLM ignores SIGTERM during start-up; the engine core is a grandchild). The watchdog ends the whole group."""
+    (vLLM ignores SIGTERM during start-up; the engine core is a grandchild). The watchdog ends the whole group,
+    then removes the server's private socket dir."""
     import subprocess
     import time
 
@@ -360,10 +362,12 @@ def test_a_killed_parent_takes_a_server_that_ignores_sigterm_and_its_children_wi
         f"s = ServerProcess(command=[sys.executable, '-c', {server!r}], host='127.0.0.1', port=1, "
         f"model_names=['m'], backend='vllm', log_path=Path({str(tmp_path / 'serve.log')!r}), grace_s=2); "
         "import filingsum.serving.process as l; l.check_port = lambda *a: None; s.start(); "
-        "print(s.process.pid, flush=True); time.sleep(600)"
+        "print(s.process.pid, s.rpc_dir, flush=True); time.sleep(600)"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    leader = psutil.Process(int(parent.stdout.readline()))
+    env = {k: v for k, v in os.environ.items() if k != "VLLM_RPC_BASE_PATH"}
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    pid, rpc_dir = parent.stdout.readline().split()
+    leader = psutil.Process(int(pid))
     deadline = time.monotonic() + 30
     while not leader.children() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -375,6 +379,11 @@ def test_a_killed_parent_takes_a_server_that_ignores_sigterm_and_its_children_wi
     for p in alive:
         p.kill()
     assert not alive, f"{len(alive)} server process(es) outlived the process that started them"
+    # its private socket dir goes with it (the seventh probe found one left after kill -9 of `serve`)
+    deadline = time.monotonic() + 20
+    while Path(rpc_dir).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(rpc_dir).exists(), rpc_dir
 
 
 def test_a_full_fine_tuning_run_serves_its_own_weights(tmp_path):
