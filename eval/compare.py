@@ -44,6 +44,18 @@ class Comparison:
     tolerance: float | Mapping[str, float]
     only_in_a: list[str] = field(default_factory=list)
     only_in_b: list[str] = field(default_factory=list)
+    documents: tuple[int, int, int] | None = None  # documents scored in a, in b, in both; None: not known
+
+    @property
+    def documents_warning(self) -> str | None:
+        """One line when a and b scored partly different documents (their aggregates are not like for like)."""
+        if self.documents is None:
+            return None
+        in_a, in_b, common = self.documents
+        if common == in_a == in_b:
+            return None
+        return (f"a and b scored different documents: {in_a} vs {in_b}, {common} in common; the changes mix a "
+                "change of model with a change of test set")
 
     @property
     def regressions(self) -> list[MetricDelta]:
@@ -87,6 +99,17 @@ def _checked(report: Mapping[str, Any], where: str) -> Mapping[str, Any]:
     return report
 
 
+def _documents(systems: Mapping[str, Any], shared: Sequence[str]) -> set[str] | None:
+    """The ids of the documents the ``shared`` systems scored (their per_document keys); None when the report
+    does not list them (an older or hand-made report)."""
+    ids: set[str] = set()
+    for system in shared:
+        per_document = systems[system].get("per_document")
+        if isinstance(per_document, Mapping):
+            ids.update(str(key) for key in per_document)
+    return ids or None
+
+
 def _value(aggregate: Mapping[str, Any], metric: str) -> float | None:
     v = aggregate.get(metric)
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -102,12 +125,21 @@ def compare_reports(
     metrics: Sequence[str] | None = None,
 ) -> Comparison:
     """Changes from report a (baseline) to report b (candidate), for the systems both contain; a metric a has
-    and b lacks is a regression; UsageError when the reports share no system (nothing would be compared)."""
+    and b lacks is a regression; UsageError when the reports share no system, or scored no document in common
+    (nothing would be compared like for like). Partly different documents: ``documents_warning``."""
     a, b = _as_report(a_json), _as_report(b_json)
     sys_a, sys_b = a["systems"], b["systems"]
     if not set(sys_a) & set(sys_b):
         raise UsageError(f"the reports share no system (a: {', '.join(sys_a) or 'none'}; b: "
                          f"{', '.join(sys_b) or 'none'}): nothing to compare")
+    shared = [s for s in sys_b if s in sys_a]
+    docs_a, docs_b = _documents(sys_a, shared), _documents(sys_b, shared)
+    documents = None
+    if docs_a is not None and docs_b is not None:
+        documents = (len(docs_a), len(docs_b), len(docs_a & docs_b))
+        if not documents[2]:
+            raise UsageError(f"a and b scored different documents: {documents[0]} vs {documents[1]}, 0 in common; "
+                             "their scores are not comparable: evaluate both on the same split")
     deltas: list[MetricDelta] = []
     for system in (s for s in sys_b if s in sys_a):
         agg_a, agg_b = sys_a[system].get("aggregate", {}), sys_b[system].get("aggregate", {})
@@ -130,6 +162,7 @@ def compare_reports(
         tolerance,
         only_in_a=[s for s in sys_a if s not in sys_b],
         only_in_b=[s for s in sys_b if s not in sys_a],
+        documents=documents,
     )
 
 
@@ -149,6 +182,8 @@ def render_markdown(comparison: Comparison) -> str:
         lines.append(f"| {markdown_cell(d.system)} | {d.metric} | {_fmt(d.before)} | {_fmt(d.after)} | "
                      f"{_fmt(d.delta, signed=True)} | {_status(d)} |")
     lines.append("")
+    if comparison.documents_warning:
+        lines.append(f"**Warning:** {comparison.documents_warning}.")
     n = len(comparison.regressions)
     lines.append(f"**{n} regression{'s' if n != 1 else ''}** (tolerance {comparison.tolerance})."
                  if n else f"No regressions (tolerance {comparison.tolerance}).")

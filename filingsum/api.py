@@ -120,7 +120,7 @@ class Summarizer:
         ``api_key`` default: the variable serve.api_key_env names (UsageError when it is unset or empty: never
         another variable's key), else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
         summarize.guard (UsageError for anything but flag, drop or off)."""
-        from filingsum.core.endpoints import api_key_from_env, check_api_key
+        from filingsum.core.endpoints import api_key_from_env, check_api_key, check_url_and_key
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
         guard = _guard(guard)
@@ -130,6 +130,9 @@ class Summarizer:
             key = check_api_key(api_key, "api_key") if isinstance(api_key, str) else _wrong_type("api_key", api_key)
         else:
             key = api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
+        if api_key is not None or resolved.serve.api_key_env:  # a key named: the URL's user:password would replace it
+            check_url_and_key(str(url), key, url_what="endpoint", key_what="api_key" if api_key is not None
+                              else f"serve.api_key_env ({resolved.serve.api_key_env})")
         client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
         return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard))
 

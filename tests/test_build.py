@@ -12,7 +12,7 @@ import pytest
 from filingsum.core.config import parse_config
 from filingsum.core.io import read_jsonl
 from filingsum.dataset import build as build_module
-from filingsum.dataset.build import build_dataset
+from filingsum.dataset.build import NoRecordsError, build_dataset
 from filingsum.dataset.split import company_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,12 +197,15 @@ def test_teacher_build_against_a_real_server_never_asks_twice(tmp_path):
     def posts() -> int:
         return log_path.read_text(errors="replace").count("POST /v1/chat/completions")
 
-    with server:
-        first = build_dataset(config, inputs=inputs, progress=False)
+    with server:  # no record survives (below): each build fails, naming why, after caching what it asked
+        with pytest.raises(NoRecordsError, match="produced no records") as failed:
+            build_dataset(config, inputs=inputs, progress=False)
+        first = failed.value.result
         assert first.teacher_requests == 2 and posts() == 2
         assert len(list((tmp_path / "out" / "teacher_cache").rglob("*.json"))) == 2
-        second = build_dataset(config, inputs=inputs, progress=False)
-        assert second.teacher_requests == 0 and posts() == 2
+        with pytest.raises(NoRecordsError) as failed_again:
+            build_dataset(config, inputs=inputs, progress=False)
+        assert failed_again.value.result.teacher_requests == 0 and posts() == 2
     # a random tiny model writes noise (or only special tokens, i.e. nothing): every pair is dropped with
     # the reason (a teacher label that fails a filter, or an empty teacher answer), never crashed on
     assert not first.records
@@ -210,8 +213,9 @@ def test_teacher_build_against_a_real_server_never_asks_twice(tmp_path):
     for drop in first.drops:
         assert (drop.stage, drop.reason.split(" ")[0]) in {("filter", "teacher"), ("reference", "no")}
         assert "teacher" in drop.reason
-    card = json.loads((tmp_path / "out" / "card.json").read_text())
-    assert card["records"] == 0 and set(card["empty_splits"]) == {"train", "validation", "test"}
+    assert first.card["records"] == 0 and set(first.card["empty_splits"]) == {"train", "validation", "test"}
+    assert not (tmp_path / "out" / "card.json").exists()  # no empty dataset; the card is .work/card.failed.md
+    assert "teacher" in (tmp_path / "out" / ".work" / "card.failed.md").read_text()
 
 
 def test_cli_build_and_fetch_errors(tmp_path, monkeypatch, capsys):

@@ -61,3 +61,11 @@ def test_serve_refuses_an_adapter_name_given_twice_and_options_merged_would_igno
     err = capsys.readouterr().err
     observe("`serve --merged DIR --lora adapter`", status, err)
     assert_one_line_failure(status, err, 2, "--merged", "--lora would be ignored")
+
+
+def test_a_temperature_outside_the_openai_range_is_a_usage_error(capsys):
+    """`summarize --temperature 1e9` passed the flag check and failed per file with an HTTP 400, exit 1."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["summarize", "x.txt", "--endpoint", "http://127.0.0.1:9/v1", "--temperature", "1e9"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "must be a temperature from 0 to 2" in err, err

@@ -254,8 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     empty = _empty_argument(given)
     if empty:
-        print(f"filingsum: error: {empty}: an empty value never means the default or the current directory (an "
-              "unset shell variable?); give a value", file=sys.stderr)
+        print(f"filingsum: error: {empty} is empty: an empty value never means the default or the current "
+              "directory (an unset shell variable?); give a value", file=sys.stderr)
         return 2
     args = build_parser().parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it

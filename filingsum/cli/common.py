@@ -112,6 +112,14 @@ def non_negative_float(text: str) -> float:
     return float(_number(text, float, 0, "0 or more"))
 
 
+def temperature(text: str) -> float:
+    """argparse type: a sampling temperature, 0 (greedy) to 2 (the OpenAI API's range)."""
+    value = float(_number(text, float, 0, "a temperature from 0 to 2"))
+    if value > 2:
+        raise argparse.ArgumentTypeError(f"must be a temperature from 0 to 2 (the OpenAI API's range), not {text}")
+    return value
+
+
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 1..65535."""
     value = int(_number(text, int, 1, "a port number from 1 to 65535"))

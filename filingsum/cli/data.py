@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Group
 
+    from filingsum.core.config import RunConfig
     from filingsum.training.preview import DatasetPreview
 
 HELP = "build a filing-to-summary dataset (ingest, sections, fit, references, filters, split) or fetch filings"
@@ -142,6 +143,7 @@ def _run_build(args: argparse.Namespace) -> int:
     from filingsum.dataset.build import build_dataset
 
     config = load_run_config(args)
+    check_teacher(config)  # credentials the teacher refuses: exit 2 before any filing is read
     # one build per output dir: a second one into the same --out refuses, naming the first (exit 2)
     with OutputLock(args.out_dir or config.data.out_dir, "dataset directory (--out / data.out_dir)"):
         if args.data_command == "merge":
@@ -153,6 +155,46 @@ def _run_build(args: argparse.Namespace) -> int:
     print(result.summary_line())
     print(f"card: {result.out_dir / 'card.md'}")
     return 0 if result.records else 1
+
+
+def check_teacher(config: RunConfig) -> None:
+    """The teacher's credentials, before any work, when data.references lists it: a base_url with user:password
+    together with a named data.teacher.api_key_env is refused (the URL's credentials would be sent, as Basic
+    auth, in place of the key), and so is a teacher whose /models refuses what would be sent (HTTP 401 or 403):
+    every request would be refused, and the references would silently fall back to extractive ones. UsageError
+    (exit 2); an unreachable teacher is left to the build (its answers may all be cached)."""
+    from filingsum.core.endpoints import check_url_and_key, has_url_credentials
+    from filingsum.core.errors import UsageError
+    from filingsum.core.redact import redact_url
+
+    teacher = config.data.teacher
+    if teacher is None or "teacher" not in config.data.references:
+        return
+    from filingsum.dataset.teacher import DUMMY_KEY, resolve_api_key
+    from filingsum.inference.endpoint import auth_refused
+
+    try:
+        key = resolve_api_key(teacher)
+    except UsageError:
+        return  # the build names the missing key, in its own order of checks
+    named = "api_key_env" in teacher.model_fields_set
+    if named:
+        check_url_and_key(teacher.base_url, key, url_what="data.teacher.base_url",
+                          key_what=f"data.teacher.api_key_env ({teacher.api_key_env})")
+    status = auth_refused(teacher.base_url, key, timeout_s=min(teacher.timeout_s, 15.0))
+    if status is None:
+        return
+    if has_url_credentials(teacher.base_url):
+        what, fix = ("the user and password in data.teacher.base_url (sent as Basic auth)",
+                     "check them, or drop them and name the key's variable in data.teacher.api_key_env")
+    elif key and key != DUMMY_KEY:
+        what, fix = (f"the API key in ${teacher.api_key_env}",
+                     "check the key: it must be the one the teacher server takes")
+    else:
+        what, fix = ("a request without an API key",
+                     "export the key and set data.teacher.api_key_env to the variable holding it")
+    raise UsageError(f"data.teacher: {redact_url(teacher.base_url)}/models refused {what} (HTTP {status}), so "
+                     f"every teacher request would be refused (and fall back to extractive references); {fix}")
 
 
 def _run_preview(args: argparse.Namespace) -> int:

@@ -123,6 +123,7 @@ def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = F
     comparison = compare_reports(old, new, tolerance)
     if markdown:
         print(render_markdown(comparison))
+        _warn_documents(comparison)
         return comparison.exit_code
     from rich.console import Console
 
@@ -132,7 +133,16 @@ def print_comparison(old: str, new: str, tolerance: float, *, markdown: bool = F
     print(table.get(), end="")
     n = len(comparison.regressions)
     print(f"{n} regression(s)" if n else "no regressions")
+    _warn_documents(comparison)
     return comparison.exit_code
+
+
+def _warn_documents(comparison) -> None:  # noqa: ANN001 (eval.compare.Comparison)
+    """A warning line, last, when a and b scored partly different documents (the deltas are not like for like)."""
+    if comparison.documents_warning:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # after the table, where it is seen
+        print(f"filingsum: warning: {comparison.documents_warning}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -72,7 +72,7 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from filingsum.core.endpoints import server_api_key
+    from filingsum.core.endpoints import check_url_and_key, server_api_key
     from filingsum.core.errors import UsageError
     from filingsum.core.io import atomic_write_json, check_replaceable, preflight_output_file
     from filingsum.serving.loadtest import check_local_endpoint, format_report, run_load_test
@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     config = load_run_config(args)
     check_local_endpoint(args.endpoint)  # before any input is read
     api_key = server_api_key(args.api_key_env, config.serve.api_key_env)  # an unset named variable: exit 2 here
+    named = (f"--api-key-env {args.api_key_env}" if args.api_key_env is not None
+             else f"serve.api_key_env ({config.serve.api_key_env})" if config.serve.api_key_env else None)
+    if named:  # the URL's user:password would be sent in place of the key: refused before any request
+        check_url_and_key(args.endpoint, api_key, url_what="--endpoint", key_what=named)
     if args.json_out:  # a directory, device or FIFO is refused (exit 2) before any request is sent
         preflight_output_file(args.json_out, what="--json file")
     files = [Path(p) for p in args.input] or sorted(Path("data/samples").glob("*.txt"))

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from filingsum.cli.common import (
     add_config_arguments,
-    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
+    temperature,
 )
 from filingsum.core.config_sections import MAX_FILE_MB_LIMIT
 from filingsum.core.schema import FIT_STRATEGIES, GUARD_POLICIES, SECTION_NAMES
@@ -94,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
     parser.add_argument("--out", help="output file (needed for several inputs)")
     parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
-    parser.add_argument("--temperature", type=non_negative_float, default=0.0, help="sampling temperature (0: greedy)")
+    parser.add_argument("--temperature", type=temperature, default=0.0, help="sampling temperature, 0 to 2 (0: greedy)")
     parser.add_argument("--concurrency", type=positive_int, default=4)
     parser.add_argument("--timeout", type=positive_float, default=300.0,
                         help="per-request timeout in seconds (default: 300); a request that times out is retried "
@@ -114,11 +114,16 @@ def client_settings(args: argparse.Namespace, config: RunConfig) -> ClientSettin
     --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY. A variable named (by the flag or the
     config) that is unset or empty is a UsageError naming it, never a fallback to $OPENAI_API_KEY (which would
     send that key to this endpoint)."""
-    from filingsum.core.endpoints import server_api_key
+    from filingsum.core.endpoints import check_url_and_key, server_api_key
     from filingsum.inference.factory import ClientSettings
 
+    api_key = server_api_key(args.api_key_env, config.serve.api_key_env)
+    named = (f"--api-key-env {args.api_key_env}" if args.api_key_env is not None
+             else f"serve.api_key_env ({config.serve.api_key_env})" if config.serve.api_key_env else None)
+    if named:  # a key named and a URL with user:password: the key would never be sent (exit 2, nothing sent)
+        check_url_and_key(args.endpoint, api_key, url_what="--endpoint", key_what=named)
     return ClientSettings(
-        api_key=server_api_key(args.api_key_env, config.serve.api_key_env),
+        api_key=api_key,
         timeout_s=args.timeout, max_retries=args.max_retries, concurrency=args.concurrency,
         temperature=args.temperature,
     )

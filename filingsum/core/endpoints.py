@@ -5,6 +5,8 @@
   by the client); UsageError (exit 2) otherwise, the message redacted.
 - ``api_key_from_env``: the key an environment variable holds. A variable that was named (a flag, a config
   key) and is unset or empty is a UsageError naming it: no silent fallback to another variable's key.
+- ``check_url_and_key``: a URL with a user and password together with a named API key is refused (the HTTP
+  client would send the URL's credentials as Basic auth in place of the key: a 401 that blames the key).
 - ``check_api_key``: a key with surrounding whitespace is stripped (with a warning); one with a control or
   non-ASCII character is refused, naming where it came from and never the key (an HTTP client would put it in
   an "Illegal header value" error, printed and stored).
@@ -53,6 +55,28 @@ def check_endpoint_url(url: str, what: str = "--endpoint") -> str:
                          "and printed, with every request); pass the API key with --api-key-env VAR instead")
     register_url_credentials(url)  # its password, and the Basic header made from it, are masked wherever echoed
     return url
+
+
+def has_url_credentials(url: str) -> bool:
+    """Whether ``url`` carries a user or password (``http://user:pw@host``): an HTTP client sends them as
+    ``Authorization: Basic ...``, in place of any API key's ``Bearer`` header."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.username or parts.password)
+    except ValueError:
+        return False
+
+
+def check_url_and_key(url: str, key: str | None, *, url_what: str, key_what: str) -> None:
+    """UsageError (exit 2, nothing sent) when ``url`` carries a user and password and an API key was named as
+    well (``key_what``: where it came from): the HTTP client would send the URL's credentials as Basic auth in
+    place of the key, so a server that takes the key answers 401 and the key looks wrong. The URL is shown
+    masked, the key never."""
+    if not key or key == "EMPTY" or not has_url_credentials(url):
+        return
+    raise UsageError(f"{url_what} {redact_url(url)} carries a user and password, and {key_what} gives an API key "
+                     "too: the URL's credentials would be sent (as Basic auth) in place of the key; drop the "
+                     "user:password from the URL, or the API key")
 
 
 def check_api_key(key: str, source: str) -> str:

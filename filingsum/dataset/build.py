@@ -13,8 +13,8 @@ Outputs in OUT: records.jsonl, train/validation/test.jsonl, hf/ (a `datasets.Dat
 They change together or not at all: they are written into a staging dir and swapped in as a whole
 (`output_dir.replace_outputs`), so a kill, a Ctrl-C or a full disk leaves the previous dataset whole. Before
 any work the output dir is checked (`output_dir.prepare_output_dir`, exit 2), and a build whose inputs are all
-missing stops (exit 2) without touching OUT; one that yields no record keeps an existing dataset (its card goes
-to ``OUT/.work/card.failed.md``).
+missing stops (exit 2) without touching OUT; one that yields no record writes no dataset and keeps an existing
+one (its card goes to ``OUT/.work/card.failed.md``; exit 1).
 
 ``extract_file`` (the parser of one file) and the writers (``write_hf``, ``atomic_write_jsonl``) are looked up
 in this module when a build runs, so tests can swap them here.
@@ -48,6 +48,14 @@ if TYPE_CHECKING:
     from filingsum.dataset.teacher import Teacher
 
 log = logging.getLogger(__name__)
+
+
+class NoRecordsError(FilingsumError):
+    """A build that produced no record (exit 1): no dataset was written; ``result`` holds what it did find."""
+
+    def __init__(self, message: str, result: BuildResult):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -88,7 +96,7 @@ def build_dataset(
     data = config.data
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
-    _preflight(config, specs, out, shards_from)
+    specs = _preflight(config, specs, out, shards_from)
     warnings: list[str] = []
     teacher = _open_teacher(config, out, warnings)
     count_tokens = token_counter(load_tokenizer(config.model.name))
@@ -119,26 +127,38 @@ def build_dataset(
         files_extracted=extraction.extracted, files_resumed=extraction.resumed,
         teacher_requests=teacher.requests_sent if teacher is not None else 0,
     )
-    result.card = _card(config, result, files, count_tokens)
-    _write_dataset(result, title=f"filingsum dataset: {config.run_name}")
+    result.card = _card(_as_run(config, specs, out), result, files, count_tokens)
+    merge_note = f"; shard {shard}'s manifest was written, so `data merge` can still use it" if shard else ""
+    _write_dataset(result, title=f"filingsum dataset: {config.run_name}", no_records_note=merge_note)
     log.info("%s", result.summary_line())
     return result
 
 
-def _preflight(config: RunConfig, specs: list[str], out: Path, shards_from: Sequence[str | Path] | None) -> None:
+def _preflight(
+    config: RunConfig, specs: list[str], out: Path, shards_from: Sequence[str | Path] | None
+) -> list[str]:
     """UsageError (exit 2) before any work for no inputs, a shard set that is not one whole or that holds the
-    output dir, a missing gold path or an output dir that is not ours; then the output dir is made ready."""
+    output dir, a missing gold path or an output dir that is not ours; then the output dir is made ready.
+    Returns the input specs the build reads: ``specs``, or for a merge the ones the shards were built from."""
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
         from filingsum.dataset.shards import read_shards, refuse_a_shard_as_out
 
         refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
-        read_shards([Path(d) for d in shards_from])
+        specs = list(read_shards([Path(d) for d in shards_from]).inputs)
     _require_gold_paths(config, out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs; none found: OUT is not even made
         require_some_input(specs, out)
     prepare_output_dir(out)
+    return specs
+
+
+def _as_run(config: RunConfig, specs: list[str], out: Path) -> RunConfig:
+    """The config as this build ran it, for its card: data.inputs and data.out_dir as --input / --out (or a
+    merge's shards) set them, not as the YAML has them."""
+    data = config.data.model_copy(update={"inputs": list(specs), "out_dir": str(out)})
+    return config.model_copy(update={"data": data})
 
 
 def _require_gold_paths(config: RunConfig, out: Path) -> None:
@@ -233,16 +253,18 @@ def _card(
     )
 
 
-def _write_dataset(result: BuildResult, title: str) -> None:
-    """Put the dataset in OUT as a whole; a build without records over an existing dataset keeps it: its card
-    goes to ``OUT/.work/card.failed.md`` and a FilingsumError says why."""
+def _write_dataset(result: BuildResult, title: str, no_records_note: str = "") -> None:
+    """Put the dataset in OUT as a whole. A build without records writes no dataset (an existing one is kept):
+    its card goes to ``OUT/.work/card.failed.md`` and a NoRecordsError says why."""
     out, records, card = result.out_dir, result.records, result.card
-    if not records and has_records(out):
+    if not records:
         failed = out / ".work" / "card.failed.md"
         atomic_write_text(failed, render_card_markdown(card, title))
-        raise FilingsumError(
+        kept = (f"the existing dataset in {out} was kept" if has_records(out)
+                else f"no dataset was written to {out}")
+        raise NoRecordsError(
             f"the build produced no records ({len(result.skipped)} file(s) skipped, {len(result.drops)} record(s) "
-            f"dropped; reasons in {failed}); the existing dataset in {out} was kept"
+            f"dropped; reasons in {failed}); {kept}{no_records_note}", result,
         )
     replace_outputs(out, lambda folder: write_dataset_files(folder, records, card, title))
 

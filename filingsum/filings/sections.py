@@ -50,6 +50,7 @@ _SPECS: dict[str, _ItemSpec] = {
     "part_i_item_2": _ItemSpec("2", "I", re.compile(r"^management", re.I), ("part_i_item_2", "Item 2")),
 }
 _MIN_SECTION_CHARS = 200  # below this an extracted section is taken as a miss (a TOC line, a stub)
+_MIN_ITEM_BODY_CHARS = 20  # below this the text under a found heading is too short to use
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -124,12 +125,28 @@ def _title_matches(spec: _ItemSpec, title: str) -> bool:
 
 
 def find_item_section(text: str, section: str) -> str | None:
-    """The text of one item in a plain-text filing, heading included, or None when no heading is found.
+    """The text of one item in a plain-text filing, heading included, or None when no heading is found or
+    the text under it is shorter than `_MIN_ITEM_BODY_CHARS` (`item_body_length` tells which).
 
     Of all headings for the item, the one followed by the most text wins: table-of-contents lines are
     followed at once by the next entry. The section runs to the next heading of another item, the next PART,
     or SIGNATURES.
     """
+    best = _best_item_span(text, section)
+    if best is None or best[0] < _MIN_ITEM_BODY_CHARS:
+        return None
+    return text[best[1]:best[2]].strip()
+
+
+def item_body_length(text: str, section: str) -> int | None:
+    """The length of the text under the item's best heading (as `find_item_section` picks it); None when the
+    text has no heading for the item."""
+    best = _best_item_span(text, section)
+    return None if best is None else best[0]
+
+
+def _best_item_span(text: str, section: str) -> tuple[int, int, int] | None:
+    """(body length, start, end) of the item's heading followed by the most text; None without one."""
     spec = _SPECS[section]
     headings = _find_headings(text)
     best: tuple[int, int, int] | None = None  # (body length, start, end)
@@ -149,9 +166,7 @@ def find_item_section(text: str, section: str) -> str | None:
         length = len(text[heading.body:end].strip())
         if best is None or length >= best[0]:
             best = (length, heading.start, end)
-    if best is None or best[0] < 20:
-        return None
-    return text[best[1]:best[2]].strip()
+    return best
 
 
 def _trim_trailing_heading(text: str) -> str:
@@ -202,6 +217,19 @@ def _other_items(text: str) -> list[str]:
     return seen
 
 
+def _missing_section_reason(text: str, section: str, others: list[str]) -> str:
+    """Why a filing with item headings gives no text for ``section``: its heading has (almost) nothing under
+    it, or there is no heading for it."""
+    title, body = SECTION_TITLES[section], item_body_length(text, section)
+    if body == 0:
+        return f"{title} is only a heading (or a table-of-contents entry) with no text under it: skipped"
+    if body is not None:
+        return (f"{title} found, but too short to use ({body} character(s) of text under its heading, at least "
+                f"{_MIN_ITEM_BODY_CHARS} needed): skipped")
+    return (f"no {title} found, though the file has headings for {', '.join(others[:6])}: skipped (ask for "
+            f"another section, or for `whole`)")
+
+
 def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[str]]:
     """The section's raw text and warnings; None (with the reason last) when the filing has item headings but
     none for this section: it lacks the section, and its whole text would be another section under this label."""
@@ -219,8 +247,7 @@ def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[st
         return text, warnings
     others = _other_items(doc.text)
     if others:
-        warnings.append(f"no {SECTION_TITLES[section]} found, though the file has headings for "
-                        f"{', '.join(others[:6])}: skipped (ask for another section, or for `whole`)")
+        warnings.append(_missing_section_reason(doc.text, section, others))
         return None, warnings
     warnings.append(f"no {SECTION_TITLES[section]} heading found; used the whole text")
     return _trim_trailing_heading(doc.text), warnings

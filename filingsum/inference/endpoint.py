@@ -62,11 +62,13 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
 
 
 def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float = 30.0, max_retries: int = 1,
-                  ) -> dict[str, str | None]:
+                  model_given: bool = False) -> dict[str, str | None]:
     """The endpoint's models, name -> root (the model dir vLLM loaded, where its inference contract lies);
-    UsageError when /models cannot be read within ``timeout_s`` (and ``max_retries`` retries)."""
+    UsageError when /models cannot be read within ``timeout_s`` (and ``max_retries`` retries), which suggests
+    --model NAME unless ``model_given``."""
     import openai
 
+    from filingsum.core.endpoints import has_url_credentials
     from filingsum.core.errors import UsageError
 
     try:
@@ -77,19 +79,41 @@ def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float
             raise NotAnOpenAIAnswer("the endpoint did not answer an OpenAI model list (no 'data' list of models)")
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
         # the server is up and wants a key: "is the server running?" would send the user the wrong way
-        raise UsageError(key_refused(f"{endpoint}/models", exc.status_code, sent=bool(api_key))) from None
+        raise UsageError(key_refused(f"{endpoint}/models", exc.status_code, sent=bool(api_key),
+                                     url_credentials=has_url_credentials(endpoint))) from None
     except Exception as exc:  # noqa: BLE001 (unreachable, not OpenAI-compatible, refused all mean one thing)
         why = str(exc) if isinstance(exc, NotAnOpenAIAnswer) else f"{type(exc).__name__}: {exc}"
-        raise UsageError(f"{endpoint}/models could not be read ({redact_text(why)}); is the server "
-                         "running? pass --model NAME") from None
+        raise UsageError(f"{endpoint}/models could not be read ({redact_text(why)}); is the server running?"
+                         + ("" if model_given else " pass --model NAME")) from None
     return {m["id"]: m.get("root") if isinstance(m.get("root"), str) else None for m in data}
 
 
-def key_refused(url: str, status: int, *, sent: bool) -> str:
+def auth_refused(endpoint: str, api_key: str | None, *, timeout_s: float = 15.0) -> int | None:
+    """401 or 403 when ``endpoint`` refuses GET /models with ``api_key`` (or the URL's user:password, which the
+    HTTP client sends in place of a key); None when it answers, or cannot be asked (unreachable, not
+    OpenAI-compatible): its requests will say why. One try, within ``timeout_s``."""
+    import openai
+
+    try:
+        client = openai.OpenAI(base_url=endpoint, api_key=api_key or "EMPTY", timeout=timeout_s, max_retries=0)
+        client.models.with_raw_response.list()
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        return exc.status_code
+    except Exception:  # noqa: BLE001 (anything else is not a refusal of the credentials)
+        return None
+    return None
+
+
+def key_refused(url: str, status: int, *, sent: bool, url_credentials: bool = False) -> str:
     """What a 401 or 403 from ``url`` means, in one phrase naming where the key comes from (the server's answer
-    is left out: some echo the key they refused)."""
+    is left out: some echo the key they refused). ``url_credentials``: the URL carries user:password, which the
+    HTTP client sent (as Basic auth) in place of any key, so those are what the server refused."""
     where = ("the variable --api-key-env names (default: serve.api_key_env, else OPENAI_API_KEY; in the Python "
              "API, api_key=)")
+    if url_credentials:
+        return (f"{url}: the server refused the user and password in the URL (HTTP {status}; sent as Basic auth, "
+                "in place of any API key); check them, or drop them from the URL and pass the server's key with "
+                "--api-key-env VAR (in the Python API, api_key=)")
     if sent:
         return (f"{url}: the server refused the API key (HTTP {status}); check the key in {where}: it must be "
                 "the one the server was started with")

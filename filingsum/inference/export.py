@@ -272,6 +272,23 @@ def _adapter_to_export(source: str | os.PathLike[str]) -> Path:
         raise UsageError(f"{exc}; export a run dir after `filingsum train`, an adapter dir or embedded:NAME") from None
 
 
+def _check_writable(out_dir: Path) -> None:
+    """`OutputPathError` (exit 2) when ``out_dir`` cannot be made and written (under a file, read-only, a full
+    disk), the same check every command makes of its outputs; a dir the check made is removed again, so a
+    failed export leaves nothing new."""
+    from filingsum.core.io import preflight_output_dir
+
+    existed = out_dir.exists()
+    try:
+        preflight_output_dir(out_dir, what="export directory (--out)")
+    finally:
+        if not existed:
+            try:
+                out_dir.rmdir()
+            except OSError:
+                pass
+
+
 def export_model(
     source: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, gguf: bool = False,
     push_to_hub: str | None = None, license: str | None = None, name: str | None = None,
@@ -311,6 +328,7 @@ def export_model(
     if report is not None and not metrics:
         log.warning("%s has no %r system: the card carries no eval metrics", report, REPORT_SYSTEM)
         report = None
+    _check_writable(out_dir)  # before the merge (seconds to minutes): exit 2, as every command's output check
 
     merge_adapter(adapter_dir, out_dir)  # safetensors + tokenizer + generation config + contract, atomically
     contract_path = out_dir / CONTRACT_FILE

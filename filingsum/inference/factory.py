@@ -231,7 +231,7 @@ def _served_contract(
         served_model = served_model_of(models, endpoint)
     else:
         try:
-            models = served_models(endpoint, client.api_key, **lookup)
+            models = served_models(endpoint, client.api_key, model_given=True, **lookup)
         except UsageError as exc:  # the requests themselves will say what is wrong with the endpoint
             log.warning("%s; summarizing without the served model's inference contract (the config's settings)",
                         exc)
