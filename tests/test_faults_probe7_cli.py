@@ -69,3 +69,29 @@ def test_a_temperature_outside_the_openai_range_is_a_usage_error(capsys):
         main(["summarize", "x.txt", "--endpoint", "http://127.0.0.1:9/v1", "--temperature", "1e9"])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "must be a temperature from 0 to 2" in err, err
+
+
+def test_loadtest_sends_each_filing_fitted_as_summarize_fits_it(tmp_path, capsys):
+    """P7-F7: `loadtest` sent its input filings whole, so 2 of the 3 seed filings overran the server's context (HTTP
+    400) while throughput was reported from the rest, exit 0. It now sends what `summarize` would: the filing's
+    section fitted to model.max_source_tokens with the model's tokenizer."""
+    from _fake_openai import FakeOpenAI
+
+    from filingsum.core.models import load_tokenizer
+
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n  max_source_tokens: 256\n", encoding="utf-8")
+    words = [f"Acme sells product line {i} to retailers in region {i % 7} for cash and on credit terms."
+             for i in range(3000)]
+    filing = tmp_path / "acme_10k_2024.txt"
+    filing.write_text("ACME CORP\nFORM 10-K\n\nItem 1. Business\n\n" + " ".join(words) + "\n\nItem 1A. Risk Factors\n\n"
+                      "Many risks.\n", encoding="utf-8")
+    with FakeOpenAI() as server:
+        status = main(["loadtest", "--config", str(config), "--endpoint", server.base_url, "--model", "fake",
+                       "--input", str(filing), "--requests", "2", "--concurrency", "1"])
+        bodies = list(server.bodies)
+    capsys.readouterr()
+    tokenizer = load_tokenizer("tiny-random")
+    sent = [len(tokenizer(m["content"])["input_ids"]) for b in bodies for m in b["messages"] if m["role"] == "user"]
+    assert status == 0 and len(sent) == 2, (status, sent)
+    assert all(n <= 256 + 200 for n in sent), sent  # the fitted section and the request's own words, not 60k tokens

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from filingsum.cli.common import (
     add_config_arguments,
@@ -15,6 +16,9 @@ from filingsum.cli.common import (
     positive_int,
 )
 from filingsum.core.json_rows import loads
+
+if TYPE_CHECKING:
+    from filingsum.core.config import RunConfig
 
 MAX_REQUESTS = 100_000  # one record each: 10 million used to fill 4 GB before the deadline was looked at
 HELP = "load-test a local server: N concurrent clients, M requests, latency and throughput, nothing lost"
@@ -35,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", required=True, help="local base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--model", required=True, help="served model name (see `filingsum serve` output)")
     parser.add_argument("--input", action="append", default=[], metavar="FILE",
-                        help="text file(s) sent as the filing (default: the data/samples seed files)")
+                        help="filing(s) to send, each fitted as `summarize` fits it (its sections, to "
+                        "model.max_source_tokens) (default: the data/samples seed files)")
     parser.add_argument("--requests", type=bounded_positive_int(MAX_REQUESTS), default=64,
                         help=f"requests to send (at most {MAX_REQUESTS:,}; each is recorded)")
     parser.add_argument("--concurrency", type=positive_int, default=8)
@@ -94,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
         check_replaceable(args.json_out, _is_load_report, what="load-test report")  # not a config or a filing
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")
-    texts = [read_input(f, max_bytes=int(config.data.max_file_mb * 1024 * 1024)) for f in files]
+    max_bytes = int(config.data.max_file_mb * 1024 * 1024)
+    for f in files:
+        read_input(f, max_bytes=max_bytes)  # a device, a FIFO, an over-size or binary file: exit 2 here
+    texts = fitted_inputs(files, config, max_bytes=max_bytes)
     report = run_load_test(
         args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
         max_summary_tokens=args.max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
@@ -108,6 +116,30 @@ def run(args: argparse.Namespace) -> int:
               f"{report.not_sent} not sent): see the error samples above", file=sys.stderr)
         return 1
     return 0 if report.balanced else 1
+
+
+def fitted_inputs(files: list[Path], config: RunConfig, *, max_bytes: int) -> list[str]:
+    """What `summarize` would send for each file with this config: its wanted sections found and fitted to the
+    source budget (model.max_source_tokens, data.fit_strategy) with the model's tokenizer, the first fitted piece
+    of each; a whole seed filing would overrun the server's context (HTTP 400) and leave the figures to the rest."""
+    from filingsum.core.errors import UsageError
+    from filingsum.core.models import load_tokenizer
+    from filingsum.core.tokens import token_counter
+    from filingsum.filings.ingest import IngestError
+    from filingsum.filings.prepare import prepare_inputs
+
+    count_tokens = token_counter(load_tokenizer(config.model.name))
+    texts = []
+    for path in files:
+        try:
+            prepared = prepare_inputs(path, config.data.sections, count_tokens, config.model.max_source_tokens,
+                                      config.data.fit_strategy, max_bytes=max_bytes)
+        except IngestError as exc:
+            raise UsageError(f"--input {path}: {exc.reason}") from None
+        texts += [item.pieces[0].text for item in prepared if item.pieces]
+    if not texts:
+        raise UsageError(f"no text to send in {', '.join(str(f) for f in files)}")
+    return texts
 
 
 def read_input(path: Path, *, max_bytes: int) -> str:
