@@ -250,21 +250,9 @@ def _empty_argument(argv: Sequence[str]) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    given = list(sys.argv[1:] if argv is None else argv)
-    empty = _empty_argument(given)
-    if empty:
-        print(f"filingsum: error: {empty} is empty: an empty value never means the default or the current "
-              "directory (an unset shell variable?); give a value", file=sys.stderr)
-        return 2
-    args = build_parser().parse_args(argv)
-    args._argv = list(sys.argv[1:] if argv is None else argv)  # `train --launch` starts its workers with it
-    _encode_what_the_console_cannot()
-    _unwind_on()
-    _unwind_on_sighup_unless_ignored()
-    _redeliver_swallowed_interrupts()
+def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
@@ -273,6 +261,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             handler.addFilter(RedactingFilter())
         if not any(isinstance(f, TerminalSafeFilter) for f in handler.filters):  # no raw ESC/BEL (core.names)
             handler.addFilter(TerminalSafeFilter())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    empty = _empty_argument(given)
+    if empty:
+        print(f"filingsum: error: {empty} is empty: an empty value never means the default or the current "
+              "directory (an unset shell variable?); give a value", file=sys.stderr)
+        return 2
+    args = build_parser().parse_args(argv)
+    args._argv = given  # `train --launch` starts its workers with it
+    _encode_what_the_console_cannot()
+    _unwind_on()
+    _unwind_on_sighup_unless_ignored()
+    _redeliver_swallowed_interrupts()
+    _configure_logging(args.verbose)
     try:
         status = int(args._run(args) or 0)
         if sys.stdout is not None:

@@ -152,12 +152,9 @@ class SourceTerms:
                    acronyms(words))
 
     def has_phrase(self, tokens: tuple[str, ...]) -> bool:
+        from filingsum.quality.name_forms import without_initials_in  # "Brian Olsavsky" for "Brian T. Olsavsky"
         phrase = f" {' '.join(tokens)} "
-        if phrase in self.joined or phrase in self.joined_titled:
-            return True
-        # A person's name without the middle initial the source gives it ("Brian Olsavsky", "Brian T. Olsavsky")
-        return 2 <= len(tokens) <= 3 and all(len(t) > 1 and t[:1].isupper() for t in tokens) and re.search(
-            " " + " (?:[A-Z] )?".join(re.escape(t) for t in tokens) + " ", self.joined) is not None
+        return phrase in self.joined or phrase in self.joined_titled or without_initials_in(tokens, self.joined)
 
 
 @lru_cache(maxsize=512)

@@ -133,3 +133,10 @@ def abbreviated_in(text: str, source: str) -> list[str]:
 def abbreviations(text: str) -> list[str]:
     """The all-capital abbreviations of a text ("G&A", "EPS", "WTO"), in order."""
     return [m.group(0) for m in _ABBREVIATION.finditer(text)]
+
+
+def without_initials_in(tokens: tuple[str, ...], joined: str) -> bool:
+    """Whether a person's name (two or three capitalised words) stands in ``joined`` (a source's normalised words,
+    space-joined) with middle initials the name leaves out ("Brian Olsavsky" for "Brian T. Olsavsky")."""
+    return 2 <= len(tokens) <= 3 and all(len(t) > 1 and t[:1].isupper() for t in tokens) and re.search(
+        " " + " (?:[A-Z] )?".join(re.escape(t) for t in tokens) + " ", joined) is not None

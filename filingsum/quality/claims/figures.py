@@ -294,6 +294,20 @@ def _states_another_figure(claim: Claim, i: int, verdict: FigureVerdict) -> bool
                for j, readings in enumerate(claim.figures) if j != i for reading in readings[:1])
 
 
+def _held_by_its_own_words(judge: Judge, first: NumberMention, k: int) -> bool:
+    """Whether unit ``k`` holds most of the words of the claim's clause that states the figure: "generated $14.8
+    billion of cash and issued $4.0 billion of debt", each figure with its own words (the company's name aside
+    where the unit calls it "we")."""
+    index, claim = judge.index, judge.claim
+    span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
+    local = content_words(claim.text[span[0] : span[1]]) - claim.subject
+    if index.units[k].kind == "row":
+        local -= _DIRECTION_KEYS  # "sales rose about 2% to roughly $391 billion": a row states no direction
+    local_total = sum(index.weight(w) for w in local)
+    held = sum(index.weight(w) for w in sorted(local & index.units[k].words))
+    return bool(local_total) and held / local_total >= 0.34
+
+
 def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[str, str, int | None]:
     """(verdict, reason, evidence unit) for one of the claim's figures."""
     index, claim = judge.index, judge.claim
@@ -319,17 +333,8 @@ def check_figure(judge: Judge, i: int, readings: list[NumberMention]) -> tuple[s
         held = sum(index.weight(w) for w in sorted(lacking & index.units[best_c[1]].words))
         if held < 0.1 * judge.total:
             best_c = None
-    if best_s and best_s[0] < MIN_BIND:
-        # "generated $14.8 billion of cash and issued $4.0 billion of debt": each figure with its own words (the
-        # company's name aside where the unit calls it "we")
-        span = segment_at(claim.text, first.start - claim.start, CLAIM_SEGMENT_SPLIT)
-        local = content_words(claim.text[span[0] : span[1]]) - claim.subject
-        if index.units[best_s[1]].kind == "row":
-            local -= _DIRECTION_KEYS  # "sales rose about 2% to roughly $391 billion": a row states no direction
-        local_total = sum(index.weight(w) for w in local)
-        held = sum(index.weight(w) for w in sorted(local & index.units[best_s[1]].words))
-        if local_total and held / local_total >= 0.34:
-            best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
+    if best_s and best_s[0] < MIN_BIND and _held_by_its_own_words(judge, first, best_s[1]):
+        best_s = (max(best_s[0], MIN_BIND), best_s[1], best_s[2])
     if best_s and best_s[0] >= MIN_BIND and (best_c is None or best_c[0] <= best_s[0] + BIND_MARGIN):
         return _bound(judge, best_s[1], best_s[2], first)
     if best_c and best_c[0] >= MIN_BIND:
