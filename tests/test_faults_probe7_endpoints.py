@@ -277,3 +277,24 @@ def test_export_checks_its_out_dir_before_the_merge(tmp_path, capsys, monkeypatc
     status = main(["export", str(run), "--out", str(tmp_path / "ok")])  # a usable --out exports as before
     assert status == 0, capsys.readouterr().err[-2000:]
     assert merges and (tmp_path / "ok" / "model.safetensors").is_file()
+
+
+def test_chunk_summaries_that_never_shrink_still_end_in_one_summary():
+    """P7-F11: `summarize --fit chunk` with a model whose chunk summaries stay near its cap failed after 4 reduce
+    rounds ("chunk summaries still over budget"), keeping nothing. The joined summaries are now fitted (aspects)
+    to one input for the final summary, with a warning."""
+    from _fake_openai import FakeOpenAI
+
+    from filingsum.inference.endpoint import EndpointSummarizer
+
+    long_answer = " ".join(f"Acme sells product line {i} to retailers for cash." for i in range(40))
+    text = "\n\n".join(f"Acme sells product line {i} to retailers in region {i % 9} for cash and credit."
+                       for i in range(400))
+    with FakeOpenAI(respond=lambda body: long_answer) as server:
+        client = EndpointSummarizer(server.base_url, "fake", tokenizer="tiny-random", max_summary_tokens=512,
+                                    max_source_tokens=256, fit_strategy="chunk", max_retries=0, concurrency=2,
+                                    max_chunks=1000)
+        result = client.summarize_text(text, id="long")
+        requests = server.requests
+    assert result.error is None and result.summary, result.error
+    assert result.chunks > 1 and requests > result.chunks  # mapped, reduced, then one final summary

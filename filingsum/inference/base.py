@@ -7,7 +7,7 @@ model's tokenizer. This base class builds everything else on them, once for both
 - ``summarize_text``: fit one cleaned text to the source budget (``fit_strategy`` as ``data.fit_strategy``:
   "aspects" keeps the paragraphs carrying the five aspects, "truncate" the lead), or with "chunk" summarize it
   map-reduce: each chunk is summarized, the joined chunk summaries are summarized again (re-chunked while
-  still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds);
+  still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds, then fitted, aspects, to one input);
 - ``summarize_file`` / ``summarize_paths``: files, dirs or globs through the same preprocessing path as the
   dataset builder (`filingsum.filings.prepare`), one `SummaryResult` per section or an error record per input.
 
@@ -43,7 +43,7 @@ from filingsum.core.schema import (
     GuardPolicy,
     SummaryResult,
 )
-from filingsum.filings.fit import chunk_text
+from filingsum.filings.fit import chunk_text, fit_section
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -187,8 +187,6 @@ class Summarizer(ABC):
         self, text: str, instruction: str | None = None, *, id: str = "text", source_path: str = "<text>"
     ) -> SummaryResult:
         """Summarize one cleaned text, fitted to the budget (map-reduce with "chunk"). Never raises."""
-        from filingsum.filings.fit import fit_section
-
         started = time.perf_counter()
         if not text or not text.strip():
             return _result(failed("input", "empty text: nothing to summarize"), id, source_path, 1, started)
@@ -199,8 +197,6 @@ class Summarizer(ABC):
     def _capped(self, chunks: list[str], text: str, label: str) -> list[str]:
         """The map inputs of a section: at most ``max_chunks``; a longer section is first fitted (aspects) to
         that many chunks' budget, with a warning, so one huge filing cannot send hundreds of requests."""
-        from filingsum.filings.fit import fit_section
-
         inputs = self._inputs()
         if inputs.fit_strategy != "chunk" or len(chunks) <= inputs.max_chunks:
             return chunks
@@ -224,8 +220,12 @@ class Summarizer(ABC):
             while len(chunks) > 1:
                 rounds += 1
                 if rounds > MAX_REDUCE_ROUNDS:
-                    message = f"chunk summaries still over budget after {MAX_REDUCE_ROUNDS} rounds"
-                    return _result(failed("internal", message), id, source_path, n_chunks, started)
+                    # a model whose summaries do not shrink (each near its cap): their joined text is fitted
+                    # (aspects) to one input's budget for the final summary, instead of failing the input
+                    log.warning("%s: chunk summaries still over budget after %d rounds: fitted (aspects) to one "
+                                "input for the final summary", id, MAX_REDUCE_ROUNDS)
+                    chunks = [fit_section(CHUNK_SEPARATOR.join(chunks), self.count_tokens, budget, "aspects")[0].text]
+                    break
                 outputs = self.summarize(chunks, [instruction] * len(chunks))
                 bad = next((o for o in outputs if not o.ok), None)
                 if bad is not None:
