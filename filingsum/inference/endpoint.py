@@ -227,7 +227,6 @@ class EndpointSummarizer(Summarizer):
                                      max_retries=0, http_client=bounded_client(timeout_s))
         self.timeout_s = timeout_s
         self.max_retries = max(0, max_retries)
-        self._api_key = key
         self._hung: str | None = None  # why the endpoint is taken for hung: later requests are not sent
         self._tokenizer_spec = tokenizer if isinstance(tokenizer, str) else None
         self._tokenizer: PreTrainedTokenizerBase | None = None if isinstance(tokenizer, str) else tokenizer
@@ -318,14 +317,16 @@ class EndpointSummarizer(Summarizer):
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _answers_model_list(self) -> bool:
-        """Whether the server answers GET /models (any HTTP answer) within `_ALIVE_TIMEOUT_S`."""
-        import httpx
+        """Whether the server answers GET /models (any HTTP answer) within `_ALIVE_TIMEOUT_S`, asked with this
+        summarizer's own client (its key, its bounded transport)."""
+        import openai
 
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         try:
-            httpx.get(f"{self.base_url}/models", headers=headers, timeout=min(_ALIVE_TIMEOUT_S, self.timeout_s))
-        except httpx.HTTPError:
-            return False
+            self._client.with_options(timeout=min(_ALIVE_TIMEOUT_S, self.timeout_s)).models.with_raw_response.list()
+        except openai.APIStatusError:
+            return True  # an HTTP answer, whatever its status: the server is alive
+        except openai.APIError:
+            return False  # no answer in time, or no connection
         return True
 
     def _over_cap(self, content: str) -> str:
