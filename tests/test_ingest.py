@@ -207,6 +207,9 @@ def test_canonical_company_gives_one_spelling_per_company():
     assert canonical_company("THE BOEING COMPANY") == canonical_company("BOEING CO") == "Boeing"
     assert canonical_company("AMAZON.COM, INC.") == "Amazon.com"
     assert canonical_company("Meta Platforms, Inc.") == "Meta Platforms"
+    # "& Company" goes whole: the registrant name of wfc-10-k-2025-02-25.html was "Wells Fargo &"
+    assert canonical_company("WELLS FARGO & COMPANY") == canonical_company("Wells Fargo & Co.") == "Wells Fargo"
+    assert canonical_company("Johnson & Johnson") == "Johnson & Johnson"
 
 
 def test_detect_form_prefers_the_cover_page_over_references_to_other_forms():

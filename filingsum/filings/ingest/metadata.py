@@ -63,7 +63,8 @@ _CORPORATE_SUFFIX = re.compile(
 
 
 def canonical_company(name: str | None) -> str | None:
-    """One spelling per company across its filings: "THE BOEING COMPANY" and "BOEING CO" -> "Boeing".
+    """One spelling per company across its filings: "THE BOEING COMPANY" and "BOEING CO" -> "Boeing";
+    "WELLS FARGO & COMPANY" -> "Wells Fargo".
 
     Drops a leading "The", trailing corporate suffixes and "/DE/"-style state tags; title-cases all-caps names.
     Used for detected names so that splitting by company keeps one company's filings together.
@@ -74,6 +75,7 @@ def canonical_company(name: str | None) -> str | None:
     cleaned = re.sub(r"\s*/[A-Z]{2,3}/?\s*$", "", cleaned)
     cleaned = re.sub(r"^the\s+", "", cleaned, flags=re.IGNORECASE)
     stripped = _CORPORATE_SUFFIX.sub("", cleaned).strip(" ,.")
+    stripped = re.sub(r"(?:\s*&|\s+and)$", "", stripped, flags=re.IGNORECASE)  # "Wells Fargo & Company"
     cleaned = stripped or cleaned
     if cleaned.isupper() and len(cleaned) > 5:
         cleaned = " ".join(w if "&" in w else w.capitalize() for w in cleaned.split())
