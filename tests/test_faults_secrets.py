@@ -560,7 +560,8 @@ ECHOED_KEY = "sk-ECHOEDKEY1234567890abcdef"
 
 def test_a_key_the_server_echoes_back_is_never_printed_or_stored(tmp_path, capsys, monkeypatch):
     """A gateway's 401 body quoting the key it was sent reached the console, summarize's --out JSONL and, through
-    the teacher's fallback warning, a built dataset's card, records, splits and Arrow files."""
+    the teacher's fallback warning, a built dataset's card, records, splits and Arrow files. (A teacher refusing
+    chat requests now stops the build, exit 2, rather than fall back: its one line must not quote the key either.)"""
     from _fake_openai import FakeOpenAI
 
     monkeypatch.setenv("OPENAI_API_KEY", ECHOED_KEY)
@@ -581,7 +582,7 @@ def test_a_key_the_server_echoes_back_is_never_printed_or_stored(tmp_path, capsy
     leaked = [p for p in [tmp_path / "sums.jsonl", *out.rglob("*")] if p.is_file() and ECHOED_KEY.encode()
               in p.read_bytes()]
     observe("a server echoes the API key in its 401 body", status, err, wrong=len(leaked) + (ECHOED_KEY in err))
-    assert status == 1 and build_status == 0, err[-2000:]
+    assert status == 1 and build_status == 2, err[-2000:]
     assert "invalid api key: ***" in (tmp_path / "sums.jsonl").read_text()
     assert ECHOED_KEY not in err and not leaked, leaked
 

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"filingsum: warning: {warning}", file=sys.stderr)
     check_context_budget(built.config, summary_tokens=getattr(built.summarizer, "max_tokens", None))
     files = batch_inputs(args.inputs, args.out)
-    built.summarizer.progress = len(files) > 1
+    built.summarizer.progress = len(files) > 1  # a bar over the files; one file: a bar per map-reduce round
+    built.summarizer.chunk_progress = len(files) == 1  # (one bar at a time: inputs run on parallel threads)
     settings = batch_settings(built, instruction=args.instruction, temperature=args.temperature,
                               max_chunks=args.max_chunks, guard=args.guard)
     outcome = summarize_batch(built.summarizer, files, out=args.out, settings=settings,

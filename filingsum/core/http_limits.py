@@ -4,16 +4,20 @@ httpx's timeouts bound each read, so a server that trickles a byte every half se
 answer of 60 MB is read whole. `BoundedTransport` wraps the response body: past ``timeout_s`` since the request
 was sent it raises ``httpx.ReadTimeout``, past ``max_bytes`` ``httpx.ReadError``; the ``openai`` client treats
 both as the transient errors they are (retried, then reported). Used by `summarize`, the teacher and
-`loadtest`.
+`loadtest`. A server's Retry-After is honoured up to a cap (`retry_wait`): a wait that ends too.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 # An answer to one summary request is a few kB (512 tokens of JSON); 8 MB is far past any honest one.
 MAX_ANSWER_BYTES = 8 * 2**20
@@ -57,3 +61,37 @@ def bounded_client(timeout_s: float, *, max_bytes: int = MAX_ANSWER_BYTES, **kwa
     """An ``httpx.Client`` (for ``openai.OpenAI(http_client=...)`` or direct use) with a whole-request deadline of
     ``timeout_s`` and an answer cap of ``max_bytes``; ``kwargs`` go to the client (limits, headers)."""
     return httpx.Client(transport=BoundedTransport(timeout_s, max_bytes), timeout=timeout_s, **kwargs)
+
+
+def retry_after_s(headers: Mapping[str, str], cap: float) -> float | None:
+    """The wait an answer (a 429, a 503) asks for in its Retry-After header, in seconds (the header's seconds or
+    HTTP-date form), at most ``cap``; None when it asks none, or what it gives cannot be read or is negative."""
+    from email.utils import parsedate_to_datetime
+
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        seconds = max(seconds, 0.0)  # a date already past: retry now
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return min(seconds, cap)
+
+
+def retry_wait(exc: BaseException, backoff: float, cap: float, url: str) -> float:
+    """How long to wait before retrying after ``exc``: what its answer's Retry-After asks (at most ``cap``),
+    logged; else ``backoff`` (no answer, as for a connection error, or no Retry-After in it)."""
+    response = getattr(exc, "response", None)
+    asked = retry_after_s(response.headers, cap) if response is not None else None
+    if asked is None:
+        return backoff
+    capped = f" (capped at {cap:g} s: the most a Retry-After is waited)" if asked == cap else ""
+    log.info("%s answered HTTP %s with Retry-After %r: retrying in %.1f s%s", url,
+             response.status_code, response.headers.get("retry-after"), asked, capped)  # type: ignore[union-attr]
+    return asked

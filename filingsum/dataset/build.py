@@ -199,10 +199,13 @@ def _attach_references(
 ) -> tuple[list[FilingRecord], dict[str, ReferenceOutcome]]:
     """The references phase (`references.attach_references`): gold loaded (its warnings added to
     ``warnings``; never from ``own_outputs``, the build's own files in OUT, which a data.gold dir may hold),
-    teacher requests counted on a progress bar; the teacher is closed after it."""
+    teacher requests counted on a progress bar; the teacher is closed after it. A teacher that refuses the
+    credentials (`TeacherRefused`, exit 2) stops the build before any dataset is written; its answers so far
+    stay cached (and the extraction journalled), so a rerun resumes."""
     from tqdm.auto import tqdm
 
     from filingsum.dataset.references import attach_references
+    from filingsum.dataset.teacher import TeacherRefused
     from filingsum.filings.gold import load_gold
 
     data = config.data
@@ -216,6 +219,10 @@ def _attach_references(
             records, data.references, gold=gold, teacher=teacher, count_tokens=count_tokens,
             max_summary_tokens=max_summary_tokens, partial_ids=partial_ids, on_teacher_done=bar.update,
         )
+    except TeacherRefused as exc:  # not a passing error: falling back would mix extractive references in
+        saved, cache = (teacher.answers_saved, teacher.cache_dir) if teacher is not None else (0, "the cache")
+        raise TeacherRefused(f"{exc}; no dataset was written, and the {saved} answer(s) received this run are kept "
+                             f"in {cache}: rerun the same command to resume", exc.status) from None
     finally:
         bar.close()
         if teacher is not None:

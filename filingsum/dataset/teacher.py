@@ -8,7 +8,10 @@
 - Cache: one JSON file per request under ``cache_dir``, named by the sha256 of (messages, model, max_summary_tokens,
   temperature) and written atomically, so a rerun resumes and never asks the same question twice. Only
   answers are cached; errors are retried on the next run.
-- A request that still fails becomes a `TeacherAnswer` with ``error`` set; it never raises.
+- A request that still fails (a timeout, a 5xx, a bad reply) becomes a `TeacherAnswer` with ``error`` set, and
+  the build falls back to its next reference source. A refusal of the credentials (HTTP 401 or 403) is not
+  transient and would refuse every request: it raises `TeacherRefused` (a UsageError, exit 2) and later requests
+  are not sent; the answers already received stay in the cache, so a rerun resumes from them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,31 @@ class TeacherAnswer:
     completion_tokens: int | None = None
 
 
+class TeacherRefused(UsageError):
+    """The teacher refused a chat request's credentials (HTTP 401 or 403): every request would be refused."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def refusal_message(config: TeacherConfig, status: int, *, key_sent: bool) -> str:
+    """What a 401 or 403 on a chat request means, in one phrase naming the teacher URL, the status and what to
+    check (the server's answer is left out: some echo the key they refused)."""
+    from filingsum.core.endpoints import has_url_credentials
+
+    url = redact_url(config.base_url).rstrip("/")
+    what = "refused the credentials" if status == 401 else "denied the request"
+    if has_url_credentials(config.base_url):
+        fix = "check the user and password in data.teacher.base_url (sent as Basic auth)"
+    elif key_sent:
+        fix = f"check the key in ${config.api_key_env} and that it may use model {config.model!r}"
+    else:
+        fix = "no API key was sent: export it and set data.teacher.api_key_env to the variable holding it"
+    return (f"data.teacher: {url}/chat/completions {what} (HTTP {status}), so every teacher request would be "
+            f"refused; {fix}")
+
+
 def resolve_api_key(config: TeacherConfig) -> str:
     """The key from ``$api_key_env`` (checked: `filingsum.core.endpoints.check_api_key`, UsageError for a key no
     HTTP header can carry). A variable the config names is required (UsageError when it is unset or empty, as
@@ -89,14 +117,18 @@ class Teacher:
         self.cache_dir = Path(cache_dir)
         from filingsum.core.http_limits import bounded_client
 
+        key = resolve_api_key(config)
+        self._key_sent = key != DUMMY_KEY
         self.client = openai.OpenAI(
             base_url=config.base_url,
-            api_key=resolve_api_key(config),
+            api_key=key,
             max_retries=config.max_retries,
             timeout=config.timeout_s,
             http_client=bounded_client(config.timeout_s),  # timeout_s bounds the whole request, not each read
         )
         self.requests_sent = 0
+        self.answers_saved = 0  # answers received and cached by this run
+        self.refused: TeacherRefused | None = None  # set by the first 401/403: no request is sent after it
         self._lock = threading.Lock()
 
     def cache_path(self, key: str) -> Path:
@@ -114,11 +146,16 @@ class Teacher:
         return TeacherAnswer(**{**entry["answer"], "cached": True})
 
     def ask(self, messages: Messages) -> TeacherAnswer:
-        """One summary: from the cache, else from the endpoint (errors returned, not raised)."""
+        """One summary: from the cache, else from the endpoint (errors returned, not raised, but a refusal of
+        the credentials: `TeacherRefused`, for this request and every later one, which is not sent)."""
+        import openai
+
         hit = self.cached(messages)
         if hit is not None:
             return hit
         with self._lock:
+            if self.refused is not None:
+                raise TeacherRefused(str(self.refused), self.refused.status)
             self.requests_sent += 1
         try:
             raw = self.client.chat.completions.with_raw_response.create(
@@ -129,6 +166,11 @@ class Teacher:
             )
             # NotAnOpenAIAnswer: HTML or wrongly typed JSON, an error too
             reply = chat_answer(raw.http_response, max_tokens=self.max_summary_tokens)
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            with self._lock:
+                self.refused = self.refused or TeacherRefused(
+                    refusal_message(self.config, exc.status_code, key_sent=self._key_sent), exc.status_code)
+            raise self.refused from None
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)
@@ -142,12 +184,16 @@ class Teacher:
         entry: dict[str, Any] = {"model": self.config.model, "answer": asdict(answer)}
         entry["answer"].pop("cached")
         atomic_write_json(self.cache_path(self.key(messages)), entry)
+        with self._lock:
+            self.answers_saved += 1
         return answer
 
     def ask_many(
         self, batch: Sequence[Messages], on_done: Callable[[int, TeacherAnswer], None] | None = None
     ) -> list[TeacherAnswer]:
-        """Answers in input order; cached ones first without a request, the rest on the thread pool."""
+        """Answers in input order; cached ones first without a request, the rest on the thread pool.
+        `TeacherRefused` once the teacher refuses the credentials: the requests not yet sent are cancelled (the
+        answers received so far are cached)."""
         answers: list[TeacherAnswer | None] = [self.cached(m) for m in batch]
         for index, answer in enumerate(answers):
             if answer is not None and on_done:
@@ -156,11 +202,16 @@ class Teacher:
         if todo:
             with ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="teacher") as pool:
                 futures = {pool.submit(self.ask, batch[i]): i for i in todo}
-                for future in as_completed(futures):
-                    index = futures[future]
-                    answers[index] = future.result()
-                    if on_done:
-                        on_done(index, answers[index])  # type: ignore[arg-type]
+                try:
+                    for future in as_completed(futures):
+                        index = futures[future]
+                        answers[index] = future.result()
+                        if on_done:
+                            on_done(index, answers[index])  # type: ignore[arg-type]
+                except BaseException:  # a refusal, Ctrl-C: nothing more is sent; the requests in flight end
+                    for future in futures:
+                        future.cancel()
+                    raise
         return [a for a in answers if a is not None]
 
     def close(self) -> None:

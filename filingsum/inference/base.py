@@ -7,7 +7,8 @@ model's tokenizer. This base class builds everything else on them, once for both
 - ``summarize_text``: fit one cleaned text to the source budget (``fit_strategy`` as ``data.fit_strategy``:
   "aspects" keeps the paragraphs carrying the five aspects, "truncate" the lead), or with "chunk" summarize it
   map-reduce: each chunk is summarized, the joined chunk summaries are summarized again (re-chunked while
-  still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds, then fitted, aspects, to one input);
+  still over budget, at most ``MAX_REDUCE_ROUNDS`` rounds, then fitted, aspects, to one input), each round on
+  a progress bar with ``chunk_progress``;
 - ``summarize_file`` / ``summarize_paths``: files, dirs or globs through the same preprocessing path as the
   dataset builder (`filingsum.filings.prepare`), one `SummaryResult` per section or an error record per input.
 
@@ -150,7 +151,8 @@ class Summarizer(ABC):
     inputs: InputSettings | None = None
     max_summary_tokens: int
     workers: int = 1
-    progress: bool = False
+    progress: bool = False  # a bar over the files of `summarize_files`
+    chunk_progress: bool = False  # a bar per map and reduce round of one input ("chunk"): `summarize` of one file
     guard: GuardPolicy = "off"  # summarize and the Python API check each sentence (inference.guard); eval does not
 
     def regenerate(self, text: str, instruction: str | None, repetition_penalty: float) -> Generated:
@@ -165,6 +167,15 @@ class Summarizer(ABC):
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens of plain text with the model's tokenizer (no special tokens)."""
+
+    def summarize_counted(self, texts: Sequence[str], instructions: Sequence[str | None] | None,
+                          on_done: Callable[[Generated], None]) -> list[Generated]:
+        """`summarize`, with ``on_done`` called for each result as it comes (here: all at the end; subclasses
+        that work in steps call it as they go)."""
+        outputs = self.summarize(texts, instructions)
+        for output in outputs:
+            on_done(output)
+        return outputs
 
     # --- cancellation ---------------------------------------------------------------------------------------
 
@@ -226,7 +237,7 @@ class Summarizer(ABC):
                                 "input for the final summary", id, MAX_REDUCE_ROUNDS)
                     chunks = [fit_section(CHUNK_SEPARATOR.join(chunks), self.count_tokens, budget, "aspects")[0].text]
                     break
-                outputs = self.summarize(chunks, [instruction] * len(chunks))
+                outputs = self._round(chunks, instruction, id, rounds)
                 bad = next((o for o in outputs if not o.ok), None)
                 if bad is not None:
                     return _result(bad, id, source_path, n_chunks, started)
@@ -244,6 +255,18 @@ class Summarizer(ABC):
             log.warning("%s: summarizing failed: %s: %s", id, type(exc).__name__, exc)
             final = failed("internal", f"{type(exc).__name__}: {exc}")
         return _result(final, id, source_path, n_chunks, started, checks)
+
+    def _round(self, chunks: list[str], instruction: str | None, id: str, round: int) -> list[Generated]:
+        """The chunk summaries of one map (round 1) or reduce round, counted on a progress bar ("ID: chunk map",
+        "ID: reduce round N": one step per chunk summary, then a final line) when ``chunk_progress`` is set."""
+        if not self.chunk_progress:
+            return self.summarize(chunks, [instruction] * len(chunks))
+        desc = f"{id}: chunk map" if round == 1 else f"{id}: reduce round {round - 1}"
+        bar = _progress_bar(len(chunks), True, desc, "chunk")
+        try:
+            return self.summarize_counted(chunks, [instruction] * len(chunks), lambda g: bar(1, failed=not g.ok))
+        finally:
+            bar(0, close=True)
 
     def _guarded(self, generated: Generated, source: str, instruction: str | None) -> tuple[Generated, GuardChecks]:
         """A loop is regenerated once with a repetition penalty; then each sentence is checked (inference.guard)."""
@@ -355,10 +378,10 @@ def _result(
     )
 
 
-def _progress_bar(total: int, enabled: bool) -> Callable[..., None]:
+def _progress_bar(total: int, enabled: bool, desc: str = "summarizing", unit: str = "filing") -> Callable[..., None]:
     from filingsum.core.progress import Progress
 
-    progress = Progress(total, "summarizing", "filing", enabled=enabled)
+    progress = Progress(total, desc, unit, enabled=enabled)
 
     def update(n: int, close: bool = False, failed: bool = False) -> None:
         if n:

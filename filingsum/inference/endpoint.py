@@ -2,12 +2,13 @@
 
 Requests carry the prompt contract (``filingsum.core.prompt.build_messages``) and the run's summary cap as
 ``max_summary_tokens``; the token budget of the inputs is counted with the served model's tokenizer. Fitting,
-map-reduce and file handling are the shared `Summarizer` base's. Retries with exponential backoff and
-per-request timeouts are this module's (`EndpointSummarizer._create`: a timed-out request is retried only while
-the server still answers /models, so a hung server costs one timeout); a request that still fails becomes a
-`Generated` with its error category (``describe_error``), never an exception. Requests run on daemon threads
-(``parallel_map``) and check the cancel flag before they are sent: ``cancel()`` (Ctrl-C) stops a batch at once,
-without waiting for the requests in flight; a request not sent raises `Cancelled` (not a result).
+map-reduce and file handling are the shared `Summarizer` base's. Retries with exponential backoff (or what a
+Retry-After asks, capped) and per-request timeouts are this module's (`EndpointSummarizer._create`: a timed-out
+request is retried only while the server still answers /models, so a hung server costs one timeout); a request
+that still fails becomes a `Generated` with its error category (``describe_error``), never an exception.
+Requests run on daemon threads (``parallel_map``) and check the cancel flag before they are sent: ``cancel()``
+(Ctrl-C) stops a batch at once, without waiting for the requests in flight; a request not sent raises `Cancelled`
+(not a result).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from filingsum.core.endpoints import api_key_from_env, check_api_key, check_endpoint_url
+from filingsum.core.http_limits import retry_wait
 from filingsum.core.prompt import build_messages
 from filingsum.core.redact import redact_text
 from filingsum.core.schema import ErrorKind, FinishReason
@@ -157,6 +159,7 @@ def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
 
 _BACKOFF_S = 0.5  # the first retry's wait; it doubles with each retry
 _MAX_BACKOFF_S = 8.0
+_MAX_RETRY_AFTER_S = 60.0  # the longest wait a server's Retry-After gets (never past the request timeout either)
 _ALIVE_TIMEOUT_S = 10.0  # how long a server that timed out a request has to answer GET /models
 
 
@@ -287,11 +290,12 @@ class EndpointSummarizer(Summarizer):
     def _create(self, messages: list[dict], extra_body: dict | None):
         """The chat completion, retried with exponential backoff (at most ``max_retries`` times) on what is
         transient: a connection error, 408, 409, 429 and 5xx, and a timeout while the server still answers its
-        model list. A timeout from a server that no longer answers that either raises `_Hung`, and every later
-        request fails at once with the same message."""
+        model list; an answer's Retry-After is honoured (`retry_wait`). A timeout from a server that no longer
+        answers that either raises `_Hung`, and every later request fails at once with the same message."""
         import openai
 
         for attempt in range(self.max_retries + 1):
+            wait = min(_BACKOFF_S * 2**attempt, _MAX_BACKOFF_S)
             try:
                 return self._client.chat.completions.with_raw_response.create(
                     model=self.model, messages=messages,  # type: ignore[arg-type]
@@ -305,16 +309,27 @@ class EndpointSummarizer(Summarizer):
                     raise _Hung(self._hung) from None
                 if attempt == self.max_retries:
                     raise
-            except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError):
+            except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
                 if attempt == self.max_retries:
                     raise
+                wait = retry_wait(exc, wait, min(_MAX_RETRY_AFTER_S, self.timeout_s), self.base_url)
             except openai.APIStatusError as exc:
                 if exc.status_code not in (408, 409) or attempt == self.max_retries:
                     raise
+                wait = retry_wait(exc, wait, min(_MAX_RETRY_AFTER_S, self.timeout_s), self.base_url)
+            self._pause(wait)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep before a retry, in short steps: `Cancelled` as soon as `cancel()` is called."""
+        deadline = time.monotonic() + seconds
+        while True:
             if self.cancelled:
                 raise Cancelled("cancelled before the request was retried")
-            time.sleep(min(_BACKOFF_S * 2**attempt, _MAX_BACKOFF_S))
-        raise AssertionError("unreachable")  # the last attempt returns or raises
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.2))
 
     def _answers_model_list(self) -> bool:
         """Whether the server answers GET /models (any HTTP answer) within `_ALIVE_TIMEOUT_S`, asked with this
@@ -343,9 +358,16 @@ class EndpointSummarizer(Summarizer):
     def summarize(self, texts: Sequence[str], instructions: Sequence[str | None] | None = None) -> list[Generated]:
         """Concurrent requests (at most ``concurrency`` in flight) on daemon threads, results in input order;
         `Cancelled` when `cancel()` stopped the batch."""
+        return self.summarize_counted(texts, instructions, lambda generated: None)
+
+    def summarize_counted(self, texts: Sequence[str], instructions: Sequence[str | None] | None,
+                          on_done: Callable[[Generated], None]) -> list[Generated]:
+        """`summarize`, with ``on_done`` called as each answer comes in."""
         instructions = list(instructions or [None] * len(texts))
-        if len(texts) == 1:
-            return [self.complete(texts[0], instructions[0])]
+        if len(texts) == 1:  # in this thread
+            single = self.complete(texts[0], instructions[0])
+            on_done(single)
+            return [single]
         if not texts:
             return []
         results: list[Generated | None] = [None] * len(texts)
@@ -355,6 +377,7 @@ class EndpointSummarizer(Summarizer):
                 if isinstance(outcome, BaseException):
                     raise outcome
                 results[i] = outcome
+                on_done(outcome)
         finally:
             outcomes.close()
         return results  # type: ignore[return-value]

@@ -9,7 +9,7 @@ base's, shared with the endpoint summarizer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,6 +103,20 @@ class LocalSummarizer(Summarizer):
 
         settings = replace(self.settings, repetition_penalty=repetition_penalty)
         return self.summarize([text], [instruction], settings=settings)[0]
+
+    def summarize_counted(self, texts: Sequence[str], instructions: Sequence[str | None] | None,
+                          on_done: Callable[[Generated], None]) -> list[Generated]:
+        """`summarize` one batch (``settings.batch_size``) at a time, ``on_done`` called for each summary of a
+        batch as it finishes; the same batches, so the same summaries."""
+        instructions = list(instructions or [None] * len(texts))
+        size = self.settings.batch_size
+        outputs: list[Generated] = []
+        for start in range(0, len(texts), size):
+            batch = self.summarize(texts[start : start + size], instructions[start : start + size])
+            for generated in batch:
+                on_done(generated)
+            outputs += batch
+        return outputs
 
     def summarize(
         self, texts: Sequence[str], instructions: Sequence[str | None] | None = None,
