@@ -1019,3 +1019,53 @@ def test_a_defined_term_is_not_a_name_swapped_for_a_party():
     claim = ("Funding available at the Merger closing included approximately $30 million of committed financing from "
              "existing and new {} investors.")
     assert _verdict_of(claim.format("AEON"), source, "AEON Biopharma, Inc.") == "supported"
+
+
+def test_a_bare_start_of_a_change_shares_the_scale_word_of_its_end():
+    source = ("(thousands of barrels daily) | Three Months Ended\nJune 30,\n2025 | 2024\n\nRefinery throughput\n\n"
+              "Canada: 376 | 387")
+    claim = "ExxonMobil's Canadian refinery throughput {} to 376 thousand barrels daily in the second quarter of " \
+            "2025 from 387."
+    assert "is a rise" not in " ".join(c.reason for c in check_claims(claim.format("fell"), source).claims)
+    assert _verdict_of(claim.format("rose"), source, "Exxon Mobil Corporation") == "contradicted"
+
+
+def test_a_count_of_the_items_a_source_sentence_marks_i_to_iv():
+    source = ("We will remain an emerging growth company until the earliest of (i) the last day of the fiscal year "
+              "following the fifth anniversary of Priveterra's initial public offering (December 31, 2026), (ii) the "
+              "last day of the fiscal year in which we have total annual gross revenue of at least $1.235 billion, "
+              "(iii) the last day of the fiscal year in which we are deemed to be a large accelerated filer, or (iv) "
+              "the date on which we have issued more than $1.0 billion in non-convertible debt securities during the "
+              "prior three-year period.")
+    claim = "AEON lists {} events, the earliest of which would end its emerging growth company status."
+    assert _verdict_of(claim.format("four"), source, "AEON Biopharma, Inc.") == "supported"
+    assert _verdict_of(claim.format("five"), source, "AEON Biopharma, Inc.") == "contradicted"
+
+
+def test_the_filers_name_at_the_start_of_a_sentence_is_the_filers():
+    source = ("Our brokerage subsidiaries are regulated by the SEC, the Financial Industry Regulatory Authority "
+              "(FINRA) and, in some cases, the CFTC.")
+    claim = "Wells Fargo's brokerage subsidiaries are regulated by the SEC as well as FINRA."
+    assert _verdict_of(claim, source, "Wells Fargo") == "supported"
+    assert _verdict_of("Fargo Wells's brokerage subsidiaries are regulated by the SEC.", source,
+                       "Wells Fargo") == "unsupported"
+
+
+def test_a_figure_named_by_no_row_is_the_total_rows():
+    source = ("The table below provides supplemental information on net sales, earnings before income taxes and net "
+              "earnings by reportable business segment for the three months ended March 31, 2025, versus the "
+              "comparable prior year period (dollar amounts in millions):\n\nThree Months Ended March 31, 2025\n\n"
+              "Net Sales | % Change Versus Year Ago\nBeauty: $3,490 | (2)%\nGrooming: 1,505 | (2)%\n"
+              "Fabric & Home Care: 6,948 | (3)%\nTotal Company: $19,776 | (2)%")
+    claim = "P&G's {}net sales were about ${} billion in the three months ended March 31, 2025."
+    assert _verdict_of(claim.format("total ", "19.8"), source, "Procter & Gamble") == "supported"
+    assert _verdict_of(claim.format("total ", "19.8").replace("billion", "million"), source,
+                       "Procter & Gamble") != "supported"
+
+
+def test_growth_that_slowed_from_one_rate_to_a_lower_one_is_a_fall():
+    source = ("Cross-border volume growth, on a local currency basis, was 17% in 2024 compared with 25% in 2023.")
+    claim = "Mastercard's cross-border volume growth {} in 2024, to 17% from 25%."
+    assert "is a fall" not in " ".join(c.reason for c in check_claims(claim.format("slowed"), source,
+                                                                         "Mastercard Incorporated").claims)
+    assert _verdict_of(claim.format("accelerated"), source, "Mastercard Incorporated") == "contradicted"

@@ -10,8 +10,12 @@ from filingsum.quality.claims.polarity import direction
 from filingsum.quality.numbers import NumberMention
 
 # Verbs of size for an amount that is a loss or a gap: widened = grew in size, narrowed = shrank.
-_WIDER = re.compile(r"\b(?:widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?)\b", re.IGNORECASE)
+_WIDER = re.compile(r"\b(?:widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?|steepen(?:ed|s|ing)?)\b", re.IGNORECASE)
 _NARROWER = re.compile(r"\b(?:narrow(?:ed|s|ing)?)\b", re.IGNORECASE)
+# Verbs of pace for a rate of growth: "growth slowed to 17% from 25%" says the rate fell, whatever "growth" says.
+_SLOWER = re.compile(r"\b(?:slow(?:ed|s|ing)?|decelerat(?:ed|es|ing)|moderat(?:ed|es|ing)|cool(?:ed|s|ing))\b",
+                     re.IGNORECASE)
+_FASTER = re.compile(r"\b(?:accelerat(?:ed|es|ing)|quicken(?:ed|s|ing)?|sped\s+up|picked\s+up)\b", re.IGNORECASE)
 # "from" / "to" right before a figure (a currency sign, "approximately" or "about" may stand between).
 _LEAD = r"(?:\s+(?:approximately|about|roughly|nearly|almost))?\s*$"
 _FROM = re.compile(r"\bfrom(?:\s+(?:the|its|their|a)\s+(?:[\w'\u2019-]+\s+){0,2}(?:level|levels|total|amount)\s+of)?"
@@ -28,6 +32,23 @@ def _comparable(a: NumberMention, b: NumberMention) -> bool:
     return a.kind == b.kind and a.currency == b.currency
 
 
+_SCALE_WORD = re.compile(r"\b(thousand|million|billion|trillion)\b", re.IGNORECASE)
+_FACTOR = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def _on_one_scale(start: NumberMention, end: NumberMention) -> tuple[float, float] | None:
+    """Both ends' values on one scale: "to 376 thousand barrels ... from 387" leaves the bare end in the scaled
+    one's unit (387 thousand); None when only one is scaled and its scale word is not in its own text."""
+    if start.scaled == end.scaled:
+        return start.value, end.value
+    scaled, bare = (start, end) if start.scaled else (end, start)
+    word = _SCALE_WORD.search(scaled.text)
+    if word is None:
+        return None
+    value = bare.value * _FACTOR[word.group(1).lower()]
+    return (scaled.value, value) if scaled is start else (value, scaled.value)
+
+
 def check_change(text: str, offset: int, figures: list[list[NumberMention]]) -> tuple[str, str] | None:
     """("contradicted", reason) when the claim ``text`` (starting at ``offset`` in the summary its figures'
     positions refer to) moves a quantity "from X to Y" (or "to Y from X") in the direction its verb denies;
@@ -37,7 +58,12 @@ def check_change(text: str, offset: int, figures: list[list[NumberMention]]) -> 
     end = next((f for f in readings if f is not start and _led_by(text, offset, f, _TO)), None)
     if start is None or end is None or not _comparable(start, end) or start.value == end.value:
         return None
-    if abs(end.value - start.value) <= start.half_unit + end.half_unit:
+    values = _on_one_scale(start, end)
+    if values is None:
+        return None
+    start_value, end_value = values
+    if start_value == end_value or (start.scaled == end.scaled
+                                    and abs(end_value - start_value) <= start.half_unit + end.half_unit):
         return None  # equal within their rounding
     said = direction(text)
     if _WIDER.search(text) and not _NARROWER.search(text):
@@ -45,7 +71,9 @@ def check_change(text: str, offset: int, figures: list[list[NumberMention]]) -> 
     elif _NARROWER.search(text) and not _WIDER.search(text):
         said, moved = -1, (1 if end.magnitude > start.magnitude else -1)
     else:
-        moved = 1 if end.value > start.value else -1
+        moved = 1 if end_value > start_value else -1
+        pace = bool(_FASTER.search(text)) - bool(_SLOWER.search(text))
+        said = pace or said
     if said and said != moved:
         verb = "rose" if said > 0 else "fell"
         return "contradicted", f"it says the figure {verb}, but from {start.text} to {end.text} is a " \

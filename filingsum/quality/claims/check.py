@@ -9,7 +9,13 @@ from filingsum.quality.claims.changes import check_change
 from filingsum.quality.claims.directions import check_directions
 from filingsum.quality.claims.figures import check_figure
 from filingsum.quality.claims.index import SourceIndex, source_index
-from filingsum.quality.claims.names import check_name_swap, check_roles, is_company_name, is_subject
+from filingsum.quality.claims.names import (
+    check_name_swap,
+    check_roles,
+    ends_company_name,
+    is_company_name,
+    is_subject,
+)
 from filingsum.quality.claims.offsets import check_offset_roles
 from filingsum.quality.claims.periods import check_durations, check_period, check_quarter
 from filingsum.quality.claims.polarity import check_polarity
@@ -33,7 +39,8 @@ def _subject_names(flat: str, claim: Claim, names: list[EntityMention], company:
     if company:
         # The filer is known: its name is supported wherever it stands (a filing calls itself "we"), and no
         # other name gets the subject's benefit of the doubt ("Disney is one of the world's leading ...").
-        return {n.start for n in names if is_company_name(n.text, company)}
+        return {n.start for n in names if is_company_name(n.text, company)
+                or ends_company_name(flat[max(0, n.start - 60) : n.start], n.text, company)}
     return {n.start for n in names[:1] if is_subject(flat, claim, n)}
 
 

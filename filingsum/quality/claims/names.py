@@ -110,6 +110,17 @@ def self_reference(*words: str) -> re.Pattern[str]:
     return re.compile(rf"(?:the\s+)?(?:{names})(?:['\u2019]s)?", re.IGNORECASE)
 
 
+def ends_company_name(text_before: str, name: str, company: str) -> bool:
+    """Whether ``name`` ends the filer's name that ``text_before`` begins: "Fargo" after a sentence-initial
+    "Wells" (which a name finder drops as a capitalised first word) for "Wells Fargo"."""
+    said, filer = _name_tokens(name.removesuffix("'s").removesuffix("\u2019s")), _name_tokens(company)
+    if not said or len(filer) <= len(said) or filer[-len(said):] != said:
+        return False
+    lead = filer[: len(filer) - len(said)]
+    before = re.findall(r"[a-z0-9]+", text_before.lower())[-len(lead):]
+    return before == lead
+
+
 _SELF_NAME = self_reference("Parent")  # a holding company's filing calls itself the Parent too
 
 

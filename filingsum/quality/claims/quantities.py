@@ -138,6 +138,19 @@ def _list_items(body: str, names: str) -> list[str]:
 
 
 _MAX_LISTED = 30  # the longest list a sentence enumerates item by item
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+_MARKER = re.compile(r"\((i{1,3}|iv|vi{0,3}|ix|x|[a-h]|[1-9])\)\s")
+
+
+def _marked_items(text: str) -> int | None:
+    """How many items a source sentence enumerates with markers "(i) ... (ii) ... (iv)" or "(a) ... (c)": the
+    run from the first marker on, when there is one run only; None without one."""
+    markers = [m.group(1) for m in _MARKER.finditer(text)]
+    for sequence in (_ROMAN, tuple("abcdefgh"), tuple("123456789")):
+        run = [m for m in markers if m in sequence]
+        if len(run) >= 2 and run == list(sequence[: len(run)]):
+            return len(run)
+    return None
 
 
 def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -> tuple[str, str, int] | None:
@@ -161,6 +174,8 @@ def check_count(judge: Judge, readings: list[NumberMention], best: int | None) -
         return None
     text = judge.index.units[best].text
     n = _count_items(text, head)
+    if n is None:
+        n = _marked_items(text)  # "until the earliest of (i) ..., (ii) ..., (iii) ... or (iv) ..."
     if n is None:
         rows = table_items(judge.index, best)
         if rows and abs(rows - first.value) < 0.5:  # "its three regions": the rows of the aligned table

@@ -69,8 +69,14 @@ def same_fact(summary: NumberMention, source: NumberMention) -> bool:
         return True  # "APAC revenue grew 24%" names the row "Asia-Pacific (APAC)" by its abbreviation
     # Most of the row's label, as summaries paraphrase labels ("segment revenue" -> "segment brought in"; "operating
     # income" for "income from operations").
+    if source.row <= _TOTAL_LABEL:
+        return True  # "Total Company: $19,776", "Worldwide: 5,588": the whole, which a summary names by no row
     label = _label_words(source.row)
     return len(label & _stems(summary.context)) >= math.ceil(0.6 * len(label))
+
+
+# Words of a label that makes its row the table's whole ("Total Company", "Worldwide", "Consolidated total").
+_TOTAL_LABEL = frozenset("total totals company companies consolidated worldwide overall combined grand all".split())
 
 
 # Words of a row label that do not name the item: which end of the period a roll-forward's balance is at ("Balance
