@@ -46,7 +46,7 @@ from quality_product import (
     product_documents,
     summarize_served,
 )
-from quality_ship import model_card, safetensors_dtype, ship_adapter
+from quality_ship import making_run, model_card, safetensors_dtype, ship_adapter
 from quality_tables import defect_listing, defects_markdown, inputs_markdown, metric_table
 
 from filingsum.core.config import load_config
@@ -301,7 +301,8 @@ def main() -> int:
         from filingsum.core.models import BUILTIN_ADAPTERS
 
         target = BUILTIN_ADAPTERS["filingsum-smollm2"]
-        ship_adapter(bench.adapter_dir, target, model_card(config, results, table))
+        recipe, results["train_seconds"] = making_run(bench.adapter_dir, config, results["train_seconds"])
+        ship_adapter(bench.adapter_dir, target, model_card(recipe, results, table))
         print(f"shipped: {target}")
     return 0
 

@@ -36,7 +36,22 @@ def ship_adapter(adapter_dir: Path, target: Path, card: str) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def making_run(adapter_dir: Path, config, train_seconds: float):
+    """The recipe and training time of the run that made an adapter scored with --adapter (its run dir's
+    config.resolved.yaml and metrics.json, a level or two up), so the card describes that run and not the
+    bench's own config; ``config`` and ``train_seconds`` when the adapter is not in a run dir."""
+    from filingsum.core.config import load_config
+
+    for run in (adapter_dir.parent, adapter_dir.parent.parent):
+        resolved, metrics = run / "config.resolved.yaml", run / "metrics.json"
+        if resolved.is_file() and metrics.is_file():
+            runtime = json.loads(metrics.read_text()).get("final_metrics", {}).get("train_runtime")
+            return load_config(resolved), round(runtime) if runtime else train_seconds
+    return config, train_seconds
+
+
 def model_card(config, results: dict, table: str) -> str:
+    """The model card; ``config`` is the recipe of the run that made the adapter (`making_run`)."""
     served = "served (serve + summarize)"
     return f"""# filingsum-smollm2: SmolLM2-135M-Instruct + a LoRA adapter for business-model summaries
 
@@ -57,7 +72,7 @@ excerpt" or lists what the text does not say. Companies are split: train {result
 validation {results['data']['validation']}, test {results['data']['test']}; test companies are never seen in training.
 
 ## Recipe
-`python benchmarks/bench_quality.py --config {results["config"]} --ship` \
+Trained into `{config.train.output_dir}` (its config.resolved.yaml), scored and shipped by `{results["command"]}` \
 ({config.train.max_steps or config.train.epochs} {"steps" if config.train.max_steps else "epochs"}, \
 learning rate {config.train.learning_rate},
 {config.train.lr_scheduler} schedule, batch {config.train.batch_size} x {config.train.gradient_accumulation_steps}

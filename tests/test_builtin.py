@@ -20,7 +20,7 @@ def test_the_tuned_default_ships_as_a_small_bf16_adapter_with_a_card():
     config = json.loads((folder / "adapter_config.json").read_text())
     assert config["peft_type"] == "LORA" and config["base_model_name_or_path"] == "embedded:smollm2-135m-instruct"
     weights = folder / "adapter_model.safetensors"
-    assert weights.stat().st_size < 20 * 2**20
+    assert weights.stat().st_size < 40 * 2**20  # rank 64 on all linear layers in bf16 (37 MiB), chosen on validation
     with safe_open(str(weights), "pt") as fh:
         dtypes = {str(fh.get_tensor(key).dtype) for key in fh.keys()}
     assert dtypes == {"torch.bfloat16"}
