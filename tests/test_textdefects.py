@@ -74,6 +74,17 @@ def test_repeated_sentences_found_at_sentence_level():
     assert [d.index for d in repeated_sentences(summary)] == [2]
 
 
+def test_a_sentence_said_again_in_other_word_forms_is_a_repeat():
+    # the shipped model's Coca-Cola summary (test company, served at defaults, 2026-12-04): "syrups"/"syrup",
+    # "sells them"/"sales, including those sold"
+    summary = ("In the United States it makes fountain syrups and sells them to fountain retailers, distributors and "
+               "wholesalers, and to authorized fountain wholesalers or bottling partners. In the United States it "
+               "also sells directly to consumers through retail stores operated by Costa. In the United States it "
+               "makes fountain syrup sales, including those sold to fountain retailers, distributors and "
+               "wholesalers, and to authorized fountain wholesalers or bottling partners.")
+    assert [d.index for d in repeated_sentences(summary)] == [2]
+
+
 def test_score_document_reports_the_defects_and_figures():
     from filingsum.core.models import load_tokenizer
 

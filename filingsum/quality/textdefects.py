@@ -170,12 +170,22 @@ def self_denial_rate(summary: str) -> float | None:
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 
 
+# Long function words that say nothing of what a sentence states ("including those sold to ..." is "sells to ...").
+_FILLER = frozenset("that this these those them they their there which with from into also including include "
+                    "includes such other than have been were will would could about over under more most some only "
+                    "each both".split())
+
+
 def _content_words(sentence: str) -> set[str]:
-    return {w for w in _WORD.findall(sentence.lower()) if len(w) > 3}
+    """Stems of a sentence's words of four letters or more, filler left out: "makes fountain syrups and sells them"
+    and "makes fountain syrup sales, including those sold" share syrup, sell/sale..."""
+    from filingsum.quality.stems import stem
+
+    return {stem(w) for w in _WORD.findall(sentence.lower()) if len(w) > 3 and w not in _FILLER}
 
 
 def repeated_sentences(summary: str, threshold: float = 0.8) -> list[SentenceDefect]:
-    """Sentences that repeat an earlier one: the same sentence, or one whose content words mostly recur.
+    """Sentences that repeat an earlier one: the same sentence, or one whose content words (stemmed) mostly recur.
 
     >>> [d.index for d in repeated_sentences("It sells phones. It also sells tablets. It sells phones.")]
     [2]
