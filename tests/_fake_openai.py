@@ -9,7 +9,8 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from _local_http import LocalHTTPServer, QuietHandler
 
 Respond = Callable[[dict], "tuple[int, dict | None, dict[str, str]] | str"]
 
@@ -24,7 +25,7 @@ def completion(body: dict, content: str, *, prompt_tokens: int = 5, completion_t
     }
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalHTTPServer):
     """``with FakeOpenAI(delay_s=0.5) as server:`` serves /v1/chat/completions, /v1/models and /health.
 
     ``respond(body)`` (or ``respond(body, headers)``) returns the answer's content (a str, 200) or (status, JSON
@@ -42,25 +43,12 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def _json(self, code: int, body: dict | None, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(code)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802
                 if self.path.rstrip("/").endswith("/models"):
-                    self._json(200, {"object": "list", "data": [{"id": outer.model, "object": "model"}]})
+                    self.reply(200, {"object": "list", "data": [{"id": outer.model, "object": "model"}]})
                 else:
-                    self._json(200, {"status": "ok"})
+                    self.reply(200, {"status": "ok"})
 
             def do_POST(self):  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -74,30 +62,18 @@ class FakeOpenAI:
                     takes_headers = len(inspect.signature(outer.respond).parameters) > 1
                     answer = outer.respond(body, dict(self.headers.items())) if takes_headers else outer.respond(body)
                     if isinstance(answer, str):
-                        self._json(200, completion(body, answer))
+                        self.reply(200, completion(body, answer))
                     else:
-                        self._json(*answer)
+                        self.reply(*answer)
                     return
                 user = body["messages"][-1]["content"]
                 filing = user.split("<filing>", 1)[-1]
                 words = " ".join(filing.split()[:12])
-                self._json(200, {
+                self.reply(200, {
                     "id": "x", "object": "chat.completion", "created": 0, "model": body.get("model"),
                     "choices": [{"index": 0, "finish_reason": "stop",
                                  "message": {"role": "assistant", "content": f"The company: {words}."}}],
                     "usage": {"prompt_tokens": len(user.split()), "completion_tokens": 14, "total_tokens": 0},
                 })
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)

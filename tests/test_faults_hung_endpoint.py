@@ -6,11 +6,10 @@ HTTP servers on 127.0.0.1, the real client and the real CLI; the server counts t
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from _fake_openai import completion
+from _local_http import LocalHTTPServer, QuietHandler
 from test_faults import observe
 
 from filingsum.cli import main
@@ -19,7 +18,7 @@ from filingsum.inference.endpoint import EndpointSummarizer
 TEXT = "Item 1. Business\n\nAcme Corp makes widgets and sells them to retailers for cash. " * 20
 
 
-class Stalling:
+class Stalling(LocalHTTPServer):
     """``with Stalling(mode) as server:``: "hung" answers nothing at all (completions nor model list) until the
     server is closed; "slow_once" keeps the first completion past any short timeout, answers the rest, and
     answers its model list at once. ``posts`` counts the completions asked for."""
@@ -29,44 +28,26 @@ class Stalling:
         self.release = threading.Event()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def _send(self, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802
                 if mode == "hung":
                     outer.release.wait(120)
                     return
-                self._send({"object": "list", "data": [{"id": "fake", "object": "model"}]})
+                self.reply(200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
 
             def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                body = self.read_json()
                 outer.posts += 1
                 if mode == "hung" or outer.posts == 1:
                     outer.release.wait(120)
                     return
-                self._send(completion(body, "Acme sells widgets to retailers for cash."))
+                self.reply(200, completion(body, "Acme sells widgets to retailers for cash."))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> Stalling:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
+        super().__init__(Handler)
 
     def __exit__(self, *exc: object) -> None:
-        self.release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self.release.set()  # the stalled handlers return, so the shutdown does not wait on them
+        super().__exit__(*exc)
 
 
 def _client(server: Stalling) -> EndpointSummarizer:

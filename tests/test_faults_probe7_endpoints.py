@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 from _fake_openai import completion
+from _local_http import LocalHTTPServer, QuietHandler
 from test_faults import assert_one_line_failure, data_config, free_port, observe, write_filings
 
 from filingsum.cli import main
@@ -23,7 +22,7 @@ PASSWORD = "PW-p7-SECRET-91"
 RIGHT_KEY = "RIGHT-KEY-p7-abc"
 
 
-class KeyedOpenAI:
+class KeyedOpenAI(LocalHTTPServer):
     """An OpenAI-compatible server on 127.0.0.1 that answers /v1/models and /v1/chat/completions only with
     ``Authorization: Bearer RIGHT_KEY`` (401 otherwise, as vLLM's --api-key does); ``auth`` holds every request's
     Authorization header and ``posts`` counts the chat requests."""
@@ -33,42 +32,24 @@ class KeyedOpenAI:
         self.posts = 0
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
+        class Handler(QuietHandler):
             def _answer(self, ok_body: dict) -> None:
                 outer.auth.append(self.headers.get("Authorization"))
                 ok = self.headers.get("Authorization") == f"Bearer {RIGHT_KEY}"
                 body = ok_body if ok else {"error": {"message": "invalid api key", "type": "invalid_request_error"}}
-                data = json.dumps(body).encode()
-                self.send_response(200 if ok else 401)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200 if ok else 401, body)
 
             def do_GET(self):  # noqa: N802
                 self._answer({"object": "list", "data": [{"id": "fake", "object": "model"}]})
 
             def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                body = self.read_json()
                 outer.posts += 1
                 filing = body["messages"][-1]["content"].split("<filing>", 1)[-1]  # a summary quoting the filing
                 self._answer(completion(body, " ".join(filing.replace("</filing>", " ").split()[:60]) + "."))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        super().__init__(Handler)
         self.url_with_credentials = self.base_url.replace("http://", f"http://alice:{PASSWORD}@")
-
-    def __enter__(self) -> KeyedOpenAI:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

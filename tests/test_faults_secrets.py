@@ -16,14 +16,13 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 from _fake_openai import completion
+from _local_http import LocalHTTPServer, QuietHandler
 from test_faults import ENV, REPO, assert_one_line_failure, data_config, observe, write_filings
 
 from filingsum.cli import main
@@ -37,7 +36,7 @@ HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 WRONG_TYPES = {"id": "x", "choices": [{"index": 0, "message": {"content": 12345}}], "usage": {"prompt_tokens": "many"}}
 
 
-class Endpoint:
+class Endpoint(LocalHTTPServer):
     """``with Endpoint(mode) as server:`` a real HTTP server on 127.0.0.1 answering /v1/models and
     /v1/chat/completions: "ok" (OpenAI's answers), "html" (a proxy's 502 page, with status 200) or
     "wrongtypes" (JSON of other types). ``auth`` holds the Authorization header of every request."""
@@ -47,30 +46,19 @@ class Endpoint:
         self.posts = 0
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def _send(self, body: object, content_type: str = "application/json") -> None:
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802
                 outer.auth.append(self.headers.get("Authorization"))
                 if mode == "html":
-                    return self._send(HTML, "text/html")
-                self._send({"object": "list", "data": [{"id": "fake", "object": "model"}]})
+                    return self.reply(200, HTML.encode(), content_type="text/html")
+                self.reply(200, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
 
             def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                body = self.read_json()
                 outer.auth.append(self.headers.get("Authorization"))
                 outer.posts += 1
                 if mode == "html":
-                    return self._send(HTML, "text/html")
+                    return self.reply(200, HTML.encode(), content_type="text/html")
                 if mode == "drip":  # headers at once, then a byte every 0.2 s: each read is quick, the whole is not
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
@@ -87,20 +75,11 @@ class Endpoint:
                 if mode in ("huge", "escapes"):
                     text = ("Acme sells widgets. " * 600_000 if mode == "huge"
                             else "Acme sells \x1b[2J\x1b[31mwidgets\x1b]0;pwned\x07 to shops.")
-                    return self._send(completion(body, text))
-                self._send(WRONG_TYPES if mode == "wrongtypes" else completion(body, "Acme sells widgets to shops."))
+                    return self.reply(200, completion(body, text))
+                answer = WRONG_TYPES if mode == "wrongtypes" else completion(body, "Acme sells widgets to shops.")
+                self.reply(200, answer)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> Endpoint:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
 
 def _inputs(tmp_path: Path, config_extra: str = "") -> tuple[Path, Path]:

@@ -81,3 +81,55 @@ def test_server_killed_mid_run_loses_nothing(tmp_path):
     assert time.monotonic() - started < 60
     assert report.balanced and report.ok > 0 and report.errors > 0  # requests after the kill fail, and are counted
     assert report.sent == report.ok + report.errors + report.timeouts == 1000
+
+
+def test_loadtest_reads_each_input_file_once_and_sends_it_fitted_as_summarize_would(tmp_path, monkeypatch, capsys):
+    """`loadtest` read each --input twice: once to refuse a device, FIFO, over-size or binary file (exit 2), then
+    again to fit it. Each is now read once, and what was read is what is fitted and sent."""
+    import sys
+
+    from _fake_openai import FakeOpenAI
+
+    from filingsum.core.config import RunConfig
+    from filingsum.core.models import load_tokenizer
+    from filingsum.core.prompt import build_messages
+    from filingsum.core.tokens import token_counter
+    from filingsum.filings.ingest import read_text_file
+    from filingsum.filings.prepare import prepare_inputs
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    filings = [tmp_path / name for name in ("crexendo_10k_2016_item1_prompt.txt", "fusion_10k_2016_item1_prompt.txt")]
+    for filing in filings:
+        filing.write_bytes((samples / filing.name).read_bytes())
+    filings.append(tmp_path / "acme_10k_2024.txt")
+    filings[-1].write_text("ACME CORP\nFORM 10-K\n\nItem 1. Business\n\n" + "Acme sells widgets to retailers. " * 400
+                           + "\n\nItem 1A. Risk Factors\n\nMany risks.\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  name: tiny-random\n  max_source_tokens: 256\n", encoding="utf-8")
+
+    reads: list[str] = []
+
+    def counting_read_text_file(path, *args, **kwargs):
+        reads.append(Path(path).name)
+        return read_text_file(path, *args, **kwargs)
+
+    # wherever the reader was imported by name: the ingest package, its loader and decode modules
+    for module in [m for name, m in sys.modules.items() if name.startswith("filingsum")]:
+        if getattr(module, "read_text_file", None) is read_text_file:
+            monkeypatch.setattr(module, "read_text_file", counting_read_text_file)
+    with FakeOpenAI() as server:
+        status = main(["loadtest", "--config", str(config), "--endpoint", server.base_url, "--model", "fake",
+                       *(arg for filing in filings for arg in ("--input", str(filing))), "--requests", "3",
+                       "--concurrency", "1"])
+        bodies = list(server.bodies)
+    err = capsys.readouterr().err
+    assert status == 0, err[-2000:]
+    assert sorted(reads) == sorted(f.name for f in filings), reads  # before: each name twice
+
+    run_config = RunConfig.model_validate({"model": {"name": "tiny-random", "max_source_tokens": 256}})
+    count_tokens = token_counter(load_tokenizer("tiny-random"))
+    fitted = [item.pieces[0].text for filing in filings
+              for item in prepare_inputs(filing, run_config.data.sections, count_tokens, 256,
+                                         run_config.data.fit_strategy)]
+    assert sorted(b["messages"][-1]["content"] for b in bodies) == sorted(build_messages(t)[-1]["content"]
+                                                                         for t in fitted)

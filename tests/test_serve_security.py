@@ -9,12 +9,11 @@ import logging
 import stat
 import sys
 import textwrap
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
 import pytest
+from _local_http import LocalHTTPServer, QuietHandler
 
 from filingsum.core.config import RunConfig, ServeConfig, TeacherConfig
 from filingsum.core.errors import UsageError
@@ -177,20 +176,12 @@ def test_cli_errors_and_log_lines_are_printed_without_credentials(tmp_path, caps
     assert "data.teacher.concurrency" in err and "http://***@teacher.example.com/v1" in err and "hunter2" not in err
 
 
-class _KeyRecorder(BaseHTTPRequestHandler):
+class _KeyRecorder(QuietHandler):
     seen: list[str | None] = []
-
-    def log_message(self, *args):
-        pass
 
     def _send(self, body: dict) -> None:
         self.seen.append(self.headers.get("Authorization"))
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(200, body)
 
     def do_GET(self):  # noqa: N802
         self._send({"object": "list", "data": [{"id": "tiny", "object": "model", "created": 0, "owned_by": "x"}]})
@@ -213,13 +204,9 @@ def test_summarize_sends_the_key_that_serve_api_key_env_names(tmp_path, monkeypa
     filing = tmp_path / "acme.txt"
     filing.write_text("Item 1. Business\n\nAcme Corp makes widgets and sells them to retailers for cash. " * 20)
     _KeyRecorder.seen.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeyRecorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        status = main(["summarize", str(filing), "--config", str(config), "--endpoint",
-                       f"http://127.0.0.1:{server.server_port}/v1", "--model", "tiny", "--guard", "off"])
-    finally:
-        server.shutdown()
+    with LocalHTTPServer(_KeyRecorder) as server:
+        status = main(["summarize", str(filing), "--config", str(config), "--endpoint", server.base_url, "--model",
+                       "tiny", "--guard", "off"])
     assert status == 0, capsys.readouterr().err
     assert _KeyRecorder.seen and set(_KeyRecorder.seen) == {f"Bearer {KEY}"}
 

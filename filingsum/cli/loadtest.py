@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no --input given and no data/samples/*.txt here")
     max_bytes = int(config.data.max_file_mb * 1024 * 1024)
-    for f in files:
-        read_input(f, max_bytes=max_bytes)  # a device, a FIFO, an over-size or binary file: exit 2 here
-    texts = fitted_inputs(files, config, max_bytes=max_bytes)
+    # each file read once, all before any is fitted: a device, a FIFO, an over-size or binary file: exit 2 here
+    inputs = [read_input(f, max_bytes=max_bytes) for f in files]
+    texts = fitted_inputs(inputs, config)
     report = run_load_test(
         args.endpoint, args.model, texts, requests=args.requests, concurrency=args.concurrency,
         max_summary_tokens=args.max_summary_tokens or config.max_summary_tokens(config.serve.max_summary_tokens),
@@ -118,39 +119,50 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.balanced else 1
 
 
-def fitted_inputs(files: list[Path], config: RunConfig, *, max_bytes: int) -> list[str]:
-    """What `summarize` would send for each file with this config: its wanted sections found and fitted to the
-    source budget (model.max_source_tokens, data.fit_strategy) with the model's tokenizer, the first fitted piece
-    of each; a whole seed filing would overrun the server's context (HTTP 400) and leave the figures to the rest."""
+def fitted_inputs(inputs: list[InputFile], config: RunConfig) -> list[str]:
+    """What `summarize` would send for each file read with this config: its wanted sections found and fitted to
+    the source budget (model.max_source_tokens, data.fit_strategy) with the model's tokenizer, the first fitted
+    piece of each; a whole seed filing would overrun the server's context (HTTP 400) and leave the figures to the
+    rest. The files are not read again: their text is parsed as `summarize` parses a file it reads."""
     from filingsum.core.errors import UsageError
     from filingsum.core.models import load_tokenizer
     from filingsum.core.tokens import token_counter
-    from filingsum.filings.ingest import IngestError
-    from filingsum.filings.prepare import prepare_inputs
+    from filingsum.filings.ingest import IngestError, parse_documents
+    from filingsum.filings.prepare import extract_documents, fit_sections
 
     count_tokens = token_counter(load_tokenizer(config.model.name))
     texts = []
-    for path in files:
+    for input_file in inputs:
         try:
-            prepared = prepare_inputs(path, config.data.sections, count_tokens, config.model.max_source_tokens,
-                                      config.data.fit_strategy, max_bytes=max_bytes)
+            sections = extract_documents(parse_documents(input_file.text, input_file.path, input_file.warnings),
+                                         config.data.sections, input_file.path)
         except IngestError as exc:
-            raise UsageError(f"--input {path}: {exc.reason}") from None
+            raise UsageError(f"--input {input_file.path}: {exc.reason}") from None
+        prepared = fit_sections(sections, count_tokens, config.model.max_source_tokens, config.data.fit_strategy)
         texts += [item.pieces[0].text for item in prepared if item.pieces]
     if not texts:
-        raise UsageError(f"no text to send in {', '.join(str(f) for f in files)}")
+        raise UsageError(f"no text to send in {', '.join(str(input_file.path) for input_file in inputs)}")
     return texts
 
 
-def read_input(path: Path, *, max_bytes: int) -> str:
-    """The text of one --input file, read as filings are (`filingsum.filings.ingest.read_text_file`): a regular
-    file (not a device such as /dev/zero, a FIFO or a directory) within the size cap (data.max_file_mb), text;
-    UsageError (exit 2) naming the file and why otherwise."""
+@dataclass(frozen=True)
+class InputFile:
+    """One --input file as `read_input` read it: its path, its decoded text and the decoding's warnings."""
+
+    path: Path
+    text: str
+    warnings: list[str]
+
+
+def read_input(path: Path, *, max_bytes: int) -> InputFile:
+    """One --input file, read as filings are (`filingsum.filings.ingest.read_text_file`): a regular file (not a
+    device such as /dev/zero, a FIFO or a directory) within the size cap (data.max_file_mb), text; UsageError
+    (exit 2) naming the file and why otherwise."""
     from filingsum.core.errors import UsageError
     from filingsum.filings.ingest import IngestError, read_text_file
 
     try:
-        text, _warnings = read_text_file(path, max_bytes=max_bytes)
+        text, warnings = read_text_file(path, max_bytes=max_bytes)
     except IngestError as exc:
         raise UsageError(f"--input {path}: {exc.reason}") from None
-    return text
+    return InputFile(path, text, warnings)

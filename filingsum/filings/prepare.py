@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filingsum.core.schema import FilingSection, FitStrategy
 from filingsum.filings.fit import FittedText, fit_section
-from filingsum.filings.ingest import DEFAULT_MAX_BYTES, IngestError, load_documents
+from filingsum.filings.ingest import DEFAULT_MAX_BYTES, IngestError, SourceDocument, load_documents
 from filingsum.filings.sections import extract_sections, resolve_section
 
 CountTokens = Callable[[str], int]
@@ -33,9 +33,18 @@ def extract_file(
 ) -> list[FilingSection]:
     """The wanted sections of one input file, cleaned; IngestError when it holds none (the reason says why:
     unreadable file, wrong form for the section, nothing left after cleaning)."""
+    return extract_documents(load_documents(path, max_bytes=max_bytes), wanted, path)
+
+
+def extract_documents(
+    documents: Sequence[SourceDocument], wanted: Sequence[str], path: str | os.PathLike[str]
+) -> list[FilingSection]:
+    """The wanted sections of the documents of one input file (``path``, as `load_documents` or
+    `parse_documents` gives them), cleaned; IngestError when they hold none (wrong form for the section, nothing
+    left after cleaning)."""
     sections: list[FilingSection] = []
     notes: list[str] = []
-    for doc in load_documents(path, max_bytes=max_bytes):
+    for doc in documents:
         missing: list[str] = []
         found = extract_sections(doc, wanted, skipped=missing)
         sections.extend(found)
@@ -61,7 +70,11 @@ def prepare_inputs(
 ) -> list[PreparedInput]:
     """Every wanted section of a filing with its text fitted to ``budget`` tokens by ``strategy`` (as
     ``data.fit_strategy``); IngestError when the file cannot be used or holds no wanted section."""
-    return [
-        PreparedInput(section, fit_section(section.text, count_tokens, budget, strategy))
-        for section in extract_file(path, sections, max_bytes)
-    ]
+    return fit_sections(extract_file(path, sections, max_bytes), count_tokens, budget, strategy)
+
+
+def fit_sections(
+    sections: Sequence[FilingSection], count_tokens: CountTokens, budget: int, strategy: FitStrategy
+) -> list[PreparedInput]:
+    """Each section with its text fitted to ``budget`` tokens by ``strategy`` (as ``data.fit_strategy``)."""
+    return [PreparedInput(section, fit_section(section.text, count_tokens, budget, strategy)) for section in sections]

@@ -16,7 +16,7 @@ from filingsum.filings.ingest.decode import DEFAULT_MAX_BYTES, binary_format, de
 from filingsum.filings.ingest.discover import INPUT_SUFFIXES, discover_inputs
 from filingsum.filings.ingest.document import DocumentKind, Form, IngestError, SourceDocument
 from filingsum.filings.ingest.html_reader import parse_html_document
-from filingsum.filings.ingest.loader import load_documents
+from filingsum.filings.ingest.loader import load_documents, parse_documents
 from filingsum.filings.ingest.metadata import (
     canonical_company,
     company_from_file_name,
@@ -32,5 +32,5 @@ __all__ = [
     "DEFAULT_MAX_BYTES", "INPUT_SUFFIXES", "DocumentKind", "Form", "IngestError", "SourceDocument", "binary_format",
     "canonical_company", "company_from_file_name", "decode_bytes", "detect_company", "detect_fiscal_period",
     "detect_form", "discover_inputs", "fiscal_period_from_file_name", "form_from_label", "load_documents",
-    "parse_html_document", "read_text_file", "split_prompt",
+    "parse_documents", "parse_html_document", "read_text_file", "split_prompt",
 ]

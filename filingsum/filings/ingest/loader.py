@@ -23,6 +23,13 @@ def load_documents(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BY
     """
     path = Path(path)
     text, warnings = read_text_file(path, max_bytes)
+    return parse_documents(text, path, warnings)
+
+
+def parse_documents(text: str, path: str | os.PathLike[str], warnings: list[str]) -> list[SourceDocument]:
+    """The filing documents in the text of one file already read (`read_text_file`'s text and warnings): its
+    format told from ``path``'s suffix and the text. IngestError as `load_documents` raises it, reading aside."""
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return jsonl_documents(text, path, warnings)
