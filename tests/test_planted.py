@@ -299,10 +299,9 @@ _FRESH5_MISSES = pytest.mark.xfail(strict=True, reason="fresh5 suite (held out a
 _FRESH6_MISSES = pytest.mark.xfail(strict=True, reason="fresh6 suite (held out at 157/240 and 80/280, 39883cf; "
                                    "then tuned on, 2026-12-04 evening): 174 of 240 caught (72%), 42 of 280 flagged "
                                    "(15%)")
-_FRESH7_MISSES = pytest.mark.xfail(strict=True, reason="fresh7 suite (held out, never tuned on; scored once "
-                                   "2026-12-04 at a6ae137 at 145/240 and 69/280; 141/240 and 72/280 with that session's "
-                                   "first code, ed08ece; then tuned on, 2026-12-04 night): 150 of 240 caught (62%), "
-                                   "57 of 280 flagged (20%)")
+_FRESH7_MISSES = pytest.mark.xfail(strict=True, reason="fresh7 suite (held out at a6ae137 at 145/240 and 69/280; "
+                                   "141/240 and 72/280 with that session's first code, ed08ece; then tuned on, "
+                                   "2026-12-04 night): 150 of 240 caught (62%), 57 of 280 flagged (20%)")
 _FRESH8_MISSES = pytest.mark.xfail(strict=True, reason="fresh8 suite (held out, never tuned on; scored once "
                                    "2026-12-04 night at b8cb5a4; 141/240 and 69/280 with the session's first code, "
                                    "73feb80): 143 of 240 caught (60%), 60 of 280 flagged (21%)")
