@@ -1069,3 +1069,12 @@ def test_growth_that_slowed_from_one_rate_to_a_lower_one_is_a_fall():
     assert "is a fall" not in " ".join(c.reason for c in check_claims(claim.format("slowed"), source,
                                                                          "Mastercard Incorporated").claims)
     assert _verdict_of(claim.format("accelerated"), source, "Mastercard Incorporated") == "contradicted"
+
+
+def test_a_contrast_set_off_by_commas_is_not_a_negation():
+    source = ("Research and development expenses were $43,873 million in 2024, our largest cost. Cost of revenue was "
+              "$30,161 million in 2024.")
+    claim = "Research and development, not cost of revenue, was Meta's largest cost line in 2024."
+    assert "negation" not in " ".join(c.reason for c in check_claims(claim, source, "Meta Platforms, Inc.").claims)
+    assert _verdict_of("Meta's research and development was not its largest cost in 2024.", source,
+                       "Meta Platforms, Inc.") == "contradicted"

@@ -302,9 +302,9 @@ _FRESH6_MISSES = pytest.mark.xfail(strict=True, reason="fresh6 suite (held out a
 _FRESH7_MISSES = pytest.mark.xfail(strict=True, reason="fresh7 suite (held out at a6ae137 at 145/240 and 69/280; "
                                    "141/240 and 72/280 with that session's first code, ed08ece; then tuned on, "
                                    "2026-12-04 night): 150 of 240 caught (62%), 57 of 280 flagged (20%)")
-_FRESH8_MISSES = pytest.mark.xfail(strict=True, reason="fresh8 suite (held out, never tuned on; scored once "
-                                   "2026-12-04 night at b8cb5a4; 141/240 and 69/280 with the session's first code, "
-                                   "73feb80): 143 of 240 caught (60%), 60 of 280 flagged (21%)")
+_FRESH8_MISSES = pytest.mark.xfail(strict=True, reason="fresh8 suite (held out at b8cb5a4 at 143/240 and 60/280; "
+                                   "141/240 and 69/280 with that session's first code, 73feb80; then tuned on): 143 "
+                                   "of 240 caught (60%), 58 of 280 flagged (21%)")
 _MODEL_MISSES = pytest.mark.xfail(strict=True, reason="model-output suite (2026-12-02, held out): 9 of 46 real "
                                   "errors caught (20%), 6 of 64 faithful sentences flagged (9%)")
 

@@ -38,9 +38,12 @@ def direction(text: str) -> int:
     return 0 if ups == downs else (1 if ups else -1)
 
 
-# "not" that negates nothing: "more likely than not", "incurred but not reported", "not only", "whether or not".
+# "not" that negates nothing: "more likely than not", "incurred but not reported", "not only", "whether or not",
+# and a contrast set off by commas (the claim still states what it says of the first item).
 _IDIOMATIC_NOT = re.compile(r"\blikely\s+than\s+not\b|\bbut[\s-]+not[\s-]+reported\b|\bnot\s+only\b|"
-                            r"\b(?:whether|if)\s+or\s+not\b|\bif\s+not\b", re.IGNORECASE)
+                            r"\b(?:whether|if)\s+or\s+not\b|\bif\s+not\b|"
+                            # a contrast set off by commas: "Botox Cosmetic, not Juvederm, was the larger"
+                            r",\s+not\s+(?:the\s+|its\s+)?[\w&'\u2019-]+(?:\s+[\w&'\u2019-]+){0,5},", re.IGNORECASE)
 # "may" that hedges nothing: "before we may acquire", "so that it may": the condition of a rule, not a hedge.
 _CONDITIONED_MAY = re.compile(r"\b(?:before|until|unless|so\s+that|in\s+order\s+that)\s+(?:\w+\s+){0,3}may\b",
                               re.IGNORECASE)
