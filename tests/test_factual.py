@@ -283,3 +283,14 @@ def test_an_abbreviation_leading_a_name_the_source_spells_out():
                           ).unsupported == []
     assert [e.text for e in check_entities("It covers products of the WTO Accord on Trade in Civil Aircraft.",
                                            source).unsupported]
+
+
+def test_a_figure_in_the_last_sentence_of_the_source_is_prose_not_a_table_row():
+    """Eighth probe P8-F3: a source whose last line was "Revenue was $45.2 million in 2020." read it as a
+    hard-wrapped table row (two figures, two words after the first), so "$45.2 million" named no row and the
+    summary's copy of it was "not in the source" (number precision 0, the gate failed)."""
+    from filingsum.quality.numbers import check_numbers
+
+    source = "Acme sells widgets to automakers. Revenue was $45.2 million in 2020."
+    assert check_numbers("Revenue was $45.2 million.", source).precision == 1.0
+    assert check_numbers("Revenue was $54.2 million.", source).precision == 0.0

@@ -84,6 +84,8 @@ def _row_label(text: str, start: int) -> frozenset[str]:
         figures = re.findall(r"\d[\d,.]*", line)
         if first is None or len(figures) < 2 or len(re.findall(r"[A-Za-z]{2,}", line[first.start() :])) > 2:
             return frozenset()
+        if re.search(r"[A-Za-z0-9)]\.\s*$", line):
+            return frozenset()  # a sentence that ends the text: "Revenue was $45.2 million in 2020."
     label = re.split(r"[:|$\d]|\((?=[\d$])", line, maxsplit=1)[0]  # "Income (loss) from operations" is whole
     # but what is in brackets is a gloss or an alternative, not the row's name: "Other income (expense)",
     # "Southeast (Florida, Georgia, South Carolina)"
