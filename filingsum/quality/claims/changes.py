@@ -8,6 +8,7 @@ import re
 
 from filingsum.quality.claims.polarity import direction
 from filingsum.quality.numbers import NumberMention
+from filingsum.quality.numbers.amounts import SCALE_WORDS
 
 # Verbs of size for an amount that is a loss or a gap: widened = grew in size, narrowed = shrank.
 _WIDER = re.compile(r"\b(?:widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?|steepen(?:ed|s|ing)?)\b", re.IGNORECASE)
@@ -32,8 +33,7 @@ def _comparable(a: NumberMention, b: NumberMention) -> bool:
     return a.kind == b.kind and a.currency == b.currency
 
 
-_SCALE_WORD = re.compile(r"\b(thousand|million|billion|trillion)\b", re.IGNORECASE)
-_FACTOR = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_WORD = re.compile(rf"\b({'|'.join(SCALE_WORDS)})\b", re.IGNORECASE)
 
 
 def _on_one_scale(start: NumberMention, end: NumberMention) -> tuple[float, float] | None:
@@ -45,7 +45,7 @@ def _on_one_scale(start: NumberMention, end: NumberMention) -> tuple[float, floa
     word = _SCALE_WORD.search(scaled.text)
     if word is None:
         return None
-    value = bare.value * _FACTOR[word.group(1).lower()]
+    value = bare.value * SCALE_WORDS[word.group(1).lower()]
     return (scaled.value, value) if scaled is start else (value, scaled.value)
 
 

@@ -9,7 +9,7 @@ from filingsum.quality.numbers.dates import YEAR_RE
 from filingsum.quality.numbers.mention import NumberMention
 from filingsum.quality.numbers.nouns import NOUN_BREAK, sentence_opening
 
-_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALE_ABBREVIATIONS = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 _CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP"}
 _CURRENCY_WORDS = {"dollar": "USD", "dollars": "USD", "u.s. dollars": "USD", "usd": "USD", "euro": "EUR",
@@ -81,7 +81,7 @@ def amount_mention(m: re.Match[str]) -> NumberMention | None:
         currency = _CURRENCY_WORDS.get(re.sub(r"\s+", " ", m["curword"].strip().lower()), "USD")
     scale = 1.0
     if m["scaleword"]:
-        scale = _SCALE_WORDS[m["scaleword"].lower()]
+        scale = SCALE_WORDS[m["scaleword"].lower()]
     elif m["scaleabbr"]:
         scale = _SCALE_ABBREVIATIONS[m["scaleabbr"].lower()]
     value = float(num.replace(",", "")) * scale
