@@ -126,3 +126,23 @@ def port_number(text: str) -> int:
     if value > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text}")
     return value
+
+
+# --- argparse types of output paths: '-' is standard output to Unix tools, never a path named '-' ----------------
+
+
+def _refuse_dash(text: str, takes: str, fix: str) -> str:
+    if text == "-":
+        raise argparse.ArgumentTypeError(f"'-' (standard output) {takes}; {fix}")
+    return text
+
+
+def output_dir(text: str) -> str:
+    """argparse type of a directory-valued --out: '-' is a usage error (exit 2), not a dir named '-'."""
+    return _refuse_dash(text, "cannot take a directory of outputs", "give a directory path (./- for a dir named '-')")
+
+
+def report_file(text: str) -> str:
+    """argparse type of a file that a command writes besides its printed report (loadtest --json): '-' is a usage
+    error (exit 2), since standard output already takes the printed report, not a file named '-'."""
+    return _refuse_dash(text, "already takes the printed report", "give a file path (./- for a file named '-')")

@@ -85,7 +85,7 @@ def filing_year(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from filingsum.cli.common import add_config_arguments, non_negative_int
+    from filingsum.cli.common import add_config_arguments, non_negative_int, output_dir
     from filingsum.core.schema import SPLITS
 
     actions = parser.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -98,7 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--input", "-i", dest="inputs", nargs="+", metavar="PATH",
         help="input files, dirs or globs (default: data.inputs of the config)",
     )
-    build.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
+    build.add_argument("--out", "-o", dest="out_dir", type=output_dir, metavar="DIR",
+                       help="output dir (default: data.out_dir)")
     build.add_argument(
         "--workers", "-j", type=_workers, metavar="N",
         help="extraction processes (default: data.workers, else one per CPU core; 0: in the main process)",
@@ -114,7 +115,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_config_arguments(merge, required=False)
     merge.add_argument("shard_dirs", nargs="+", metavar="SHARD_DIR", help="the --out dirs of shards 1..N")
-    merge.add_argument("--out", "-o", dest="out_dir", metavar="DIR", help="output dir (default: data.out_dir)")
+    merge.add_argument("--out", "-o", dest="out_dir", type=output_dir, metavar="DIR",
+                       help="output dir (default: data.out_dir)")
 
     preview = actions.add_parser(
         "preview", help="show training examples: chat-template prompt, label, loss mask, token budgets",
@@ -130,7 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fetch.add_argument("--ticker", required=True, help="company ticker, e.g. CXDO")
     fetch.add_argument("--form", default="10-K", choices=["10-K", "10-Q"], help="form type (default 10-K)")
     fetch.add_argument("--year", type=filing_year, required=True, help="filing year (1993: EDGAR's first full year)")
-    fetch.add_argument("--out", dest="out_dir", default="data/raw", help="where to save the HTML (default data/raw)")
+    fetch.add_argument("--out", dest="out_dir", type=output_dir, default="data/raw",
+                       help="where to save the HTML (default data/raw)")
     fetch.add_argument(
         "--identity", default=None,
         help='SEC requires "Name email" in the User-Agent (default: $EDGAR_IDENTITY)',

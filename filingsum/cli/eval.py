@@ -7,7 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from filingsum.cli.common import add_config_arguments, load_run_config, non_negative_float
+from filingsum.cli.common import add_config_arguments, load_run_config, non_negative_float, output_dir
 
 HELP = "score summaries (run, endpoint or predictions JSONL) against references and baselines"
 DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report.html.
@@ -28,7 +28,7 @@ DESCRIPTION = """Score summaries and write DIR/report.json, report.md and report
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, required=False)
     parser.add_argument("--predictions", help="JSONL of predictions to score instead of generating")
-    parser.add_argument("--out", help="report directory (default: eval.out_dir)")
+    parser.add_argument("--out", type=output_dir, help="report directory (default: eval.out_dir)")
     parser.add_argument("--tokenizer", help="tokenizer for the summary-cap check (default: model.name)")
     parser.add_argument("--system", default=None, help="name of the system in a predictions file")
     parser.add_argument(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from filingsum.cli.common import output_dir
+
 HELP = "export a run's adapter as a standalone model: merged safetensors + model card (+ GGUF, + Hub upload)"
 DESCRIPTION = """\
 Merge a LoRA adapter into its base and write a standalone model dir that transformers and vLLM load without
@@ -25,7 +27,7 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="RUN_OR_ADAPTER", help="run dir, adapter dir or embedded:filingsum-smollm2")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output dir (new or empty)")
+    parser.add_argument("--out", required=True, type=output_dir, metavar="DIR", help="output dir (new or empty)")
     parser.add_argument("--gguf", action="store_true", help="also write an F32 GGUF (Llama-architecture models)")
     parser.add_argument("--push-to-hub", metavar="REPO", help="upload the export to this Hub model repo")
     parser.add_argument("--private", action="store_true", help="create the Hub repo private")

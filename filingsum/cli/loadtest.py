@@ -15,6 +15,7 @@ from filingsum.cli.common import (
     load_run_config,
     positive_float,
     positive_int,
+    report_file,
 )
 from filingsum.core.json_rows import loads
 
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "model.max_summary_tokens)")
     parser.add_argument("--timeout", type=positive_float, default=120.0, help="per-request timeout (s)")
     parser.add_argument("--deadline", type=positive_float, default=600.0, help="total deadline (s)")
-    parser.add_argument("--json", dest="json_out", help="also write the report (without per-request records) here")
+    parser.add_argument("--json", dest="json_out", type=report_file,
+                        help="also write the report (without per-request records) here")
     parser.add_argument("--api-key-env", help="environment variable holding the server's API key (default: "
                         "serve.api_key_env, else OPENAI_API_KEY); a variable named here or in serve.api_key_env must "
                         "be set: exit 2 otherwise")

@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 __all__ = ["DESCRIPTION", "HELP", "add_arguments", "interrupted", "run"]
 
 
+STDOUT = "-"  # --out -: the results go to standard output, as Unix tools take "-" (no journal, no file)
+
+
 def interrupted(args: argparse.Namespace) -> str:
     """What Ctrl-C outside the request loop leaves behind (the loop reports its own interrupts with counts)."""
+    if args.out == STDOUT:
+        return "nothing was written"
     if args.out and journal_path(args.out).is_file():
         return (f"finished inputs are journalled in {journal_path(args.out)}; rerun the same command to summarize "
                 f"the rest and write {args.out}")
@@ -45,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from filingsum.inference.factory import contracted_summarizer
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one INFO line per request
-    if not args.out and sys.stdout is None:  # `>&-`: the summaries would go nowhere, and exit 0 would say it worked
+    to_stdout = args.out == STDOUT  # the results as JSONL (or --format md) on stdout, the status lines on stderr
+    out = None if to_stdout else args.out
+    if not out and sys.stdout is None:  # `>&-`: the summaries would go nowhere, and exit 0 would say it worked
         raise UsageError("standard output is closed, so the summaries would have nowhere to go; give --out FILE")
     check_endpoint_url(args.endpoint, "--endpoint")  # before the config, the key or any request (exit 2)
     config = load_run_config(args, check_context=False)  # checked below, once the contract and flags are in
@@ -57,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
     for warning in built.warnings:
         print(f"filingsum: warning: {warning}", file=sys.stderr)
     check_context_budget(built.config, summary_tokens=getattr(built.summarizer, "max_tokens", None))
-    files = batch_inputs(args.inputs, args.out)
+    files = batch_inputs(args.inputs, out, many_without_out=to_stdout)
     built.summarizer.progress = len(files) > 1  # a bar over the files; one file: a bar per map-reduce round
     built.summarizer.chunk_progress = len(files) == 1  # (one bar at a time: inputs run on parallel threads)
     settings = batch_settings(built, instruction=args.instruction, temperature=args.temperature,
                               max_chunks=args.max_chunks, guard=args.guard)
-    outcome = summarize_batch(built.summarizer, files, out=args.out, settings=settings,
+    outcome = summarize_batch(built.summarizer, files, out=out, settings=settings,
                               instruction=args.instruction, fmt=args.format)
-    return print_outcome(outcome, len(files), args.out)
+    return print_outcome(outcome, len(files), out, stream_format=(args.format or "jsonl") if to_stdout else None)
 
 
 def cap_note(result: SummaryResult) -> str:
@@ -76,9 +83,11 @@ def cap_note(result: SummaryResult) -> str:
             f"{tail}")
 
 
-def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
-    """Print what a batch of ``total`` inputs did (summaries on stdout, the rest on stderr); the exit status."""
+def print_outcome(outcome: BatchOutcome, total: int, out: str | None, *, stream_format: str | None = None) -> int:
+    """Print what a batch of ``total`` inputs did (summaries on stdout, the rest on stderr); the exit status.
+    With ``stream_format`` (`--out -`), every result goes to stdout as the file would hold it (JSONL or md)."""
     from filingsum.cli import Terminated
+    from filingsum.inference.batch import results_text
 
     if outcome.resumed:
         print(f"resuming: {outcome.resumed} of {total} input(s) already summarized in {outcome.journal}",
@@ -89,7 +98,10 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None) -> int:
         print(f"filingsum: {what}; {outcome.interrupt_note(total, out)}", file=sys.stderr)
         return signal.exit_status if signal else 130
     results = outcome.results
-    if outcome.written is not None:
+    if stream_format is not None:
+        sys.stdout.write(results_text(results, stream_format))
+        print(f"wrote {len(results)} results to standard output", file=sys.stderr)
+    elif outcome.written is not None:
         print(f"wrote {len(results)} results to {outcome.written}", file=sys.stderr)
     elif outcome.unreplaced:
         pass  # OUT left as it was: said last, below

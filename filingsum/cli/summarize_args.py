@@ -43,7 +43,8 @@ like the training inputs (data.fit_strategy), or with --fit chunk summarized chu
 summaries summarized again (map-reduce).
 
 One input file: the summary is printed. Several: results go to --out (JSONL or Markdown, with token
-counts), one record per input, with an explicit error for any input that failed.
+counts), one record per input, with an explicit error for any input that failed. --out - writes them to
+standard output instead (JSONL, or --format md), the status lines to standard error; nothing is journalled.
 
 With --out, each finished input is journalled as it completes (.OUT.journal.jsonl beside OUT); Ctrl-C stops
 at once and keeps them, and rerunning the same command skips them (failed inputs are retried).
@@ -92,8 +93,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "talk about the text, deny the summary or state an unsupported figure or name; flag them; or off",
     )
     parser.add_argument("--instruction", default=None, help="request to answer (default: the trained one)")
-    parser.add_argument("--out", help="output file (needed for several inputs)")
-    parser.add_argument("--format", choices=["jsonl", "md"], default=None, help="default: from --out suffix")
+    parser.add_argument("--out", help="output file (needed for several inputs); - for standard output (./- for a "
+                        "file named '-')")
+    parser.add_argument("--format", choices=["jsonl", "md"], default=None,
+                        help="default: from --out suffix (jsonl for --out -)")
     parser.add_argument("--temperature", type=temperature, default=0.0, help="sampling temperature, 0 to 2 (0: greedy)")
     parser.add_argument("--concurrency", type=positive_int, default=4)
     parser.add_argument("--timeout", type=positive_float, default=300.0,

@@ -66,6 +66,16 @@ def write_results(results: list[SummaryResult], out: str | os.PathLike[str], fmt
     return io.atomic_write_jsonl(out, (r.model_dump() for r in results))
 
 
+def results_text(results: list[SummaryResult], fmt: str | None = None) -> str:
+    """Results as the text `write_results` writes: JSONL (the default) or Markdown (``fmt`` "md"), for a stream
+    such as standard output (`summarize --out -`)."""
+    from filingsum.core.names import json_text
+
+    if fmt == "md":
+        return results_to_markdown(results)
+    return "".join(json_text(r.model_dump()) + "\n" for r in results)
+
+
 def is_summaries_file(head: bytes) -> bool:
     """Whether a file's head is an earlier `write_results` output: Markdown under its title, or JSONL rows of
     `SummaryResult`."""
@@ -205,11 +215,14 @@ def _own_outputs(inputs: Sequence[str], out: str | os.PathLike[str]) -> tuple[Pa
     return (out, journal)
 
 
-def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> list[str]:
+def batch_inputs(
+    inputs: Sequence[str], out: str | os.PathLike[str] | None, *, many_without_out: bool = False,
+) -> list[str]:
     """The input files of a batch (files, dirs and globs expanded, in order), once its output and journal
-    locations are known to be usable: UsageError for no input file, several inputs without ``out``, an
-    ``out`` (or its journal) that cannot be written, or one that is an input (earlier results found in a
-    directory or glob are left out instead)."""
+    locations are known to be usable: UsageError for no input file, several inputs without ``out`` (unless
+    ``many_without_out``: the caller streams the results, e.g. to standard output), an ``out`` (or its journal)
+    that cannot be written, or one that is an input (earlier results found in a directory or glob are left out
+    instead)."""
     from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
 
     own: tuple[Path, ...] = ()
@@ -224,8 +237,9 @@ def batch_inputs(inputs: Sequence[str], out: str | os.PathLike[str] | None) -> l
     if not files:
         raise UsageError(f"{', '.join(inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}); nothing to "
                          "summarize")
-    if len(files) > 1 and not out:
-        raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results")
+    if len(files) > 1 and not out and not many_without_out:
+        raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results, or --out - for "
+                         "standard output")
     if out and Path(out) not in own and any(_same_file(f, out) for f in files):
         raise UsageError(f"{out}: --out is one of the input files found in {', '.join(inputs)} (and not the "
                          "results of an earlier run); writing the results would overwrite it: give --out a path "

@@ -1,0 +1,93 @@
+"""Four faults of the eighth probe (2026-12-04 night) about where outputs go, each injected for real: the CLI in
+process against a stand-in OpenAI-compatible server on 127.0.0.1 (tests/_fake_openai.py), the Python API on real
+files, real atomic writes and merges under a set umask, real shard builds. docs/reliability.md lists them.
+
+- P8-F4: `summarize --out -` wrote a file named "-"; it writes the results to standard output. A directory-valued
+  --out "-" (data build/merge/fetch, eval, export) and `loadtest --json -` are usage errors naming the flag.
+- P8-F6: `Summarizer.summarize_files([dir, a file in it])` sent that file twice (two results, one id).
+- P8-F9: export wrote model.safetensors (and the merged cache's weights) 0600 while other files follow the umask.
+- P8-F10: `data build --shard 2/2` into the --out of a finished shard 1/2 replaced that shard, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _fake_openai import FakeOpenAI
+from test_faults import observe, write_filings
+
+from filingsum.cli import main
+
+ANSWER = "The company sells widgets to manufacturers and earns revenue from product sales and subscriptions."
+
+
+def _summarize(server: FakeOpenAI, *args: str) -> int:
+    return main(["summarize", *args, "--endpoint", server.base_url, "--model", "fake", "--tokenizer", "tiny-random",
+                 "--max-retries", "0"])
+
+
+# --- P8-F4: `--out -` is standard output --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "md"])
+def test_summarize_out_dash_writes_the_results_to_stdout_and_no_file(tmp_path, capsys, monkeypatch, fmt):
+    """P8-F4: `summarize A B --out -` printed "wrote 2 results to -" and wrote a file named "-" in the current dir.
+    The results go to stdout as the file would hold them (JSONL, or --format md), the status lines to stderr."""
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)  # where the old code wrote its file "-" (and a journal beside it)
+    extra = ["--format", "md"] if fmt == "md" else []
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(inputs), "--out", "-", *extra)
+    out, err = capsys.readouterr()
+    observe(f"`summarize A B --out -` ({fmt})", status, err, wrong=int(any(work.iterdir())))
+    assert status == 0, err[-3000:]
+    assert sorted(p.name for p in work.iterdir()) == []  # no file "-", no journal
+    assert "wrote 2 results to standard output" in err and "2 summarized, 0 failed" in err, err[-3000:]
+    assert ANSWER not in err
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.splitlines()]
+        assert [r["id"] for r in rows] == ["acme_10k_2020#item_1", "borealis_10k_2020#item_1"], out
+        assert all(r["summary"] == ANSWER and r["error"] is None for r in rows), rows
+    else:
+        assert out.startswith("# Filing summaries"), out
+        assert out.count(ANSWER) == 2 and "## acme_10k_2020#item_1" in out, out
+
+
+def test_summarize_out_dash_of_one_input_is_its_jsonl_record(tmp_path, capsys, monkeypatch):
+    """One input with `--out -` is the chosen format too (one JSONL row with its token counts), not the bare
+    summary that no --out prints."""
+    inputs = write_filings(tmp_path / "in", [2])
+    monkeypatch.chdir(tmp_path / "in")
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, "cobalt_10k_2020.txt", "--out", "-")
+    out, err = capsys.readouterr()
+    assert status == 0, err[-3000:]
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["id"] == "cobalt_10k_2020#item_1" and row["summary"] == ANSWER and row["prompt_tokens"], row
+    assert sorted(p.name for p in inputs.iterdir()) == ["cobalt_10k_2020.txt"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["data", "build", "--config", "C", "--out", "-"],
+    ["data", "merge", "S1", "S2", "--config", "C", "-o", "-"],
+    ["data", "fetch", "--ticker", "X", "--year", "2020", "--out", "-"],
+    ["eval", "--config", "C", "--out", "-"],
+    ["export", "embedded:filingsum-smollm2", "--out", "-"],
+    ["loadtest", "--endpoint", "http://127.0.0.1:9/v1", "--model", "x", "--json", "-"],
+], ids=["build", "merge", "fetch", "eval", "export", "loadtest-json"])
+def test_a_dash_for_a_directory_or_a_side_file_is_a_usage_error_naming_the_flag(tmp_path, capsys, monkeypatch, argv):
+    """A directory-valued --out "-" made a directory named "-" (and `loadtest --json -` a file named "-"): standard
+    output cannot take a directory, and loadtest's already takes the printed report. Exit 2 naming the flag, before
+    anything is read or written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    flag = "--json" if "--json" in argv else "--out"
+    observe(f"`{' '.join(argv[:2])} ... {flag} -`", exit_info.value.code, err)
+    assert exit_info.value.code == 2, err
+    assert f"argument {flag}" in err and "'-' (standard output)" in err and "./-" in err, err
+    assert list(tmp_path.iterdir()) == []
