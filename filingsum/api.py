@@ -187,8 +187,9 @@ class Summarizer:
 
     def summarize_files(self, paths: Iterable[str | os.PathLike[str]]) -> list[SummaryResult]:
         """Files, dirs or globs: every result, sorted by source path and id (an error record for an input that
-        failed or a spec that matched nothing); ids unique across inputs (`unique_ids`). One str or path
-        counts as one input, not as its characters."""
+        failed or a spec that matched nothing); ids unique across inputs (`unique_ids`); a file named twice
+        (itself and in its dir) summarized once, as `filingsum summarize` does. One str or path counts as one
+        input, not as its characters."""
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
         from filingsum.inference.batch import unique_ids

@@ -91,3 +91,33 @@ def test_a_dash_for_a_directory_or_a_side_file_is_a_usage_error_naming_the_flag(
     assert exit_info.value.code == 2, err
     assert f"argument {flag}" in err and "'-' (standard output)" in err and "./-" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- P8-F6: the Python API takes a file named twice once, as the CLI does --------------------------------------------
+
+
+def test_the_api_summarizes_a_file_named_twice_once_as_the_cli_does(tmp_path, capsys):
+    """P8-F6: `Summarizer.summarize_files([dir, a file in dir])` sent that file twice and returned two results with
+    one id; `filingsum summarize` of the same specs sends it once. Both find their files with one function now: the
+    same requests, the same results; a spec that matches nothing is still an error record."""
+    from filingsum import Summarizer
+
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    twice = inputs / "acme_10k_2020.txt"
+    specs = [str(inputs), f"{inputs}/./acme_10k_2020.txt", str(twice), str(tmp_path / "missing.txt")]
+    config = {"model": {"name": "tiny-random"}}
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        results = Summarizer.from_endpoint(server.base_url, "fake", config=config, max_retries=0).summarize_files(specs)
+        api_requests = server.requests
+    ids = [r.id for r in results]
+    observe("`Summarizer.summarize_files([dir, a file in it])`", 0, "", wrong=len(ids) - len(set(ids)))
+    assert ids == ["acme_10k_2020#item_1", "borealis_10k_2020#item_1", "missing.txt"], ids  # by source path
+    assert results[2].error_kind == "input" and "no such file" in (results[2].error or ""), results[2]
+    assert [r.summary for r in results[:2]] == [ANSWER, ANSWER] and api_requests == 2
+
+    out = tmp_path / "cli.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        assert _summarize(server, *specs[:3], "--out", str(out)) == 0, capsys.readouterr().err[-3000:]
+        cli_requests = server.requests
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ids[:2] and cli_requests == api_requests

@@ -313,16 +313,18 @@ class Summarizer(ABC):
         self, paths: Iterable[str | os.PathLike[str]], instruction: str | None = None
     ) -> Iterator[SummaryResult]:
         """Files, dirs or globs, ``workers`` files at a time; results in completion order, one per section or
-        an error record per input (a spec that matches nothing included)."""
-        from filingsum.filings.ingest import IngestError, discover_inputs
+        an error record per input (a spec that matches nothing included). A file named twice (itself and in
+        its dir) is summarized once, as `summarize` does: both find the files with `discover_inputs`."""
+        from filingsum.filings.ingest import discover_inputs
 
-        files: list[str] = []
-        for spec in paths:
-            try:
-                files.extend(str(p) for p in discover_inputs([str(spec)]))
-            except (IngestError, OSError) as exc:
-                yield SummaryResult(id=Path(str(spec)).name or str(spec), source_path=str(spec), error=str(exc),
-                                    error_kind="input")
+        failed: list[SummaryResult] = []
+
+        def record(spec: str, exc: Exception) -> None:
+            failed.append(SummaryResult(id=Path(spec).name or spec, source_path=spec, error=str(exc),
+                                        error_kind="input"))
+
+        files = [str(p) for p in discover_inputs([str(spec) for spec in paths], on_error=record)]
+        yield from failed
         for _, results in self.summarize_files(files, instruction):
             yield from results
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from filingsum.core.io import non_regular_reason
@@ -22,31 +23,45 @@ INPUT_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".jsonl")
 
 def discover_inputs(
     specs: list[str], suffixes: tuple[str, ...] = INPUT_SUFFIXES, exclude: tuple[str | os.PathLike[str], ...] = (),
+    *, on_error: Callable[[str, Exception], None] | None = None,
 ) -> list[Path]:
-    """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated.
+    """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated:
+    a file named twice (itself and in its directory, or by two globs) is there once, by its resolved path.
 
     Directories contribute files with one of `suffixes` (hidden files skipped); a named file is taken whatever
     its suffix. Files under a directory of `exclude` (a build's own output dir) are left out, with a warning
     naming the spec that contains it. A spec that matches nothing, or names something that is not a regular
     file (a FIFO, a device, a symlink loop), raises IngestError; a directory without input files is a warning.
+    With ``on_error``, such a spec's IngestError (or OSError) is handed to ``on_error(spec, error)`` instead and
+    the other specs are still searched (the Python API makes an error record of it).
     """
     excluded = [Path(os.path.realpath(e)) for e in exclude]
     found: set[Path] = set()
     for spec in specs:
-        path = Path(spec).expanduser()
-        if path.is_file():
-            named = _named_file(spec, path, excluded)
-            if named is not None:
-                found.add(named)
-        elif path.is_dir():
-            _add_directory(spec, path, suffixes, excluded, found)
-        elif glob.has_magic(spec):
-            found.update(_glob_files(spec, excluded))
-        elif os.path.lexists(path):
-            raise IngestError(spec, non_regular_reason(path) or "not a regular file")
-        else:
-            raise IngestError(spec, "no such file or directory")
+        try:
+            _add_spec(spec, suffixes, excluded, found)
+        except (IngestError, OSError) as exc:
+            if on_error is None:
+                raise
+            on_error(spec, exc)
     return sorted(found)
+
+
+def _add_spec(spec: str, suffixes: tuple[str, ...], excluded: list[Path], found: set[Path]) -> None:
+    """Add the files one spec names to ``found``; IngestError when it names nothing usable."""
+    path = Path(spec).expanduser()
+    if path.is_file():
+        named = _named_file(spec, path, excluded)
+        if named is not None:
+            found.add(named)
+    elif path.is_dir():
+        _add_directory(spec, path, suffixes, excluded, found)
+    elif glob.has_magic(spec):
+        found.update(_glob_files(spec, excluded))
+    elif os.path.lexists(path):
+        raise IngestError(spec, non_regular_reason(path) or "not a regular file")
+    else:
+        raise IngestError(spec, "no such file or directory")
 
 
 def _is_excluded(resolved: Path, excluded: list[Path]) -> bool:
