@@ -26,6 +26,10 @@ HEADER = [
     "`train.generation_max_new_tokens`) are still read, with a warning; `eval.token_limit` is gone (eval's "
     "within_limit check uses `model.max_summary_tokens`).",
     "",
+    "Path keys (marked *path*) expand a leading `~` and `$VAR` / `${VAR}` from the environment as a shell would "
+    "(`out_dir: ${SCRATCH}/built`); a variable that is not set is a config error (exit 2) naming the key and the "
+    "variable, never a directory named `${VAR}`.",
+    "",
 ]
 
 
@@ -51,6 +55,8 @@ def _section(lines: list[str], title: str, model: type[BaseModel]) -> None:
         if len(default_text) > 60:
             default_text = default_text[:57] + "..."
         meaning = (field.description or "").replace("|", "\\|")
+        if name in getattr(model, "path_keys", ()):
+            meaning = "*path* (`~`, `$VAR` expanded)" + (f": {meaning}" if meaning else "")
         lines.append(f"| `{name}` | `{_type_name(annotation)}` | `{default_text}` | {meaning} |".replace("`'", "`'"))
     lines.append("")
     for sub_title, sub_model in nested:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from filingsum.core.prompt import DEFAULT_INSTRUCTION
 from filingsum.core.schema import FitStrategy, GuardPolicy, ReferenceSource, SectionName, SplitName
@@ -24,8 +25,19 @@ log = logging.getLogger("filingsum.core.config")
 MAX_FILE_MB_LIMIT = 1_000_000
 
 
+# "$NAME" and "${NAME}" as os.path.expandvars finds them (a "$" followed by neither stays as written)
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
 def expand_path(value: str) -> str:
-    """A configured path with a leading "~" and "$VAR" / "${VAR}" expanded (unknown variables stay as written)."""
+    """A configured path with a leading "~" and "$VAR" / "${VAR}" expanded as a shell would; a ValueError naming
+    the first variable that is not set (kept as written, "ds_${NOPE}x" made a dir of that name)."""
+    if "$" in value:
+        names = [m.group(1)[1:-1] if m.group(1).startswith("{") else m.group(1) for m in _VARIABLE.finditer(value)]
+        unset = next((name for name in names if name not in os.environ), None)
+        if unset is not None:
+            what = f"environment variable {unset} is not set" if unset else "'${}' names no environment variable"
+            raise ValueError(f"{what}; export it or write the path out")
     return os.path.expanduser(os.path.expandvars(value)) if ("~" in value[:1] or "$" in value) else value
 
 
@@ -37,24 +49,22 @@ class ConfigSection(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
     renamed_keys: ClassVar[dict[str, str]] = {}
-    # Keys holding paths: "~" and "$VAR" in them are expanded as a shell would (a literal "~" dir is never made).
+    # Keys holding paths: "~" and "$VAR" in them are expanded as a shell would (a literal "~" dir is never made),
+    # and a variable that is not set is an error naming the key (a dir named "ds_${NOPE}x" is never made).
     path_keys: ClassVar[tuple[str, ...]] = ()
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _expand_paths(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not cls.path_keys or not set(data) & set(cls.path_keys):
-            return data
-        data = dict(data)
-        for key in cls.path_keys:
-            value = data.get(key)
-            if isinstance(value, str):
-                data[key] = expand_path(value)
-            elif isinstance(value, list):
-                data[key] = [expand_path(v) if isinstance(v, str) else v for v in value]
-            elif isinstance(value, dict):
-                data[key] = {k: expand_path(v) if isinstance(v, str) else v for k, v in value.items()}
-        return data
+    def _expand_paths(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name not in cls.path_keys:
+            return value
+        if isinstance(value, str):
+            return expand_path(value)
+        if isinstance(value, list):
+            return [expand_path(v) if isinstance(v, str) else v for v in value]
+        if isinstance(value, dict):
+            return {k: expand_path(v) if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @model_validator(mode="before")
     @classmethod

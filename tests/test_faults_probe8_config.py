@@ -1,0 +1,38 @@
+"""The eighth probe's config and model-spec faults (docs/reliability.md, "Eighth probe"): an unset ${VAR} in a
+config path (P8-F5), `models check/prepare` of the shipped default (P8-F7) and YAML merge keys (P8-F8). Real
+components: the real CLI in process, real YAML files, the shipped adapter and the embedded base model's cache.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_faults import assert_one_line_failure, observe
+
+from filingsum import load_config
+from filingsum.cli import main
+from filingsum.core.config import ConfigError
+
+# --- P8-F5: ${VAR} in config paths ------------------------------------------------------------------------------
+
+
+def test_an_unset_variable_in_a_config_path_is_a_config_error_not_a_literal_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NOPE_UNSET_VAR", raising=False)
+    monkeypatch.setenv("FS_PROBE8_ROOT", str(tmp_path / "root"))
+    config = tmp_path / "c.yaml"
+    config.write_text("run_name: p8\nmodel:\n  name: tiny-random\ndata:\n  out_dir: ds_${NOPE_UNSET_VAR}x\n"
+                      "  inputs: [$FS_PROBE8_ROOT/in]\n")
+    status = main(["data", "build", "--config", str(config)])
+    err = capsys.readouterr().err
+    observe("config: `out_dir: ds_${NOPE_UNSET_VAR}x` (variable not set)", status, err)
+    assert_one_line_failure(status, err, 2, str(config), "data.out_dir: environment variable NOPE_UNSET_VAR is not set")
+    assert list(tmp_path.iterdir()) == [config]  # no dir named ds_${NOPE_UNSET_VAR}x (nor any other)
+
+    monkeypatch.setenv("NOPE_UNSET_VAR", "set")  # set, both forms expand (the documented behaviour)
+    loaded = load_config(config)
+    assert loaded.data.out_dir == "ds_setx" and loaded.data.inputs == [str(tmp_path / "root" / "in")]
+    with pytest.raises(ConfigError, match=r"serve\.adapters: environment variable FS_PROBE8_GONE is not set"):
+        load_config({"serve": {"adapters": {"a": "$FS_PROBE8_GONE/adapter"}}})
+    with pytest.raises(ConfigError, match=r"train\.output_dir: '\$\{\}' names no environment variable"):
+        load_config({"train": {"output_dir": "runs/${}"}})
+    assert load_config({"train": {"output_dir": "runs/cost$"}}).train.output_dir == "runs/cost$"  # no name: kept
