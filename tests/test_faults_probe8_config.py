@@ -11,6 +11,7 @@ from test_faults import assert_one_line_failure, observe
 from filingsum import load_config
 from filingsum.cli import main
 from filingsum.core.config import ConfigError
+from filingsum.core.models import BUILTIN_ADAPTERS, cache_root
 
 # --- P8-F5: ${VAR} in config paths ------------------------------------------------------------------------------
 
@@ -36,3 +37,25 @@ def test_an_unset_variable_in_a_config_path_is_a_config_error_not_a_literal_dir(
     with pytest.raises(ConfigError, match=r"train\.output_dir: '\$\{\}' names no environment variable"):
         load_config({"train": {"output_dir": "runs/${}"}})
     assert load_config({"train": {"output_dir": "runs/cost$"}}).train.output_dir == "runs/cost$"  # no name: kept
+
+
+# --- P8-F7: models check/prepare of the shipped default ------------------------------------------------------------
+
+
+def test_models_check_and_prepare_take_the_shipped_default_as_base_plus_adapter(tmp_path, capsys, monkeypatch):
+    adapter = BUILTIN_ADAPTERS["filingsum-smollm2"].resolve()
+    # prepare builds (or finds) the base in the real cache, as serve would; check then finds both parts
+    assert main(["models", "prepare", "embedded:filingsum-smollm2"]) == 0
+    out = capsys.readouterr().out.strip()
+    base = cache_root() / "models" / "embedded-smollm2-135m-instruct"
+    assert out.split("\t")[:2] == ["embedded:filingsum-smollm2", str(base)] and str(adapter) in out
+    assert main(["models", "check", "embedded:filingsum-smollm2"]) == 0
+    assert capsys.readouterr().out.strip() == f"embedded:filingsum-smollm2\t{adapter} on {base}\tok"
+
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "empty-cache"))  # the adapter is there, the base is not
+    assert main(["models", "check", "embedded:filingsum-smollm2"]) == 1
+    out = capsys.readouterr().out
+    assert "unknown embedded model" not in out and str(adapter) in out
+    assert "base embedded:smollm2-135m-instruct: not built" in out
+    assert main(["models", "check", "embedded:nope"]) == 1  # still unknown
+    assert "unknown embedded model" in capsys.readouterr().out

@@ -10,6 +10,9 @@ DESCRIPTION = """Resolve model specs to local directories, building cached ones 
 
   filingsum models prepare embedded:smollm2-135m-instruct tiny-random
   filingsum models check embedded:smollm2-135m-instruct
+
+A built-in adapter (embedded:filingsum-smollm2, the shipped default) is its base model plus the adapter shipped
+in the package: prepare builds the base, check checks both.
 """
 
 
@@ -36,10 +39,11 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for spec in args.specs:
         if args.action == "prepare":
-            resolved = resolve_model(spec)
+            shipped = builtin_adapter(spec)  # the shipped default: its base is what needs building
+            resolved = resolve_model(shipped[1] if shipped else spec)
             if resolved == spec.strip():  # a hub id: prepared means downloaded (or found in the HF cache)
                 resolved = download_hub_model(resolved)
-            print(f"{spec}\t{resolved}")
+            print(f"{spec}\t{resolved}" + (f"\t(base of the adapter {shipped[0]})" if shipped else ""))
             continue
         target, problem = check_spec(spec)
         print(f"{spec}\t{target}\t{problem or 'ok'}")
@@ -47,14 +51,29 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
+def builtin_adapter(spec: str) -> tuple[Path, str] | None:
+    """(dir, base model spec) of the built-in adapter ``spec`` names (embedded:filingsum-smollm2), found as
+    serve, export and train.init_adapter find it; None for any other spec. AdapterError when it is not
+    installed or names no base."""
+    from filingsum.core.models import builtin_adapter_dir, find_adapter_dir
+    from filingsum.inference.adapters import adapter_base_model
+
+    if builtin_adapter_dir(spec) is None:
+        return None
+    adapter = find_adapter_dir(spec)
+    return adapter, str(adapter_base_model(adapter, required=True))
+
+
 def check_spec(spec: str) -> tuple[str, str | None]:
     """Where a model spec lives and why it cannot be used (None: usable). A model filingsum builds (embedded:,
     tiny-random) is hashed against its manifest; a local directory must hold config.json (or an adapter's); a
     hub id must be in the Hugging Face cache (nothing is downloaded: `models prepare` does that)."""
+    from filingsum.core.model_files import model_dir_problem
     from filingsum.core.models import (
         EMBEDDED_MODELS,
         EMBEDDED_PREFIX,
         TINY_MODELS,
+        AdapterError,
         ModelResolutionError,
         cache_problem,
         cache_root,
@@ -62,6 +81,16 @@ def check_spec(spec: str) -> tuple[str, str | None]:
     )
 
     spec = spec.strip()
+    try:
+        shipped = builtin_adapter(spec)
+    except AdapterError as exc:
+        return "-", str(exc)
+    if shipped is not None:
+        adapter, base = shipped
+        base_target, base_problem = check_spec(base)
+        adapter_problem = model_dir_problem(adapter)
+        problem = f"adapter: {adapter_problem}" if adapter_problem else base_problem and f"base {base}: {base_problem}"
+        return f"{adapter} on {base_target}", problem
     if spec.startswith(EMBEDDED_PREFIX) and spec[len(EMBEDDED_PREFIX):] not in EMBEDDED_MODELS:
         known = ", ".join(EMBEDDED_PREFIX + name for name in EMBEDDED_MODELS)
         return "-", f"unknown embedded model; embedded models: {known}"

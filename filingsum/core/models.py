@@ -81,13 +81,16 @@ def builtin_default_adapter(base: str) -> tuple[str, Path] | None:
     return name, BUILTIN_ADAPTERS[name]
 
 
+def builtin_adapter_dir(spec: str | os.PathLike[str]) -> Path | None:
+    """The dir of the built-in adapter ``spec`` names (``embedded:filingsum-smollm2``, or the bare name); None
+    when it names none."""
+    return BUILTIN_ADAPTERS.get(str(spec).strip().removeprefix(EMBEDDED_PREFIX))
+
+
 def find_adapter_dir(path: str | os.PathLike[str]) -> Path:
     """The dir holding a peft adapter_config.json: the path itself, a training run dir's ``adapter/``, or a
     built-in adapter by name (``embedded:filingsum-smollm2``)."""
-    name = str(path).removeprefix(EMBEDDED_PREFIX)
-    if name in BUILTIN_ADAPTERS:
-        path = BUILTIN_ADAPTERS[name]
-    path = Path(path).expanduser()
+    path = Path(builtin_adapter_dir(path) or path).expanduser()
     for candidate in (path, path / "adapter"):
         if (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
