@@ -10,7 +10,7 @@ from test_faults import assert_one_line_failure, observe
 
 from filingsum import load_config
 from filingsum.cli import main
-from filingsum.core.config import ConfigError
+from filingsum.core.config import ConfigError, safe_load_unique
 from filingsum.core.models import BUILTIN_ADAPTERS, cache_root
 
 # --- P8-F5: ${VAR} in config paths ------------------------------------------------------------------------------
@@ -59,3 +59,26 @@ def test_models_check_and_prepare_take_the_shipped_default_as_base_plus_adapter(
     assert "base embedded:smollm2-135m-instruct: not built" in out
     assert main(["models", "check", "embedded:nope"]) == 1  # still unknown
     assert "unknown embedded model" in capsys.readouterr().out
+
+
+# --- P8-F8: YAML merge keys -------------------------------------------------------------------------------------
+
+
+def test_yaml_merge_keys_are_merged_and_duplicate_keys_still_refused(tmp_path):
+    assert safe_load_unique("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n") == {
+        "base": {"x": 1, "y": 2}, "c": {"x": 1, "y": 3}}  # a key beside the merge overrides the merged one
+    assert safe_load_unique("a: &a {x: 1}\nb: &b {x: 2, w: 5}\nc: {<<: [*a, *b]}\n")["c"] == {"x": 1, "w": 5}
+
+    config = tmp_path / "merged.yaml"
+    config.write_text("run_name: merged\nmodel:\n  <<: &small {name: tiny-random, max_source_tokens: 512}\n"
+                      "  max_summary_tokens: 128\neval:\n  gates: &floor {rouge1: 0.2, within_limit: 1.0}\n"
+                      "serve:\n  adapters:\n    <<: &ads {first: /srv/first}\n    second: /srv/second\n")
+    loaded = load_config(config)
+    assert (loaded.model.name, loaded.model.max_source_tokens, loaded.model.max_summary_tokens) == (
+        "tiny-random", 512, 128)
+    assert loaded.serve.adapters == {"first": "/srv/first", "second": "/srv/second"}
+
+    config.write_text("run_name: merged\nmodel:\n  <<: {name: tiny-random}\n  max_source_tokens: 512\n"
+                      "  max_source_tokens: 1024\n")
+    with pytest.raises(ConfigError, match="duplicate key 'max_source_tokens' at line 5 \\(first at line 4\\)"):
+        load_config(config)

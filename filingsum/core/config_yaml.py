@@ -1,5 +1,5 @@
 """YAML for configs: `yaml.safe_load`, except that a mapping key written twice is an error, not silently dropped,
-and that alias bombs and absurd nesting are one-line errors.
+and that alias bombs and absurd nesting are one-line errors. Merge keys (`<<: *base`) work as in `yaml.safe_load`.
 
 PyYAML keeps the last of two equal keys without a word: `model:` written twice would lose the first section.
 Used for config files and for the values of ``--set`` overrides.
@@ -14,6 +14,7 @@ import yaml
 from filingsum.core.config_errors import ConfigError
 
 MAX_VALUES = 100_000  # values after expanding every alias: a config has hundreds
+MERGE_TAG = "tag:yaml.org,2002:merge"  # `<<`, a YAML merge key
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -21,9 +22,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     `model:` written twice would drop the first section without a word)."""
 
     source = "<config>"
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """The mapping, refusing a key written twice in it; YAML merge keys (``<<: *base``) are merged by
+        SafeLoader's own ``flatten_mapping``, and a key written beside them overrides the merged one, as YAML
+        says (a merge key's tag has no constructor: constructed here, it failed the file as invalid YAML)."""
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG:
+                continue
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
             try:
                 first = seen.get(key)
