@@ -12,6 +12,8 @@ files, real atomic writes and merges under a set umask, real shard builds. docs/
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 from _fake_openai import FakeOpenAI
@@ -121,3 +123,83 @@ def test_the_api_summarizes_a_file_named_twice_once_as_the_cli_does(tmp_path, ca
         cli_requests = server.requests
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ids[:2] and cli_requests == api_requests
+
+
+# --- P8-F9: exported and merged weights follow the umask, as every other file does -----------------------------------
+
+
+def _modes(folder) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
+
+
+def test_a_file_a_library_wrote_0600_gets_the_umasks_mode_and_a_hard_linked_one_is_left(tmp_path):
+    """P8-F9's cause: safetensors' save_file (under save_pretrained) writes through its own temporary, 0600
+    whatever the umask. `follow_umask` gives such files 0666 less the umask; a file with another hard link (maybe
+    someone else's) keeps its mode."""
+    import torch
+    from safetensors.torch import save_file
+
+    from filingsum.core.io import atomic_write_text, follow_umask
+
+    staging = tmp_path / "staging"
+    (staging / "sub").mkdir(parents=True)
+    previous = os.umask(0o027)
+    try:
+        save_file({"w": torch.zeros(2)}, str(staging / "sub" / "model.safetensors"))
+        atomic_write_text(staging / "config.json", "{}\n")
+        theirs = tmp_path / "theirs.txt"
+        theirs.write_text("x", encoding="utf-8")
+        theirs.chmod(0o600)
+        os.link(theirs, staging / "linked.txt")
+        written = stat.S_IMODE((staging / "sub" / "model.safetensors").stat().st_mode)
+        follow_umask(staging)
+    finally:
+        os.umask(previous)
+    assert written == 0o600  # what safetensors does: the fault's cause, not ours to change
+    assert stat.S_IMODE((staging / "sub" / "model.safetensors").stat().st_mode) == 0o640
+    assert _modes(staging) == {"config.json": 0o640, "linked.txt": 0o600}
+
+
+def test_exported_and_merged_weights_follow_the_umask_as_every_other_file(tmp_path, monkeypatch):
+    """P8-F9: `export` wrote model.safetensors (and the merged cache's weights) 0600 while every other file of the
+    dir followed the umask (0644 under 022). Under umask 027 every file of both dirs is 0640."""
+    from test_export import _run_dir
+
+    from filingsum.inference.adapters import merged_model_dir
+    from filingsum.inference.export import export_model
+
+    run = _run_dir(tmp_path)
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    previous = os.umask(0o027)
+    try:
+        exported = export_model(run, tmp_path / "out").out_dir
+        merged = merged_model_dir(run / "adapter")
+    finally:
+        os.umask(previous)
+    for folder in (exported, merged):
+        modes = _modes(folder)
+        observe("`export` weights' mode", 0, "", wrong=int(modes.get("model.safetensors") != 0o640))
+        assert "model.safetensors" in modes and "config.json" in modes, modes
+        assert set(modes.values()) == {0o640}, {name: oct(mode) for name, mode in modes.items()}
+
+
+def test_a_trained_adapter_and_its_checkpoints_follow_the_umask(tmp_path):
+    """The same cause in a run dir: adapter/adapter_model.safetensors and the checkpoints' weights were 0600 while
+    the tokenizer, the contract and the reports beside them followed the umask."""
+    from _training_data import write_config, write_dataset
+
+    from filingsum.core.config import load_config
+    from filingsum.training.trainer import train
+
+    data = write_dataset(tmp_path / "data", n_train=2, n_validation=1, chars=200)
+    config = load_config(write_config(tmp_path / "c.yaml", data, tmp_path / "run", max_steps=1, merge=False))
+    previous = os.umask(0o027)
+    try:
+        run = train(config).run_dir
+    finally:
+        os.umask(previous)
+    weights = [p for p in (run / "checkpoints").rglob("*") if p.is_file()]
+    assert "adapter_model.safetensors" in {p.name for p in weights}, weights
+    modes = {str(p.relative_to(run)): oct(stat.S_IMODE(p.stat().st_mode)) for p in weights}
+    modes.update({f"adapter/{name}": oct(mode) for name, mode in _modes(run / "adapter").items()})
+    assert set(modes.values()) == {"0o640"}, modes

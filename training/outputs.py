@@ -17,10 +17,10 @@ import yaml
 
 from filingsum.core.config import RunConfig
 from filingsum.core.contract import contract_from_config, write_contract
-from filingsum.core.io import atomic_write_json, atomic_write_text
+from filingsum.core.io import atomic_write_json, atomic_write_text, follow_umask
 from filingsum.core.redact import redact_values
 from filingsum.training.checkpoints import mark_finished
-from filingsum.training.run_dir import MERGED, RESOLVED_CONFIG, model_output_dir
+from filingsum.training.run_dir import CHECKPOINTS, MERGED, RESOLVED_CONFIG, model_output_dir
 
 if TYPE_CHECKING:
     from filingsum.training.data import TrainingData
@@ -89,6 +89,9 @@ def _write_serving_files(config: RunConfig, run_dir: Path, out_dir: Path, base: 
     base.tokenizer.save_pretrained(out_dir)  # with the chat template, so serving renders the training prompt
     # What serve, summarize and eval must feed and decode this model with (core.contract).
     write_contract(out_dir, contract_from_config(config))
+    for part in (out_dir, run_dir / CHECKPOINTS):  # safetensors wrote the weights 0600: the umask's mode, as the rest
+        if part.is_dir():
+            follow_umask(part)
     if config.train.merge and config.train.method != "full":
         from filingsum.inference.adapters import merge_adapter
 

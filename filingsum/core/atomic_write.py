@@ -2,7 +2,8 @@
 
 Each write goes to a temporary beside the target (``.NAME.PID.XXXX.tmp``, see `filingsum.core.temporaries`),
 is fsynced, then renamed over the target, so readers see the old file or the new one. The new file gets the
-mode a plain ``open()`` would give (0666 less the umask), or the replaced file's mode.
+mode a plain ``open()`` would give (0666 less the umask), or the replaced file's mode; `follow_umask` gives it
+to the files a library wrote into a staging dir through its own temporaries (0600).
 
 Only a regular file is ever replaced (`output_target`): a device node, a FIFO, a socket or a directory at the
 target is refused with `OutputPathError` (exit 2) and left as it was; a symlink to a regular file is written
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -39,6 +41,19 @@ def current_umask() -> int:
         mask = os.umask(0o022)
         os.umask(mask)
     return mask
+
+
+def follow_umask(root: str | os.PathLike[str]) -> None:
+    """Give each regular file under the dir ``root`` (or the file ``root``) the mode a plain ``open()`` gives,
+    0666 less the umask, as every other output has: a library that writes through its own temporary file leaves
+    it 0600 (safetensors' ``save_file``, so ``save_pretrained``'s model.safetensors). For a dir this process
+    has just written (a staging dir); a file with other hard links (someone else's too) is left as it is."""
+    mode = 0o666 & ~current_umask()
+    root = Path(root)
+    for path in root.rglob("*") if root.is_dir() and not root.is_symlink() else (root,):
+        st = path.lstat()
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and stat.S_IMODE(st.st_mode) != mode:
+            os.chmod(path, mode)
 
 
 def _new_file_mode(path: Path) -> int:

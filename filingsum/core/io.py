@@ -32,6 +32,7 @@ from filingsum.core.atomic_write import (
     atomic_write_jsonl,
     atomic_write_text,
     current_umask,
+    follow_umask,
     output_target,
 )
 from filingsum.core.errors import OutputPathError
@@ -47,9 +48,9 @@ from filingsum.core.temporaries import remove_stale_temporaries, temporary_owner
 __all__ = [
     "MIN_FREE_BYTES", "WRITE_ERRNOS", "JournalError", "JsonlAppender", "OutputBusyError", "OutputLock",
     "OutputPathError", "ResultJournal", "atomic_write_bytes", "atomic_write_json", "atomic_write_jsonl",
-    "atomic_write_text", "current_umask", "describe_write_error", "free_bytes", "link_tree", "lock_path",
-    "non_regular_reason", "output_target", "pid_alive", "preflight_output_dir", "preflight_output_file", "read_jsonl",
-    "recover_replaced_directory", "remove_stale_temporaries", "replace_directory", "require_input_file",
+    "atomic_write_text", "current_umask", "describe_write_error", "follow_umask", "free_bytes", "link_tree",
+    "lock_path", "non_regular_reason", "output_target", "pid_alive", "preflight_output_dir", "preflight_output_file",
+    "read_jsonl", "recover_replaced_directory", "remove_stale_temporaries", "replace_directory", "require_input_file",
     "sha256_file", "stable_hash", "temporary_owner",
 ]
 

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 from filingsum.core.contract import copy_contract
-from filingsum.core.io import sha256_file
+from filingsum.core.io import follow_umask, sha256_file
 from filingsum.core.models import (
     ADAPTER_CONFIG,
     AdapterError,
@@ -105,6 +105,7 @@ def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, *, base_model: s
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
         copy_contract(adapter_dir, staging)  # the merged model keeps the adapter's inference contract
+        follow_umask(staging)  # safetensors writes model.safetensors 0600; every other output follows the umask
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # a full disk or Ctrl-C leaves no half-written staging dir
         raise
