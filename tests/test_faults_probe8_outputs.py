@@ -17,7 +17,7 @@ import stat
 
 import pytest
 from _fake_openai import FakeOpenAI
-from test_faults import observe, write_filings
+from test_faults import assert_one_line_failure, data_config, observe, write_filings
 
 from filingsum.cli import main
 
@@ -203,3 +203,36 @@ def test_a_trained_adapter_and_its_checkpoints_follow_the_umask(tmp_path):
     modes = {str(p.relative_to(run)): oct(stat.S_IMODE(p.stat().st_mode)) for p in weights}
     modes.update({f"adapter/{name}": oct(mode) for name, mode in _modes(run / "adapter").items()})
     assert set(modes.values()) == {"0o640"}, modes
+
+
+# --- P8-F10: a second shard into a finished shard's --out is refused ----------------------------------------------
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_another_shard_or_a_whole_build_into_a_finished_shards_out_is_refused(tmp_path, capsys):
+    """P8-F10: `data build --out D --shard 1/2`, then `--shard 2/2` into the same D replaced the finished shard 1/2,
+    exit 0. It is refused (exit 2, one line naming D and both shards), D untouched, and so is a build of all the
+    inputs into D; the same shard again into D still resumes."""
+    inputs = write_filings(tmp_path / "in", [0, 1, 2, 3])
+    config = str(data_config(tmp_path / "data.yaml", [inputs], tmp_path / "unused"))
+    shard_dir = tmp_path / "D"
+    build = ["data", "build", "--config", config, "--out", str(shard_dir)]
+    assert main([*build, "--shard", "1/2"]) == 0, capsys.readouterr().err[-3000:]
+    capsys.readouterr()
+    before = _files(shard_dir)
+    assert json.loads(before["shard/manifest.json"])["shard"] == "1/2"
+
+    for extra, this in ((["--shard", "2/2"], "building shard 2/2 there"), ([], "a dataset of all the inputs")):
+        status = main([*build, *extra])
+        err = capsys.readouterr().err
+        observe(f"`data build --out D {' '.join(extra)}` into shard 1/2's D", status, err,
+                lost=int(_files(shard_dir) != before))
+        assert_one_line_failure(status, err, 2, str(shard_dir), "holds shard 1/2 of a split build", this,
+                                "give each shard its own --out")
+        assert _files(shard_dir) == before
+
+    assert main([*build, "--shard", "1/2"]) == 0, capsys.readouterr().err[-3000:]  # the same shard: a resume
+    assert json.loads((shard_dir / "shard" / "manifest.json").read_text(encoding="utf-8"))["files_resumed"] > 0

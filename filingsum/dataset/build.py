@@ -39,7 +39,7 @@ from filingsum.dataset.hf_export import write_hf
 from filingsum.dataset.inputs import merged_extraction, require_some_input, sharded_extraction
 from filingsum.dataset.output_dir import build_owned, has_records, prepare_output_dir, replace_outputs
 from filingsum.dataset.records import deduplicate, fit_records
-from filingsum.dataset.shards import Shard
+from filingsum.dataset.shards import Shard, read_shards, refuse_a_shard_as_out, refuse_another_shard
 from filingsum.dataset.split import split_records
 from filingsum.filings.prepare import extract_file
 
@@ -96,7 +96,7 @@ def build_dataset(
     data = config.data
     specs = list(inputs or data.inputs)
     out = Path(out_dir or data.out_dir)
-    specs = _preflight(config, specs, out, shards_from)
+    specs = _preflight(config, specs, out, shards_from, shard)
     warnings: list[str] = []
     teacher = _open_teacher(config, out, warnings)
     count_tokens = token_counter(load_tokenizer(config.model.name))
@@ -135,18 +135,18 @@ def build_dataset(
 
 
 def _preflight(
-    config: RunConfig, specs: list[str], out: Path, shards_from: Sequence[str | Path] | None
+    config: RunConfig, specs: list[str], out: Path, shards_from: Sequence[str | Path] | None, shard: Shard | None,
 ) -> list[str]:
     """UsageError (exit 2) before any work for no inputs, a shard set that is not one whole or that holds the
-    output dir, a missing gold path or an output dir that is not ours; then the output dir is made ready.
-    Returns the input specs the build reads: ``specs``, or for a merge the ones the shards were built from."""
+    output dir, an output dir that holds another shard, a missing gold path or an output dir that is not ours;
+    then the output dir is made ready. Returns the input specs the build reads: ``specs``, or for a merge the
+    ones the shards were built from."""
     if not specs and not shards_from:
         raise UsageError("no inputs: give data.inputs in the config or --input PATH")
     if shards_from:  # the shards make one whole before anything is written (UsageError, exit 2)
-        from filingsum.dataset.shards import read_shards, refuse_a_shard_as_out
-
         refuse_a_shard_as_out(out, [Path(d) for d in shards_from])
         specs = list(read_shards([Path(d) for d in shards_from]).inputs)
+    refuse_another_shard(out, shard)  # shard 2/2 into shard 1/2's --out replaced it
     _require_gold_paths(config, out)
     if not shards_from:  # a shard merge reads shard manifests, not inputs; none found: OUT is not even made
         require_some_input(specs, out)

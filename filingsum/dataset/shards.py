@@ -148,6 +148,22 @@ def refuse_a_shard_as_out(out: Path, folders: list[Path]) -> None:
             )
 
 
+def refuse_another_shard(out: Path, shard: Shard | None) -> None:
+    """UsageError (exit 2, before anything is written) when ``out`` holds a finished shard (its manifest) other
+    than ``shard`` (None: a build of all the inputs, or a merge): the build would replace that shard's dataset,
+    and a later merge would read its stale manifest. The same shard again (a resume or a rebuild) goes on."""
+    path = out / MANIFEST
+    try:
+        held = json.loads(path.read_text(encoding="utf-8")).get("shard")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return  # no shard here (or an unreadable manifest, which a rebuild of that shard replaces)
+    if not isinstance(held, str) or held == (str(shard) if shard else None):
+        return
+    this = f"shard {shard}" if shard else "a dataset of all the inputs"
+    raise UsageError(f"{out}: holds shard {held} of a split build ({path}); building {this} there would replace "
+                     f"it: give each shard its own --out (or remove {out} to rebuild it)")
+
+
 def read_shards(folders: list[Path]) -> MergedShards:
     """The union of shards 1..N of one split; UsageError (exit 2) naming what is missing or inconsistent."""
     if not folders:
