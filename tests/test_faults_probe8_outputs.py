@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from _fake_openai import FakeOpenAI
@@ -181,6 +182,22 @@ def test_exported_and_merged_weights_follow_the_umask_as_every_other_file(tmp_pa
         observe("`export` weights' mode", 0, "", wrong=int(modes.get("model.safetensors") != 0o640))
         assert "model.safetensors" in modes and "config.json" in modes, modes
         assert set(modes.values()) == {0o640}, {name: oct(mode) for name, mode in modes.items()}
+
+
+def test_a_model_built_into_the_cache_follows_the_umask(tmp_path, monkeypatch):
+    """The same cause in the model cache: a base built there once (tiny-random here; the embedded SmolLM2 the same
+    way) kept its model.safetensors 0600 beside the umask's tokenizer and config."""
+    from filingsum.core.models import resolve_model
+
+    monkeypatch.setenv("FILINGSUM_CACHE", str(tmp_path / "cache"))
+    previous = os.umask(0o027)
+    try:
+        built = Path(resolve_model("tiny-random"))
+    finally:
+        os.umask(previous)
+    modes = _modes(built)
+    assert built.is_relative_to(tmp_path) and "model.safetensors" in modes, (built, modes)
+    assert set(modes.values()) == {0o640}, {name: oct(mode) for name, mode in modes.items()}
 
 
 def test_a_trained_adapter_and_its_checkpoints_follow_the_umask(tmp_path):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filingsum.core.errors import FilingsumError
-from filingsum.core.io import atomic_write_text, sha256_file
+from filingsum.core.io import atomic_write_text, follow_umask, sha256_file
 from filingsum.core.model_files import model_dir_problem
 
 if TYPE_CHECKING:
@@ -303,6 +303,7 @@ def cached_build(name: str, build: Callable[[Path], None]) -> Path:
         try:
             log.info("building model dir %s (once; cached afterwards)", target)
             build(staging)
+            follow_umask(staging)  # safetensors wrote the weights 0600: the umask's mode, as every other file
             _write_manifest(staging, name)
             os.replace(staging, target)
         finally:
