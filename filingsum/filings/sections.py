@@ -67,6 +67,18 @@ _PART_HEADING = re.compile(
 )
 _END_HEADING = re.compile(r"^[ \t]*(?:SIGNATURES?|EXHIBIT INDEX)[ \t]*$", re.MULTILINE)
 _PAGE_REF = re.compile(r"(?:\.{2,}|\s)\s*\d{1,3}\s*$")
+# A heading's title names the item; one whose first clause goes on with a verb is a sentence that starts with
+# the item's name, "Item 1. Business is not amended by this Amendment ..." in a 10-K/A's explanatory note.
+_PROSE_TITLE = re.compile(
+    r"^[^.:;()\n]*?\S[ \t,]+(?:is|are|was|were|has|have|had|will|would|shall|should|may|does|did|remains?|"
+    r"continues?)\b"
+)
+_ITEM_NAMED = re.compile(r"\bItems?[ \t]*\d{1,2}[A-D]?\.", re.I)
+
+
+def _reads_as_prose(title: str) -> bool:
+    """Whether a heading's title goes on as a sentence ("Business and Item 7. MD&A are not amended")."""
+    return bool(_PROSE_TITLE.match(_ITEM_NAMED.sub("Item", title[:300])))
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ def _find_headings(text: str) -> list[_Heading]:
                 continue  # "Item 7 of this report", "Item 1A, Risk Factors, ...": a cross-reference
             if len(title) > 150 and not match.group("punct"):
                 continue
+            if _reads_as_prose(title):
+                continue  # "Item 1. Business is not amended ...": the item named in a sentence
             if match.group("part"):
                 part = match.group("part").upper()
             if not title:
