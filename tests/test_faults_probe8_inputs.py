@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures_text import BUSINESS_BODY
-from test_faults import data_config, observe, write_filings
+from fixtures_text import BUSINESS_BODY, SAMPLES, SHARED_FILINGS
+from test_faults import FILING, data_config, observe, write_filings
 
 from filingsum.cli import main
-from filingsum.filings.ingest import IngestError
+from filingsum.filings.ingest import IngestError, load_documents
 from filingsum.filings.prepare import extract_file
 
 # --- P8-F1: "Item 1. Business" named inside a sentence is not the Item 1 heading -------------------------------
@@ -118,3 +118,67 @@ def test_data_build_makes_no_record_of_a_10k_a_explanatory_note(tmp_path, capsys
     assert len(records) == 5 and from_note == []
     skipped = json.loads((out / "card.json").read_text(encoding="utf-8"))["skipped_files"]
     assert any("northwind" in json.dumps(s) and "no Item 1. Business found" in json.dumps(s) for s in skipped), skipped
+
+
+# --- P8-F2: bare-CR line ends are line breaks; a file with none at all is said to have none ---------------------
+
+CREXENDO_BODY = (SAMPLES / "crexendo_10k_2016_item1_prompt.txt").read_text(encoding="utf-8").split("\n\n", 1)[1]
+CREXENDO_10K_TEXT = ("CREXENDO, INC.\nFORM 10-K\nANNUAL REPORT FOR THE FISCAL YEAR ENDED DECEMBER 31, 2016\n\n"
+                     + CREXENDO_BODY)
+
+
+def _real_filing_text(name: str) -> str:
+    if not (SHARED_FILINGS / name).is_file():
+        pytest.skip("../shared/filings is absent")
+    return load_documents(SHARED_FILINGS / name)[0].text
+
+
+@pytest.mark.parametrize("name, text", [
+    ("crexendo_10-k_2016.txt", lambda: CREXENDO_10K_TEXT),  # a plain-text 10-K: cover lines, then Item 1
+    ("crexendo_10-k_2016_prompt.txt", lambda: (SAMPLES / "crexendo_10k_2016_item1_prompt.txt").read_text("utf-8")),
+    ("acme_10k_2020.txt", lambda: FILING.format(name="Acme Widgets", product="widgets", customers="farmers")
+     + "\nItem 1A. Risk Factors\n\nWidgets break.\n"),
+    ("medicis_10-k_1999.txt", lambda: _real_filing_text("medicis-10-k-1999.html")),  # a real 10-K's text
+    ("gainsco_10-k_2010.txt", lambda: _real_filing_text("gainsco-10-k-2010-03.html")),
+])
+def test_a_file_with_bare_cr_line_ends_gives_the_sections_it_gives_with_lf(tmp_path, name, text):
+    """Lone CRs (old Mac line ends) were not line breaks: a file opening with its Item 1 heading was "Item 1.
+    Business is only a heading ... with no text under it", a prompt-wrapped one "a request but no filing text",
+    and a real 10-K's whole text (cover, Item 7, financial statements) was sent as its Item 1 (probe P8-F2)."""
+    lf = text()
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "cr").mkdir()
+    (tmp_path / "lf" / name).write_bytes(lf.encode("utf-8"))
+    (tmp_path / "cr" / name).write_bytes(lf.replace("\n", "\r").encode("utf-8"))
+    (expected,) = extract_file(tmp_path / "lf" / name, ["item_1"])
+    assert expected.text.lower().startswith(("item 1. business", "item 1: business")) and not expected.warnings
+    (section,) = extract_file(tmp_path / "cr" / name, ["item_1"])
+    assert (section.text, section.warnings, section.instruction) == (expected.text, [], expected.instruction)
+
+
+def test_a_file_with_no_line_break_says_so_instead_of_only_a_heading(tmp_path):
+    """A filing on one line (its line ends lost) was "Item 1. Business is only a heading (or a table-of-contents
+    entry) with no text under it": the heading finder works by lines, and the message now says the file has none."""
+    one_line = " ".join((FILING.format(name="Acme Widgets", product="widgets", customers="farmers")
+                         + "\nItem 1A. Risk Factors\n\n" + "Widgets break. " * 200).split())
+    path = tmp_path / "acme_10k_2020.txt"
+    path.write_text(one_line, encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        extract_file(path, ["item_1"])
+    reason = caught.value.reason
+    assert f"the file has no line breaks (one {len(one_line):,}-character line)" in reason, reason
+    assert "only a heading" not in reason and "\n" not in reason
+    (whole,) = extract_file(path, ["whole"])
+    assert "designs and sells widgets" in whole.text
+
+
+def test_a_whole_filing_on_one_line_used_as_item_1_names_the_cause(tmp_path):
+    """Without a heading at its start a one-line filing's whole text stands in for Item 1, as for any text
+    without headings; the warning now says why no heading could be found."""
+    one_line = " ".join(CREXENDO_10K_TEXT.split())
+    path = tmp_path / "crexendo_10-k_2016.txt"
+    path.write_text(one_line, encoding="utf-8")
+    (section,) = extract_file(path, ["item_1"])
+    assert section.warnings == [f"no Item 1. Business heading found: the file has no line breaks (one "
+                                f"{len(one_line):,}-character line), and headings are found by lines; used the "
+                                "whole text"]

@@ -17,9 +17,15 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
+def unify_line_ends(text: str) -> str:
+    """Windows (CR LF) and old Mac (a lone CR) line ends as LF: every line-based rule (headings, paragraphs)
+    sees the lines a file has, whatever wrote it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def normalise_whitespace(text: str) -> str:
     """Unify line endings and odd spaces, collapse runs of spaces, strip lines, keep at most one blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unify_line_ends(text)
     text = _ZERO_WIDTH.sub("", text)
     text = _SPACE_CHARS.sub(" ", text)
     text = _INLINE_RUNS.sub(" ", text)
@@ -29,7 +35,7 @@ def normalise_whitespace(text: str) -> str:
 
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs separated by blank lines, stripped, empty ones dropped (inner single newlines kept)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unify_line_ends(text)
     return [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
 
 

@@ -51,6 +51,7 @@ _SPECS: dict[str, _ItemSpec] = {
 }
 _MIN_SECTION_CHARS = 200  # below this an extracted section is taken as a miss (a TOC line, a stub)
 _MIN_ITEM_BODY_CHARS = 20  # below this the text under a found heading is too short to use
+_LONG_LINE = 2_000  # characters: a "heading" line this long is text run into it (a file whose line breaks were lost)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -231,10 +232,32 @@ def _other_items(text: str) -> list[str]:
     return seen
 
 
+def _one_line_cause(text: str) -> str | None:
+    """Why no heading can be found in a text that is one long line (no line break at all); None otherwise."""
+    stripped = text.strip()
+    if "\n" in stripped or len(stripped) < _LONG_LINE:
+        return None
+    return f"the file has no line breaks (one {len(stripped):,}-character line), and headings are found by lines"
+
+
+def _run_on_heading_cause(text: str, start: int) -> str | None:
+    """Why the heading at ``start`` seems to have no text under it when its line runs on for thousands of
+    characters (the text is on the heading's line); None for an ordinary heading line."""
+    end = text.find("\n", start)
+    length = (len(text) if end < 0 else end) - start
+    if length < _LONG_LINE:
+        return None
+    return _one_line_cause(text) or f"its heading's line runs on for {length:,} characters with no line break"
+
+
 def _missing_section_reason(text: str, section: str, others: list[str]) -> str:
     """Why a filing with item headings gives no text for ``section``: its heading has (almost) nothing under
     it, or there is no heading for it."""
-    title, body = SECTION_TITLES[section], item_body_length(text, section)
+    title, best = SECTION_TITLES[section], _best_item_span(text, section)
+    body = None if best is None else best[0]
+    if best is not None and body == 0 and (cause := _run_on_heading_cause(text, best[1])):
+        return (f"{title} cannot be told from its heading: {cause}: skipped (give the file its line breaks, or ask "
+                "for `whole`)")
     if body == 0:
         return f"{title} is only a heading (or a table-of-contents entry) with no text under it: skipped"
     if body is not None:
@@ -263,7 +286,8 @@ def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[st
     if others:
         warnings.append(_missing_section_reason(doc.text, section, others))
         return None, warnings
-    warnings.append(f"no {SECTION_TITLES[section]} heading found; used the whole text")
+    cause = _one_line_cause(doc.text)
+    warnings.append(f"no {SECTION_TITLES[section]} heading found{f': {cause}' if cause else ''}; used the whole text")
     return _trim_trailing_heading(doc.text), warnings
 
 

@@ -1,7 +1,8 @@
 """Read a file's bytes as filing text, refusing what is not one: not a regular file, oversized, empty, binary
 (known by its signature: PDF, archives, images, executables...) or undecodable.
 
-Text is UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM), else Windows-1252 with a warning.
+Text is UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM), else Windows-1252 with a warning; its line
+ends come back as LF, whether the file has CR LF or lone CRs (old Mac files).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+from filingsum.core.text import unify_line_ends
 from filingsum.filings.ingest.document import IngestError
 
 log = logging.getLogger("filingsum.filings.ingest")  # the logger these messages have always come from
@@ -92,7 +94,7 @@ def binary_format(data: bytes) -> str | None:
 
 def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple[str, list[str]]:
     """Decode filing bytes: UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM), else cp1252 with a
-    warning; reject binary and garbage."""
+    warning; reject binary and garbage. CR LF and lone CR line ends come back as LF."""
     if not data.strip():
         raise IngestError(path, "file is empty")
     fmt = binary_format(data)
@@ -120,7 +122,7 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
         log.warning("%s: not valid UTF-8; decoded as Windows-1252", path)
     if not (_bytes_look_like_text(sample) or _looks_like_text(text)):
         raise IngestError(path, "undecodable text: decoded characters are mostly not letters, digits or punctuation")
-    return text, warnings
+    return unify_line_ends(text), warnings
 
 
 # UTF-32 first: its little-endian BOM starts with UTF-16's.

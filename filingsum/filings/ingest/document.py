@@ -9,6 +9,7 @@ from typing import Any, Literal
 from filingsum.core.errors import FilingsumError
 from filingsum.core.names import printable
 from filingsum.core.schema import FormType
+from filingsum.core.text import unify_line_ends
 
 DocumentKind = Literal["text", "html", "sgml", "prompt", "jsonl"]
 Form = FormType
@@ -43,5 +44,7 @@ class SourceDocument:
         # The file's name becomes records, ids, cards and results: one that is not UTF-8 is escaped here once
         # (filingsum.core.names), as is a company name detected from it.
         self.source_path = printable(self.source_path)
+        # Files come decoded with LF line ends (ingest.decode); a JSONL row's text or a caller's may hold "\r".
+        self.text = unify_line_ends(self.text)
         if self.company is not None:
             self.company = printable(self.company)
