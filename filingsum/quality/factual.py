@@ -33,13 +33,13 @@ STOPWORDS = frozenset(
 # them in lower case ("Headcount grew", "Liquidity comes from ...").
 COMMON_OPENERS = frozenset(
     """
-    headcount revenue revenues sales growth margin margins profitability demand pricing inventory operating
-    gross total overall international domestic quarterly annual subscription subscriptions advertising
-    manufacturing research customers employees workforce liquidity capital cash debt segment segments
-    products services distribution financing funding profit profits earnings income expenses costs
-    nearly almost approximately roughly around substantially virtually about stockholders shareholders
-    higher lower increased decreased rising falling stronger weaker larger smaller fewer lower-than-expected
-    one two three four five six seven eight nine ten eleven twelve several many most half
+    headcount revenue sales growth margin profitability demand pricing inventory operating gross total overall
+    international domestic quarterly annual subscription advertising manufacturing research customers employees
+    workforce liquidity capital cash debt segment products services distribution financing funding profit earnings
+    income expenses costs nearly almost approximately roughly around substantially virtually about stockholders
+    shareholders higher lower increased decreased rising falling stronger weaker larger smaller fewer lower-than-
+    expected one two three four five six seven eight nine ten eleven twelve several many most half absent excluding
+    including given compared following amid largely mainly mostly partly chiefly primarily stripping adjusted driven led
     """.split()
 )
 CALENDAR_WORDS = frozenset(
@@ -222,7 +222,7 @@ def extract_entities(text: str, common_words: frozenset[str] = frozenset()) -> l
             first = group[0].group(0)
             low = re.sub(r"['\u2019]s$", "", first.lower())
             ignorable = low in STOPWORDS or low in CALENDAR_WORDS or len(first) == 1 or (
-                low in COMMON_OPENERS and _sentence_initial(text, group[0].start()))
+                _common(low, COMMON_OPENERS) and _sentence_initial(text, group[0].start()))  # "Revenues", too
             if ignorable or (_sentence_initial(text, group[0].start()) and _common(low, lowercase)):
                 group = group[1:]
             else:

@@ -40,10 +40,14 @@ def _sibling_binding(index: SourceIndex, k: int, figure: NumberMention, claim: C
     own = content_words(raw[own_span[0] : own_span[1]])
     if not own:
         return None  # "89.5% and 87.1%, respectively, of ...": the words are elsewhere in the sentence
+    # a segment that states the same figure again is the figure's too ("Phase 2 studies ... for migraine,
+    # commence a Phase 2 study ... for gastroparesis")
+    twins = {segment_at(raw, m.start - unit.start) for m in siblings if m.value == figure.value}
+    own = own.union(*(content_words(raw[a:b]) for a, b in twins))
     sibling_words: dict[str, frozenset[str]] = {}
     for m in siblings:
         span = segment_at(raw, m.start - unit.start)
-        if span != own_span and not _COMPARISON.match(raw[span[0] : span[1]]):  # a base, not another item
+        if span != own_span and span not in twins and not _COMPARISON.match(raw[span[0] : span[1]]):
             sibling_words[raw[span[0] : span[1]]] = content_words(raw[span[0] : span[1]])
     if not sibling_words:
         return None

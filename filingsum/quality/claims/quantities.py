@@ -76,7 +76,7 @@ def _count_items(text: str, noun: str, after_noun: bool = True, names: str = "")
         r"[^:;.]{0,60}?(?::|\binclud\w*|\bconsist\w*\s+of|\bcompris\w*|\bare|\bnamely|\u2014|-)\s+", tail)
     if not lead:
         return None
-    body = re.split(r"[.;]\s|\.$", tail[lead.end() :], maxsplit=1)[0]
+    body = _SENTENCE_END.split(tail[lead.end() :], maxsplit=1)[0]
     kept = []
     for item in _list_items(body, names):
         if len(item.split()) > 6:
@@ -85,13 +85,24 @@ def _count_items(text: str, noun: str, after_noun: bool = True, names: str = "")
     return len(kept) if len(kept) >= 2 else None
 
 
+# Where a list ends: a semicolon, or a full stop that ends the sentence ("50-mg., 75-mg. and 100-mg." and
+# "U.S. bottlers" hold abbreviations' stops).
+_SENTENCE_END = re.compile(r";\s|\.\s+(?=[A-Z\"\u201c(])|\.$")
+_PHRASE = r"(?:[^:;.()]|\.(?=\S|\s+[a-z]))"  # the count's own phrase: no clause end, abbreviations allowed
+
+
 def _colon_list(after: str, names: str) -> int | None:
     """How many items follow a colon that closes the count's own phrase ("three higher uses of cash behind its
-    outflows: share repurchases, dividends and debt repayments"); None when no such list follows."""
-    colon = re.match(r"[^:;.]{0,80}?:\s+", after)
-    if not colon:
+    outflows: share repurchases, dividends and debt repayments"), or stand in brackets after it ("four kinds of
+    third parties (bottlers, distributors, wholesalers and retailers)"); None when no such list follows."""
+    bracket = re.match(rf"{_PHRASE}{{0,80}}?\(([^()]{{3,300}})\)", after)
+    colon = re.match(rf"{_PHRASE}{{0,80}}?:\s+", after)
+    if bracket and not (colon and colon.end() < bracket.start(1)):
+        body = bracket.group(1)
+    elif colon:
+        body = _SENTENCE_END.split(after[colon.end() :], maxsplit=1)[0]
+    else:
         return None
-    body = re.split(r"[.;]\s|\.$", after[colon.end() :], maxsplit=1)[0]
     items = _list_items(body, names)
     return len(items) if len(items) >= 2 and all(len(item.split()) <= 6 for item in items) else None
 
@@ -313,7 +324,8 @@ _KINDS: list[tuple[str, re.Pattern[str], tuple[float, float]]] = [
      (50.0, 100.0)),
     ("share", re.compile(r"\ba\s+(?:few|handful)\b|\bfew\b", re.I), (1.0, 15.0)),
     ("share", re.compile(r"\b(?:many|numerous)\b", re.I), (20.0, 100.0)),
-    ("share", re.compile(r"\b(?:some|several)\b", re.I), (1.0, 49.0)),
+    # not "some 65 billion servings": "some" before a figure means "about"
+    ("share", re.compile(r"\b(?:some|several)\b(?!\s+\$?\d)", re.I), (1.0, 49.0)),
     ("share", re.compile(r"\b(?:all|every)\b", re.I), (95.0, 100.0)),
     ("portion", re.compile(r"\b(?:small|minor|modest|limited)\s+(?:portion|share|part|fraction|percentage|"
                            r"number|amount)\b", re.I), (0.0, 19.0)),

@@ -43,9 +43,10 @@ def _regions(text: str) -> list[list[tuple[int, str]]]:
     return regions
 
 
-def _places(start: int, line: str) -> dict[int, tuple[int, int, int]]:
+def _places(start: int, line: str, leaked: set[int]) -> dict[int, tuple[int, int, int]]:
     """Where each token of a row starts -> (cells in the row, cell index, token index counted from the cell's
-    end: the label and its footnote marker lead the first cell, "Shockwave (1): 550")."""
+    end: the label and its footnote marker lead the first cell, "Shockwave (1): 550"). A cell's last figure
+    whose percent sign opens the next cell ("0.8 | % 2.3%") goes into ``leaked``."""
     places: dict[int, tuple[int, int, int]] = {}
     cells = line.split("|")
     offset = start
@@ -53,6 +54,8 @@ def _places(start: int, line: str) -> dict[int, tuple[int, int, int]]:
         tokens = list(_TOKEN.finditer(cell))
         for t, m in enumerate(tokens):
             places[offset + m.start()] = (len(cells), c, len(tokens) - 1 - t)
+        if tokens and c + 1 < len(cells) and cells[c + 1].lstrip().startswith("%"):
+            leaked.add(offset + tokens[-1].start())
         offset += len(cell) + 1
     return places
 
@@ -71,20 +74,32 @@ def type_table_columns(text: str, mentions: list[NumberMention]) -> list[NumberM
     out = list(mentions)
     for region in _regions(text):
         columns: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        leaked: set[int] = set()
         for start, line in region:
-            for pos, place in _places(start, line).items():
+            for pos, place in _places(start, line, leaked).items():
                 i = by_start.get(pos)
                 if i is None and pos + 1 in by_start and text[pos] == "(":
                     i = by_start[pos + 1]
                 if i is not None:
                     columns[place].append(i)
+        leaked_mentions = {by_start.get(pos, by_start.get(pos + 1)) for pos in leaked}
         for indices in columns.values():
-            cells = [mentions[i] for i in indices]
-            if len(cells) < 2 or not any(m.kind == "percent" for m in cells):
-                continue
-            if any(m.kind == "number" and (m.currency or m.noun or "," in m.text) for m in cells):
-                continue  # a column of amounts that holds a percentage somewhere: not a percent column
-            for i in indices:
-                if mentions[i].kind == "number" and not mentions[i].scaled:
-                    out[i] = _as_percent(mentions[i])
+            for i in _percent_cells(mentions, indices, leaked_mentions):
+                out[i] = _as_percent(mentions[i])
     return out
+
+
+def _percent_cells(mentions: list[NumberMention], indices: list[int], leaked: set[int | None]) -> list[int]:
+    """The bare figures of one column to read as percentages: every one in a column of percentages; those below
+    the first percentage where only the rows above it hold amounts ("Capital expenditures: $2,064" above the
+    segments' shares "0.8 %", "29.2", "35.6")."""
+    percent = [n for n, i in enumerate(indices) if mentions[i].kind == "percent" or i in leaked]
+    if len(indices) < 2 or not percent:
+        return []
+    amounts = [n for n, i in enumerate(indices)
+               if mentions[i].kind == "number" and (mentions[i].currency or mentions[i].noun or "," in mentions[i].text)
+               and i not in leaked]
+    if amounts and max(amounts) > percent[0]:
+        return []  # a column of amounts that holds a percentage somewhere: not a percent column
+    return [i for n, i in enumerate(indices)
+            if n >= (percent[0] if amounts else 0) and mentions[i].kind == "number" and not mentions[i].scaled]

@@ -42,6 +42,11 @@ _HEADER_DATE = re.compile(
     rf"\b(?=[adfjmnos])(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}}),?(?=[\s|]*(?:\n|\|))", re.IGNORECASE
 )
 _HEADER_DATE_REACH = 200
+# The first day of a range whose year is written once, at its end: "from July 22 to September 30, 2023".
+_RANGE_START = re.compile(
+    rf"\b(?=[adfjmnos])(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:to|through|until|and|"
+    rf"[-\u2013\u2014])\s*(?:{_MONTH_RE})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?P<year>{YEAR_RE})\b", re.IGNORECASE
+)
 _FISCAL_YEAR = re.compile(rf"\b(?=[fF])(?:fiscal(?:\s+year)?|FY)\s*'?(?P<year>{YEAR_RE})\b", re.IGNORECASE)
 
 
@@ -69,6 +74,13 @@ def date_mentions(text: str) -> list[NumberMention]:
             end = m.end() if extra else m.end("year")
             found.append(NumberMention(m.start(), end, text[m.start():end], "date", float(year),
                                        _date(year, month, day), more_dates=extra))
+            taken.add(m.start(), end)
+    for m in _RANGE_START.finditer(text):  # "July 22 to September 30, 2023": the first day takes the year
+        if taken.free(m.start(), m.end("day")) and 1 <= int(m["day"]) <= 31:
+            year, month = int(m["year"]), _MONTHS[m["month"].lower()]
+            end = m.end("day")
+            found.append(NumberMention(m.start(), end, text[m.start():end], "date", float(year),
+                                       _date(year, month, int(m["day"]))))
             taken.add(m.start(), end)
     for m in _FISCAL_YEAR.finditer(text):
         if taken.free(m.start(), m.end()):
