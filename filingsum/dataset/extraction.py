@@ -73,7 +73,9 @@ def _extract_task(extractor: Extractor, path: str, wanted: list[str], max_bytes:
     except IngestError as exc:
         return {"sections": [], "skip": exc.reason}
     except Exception as exc:  # noqa: BLE001 (a parser bug on one file must not end the run; not journalled, so retried)
-        return {"sections": [], "skip": f"unexpected {type(exc).__name__}: {exc}", "traceback": format_exc()}
+        reason = " ".join(str(exc).split())  # one line: a library's message may run over many (pydantic's)
+        reason = reason if len(reason) <= 300 else reason[:299] + "…"
+        return {"sections": [], "skip": f"unexpected {type(exc).__name__}: {reason}", "traceback": format_exc()}
 
 
 @dataclass
@@ -121,8 +123,11 @@ class _Collector:
 
     def keep(self, i: int, row: dict[str, Any]) -> None:
         path, key = self.files[i], self.plan.keys[i]
-        if "traceback" in row:
-            log.warning("%s: skipped after an unexpected error\n%s", path, row["traceback"])
+        if "traceback" in row:  # one line; the traceback only with -v (a parser bug to report, not the user's)
+            log.warning("%s: skipped after an unexpected error: %s (-v shows the traceback)", printable(path),
+                        row["skip"])
+            if row["traceback"]:
+                log.debug("%s: the unexpected error's traceback:\n%s", printable(path), row["traceback"])
         elif key is not None:
             self.journal.append(journal_row(key, path, row["sections"], row["skip"]))
         self.plan.results[i] = FileExtraction(path, row["sections"], row["skip"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -63,14 +64,14 @@ def jsonl_documents(text: str, path: Path, warnings: list[str]) -> list[SourceDo
         if not isinstance(body, str) or not body.strip():
             problems.append(f"line {lineno}: no non-empty 'text' field")
             continue
+        fields = _row_metadata(row)
+        if isinstance(fields, str):
+            problems.append(f"line {lineno}: {fields}")
+            continue
         source = f"{path}#{lineno}"
-        row_form = form_from_label(row.get("form")) if row.get("form") else None
-        meta = {
-            "source_path": source,
-            "company": row.get("company") or None,
-            "fiscal_period": row.get("fiscal_period") or None,
-            "instruction": row.get("instruction") or None,
-        }
+        row_form = form_from_label(fields["form"]) if fields["form"] else None
+        meta = {"source_path": source, "company": fields["company"], "fiscal_period": fields["fiscal_period"],
+                "instruction": fields["instruction"]}
         if looks_like_html(body):
             try:
                 doc = html_document(body, path, kind="jsonl", source_path=source, warnings=warnings)
@@ -94,3 +95,31 @@ def jsonl_documents(text: str, path: Path, warnings: list[str]) -> list[SourceDo
         for doc in documents:
             doc.warnings.append(f"{len(problems)} unusable line(s) in {path.name} skipped")
     return documents
+
+
+_METADATA_FIELDS = ("company", "form", "fiscal_period", "instruction")
+
+
+def _row_metadata(row: dict[str, Any]) -> dict[str, str | None] | str:
+    """A JSONL row's metadata fields as text (None where absent or empty), or why the row cannot be used.
+
+    A number is taken as text (a year ``2016`` is "2016", ``2016.0`` too); a list, an object, true/false or a
+    non-finite number is no name or period: the row is skipped, naming the field.
+
+    >>> _row_metadata({"fiscal_period": 2016, "company": "Acme"})["fiscal_period"]
+    '2016'
+    >>> _row_metadata({"company": ["Acme"]})
+    'company is ["Acme"], not a string'
+    """
+    fields: dict[str, str | None] = {}
+    for name in _METADATA_FIELDS:
+        value = row.get(name)
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            shown = json.dumps(value, ensure_ascii=False)
+            return f"{name} is {shown if len(shown) <= 60 else shown[:59] + '…'}, not a string"
+        fields[name] = value or None
+    return fields

@@ -1,0 +1,125 @@
+"""Faults the ninth probe (2026-12-05) found in reading inputs, each on real files written to disk through the real
+CLI in process (against a stand-in OpenAI-compatible server on 127.0.0.1 for `summarize`) or the real decoder and
+input discovery. docs/reliability.md lists them.
+
+- P9-F1: a JSONL row with a number (or a list) for its fiscal_period/company/form/instruction lost the whole file
+  with a pydantic traceback; an unexpected per-file error in a build printed its traceback without -v.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from _fake_openai import FakeOpenAI
+from test_faults import COMPANIES, CUSTOMERS, FILING, PRODUCTS, data_config, observe, write_filings
+
+import filingsum.dataset.build as build_module
+from filingsum.cli import main
+from filingsum.filings.ingest import load_documents
+
+ANSWER = "The company sells widgets to manufacturers and earns revenue from product sales and subscriptions."
+
+
+def _filing(i: int) -> str:
+    return FILING.format(name=COMPANIES[i], product=PRODUCTS[i], customers=CUSTOMERS[i])
+
+
+def _summarize(server: FakeOpenAI, *args: str) -> int:
+    return main(["summarize", *args, "--endpoint", server.base_url, "--model", "fake", "--tokenizer", "tiny-random",
+                 "--max-retries", "0"])
+
+
+def _records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _messages(caplog) -> str:
+    return "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+
+
+# --- P9-F1: JSONL metadata that is not a string ------------------------------------------------------------------
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_jsonl_numbers_for_a_year_or_a_name_are_taken_as_text(tmp_path, capsys, caplog):
+    """P9-F1: `"fiscal_period": 2016` gave a pydantic traceback in `data build` and lost the file's good rows."""
+    batch = _jsonl(tmp_path / "in" / "batch.jsonl", [
+        {"text": _filing(0), "company": "Acme Widgets"},
+        {"text": _filing(1), "company": "Borealis Freight", "fiscal_period": 2016},
+        {"text": _filing(2), "company": 5, "form": 10, "fiscal_period": 2019.0},
+    ])
+    docs = load_documents(batch)
+    assert [(d.company, d.fiscal_period) for d in docs][1:] == [("Borealis Freight", "2016"), ("5", "2019")]
+    out = tmp_path / "dataset"
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [batch.parent], out))])
+    err = capsys.readouterr().err + _messages(caplog)
+    records = _records(out) if (out / "records.jsonl").exists() else []
+    observe("`data build`: JSONL rows with a number for fiscal_period/company/form", status, err,
+            lost=3 - len(records))
+    assert status == 0 and "Traceback" not in err, err[-3000:]
+    assert sorted(r["fiscal_period"] or "" for r in records) == ["", "2016", "2019"], records
+
+
+def test_jsonl_row_with_a_list_or_object_field_is_skipped_naming_line_and_field(tmp_path, capsys, caplog):
+    """P9-F1: a list or an object is no name or period: that row is skipped in one line naming its line and
+    field; the file's other rows are built and summarized."""
+    batch = _jsonl(tmp_path / "in" / "batch.jsonl", [
+        {"text": _filing(0), "company": "Acme Widgets"},
+        {"text": _filing(1), "instruction": ["a", "b"]},
+        {"text": _filing(2), "fiscal_period": {"y": 2020}},
+    ])
+    out = tmp_path / "dataset"
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [batch.parent], out))])
+    err = capsys.readouterr().err + _messages(caplog)
+    observe("`data build`: JSONL rows with a list/object for instruction/fiscal_period", status, err)
+    assert status == 0 and "Traceback" not in err, err[-3000:]
+    assert [r["company"] for r in _records(out)] == ["Acme Widgets"]
+    assert 'line 2: instruction is ["a", "b"], not a string' in err, err[-3000:]
+    assert 'line 3: fiscal_period is {"y": 2020}, not a string' in err, err[-3000:]
+
+    results = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(batch), "--out", str(results))
+    err = capsys.readouterr().err
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    assert status == 0 and "ValidationError" not in err, err[-3000:]
+    assert [(r["summary"], r["error"]) for r in rows] == [(ANSWER, None)], rows
+
+
+def _failing_extractor(real):
+    def extract(path, wanted, max_bytes):
+        if "borealis" in str(path):
+            raise RuntimeError("a parser bug\nwith a second line")
+        return real(path, wanted, max_bytes)
+
+    return extract
+
+
+def test_an_unexpected_error_in_a_build_is_one_line_and_its_traceback_only_with_v(tmp_path, capsys, caplog,
+                                                                                 monkeypatch):
+    """P9-F1 (the rest): a parser bug on one file printed its whole traceback at the default verbosity."""
+    monkeypatch.setattr(build_module, "extract_file", _failing_extractor(build_module.extract_file))
+    inputs = write_filings(tmp_path / "in", [0, 1, 2, 3, 4])
+    config = data_config(tmp_path / "data.yaml", [inputs], tmp_path / "dataset")
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(config)])
+    err = capsys.readouterr().err + _messages(caplog)
+    observe("`data build`: an unexpected error on one file", status, err)
+    assert status == 0 and "Traceback" not in err, err[-3000:]
+    (line,) = [m for m in err.splitlines() if "unexpected error" in m]
+    assert "borealis_10k_2020.txt" in line and "RuntimeError: a parser bug with a second line" in line, line
+
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        assert main(["-v", "data", "build", "--config", str(config)]) == 0
+    debug = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Traceback (most recent call last)" in debug and "a parser bug" in debug
