@@ -4,6 +4,8 @@ input discovery. docs/reliability.md lists them.
 
 - P9-F1: a JSONL row with a number (or a list) for its fiscal_period/company/form/instruction lost the whole file
   with a pydantic traceback; an unexpected per-file error in a build printed its traceback without -v.
+- P9-F4/F5: one broken sequence in a UTF-8 filing skipped it ("neither UTF-8 nor Windows-1252") or decoded it whole
+  as Windows-1252 (mojibake).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from _fake_openai import FakeOpenAI
+from fixtures_text import SAMPLES
 from test_faults import COMPANIES, CUSTOMERS, FILING, PRODUCTS, data_config, observe, write_filings
 
 import filingsum.dataset.build as build_module
 from filingsum.cli import main
-from filingsum.filings.ingest import load_documents
+from filingsum.filings.ingest import IngestError, load_documents
 
 ANSWER = "The company sells widgets to manufacturers and earns revenue from product sales and subscriptions."
 
@@ -123,3 +127,58 @@ def test_an_unexpected_error_in_a_build_is_one_line_and_its_traceback_only_with_
         assert main(["-v", "data", "build", "--config", str(config)]) == 0
     debug = "\n".join(r.getMessage() for r in caplog.records)
     assert "Traceback (most recent call last)" in debug and "a parser bug" in debug
+
+
+# --- P9-F4, P9-F5: UTF-8 with a few broken bytes stays UTF-8 ------------------------------------------------------
+
+CREXENDO_BODY = (SAMPLES / "crexendo_10k_2016_item1_prompt.txt").read_bytes().split(b"\n", 3)[3][:6000]
+
+
+def test_utf8_with_one_cut_character_and_curly_quotes_is_read_as_utf8(tmp_path, capsys, caplog):
+    """P9-F4: one cut character (b"\\xe2\\x80") in a UTF-8 filing whose curly quote holds 0x9D (undefined in
+    cp1252) skipped the whole file as "neither UTF-8 nor Windows-1252"; it is UTF-8 with the cut one replaced."""
+    head = b"FORM 10-K\nACO INC\n\nITEM 1. BUSINESS\n\n" + CREXENDO_BODY + b" revenue "
+    path = tmp_path / "in" / "aco_10k_2016.txt"
+    path.parent.mkdir()
+    path.write_bytes(head + b"\xe2\x80 grew.\n\nITEM 2. PROPERTIES\nWe lease.\n")
+    (doc,) = load_documents(path)
+    assert "\u201d" in doc.text and "revenue \ufffd grew." in doc.text
+    assert f"not valid UTF-8 at byte {len(head)} (1 bad sequence)" in " ".join(doc.warnings), doc.warnings
+
+    out = tmp_path / "dataset"
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [path.parent], out))])
+    err = capsys.readouterr().err + _messages(caplog)
+    observe("`data build`: a UTF-8 filing with one cut character", status, err)
+    assert status == 0, err[-3000:]
+    (record,) = _records(out)
+    text = record["text"]
+    assert "Crexendo is a CLEC cloud services company" in text and "\u00e2" not in text  # no mojibake of its quotes
+    assert f"aco_10k_2016.txt: not valid UTF-8 at byte {len(head)}" in err, err[-3000:]
+
+
+def test_utf8_with_one_stray_latin1_byte_is_not_mojibake(tmp_path):
+    """P9-F5: one stray 0xA0 sent the whole UTF-8 file through cp1252: "BCO’s ... €5" became "BCOâ€™s ... â‚¬5"."""
+    ascii_body = CREXENDO_BODY.decode("utf-8").encode("ascii", "ignore")
+    path = tmp_path / "bco_10k_2016.txt"
+    path.write_bytes(b"FORM 10-K\nBCO INC\n\nITEM 1. BUSINESS\n\nBCO\xe2\x80\x99s customers pay \xe2\x82\xac5 per "
+                     b"month. " + ascii_body + b" Price\xa0list.\n\nITEM 2. PROPERTIES\nWe lease.\n")
+    (doc,) = load_documents(path)
+    assert "BCO\u2019s customers pay \u20ac5 per month." in doc.text and "Price\ufffdlist." in doc.text
+    assert "\u00e2\u20ac" not in doc.text
+    assert not any("Windows-1252" in w for w in doc.warnings) and "1 bad sequence" in doc.warnings[0], doc.warnings
+
+
+def test_windows_1252_files_and_too_many_bad_bytes_are_not_taken_for_broken_utf8(tmp_path):
+    """The rule's other side: a cp1252 file (its quotes bad UTF-8, no UTF-8 character in it) is still cp1252; UTF-8
+    with a bad sequence every few hundred bytes is not "mostly UTF-8"."""
+    legacy = tmp_path / "legacy_10k_2001.txt"
+    legacy.write_bytes(b"ITEM 1. BUSINESS\n\n" + b"The Company\x92s caf\xe9 sells coffee. " * 5)
+    (doc,) = load_documents(legacy)
+    assert "Company\u2019s caf\u00e9" in doc.text and "\ufffd" not in doc.text
+    assert any("Windows-1252" in w for w in doc.warnings), doc.warnings
+
+    noisy = tmp_path / "noisy_10k_2016.txt"
+    noisy.write_bytes(b"ITEM 1. BUSINESS\n\n" + b"We sell \xe2\x80\x9cwidgets\xe2\x80\x9d to \xe2\x80 shops. " * 200)
+    with pytest.raises(IngestError, match=r"neither UTF-8 \(200 bad sequence\(s\), the first at byte 43\)"):
+        load_documents(noisy)

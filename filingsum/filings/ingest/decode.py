@@ -1,8 +1,9 @@
 """Read a file's bytes as filing text, refusing what is not one: not a regular file, oversized, empty, binary
 (known by its signature: PDF, archives, images, executables...) or undecodable.
 
-Text is UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM), else Windows-1252 with a warning; its line
-ends come back as LF, whether the file has CR LF or lone CRs (old Mac files).
+Text is UTF-16/32 with a byte-order mark, UTF-8 (with or without BOM; a few bad sequences in it replaced by
+U+FFFD, with a warning), else Windows-1252 with a warning; its line ends come back as LF, whether the file has CR LF
+or lone CRs (old Mac files).
 """
 
 from __future__ import annotations
@@ -114,15 +115,38 @@ def decode_bytes(data: bytes, path: str | os.PathLike[str] = "<bytes>") -> tuple
     warnings: list[str] = []
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if _CP1252_UNDEFINED.search(data):
-            raise IngestError(path, "undecodable text: neither UTF-8 nor Windows-1252") from None
-        text = data.decode("cp1252")
-        warnings.append("not valid UTF-8; decoded as Windows-1252 (cp1252)")
-        log.warning("%s: not valid UTF-8; decoded as Windows-1252", path)
+    except UnicodeDecodeError as exc:
+        text = _mostly_utf8(data, exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0), path, warnings)
     if not (_bytes_look_like_text(sample) or _looks_like_text(text)):
         raise IngestError(path, "undecodable text: decoded characters are mostly not letters, digits or punctuation")
     return unify_line_ends(text), warnings
+
+
+def _mostly_utf8(data: bytes, first: int, path: str | os.PathLike[str], warnings: list[str]) -> str:
+    """Text of data that is not valid UTF-8 (its first bad byte at ``first``): UTF-8 with the bad sequences
+    replaced by U+FFFD when the data is UTF-8 but for a few of them (a character cut in two, one stray byte);
+    else Windows-1252, with a warning either way; IngestError when it is neither.
+
+    "A few": at most one bad sequence per 1,000 bytes (one in any smaller file), and more well-formed non-ASCII
+    characters than bad sequences: a Windows-1252 file's curly quotes and accents are bad UTF-8 one by one and
+    form no UTF-8 characters, so it still goes through cp1252 whole."""
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())  # each maximal bad sequence is one U+FFFD
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) - bad
+    if bad <= max(1, len(data) // 1000) and non_ascii > bad:
+        where = f"not valid UTF-8 at byte {first} ({bad} bad sequence{'s' if bad > 1 else ''})"
+        warnings.append(f"{where}; decoded as UTF-8 with {'them' if bad > 1 else 'it'} replaced by U+FFFD")
+        log.warning("%s: %s; decoded as UTF-8, replaced by U+FFFD", path, where)
+        return text
+    undefined = _CP1252_UNDEFINED.search(data)
+    if undefined:
+        raise IngestError(path, f"undecodable text: neither UTF-8 ({bad} bad sequence(s), the first at byte "
+                                f"{first}) nor Windows-1252 (byte 0x{data[undefined.start()]:02X} at "
+                                f"{undefined.start()} is undefined in it)")
+    warnings.append("not valid UTF-8; decoded as Windows-1252 (cp1252)")
+    log.warning("%s: not valid UTF-8 (%d bad sequence(s), the first at byte %d); decoded as Windows-1252",
+                path, bad, first)
+    return data.decode("cp1252")
 
 
 # UTF-32 first: its little-endian BOM starts with UTF-16's.
