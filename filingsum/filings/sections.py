@@ -44,7 +44,9 @@ class _ItemSpec:
 
 
 _SPECS: dict[str, _ItemSpec] = {
-    "item_1": _ItemSpec("1", "I", re.compile(r"^business\b", re.I), ("part_i_item_1", "Item 1")),
+    # "Business", "Description of Business" (the 10-KSB title), "Our Business", "Business and Properties"
+    "item_1": _ItemSpec("1", "I", re.compile(r"^(?:(?:narrative\s+|general\s+)?description\s+of\s+(?:the\s+|our\s+)?|"
+                                             r"our\s+|the\s+)?business(?:es)?\b", re.I), ("part_i_item_1", "Item 1")),
     "item_1a": _ItemSpec("1A", "I", re.compile(r"^risk\s+factors", re.I), ("part_i_item_1a", "Item 1A")),
     "item_7": _ItemSpec("7", "II", re.compile(r"^management", re.I), ("part_ii_item_7", "Item 7")),
     "part_i_item_2": _ItemSpec("2", "I", re.compile(r"^management", re.I), ("part_i_item_2", "Item 2")),
@@ -59,8 +61,10 @@ _LONG_LINE = 2_000  # characters: a "heading" line this long is text run into it
 
 
 _ITEM_HEADING = re.compile(
-    r"^[ \t>#*]*(?:PART[ \t]+(?P<part>IV|I{1,3})[ \t]*[.,:\-–—]?[ \t]*)?ITEM[ \t]*(?P<num>\d{1,2}[A-D]?)(?![\w])"
-    r"[ \t]*(?P<punct>[.:\-–—])?[ \t]*(?P<title>[^\n]*)$",
+    r"^[ \t>#*]*(?:PART[ \t]+(?P<part>IV|I{1,3})[ \t]*[.,:\-–—]?[ \t]*)?"
+    # "Item 1", or "Items 1 and 2" (one heading for both, "Business and Properties"), taken as its first item
+    r"(?:ITEM[ \t]*(?P<num>\d{1,2}[A-D]?)|ITEMS[ \t]+(?P<first>\d{1,2}[A-D]?)(?:[ \t]*(?:,|and|&)[ \t]*\d{1,2}[A-D]?)+)"
+    r"(?![\w])[ \t]*(?P<punct>[.:\-–—])?[ \t]*(?P<title>[^\n]*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 _PART_HEADING = re.compile(
@@ -129,7 +133,8 @@ def _find_headings(text: str) -> list[_Heading]:
                 part = match.group("part").upper()
             if not title:
                 title = _next_line(text, match.end())
-            headings.append(_Heading(start, match.end(), match.group("num").upper(), part, title))
+            number = match.group("num") or match.group("first")
+            headings.append(_Heading(start, match.end(), number.upper(), part, title))
         last_start = start
     return headings
 
@@ -223,13 +228,42 @@ def _html_section(doc: SourceDocument, section: str) -> tuple[str | None, list[s
     return None, warnings
 
 
+_EIGHT_K_ITEM = re.compile(r"ITEM[ \t]*(\d{1,2}\.\d{2})(?!\d)", re.I)  # "Item 1.01 Entry into ...": an 8-K's
+
+
+def _label(text: str, heading: _Heading) -> str:
+    """"Item 1A", or "Item 1.01" for an 8-K item (whose heading search sees "Item 1" titled "01 Entry ...")."""
+    eight_k = _EIGHT_K_ITEM.search(text, heading.start, heading.body)
+    return f"Item {eight_k.group(1)}" if eight_k else f"Item {heading.number}"
+
+
 def _other_items(text: str) -> list[str]:
     """The items a text has headings for, a dangling heading at its end aside ("Item 3." after an MD&A excerpt)."""
     seen: list[str] = []
-    for heading in _find_headings(_trim_trailing_heading(text)):
-        if heading.number and f"Item {heading.number}" not in seen:
-            seen.append(f"Item {heading.number}")
+    text = _trim_trailing_heading(text)
+    for heading in _find_headings(text):
+        if heading.number and _label(text, heading) not in seen:
+            seen.append(_label(text, heading))
     return seen
+
+
+def _rejected_heading(text: str, section: str) -> str | None:
+    """Why the first heading numbered as ``section``'s item is not that item (an 8-K item, another title, another
+    part), naming the heading as the file has it; None when the file has no heading of that number."""
+    spec, title = _SPECS[section], SECTION_TITLES[section]
+    for heading in _find_headings(text):
+        if heading.number != spec.number:
+            continue
+        line = " ".join(text[heading.start:heading.body].strip(" \t>#*").split())
+        shown = line if heading.title in line else f"{line} {heading.title}"
+        shown = shown if len(shown) <= 100 else shown[:97].rstrip() + "..."
+        if _EIGHT_K_ITEM.search(text, heading.start, heading.body):
+            return f"'{shown}' is an 8-K item, not {title}"
+        if heading.title and not _title_matches(spec, heading.title):
+            return f"'{shown}' is not {title}: its title is not {title.split('. ', 1)[1]}"
+        if spec.part == "I" and heading.part not in (None, "I") and not spec.title.match(heading.title):
+            return f"'{shown}' is in Part {heading.part}, not Part I"
+    return None
 
 
 def _one_line_cause(text: str) -> str | None:
@@ -263,8 +297,9 @@ def _missing_section_reason(text: str, section: str, others: list[str]) -> str:
     if body is not None:
         return (f"{title} found, but too short to use ({body} character(s) of text under its heading, at least "
                 f"{_MIN_ITEM_BODY_CHARS} needed): skipped")
-    return (f"no {title} found, though the file has headings for {', '.join(others[:6])}: skipped (ask for "
-            f"another section, or for `whole`)")
+    rejected = _rejected_heading(text, section)
+    seen = f": {rejected}; the file has headings for" if rejected else ", though the file has headings for"
+    return f"no {title} found{seen} {', '.join(others[:6])}: skipped (ask for another section, or for `whole`)"
 
 
 def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[str]]:

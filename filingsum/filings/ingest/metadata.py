@@ -9,10 +9,11 @@ from pathlib import Path
 
 from filingsum.filings.ingest.document import Form
 
-_FORM_IN_NAME = re.compile(r"(?:^|[_\-\s.])10-?([kq])(?=$|[_\-\s.\d])", re.IGNORECASE)
-_UPPER_FORM_LINE = re.compile(r"(?m)^[^a-z\n]*\bFORM\s+10-?([KQ])\b[^a-z\n]*$")
-_REPORT_PURSUANT = re.compile(r"\b(QUARTERLY|ANNUAL) REPORT PURSUANT TO SECTION 13", re.IGNORECASE)
-_THIS_FORM = re.compile(r"\bthis (?:(?:quarterly|annual) report on )?Form 10-?([KQ])\b", re.IGNORECASE)
+# "10-KSB"/"10-QSB": the small-business annual and quarterly reports (until 2009), read as 10-K and 10-Q
+_FORM_IN_NAME = re.compile(r"(?:^|[_\-\s.])10-?([kq])(?:sb)?(?=$|[_\-\s.\d])", re.IGNORECASE)
+_UPPER_FORM_LINE = re.compile(r"(?m)^[^a-z\n]*\bFORM\s+10-?([KQ])(?:SB)?\b[^a-z\n]*$")
+_REPORT_PURSUANT = re.compile(r"\b(QUARTERLY|ANNUAL) REPORT (?:PURSUANT TO|UNDER) SECTION 13", re.IGNORECASE)
+_THIS_FORM = re.compile(r"\bthis (?:(?:quarterly|annual) report on )?Form 10-?([KQ])(?:SB)?\b", re.IGNORECASE)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _PERIOD_ENDED = re.compile(
     rf"\bfor the (?:fiscal year|quarterly period|transition period) ended:?\s+((?:{_MONTHS})\s+\d{{1,2}},?\s*\d{{4}})",

@@ -1,0 +1,168 @@
+"""Faults the ninth probe found in finding a filing's sections and inputs (P9-F2, P9-F3, P9-F9): each on real
+files written to disk, through the real extraction path, or the real CLI in process against a stand-in
+OpenAI-compatible server on 127.0.0.1 (tests/_fake_openai.py). docs/reliability.md lists them.
+
+- P9-F3: `Item 1. Description of Business` (10-KSB), `Item 1. Our Business`, `Items 1 and 2. Business and
+  Properties` were not Item 1, and the skip said "no Item 1. Business found, though the file has headings for
+  Item 1" (an 8-K's `Item 1.01` too); a plain-text 10-KSB was an "unknown" form.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _fake_openai import FakeOpenAI
+from fixtures_text import BUSINESS_BODY, MDNA_BODY
+from test_faults import observe
+
+from filingsum.cli import main
+from filingsum.filings.ingest import IngestError
+from filingsum.filings.prepare import extract_file
+
+ANSWER = "The company sells widgets to manufacturers and earns revenue from product sales and subscriptions."
+
+
+def _summarize(server: FakeOpenAI, *args: str) -> int:
+    return main(["summarize", *args, "--endpoint", server.base_url, "--model", "fake", "--tokenizer", "tiny-random",
+                 "--max-retries", "0"])
+
+
+# --- P9-F3: common Item 1 headings, and a reason that names the heading it saw -------------------------------------
+
+TEN_K = """FORM 10-K
+HCO INC
+
+PART I
+
+{heading}
+
+{body}
+
+ITEM 1A. RISK FACTORS
+We face risks of many kinds that could harm our business and results.
+
+ITEM 2. PROPERTIES
+We lease an office.
+"""
+TEN_KSB = """UNITED STATES SECURITIES AND EXCHANGE COMMISSION
+Washington, D.C. 20549
+
+FORM 10-KSB
+
+[X] ANNUAL REPORT UNDER SECTION 13 OR 15(d) OF THE SECURITIES EXCHANGE ACT OF 1934
+For the fiscal year ended December 31, 2006
+
+SMALLCO, INC.
+(Exact name of small business issuer as specified in its charter)
+
+PART I
+
+ITEM 1. DESCRIPTION OF BUSINESS
+
+{body}
+
+ITEM 2. DESCRIPTION OF PROPERTY
+
+We lease 4,000 square feet of office space in Tempe, Arizona.
+
+ITEM 6. MANAGEMENT'S DISCUSSION AND ANALYSIS OR PLAN OF OPERATION
+
+{mdna}
+
+ITEM 7. FINANCIAL STATEMENTS
+
+The financial statements begin on page F-1 of this report and are incorporated here by reference.
+
+ITEM 8. CHANGES IN AND DISAGREEMENTS WITH ACCOUNTANTS ON ACCOUNTING AND FINANCIAL DISCLOSURE
+
+None. Our independent registered public accounting firm has audited our financial statements since 2001, and we
+have had no disagreement with it on any matter of accounting principles or practices or financial disclosure.
+
+SIGNATURES
+"""
+EIGHT_K = """FORM 8-K
+CURRENT REPORT
+EIGHTCO INC
+
+Item 1.01 Entry into a Material Definitive Agreement.
+
+On March 1, 2020, the Company entered into a credit agreement with Big Bank for a $50 million revolving facility.
+
+Item 2.03 Creation of a Direct Financial Obligation.
+
+The information in Item 1.01 above about the credit agreement is incorporated into this Item 2.03 by reference.
+
+Item 9.01 Financial Statements and Exhibits.
+
+(d) Exhibits. 10.1 Credit Agreement dated March 1, 2020.
+"""
+ITEM_1_HEADINGS = ["ITEM 1. DESCRIPTION OF BUSINESS", "Item 1. Our Business", "Items 1 and 2. Business and Properties",
+                   "ITEMS 1 AND 2. BUSINESS AND PROPERTIES", "Item 1. Description of the Business"]
+
+
+@pytest.mark.parametrize("heading", ITEM_1_HEADINGS)
+def test_common_item_1_titles_are_item_1(tmp_path, heading):
+    """P9-F3: each was skipped as "no Item 1. Business found, though the file has headings for Item 1"."""
+    path = tmp_path / "hco_10k_2020.txt"
+    path.write_text(TEN_K.format(heading=heading, body=BUSINESS_BODY), encoding="utf-8")
+    (section,) = extract_file(path, ["item_1"])
+    assert section.section == "item_1" and section.form == "10-K"
+    assert section.text.startswith(heading) and BUSINESS_BODY in section.text, section.text
+    assert "RISK FACTORS" not in section.text and section.warnings == []
+
+
+def test_a_plain_text_10ksb_is_a_10k_with_its_item_1(tmp_path):
+    """P9-F3: "FORM 10-KSB" was an unknown form, and its "Description of Business" no Item 1."""
+    path = tmp_path / "smallco_annual_2006.txt"
+    path.write_text(TEN_KSB.format(body=BUSINESS_BODY, mdna=MDNA_BODY), encoding="utf-8")
+    (section,) = extract_file(path, ["item_1"])
+    assert section.form == "10-K" and section.fiscal_period == "2006-12-31"
+    assert section.text.startswith("ITEM 1. DESCRIPTION OF BUSINESS") and BUSINESS_BODY in section.text
+    assert "square feet" not in section.text
+
+
+def test_a_10ksb_asked_for_item_7_names_its_item_7_heading(tmp_path):
+    """A 10-KSB's Item 7 is its financial statements (its MD&A is Item 6): the reason names the heading it saw."""
+    path = tmp_path / "smallco_annual_2006.txt"
+    path.write_text(TEN_KSB.format(body=BUSINESS_BODY, mdna=MDNA_BODY), encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        extract_file(path, ["item_7"])
+    reason = caught.value.reason
+    assert ("no Item 7. Management's Discussion and Analysis found: 'ITEM 7. FINANCIAL STATEMENTS' is not Item 7. "
+            "Management's Discussion and Analysis: its title is not Management's Discussion and Analysis; the file "
+            "has headings for Item 1, Item 2, Item 6, Item 7, Item 8: skipped") in reason, reason
+
+
+def test_an_8k_item_is_named_as_one_not_as_item_1(tmp_path):
+    """P9-F3: an 8-K's "Item 1.01" was skipped as "no Item 1. Business found, though the file has headings for
+    Item 1": a reason that contradicts itself."""
+    path = tmp_path / "eightco_8k.txt"
+    path.write_text(EIGHT_K, encoding="utf-8")
+    with pytest.raises(IngestError) as caught:
+        extract_file(path, ["item_1"])
+    reason = caught.value.reason
+    assert ("no Item 1. Business found: 'Item 1.01 Entry into a Material Definitive Agreement.' is an 8-K item, not "
+            "Item 1. Business; the file has headings for Item 1.01, Item 2.03: skipped") in reason, reason
+    assert "headings for Item 1," not in reason and "\n" not in reason
+
+
+def test_summarize_takes_the_common_item_1_titles(tmp_path, capsys):
+    """The probe's run: `summarize DIR` of these filings summarized 1 and failed the rest (exit 1)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, heading in enumerate(ITEM_1_HEADINGS):
+        (inputs / f"hco{i}_10k_2020.txt").write_text(TEN_K.format(heading=heading, body=BUSINESS_BODY),
+                                                     encoding="utf-8")
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(inputs), "--out", str(out))
+    err = capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    observe("`summarize` of 10-Ks whose Item 1 is 'Description of Business', 'Our Business', 'Items 1 and 2'",
+            status, err, wrong=sum(r["error"] is not None for r in rows))
+    assert status == 0, err[-3000:]
+    assert [r["id"] for r in rows] == [f"hco{i}_10k_2020#item_1" for i in range(len(ITEM_1_HEADINGS))]
+    assert all(r["summary"] == ANSWER for r in rows), rows
+    prompts = [body["messages"][-1]["content"] for body in server.bodies]
+    assert all(BUSINESS_BODY[:60] in p and "RISK FACTORS" not in p for p in prompts)
