@@ -91,7 +91,8 @@ class TeacherConfig(ConfigSection):
     concurrency: int = Field(4, ge=1, le=256)
     max_retries: int = Field(4, ge=0)
     timeout_s: float = Field(120.0, gt=0)
-    temperature: float = Field(0.0, ge=0)
+    temperature: float = Field(0.0, ge=0, le=2, description="sampling temperature, 0 to 2 (the OpenAI API's range, "
+                               "as summarize --temperature)")
     max_summary_tokens: int | None = Field(
         None, ge=16, description="override of model.max_summary_tokens for the teacher's requests (None: follow it)"
     )

@@ -11,7 +11,10 @@
 - A request that still fails (a timeout, a 5xx, a bad reply) becomes a `TeacherAnswer` with ``error`` set, and
   the build falls back to its next reference source. A refusal of the credentials (HTTP 401 or 403) is not
   transient and would refuse every request: it raises `TeacherRefused` (a UsageError, exit 2) and later requests
-  are not sent; the answers already received stay in the cache, so a rerun resumes from them.
+  are not sent; the answers already received stay in the cache, so a rerun resumes from them. So does a teacher
+  that answers the first `REJECTED_AFTER` requests of a run with the same HTTP 4xx and message (not 408, 409 or
+  429) and none with a summary: a setting it rejects (a temperature past its range, an unknown model), which
+  every request would meet.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 Messages = list[dict[str, str]]
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 DUMMY_KEY = "EMPTY"  # local servers (vLLM, transformers serve) ignore the key but the client wants one
+REJECTED_AFTER = 3  # identical 4xx answers to the first requests of a run, none answered: a rejected setting
+TRANSIENT_4XX = frozenset({408, 409, 429})  # what the openai client retries: never taken for a rejected setting
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ class TeacherAnswer:
 
 
 class TeacherRefused(UsageError):
-    """The teacher refused a chat request's credentials (HTTP 401 or 403): every request would be refused."""
+    """The teacher refused a chat request's credentials (HTTP 401 or 403), or answered the run's first requests
+    with one HTTP 4xx (a setting it rejects): every request would be refused."""
 
     def __init__(self, message: str, status: int):
         super().__init__(message)
@@ -78,6 +84,19 @@ def refusal_message(config: TeacherConfig, status: int, *, key_sent: bool) -> st
         fix = "no API key was sent: export it and set data.teacher.api_key_env to the variable holding it"
     return (f"data.teacher: {url}/chat/completions {what} (HTTP {status}), so every teacher request would be "
             f"refused; {fix}")
+
+
+def rejection_message(config: TeacherConfig, exc: Exception, count: int) -> str:
+    """What the same HTTP 4xx answer to each of a run's first ``count`` requests means, in one phrase naming the
+    teacher URL, the status and the server's message (redacted, in one line)."""
+    body = getattr(exc, "body", None)
+    said = body.get("message") if isinstance(body, dict) else None
+    said = " ".join(str(said if said is not None else getattr(exc, "message", exc)).split())[:300]
+    url = redact_url(config.base_url).rstrip("/")
+    return (f"data.teacher: {url}/chat/completions answered each of the first {count} teacher requests with HTTP "
+            f"{getattr(exc, 'status_code', '?')} ({redact_text(said)}), so every teacher request would fail (and "
+            f"fall back to extractive references); check data.teacher (model {config.model!r}, temperature "
+            f"{config.temperature:g}, max_summary_tokens) against what the server takes")
 
 
 def resolve_api_key(config: TeacherConfig) -> str:
@@ -129,6 +148,8 @@ class Teacher:
         self.requests_sent = 0
         self.answers_saved = 0  # answers received and cached by this run
         self.refused: TeacherRefused | None = None  # set by the first 401/403: no request is sent after it
+        # the reasons of this run's failed requests while each was the same 4xx and none was answered (None: not so)
+        self._rejections: list[str] | None = []
         self._lock = threading.Lock()
 
     def cache_path(self, key: str) -> Path:
@@ -174,6 +195,7 @@ class Teacher:
         except Exception as exc:  # noqa: BLE001 (the openai client already retried what is transient)
             reason = redact_text(describe_error(exc)[1])  # stored in the card's drops: no credentials
             log.warning("teacher request failed: %s", reason)
+            self._note_failure(exc, reason)  # the same 4xx every time: TeacherRefused, nothing more is sent
             return TeacherAnswer(error=reason)
         if reply is None:
             return TeacherAnswer(error="teacher response has no choices")
@@ -187,6 +209,25 @@ class Teacher:
         with self._lock:
             self.answers_saved += 1
         return answer
+
+    def _note_failure(self, exc: Exception, reason: str) -> None:
+        """Count a failed request; `TeacherRefused` once the run's first `REJECTED_AFTER` requests all failed with
+        one HTTP 4xx (not a transient one) and one message, and none was answered."""
+        status = getattr(exc, "status_code", None)
+        with self._lock:
+            if self._rejections is None:
+                return
+            rejected = isinstance(status, int) and 400 <= status < 500 and status not in TRANSIENT_4XX
+            if not rejected or self.answers_saved or (self._rejections and self._rejections[0] != reason):
+                self._rejections = None  # not one rejection of every request: each failure falls back on its own
+                return
+            self._rejections.append(reason)
+            if len(self._rejections) < REJECTED_AFTER:
+                return
+            self.refused = self.refused or TeacherRefused(
+                rejection_message(self.config, exc, len(self._rejections)), int(status))  # type: ignore[arg-type]
+            refused = self.refused
+        raise refused from None
 
     def ask_many(
         self, batch: Sequence[Messages], on_done: Callable[[int, TeacherAnswer], None] | None = None
