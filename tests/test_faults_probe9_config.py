@@ -1,20 +1,22 @@
 """The ninth probe's settings faults (docs/reliability.md, "Ninth probe"): a teacher temperature past 0..2 and a
-teacher that rejects every request with one 4xx (P9-F8).
+teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11).
 
 Real components throughout: HTTP servers on 127.0.0.1 (tests/_fake_openai.py), the real CLI (in-process `main`),
 real YAML files and filings."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import threading
 from pathlib import Path
 
+import pytest
 import yaml
 from _fake_openai import FakeOpenAI
 from test_faults import assert_one_line_failure, data_config, observe, write_filings
 
-from filingsum.cli import main
+from filingsum.cli import build_parser, main
 
 # --- P9-F8: the teacher's temperature, and a teacher that rejects every request ----------------------------------
 
@@ -94,3 +96,53 @@ def test_4xx_answers_that_differ_or_follow_an_answer_still_fall_back(tmp_path, c
         rows = [json.loads(line) for line in (tmp_path / case / "ds" / "records.jsonl").read_text().splitlines()]
         origins = sorted(r["reference_origin"] for r in rows)
         assert origins == (["extractive"] * 5 if case == "differ" else ["extractive"] * 4 + ["teacher"]), origins
+
+
+# --- P9-F11: --config given twice ----------------------------------------------------------------------------------
+
+# every command that takes --config, with the other arguments it needs (no server listens on port 9)
+CONFIG_COMMANDS = {
+    ("data", "build"): [], ("data", "merge"): ["shard1"], ("data", "preview"): [], ("train",): [], ("eval",): [],
+    ("serve",): [], ("demo",): [],
+    ("loadtest",): ["--endpoint", "http://127.0.0.1:9/v1", "--model", "m"],
+    ("summarize",): ["filing.txt", "--endpoint", "http://127.0.0.1:9/v1"],
+}
+
+
+def _commands_with_config(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    found = {path} if any("--config" in a.option_strings for a in parser._actions) else set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _commands_with_config(sub, (*path, name))
+    return found
+
+
+def test_the_commands_list_is_every_command_that_takes_config():
+    assert _commands_with_config(build_parser()) == set(CONFIG_COMMANDS)
+
+
+@pytest.mark.parametrize("command", sorted(CONFIG_COMMANDS), ids=" ".join)
+def test_a_second_config_is_a_usage_error_not_a_silent_drop(tmp_path, capsys, monkeypatch, command):
+    """P9-F11: `--config A --config B` ran on B alone (A's references, budgets and split dropped), exit 0. Now
+    exit 2 with one line before any work, for every command that takes --config."""
+    monkeypatch.chdir(tmp_path)
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("model: {max_source_tokens: 1024}\ndata: {references: [extractive], out_dir: ds_a}\n")
+    second.write_text("data: {out_dir: ds_b}\ntrain: {output_dir: run_b}\n")
+    before = sorted(tmp_path.iterdir())
+    code = main([*command, "--config", str(first), "-c", str(second), *CONFIG_COMMANDS[command]])
+    err = capsys.readouterr().err
+    observe(f"`{' '.join(command)} --config A --config B`", code, err, wrong=int(code != 2))
+    assert_one_line_failure(code, err, 2, "--config is given 2 times", str(first), str(second),
+                            "give one --config; use --set KEY=VALUE for overrides")
+    assert sorted(tmp_path.iterdir()) == before  # nothing written, nothing built
+
+
+def test_one_config_with_set_overrides_still_works(tmp_path):
+    from filingsum.cli.common import load_run_config
+
+    config = tmp_path / "a.yaml"
+    config.write_text("data: {out_dir: ds_a}\n")
+    args = build_parser().parse_args(["data", "build", "--config", str(config), "--set", "data.out_dir=ds_c"])
+    assert load_run_config(args, check_context=False).data.out_dir == "ds_c"

@@ -14,8 +14,21 @@ from filingsum.core.config import ConfigError, RunConfig, load_config, parse_ove
 PROMPT_OVERHEAD_TOKENS = 160
 
 
+class _OneConfig(argparse.Action):
+    """``--config``: one file. A repeated one is remembered (``_configs_given``) and refused by `load_run_config`
+    (exit 2), not silently dropped for the last."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None:
+            namespace._configs_given = [*getattr(namespace, "_configs_given", [earlier]), values]
+        setattr(namespace, self.dest, values)
+
+
 def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    parser.add_argument("--config", "-c", required=required, help="YAML run config (see configs/)")
+    parser.add_argument("--config", "-c", required=required, action=_OneConfig,
+                        help="YAML run config (see configs/); one file: --set overrides its values")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
         help="override a config value, e.g. --set train.max_steps=2 (repeatable)",
@@ -24,7 +37,13 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
 
 def load_run_config(args: argparse.Namespace, *, check_context: bool = True) -> RunConfig:
     """The run's config (``--config`` and ``--set``); every config error in one ConfigError (exit 2). With
-    ``check_context``, also the context check (`check_context_budget`)."""
+    ``check_context``, also the context check (`check_context_budget`). UsageError for a repeated --config."""
+    given = getattr(args, "_configs_given", None)
+    if given:
+        from filingsum.core.errors import UsageError
+
+        raise UsageError(f"--config is given {len(given)} times ({', '.join(map(str, given))}), and only one is "
+                         "read; give one --config; use --set KEY=VALUE for overrides")
     if getattr(args, "config", None):
         config = load_config(args.config, args.overrides)
     else:
