@@ -121,8 +121,11 @@ class Summarizer:
         another variable's key), else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
         summarize.guard (UsageError for anything but flag, drop or off)."""
         from filingsum.core.endpoints import api_key_from_env, check_api_key, check_url_and_key
+        from filingsum.inference.endpoint import API_MODEL_WORDING
         from filingsum.inference.factory import ClientSettings, contracted_summarizer
 
+        if model is not None and not isinstance(model, str):  # a name the server serves, never a path
+            raise TypeError(f"model must be a str (the served model name), not {type(model).__name__}")
         guard = _guard(guard)
         _check_client_numbers(timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
         resolved = _config(config)
@@ -134,7 +137,8 @@ class Summarizer:
             check_url_and_key(str(url), key, url_what="endpoint", key_what="api_key" if api_key is not None
                               else f"serve.api_key_env ({resolved.serve.api_key_env})")
         client = ClientSettings(api_key=key, timeout_s=timeout_s, max_retries=max_retries, concurrency=concurrency)
-        return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard))
+        return cls(contracted_summarizer(resolved, endpoint=url, served_model=model, client=client, guard=guard,
+                                         wording=API_MODEL_WORDING))
 
     @classmethod
     def local(

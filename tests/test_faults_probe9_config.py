@@ -1,5 +1,6 @@
 """The ninth probe's settings faults (docs/reliability.md, "Ninth probe"): a teacher temperature past 0..2 and a
-teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11).
+teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11), the Python API's wording of
+its model argument (P9-F15).
 
 Real components throughout: HTTP servers on 127.0.0.1 (tests/_fake_openai.py), the real CLI (in-process `main`),
 real YAML files and filings."""
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from _fake_openai import FakeOpenAI
-from test_faults import assert_one_line_failure, data_config, observe, write_filings
+from test_faults import assert_one_line_failure, data_config, free_port, observe, write_filings
 
 from filingsum.cli import build_parser, main
 
@@ -146,3 +147,29 @@ def test_one_config_with_set_overrides_still_works(tmp_path):
     config.write_text("data: {out_dir: ds_a}\n")
     args = build_parser().parse_args(["data", "build", "--config", str(config), "--set", "data.out_dir=ds_c"])
     assert load_run_config(args, check_context=False).data.out_dir == "ds_c"
+
+
+# --- P9-F15: the Python API speaks of model=, not of --model or paths --------------------------------------------
+
+
+def test_the_api_names_its_model_argument_and_checks_its_type(tmp_path, capsys):
+    """P9-F15: `Summarizer.from_endpoint(url)` with /models unreadable said "--model not given ... pass --model
+    NAME", and `model=123` raised "expected str, bytes or os.PathLike object, not int". Now the API's words, and
+    the CLI keeps its flag's."""
+    from filingsum import Summarizer
+    from filingsum.core.errors import UsageError
+
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(UsageError) as caught:
+        Summarizer.from_endpoint(dead, timeout_s=5, max_retries=0)
+    message = str(caught.value)
+    assert "model not given (model=None)" in message and "pass model='NAME'" in message, message
+    assert "--model" not in message, message
+    with FakeOpenAI(model="served-x") as server:
+        with pytest.raises(TypeError, match=r"^model must be a str \(the served model name\), not int$"):
+            Summarizer.from_endpoint(server.base_url, model=123)  # type: ignore[arg-type]
+        assert server.requests == 0
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text("Item 1. Business\n\nAcme sells widgets to retailers.\n", encoding="utf-8")
+    code = main(["summarize", str(filing), "--endpoint", dead, "--timeout", "5", "--max-retries", "0"])
+    assert_one_line_failure(code, capsys.readouterr().err, 2, "--model not given", "pass --model NAME")

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from filingsum.core.endpoints import api_key_from_env, check_api_key, check_endpoint_url
@@ -63,11 +64,24 @@ def describe_error(exc: BaseException) -> tuple[ErrorKind, str]:
     return "internal", redact_text(f"{type(exc).__name__}: {exc}")
 
 
+@dataclass(frozen=True)
+class ModelWording:
+    """How an error names the served model's argument: the CLI's flag (the default), or the Python API's keyword
+    (`API_MODEL_WORDING`)."""
+
+    absent: str = "--model not given"
+    ask: str = "pass --model NAME"
+
+
+CLI_MODEL_WORDING = ModelWording()
+API_MODEL_WORDING = ModelWording("model not given (model=None)", "pass model='NAME' (the served model's name)")
+
+
 def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float = 30.0, max_retries: int = 1,
-                  model_given: bool = False) -> dict[str, str | None]:
+                  model_given: bool = False, wording: ModelWording = CLI_MODEL_WORDING) -> dict[str, str | None]:
     """The endpoint's models, name -> root (the model dir vLLM loaded, where its inference contract lies);
     UsageError when /models cannot be read within ``timeout_s`` (and ``max_retries`` retries), which suggests
-    --model NAME unless ``model_given``."""
+    naming the model (``wording.ask``) unless ``model_given``."""
     import openai
 
     from filingsum.core.endpoints import has_url_credentials
@@ -86,7 +100,7 @@ def served_models(endpoint: str, api_key: str | None = None, *, timeout_s: float
     except Exception as exc:  # noqa: BLE001 (unreachable, not OpenAI-compatible, refused all mean one thing)
         why = str(exc) if isinstance(exc, NotAnOpenAIAnswer) else f"{type(exc).__name__}: {exc}"
         raise UsageError(f"{endpoint}/models could not be read ({redact_text(why)}); is the server running?"
-                         + ("" if model_given else " pass --model NAME")) from None
+                         + ("" if model_given else f" {wording.ask}")) from None
     return {m["id"]: m.get("root") if isinstance(m.get("root"), str) else None for m in data}
 
 
@@ -146,14 +160,14 @@ def load_adapter(endpoint: str, name: str, path: str, api_key: str | None = None
         raise UsageError(f"{root}/v1/{route}: HTTP {response.status_code}: {' '.join(response.text.split())[:300]}")
 
 
-def served_model_of(models: dict[str, str | None], endpoint: str) -> str:
+def served_model_of(models: dict[str, str | None], endpoint: str, wording: ModelWording = CLI_MODEL_WORDING) -> str:
     """The endpoint's model when it serves exactly one (what `filingsum serve` does on CPU: the merged tuned
     model); UsageError naming the choices otherwise."""
     from filingsum.core.errors import UsageError
 
     if len(models) != 1:
-        raise UsageError(f"--model not given and {endpoint} serves {len(models)} models "
-                         f"({', '.join(models) or 'none'}); pass --model NAME")
+        raise UsageError(f"{wording.absent} and {endpoint} serves {len(models)} models "
+                         f"({', '.join(models) or 'none'}); {wording.ask}")
     return next(iter(models))
 
 

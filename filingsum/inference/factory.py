@@ -28,6 +28,7 @@ from filingsum.core.config import RunConfig
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.schema import FitStrategy, GuardPolicy
 from filingsum.inference.base import DEFAULT_MAX_CHUNKS, DEFAULT_SECTIONS, Summarizer
+from filingsum.inference.endpoint import CLI_MODEL_WORDING, ModelWording
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +164,14 @@ def contracted_summarizer(
     progress: bool = False,
     max_chunks: int = DEFAULT_MAX_CHUNKS,
     guard: GuardPolicy | None = None,
+    wording: ModelWording = CLI_MODEL_WORDING,
 ) -> ContractedSummarizer:
     """The summarizer `filingsum summarize` and the Python API use: the model's inference contract first, then
     the caller's picks, then the output guard (``guard``, else ``summarize.guard``).
 
     ``endpoint``: an OpenAI-compatible server; ``served_model`` None means its only model (UsageError when it
-    serves none or several), and the contract is the one in the served dir (vLLM's /models root) or the shipped
+    serves none or several; its message names the model's argument as ``wording`` does: the CLI's --model, or
+    the Python API's model=), and the contract is the one in the served dir (vLLM's /models root) or the shipped
     default's. ``local``: a run dir, an adapter dir or a built-in adapter name (base + adapter; the base is the
     contract's) or a model spec or dir (loaded as is, its contract applied when it carries one). The caller's
     config is not changed."""
@@ -185,7 +188,7 @@ def contracted_summarizer(
     chosen = {"max_source_tokens": overrides.max_source_tokens, "fit_strategy": overrides.fit_strategy}
     adapter: Path | None = None
     if endpoint is not None:
-        served_model, contract = _served_contract(endpoint, served_model, client)
+        served_model, contract = _served_contract(endpoint, served_model, client, wording)
         model = served_model
     else:
         model = str(local)
@@ -212,10 +215,11 @@ def contracted_summarizer(
 
 
 def _served_contract(
-    endpoint: str, served_model: str | None, client: ClientSettings,
+    endpoint: str, served_model: str | None, client: ClientSettings, wording: ModelWording,
 ) -> tuple[str, InferenceContract | None]:
     """The served model's name (without one, the endpoint's only model: UsageError when it serves none or
-    several) and its inference contract (the served dir's, or the shipped default's)."""
+    several, naming the model's argument as ``wording`` does) and its inference contract (the served dir's, or
+    the shipped default's)."""
     from filingsum.core.contract import contract_for_model
     from filingsum.core.errors import UsageError
     from filingsum.inference.endpoint import served_model_of, served_models
@@ -225,10 +229,10 @@ def _served_contract(
     lookup = {"timeout_s": min(client.timeout_s, 30.0), "max_retries": min(client.max_retries, 1)}
     if not served_model:
         try:
-            models = served_models(endpoint, client.api_key, **lookup)
+            models = served_models(endpoint, client.api_key, wording=wording, **lookup)
         except UsageError as exc:
-            raise UsageError(f"--model not given and {exc}") from None
-        served_model = served_model_of(models, endpoint)
+            raise UsageError(f"{wording.absent} and {exc}") from None
+        served_model = served_model_of(models, endpoint, wording)
     else:
         try:
             models = served_models(endpoint, client.api_key, model_given=True, **lookup)
