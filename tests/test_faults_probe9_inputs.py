@@ -6,6 +6,7 @@ input discovery. docs/reliability.md lists them.
   with a pydantic traceback; an unexpected per-file error in a build printed its traceback without -v.
 - P9-F4/F5: one broken sequence in a UTF-8 filing skipped it ("neither UTF-8 nor Windows-1252") or decoded it whole
   as Windows-1252 (mojibake).
+- P9-F6: a symlink to a directory inside an input dir was left out without a word.
 """
 
 from __future__ import annotations
@@ -182,3 +183,39 @@ def test_windows_1252_files_and_too_many_bad_bytes_are_not_taken_for_broken_utf8
     noisy.write_bytes(b"ITEM 1. BUSINESS\n\n" + b"We sell \xe2\x80\x9cwidgets\xe2\x80\x9d to \xe2\x80 shops. " * 200)
     with pytest.raises(IngestError, match=r"neither UTF-8 \(200 bad sequence\(s\), the first at byte 43\)"):
         load_documents(noisy)
+
+
+# --- P9-F6: a link to a directory inside an input dir ------------------------------------------------------------
+
+
+def _linked_inputs(tmp_path: Path) -> Path:
+    """in/real/acme.txt, and in/linked -> elsewhere/ with two filings and a link back up to in/ (a loop)."""
+    write_filings(tmp_path / "in" / "real", [0])
+    write_filings(tmp_path / "elsewhere", [1, 2])
+    (tmp_path / "in" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere" / "up").symlink_to(tmp_path / "in", target_is_directory=True)
+    return tmp_path / "in"
+
+
+def test_links_to_directories_in_an_input_dir_are_followed_once(tmp_path, capsys, caplog):
+    """P9-F6: a symlink to a directory in an input dir was left out without a word (links to files were followed);
+    it is searched, once, and a link back up (a loop) is named and not followed."""
+    inputs = _linked_inputs(tmp_path)
+    out = tmp_path / "dataset"
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [inputs], out))])
+    err = capsys.readouterr().err + _messages(caplog)
+    records = _records(out) if (out / "records.jsonl").exists() else []
+    observe("`data build`: a symlinked sub-directory of the input dir", status, err, lost=3 - len(records))
+    assert status == 0, err[-3000:]
+    assert sorted(Path(r["source_path"]).name for r in records) == [
+        "acme_10k_2020.txt", "borealis_10k_2020.txt", "cobalt_10k_2020.txt"]
+    assert "3 input file(s) from 1 spec(s)" in err
+    assert f"{inputs / 'linked' / 'up'}: not followed: a link to {inputs}, a directory above it (a loop)" in err
+
+    results = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(inputs), "--out", str(results))
+    err = capsys.readouterr().err
+    assert status == 0 and "3 summarized, 0 failed" in err, err[-3000:]
+    assert server.requests == 3

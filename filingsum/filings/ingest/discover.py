@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filingsum.core.io import non_regular_reason
@@ -28,10 +28,12 @@ def discover_inputs(
     """Files named by `specs` (files, directories searched recursively, glob patterns), sorted and deduplicated:
     a file named twice (itself and in its directory, or by two globs) is there once, by its resolved path.
 
-    Directories contribute files with one of `suffixes` (hidden files skipped); a named file is taken whatever
-    its suffix. Files under a directory of `exclude` (a build's own output dir) are left out, with a warning
-    naming the spec that contains it. A spec that matches nothing, or names something that is not a regular
-    file (a FIFO, a device, a symlink loop), raises IngestError; a directory without input files is a warning.
+    Directories contribute files with one of `suffixes` (hidden files skipped), searched through links to
+    directories too (each directory once: a link back up is a loop, named and not followed); a named file is taken
+    whatever its suffix. Files under a directory of `exclude` (a build's own output dir) are left out, with a
+    warning naming the spec that contains it. A spec that matches nothing, or names something that is
+    not a regular file (a FIFO, a device, a symlink loop), raises IngestError; a directory without input files is
+    a warning.
     With ``on_error``, such a spec's IngestError (or OSError) is handed to ``on_error(spec, error)`` instead and
     the other specs are still searched (the Python API makes an error record of it).
     """
@@ -90,8 +92,8 @@ def _add_directory(spec: str, path: Path, suffixes: tuple[str, ...], excluded: l
         return
     inside = [e for e in excluded if real in e.parents and e.exists()]
     before, left_out = len(found), 0
-    for child in path.rglob("*"):
-        if child.suffix.lower() not in suffixes or any(part.startswith(".") for part in child.relative_to(path).parts):
+    for child in _walk(path):
+        if child.suffix.lower() not in suffixes:
             continue
         if not child.is_file():
             if not child.is_dir():  # a link to a device, a broken link, a FIFO: named, not silently left out
@@ -107,6 +109,40 @@ def _add_directory(spec: str, path: Path, suffixes: tuple[str, ...], excluded: l
     if len(found) == before and not left_out:
         log.warning("input directory %s holds no input files (%s); nothing taken from it",
                     spec, ", ".join(suffixes))
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every entry under the directory ``root`` that is not a directory (files, links, FIFOs), hidden ones and
+    those in hidden directories left out, following links to directories: each directory is searched once, and
+    a link back to a directory above it (a loop) is named and not followed; an unreadable directory is named."""
+    seen = {os.path.realpath(root)}
+
+    def unreadable(exc: OSError) -> None:
+        log.warning("input %s: cannot read the directory (%s); its files are left out", exc.filename,
+                    exc.strerror or exc)
+
+    for folder, dirs, names in os.walk(root, followlinks=True, onerror=unreadable):
+        here = Path(folder)
+        for name in list(dirs):
+            target = os.path.realpath(here / name)
+            if name.startswith(".") or target in seen:
+                dirs.remove(name)
+                if not name.startswith(".") and target in _walked_reals(root, here):
+                    log.warning("input %s: not followed: a link to %s, a directory above it (a loop)", here / name,
+                                target)
+                continue
+            seen.add(target)
+        yield from (here / name for name in sorted(names) if not name.startswith("."))
+
+
+def _walked_reals(root: Path, here: Path) -> set[str]:
+    """The real paths of the directories walked from ``root`` down to ``here`` (through links): a link to one of
+    them is a loop."""
+    reals, folder = {os.path.realpath(root)}, root
+    for part in here.relative_to(root).parts:
+        folder = folder / part
+        reals.add(os.path.realpath(folder))
+    return reals
 
 
 def _glob_files(spec: str, excluded: list[Path]) -> list[Path]:
