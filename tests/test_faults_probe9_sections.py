@@ -5,6 +5,8 @@ OpenAI-compatible server on 127.0.0.1 (tests/_fake_openai.py). docs/reliability.
 - P9-F3: `Item 1. Description of Business` (10-KSB), `Item 1. Our Business`, `Items 1 and 2. Business and
   Properties` were not Item 1, and the skip said "no Item 1. Business found, though the file has headings for
   Item 1" (an 8-K's `Item 1.01` too); a plain-text 10-KSB was an "unknown" form.
+- P9-F2: a file with no item heading (an S-1, an NT 10-K notice) went out whole as `#item_1`, its "used the whole
+  text" warning on neither the console nor the result record; a notification of late filing is now skipped.
 """
 
 from __future__ import annotations
@@ -166,3 +168,109 @@ def test_summarize_takes_the_common_item_1_titles(tmp_path, capsys):
     assert all(r["summary"] == ANSWER for r in rows), rows
     prompts = [body["messages"][-1]["content"] for body in server.bodies]
     assert all(BUSINESS_BODY[:60] in p and "RISK FACTORS" not in p for p in prompts)
+
+
+# --- P9-F2: a file with no item heading is sent whole: said on the console and in the record; a late notice skipped --
+
+LATE_NOTICE = """UNITED STATES
+SECURITIES AND EXCHANGE COMMISSION
+Washington, D.C. 20549
+
+FORM 12b-25
+
+NOTIFICATION OF LATE FILING
+
+(Check one): [X] Form 10-K  [ ] Form 20-F  [ ] Form 11-K  [ ] Form 10-Q
+
+For Period Ended: December 31, 2020
+
+PART I - REGISTRANT INFORMATION
+
+LATECO INC
+
+PART II - RULES 12b-25(b) AND (c)
+
+PART III - NARRATIVE
+
+The registrant could not complete its Form 10-K, including Item 1. Business, within the prescribed time period
+without unreasonable effort or expense, because its auditors need more time to finish their review.
+
+PART IV - OTHER INFORMATION
+"""
+PROSPECTUS = """As filed with the Securities and Exchange Commission on March 1, 2021
+
+FORM S-1
+REGISTRATION STATEMENT UNDER THE SECURITIES ACT OF 1933
+
+NEWCO, INC.
+
+PROSPECTUS SUMMARY
+
+This summary highlights information contained elsewhere in this prospectus. We are offering 5,000,000 shares.
+
+BUSINESS
+
+{body}
+
+UNDERWRITING
+
+The underwriters named below have agreed to buy the shares offered by this prospectus at the offering price.
+"""
+WHOLE = "no Item 1. Business heading found; used the whole text"
+
+
+def test_summarize_says_when_a_file_without_item_headings_is_sent_whole(tmp_path, capsys):
+    """P9-F2: an S-1 prospectus went out whole as `#item_1`, its warning on neither the console nor the record."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "newco_s1.txt").write_text(PROSPECTUS.format(body=BUSINESS_BODY), encoding="utf-8")
+    (inputs / "hco_10k_2020.txt").write_text(TEN_K.format(heading="ITEM 1. BUSINESS", body=BUSINESS_BODY),
+                                             encoding="utf-8")
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(inputs), "--out", str(out))
+    err = capsys.readouterr().err
+    rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    observe("`summarize` of an S-1 with no item headings", status, err,
+            wrong=int(f"newco_s1#item_1: {WHOLE}" not in err))
+    assert status == 0, err[-3000:]
+    assert err.count(f"filingsum: warning: newco_s1#item_1: {WHOLE}\n") == 1, err[-3000:]
+    assert err.count("used the whole text") == 1  # the 10-K has its Item 1: no warning for it
+    assert rows["newco_s1#item_1"]["warnings"] == [WHOLE] and rows["newco_s1#item_1"]["summary"] == ANSWER
+    assert rows["hco_10k_2020#item_1"]["warnings"] == []
+
+
+def test_summarize_md_says_when_a_file_is_sent_whole(tmp_path, capsys):
+    path = tmp_path / "newco_s1.txt"
+    path.write_text(PROSPECTUS.format(body=BUSINESS_BODY), encoding="utf-8")
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(path), "--out", str(tmp_path / "sums.md"))
+    err = capsys.readouterr().err
+    assert status == 0 and f"filingsum: warning: newco_s1#item_1: {WHOLE}" in err, err[-3000:]
+
+
+def test_a_notification_of_late_filing_is_skipped_not_summarized_as_item_1(tmp_path, capsys):
+    """P9-F2: a Form 12b-25 (NT 10-K) notice was sent whole as `#item_1` and got a "business model summary"."""
+    path = tmp_path / "lateco_nt10k.txt"
+    path.write_text(LATE_NOTICE, encoding="utf-8")
+    out = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(path), "--out", str(out))
+        sent = server.requests
+    err = capsys.readouterr().err
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    observe("`summarize` of an NT 10-K notice", status, err, wrong=sent)
+    assert status == 1 and sent == 0 and row["summary"] is None and row["error_kind"] == "input", (row, err[-3000:])
+    assert "a notification of late filing (Form 12b-25, NT 10-K or NT 10-Q), not a 10-K or 10-Q" in row["error"]
+    assert "a notification of late filing" in err and "Traceback" not in err
+    (whole,) = extract_file(path, ["whole"])  # asked for, the notice itself is still there
+    assert "could not complete its Form 10-K" in whole.text
+
+
+def test_a_10k_that_names_its_late_filing_notice_in_a_sentence_is_still_a_10k(tmp_path):
+    path = tmp_path / "hco_10k_2020.txt"
+    body = f"{BUSINESS_BODY}\nForm 12b-25 was filed on March 31, 2021, as our auditors needed more time.\n"
+    path.write_text("NT 10-K was filed on March 31, 2021, for this report.\n" + TEN_K.format(
+        heading="ITEM 1. BUSINESS", body=body), encoding="utf-8")
+    (section,) = extract_file(path, ["item_1"])
+    assert section.text.startswith("ITEM 1. BUSINESS") and "Form 12b-25 was filed" in section.text

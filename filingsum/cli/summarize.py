@@ -87,6 +87,7 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None, *, stream_
     """Print what a batch of ``total`` inputs did (summaries on stdout, the rest on stderr); the exit status.
     With ``stream_format`` (`--out -`), every result goes to stdout as the file would hold it (JSONL or md)."""
     from filingsum.cli import Terminated
+    from filingsum.filings.sections import WHOLE_TEXT_USED
     from filingsum.inference.batch import results_text
 
     if outcome.resumed:
@@ -114,6 +115,9 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None, *, stream_
     for r in results:
         if r.summary is not None and r.finish_reason == "length":
             print(f"filingsum: note: {r.id}: {cap_note(r)}", file=sys.stderr)
+        for warning in r.warnings:  # the text sent is not the section asked for (its record has the warning too)
+            if warning.endswith(WHOLE_TEXT_USED):
+                print(f"filingsum: warning: {r.id}: {warning}", file=sys.stderr)
     for r in outcome.errors:
         print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
     print(f"{len(results) - len(outcome.errors)} summarized, {len(outcome.errors)} failed", file=sys.stderr)

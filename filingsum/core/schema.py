@@ -132,6 +132,10 @@ class SummaryResult(BaseModel):
     finish_reason: FinishReason | None = Field(None, description="stop, or length when the summary hit the cap")
     error_kind: ErrorKind | None = Field(None, description="category of the error, when there is one")
     checks: GuardChecks | None = Field(None, description="what the output guard checked, dropped or flagged")
+    warnings: list[str] = Field(
+        default_factory=list, description="what reading the filing noted (FilingSection.warnings): no heading "
+        "found so the whole text was used, a section mapped to the form, a decoding fallback, removed instructions",
+    )
 
     @field_validator("id", "source_path", "error")
     @classmethod
@@ -139,3 +143,8 @@ class SummaryResult(BaseModel):
         # An input file named with bytes that are not UTF-8 is escaped (filingsum.core.names): results are
         # journalled, written and printed; its summary must not be lost to a UnicodeEncodeError.
         return None if value is None else printable(value)
+
+    @field_validator("warnings")
+    @classmethod
+    def _printable_warnings(cls, value: list[str]) -> list[str]:
+        return [printable(warning) for warning in value]  # they name files too ("... in bad\\xff.jsonl skipped")

@@ -8,7 +8,9 @@ try to instruct the model.
 Form mismatches are mapped, not failed: a 10-Q has no Item 1 or Item 7, so asking it for `item_1` or
 `item_7` gives its MD&A (Part I Item 2) with a warning, and asking a 10-K for `part_i_item_2` gives its
 Item 7 MD&A with a warning. A 10-Q asked for `item_1a` is skipped (logged): its risk factors are usually
-only updates to the 10-K's. Sections that are asked twice after mapping come back once.
+only updates to the 10-K's. Sections that are asked twice after mapping come back once. A text with no item
+heading at all is its own section, with a warning ending `WHOLE_TEXT_USED`; a notification of late filing (Form
+12b-25) is skipped: it has no section but `whole`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from filingsum.core.schema import SECTION_NAMES, FilingSection
 from filingsum.filings.clean import clean_section_text, strip_prompt_injection
 from filingsum.filings.ingest import DEFAULT_MAX_BYTES, SourceDocument, load_documents
+from filingsum.filings.ingest.metadata import LATE_FILING_NOTICE, is_late_filing_notice
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ SECTION_TITLES: dict[str, str] = {
     "part_i_item_2": "Part I, Item 2. Management's Discussion and Analysis",
     "whole": "the whole filing",
 }
+WHOLE_TEXT_USED = "used the whole text"  # how a section's warning ends when no heading was found: not the section
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,8 @@ def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[st
     none for this section: it lacks the section, and its whole text would be another section under this label."""
     if section == "whole":
         return doc.text, []
+    if is_late_filing_notice(doc.text):  # its whole text would go out as the company's business
+        return None, [f"{LATE_FILING_NOTICE}: skipped (ask for `whole` to summarize the notice itself)"]
     warnings: list[str] = []
     if doc.parsed_html is not None:
         text, warnings = _html_section(doc, section)
@@ -322,7 +328,7 @@ def _raw_section(doc: SourceDocument, section: str) -> tuple[str | None, list[st
         warnings.append(_missing_section_reason(doc.text, section, others))
         return None, warnings
     cause = _one_line_cause(doc.text)
-    warnings.append(f"no {SECTION_TITLES[section]} heading found{f': {cause}' if cause else ''}; used the whole text")
+    warnings.append(f"no {SECTION_TITLES[section]} heading found{f': {cause}' if cause else ''}; {WHOLE_TEXT_USED}")
     return _trim_trailing_heading(doc.text), warnings
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from filingsum.core.names import printable
 from filingsum.core.schema import (
     DEFAULT_SECTIONS,
     FIT_STRATEGIES,
@@ -305,8 +306,8 @@ class Summarizer(ABC):
         for item in prepared:
             id = section_id(item.section.source_path, item.section.section)
             chunks = self._capped([p.text for p in item.pieces], item.section.text, id)
-            results.append(self._reduce(chunks, instruction or item.section.instruction, id, path,
-                                        time.perf_counter()))
+            result = self._reduce(chunks, instruction or item.section.instruction, id, path, time.perf_counter())
+            results.append(result.model_copy(update={"warnings": [printable(w) for w in item.section.warnings]}))
         return results
 
     def summarize_paths(

@@ -29,6 +29,21 @@ _NAME_STOP_TOKENS = re.compile(
     re.IGNORECASE,
 )
 
+# A Form 12b-25 (NT 10-K, NT 10-Q): the notice that a report will be late. Its cover's own heading lines, with at most
+# capitals, figures or punctuation after them ("FORM 12b-25   SEC FILE NUMBER 0-12345"), not a sentence naming it.
+_LATE_FILING = re.compile(
+    r"(?m)^[ \t>#*]*(?:(?i:form)[ \t]+12[bB][ \t]*-[ \t]*25|(?i:notification[ \t]+of[ \t]+late[ \t]+filing)|"
+    r"(?i:form[ \t]+)?NT[ \t]+10-?[KQ](?:SB|405)?(?:/A)?)(?![\w-])[^a-z\n]{0,80}$"
+)
+LATE_FILING_NOTICE = ("a notification of late filing (Form 12b-25, NT 10-K or NT 10-Q), not a 10-K or 10-Q: it has no "
+                      "business section to summarize")
+
+
+def is_late_filing_notice(text: str) -> bool:
+    """Whether a document is a notification of late filing (Form 12b-25: NT 10-K, NT 10-Q), by its cover's
+    headings."""
+    return bool(_LATE_FILING.search(text[:5000]))
+
 
 def form_from_label(label: str | None) -> Form:
     """Normalise a form label ("10-K", "10k", "10-K/A", "10-KT", "10-Q405") to "10-K", "10-Q" or "unknown"."""
