@@ -7,10 +7,13 @@ input discovery. docs/reliability.md lists them.
 - P9-F4/F5: one broken sequence in a UTF-8 filing skipped it ("neither UTF-8 nor Windows-1252") or decoded it whole
   as Windows-1252 (mojibake).
 - P9-F6: a symlink to a directory inside an input dir was left out without a word.
+- P9-F13: files of other suffixes (.txt.gz, .xml) in an input dir were left out without a word; a dir of them "held
+  no input files".
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 import pytest
 from _fake_openai import FakeOpenAI
 from fixtures_text import SAMPLES
-from test_faults import COMPANIES, CUSTOMERS, FILING, PRODUCTS, data_config, observe, write_filings
+from test_faults import COMPANIES, CUSTOMERS, FILING, PRODUCTS, data_config, last_line, observe, write_filings
 
 import filingsum.dataset.build as build_module
 from filingsum.cli import main
@@ -219,3 +222,48 @@ def test_links_to_directories_in_an_input_dir_are_followed_once(tmp_path, capsys
     err = capsys.readouterr().err
     assert status == 0 and "3 summarized, 0 failed" in err, err[-3000:]
     assert server.requests == 3
+
+
+# --- P9-F13: files of other suffixes in an input dir are counted and named ------------------------------------
+
+
+def _gzip_filing(path: Path, i: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(_filing(i).encode("utf-8")))
+    return path
+
+
+def test_files_of_other_suffixes_in_an_input_dir_are_counted_in_the_log_and_the_card(tmp_path, capsys, caplog):
+    """P9-F13: a .txt.gz and an .xml in an input dir were left out without a word (not in the card, not counted)."""
+    inputs = write_filings(tmp_path / "in", [0])
+    _gzip_filing(inputs / "borealis_10k_2020.txt.gz", 1)
+    (inputs / "cobalt-20201231.xml").write_text("<xbrl></xbrl>\n", encoding="utf-8")
+    (inputs / ".hidden.gz").write_bytes(b"not counted")
+    out = tmp_path / "dataset"
+    with caplog.at_level(logging.INFO):
+        status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [inputs], out))])
+    err = capsys.readouterr().err + _messages(caplog)
+    observe("`data build`: a .txt.gz and an .xml beside a filing in the input dir", status, err)
+    assert status == 0, err[-3000:]
+    (line,) = {m for m in err.splitlines() if "left out for their suffix" in m}
+    assert f"input {inputs}: left out for their suffix: 2 files (1 .gz, 1 .xml)" in line, line
+    skipped = json.loads((out / "card.json").read_text(encoding="utf-8"))["skipped_files"]
+    assert {"path": str(inputs), "reason": line.split(f"input {inputs}: ")[1].removesuffix(" (skipped)")} in skipped
+    assert "2 files (1 .gz, 1 .xml)" in (out / "card.md").read_text(encoding="utf-8")
+
+
+def test_a_dir_of_only_gzipped_filings_is_said_to_hold_them(tmp_path, capsys):
+    """P9-F13: a dir of .txt.gz filings "holds no input files"; the error names what it holds."""
+    only = tmp_path / "gzonly"
+    _gzip_filing(only / "acme_10k_2020.txt.gz", 0)
+    status = main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [only], tmp_path / "ds"))])
+    err = capsys.readouterr().err
+    observe("`data build`: a dir of only .txt.gz filings", status, err)
+    assert status == 2 and "it holds 1 .gz file" in last_line(err), err[-3000:]
+
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(only))
+    err = capsys.readouterr().err
+    assert status == 2 and server.requests == 0
+    assert last_line(err) == (f"filingsum: error: {only}: no input files (.txt, .text, .htm, .html, .xhtml, .jsonl); "
+                              "it holds 1 .gz file; nothing to summarize")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def discover_build_inputs(specs: Sequence[str], out: Path) -> tuple[list[Path], 
     """The input files of ``specs``, never those of the output dir ``out`` (a build does not read its own
     records); a spec that yields nothing (missing, not a file, an empty dir) is a skipped input."""
     from filingsum.filings.ingest import IngestError, discover_inputs
+    from filingsum.filings.ingest.discover import INPUT_SUFFIXES, other_files
 
     files: dict[Path, None] = {}
     skipped: list[SkippedFile] = []
@@ -39,15 +41,20 @@ def discover_build_inputs(specs: Sequence[str], out: Path) -> tuple[list[Path], 
             # what the build writes there
             path = Path(spec).expanduser()
             contains = path.is_dir() and Path(os.path.realpath(path)) != real_out
-            found = discover_inputs([spec], exclude=(real_out,) if contains else own)
+            others: Counter[str] = Counter()
+            found = discover_inputs([spec], exclude=(real_out,) if contains else own, left_out=others)
         except IngestError as exc:
             skipped.append(SkippedFile(spec, exc.reason))
             continue
         found, datasets = _outside_datasets(found, path)
         skipped += [SkippedFile(str(d), f"holds an earlier filingsum dataset (card.json): its {n} file(s) are left "
                                         "out") for d, n in datasets.items()]
+        holds = f"; it holds {other_files(others)}" if others else ""
         if not found:
-            skipped.append(SkippedFile(spec, "holds no input files (or only the output dir's)"))
+            skipped.append(SkippedFile(spec, f"holds no input files (or only the output dir's){holds}"))
+        elif others:
+            skipped.append(SkippedFile(spec, f"left out for their suffix: {other_files(others)} (a directory gives "
+                                             f"only {', '.join(INPUT_SUFFIXES)} files)"))
         files.update(dict.fromkeys(found))
     return list(files), skipped
 

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,7 @@ def batch_inputs(
     that cannot be written, or one that is an input (earlier results found in a directory or glob are left out
     instead)."""
     from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
+    from filingsum.filings.ingest.discover import other_files
 
     own: tuple[Path, ...] = ()
     if out:
@@ -231,12 +233,17 @@ def batch_inputs(
         preflight_output_file(journal_path(out), what="journal")
         own = _own_outputs(inputs, out)
     try:
-        files = [str(f) for f in discover_inputs(list(inputs), exclude=own)]
+        others: Counter[str] = Counter()
+        files = [str(f) for f in discover_inputs(list(inputs), exclude=own, left_out=others)]
     except IngestError as exc:
         raise UsageError(str(exc)) from None
     if not files:
-        raise UsageError(f"{', '.join(inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}); nothing to "
+        holds = f"; it holds {other_files(others)}" if others else ""
+        raise UsageError(f"{', '.join(inputs)}: no input files ({', '.join(INPUT_SUFFIXES)}){holds}; nothing to "
                          "summarize")
+    if others:
+        log.warning("inputs left out for their suffix: %s (a directory gives only %s files; name a file to read it "
+                    "whatever its suffix)", other_files(others), ", ".join(INPUT_SUFFIXES))
     if len(files) > 1 and not out and not many_without_out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results, or --out - for "
                          "standard output")
