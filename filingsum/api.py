@@ -118,7 +118,8 @@ class Summarizer:
         """A client of an OpenAI-compatible server (`filingsum serve`, vLLM). ``model`` None: the endpoint's
         only model. ``config``: a RunConfig, a YAML path or a mapping of sections (default: the defaults).
         ``api_key`` default: the variable serve.api_key_env names (UsageError when it is unset or empty: never
-        another variable's key), else $OPENAI_API_KEY (as `filingsum summarize`). ``guard`` default:
+        another variable's key), else $OPENAI_API_KEY when ``url`` is https or on this machine (as `filingsum
+        summarize`: plain http to another host gets no key unless it is passed, with a warning). ``guard`` default:
         summarize.guard (UsageError for anything but flag, drop or off)."""
         from filingsum.core.endpoints import api_key_from_env, check_api_key, check_url_and_key
         from filingsum.inference.endpoint import API_MODEL_WORDING
@@ -132,7 +133,7 @@ class Summarizer:
         if api_key is not None:  # a control character in it is named here, not met as a "connection error"
             key = check_api_key(api_key, "api_key") if isinstance(api_key, str) else _wrong_type("api_key", api_key)
         else:
-            key = api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env")
+            key = api_key_from_env(resolved.serve.api_key_env, what="serve.api_key_env", url=str(url))
         if api_key is not None or resolved.serve.api_key_env:  # a key named: the URL's user:password would replace it
             check_url_and_key(str(url), key, url_what="endpoint", key_what="api_key" if api_key is not None
                               else f"serve.api_key_env ({resolved.serve.api_key_env})")

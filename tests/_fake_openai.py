@@ -30,10 +30,11 @@ class FakeOpenAI(LocalHTTPServer):
 
     ``respond(body)`` (or ``respond(body, headers)``) returns the answer's content (a str, 200) or (status, JSON
     body or None, headers); by default the answer quotes the filing's first words. ``bodies`` and ``headers`` hold
-    every request's body and headers, in arrival order.
+    every request's body and headers, in arrival order. ``host``: the address it listens on (`LocalHTTPServer`).
     """
 
-    def __init__(self, delay_s: float = 0.0, model: str = "fake", respond: Respond | None = None):
+    def __init__(self, delay_s: float = 0.0, model: str = "fake", respond: Respond | None = None,
+                 host: str = "127.0.0.1"):
         self.delay_s = delay_s
         self.model = model
         self.respond = respond
@@ -76,4 +77,4 @@ class FakeOpenAI(LocalHTTPServer):
                     "usage": {"prompt_tokens": len(user.split()), "completion_tokens": 14, "total_tokens": 0},
                 })
 
-        super().__init__(Handler)
+        super().__init__(Handler, host)

@@ -36,13 +36,15 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 class LocalHTTPServer:
     """``with LocalHTTPServer(Handler) as server:`` serves ``Handler`` on 127.0.0.1 at a free port (``port``,
-    ``base_url`` is its /v1) from a daemon thread; leaving the block shuts the server down and closes its socket."""
+    ``base_url`` is its /v1) from a daemon thread; leaving the block shuts the server down and closes its socket.
+    ``host``: another address of this machine (an IPv4 one), for what a client does with a server that is not on
+    the loopback address."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]):
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1"):
+        self._server = ThreadingHTTPServer((host, 0), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.base_url = f"http://{host}:{self.port}/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> Self:

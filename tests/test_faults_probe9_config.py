@@ -1,6 +1,6 @@
 """The ninth probe's settings faults (docs/reliability.md, "Ninth probe"): a teacher temperature past 0..2 and a
 teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11), the Python API's wording of
-its model argument (P9-F15).
+its model argument (P9-F15), the default API key sent to plain-http hosts (P9-F12).
 
 Real components throughout: HTTP servers on 127.0.0.1 (tests/_fake_openai.py), the real CLI (in-process `main`),
 real YAML files and filings."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import threading
 from pathlib import Path
 
@@ -173,3 +174,77 @@ def test_the_api_names_its_model_argument_and_checks_its_type(tmp_path, capsys):
     filing.write_text("Item 1. Business\n\nAcme sells widgets to retailers.\n", encoding="utf-8")
     code = main(["summarize", str(filing), "--endpoint", dead, "--timeout", "5", "--max-retries", "0"])
     assert_one_line_failure(code, capsys.readouterr().err, 2, "--model not given", "pass --model NAME")
+
+
+# --- P9-F12: $OPENAI_API_KEY by default only to https or this machine ---------------------------------------------
+
+OPENAI_KEY = "sk-proj-p9-REALOPENAIKEY"
+
+
+def _outward_address() -> str:
+    """An IPv4 address of this machine that is not a loopback one (a UDP "connect" sends nothing; it only picks the
+    address the route would use): a server bound there is a plain-http host that is not 127.0.0.1 to a client."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never reached
+            address = probe.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127.") or address == "0.0.0.0":
+        pytest.skip("this machine has no IPv4 address besides loopback")
+    return address
+
+
+def _bearers(server: FakeOpenAI) -> set[str | None]:
+    """The Authorization header of every chat request the server got (None: none sent)."""
+    return {next((v for k, v in h.items() if k.lower() == "authorization"), None) for h in server.headers}
+
+
+def test_the_default_key_goes_only_to_https_or_this_machine(tmp_path, capsys, caplog, monkeypatch):
+    """P9-F12: with no --api-key-env and no serve.api_key_env, `summarize` sent $OPENAI_API_KEY as a Bearer token to
+    any endpoint, a plain-http one on another host included. Now such an endpoint gets no key, with one warning
+    line saying how to send it; naming the variable sends it; a loopback endpoint still gets it."""
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text("Item 1. Business\n\nAcme sells widgets to retailers through dealers for cash.\n")
+    with FakeOpenAI(host=_outward_address()) as remote:
+        assert main(["summarize", str(filing), "--endpoint", remote.base_url]) == 0
+        err = capsys.readouterr().err
+        observe("`summarize --endpoint http://<not loopback>` with $OPENAI_API_KEY set", 0, err,
+                wrong=int(f"Bearer {OPENAI_KEY}" in _bearers(remote)))
+        assert remote.requests and f"Bearer {OPENAI_KEY}" not in _bearers(remote), _bearers(remote)
+        warned = [r.getMessage() for r in caplog.records if "is set but not sent to" in r.getMessage()]
+        assert len(warned) == 1 and remote.base_url in warned[0] and "--api-key-env OPENAI_API_KEY" in warned[0]
+        assert OPENAI_KEY not in caplog.text + err
+        posts = remote.requests
+        assert main(["summarize", str(filing), "--endpoint", remote.base_url, "--api-key-env", "OPENAI_API_KEY"]) == 0
+        assert _bearers(remote) >= {f"Bearer {OPENAI_KEY}"} and remote.requests > posts  # named: sent
+    with FakeOpenAI() as local:
+        assert main(["summarize", str(filing), "--endpoint", local.base_url]) == 0
+        assert _bearers(local) == {f"Bearer {OPENAI_KEY}"}  # this machine: as before
+
+
+def test_the_api_and_the_teacher_keep_the_default_key_from_plain_http_hosts(tmp_path, monkeypatch):
+    """The Python API follows `summarize` (no key unless passed); the data-build teacher, which needs a key for a
+    host that is not local, refuses the default one there (exit 2) unless data.teacher.api_key_env names it."""
+    from filingsum import Summarizer
+    from filingsum.core.config import TeacherConfig
+    from filingsum.core.errors import UsageError
+    from filingsum.dataset.teacher import resolve_api_key
+
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    with FakeOpenAI(host=_outward_address()) as remote:
+        Summarizer.from_endpoint(remote.base_url, model="fake").summarize_text("Acme sells widgets to retailers.")
+        assert remote.requests and f"Bearer {OPENAI_KEY}" not in _bearers(remote)
+        Summarizer.from_endpoint(remote.base_url, model="fake", api_key=OPENAI_KEY).summarize_text("Acme sells.")
+        assert f"Bearer {OPENAI_KEY}" in _bearers(remote)
+        teacher = {"base_url": remote.base_url, "model": "fake"}
+        with pytest.raises(UsageError, match=r"OPENAI_API_KEY is set but not sent by default to http://.*api_key_env"):
+            resolve_api_key(TeacherConfig(**teacher))
+        assert resolve_api_key(TeacherConfig(**teacher, api_key_env="OPENAI_API_KEY")) == OPENAI_KEY
+    assert resolve_api_key(TeacherConfig(base_url="http://127.0.0.1:9/v1", model="m")) == OPENAI_KEY
+    from filingsum.core.endpoints import default_key_goes_to
+
+    assert [default_key_goes_to(u) for u in ("https://api.openai.com/v1", "http://localhost:8000/v1",
+                                             "http://[::1]:8000/v1", "http://gpu-box:8000/v1",
+                                             "http://10.0.0.5:8000/v1")] == [True, True, True, False, False]

@@ -54,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_out", type=report_file,
                         help="also write the report (without per-request records) here")
     parser.add_argument("--api-key-env", help="environment variable holding the server's API key (default: "
-                        "serve.api_key_env, else OPENAI_API_KEY); a variable named here or in serve.api_key_env must "
-                        "be set: exit 2 otherwise")
+                        "serve.api_key_env, else OPENAI_API_KEY, which goes by default only to an https endpoint or "
+                        "one on this machine); a variable named here or in serve.api_key_env must be set: exit 2 "
+                        "otherwise")
 
 
 def interrupted(args: argparse.Namespace) -> str:
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_run_config(args)
     check_local_endpoint(args.endpoint)  # before any input is read
-    api_key = server_api_key(args.api_key_env, config.serve.api_key_env)  # an unset named variable: exit 2 here
+    api_key = server_api_key(args.api_key_env, config.serve.api_key_env, args.endpoint)  # unset if named: exit 2
     named = (f"--api-key-env {args.api_key_env}" if args.api_key_env is not None
              else f"serve.api_key_env ({config.serve.api_key_env})" if config.serve.api_key_env else None)
     if named:  # the URL's user:password would be sent in place of the key: refused before any request

@@ -107,20 +107,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="retries of a request that timed out, could not connect or got a 429/5xx (default: 3)")
     parser.add_argument(
         "--api-key-env", help="environment variable holding the server's API key (default: serve.api_key_env, else "
-        "OPENAI_API_KEY); a variable named here or in serve.api_key_env must be set: exit 2 otherwise, never another "
-        "variable's key",
+        "OPENAI_API_KEY, which goes by default only to an https endpoint or one on this machine: a plain-http "
+        "endpoint on another host gets it only when named here); a variable named here or in serve.api_key_env "
+        "must be set: exit 2 otherwise, never another variable's key",
     )
 
 
 def client_settings(args: argparse.Namespace, config: RunConfig) -> ClientSettings:
     """How the endpoint client talks to the server, from the flags; the API key from the environment variable
-    --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY. A variable named (by the flag or the
-    config) that is unset or empty is a UsageError naming it, never a fallback to $OPENAI_API_KEY (which would
-    send that key to this endpoint)."""
+    --api-key-env names, else serve.api_key_env, else OPENAI_API_KEY (only to an https or local endpoint). A
+    variable named (by the flag or the config) that is unset or empty is a UsageError naming it, never a fallback
+    to $OPENAI_API_KEY (which would send that key to this endpoint)."""
     from filingsum.core.endpoints import check_url_and_key, server_api_key
     from filingsum.inference.factory import ClientSettings
 
-    api_key = server_api_key(args.api_key_env, config.serve.api_key_env)
+    api_key = server_api_key(args.api_key_env, config.serve.api_key_env, args.endpoint)
     named = (f"--api-key-env {args.api_key_env}" if args.api_key_env is not None
              else f"serve.api_key_env ({config.serve.api_key_env})" if config.serve.api_key_env else None)
     if named:  # a key named and a URL with user:password: the key would never be sent (exit 2, nothing sent)

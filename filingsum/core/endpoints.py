@@ -4,7 +4,10 @@
   none) and carries no query string or fragment (a key in ``?api_key=`` would be printed and the URL mangled
   by the client); UsageError (exit 2) otherwise, the message redacted.
 - ``api_key_from_env``: the key an environment variable holds. A variable that was named (a flag, a config
-  key) and is unset or empty is a UsageError naming it: no silent fallback to another variable's key.
+  key) and is unset or empty is a UsageError naming it: no silent fallback to another variable's key. None
+  named: $OPENAI_API_KEY, but only to an https endpoint or one on this machine (`default_key_goes_to`); a
+  plain-http endpoint on another host gets no key (it would cross the network in clear text), with a warning
+  saying how to send it anyway (name the variable: ``--api-key-env OPENAI_API_KEY``).
 - ``check_url_and_key``: a URL with a user and password together with a named API key is refused (the HTTP
   client would send the URL's credentials as Basic auth in place of the key: a 401 that blames the key).
 - ``check_api_key``: a key with surrounding whitespace is stripped (with a warning); one with a control or
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections.abc import Mapping
@@ -94,12 +98,54 @@ def check_api_key(key: str, source: str) -> str:
     return stripped
 
 
+def is_local_host(host: str | None) -> bool:
+    """Whether a URL's host is this machine: localhost, a loopback address, or the unspecified address (which a
+    client connects to locally)."""
+    host = (host or "").strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def default_key_goes_to(url: str) -> bool:
+    """Whether $OPENAI_API_KEY, taken by default (no variable named), may be sent to ``url``: an https endpoint
+    or one on this machine; never plain http to another host, where it would cross the network in clear text."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" or is_local_host(parts.hostname)
+
+
+_WITHHELD: set[str] = set()  # endpoints already warned about: one warning per endpoint, not one per client
+
+
+def withheld_default_key(url: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether $OPENAI_API_KEY is set (not named) and kept from ``url`` (`default_key_goes_to`): a warning says so,
+    once per endpoint, with how to send it anyway."""
+    value = (os.environ if environ is None else environ).get(DEFAULT_KEY_VAR)
+    if value is None or not value.strip() or default_key_goes_to(url):
+        return False
+    shown = redact_url(url).rstrip("/")
+    if shown not in _WITHHELD:
+        _WITHHELD.add(shown)
+        log.warning("$%s is set but not sent to %s: that is plain http to another machine, where the key would "
+                    "cross the network in clear text; to send it anyway, name it (--api-key-env %s; in the Python "
+                    "API, api_key=), or use https", DEFAULT_KEY_VAR, shown, DEFAULT_KEY_VAR)
+    return True
+
+
 def api_key_from_env(
-    name: str | None, *, what: str, environ: Mapping[str, str] | None = None,
+    name: str | None, *, what: str, url: str, environ: Mapping[str, str] | None = None,
 ) -> str | None:
     """The key the variable ``name`` holds, checked (`check_api_key`). ``name`` given (a flag or a config key,
     ``what`` names it): unset or empty is a UsageError naming the variable. ``name`` None: $OPENAI_API_KEY when
-    set, else None (no key)."""
+    set and ``url`` may get it (https, or this machine: `withheld_default_key` warns otherwise), else None (no
+    key)."""
     environ = os.environ if environ is None else environ
     if name:
         value = environ.get(name)
@@ -109,15 +155,16 @@ def api_key_from_env(
                              "holds the key")
         return check_api_key(value, f"{what} (${name})")
     value = environ.get(DEFAULT_KEY_VAR)
-    if value is None or not value.strip():
+    if value is None or not value.strip() or withheld_default_key(url, environ):
         return None
     return check_api_key(value, f"${DEFAULT_KEY_VAR}")
 
 
-def server_api_key(flag_variable: str | None, config_variable: str | None) -> str | None:
-    """The key a client of `filingsum serve` sends: from the variable ``--api-key-env`` names (``flag_variable``),
-    else the one ``serve.api_key_env`` names (``config_variable``), else $OPENAI_API_KEY, else None. A variable
-    that was named and is unset is a UsageError (`api_key_from_env`), never a fallback to another key."""
+def server_api_key(flag_variable: str | None, config_variable: str | None, url: str) -> str | None:
+    """The key a client of `filingsum serve` at ``url`` sends: from the variable ``--api-key-env`` names
+    (``flag_variable``), else the one ``serve.api_key_env`` names (``config_variable``), else $OPENAI_API_KEY when
+    ``url`` is https or on this machine, else None. A variable that was named and is unset is a UsageError
+    (`api_key_from_env`), never a fallback to another key."""
     if flag_variable is not None:
-        return api_key_from_env(flag_variable, what="--api-key-env")
-    return api_key_from_env(config_variable, what="serve.api_key_env")
+        return api_key_from_env(flag_variable, what="--api-key-env", url=url)
+    return api_key_from_env(config_variable, what="serve.api_key_env", url=url)

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from filingsum.core.config import TeacherConfig
-from filingsum.core.endpoints import api_key_from_env, check_api_key
+from filingsum.core.endpoints import api_key_from_env, check_api_key, default_key_goes_to
 from filingsum.core.errors import UsageError
 from filingsum.core.io import atomic_write_json
 from filingsum.core.redact import redact_text, redact_url
@@ -102,11 +102,17 @@ def rejection_message(config: TeacherConfig, exc: Exception, count: int) -> str:
 def resolve_api_key(config: TeacherConfig) -> str:
     """The key from ``$api_key_env`` (checked: `filingsum.core.endpoints.check_api_key`, UsageError for a key no
     HTTP header can carry). A variable the config names is required (UsageError when it is unset or empty, as
-    for `summarize`); without one, $OPENAI_API_KEY, else a dummy key for a local endpoint, else a UsageError.
-    Never another variable's key."""
+    for `summarize`); without one, $OPENAI_API_KEY (to an https or local endpoint only, as for `summarize`: a
+    UsageError for plain http to another host), else a dummy key for a local endpoint, else a UsageError. Never
+    another variable's key."""
     if "api_key_env" in config.model_fields_set:  # named: unset is a mistake, never `Bearer EMPTY` (exit 2)
-        return api_key_from_env(config.api_key_env, what="data.teacher.api_key_env") or DUMMY_KEY
+        return api_key_from_env(config.api_key_env, what="data.teacher.api_key_env", url=config.base_url) or DUMMY_KEY
     key = os.environ.get(config.api_key_env)
+    if key and key.strip() and not default_key_goes_to(config.base_url):
+        raise UsageError(
+            f"data.teacher: ${config.api_key_env} is set but not sent by default to {redact_url(config.base_url)}: "
+            f"that is plain http to another machine, where the key would cross the network in clear text; to send "
+            f"it anyway set data.teacher.api_key_env: {config.api_key_env}, or use https")
     if key and key.strip():
         return check_api_key(key, f"data.teacher.api_key_env (${config.api_key_env})")
     host = (urlparse(config.base_url).hostname or "").lower()

@@ -232,9 +232,9 @@ class EndpointSummarizer(Summarizer):
         self.extra_body = {"repetition_penalty": repetition_penalty} if repetition_penalty != 1.0 else None
         self.workers = max(1, concurrency)
         self.progress = progress
-        # A key given is checked; none given: $OPENAI_API_KEY (checked) when set. A caller that reads the key from
-        # a variable it names resolves it first (`filingsum.core.endpoints.api_key_from_env`): never a fallback.
-        key = check_api_key(api_key, "api_key") if api_key else api_key_from_env(None, what="api_key")
+        # A key given is checked; none given: $OPENAI_API_KEY (checked) when set, if the URL is https or local. A
+        # caller that reads the key from a variable it names resolves it first (`core.endpoints.api_key_from_env`).
+        key = check_api_key(api_key, "api_key") if api_key else api_key_from_env(None, what="api_key", url=base_url)
         from filingsum.core.http_limits import bounded_client
 
         # --timeout bounds each whole request (a server trickling bytes cannot hold it), and an answer is capped.
