@@ -7,6 +7,7 @@ input discovery. docs/reliability.md lists them.
 - P9-F4/F5: one broken sequence in a UTF-8 filing skipped it ("neither UTF-8 nor Windows-1252") or decoded it whole
   as Windows-1252 (mojibake).
 - P9-F6: a symlink to a directory inside an input dir was left out without a word.
+- P9-F7: control characters in file names were escaped in the data too (source_path of no file, shared ids).
 - P9-F13: files of other suffixes (.txt.gz, .xml) in an input dir were left out without a word; a dir of them "held
   no input files".
 """
@@ -267,3 +268,35 @@ def test_a_dir_of_only_gzipped_filings_is_said_to_hold_them(tmp_path, capsys):
     assert status == 2 and server.requests == 0
     assert last_line(err) == (f"filingsum: error: {only}: no input files (.txt, .text, .htm, .html, .xhtml, .jsonl); "
                               "it holds 1 .gz file; nothing to summarize")
+
+
+# --- P9-F7: control characters in file names: escaped on the console, not in the data ---------------------------
+
+
+def test_a_file_name_with_a_newline_keeps_its_real_name_in_the_data_and_ids_stay_apart(tmp_path, capsys):
+    """P9-F7: `new<LF>line_10k.txt` was stored as `new\\x0aline_10k.txt` (no such file) and shared its id and
+    source_path with a real file of that escaped name."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    newline, lookalike = inputs / "new\nline_10k.txt", inputs / "new\\x0aline_10k.txt"
+    newline.write_text(_filing(0), encoding="utf-8")
+    lookalike.write_text(_filing(1), encoding="utf-8")
+    results = tmp_path / "sums.jsonl"
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(inputs), "--out", str(results))
+        assert status == 0, capsys.readouterr().err[-3000:]
+        rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+        observe("`summarize DIR`: a file name with a newline beside one of its escaped name", status, "",
+                wrong=sum(not Path(r["source_path"]).exists() for r in rows) + (len({r["id"] for r in rows}) < 2))
+        assert sorted(r["source_path"] for r in rows) == sorted([str(newline), str(lookalike)])
+        assert len({r["id"] for r in rows}) == 2, rows
+        assert {"new\nline_10k#item_1", "new\\x0aline_10k#item_1"} == {r["id"] for r in rows}
+
+        capsys.readouterr()
+        status = _summarize(server, str(newline), "--out", "-", "--format", "md")
+    out = capsys.readouterr().out
+    assert status == 0 and "## new\\x0aline_10k#item_1\n" in out and "new\nline" not in out, out
+
+    dataset = tmp_path / "dataset"
+    assert main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [inputs], dataset))]) == 0
+    assert sorted(r["source_path"] for r in _records(dataset)) == sorted([str(newline), str(lookalike)])

@@ -224,6 +224,8 @@ def render_preview(preview: DatasetPreview) -> Group:
     from rich.rule import Rule
     from rich.text import Text
 
+    from filingsum.core.names import printable
+
     parts: list[object] = [Text(
         f"{preview.data_dir}/{preview.split}.jsonl: {len(preview.examples)} of {preview.total} record(s), encoded "
         f"for {preview.model} as `filingsum train` encodes them", style="bold")]
@@ -231,8 +233,8 @@ def render_preview(preview: DatasetPreview) -> Group:
         r = ex.record
         parts.append(Rule(Text(f"{i}/{len(preview.examples)} {r.id} ({ex.split})")))
         period = f" {r.fiscal_period}" if r.fiscal_period else ""
-        parts.append(Text(f"provenance: id {r.id} | source {r.source_path} | section {r.section} | {r.company}, "
-                          f"{r.form}{period} | reference: {r.reference_origin} | "
+        parts.append(Text(f"provenance: id {r.id} | source {printable(r.source_path)} | section {r.section} | "
+                          f"{r.company}, {r.form}{period} | reference: {r.reference_origin} | "
                           f"kept {r.kept_ratio:.0%} of the section"))
         parts.append(Text("warnings: " + ("; ".join(r.warnings) if r.warnings else "none")))
         context = (f" | input {len(ex.input_ids)} of the model's {ex.context} context"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from filingsum.cli.common import check_context_budget, load_run_config
 from filingsum.cli.summarize_args import DESCRIPTION, HELP, add_arguments, client_settings, input_overrides
+from filingsum.core.names import printable
 from filingsum.inference.batch import BatchOutcome, journal_path
 
 if TYPE_CHECKING:
@@ -111,15 +112,15 @@ def print_outcome(outcome: BatchOutcome, total: int, out: str | None, *, stream_
     else:
         for r in results:
             if r.summary is not None:
-                print(f"## {r.id}\n\n{r.summary}\n")
+                print(f"## {printable(r.id)}\n\n{r.summary}\n")
     for r in results:
         if r.summary is not None and r.finish_reason == "length":
-            print(f"filingsum: note: {r.id}: {cap_note(r)}", file=sys.stderr)
+            print(f"filingsum: note: {printable(r.id)}: {cap_note(r)}", file=sys.stderr)
         for warning in r.warnings:  # the text sent is not the section asked for (its record has the warning too)
             if warning.endswith(WHOLE_TEXT_USED):
-                print(f"filingsum: warning: {r.id}: {warning}", file=sys.stderr)
+                print(f"filingsum: warning: {printable(r.id)}: {warning}", file=sys.stderr)
     for r in outcome.errors:
-        print(f"filingsum: {r.id}: {r.error}", file=sys.stderr)
+        print(f"filingsum: {printable(r.id)}: {r.error}", file=sys.stderr)
     print(f"{len(results) - len(outcome.errors)} summarized, {len(outcome.errors)} failed", file=sys.stderr)
     if outcome.unreplaced:
         print(f"filingsum: {outcome.unreplaced_note(out)}", file=sys.stderr)

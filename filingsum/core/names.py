@@ -3,7 +3,8 @@
 On Linux a file name is bytes; Python reads one that is not valid UTF-8 (``bad\\xff.txt``, written by a Latin-1
 tool) with each bad byte as a lone surrogate (``'bad\\udcff.txt'``, PEP 383), which opens the file but cannot
 be encoded as UTF-8: printed to a UTF-8 stream or written to a UTF-8 file it raises UnicodeEncodeError.
-``printable`` turns such a name into its backslash-escaped form for messages, records and result files;
+``printable`` turns such a name into its backslash-escaped form for messages and what is shown; ``storable``
+escapes only those bytes, for records and result files (a name's control characters stay: JSON holds them);
 ``json_text`` writes JSON that keeps it exactly (JSON's \\u escapes read back as the same string), for the
 journals that must find the same file again. Control characters (ESC, BEL, CR, ... and the C1 range) are
 escaped the same way, in names and in every log line and error the CLI prints (``terminal_safe``): a file
@@ -57,10 +58,11 @@ class TerminalSafeFilter(logging.Filter):
         return rewrite_record(record, terminal_safe)
 
 
-def printable(name: str | os.PathLike[str]) -> str:
-    """``name`` as text that can be written and printed anywhere: bytes that are not UTF-8 and control
-    characters become ``\\xNN`` escapes (``bad\\xff.txt``, ``evil\\x1b[31m.txt``); any other name is returned as
-    it is."""
+def storable(name: str | os.PathLike[str]) -> str:
+    """``name`` as text that any UTF-8 file can hold, and otherwise the name itself: bytes that are not UTF-8
+    become ``\\xNN`` escapes (``bad\\xff.txt``); control characters stay (JSON holds ``"new\\nline.txt"``), so
+    a result's or a record's ``source_path`` opens the file and two files do not share it. What is shown goes
+    through `printable`."""
     text = os.fspath(name)
     try:
         text.encode("utf-8")
@@ -69,7 +71,17 @@ def printable(name: str | os.PathLike[str]) -> str:
             text = os.fsencode(text).decode("utf-8", "backslashreplace")
         except UnicodeEncodeError:  # a surrogate that no byte decodes to (e.g. from JSON): escape it as it is
             text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return terminal_safe(text, keep_newlines=False)
+    return text
+
+
+def printable(name: str | os.PathLike[str]) -> str:
+    """``name`` as text that can be written and printed anywhere: bytes that are not UTF-8 and control
+    characters become ``\\xNN`` escapes (``bad\\xff.txt``, ``evil\\x1b[31m.txt``); any other name is returned as
+    it is."""
+    return terminal_safe(storable(name), keep_newlines=False)
+
+
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f]")  # JSON escapes C0 controls itself, not DEL and C1 (0x9b: CSI)
 
 
 def json_text(obj: Any, *, indent: int | None = None) -> str:
@@ -81,4 +93,6 @@ def json_text(obj: Any, *, indent: int | None = None) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(obj, indent=indent, ensure_ascii=True, default=str)
-    return text
+    # DEL and C1 controls as \u escapes too (they read back the same): a file name kept whole in a record cannot
+    # drive the terminal that shows the JSON (`summarize --out -`, `cat`)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -6,7 +6,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from filingsum.core.names import printable
+from filingsum.core.names import printable, storable
 
 # The closed vocabularies, defined once; config fields, CLI choices and the stages import them from here.
 SectionName = Literal["item_1", "item_1a", "item_7", "part_i_item_2", "whole"]
@@ -137,11 +137,17 @@ class SummaryResult(BaseModel):
         "found so the whole text was used, a section mapped to the form, a decoding fallback, removed instructions",
     )
 
-    @field_validator("id", "source_path", "error")
+    @field_validator("id", "source_path")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        # An input file named with bytes that are not UTF-8 is escaped (filingsum.core.names): results are
+        # journalled and written; its summary must not be lost to a UnicodeEncodeError. Control characters in
+        # the name stay: source_path names the real file and ids stay apart; the CLI escapes what it prints.
+        return storable(value)
+
+    @field_validator("error")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        # An input file named with bytes that are not UTF-8 is escaped (filingsum.core.names): results are
-        # journalled, written and printed; its summary must not be lost to a UnicodeEncodeError.
         return None if value is None else printable(value)
 
     @field_validator("warnings")

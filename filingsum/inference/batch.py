@@ -27,6 +27,7 @@ from filingsum.core import io
 from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import ResultJournal, check_replaceable, preflight_output_file, sha256_file, stable_hash
 from filingsum.core.json_rows import loads
+from filingsum.core.names import printable
 from filingsum.core.schema import GuardPolicy, SummaryResult
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ def results_to_markdown(results: list[SummaryResult]) -> str:
 
     parts = ["# Filing summaries\n"]
     for r in results:
-        parts.append(f"## {r.id}\n")
-        meta = f"source: `{r.source_path}`"
+        parts.append(f"## {printable(r.id)}\n")  # a name's control characters escaped: a heading is one line
+        meta = f"source: `{printable(r.source_path)}`"
         if r.summary is not None:
             meta += f"; tokens: {r.prompt_tokens} prompt, {r.completion_tokens} summary; chunks: {r.chunks}"
         if r.latency_s is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from filingsum.core.errors import FilingsumError
-from filingsum.core.names import printable
+from filingsum.core.names import printable, storable
 from filingsum.core.schema import FormType
 from filingsum.core.text import unify_line_ends
 
@@ -41,9 +41,10 @@ class SourceDocument:
     parsed_html: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The file's name becomes records, ids, cards and results: one that is not UTF-8 is escaped here once
-        # (filingsum.core.names), as is a company name detected from it.
-        self.source_path = printable(self.source_path)
+        # The file's name becomes records, ids and results: one that is not UTF-8 is escaped here once
+        # (filingsum.core.names); its control characters stay (the data names the real file; what is shown
+        # escapes them). A company name detected from it is escaped for display.
+        self.source_path = storable(self.source_path)
         # Files come decoded with LF line ends (ingest.decode); a JSONL row's text or a caller's may hold "\r".
         self.text = unify_line_ends(self.text)
         if self.company is not None:
