@@ -7,17 +7,22 @@ OpenAI-compatible server on 127.0.0.1 (tests/_fake_openai.py). docs/reliability.
   Item 1" (an 8-K's `Item 1.01` too); a plain-text 10-KSB was an "unknown" form.
 - P9-F2: a file with no item heading (an S-1, an NT 10-K notice) went out whole as `#item_1`, its "used the whole
   text" warning on neither the console nor the result record; a notification of late filing is now skipped.
+- P9-F9: `summarize DIR` read its own earlier results (another --out name) and a dataset built in DIR as filings:
+  an error record and exit 1, every record summarized twice (records.jsonl and its split).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 
 import pytest
 from _fake_openai import FakeOpenAI
 from fixtures_text import BUSINESS_BODY, MDNA_BODY
-from test_faults import observe
+from test_faults import data_config, observe, write_filings
 
+from filingsum import Summarizer
 from filingsum.cli import main
 from filingsum.filings.ingest import IngestError
 from filingsum.filings.prepare import extract_file
@@ -274,3 +279,61 @@ def test_a_10k_that_names_its_late_filing_notice_in_a_sentence_is_still_a_10k(tm
         heading="ITEM 1. BUSINESS", body=body), encoding="utf-8")
     (section,) = extract_file(path, ["item_1"])
     assert section.text.startswith("ITEM 1. BUSINESS") and "Form 12b-25 was filed" in section.text
+
+
+# --- P9-F9: `summarize DIR` leaves out its own earlier results and a dataset built in DIR ---------------------------
+
+
+def _dataset_in(inputs: Path, tmp_path: Path) -> Path:
+    """A real dataset built by `data build` from other filings into ``inputs``/ds."""
+    filings = write_filings(tmp_path / "other_filings", [2, 3, 4, 5])
+    out = inputs / "ds"
+    assert main(["data", "build", "--config", str(data_config(tmp_path / "data.yaml", [filings], out))]) == 0
+    assert (out / "card.json").is_file() and (out / "records.jsonl").is_file() and (out / "train.jsonl").is_file()
+    return out
+
+
+def test_summarize_dir_leaves_out_its_earlier_results_and_a_dataset_in_it(tmp_path, capsys, caplog):
+    """P9-F9: the probe's run2 had an error record for run1.jsonl (exit 1), and the dataset's records came out twice
+    ("records#1#item_1", "train#1#item_1") with an error for its empty validation.jsonl."""
+    inputs = write_filings(tmp_path / "in", [0, 1])
+    dataset = _dataset_in(inputs, tmp_path)
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        assert _summarize(server, str(inputs / "acme_10k_2020.txt"), str(inputs / "borealis_10k_2020.txt"),
+                          "--out", str(inputs / "run1.jsonl")) == 0
+        capsys.readouterr()
+        sent_before = server.requests
+        with caplog.at_level(logging.WARNING):
+            status = _summarize(server, str(inputs), "--out", str(tmp_path / "run2.jsonl"))
+        sent = server.requests - sent_before
+        logged = [r.getMessage() for r in caplog.records if "filingsum's own outputs" in r.getMessage()]
+        api = Summarizer.from_endpoint(server.base_url, "fake", config={"model": {"name": "tiny-random"}},
+                                       max_retries=0).summarize_files([inputs])  # the Python API finds the same
+    err = capsys.readouterr().err
+    rows = [json.loads(line) for line in (tmp_path / "run2.jsonl").read_text(encoding="utf-8").splitlines()]
+    observe("`summarize DIR` where DIR holds an earlier results file and a built dataset", status, err,
+            wrong=len(rows) - 2)
+    assert status == 0, err[-3000:]
+    assert [r["id"] for r in rows] == ["acme_10k_2020#item_1", "borealis_10k_2020#item_1"], rows
+    assert all(r["error"] is None for r in rows) and sent == 2 and "2 summarized, 0 failed" in err
+    (line,) = logged  # one line for both
+    assert "1 earlier summaries file (" in line and "run1.jsonl" in line, line
+    assert f"1 earlier dataset ({dataset.resolve()}: its " in line, line
+    assert [r.id for r in api] == [r["id"] for r in rows] and all(r.summary == ANSWER for r in api), api
+
+
+def test_summarize_of_a_dataset_dir_says_it_holds_no_filings_and_its_split_can_be_named(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    dataset = _dataset_in(inputs, tmp_path)
+    with FakeOpenAI(model="fake", respond=lambda body: ANSWER) as server:
+        status = _summarize(server, str(dataset), "--out", str(tmp_path / "sums.jsonl"))
+        err = capsys.readouterr().err
+        assert status == 2 and server.requests == 0, err[-3000:]
+        assert "no filings to summarize: it holds only filingsum's own outputs (1 earlier dataset (" in err, err
+        assert "name its records.jsonl or a split file to summarize a dataset's records" in err
+        assert not (tmp_path / "sums.jsonl").exists()
+        records = (dataset / "records.jsonl").read_text(encoding="utf-8").splitlines()
+        assert _summarize(server, str(dataset / "records.jsonl"), "--out", str(tmp_path / "sums.jsonl")) == 0
+    rows = [json.loads(line) for line in (tmp_path / "sums.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(records) and all(r["id"].startswith("records#") for r in rows), rows

@@ -315,8 +315,10 @@ class Summarizer(ABC):
     ) -> Iterator[SummaryResult]:
         """Files, dirs or globs, ``workers`` files at a time; results in completion order, one per section or
         an error record per input (a spec that matches nothing included). A file named twice (itself and in
-        its dir) is summarized once, as `summarize` does: both find the files with `discover_inputs`."""
+        its dir) is summarized once, and earlier results and datasets in a dir are left out, as `summarize` does:
+        both find the files with `discover_inputs` and `without_earlier_outputs`."""
         from filingsum.filings.ingest import discover_inputs
+        from filingsum.inference.earlier_outputs import without_earlier_outputs
 
         failed: list[SummaryResult] = []
 
@@ -324,7 +326,9 @@ class Summarizer(ABC):
             failed.append(SummaryResult(id=Path(spec).name or spec, source_path=spec, error=str(exc),
                                         error_kind="input"))
 
-        files = [str(p) for p in discover_inputs([str(spec) for spec in paths], on_error=record)]
+        specs = [str(spec) for spec in paths]
+        files = [str(p) for p in discover_inputs(specs, on_error=record)]
+        files = without_earlier_outputs(specs, files, refuse_empty=False)  # as summarize does: not filings
         yield from failed
         for _, results in self.summarize_files(files, instruction):
             yield from results

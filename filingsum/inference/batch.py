@@ -227,6 +227,7 @@ def batch_inputs(
     instead)."""
     from filingsum.filings.ingest import INPUT_SUFFIXES, IngestError, discover_inputs
     from filingsum.filings.ingest.discover import other_files
+    from filingsum.inference.earlier_outputs import without_earlier_outputs
 
     own: tuple[Path, ...] = ()
     if out:
@@ -245,6 +246,7 @@ def batch_inputs(
     if others:
         log.warning("inputs left out for their suffix: %s (a directory gives only %s files; name a file to read it "
                     "whatever its suffix)", other_files(others), ", ".join(INPUT_SUFFIXES))
+    files = without_earlier_outputs(inputs, files)  # an earlier --out of another name, a dataset: not filings
     if len(files) > 1 and not out and not many_without_out:
         raise UsageError(f"{len(files)} inputs: give --out FILE (.jsonl or .md) for the results, or --out - for "
                          "standard output")
