@@ -252,6 +252,7 @@ def test_summarize_md_says_when_a_file_is_sent_whole(tmp_path, capsys):
         status = _summarize(server, str(path), "--out", str(tmp_path / "sums.md"))
     err = capsys.readouterr().err
     assert status == 0 and f"filingsum: warning: newco_s1#item_1: {WHOLE}" in err, err[-3000:]
+    assert f"warnings: {WHOLE}\n" in (tmp_path / "sums.md").read_text(encoding="utf-8")
 
 
 def test_a_notification_of_late_filing_is_skipped_not_summarized_as_item_1(tmp_path, capsys):

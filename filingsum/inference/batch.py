@@ -50,6 +50,8 @@ def results_to_markdown(results: list[SummaryResult]) -> str:
         parts.append(meta + "\n")
         if r.checks is not None:
             parts.append(guard_line(r.checks) + "\n")
+        if r.warnings:
+            parts.append(f"warnings: {'; '.join(r.warnings)}\n")
         parts.append((r.summary if r.summary is not None else f"**error:** {r.error}") + "\n")
     return "\n".join(parts)
 
