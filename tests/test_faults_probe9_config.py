@@ -1,6 +1,7 @@
 """The ninth probe's settings faults (docs/reliability.md, "Ninth probe"): a teacher temperature past 0..2 and a
 teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11), the Python API's wording of
-its model argument (P9-F15), the default API key sent to plain-http hosts (P9-F12).
+its model argument (P9-F15), the default API key sent to plain-http hosts (P9-F12), a hub id the Hub cannot give
+(P9-F14).
 
 Real components throughout: HTTP servers on 127.0.0.1 (tests/_fake_openai.py), the real CLI (in-process `main`),
 real YAML files and filings."""
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 import yaml
 from _fake_openai import FakeOpenAI
-from test_faults import assert_one_line_failure, data_config, free_port, observe, write_filings
+from test_faults import REPO, assert_one_line_failure, data_config, free_port, observe, write_filings
 
 from filingsum.cli import build_parser, main
 
@@ -248,3 +253,70 @@ def test_the_api_and_the_teacher_keep_the_default_key_from_plain_http_hosts(tmp_
     assert [default_key_goes_to(u) for u in ("https://api.openai.com/v1", "http://localhost:8000/v1",
                                              "http://[::1]:8000/v1", "http://gpu-box:8000/v1",
                                              "http://10.0.0.5:8000/v1")] == [True, True, True, False, False]
+
+
+# --- P9-F14: a hub id with no Hub to ask ------------------------------------------------------------------------
+
+UNKNOWN_HUB_ID = "definitely/not-a-model-xyz"
+
+
+def _no_hub_env(tmp_path: Path) -> dict[str, str]:
+    """A user's environment with no Hub to reach: HF_HUB_OFFLINE not set, the Hub's endpoint a port on 127.0.0.1
+    that nobody listens on, an HF cache of its own (empty unless the test fills it)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE")}
+    return {**env, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", "HF_HOME": str(tmp_path / "hf"),
+            "PYTHONPATH": str(REPO)}
+
+
+def _retry_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if "Retrying in" in line or "[Retry " in line]
+
+
+def test_an_unknown_hub_id_without_a_hub_fails_at_once_in_one_line(tmp_path):
+    """P9-F14: `summarize --tokenizer definitely/not-a-model-xyz` on a machine without network printed ~20 lines of
+    the hub client's retries over 49 s before its error; `Summarizer.local` then raised transformers' raw OSError.
+    Now one HEAD request finds the Hub silent, the HF cache does not hold the id: one line, exit 2 (and the API's
+    UsageError with the same advice), no retry."""
+    env = _no_hub_env(tmp_path)
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text("Item 1. Business\n\nAcme sells widgets to retailers through dealers for cash.\n")
+    with FakeOpenAI() as server:
+        cli = subprocess.run([sys.executable, "-m", "filingsum.cli", "summarize", str(filing), "--endpoint",
+                              server.base_url, "--tokenizer", UNKNOWN_HUB_ID], env=env, capture_output=True,
+                             text=True, timeout=120, cwd=tmp_path)
+    observe("`summarize --tokenizer <unknown hub id>` with no Hub to reach", cli.returncode, cli.stderr,
+            wrong=len(_retry_lines(cli.stderr)))
+    assert_one_line_failure(cli.returncode, cli.stderr, 2, f"model {UNKNOWN_HUB_ID!r} is not in the local Hugging "
+                            "Face cache", "does not answer", f"hf download {UNKNOWN_HUB_ID}")
+    assert not _retry_lines(cli.stderr), _retry_lines(cli.stderr)[:3]
+    api = subprocess.run([sys.executable, "-c", f"""
+import json
+from filingsum import Summarizer
+try:
+    Summarizer.local({UNKNOWN_HUB_ID!r})
+except Exception as exc:
+    print(json.dumps([[c.__name__ for c in type(exc).__mro__], str(exc)]))
+"""], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    classes, message = json.loads(api.stdout.strip().splitlines()[-1])
+    assert "UsageError" in classes and "OSError" not in classes, classes
+    assert f"hf download {UNKNOWN_HUB_ID}" in message and "\n" not in message, message
+    assert not _retry_lines(api.stderr), _retry_lines(api.stderr)[:3]
+
+
+def test_a_cached_hub_id_loads_from_the_cache_when_the_hub_is_silent(tmp_path):
+    """The other side of P9-F14: a hub id the HF cache holds is loaded from its snapshot, without a retry, when the
+    Hub does not answer and HF_HUB_OFFLINE is not set."""
+    from filingsum.core.models import resolve_model
+
+    env = _no_hub_env(tmp_path)
+    repo = tmp_path / "hf" / "hub" / "models--p9org--tiny"
+    commit = "0" * 40
+    shutil.copytree(resolve_model("tiny-random"), repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    loaded = subprocess.run([sys.executable, "-c", """
+from filingsum.core.models import is_seq2seq, load_tokenizer
+print(load_tokenizer("p9org/tiny")("Acme sells widgets.")["input_ids"][:3], is_seq2seq("p9org/tiny"))
+"""], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip().endswith("False") and not _retry_lines(loaded.stderr), loaded.stderr[-2000:]

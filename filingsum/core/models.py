@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filingsum.core.errors import FilingsumError
+from filingsum.core.errors import FilingsumError, UsageError
 from filingsum.core.io import atomic_write_text, follow_umask, sha256_file
 from filingsum.core.model_files import model_dir_problem
 
@@ -40,8 +40,9 @@ MANIFEST = "filingsum-manifest.json"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 
-class ModelResolutionError(FilingsumError):
-    """A model spec that names nothing usable; the message says what was tried. Exit 2: nothing started."""
+class ModelResolutionError(UsageError):
+    """A model spec that names nothing usable (or a hub model neither cached nor reachable); the message says
+    what was tried. Exit 2: nothing started."""
 
     exit_status = 2
 
@@ -163,7 +164,10 @@ def is_seq2seq(model: Any) -> bool:
     if isinstance(model, (str, os.PathLike)):
         from transformers import AutoConfig
 
-        model = AutoConfig.from_pretrained(resolve_model(str(model)))
+        from filingsum.core.hub_models import hub_errors, loadable
+
+        with hub_errors(str(model)):
+            model = AutoConfig.from_pretrained(loadable(str(model)))
     config = getattr(model, "config", model)
     return bool(getattr(config, "is_encoder_decoder", False))
 
@@ -210,7 +214,10 @@ def context_length(spec: str) -> int | None:
 def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model(spec))
+    from filingsum.core.hub_models import hub_errors, loadable
+
+    with hub_errors(spec):  # a hub id the Hub cannot give: one line at once, no retries (`loadable`)
+        tokenizer = AutoTokenizer.from_pretrained(loadable(spec))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -220,9 +227,12 @@ def load_model(spec: str, *, dtype: Any = "auto", **kwargs: Any) -> PreTrainedMo
     """Load a causal LM or seq2seq model, whichever the config says it is."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
-    path = resolve_model(spec)
+    from filingsum.core.hub_models import hub_errors, loadable
+
+    path = loadable(spec)
     auto = AutoModelForSeq2SeqLM if is_seq2seq(path) else AutoModelForCausalLM
-    return auto.from_pretrained(path, dtype=dtype, **kwargs)
+    with hub_errors(spec):
+        return auto.from_pretrained(path, dtype=dtype, **kwargs)
 
 
 # --- the cache -------------------------------------------------------------------------------------
