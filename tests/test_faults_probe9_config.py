@@ -1,7 +1,7 @@
 """The ninth probe's settings faults (docs/reliability.md, "Ninth probe"): a teacher temperature past 0..2 and a
 teacher that rejects every request with one 4xx (P9-F8), a repeated --config (P9-F11), the Python API's wording of
 its model argument (P9-F15), the default API key sent to plain-http hosts (P9-F12), a hub id the Hub cannot give
-(P9-F14).
+(P9-F14), an instruction not counted against the context (P9-F10).
 
 Real components throughout: HTTP servers on 127.0.0.1 (tests/_fake_openai.py), the real CLI (in-process `main`),
 real YAML files and filings."""
@@ -320,3 +320,50 @@ print(load_tokenizer("p9org/tiny")("Acme sells widgets.")["input_ids"][:3], is_s
 """], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.strip().endswith("False") and not _retry_lines(loaded.stderr), loaded.stderr[-2000:]
+
+
+# --- P9-F10: the instruction counted against the model's context ---------------------------------------------------
+
+SENTENCE = "Summarize the business model carefully please. "  # 8 tokens with SmolLM2's tokenizer (tiny-random's)
+
+
+def _summarize_with(server: FakeOpenAI, filing: Path, instruction: str) -> list[str]:
+    return ["summarize", str(filing), "--endpoint", server.base_url, "--tokenizer", "tiny-random",
+            "--max-retries", "0", "--instruction", instruction]
+
+
+def test_an_instruction_is_counted_against_the_context(tmp_path, capsys):
+    """P9-F10: a 96 KB --instruction (about 16,000 tokens, twice the 8,192-token context) was sent without a word.
+    Now an instruction that leaves no room for the filing is a usage error before any request (exit 2), one that
+    pushes the prompt and the cap past the context is a warning naming its tokens, and a short one says nothing."""
+    filing = tmp_path / "acme_10k_2020.txt"
+    filing.write_text("Item 1. Business\n\nAcme sells widgets to retailers through dealers for cash.\n")
+    with FakeOpenAI() as server:
+        code = main(_summarize_with(server, filing, SENTENCE * 2000))
+        err = capsys.readouterr().err
+        observe("`summarize --instruction <96 KB>`", code, err, wrong=server.requests)
+        assert_one_line_failure(code, err, 2, "--instruction is 16,002 tokens (more than the whole context)",
+                                "8192-token context of tiny-random", "leaves no room for the filing")
+        assert server.requests == 0
+
+        assert main(_summarize_with(server, filing, SENTENCE * 800)) == 0
+        err = capsys.readouterr().err
+        warned = [line for line in err.splitlines() if line.startswith("filingsum: warning:")]
+        assert len(warned) == 1 and "(--instruction: 6,402 tokens) exceed the 8192-token context" in warned[0], err
+        assert server.requests == 1 and (SENTENCE * 800).strip() in server.bodies[0]["messages"][-1]["content"]
+
+        assert main(_summarize_with(server, filing, SENTENCE * 5)) == 0
+        assert "warning" not in capsys.readouterr().err
+
+
+def test_data_instruction_is_counted_against_the_context(tmp_path, capsys):
+    """P9-F10 for `data build`: data.instruction, the request of every training window, was not counted either."""
+    config = data_config(tmp_path / "build.yaml", [write_filings(tmp_path / "in", range(2))], tmp_path / "ds")
+    data = yaml.safe_load(config.read_text())
+    data["data"]["instruction"] = SENTENCE * 2000
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code = main(["data", "build", "--config", str(config)])
+    err = capsys.readouterr().err
+    observe("`data build` with a 96 KB data.instruction", code, err, wrong=int(code == 0))
+    assert_one_line_failure(code, err, 2, "data.instruction is 16,002 tokens", "leaves no room for the filing")
+    assert not (tmp_path / "ds").exists()

@@ -53,10 +53,15 @@ def load_run_config(args: argparse.Namespace, *, check_context: bool = True) -> 
     return config
 
 
-def check_context_budget(config: RunConfig, *, summary_tokens: int | None = None) -> None:
+def check_context_budget(config: RunConfig, *, summary_tokens: int | None = None, instruction: str | None = None,
+                         what: str = "--instruction", count_tokens: Callable[[str], int] | None = None) -> None:
     """Source budget + summary cap + prompt against the model's context (when it can be read cheaply):
-    ConfigError when the source and the summary alone do not fit, a warning when the prompt tips it over."""
+    ConfigError when the source and the summary alone do not fit, a warning when the prompt tips it over. An
+    ``instruction`` other than the default (``what`` names where it came from) is counted (``count_tokens``, else
+    the model's tokenizer) in place of the default's share of the prompt: UsageError when it leaves no room for the
+    filing (alone, or with the summary cap and the chat template, it fills the context)."""
     from filingsum.core.models import context_length
+    from filingsum.core.prompt import DEFAULT_INSTRUCTION
 
     context = context_length(config.model.name)
     if context is None:
@@ -69,11 +74,39 @@ def check_context_budget(config: RunConfig, *, summary_tokens: int | None = None
             f"tokens cannot fit in the {context}-token context of {config.model.name}; lower "
             f"model.max_source_tokens to at most {max(0, context - summary - PROMPT_OVERHEAD_TOKENS)}"
         )
-    if source + summary + PROMPT_OVERHEAD_TOKENS > context:
+    prompt, note = PROMPT_OVERHEAD_TOKENS, ""
+    if instruction and instruction.strip() != DEFAULT_INSTRUCTION.strip():
+        prompt, note = _prompt_with(config, instruction, what, count_tokens, context, summary)
+    if source + summary + prompt > context:
         print(f"filingsum: warning: model.max_source_tokens ({source}) + model.max_summary_tokens ({summary}) + "
-              f"about {PROMPT_OVERHEAD_TOKENS} prompt tokens exceed the {context}-token context of "
-              f"{config.model.name}: long filings may be cut; lower model.max_source_tokens to at most "
-              f"{context - summary - PROMPT_OVERHEAD_TOKENS}", file=sys.stderr)
+              f"about {prompt} prompt tokens{note} exceed the {context}-token context of {config.model.name}: long "
+              f"filings may be cut (or refused by the server); lower model.max_source_tokens to at most "
+              f"{context - summary - prompt}{f', or shorten {what}' if note else ''}", file=sys.stderr)
+
+
+def _prompt_with(config: RunConfig, instruction: str, what: str, count_tokens: Callable[[str], int] | None,
+                 context: int, summary: int) -> tuple[int, str]:
+    """The prompt's tokens with ``instruction`` in place of the default one (both counted; the rest of the estimate
+    is the chat template's) and the note a warning adds; UsageError when no token is left for the filing."""
+    from filingsum.core.errors import UsageError
+    from filingsum.core.prompt import DEFAULT_INSTRUCTION
+
+    if count_tokens is None:
+        from filingsum.core.models import load_tokenizer
+        from filingsum.core.tokens import token_counter
+
+        count_tokens = token_counter(load_tokenizer(config.model.name))
+    tokens = count_tokens(instruction)
+    template = max(0, PROMPT_OVERHEAD_TOKENS - count_tokens(DEFAULT_INSTRUCTION))  # chat template, system prompt
+    if tokens + summary + template >= context:
+        alone = " (more than the whole context)" if tokens >= context else ""
+        raise UsageError(
+            f"{what} is {tokens:,} tokens{alone}: with the {summary}-token summary cap and about {template} tokens "
+            f"of chat template it leaves no room for the filing in the {context}-token context of "
+            f"{config.model.name}; shorten it to at most "
+            f"{max(0, context - summary - template - config.model.max_source_tokens):,} tokens (with "
+            f"model.max_source_tokens {config.model.max_source_tokens})")
+    return template + tokens, f" ({what}: {tokens:,} tokens)"
 
 
 def configured(args: argparse.Namespace, pick: Callable[[RunConfig], object], fallback: str) -> str:

@@ -141,11 +141,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from filingsum.cli.common import load_run_config
+    from filingsum.cli.common import check_context_budget, load_run_config
     from filingsum.core.io import OutputLock
     from filingsum.dataset.build import build_dataset
 
-    config = load_run_config(args)
+    config = load_run_config(args, check_context=False)
+    # data.instruction (a merge takes its shards' records as they are) counted with the model's tokenizer
+    check_context_budget(config, instruction=config.data.instruction if args.data_command != "merge" else None,
+                         what="data.instruction")
     check_teacher(config)  # credentials the teacher refuses: exit 2 before any filing is read
     # one build per output dir: a second one into the same --out refuses, naming the first (exit 2)
     with OutputLock(args.out_dir or config.data.out_dir, "dataset directory (--out / data.out_dir)"):

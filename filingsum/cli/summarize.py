@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
                                   overrides=input_overrides(args))
     for warning in built.warnings:
         print(f"filingsum: warning: {warning}", file=sys.stderr)
-    check_context_budget(built.config, summary_tokens=getattr(built.summarizer, "max_tokens", None))
+    # the cap this call sends (--max-summary-tokens, else the contract's or the config's) and its --instruction
+    check_context_budget(built.config, summary_tokens=built.summarizer.max_summary_tokens,
+                         instruction=args.instruction, count_tokens=built.summarizer.count_tokens)
     files = batch_inputs(args.inputs, out, many_without_out=to_stdout)
     built.summarizer.progress = len(files) > 1  # a bar over the files; one file: a bar per map-reduce round
     built.summarizer.chunk_progress = len(files) == 1  # (one bar at a time: inputs run on parallel threads)
