@@ -45,6 +45,16 @@ from transformers.utils import logging as _hf_logging  # noqa: E402
 _hf_logging.get_logger("transformers")
 
 
+@pytest.fixture
+def sighup_as_in_a_terminal():
+    """SIGHUP at its default action in the processes a test starts, as under a terminal: a suite run under `nohup`
+    (or any runner that ignores SIGHUP) hands that ignore on to every child, and the CLI keeps an inherited ignore,
+    as `nohup filingsum ...` asks, so a test of what SIGHUP does would see nothing happen."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGHUP, before)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

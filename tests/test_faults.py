@@ -287,6 +287,7 @@ def _alive(process) -> bool:
         return False
 
 
+@pytest.mark.usefixtures("sighup_as_in_a_terminal")
 @pytest.mark.parametrize("signame", ["sigterm", "sighup"])
 def test_sigterm_stops_the_build_and_its_worker_processes(built, tmp_path, signame):
     """SIGTERM (CI timeouts, `timeout`, service managers) or SIGHUP (a closed terminal) reaches the parent only; the
@@ -398,6 +399,7 @@ def test_summarize_ctrl_c_cancels_at_once_keeps_finished_and_resumes(tmp_path):
     assert sorted(Path(r["source_path"]).name for r in rows) == sorted(p.name for p in inputs.iterdir())
 
 
+@pytest.mark.usefixtures("sighup_as_in_a_terminal")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
 def test_summarize_stopped_before_anything_finished_names_no_journal(tmp_path, sig):
     """SIGTERM or SIGHUP (a closed terminal) with the first request still in flight: the line said the finished

@@ -32,6 +32,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow  # a 2-process launch: ~20 s on 2 busy CPU cores
+@pytest.mark.usefixtures("sighup_as_in_a_terminal")
 def test_sighup_to_filingsum_train_launch_releases_the_run_dirs_lock(tmp_path):
     """SIGHUP to `filingsum train --launch`: torch's elastic agent passed it on to the workers, which died of it
     at once (SIGHUP's default action), so rank 0 left the run dir's lock behind (taken over with a warning by the
@@ -60,6 +61,7 @@ def test_sighup_to_filingsum_train_launch_releases_the_run_dirs_lock(tmp_path):
     assert (tmp_path / "run" / "checkpoints" / "checkpoint-5").is_dir()
 
 
+@pytest.mark.usefixtures("sighup_as_in_a_terminal")
 def test_sighup_leaves_a_command_outside_train_as_it_was():
     """`unwinding_on_sighup` (what `train` uses for its workers) restores the handler it found when it ends."""
     program = (
