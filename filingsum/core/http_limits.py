@@ -59,8 +59,16 @@ class BoundedTransport(httpx.HTTPTransport):
 
 def bounded_client(timeout_s: float, *, max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> httpx.Client:
     """An ``httpx.Client`` (for ``openai.OpenAI(http_client=...)`` or direct use) with a whole-request deadline of
-    ``timeout_s`` and an answer cap of ``max_bytes``; ``kwargs`` go to the client (limits, headers)."""
-    return httpx.Client(transport=BoundedTransport(timeout_s, max_bytes), timeout=timeout_s, **kwargs)
+    ``timeout_s`` and an answer cap of ``max_bytes``; ``kwargs`` go to the client (limits, headers).
+
+    The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) apply as in any httpx client: one
+    given its own transport skips them, so they are mounted here, each through a bounded transport too."""
+    from httpx._utils import get_environment_proxies  # httpx's own reading of them (pinned in constraints.txt)
+
+    mounts: dict[str, httpx.BaseTransport | None] = {
+        pattern: BoundedTransport(timeout_s, max_bytes, proxy=url) if url else None
+        for pattern, url in get_environment_proxies().items()}
+    return httpx.Client(transport=BoundedTransport(timeout_s, max_bytes), mounts=mounts, timeout=timeout_s, **kwargs)
 
 
 def retry_after_s(headers: Mapping[str, str], cap: float) -> float | None:
